@@ -1,0 +1,49 @@
+"""Citations: every regulatory number and every rule function points at its text.
+
+``Cite`` is a CFR paragraph plus the source document, the line of the text in
+``shared/reference`` and a short verbatim quote from that line (checked by the
+law-tree tests, so citations cannot drift).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+class Cite(BaseModel):
+    """One citation: ``cfr`` paragraph, ``source`` id (sources.yaml), ``line`` and ``quote``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cfr: str = Field(min_length=1)
+    source: str | None = None
+    line: int | None = Field(default=None, ge=1)
+    quote: str | None = None
+
+    def label(self) -> str:
+        out = self.cfr
+        if self.source and self.line:
+            out += f" [{self.source} L{self.line}]"
+        return out
+
+
+def cites(*cfr: str) -> Callable[[F], F]:
+    """Decorator: record the CFR paragraphs a rule function implements (read by ``--explain``)."""
+    if not cfr:
+        raise ValueError("cites() needs at least one CFR paragraph")
+
+    def mark(fn: F) -> F:
+        fn.__cites__ = tuple(cfr)  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+def cited(fn: object) -> tuple[str, ...]:
+    """The CFR paragraphs a function was marked with by :func:`cites` (empty if none)."""
+    return tuple(getattr(fn, "__cites__", ()))

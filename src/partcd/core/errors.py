@@ -1,0 +1,98 @@
+"""The one error hierarchy of partcd.
+
+Every error a user can cause is a :class:`PartcdError`; the CLI prints it as one
+line and exits with code 2, the API answers 4xx with the same fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class PartcdError(Exception):
+    """Base class: a problem the user can fix (bad input, bad config, a rule refused)."""
+
+    exit_code = 2
+
+    def __str__(self) -> str:
+        return self.message()
+
+    def message(self) -> str:
+        return self.args[0] if self.args else self.__class__.__name__
+
+    def to_dict(self) -> dict[str, object]:
+        return {"error": self.__class__.__name__, "message": self.message()}
+
+
+@dataclass(eq=False)
+class InputError(PartcdError):
+    """A row of an input file is wrong: names the file, the 1-based data row and the field."""
+
+    file: str
+    row: int | None
+    field: str | None
+    reason: str
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.field:
+            where += f", field '{self.field}'"
+        return f"{where}: {self.reason}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "error": "InputError",
+            "file": self.file,
+            "row": self.row,
+            "field": self.field,
+            "reason": self.reason,
+            "message": self.message(),
+        }
+
+
+@dataclass(eq=False)
+class ParameterError(PartcdError):
+    """A regulation parameter file is missing, malformed or asked for a period it lacks."""
+
+    file: str
+    key: str | None
+    reason: str
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        where = self.file + (f", key '{self.key}'" if self.key else "")
+        return f"{where}: {self.reason}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"error": "ParameterError", "file": self.file, "key": self.key,
+                "reason": self.reason, "message": self.message()}
+
+
+class ConfigError(PartcdError):
+    """Settings or command-line options that cannot work together (bad engine, bad DB URL, ...)."""
+
+
+@dataclass(eq=False)
+class RuleError(PartcdError):
+    """The rule itself refuses the request (e.g. an illegal case transition), with its citation."""
+
+    reason: str
+    cite: str | None = None
+    details: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        return self.reason + (f" ({self.cite})" if self.cite else "")
+
+    def to_dict(self) -> dict[str, object]:
+        return {"error": "RuleError", "reason": self.reason, "cite": self.cite,
+                "details": self.details, "message": self.message()}

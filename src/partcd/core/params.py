@@ -1,0 +1,218 @@
+"""Regulation parameters as data: the file schema and period resolution (pure, no I/O).
+
+One YAML file per (area, period) under ``src/partcd/<area>/params/``; ``_area.yaml`` says
+which period kind the area uses and whether values may carry forward. The schema is strict
+(unknown keys fail) and a period without a file fails instead of reusing an old value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from partcd.core.citation import Cite
+from partcd.core.errors import ParameterError
+
+PeriodKind = Literal["rating_year", "contract_year", "payment_year", "effective_date"]
+
+#: Units a parameter may declare. Keys end with a matching suffix (``_s``, ``_pct`` ...).
+UNITS: frozenset[str] = frozenset(
+    {
+        "s", "min", "h", "calendar_days", "business_days", "days", "years", "months",
+        "pct", "pp", "fraction", "ratio", "count", "usd", "bool", "text", "time_of_day",
+        "weight", "stars", "score", "list", "table",
+    }
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class AreaSpec(BaseModel):
+    """``_area.yaml``: how an area's parameter files are keyed in time."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    area: str
+    period_kind: PeriodKind
+    carry_forward: bool
+    description: str
+
+
+class ParamEntry(BaseModel):
+    """One regulatory value with its unit and at least one citation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: Any
+    unit: str
+    cite: tuple[Cite, ...] = Field(min_length=1)
+    note: str | None = None
+    applies_to: str | None = None
+
+    @field_validator("unit")
+    @classmethod
+    def _known_unit(cls, unit: str) -> str:
+        if unit not in UNITS:
+            raise ValueError(f"unknown unit {unit!r}; known: {', '.join(sorted(UNITS))}")
+        return unit
+
+
+class ParamFile(BaseModel):
+    """A parameter file: area, period, source document, optional method name, values."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    area: str
+    period: dict[PeriodKind, int | dt.date]
+    source: str
+    method: str | None = None
+    last_reviewed: dt.date | None = None
+    description: str | None = None
+    values: dict[str, ParamEntry] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_period(self) -> ParamFile:
+        if len(self.period) != 1:
+            raise ValueError("period must have exactly one key (e.g. {rating_year: 2022})")
+        return self
+
+    @property
+    def period_kind(self) -> PeriodKind:
+        return next(iter(self.period))
+
+    @property
+    def period_value(self) -> int | dt.date:
+        return next(iter(self.period.values()))
+
+
+class ParamValue(BaseModel):
+    """A resolved value with its provenance (which file, which key) for reports and --explain."""
+
+    model_config = ConfigDict(frozen=True)
+
+    area: str
+    key: str
+    value: Any
+    unit: str
+    cite: tuple[Cite, ...]
+    file: str
+    period: str
+    source: str
+    note: str | None = None
+
+
+class ParamSet(BaseModel):
+    """All values of one area for one period, as read from exactly one file."""
+
+    model_config = ConfigDict(frozen=True)
+
+    area: str
+    file: str
+    period: str
+    source: str
+    method: str | None
+    values: dict[str, ParamValue]
+
+    def __getitem__(self, key: str) -> ParamValue:
+        try:
+            return self.values[key]
+        except KeyError:
+            raise ParameterError(self.file, key, f"no such parameter in area '{self.area}'") from None
+
+    def raw(self) -> dict[str, Any]:
+        return {k: v.value for k, v in self.values.items()}
+
+    def typed(self, model: type[M]) -> M:
+        """Validate the values against an area's typed view (``extra='forbid'`` models)."""
+        data: dict[str, Any] = self.raw()
+        if self.method is not None and "method" in model.model_fields:
+            data["method"] = self.method
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            key = ".".join(str(p) for p in err["loc"]) or None
+            raise ParameterError(self.file, key, f"{err['msg']} (typed view {model.__name__})") from None
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> ParamSet:
+        """A what-if copy with some values replaced (scenario ``params:``); unknown keys fail."""
+        values = dict(self.values)
+        for key, new in overrides.items():
+            if key not in values:
+                raise ParameterError(self.file, key, "override of an unknown parameter")
+            values[key] = values[key].model_copy(update={"value": new, "note": "override"})
+        return self.model_copy(update={"values": values})
+
+
+def parse_param_file(data: object, file: str, area: str, spec: AreaSpec) -> ParamFile:
+    """Validate one parsed YAML document; errors name the file and the key."""
+    try:
+        pf = ParamFile.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"]) or None
+        raise ParameterError(file, key, err["msg"]) from None
+    if pf.area != area:
+        raise ParameterError(file, "area", f"file says area '{pf.area}' but lives in '{area}'")
+    if pf.period_kind != spec.period_kind:
+        raise ParameterError(file, "period", f"area '{area}' is keyed by {spec.period_kind}, not {pf.period_kind}")
+    return pf
+
+
+def period_label(value: int | dt.date) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def resolve(spec: AreaSpec, files: Mapping[str, ParamFile], at: int | dt.date) -> tuple[str, ParamFile]:
+    """Pick the file that governs period ``at``.
+
+    Year-keyed areas without carry-forward need an exact file; effective-date areas take the
+    latest file in force on ``at``. Nothing before the first file is ever answered.
+    """
+    if not files:
+        raise ParameterError(spec.area, None, "no parameter files")
+    items = sorted(files.items(), key=lambda kv: _sort_key(kv[1].period_value))
+    available = ", ".join(period_label(f.period_value) for _, f in items)
+    if spec.period_kind == "effective_date":
+        if not isinstance(at, dt.date):
+            raise ParameterError(spec.area, None, f"area is keyed by effective date; got {at!r}")
+        in_force = [(n, f) for n, f in items if _as_date(f.period_value) <= at]
+        if not in_force:
+            raise ParameterError(spec.area, None, f"no parameters in force on {at.isoformat()}; available from {available}")
+        return in_force[-1]
+    if isinstance(at, dt.date):
+        raise ParameterError(spec.area, None, f"area is keyed by {spec.period_kind}; give a year, not a date")
+    exact = [(n, f) for n, f in items if f.period_value == at]
+    if exact:
+        return exact[0]
+    earlier = [(n, f) for n, f in items if _sort_key(f.period_value) < _sort_key(at)]
+    if spec.carry_forward and earlier:
+        return earlier[-1]
+    raise ParameterError(spec.area, None, f"no parameters for {spec.period_kind} {at}; available: {available}")
+
+
+def build_set(name: str, pf: ParamFile) -> ParamSet:
+    label = period_label(pf.period_value)
+    return ParamSet(
+        area=pf.area,
+        file=name,
+        period=label,
+        source=pf.source,
+        method=pf.method,
+        values={
+            k: ParamValue(area=pf.area, key=k, value=e.value, unit=e.unit, cite=e.cite, file=name,
+                          period=label, source=pf.source, note=e.note)
+            for k, e in pf.values.items()
+        },
+    )
+
+
+def _as_date(v: int | dt.date) -> dt.date:
+    return v if isinstance(v, dt.date) else dt.date(v, 1, 1)
+
+
+def _sort_key(v: int | dt.date) -> dt.date:
+    return _as_date(v)
