@@ -27,7 +27,8 @@ class Verdict(BaseModel):
 
     def explain(self) -> str:
         if self.measured is None:
-            return f"{self.standard}: not measurable (no eligible calls) - limit {self.comparison} {self.limit:g} ({self.citation})"
+            return (f"{self.standard}: not measurable (no eligible calls) - limit {self.comparison} {self.limit:g} "
+                    f"({self.citation})")
         state = "meets" if self.compliant else "FAILS"
         return (f"{self.standard}: {self.measured:g} {state} limit {self.comparison} {self.limit:g} "
                 f"[{self.param.file} {self.param.key}; {self.citation}]")

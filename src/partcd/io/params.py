@@ -30,7 +30,7 @@ class Source(BaseModel):
     title: str
     citation: str
     status: str
-    file: str
+    file: str | None = None
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -83,7 +83,7 @@ def _has_params(area: str) -> bool:
         return False
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def area_spec(area: str) -> AreaSpec:
     path = _params_dir(area) / "_area.yaml"
     if not path.is_file():
@@ -99,7 +99,7 @@ def area_spec(area: str) -> AreaSpec:
     return spec
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def area_files(area: str) -> dict[str, ParamFile]:
     """All period files of an area, validated; keyed by file name (e.g. ``2022-05-26.yaml``)."""
     spec = area_spec(area)

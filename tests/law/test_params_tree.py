@@ -1,0 +1,162 @@
+"""Code-health of the law tree: every parameter file is strict, cited, and its quotes stand on the cited lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from partcd.core.errors import ParameterError
+from partcd.core.params import AreaSpec, ParamFile, parse_param_file, resolve
+from partcd.io.params import area_files, area_spec, areas_with_params, load_params, load_yaml, reference_dir, sources
+
+REFERENCE = reference_dir()
+
+ALL_FILES = [(a, n) for a in areas_with_params() for n in area_files(a)]
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')).strip()
+
+
+def test_there_is_law() -> None:
+    assert "callcenter" in areas_with_params()
+    assert ALL_FILES
+
+
+@pytest.mark.parametrize(("area", "name"), ALL_FILES)
+def test_every_quote_stands_on_its_line(area: str, name: str) -> None:
+    """§ citations cannot drift: the quoted words are on the cited line of the source text."""
+    src = sources()
+    pf = area_files(area)[name]
+    assert pf.source in src, f"{area}/{name}: source {pf.source!r} not in sources.yaml"
+    for key, entry in pf.values.items():
+        for cite in entry.cite:
+            assert "TODO" not in cite.cfr and "TODO" not in (cite.quote or "")
+            source_id = cite.source or pf.source
+            assert source_id in src, f"{area}/{name} {key}: unknown source {source_id!r}"
+            if src[source_id].file is None:
+                continue
+            assert cite.line is not None and cite.quote, f"{area}/{name} {key}: cite needs line and quote"
+            lines = (REFERENCE / src[source_id].file).read_text(encoding="utf-8").splitlines()
+            assert cite.line <= len(lines), f"{area}/{name} {key}: line {cite.line} beyond end of {src[source_id].file}"
+            assert _norm(cite.quote) in _norm(lines[cite.line - 1]), (
+                f"{area}/{name} {key}: quote {cite.quote!r} is not on line {cite.line} of {src[source_id].file}"
+            )
+
+
+@pytest.mark.parametrize("area", areas_with_params())
+def test_each_area_file_loads_and_resolves(area: str) -> None:
+    spec = area_spec(area)
+    for pf in area_files(area).values():
+        ps = load_params(area, pf.period_value)
+        assert ps.values and all(v.cite for v in ps.values.values())
+    if spec.period_kind != "effective_date":
+        years = sorted(int(pf.period_value) for pf in area_files(area).values())  # type: ignore[arg-type]
+        assert years == list(range(years[0], years[-1] + 1)), f"{area}: gap in {spec.period_kind} files {years}"
+
+
+SPEC = AreaSpec(area="callcenter", period_kind="effective_date", carry_forward=True, description="t")
+GOOD = {
+    "area": "callcenter",
+    "period": {"effective_date": dt.date(2022, 1, 1)},
+    "source": "cap-letter-h1416-2022",
+    "values": {"avg_hold_time_max_s": {"value": 120, "unit": "s", "cite": [{"cfr": "42 CFR 422.111(h)(1)"}]}},
+}
+
+
+def _with(**changes: object) -> dict[str, object]:
+    data = dict(GOOD)
+    data.update(changes)
+    return data
+
+
+def test_good_file_parses() -> None:
+    pf = parse_param_file(GOOD, "f.yaml", "callcenter", SPEC)
+    assert pf.values["avg_hold_time_max_s"].value == 120
+
+
+@pytest.mark.parametrize(
+    ("data", "key", "reason"),
+    [
+        (_with(extra_key=1), "extra_key", "Extra inputs are not permitted"),
+        (_with(values={"x_s": {"value": 1, "unit": "s", "cite": [{"cfr": "c"}], "typo": 2}}), "values.x_s.typo", "Extra"),
+        (_with(values={"x_s": {"value": 1, "unit": "s", "cite": []}}), "values.x_s.cite", "at least 1"),
+        (_with(values={"x_s": {"value": 1, "unit": "seconds", "cite": [{"cfr": "c"}]}}), "values.x_s.unit", "unknown unit"),
+        (_with(values={"x_s": {"value": 1, "unit": "s", "cite": [{"cfr": "c", "page": 3}]}}), "values.x_s.cite.0.page", "Extra"),
+        (_with(period={"rating_year": 2022}), "period", "keyed by effective_date"),
+        (_with(area="stars"), "area", "lives in 'callcenter'"),
+        (_with(values={}), "values", "at least 1"),
+    ],
+)
+def test_strict_schema_refuses(data: object, key: str, reason: str) -> None:
+    with pytest.raises(ParameterError) as exc:
+        parse_param_file(data, "f.yaml", "callcenter", SPEC)
+    assert exc.value.key == key
+    assert reason in exc.value.reason
+    assert "f.yaml" in str(exc.value)
+
+
+def test_duplicate_yaml_key_refused() -> None:
+    with pytest.raises(ParameterError, match="duplicate key 'a'"):
+        load_yaml("a: 1\nb: 2\na: 3\n", "dup.yaml")
+
+
+def _files(*years: int) -> dict[str, ParamFile]:
+    spec = AreaSpec(area="stars", period_kind="rating_year", carry_forward=False, description="t")
+    return {
+        f"{y}.yaml": parse_param_file(
+            {"area": "stars", "period": {"rating_year": y}, "source": "cms-4185-p",
+             "values": {"v_count": {"value": y, "unit": "count", "cite": [{"cfr": "c"}]}}},
+            f"{y}.yaml", "stars", spec)
+        for y in years
+    }
+
+
+def test_rating_year_without_file_is_refused_not_carried_forward() -> None:
+    spec = AreaSpec(area="stars", period_kind="rating_year", carry_forward=False, description="t")
+    name, pf = resolve(spec, _files(2021, 2022), 2022)
+    assert (name, pf.values["v_count"].value) == ("2022.yaml", 2022)
+    with pytest.raises(ParameterError, match=r"no parameters for rating_year 2023; available: 2021, 2022"):
+        resolve(spec, _files(2021, 2022), 2023)
+    with pytest.raises(ParameterError, match="no parameters for rating_year 2020"):
+        resolve(spec, _files(2021, 2022), 2020)
+
+
+def test_effective_date_resolves_latest_in_force_and_nothing_before() -> None:
+    assert load_params("callcenter", dt.date(2022, 1, 1)).file == "2022-01-01.yaml"
+    assert load_params("callcenter", dt.date(2030, 6, 1)).file == "2022-01-01.yaml"
+    with pytest.raises(ParameterError, match="no parameters in force on 2021-12-31"):
+        load_params("callcenter", dt.date(2021, 12, 31))
+    with pytest.raises(ParameterError, match="keyed by effective date"):
+        load_params("callcenter", 2022)
+
+
+def test_unknown_area_and_override_refused() -> None:
+    with pytest.raises(ParameterError, match="unknown area"):
+        load_params("nosuch", 2022)
+    ps = load_params("callcenter", dt.date(2022, 6, 1))
+    assert ps.with_overrides({"avg_hold_time_max_s": 90})["avg_hold_time_max_s"].value == 90
+    assert ps["avg_hold_time_max_s"].value == 120
+    with pytest.raises(ParameterError, match="override of an unknown parameter"):
+        ps.with_overrides({"avg_hold_time_max": 90})
+
+
+def test_typed_view_refuses_missing_and_extra_keys() -> None:
+    from partcd.callcenter.standards import CallCenterParams
+
+    ps = load_params("callcenter", dt.date(2022, 6, 1))
+    view = ps.typed(CallCenterParams)
+    assert (view.avg_hold_time_max_s, view.answered_within_min_pct, view.disconnect_rate_max_pct,
+            view.restore_essential_functions_max_h, view.answer_within_s) == (120, 80, 5, 72, 30)
+    fewer = ps.model_copy(update={"values": {k: v for k, v in ps.values.items() if k != "answer_within_s"}})
+    with pytest.raises(ParameterError, match="answer_within_s"):
+        fewer.typed(CallCenterParams)
+
+
+def test_file_names_match_periods() -> None:
+    for area in areas_with_params():
+        for name, pf in area_files(area).items():
+            assert Path(name).stem == str(pf.period_value)
