@@ -1,17 +1,64 @@
-"""§ 422.111(h)(1)(ii), § 423.128(d)(1)(ii): the call-center performance standards as verdicts.
+"""§ 422.111(h)(1)(ii)-(iv), § 423.128(d)(1)(ii)-(v): the call-center performance standards as verdicts.
 
 CAP letter L30: "limit callers' average hold time to 2 minutes, answer 80 percent of calls
 within 30 seconds, and limit the call disconnect rate to 5 percent". "Limit to X" is read as
-"<= X is compliant" (shared/specs/callcenter.md §1.1).
+"<= X is compliant" (shared/specs/callcenter.md §1.1). Interpreters (S5): 80 % of calls
+needing one within 8 minutes of reaching the representative; TTY (S6): 80 % connected to a
+TTY operator within 7 minutes (measured from the start of the call, spec §2.5). "Within N
+minutes" is inclusive.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+import datetime as dt
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from partcd.core.citation import cites
+from partcd.core.errors import RuleError
 from partcd.core.params import ParamSet, ParamValue
 from partcd.core.result import Verdict
+
+ClosureKind = Literal["thanksgiving_day", "christmas_day", "federal_holiday", "saturday", "sunday"]
+
+
+class ClosureSeason(BaseModel):
+    """One row of ``closure_seasons_table``: a span of month-days and the closures it allows."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    season: str = Field(min_length=1)
+    from_month_day: str = Field(pattern=r"^\d{2}-\d{2}$")
+    through_month_day: str = Field(pattern=r"^\d{2}-\d{2}$")
+    allowed_closures: tuple[ClosureKind, ...]
+    requires_ivr_messages: bool
+
+    @model_validator(mode="after")
+    def _real_days(self) -> ClosureSeason:
+        for md in (self.from_month_day, self.through_month_day):
+            month, day = (int(x) for x in md.split("-"))
+            dt.date(2024, month, day)  # raises ValueError for a day that does not exist in a leap year
+        return self
+
+    def contains(self, day: dt.date) -> bool:
+        md = day.strftime("%m-%d")
+        if self.from_month_day <= self.through_month_day:
+            return self.from_month_day <= md <= self.through_month_day
+        return md >= self.from_month_day or md <= self.through_month_day
+
+    def start_of(self, day: dt.date) -> dt.date:
+        """First day of the season occurrence containing ``day`` (Jan-Mar -> the previous October 1)."""
+        month, dom = (int(x) for x in self.from_month_day.split("-"))
+        start = dt.date(day.year, month, dom)
+        return start if start <= day else dt.date(day.year - 1, month, dom)
+
+    def end_of(self, day: dt.date) -> dt.date:
+        """Last day of the season occurrence containing ``day``."""
+        month, dom = (int(x) for x in self.through_month_day.split("-"))
+        end = dt.date(day.year, month, dom)
+        return end if end >= day else dt.date(day.year + 1, month, dom)
 
 
 class CallCenterParams(BaseModel):
@@ -24,6 +71,30 @@ class CallCenterParams(BaseModel):
     answered_within_min_pct: float
     disconnect_rate_max_pct: float
     restore_essential_functions_max_h: float
+    open_from_time: dt.time
+    open_until_time: dt.time
+    closure_seasons_table: tuple[ClosureSeason, ...] = Field(min_length=1)
+    ivr_callback_max_business_days: int = Field(ge=1)
+    interpreter_connect_max_min: float = Field(gt=0)
+    interpreter_within_min_pct: float = Field(ge=0, le=100)
+    tty_connect_max_min: float = Field(gt=0)
+    tty_within_min_pct: float = Field(ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _seasons_cover_the_year_once(self) -> CallCenterParams:
+        if self.open_from_time >= self.open_until_time:
+            raise ValueError("open_from_time must be before open_until_time")
+        day = dt.date(2024, 1, 1)  # a leap year: every month-day once
+        while day.year == 2024:
+            n = sum(s.contains(day) for s in self.closure_seasons_table)
+            if n != 1:
+                raise ValueError(f"closure_seasons_table: {day:%m-%d} is in {n} seasons, must be in exactly one")
+            day += dt.timedelta(days=1)
+        return self
+
+    def season_for(self, day: dt.date) -> ClosureSeason:
+        """The closure season a date belongs to (exactly one, checked at load)."""
+        return next(s for s in self.closure_seasons_table if s.contains(day))
 
 
 class PeriodMetrics(BaseModel):
@@ -55,6 +126,48 @@ def evaluate(metrics: PeriodMetrics, params: ParamSet) -> list[Verdict]:
     ]
 
 
+class InterpreterTtyWaits(BaseModel):
+    """Waits of one contract (and line) over one period; ``None`` = never connected (counts as a miss).
+
+    ``interpreter_waits_s``: interpreter joined minus representative reached, for every call needing an
+    interpreter. ``tty_waits_s``: TTY operator connected minus start of the call, for every TTY call.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    contract_id: str
+    period_start: str
+    interpreter_waits_s: tuple[float | None, ...] = ()
+    tty_waits_s: tuple[float | None, ...] = ()
+
+
+@cites("42 CFR 422.111(h)(1)(iii)(B)", "42 CFR 423.128(d)(1)(iii)(B)")
+def interpreter_verdict(waits_s: Sequence[float | None], params: ParamSet) -> Verdict:
+    """S5: % of calls needing an interpreter that got one within 8 min of reaching the CSR, >= 80 %."""
+    p = params.typed(CallCenterParams)
+    return _share_within(
+        f"interpreter within {p.interpreter_connect_max_min:g} min of reaching the CSR (%)", waits_s,
+        p.interpreter_connect_max_min * 60.0, p.interpreter_within_min_pct, params["interpreter_within_min_pct"],
+    )
+
+
+@cites("42 CFR 422.111(h)(1)(iv)(B)", "42 CFR 423.128(d)(1)(v)(B)")
+def tty_verdict(waits_s: Sequence[float | None], params: ParamSet) -> Verdict:
+    """S6: % of TTY calls connected to a TTY operator within 7 min of the start of the call, >= 80 %."""
+    p = params.typed(CallCenterParams)
+    return _share_within(
+        f"TTY operator within {p.tty_connect_max_min:g} min (%)", waits_s,
+        p.tty_connect_max_min * 60.0, p.tty_within_min_pct, params["tty_within_min_pct"],
+    )
+
+
+@cites("42 CFR 422.111(h)(1)(iii)(B)", "42 CFR 423.128(d)(1)(iii)(B)", "42 CFR 422.111(h)(1)(iv)(B)",
+       "42 CFR 423.128(d)(1)(v)(B)")
+def evaluate_interpreter_tty(waits: InterpreterTtyWaits, params: ParamSet) -> list[Verdict]:
+    """The two verdicts (interpreter, TTY) for one period; no eligible calls -> not measurable."""
+    return [interpreter_verdict(waits.interpreter_waits_s, params), tty_verdict(waits.tty_waits_s, params)]
+
+
 def compliant(verdicts: list[Verdict]) -> bool | None:
     """All measurable verdicts pass -> True; any fails -> False; none measurable -> None."""
     known = [v.compliant for v in verdicts if v.compliant is not None]
@@ -71,3 +184,14 @@ def _upper(name: str, measured: float | None, limit: float, param: ParamValue) -
 def _lower(name: str, measured: float | None, limit: float, param: ParamValue) -> Verdict:
     ok = None if measured is None else measured >= limit
     return Verdict(standard=name, measured=measured, limit=limit, comparison=">=", compliant=ok, param=param)
+
+
+def _share_within(name: str, waits_s: Sequence[float | None], max_s: float, min_pct: float, param: ParamValue) -> Verdict:
+    for w in waits_s:
+        if w is not None and w < 0:
+            raise RuleError(f"{name}: a wait of {w:g} s is negative (connected before the clock started)",
+                            cite=param.cite[0].cfr)
+    if not waits_s:
+        return _lower(name, None, min_pct, param)
+    passed = sum(1 for w in waits_s if w is not None and w <= max_s)
+    return _lower(name, 100.0 * passed / len(waits_s), min_pct, param)
