@@ -58,6 +58,7 @@ def spark_session() -> Any:
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.sql.shuffle.partitions", "4")
                 .config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.sql.ansi.enabled", "false")
                 .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.sql.execution.arrow.pyspark.enabled", "true")

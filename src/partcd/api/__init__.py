@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI): authentication and roles as dependencies, one router per area."""

@@ -1,0 +1,74 @@
+"""``partcd db``: apply migrations, show the schema revision, read the audit log."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from partcd.cli import state
+
+app = typer.Typer(help="Database: migrations and the audit log (SQLite by default, PostgreSQL with --db).", no_args_is_help=True)
+console = Console(highlight=False)
+
+
+def _engine(ctx: typer.Context):  # type: ignore[no-untyped-def]
+    from partcd.settings import Settings
+    from partcd.store.db import connect
+
+    return connect(Settings.from_env(db=state(ctx).db).db_url)
+
+
+@app.command()
+def upgrade(ctx: typer.Context, revision: str = typer.Argument("head")) -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    from partcd.store.db import current_revision
+    from partcd.store.db import upgrade as do_upgrade
+
+    engine = _engine(ctx)
+    do_upgrade(engine, revision)
+    console.print(f"database {engine.url.render_as_string(hide_password=True)} at revision {current_revision(engine)}")
+
+
+@app.command()
+def current(ctx: typer.Context) -> None:
+    """Print the schema revision of the database."""
+    from partcd.store.db import current_revision
+
+    typer.echo(current_revision(_engine(ctx)) or "(empty database)")
+
+
+@app.command()
+def audit(
+    ctx: typer.Context,
+    entity_type: str | None = typer.Option(None, "--type"),
+    entity_id: str | None = typer.Option(None, "--id"),
+    limit: int = typer.Option(50, "--limit"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The audit log, newest first."""
+    from sqlalchemy import select
+
+    from partcd.store.db import session_scope
+    from partcd.store.tables import AuditEvent
+
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if entity_type:
+        stmt = stmt.where(AuditEvent.entity_type == entity_type)
+    if entity_id:
+        stmt = stmt.where(AuditEvent.entity_id == entity_id)
+    with session_scope(_engine(ctx)) as s:
+        events = [{"id": e.id, "at": e.occurred_at.isoformat(), "actor": e.actor, "action": e.action,
+                   "entity": f"{e.entity_type}/{e.entity_id}", "before": e.before, "after": e.after}
+                  for e in s.scalars(stmt)]
+    if as_json:
+        typer.echo(json.dumps(events, indent=2, default=str))
+        return
+    table = Table(title="audit log")
+    for col in ("id", "at", "actor", "action", "entity"):
+        table.add_column(col)
+    for e in events:
+        table.add_row(str(e["id"]), str(e["at"]), str(e["actor"]), str(e["action"]), str(e["entity"]))
+    console.print(table)

@@ -1,0 +1,53 @@
+"""``partcd keys``: API keys with roles (the key is shown once; only its hash is stored)."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from partcd.cli import state
+
+app = typer.Typer(help="API keys and roles (viewer, analyst, admin, intake, reviewer, coordinator, auditor).",
+                  no_args_is_help=True)
+console = Console(highlight=False)
+
+
+def _engine(ctx: typer.Context):  # type: ignore[no-untyped-def]
+    from partcd.settings import Settings
+    from partcd.store.db import connect, upgrade
+
+    engine = connect(Settings.from_env(db=state(ctx).db).db_url)
+    upgrade(engine)
+    return engine
+
+
+@app.command()
+def create(ctx: typer.Context, name: str = typer.Option(..., "--name"), role: str = typer.Option(..., "--role")) -> None:
+    """Create a key and print it (store it now: it cannot be shown again)."""
+    from partcd.auth import create_key
+
+    typer.echo(create_key(_engine(ctx), name, role))
+
+
+@app.command("list")
+def list_keys(ctx: typer.Context) -> None:
+    """Keys by name, role and prefix (never the key)."""
+    from partcd.auth import list_keys as do_list
+
+    table = Table(title="API keys")
+    for col in ("name", "role", "prefix", "created", "revoked"):
+        table.add_column(col)
+    for k in do_list(_engine(ctx)):
+        table.add_row(k.name, k.role, k.prefix + "...", k.created_at.isoformat(timespec="seconds"),
+                      k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else "")
+    console.print(table)
+
+
+@app.command()
+def revoke(ctx: typer.Context, name: str = typer.Argument(...)) -> None:
+    """Revoke a key (audited)."""
+    from partcd.auth import revoke_key
+
+    revoke_key(_engine(ctx), name)
+    typer.echo(f"revoked {name}")

@@ -1,0 +1,1 @@
+"""Orchestration: load -> validate -> compute -> report. CLI, API and dashboard call these same functions."""

@@ -1,0 +1,113 @@
+"""Call-center metrics per contract x period, and their verdicts against the standards.
+
+One Ibis expression (:func:`metrics_expr`) runs on DuckDB or Spark. Definitions (shared/specs/callcenter.md §2):
+hold = answered_at - ivr_end over calls a live person answered; answered within 30 s over all calls that
+finished the IVR (the conservative denominator); disconnect rate = calls ``dropped`` by the plan's side over
+all calls made (a caller hang-up is not a disconnect).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from partcd.callcenter.standards import CallCenterParams, PeriodMetrics, compliant, evaluate
+from partcd.core.errors import ConfigError
+from partcd.core.result import Verdict
+from partcd.io import frames
+from partcd.io.calllog import CallLog, read_call_log
+from partcd.io.params import load_params
+
+Period = Literal["day", "week", "month", "quarter"]
+PERIODS: dict[str, str] = {"day": "D", "week": "W", "month": "M", "quarter": "Q"}
+
+
+def metrics_expr(calls: Any, by: Period, answer_within_s: float) -> Any:
+    """Ibis: one row per contract x period with counts and the three standard metrics."""
+    import ibis
+
+    if by not in PERIODS:
+        raise ConfigError(f"--by must be one of {', '.join(PERIODS)}")
+    period_start = calls.local_date if by == "day" else calls.local_date.truncate(PERIODS[by])
+    t = calls.mutate(period_start=period_start)
+    answered = t.hold_s.notnull()
+    within = answered & (t.hold_s <= answer_within_s)
+    interp = t.interpreter_requested
+    tty = t.tty
+    agg = t.group_by(["contract_id", "period_start"]).aggregate(
+        calls=t.count(),
+        queued=t.queued.cast("int64").sum(),
+        answered=answered.cast("int64").sum(),
+        answered_within=within.cast("int64").sum(),
+        dropped=(t.end_reason == "dropped").cast("int64").sum(),
+        caller_hangups=((t.end_reason == "caller_hangup") & ~answered).cast("int64").sum(),
+        hold_sum_s=t.hold_s.sum(),
+        max_hold_time_s=t.hold_s.max(),
+        interpreter_calls=interp.cast("int64").sum(),
+        interpreter_answered=(interp & answered).cast("int64").sum(),
+        tty_calls=tty.cast("int64").sum(),
+    )
+    return agg.mutate(
+        avg_hold_time_s=ibis.ifelse(agg.answered > 0, agg.hold_sum_s / agg.answered, ibis.null()),
+        answered_within_30s_pct=ibis.ifelse(agg.queued > 0, 100.0 * agg.answered_within / agg.queued, ibis.null()),
+        disconnect_rate_pct=100.0 * agg.dropped / agg.calls,
+        abandon_rate_pct=ibis.ifelse(agg.queued > 0, 100.0 * agg.caller_hangups / agg.queued, ibis.null()),
+    ).drop("hold_sum_s").order_by(["contract_id", "period_start"])
+
+
+@dataclass(frozen=True)
+class MetricsReport:
+    file: str
+    by: str
+    engine: str
+    records: list[dict[str, Any]]
+    verdicts: list[list[Verdict]]
+    rejected: int
+
+    @property
+    def compliant(self) -> bool:
+        return all(r["compliant"] is not False for r in self.records)
+
+
+def compute_metrics(calls: CallLog, by: Period = "day", engine: str | None = None, con: Any = None) -> MetricsReport:
+    """Metrics and verdicts; the standards in force on each period's first day are applied."""
+    name = frames.engine_name(engine)
+    con = con or frames.connect(name)
+    first_day = min(d for d in calls.table.column("local_date").to_pylist() if d is not None)
+    answer_within_s = load_params("callcenter", first_day).typed(CallCenterParams).answer_within_s
+    table = frames.to_engine(con, calls.table, "calls")
+    rows = metrics_expr(table, by, answer_within_s).to_pyarrow().to_pylist()
+    records: list[dict[str, Any]] = []
+    verdicts: list[list[Verdict]] = []
+    for row in rows:
+        start: dt.date = row["period_start"]
+        if isinstance(start, dt.datetime):
+            start = start.date()
+        params = load_params("callcenter", start)
+        pm = PeriodMetrics(contract_id=row["contract_id"], period_start=start.isoformat(), calls=row["calls"],
+                           avg_hold_time_s=row["avg_hold_time_s"], answered_within_pct=row["answered_within_30s_pct"],
+                           disconnect_rate_pct=row["disconnect_rate_pct"])
+        vs = evaluate(pm, params)
+        record = {**row, "period_start": start.isoformat(), "compliant": compliant(vs),
+                  "failed_standards": [v.standard for v in vs if v.compliant is False],
+                  "params_file": f"callcenter/params/{params.file}"}
+        for k in ("avg_hold_time_s", "answered_within_30s_pct", "disconnect_rate_pct", "abandon_rate_pct", "max_hold_time_s"):
+            if record[k] is not None:
+                record[k] = round(float(record[k]), 6)
+        records.append(record)
+        verdicts.append(vs)
+    return MetricsReport(file=calls.file, by=by, engine=name, records=records, verdicts=verdicts,
+                         rejected=len(calls.rejected))
+
+
+def run_metrics(path: Path, by: Period = "day", engine: str | None = None, tz: str = "America/New_York",
+                quarantine: Path | None = None) -> MetricsReport:
+    """load -> validate -> compute: the job behind ``partcd callcenter metrics`` and ``POST /callcenter/metrics``."""
+    from partcd.io.calllog import write_quarantine
+
+    log = read_call_log(path, tz=tz, on_error="quarantine" if quarantine else "raise")
+    if quarantine is not None and log.rejected:
+        write_quarantine(quarantine, log)
+    return compute_metrics(log, by=by, engine=engine)
