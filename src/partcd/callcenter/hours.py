@@ -156,7 +156,15 @@ def _closure_reasons(day: dt.date, kinds: Iterable[ClosureKind]) -> tuple[str, .
 @cites("42 CFR 422.111(h)(1)(i)(B)(1)-(2)", "42 CFR 423.128(d)(1)(i)(A)(1)-(2)")
 def closure_rule(day: dt.date, params: ParamSet) -> ClosureRule:
     """May the call center be closed on ``day``? January 1 - March 31 belongs to the season of the previous October."""
-    p = params.typed(CallCenterParams)
+    return _closure(day, params.typed(CallCenterParams))
+
+
+def closure_for(day: dt.date, p: CallCenterParams) -> ClosureRule:
+    """:func:`closure_rule` on an already validated typed view (for loops over many dates)."""
+    return _closure(day, p)
+
+
+def _closure(day: dt.date, p: CallCenterParams) -> ClosureRule:
     season = p.season_for(day)
     reasons = _closure_reasons(day, season.allowed_closures)
     return ClosureRule(date=day, season=season.season, season_start=season.start_of(day), season_end=season.end_of(day),
@@ -218,10 +226,13 @@ def required_windows(day: dt.date, zones: Sequence[str], params: ParamSet,
 
     A closure needs the IVR to record messages: without ``after_hours_messaging`` every date is required.
     """
+    return _required(day, zones, params.typed(CallCenterParams), after_hours_messaging)
+
+
+def _required(day: dt.date, zones: Sequence[str], p: CallCenterParams, after_hours_messaging: bool) -> tuple[TimeWindow, ...]:
     if not zones:
         raise RuleError("a service area needs at least one time zone", cite="42 CFR 422.111(h)(1)(i)(B)")
-    p = params.typed(CallCenterParams)
-    rule = closure_rule(day, params)
+    rule = _closure(day, p)
     if rule.allowed and (after_hours_messaging or not rule.requires_ivr_messages):
         return ()
     return merge(_local_window(day, zone(z), p) for z in zones)
@@ -233,11 +244,12 @@ def check_coverage(schedule: Sequence[TimeWindow], zones: Sequence[str], start: 
     """For each date from ``start`` through ``end``: required minutes, uncovered minutes and a verdict (uncovered <= 0)."""
     if end < start:
         raise RuleError(f"period ends ({end}) before it starts ({start})")
+    p = params.typed(CallCenterParams)
     out: list[DayCoverage] = []
     day = start
     while day <= end:
-        rule = closure_rule(day, params)
-        required = required_windows(day, zones, params, after_hours_messaging)
+        rule = _closure(day, p)
+        required = _required(day, zones, p, after_hours_messaging)
         uncovered = subtract(required, schedule)
         req_min = sum(w.minutes for w in required)
         unc_min = sum(w.minutes for w in uncovered)
@@ -258,9 +270,12 @@ def check_coverage(schedule: Sequence[TimeWindow], zones: Sequence[str], start: 
 @cites("42 CFR 422.111(h)(1)(i)(B)(1)-(2)", "42 CFR 423.128(d)(1)(i)(A)(1)-(2)")
 def callback_due(left_at: dt.datetime, caller_time_zone: str, params: ParamSet) -> dt.datetime:
     """End (24:00 caller-local) of the N-th business day after the local date the message was left (N = 1)."""
+    return _due(left_at, caller_time_zone, params.typed(CallCenterParams))
+
+
+def _due(left_at: dt.datetime, caller_time_zone: str, p: CallCenterParams) -> dt.datetime:
     if left_at.tzinfo is None:
         raise RuleError("left_at must carry a time zone or UTC offset")
-    p = params.typed(CallCenterParams)
     tz = zone(caller_time_zone)
     day = left_at.astimezone(tz).date()
     counted = 0
@@ -274,9 +289,10 @@ def callback_due(left_at: dt.datetime, caller_time_zone: str, params: ParamSet) 
 @cites("42 CFR 422.111(h)(1)(i)(B)(1)-(2)", "42 CFR 423.128(d)(1)(i)(A)(1)-(2)")
 def check_callbacks(messages: Sequence[IvrMessage], params: ParamSet, as_of: dt.datetime) -> CallbackReport:
     """Each message against its deadline; unreturned messages are late once ``as_of`` is past the deadline."""
+    p = params.typed(CallCenterParams)
     checks: list[CallbackCheck] = []
     for m in messages:
-        due = callback_due(m.left_at, m.caller_time_zone, params)
+        due = _due(m.left_at, m.caller_time_zone, p)
         if m.returned_at is not None:
             if m.returned_at < m.left_at:
                 raise RuleError(f"message {m.message_id}: returned before it was left")

@@ -32,7 +32,7 @@ from typing import Literal
 
 import numpy as np
 
-from partcd.callcenter.hours import closure_rule, zone
+from partcd.callcenter.hours import closure_for, zone
 from partcd.callcenter.standards import CallCenterParams
 from partcd.core.citation import cites
 from partcd.core.errors import RuleError
@@ -171,8 +171,11 @@ def _quarter(day: dt.date) -> tuple[int, int]:
     return day.year, (day.month - 1) // 3 + 1
 
 
-def _in_study_hours(call: CallRecord, local: dt.datetime, p: CallCenterParams, params: ParamSet) -> bool:
-    if local.weekday() >= 5 or closure_rule(local.date(), params).allowed:
+def _in_study_hours(call: CallRecord, local: dt.datetime, p: CallCenterParams, closed: dict[dt.date, bool]) -> bool:
+    day = local.date()
+    if day not in closed:
+        closed[day] = closure_for(day, p).allowed
+    if local.weekday() >= 5 or closed[day]:
         return False
     if call.line in AROUND_THE_CLOCK_LINES:
         return True
@@ -213,6 +216,7 @@ def timeliness_study(calls: Sequence[CallRecord], params: ParamSet, rng: np.rand
     if study_month is not None and study_month not in (1, 2, 3):
         raise RuleError(f"study_month is the month within the quarter (1-3), got {study_month}")
     p = params.typed(CallCenterParams)
+    closed: dict[dt.date, bool] = {}
     by_quarter: dict[tuple[int, int], list[tuple[CallRecord, dt.datetime]]] = defaultdict(list)
     for c in calls:
         local = c.local_start()
@@ -223,7 +227,7 @@ def timeliness_study(calls: Sequence[CallRecord], params: ParamSet, rng: np.rand
         month = (q - 1) * 3 + month_in_q
         frames: dict[tuple[str, str], list[CallRecord]] = defaultdict(list)
         for c, local in by_quarter[(year, q)]:
-            if local.month == month and _in_study_hours(c, local, p, params):
+            if local.month == month and _in_study_hours(c, local, p, closed):
                 frames[(c.contract_id, c.line)].append(c)
         for (contract_id, line) in sorted(frames):
             frame = sorted(frames[(contract_id, line)], key=lambda c: c.call_id)
@@ -286,10 +290,11 @@ def accessibility_study(calls: Sequence[CallRecord], params: ParamSet, rng: np.r
     if interpreter_calls_per_contract < 0 or tty_calls_per_contract < 0:
         raise RuleError("sample sizes cannot be negative")
     p = params.typed(CallCenterParams)
+    closed: dict[dt.date, bool] = {}
     frames: dict[tuple[str, str, int, TestCallKind], list[CallRecord]] = defaultdict(list)
     for c in calls:
         local = c.local_start()
-        if local.month not in ACCESSIBILITY_MONTHS or not _in_study_hours(c, local, p, params):
+        if local.month not in ACCESSIBILITY_MONTHS or not _in_study_hours(c, local, p, closed):
             continue
         if c.interpreter_requested:
             frames[(c.contract_id, c.part, local.year, "interpreter")].append(c)
@@ -313,7 +318,10 @@ def accessibility_study(calls: Sequence[CallRecord], params: ParamSet, rng: np.r
        "42 CFR 423.128(d)(1)(v)(B)")
 def contact_completed(outcome: TestCallOutcome, params: ParamSet) -> bool:
     """Interpreter: reached and benefit question answered within 8 min; TTY: operator within 7 min (inclusive)."""
-    p = params.typed(CallCenterParams)
+    return _completed(outcome, params.typed(CallCenterParams))
+
+
+def _completed(outcome: TestCallOutcome, p: CallCenterParams) -> bool:
     limit_s = 60.0 * (p.interpreter_connect_max_min if outcome.kind == "interpreter" else p.tty_connect_max_min)
     if outcome.connect_s is not None and outcome.connect_s < 0:
         raise RuleError(f"test call {outcome.call_id or outcome.contract_id}: negative connect time")
@@ -337,13 +345,14 @@ def star_measure(outcomes: Sequence[TestCallOutcome], params: ParamSet,
     Every placed test call is an attempted contact. The star compares the score rounded half-up to
     ``precision`` decimals (CMS shows this measure as whole percents) with the cut points.
     """
+    p = params.typed(CallCenterParams)
     groups: dict[tuple[str, Part], list[TestCallOutcome]] = defaultdict(list)
     for o in outcomes:
         groups[(o.contract_id, o.part)].append(o)
     out: list[StarMeasureScore] = []
     for (contract_id, part) in sorted(groups):
         items = groups[(contract_id, part)]
-        done = [contact_completed(o, params) for o in items]
+        done = [_completed(o, p) for o in items]
         interp = [d for o, d in zip(items, done, strict=True) if o.kind == "interpreter"]
         tty = [d for o, d in zip(items, done, strict=True) if o.kind == "tty"]
         score = 100.0 * sum(done) / len(items)
