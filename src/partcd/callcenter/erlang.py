@@ -61,7 +61,7 @@ def _stirlerr(x: FloatArray) -> FloatArray:
 
 def _bd0(x: FloatArray, m: FloatArray) -> FloatArray:
     """x log(x/m) + m - x without cancellation (Loader 2000), x > 0, m > 0."""
-    out = x * (np.log(x) - np.log(m)) + m - x
+    out: FloatArray = x * (np.log(x) - np.log(m)) + m - x
     small = np.abs(x - m) < 0.1 * (x + m)
     if small.any():
         xs, ms = x[small], m[small]
@@ -78,7 +78,7 @@ def _bd0(x: FloatArray, m: FloatArray) -> FloatArray:
 
 def _log_poisson_pmf(x: FloatArray, m: FloatArray) -> FloatArray:
     """log(m^x e^-m / Gamma(x+1)) for x > 0, m > 0 (continuous in x)."""
-    return -_stirlerr(x) - 0.5 * (_LOG_2PI + np.log(x)) - _bd0(x, m)
+    return np.asarray(-_stirlerr(x) - 0.5 * (_LOG_2PI + np.log(x)) - _bd0(x, m), dtype=np.float64)
 
 
 def _log_kummer(x: FloatArray, y: FloatArray) -> FloatArray:
