@@ -39,6 +39,7 @@ from pydantic import ValidationError
 
 from partcd.core.errors import InputError, ParameterError
 from partcd.io.params import load_yaml
+from partcd.stars.cahps import CahpsMethod
 from partcd.stars.catalogue import Catalogue, find_measure, name_token
 from partcd.stars.models import ContractType, CutPoints, Measure, MeasureScore, Part
 
@@ -743,3 +744,15 @@ def rating_year_of(paths: Iterable[Path | str]) -> int | None:
 def name_matches(a: str, b: str) -> bool:
     """Whether two measure names denote the same measure (dashes, quotes, case and spacing ignored)."""
     return name_token(a) == name_token(b)
+
+
+@functools.cache
+def load_cahps_method() -> CahpsMethod:
+    """The CAHPS star method (``partcd/stars/cahps.yaml``; CMS practice, shared/specs/stars.md §9.1)."""
+    path = Path(str(importlib.resources.files("partcd.stars"))) / "cahps.yaml"
+    data = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    try:
+        return CahpsMethod.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ParameterError(str(path), ".".join(str(p) for p in err["loc"]) or None, err["msg"]) from None
