@@ -1,0 +1,319 @@
+"""§ 422.166(a)(2)(i) / § 423.186(a)(2)(i) - exact Ward clustering of one-dimensional measure scores (4185-P L2241 / L3212).
+
+The rule clusters "the current year's data" hierarchically (4185-P L2241 = L3212); CMS practice is Ward's
+minimum-variance method on the one-dimensional scores, cut into 5 levels (``proc tree ncl=5``), which is
+``scipy.cluster.hierarchy.fcluster(linkage(x.reshape(-1, 1), "ward"), 5, "maxclust")``. scipy's Ward is O(n^2) in
+time and memory; this module computes the same tree in one dimension in O(n log n) (a sort, then an O(n)
+nearest-neighbour chain along the sorted line).
+
+Why adjacent merges suffice (proof)
+-----------------------------------
+Ward's merge cost of clusters A, B (sizes a, b, means mA, mB) is ``D(A,B) = ab/(a+b) * (mA - mB)^2``; scipy
+reports the height ``sqrt(2 * D)``. Suppose the current clusters are intervals of the sorted scores (true for
+singletons). Lemma: for clusters A < B < C (in score order, a, b, c >= 1) with x = mB - mA >= 0,
+y = mC - mB >= 0 and x + y > 0, ``D(A,C) > min(D(A,B), D(B,C))``. Proof: if x = 0 or y = 0 the minimum is 0 < D(A,C).
+Otherwise ab/(a+b) < a and bc/(b+c) < c, so min(D(A,B), D(B,C)) < min(a x^2, c y^2) <= the value at
+a x^2 = c y^2, which is ac (x+y)^2 / (sqrt(a) + sqrt(c))^2 < ac (x+y)^2 / (a+c) = D(A,C).
+Applied along the clusters between two non-adjacent clusters (induction on how many lie between), every
+non-adjacent pair costs strictly more than some adjacent pair, so Ward's global minimum is always an adjacent
+pair: the merged cluster is again an interval, and by induction every Ward merge joins neighbours on the line.
+(When all means are equal every cost is 0: the only ties this lemma leaves open, see below.)
+
+Why a local minimum may be merged at once (nearest-neighbour chain): if an adjacent neighbour L of A absorbs the
+cluster L' on its far side, ``D(L u L', A) >= D(L, A)``, because both |L| and |mA - mL| grow. So the costs around a pair
+that is cheaper than both of its neighbouring pairs can only rise until that pair is merged; following a chain of
+strictly cheaper adjacent pairs and merging each pair that is cheaper than its two neighbours therefore builds
+Ward's tree (the reducibility argument of the NN-chain algorithm, restricted to the line).
+
+Ties and scipy
+--------------
+With distinct merge costs the tree is unique and this module's tree, heights (to rounding, about 1e-13 relative)
+and flat clusters equal scipy's. When an overlapping pair of adjacent merges costs exactly the same (common with
+integer percentages: counts 5, 8, 5 at 70, 71, 72), Ward's tree is not unique; scipy then follows the rounding
+noise of its Lance-Williams updates (for ``[0, 0, 2, 3, 5, 5]`` into 2 clusters it puts ``2, 3`` with ``5, 5``,
+although joining them with ``0, 0`` costs exactly the same), which no method without scipy's O(n^2) distance
+matrix can reproduce. ``fcluster(..., "maxclust")`` keeps every merge whose height does not exceed the
+(n-k)-th smallest height, so merges tied at the cut are all kept (fewer than k clusters).
+
+This module therefore flags "tie-sensitive" inputs: some merge at or below the cut whose cost is within
+``TIE_TOLERANCE`` (relative) of a neighbouring adjacent pair's cost, or the first merge above the cut within the
+same tolerance of the cut height (exact-zero ties between equal scores never matter and are not flagged). Only
+then can the result differ from scipy; with ``exact_ties=True`` (the default) such inputs with at most
+``SCIPY_TIE_MAX_N`` scores are clustered by scipy itself, so :func:`ward_labels` equals scipy's labels (up to
+numbering) on every input of that size. Above it, and with ``exact_ties=False``, the O(n) chain resolves ties
+deterministically (a tie between a pair and the chain's previous pair keeps the previous pair, otherwise the lower
+pair wins): a Ward tree with the same merge costs at every tied step, whose clusters may place the tied block on
+the other side of a boundary than scipy does. The cut points (minimum of each cluster) can differ from scipy's
+only on flagged inputs, and only by such a block.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+#: Relative gap below which two merge costs count as tied (scipy's own rounding noise is around 1e-13).
+TIE_TOLERANCE = 1e-7
+#: Largest input that ``exact_ties=True`` hands to scipy when the chain result is tie-sensitive (O(n^2) memory).
+SCIPY_TIE_MAX_N = 5_000
+
+IntArray = npt.NDArray[np.intp]
+FloatArray = npt.NDArray[np.float64]
+
+
+class ClusterRange(NamedTuple):
+    """One flat cluster: lowest and highest score in it and how many scores it holds."""
+
+    minimum: float
+    maximum: float
+    size: int
+
+
+class WardCut(NamedTuple):
+    """Flat Ward clusters of one score vector.
+
+    ``labels[i]`` is the cluster of ``scores[i]`` (0 = lowest scores); ``method`` says which engine produced them
+    (``"chain"``: the O(n log n) line algorithm; ``"scipy"``: scipy on a tie-sensitive input);
+    ``tie_sensitive`` says whether tied merge costs could make scipy's answer differ from the chain's.
+    """
+
+    labels: IntArray
+    n_clusters: int
+    method: Literal["chain", "scipy"]
+    tie_sensitive: bool
+
+
+class _Tree(NamedTuple):
+    """Merges of the chain algorithm in the order they were made (positions refer to the sorted scores)."""
+
+    order: IntArray  # sorted position -> input index
+    left: list[int]  # node id (scipy numbering before sorting: leaves 0..n-1, merge j = n + j) of the lower child
+    right: list[int]  # node id of the upper child
+    height: FloatArray  # scipy height sqrt(2 * cost), made monotone along the tree
+    size: list[int]
+    boundary: list[int]  # the merge joins sorted positions boundary and boundary + 1
+    near_tie: list[bool]  # cost > 0 and within TIE_TOLERANCE of a neighbouring adjacent pair's cost
+
+
+def _as_scores(scores: npt.ArrayLike) -> FloatArray:
+    x = np.asarray(scores, dtype=np.float64)
+    if x.ndim != 1:
+        raise ValueError(f"scores must be one-dimensional, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        bad = int(np.flatnonzero(~np.isfinite(x))[0])
+        raise ValueError(f"scores must be finite numbers; position {bad} is {x[bad]!r} (drop missing scores first)")
+    return x
+
+
+def _check_k(n_clusters: int) -> int:
+    if isinstance(n_clusters, bool) or not isinstance(n_clusters, int | np.integer) or n_clusters < 1:
+        raise ValueError(f"n_clusters must be a positive integer, got {n_clusters!r}")
+    return int(n_clusters)
+
+
+def _chain_tree(x: FloatArray) -> _Tree:
+    """Ward's tree of the scores ``x`` (n >= 2) by a nearest-neighbour chain over adjacent clusters."""
+    n = len(x)
+    order = np.argsort(x, kind="stable").astype(np.intp)
+    xs = x[order]
+    centre = 0.5 * (float(xs[0]) + float(xs[-1]))  # centred means lose less to cancellation
+    mean = (xs - centre).tolist()
+    size = [1] * n
+    last = list(range(n))  # cluster starting at sorted position p ends at last[p]
+    prev = list(range(-1, n - 1))  # start of the cluster to the left (-1: none)
+    node = list(range(n))  # scipy-style id of the cluster's node (leaf = sorted position, mapped later)
+    leaf_id = order.tolist()
+    for p in range(n):
+        node[p] = leaf_id[p]
+    m_left: list[int] = []
+    m_right: list[int] = []
+    m_cost: list[float] = []
+    m_size: list[int] = []
+    m_boundary: list[int] = []
+    m_tie: list[bool] = []
+    chain: list[int] = []
+    inf = math.inf
+    tol = 1.0 + TIE_TOLERANCE
+
+    for _ in range(n - 1):
+        if not chain:
+            chain.append(0)  # position 0 always starts the lowest cluster
+        while True:
+            a = chain[-1]
+            sa = size[a]
+            ma = mean[a]
+            if len(chain) > 1:
+                best = chain[-2]
+                sb = size[best]
+                d = ma - mean[best]
+                best_cost = sa * sb / (sa + sb) * d * d
+            else:
+                best = -1
+                best_cost = inf
+            lo = prev[a]
+            if lo >= 0 and lo != best:
+                sb = size[lo]
+                d = ma - mean[lo]
+                c = sa * sb / (sa + sb) * d * d
+                if c < best_cost:
+                    best, best_cost = lo, c
+            hi = last[a] + 1
+            if hi < n and hi != best:
+                sb = size[hi]
+                d = ma - mean[hi]
+                c = sa * sb / (sa + sb) * d * d
+                if c < best_cost:
+                    best, best_cost = hi, c
+            if len(chain) > 1 and best == chain[-2]:
+                break
+            chain.append(best)
+        chain.pop()
+        chain.pop()
+        lo, hi = (a, best) if a < best else (best, a)
+        s_lo, s_hi = size[lo], size[hi]
+        # Costs of the two adjacent pairs that overlap this merge (tie detection).
+        tie = False
+        if best_cost > 0.0:
+            outer = prev[lo]
+            if outer >= 0:
+                so = size[outer]
+                d = mean[outer] - mean[lo]
+                tie = so * s_lo / (so + s_lo) * d * d <= best_cost * tol
+            outer = last[hi] + 1
+            if not tie and outer < n:
+                so = size[outer]
+                d = mean[outer] - mean[hi]
+                tie = so * s_hi / (so + s_hi) * d * d <= best_cost * tol
+        m_left.append(node[lo])
+        m_right.append(node[hi])
+        m_cost.append(best_cost)
+        m_size.append(s_lo + s_hi)
+        m_boundary.append(last[lo])
+        m_tie.append(tie)
+        total = s_lo + s_hi
+        mean[lo] = (s_lo * mean[lo] + s_hi * mean[hi]) / total
+        size[lo] = total
+        last[lo] = last[hi]
+        if last[lo] + 1 < n:
+            prev[last[lo] + 1] = lo
+        node[lo] = n + len(m_cost) - 1
+
+    height = np.sqrt(2.0 * np.asarray(m_cost, dtype=np.float64))
+    # Ward heights never decrease towards the root; keep that exact under rounding.
+    for j in range(n - 1):
+        for child in (m_left[j], m_right[j]):
+            if child >= n and height[child - n] > height[j]:
+                height[j] = height[child - n]
+    return _Tree(order, m_left, m_right, height, m_size, m_boundary, m_tie)
+
+
+def _ascending(x: FloatArray, raw: npt.NDArray[np.integer[npt.NBitBase]] | IntArray) -> IntArray:
+    """Renumber cluster labels 0..k-1 by (lowest score, first input position) of each cluster."""
+    order = np.lexsort((np.arange(len(x)), x))
+    uniq, first = np.unique(raw[order], return_index=True)
+    rank = np.empty(len(uniq), dtype=np.intp)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(uniq), dtype=np.intp)
+    return rank[np.searchsorted(uniq, raw)]
+
+
+def _scipy_labels(x: FloatArray, k: int) -> IntArray:
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    raw = np.asarray(fcluster(linkage(x.reshape(-1, 1), "ward"), k, "maxclust"), dtype=np.intp)
+    return _ascending(x, raw)
+
+
+def ward_cut(scores: npt.ArrayLike, n_clusters: int, *, exact_ties: bool = True) -> WardCut:
+    """Ward flat clusters with scipy's ``maxclust`` rule, and how they were obtained (see the module docstring)."""
+    k = _check_k(n_clusters)
+    x = _as_scores(scores)
+    n = len(x)
+    if n == 0:
+        return WardCut(np.zeros(0, dtype=np.intp), 0, "chain", False)
+    if k >= n:  # fcluster: every score its own cluster
+        labels = np.empty(n, dtype=np.intp)
+        labels[np.lexsort((np.arange(n), x))] = np.arange(n, dtype=np.intp)
+        return WardCut(labels, n, "chain", False)
+    tree = _chain_tree(x)
+    sorted_heights = np.sort(tree.height)
+    cut = float(sorted_heights[n - k - 1])  # fcluster keeps every merge with height <= the (n-k)-th smallest
+    above = float(sorted_heights[n - k]) if k > 1 else math.inf
+    tie_sensitive = 0.0 < above <= cut * (1.0 + TIE_TOLERANCE)
+    if not tie_sensitive:
+        tie_sensitive = any(t and h <= cut for t, h in zip(tree.near_tie, tree.height.tolist(), strict=True))
+    if tie_sensitive and exact_ties and n <= SCIPY_TIE_MAX_N:
+        labels = _scipy_labels(x, k)
+        return WardCut(labels, int(labels.max()) + 1, "scipy", True)
+    split = np.zeros(n - 1, dtype=np.intp)
+    split[np.asarray(tree.boundary, dtype=np.intp)] = tree.height > cut
+    in_sorted = np.concatenate((np.zeros(1, dtype=np.intp), np.cumsum(split)))
+    labels = np.empty(n, dtype=np.intp)
+    labels[tree.order] = in_sorted
+    return WardCut(labels, int(in_sorted[-1]) + 1, "chain", tie_sensitive)
+
+
+def ward_labels(scores: npt.ArrayLike, n_clusters: int, *, exact_ties: bool = True) -> IntArray:
+    """Cluster index (0 = lowest scores) of each score, input order kept.
+
+    Equal, up to numbering, to ``fcluster(linkage(x.reshape(-1, 1), "ward"), n_clusters, "maxclust")`` - fewer
+    than ``n_clusters`` clusters when heights tie at the cut or there are fewer distinct scores. NaN or infinite
+    scores raise ``ValueError``; more clusters than scores gives one cluster per score.
+    """
+    return ward_cut(scores, n_clusters, exact_ties=exact_ties).labels
+
+
+def ward_cluster_ranges(scores: npt.ArrayLike, n_clusters: int, *, exact_ties: bool = True) -> tuple[ClusterRange, ...]:
+    """(minimum, maximum, size) of each Ward cluster, lowest cluster first.
+
+    A higher-is-better measure's cut point for a level is its cluster's ``minimum``; a lower-is-better measure's
+    is its ``maximum`` (CMS practice, spec § 9 item 3). Clusters sharing a score range are not combined here.
+    """
+    x = _as_scores(scores)
+    labels = ward_labels(x, n_clusters, exact_ties=exact_ties)
+    k = int(labels.max()) + 1 if len(labels) else 0
+    lows = np.full(k, np.inf)
+    highs = np.full(k, -np.inf)
+    np.minimum.at(lows, labels, x)
+    np.maximum.at(highs, labels, x)
+    sizes = np.bincount(labels, minlength=k)
+    return tuple(ClusterRange(float(lo), float(hi), int(s)) for lo, hi, s in zip(lows, highs, sizes, strict=True))
+
+
+def ward_linkage_1d(scores: npt.ArrayLike, *, exact_ties: bool = True) -> FloatArray:
+    """A scipy linkage matrix ``[id_a, id_b, height, size]`` for Ward on the one-dimensional scores.
+
+    Rows are sorted by height and nodes renumbered as scipy does (new node ``n + row``, smaller id first), so the
+    matrix equals ``linkage(x.reshape(-1, 1), "ward")`` with heights equal to rounding whenever no two merges tie.
+    With tied heights (equal scores included) the pairing and row order among the tied merges follow scipy's
+    rounding noise: with ``exact_ties=True`` and at most ``SCIPY_TIE_MAX_N`` scores such inputs are passed to
+    scipy; otherwise the chain's (equally valid) Ward tree is returned.
+    """
+    x = _as_scores(scores)
+    n = len(x)
+    if n < 2:
+        raise ValueError("a linkage needs at least 2 scores")
+    tree = _chain_tree(x)
+    h = tree.height
+    srt = np.sort(h)
+    tied = bool(np.any(srt[1:] <= srt[:-1] * (1.0 + TIE_TOLERANCE))) or any(tree.near_tie)
+    if tied and exact_ties and n <= SCIPY_TIE_MAX_N:
+        from scipy.cluster.hierarchy import linkage
+
+        return np.asarray(linkage(x.reshape(-1, 1), "ward"), dtype=np.float64)
+    rows = np.argsort(h, kind="stable")
+    new_id = np.empty(n - 1, dtype=np.intp)
+    new_id[rows] = np.arange(n, 2 * n - 1, dtype=np.intp)
+    out = np.empty((n - 1, 4), dtype=np.float64)
+    for r, j in enumerate(rows.tolist()):
+        a = tree.left[j]
+        b = tree.right[j]
+        ia = a if a < n else int(new_id[a - n])
+        ib = b if b < n else int(new_id[b - n])
+        out[r, 0] = min(ia, ib)
+        out[r, 1] = max(ia, ib)
+        out[r, 2] = h[j]
+        out[r, 3] = tree.size[j]
+    return out
