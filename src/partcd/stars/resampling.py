@@ -13,6 +13,7 @@ reproduced); the averaged threshold is kept unrounded unless the ``observed-scor
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
@@ -70,7 +71,7 @@ def mean_resampled_thresholds(
     levels = sorted(runs[0])
     if any(sorted(r) != levels for r in runs):
         raise RuleError("clustering runs returned different star levels", _CITE)
-    means = {s: float(np.mean([r[s] for r in runs])) for s in levels}
+    means = {s: math.fsum(r[s] for r in runs) / len(runs) for s in levels}
     sizes = tuple(int(v) for v in np.bincount(groups, minlength=n_groups))
     return ResamplingResult(thresholds=means, runs=runs, group_sizes=sizes)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -101,5 +103,5 @@ def test_thresholds_are_observed_scores_and_monotone_in_star_level(xs: list[floa
 @given(scores_lists)
 def test_clusters_are_contiguous_ranges(xs: list[float]) -> None:
     ranges = cluster_ranges(xs, 5)
-    assert all(hi < lo for (_, hi), (lo, _) in zip(ranges, ranges[1:], strict=False))
+    assert all(hi < lo for (_, hi), (lo, _) in itertools.pairwise(ranges))
     assert ranges[0][0] == min(xs) and ranges[-1][1] == max(xs)

@@ -1,4 +1,4 @@
-"""§ 422.166(a)(2)(i), § 423.186(a)(2)(i) - bidirectional guardrail, absolute and restricted-range caps (4185-P L2241, L3212, L2195)."""
+"""§ 422.166(a)(2)(i), § 423.186(a)(2)(i) - bidirectional guardrail, absolute and restricted-range caps (4185-P L2241, L2195)."""
 
 from __future__ import annotations
 

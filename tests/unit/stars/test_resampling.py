@@ -80,7 +80,7 @@ def test_observed_score_projection() -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.integers(min_value=10, max_value=2000), st.integers(min_value=2, max_value=12), st.integers(0, 2**32 - 1))
+@given(st.integers(min_value=12, max_value=2000), st.integers(min_value=2, max_value=12), st.integers(0, 2**32 - 1))
 def test_group_sizes_differ_by_at_most_one(n: int, groups: int, seed: int) -> None:
     g = resampling_groups(n, groups, np.random.default_rng(seed))
     sizes = np.bincount(g, minlength=groups)

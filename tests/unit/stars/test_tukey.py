@@ -1,4 +1,4 @@
-"""§ 422.162(a), § 423.182(a) - quartiles (footnote 19 and SAS QNTLDEF=5) and outer fences Q1 - 3*IQR, Q3 + 3*IQR (4185-P L2195, L638, L3475)."""
+"""§ 422.162(a), § 423.182(a) - quartiles (footnote 19, SAS QNTLDEF=5) and outer fences Q1 - 3*IQR, Q3 + 3*IQR (4185-P L2195)."""
 
 from __future__ import annotations
 
