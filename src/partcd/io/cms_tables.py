@@ -412,11 +412,20 @@ def parse_band(text: str) -> _Band:
     return _Band(None, None, op1, a)
 
 
+class BandError(ValueError):
+    """An inconsistent threshold cell; ``level`` is the star row (1-5) where the problem shows."""
+
+    def __init__(self, level: int, reason: str) -> None:
+        super().__init__(reason)
+        self.level = level
+
+
 def bands_to_cut_points(bands: dict[int, _Band], where: str) -> tuple[bool, dict[int, float], dict[int, str]]:
     """Direction, thresholds (2..5) and notes from the five band cells; raises ValueError if inconsistent.
 
     Higher is better: ``< c1 | >= c1 to < c2 | ... | >= c4``; lower is better: ``> c1 | > c2 to <= c1 | ... | <= c4``.
-    Adjacent cells must share their boundary, with the operators of one direction throughout.
+    Adjacent cells must share their boundary, with the operators of one direction throughout;
+    :class:`BandError` names the star row where a problem shows.
     """
     one = bands[1]
     notes: dict[int, str] = {}
@@ -425,34 +434,34 @@ def bands_to_cut_points(bands: dict[int, _Band], where: str) -> tuple[bool, dict
     elif one.low_op == ">" and one.high_op is None:
         higher = False
     else:
-        raise ValueError(f"{where}: the 1star cell must be '< c1' (higher is better) or '> c1' (lower is better)")
+        raise BandError(1, f"{where}: the 1star cell must be '< c1' (higher is better) or '> c1' (lower is better)")
     thresholds: dict[int, float] = {}
     previous = one.high if higher else one.low
     for s in (2, 3, 4, 5):
         band = bands[s]
         if higher:
             if band.low_op != ">=" or band.low is None:
-                raise ValueError(f"{where}: {s}star cell must start with '>=' (higher is better)")
+                raise BandError(s, f"{where}: {s}star cell must start with '>=' (higher is better)")
             expected_high = "<" if s < 5 else None
             if band.high_op != expected_high:
-                raise ValueError(f"{where}: {s}star cell must {'end with < c' if s < 5 else 'be open above'}")
+                raise BandError(s, f"{where}: {s}star cell must {'end with < c' if s < 5 else 'be open above'}")
             bound = band.low
         else:
             if band.high_op != "<=" or band.high is None:
-                raise ValueError(f"{where}: {s}star cell must {'end with' if s < 5 else 'be'} '<= c' (lower is better)")
+                raise BandError(s, f"{where}: {s}star cell must {'end with' if s < 5 else 'be'} '<= c' (lower is better)")
             expected_low = ">" if s < 5 else None
             if band.low_op != expected_low:
-                raise ValueError(f"{where}: {s}star cell must {'start with > c' if s < 5 else 'be open below'}")
+                raise BandError(s, f"{where}: {s}star cell must {'start with > c' if s < 5 else 'be open below'}")
             bound = band.high
         if band.exact:
             notes[s] = "published as the exact value (no operator); read as '>='"
         if previous is None or bound != previous:
-            raise ValueError(f"{where}: {s}star bound {bound:g} does not continue the {s - 1}star bound {previous}")
+            raise BandError(s, f"{where}: {s}star bound {bound:g} does not continue the {s - 1}star bound {previous}")
         thresholds[s] = bound
         previous = band.high if higher else band.low
     ordered = [thresholds[s] for s in (2, 3, 4, 5)]
     if ordered != sorted(ordered, reverse=not higher):
-        raise ValueError(f"{where}: thresholds {ordered} are not monotone")
+        raise BandError(5, f"{where}: thresholds {ordered} are not monotone")
     return higher, thresholds, notes
 
 
@@ -517,8 +526,8 @@ def read_cms_cut_points(path: Path | str, year: int | None = None) -> CutPointTa
                     raise InputError(file, rownum, field, str(exc)) from None
             try:
                 higher, thresholds, notes = bands_to_cut_points(bands, f"{ctype.value} {measure_id}")
-            except ValueError as exc:
-                raise InputError(file, group[1][0], field, str(exc)) from None
+            except BandError as exc:
+                raise InputError(file, group[exc.level][0], field, str(exc)) from None
             if higher != measure.higher_is_better:
                 raise InputError(file, group[1][0], field,
                                  f"direction ({'higher' if higher else 'lower'} is better) contradicts the catalogue")

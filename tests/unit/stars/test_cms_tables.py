@@ -214,8 +214,8 @@ def test_synthetic_cut_points(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("line_no", "old", "new", "row", "reason"),
     [
-        (6, ">= 53 % to < 67 %", ">= 54 % to < 67 %", 5, "2star bound 54 does not continue"),
-        (7, "> 0.37 to <= 0.76", "> 0.37 to < 0.76", 5, "3star cell must end with '<= c'"),
+        (6, ">= 53 % to < 67 %", ">= 54 % to < 67 %", 6, "2star bound 54 does not continue"),
+        (7, "> 0.37 to <= 0.76", "> 0.37 to < 0.76", 7, "3star cell must end with '<= c'"),
         (5, "< 53 %", "<= 53 %", 5, "1star cell must be"),
         (8, ">= 75 % to < 82 %", ">= 75 % up to 82 %", 8, "is not a threshold"),
         (9, "5star", "6star", 9, "expected '1star'"),
