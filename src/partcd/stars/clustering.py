@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from partcd.core.citation import cites
 from partcd.core.errors import RuleError
+from partcd.stars.ward import ward_labels as exact_ward_labels
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -33,14 +34,15 @@ _CITE = "42 CFR 422.166(a)(2)(i), 423.186(a)(2)(i)"
 def ward_labels(scores: FloatArray, n_clusters: int) -> IntArray:
     """Ward clustering of 1-D scores: per-score cluster index 0..k-1, numbered in ascending score order.
 
-    The one switch point for the Ward implementation used by every stage (same partition as scipy's
-    ``fcluster(linkage(x, 'ward'), k, 'maxclust')``).
+    The one switch point for the Ward implementation used by every stage: the exact 1-D Ward of
+    :mod:`partcd.stars.ward` (O(n log n); same partition as scipy's ``fcluster(linkage(x, 'ward'), k, 'maxclust')``,
+    scipy itself on tie-sensitive inputs).
     """
-    return scipy_ward_labels(scores, n_clusters)
+    return np.asarray(exact_ward_labels(scores, n_clusters), dtype=np.intp)
 
 
 def scipy_ward_labels(scores: FloatArray, n_clusters: int) -> IntArray:
-    """Reference implementation with scipy (general O(n^2) Ward): labels 0..k-1 in ascending score order."""
+    """scipy's general O(n^2) Ward, labels 0..k-1 in ascending score order (reference for tests and benchmarks)."""
     from scipy.cluster.hierarchy import fcluster, linkage
 
     x = np.asarray(scores, dtype=np.float64)
