@@ -21,6 +21,10 @@ from partcd.core.errors import RuleError
 from partcd.core.params import ParamSet, ParamValue
 from partcd.core.result import Verdict
 
+_LEAP_YEAR_MONTH_DAYS: tuple[str, ...] = tuple(
+    f"{d.month:02d}-{d.day:02d}" for d in (dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(366))
+)
+
 ClosureKind = Literal["thanksgiving_day", "christmas_day", "federal_holiday", "saturday", "sunday"]
 
 
@@ -43,7 +47,9 @@ class ClosureSeason(BaseModel):
         return self
 
     def contains(self, day: dt.date) -> bool:
-        md = day.strftime("%m-%d")
+        return self.contains_month_day(f"{day.month:02d}-{day.day:02d}")
+
+    def contains_month_day(self, md: str) -> bool:
         if self.from_month_day <= self.through_month_day:
             return self.from_month_day <= md <= self.through_month_day
         return md >= self.from_month_day or md <= self.through_month_day
@@ -84,12 +90,10 @@ class CallCenterParams(BaseModel):
     def _seasons_cover_the_year_once(self) -> CallCenterParams:
         if self.open_from_time >= self.open_until_time:
             raise ValueError("open_from_time must be before open_until_time")
-        day = dt.date(2024, 1, 1)  # a leap year: every month-day once
-        while day.year == 2024:
-            n = sum(s.contains(day) for s in self.closure_seasons_table)
+        for md in _LEAP_YEAR_MONTH_DAYS:
+            n = sum(s.contains_month_day(md) for s in self.closure_seasons_table)
             if n != 1:
-                raise ValueError(f"closure_seasons_table: {day:%m-%d} is in {n} seasons, must be in exactly one")
-            day += dt.timedelta(days=1)
+                raise ValueError(f"closure_seasons_table: {md} is in {n} seasons, must be in exactly one")
         return self
 
     def season_for(self, day: dt.date) -> ClosureSeason:
