@@ -95,7 +95,7 @@ class _Tree(NamedTuple):
     height: FloatArray  # scipy height sqrt(2 * cost), made monotone along the tree
     size: list[int]
     boundary: list[int]  # the merge joins sorted positions boundary and boundary + 1
-    near_tie: list[bool]  # cost > 0 and within TIE_TOLERANCE of a neighbouring adjacent pair's cost
+    tie_bound: list[float]  # 0: no tie; inf: unresolved tie; else the highest height inside a resolved tied triple
 
 
 def _as_scores(scores: npt.ArrayLike) -> FloatArray:
@@ -119,8 +119,7 @@ def _chain_tree(x: FloatArray) -> _Tree:
     n = len(x)
     order = np.argsort(x, kind="stable").astype(np.intp)
     xs = x[order]
-    centre = 0.5 * (float(xs[0]) + float(xs[-1]))  # centred means lose less to cancellation
-    mean = (xs - centre).tolist()
+    mean = xs.tolist()
     size = [1] * n
     last = list(range(n))  # cluster starting at sorted position p ends at last[p]
     prev = list(range(-1, n - 1))  # start of the cluster to the left (-1: none)
@@ -133,10 +132,42 @@ def _chain_tree(x: FloatArray) -> _Tree:
     m_cost: list[float] = []
     m_size: list[int] = []
     m_boundary: list[int] = []
-    m_tie: list[bool] = []
+    m_tie: list[float] = []
     chain: list[int] = []
     inf = math.inf
     tol = 1.0 + TIE_TOLERANCE
+
+    def ward_cost(s1: int, m1: float, s2: int, m2: float) -> float:
+        d = m1 - m2
+        return s1 * s2 / (s1 + s2) * d * d
+
+    def pair_cost(p: int, q: int) -> float:
+        return ward_cost(size[p], mean[p], size[q], mean[q])
+
+    def triple_bound(p: int, q: int, r: int) -> float:
+        """Adjacent clusters p < q < r whose pairs (p, q) and (q, r) tie. If, whichever pair is merged first, merging
+        all three is next a strict local minimum (so p u q u r is a node of every Ward tree), the highest height
+        inside p u q u r over both orders; otherwise inf."""
+        before = prev[p]
+        after = last[r] + 1
+        sp, sq, sr = size[p], size[q], size[r]
+        mp, mq, mr = mean[p], mean[q], mean[r]
+        s_pq, s_qr = sp + sq, sq + sr
+        m_pq = mp + (mq - mp) * (sq / s_pq)
+        m_qr = mq + (mr - mq) * (sr / s_qr)
+        pq_then_r = ward_cost(s_pq, m_pq, sr, mr)
+        p_then_qr = ward_cost(sp, mp, s_qr, m_qr)
+        if before >= 0 and (
+            pq_then_r * tol >= ward_cost(size[before], mean[before], s_pq, m_pq)
+            or p_then_qr * tol >= pair_cost(before, p)
+        ):
+            return inf
+        if after < n and (
+            pq_then_r * tol >= pair_cost(r, after) or p_then_qr * tol >= ward_cost(s_qr, m_qr, size[after], mean[after])
+        ):
+            return inf
+        worst = max(pq_then_r, p_then_qr, ward_cost(sp, mp, sq, mq), ward_cost(sq, mq, sr, mr))
+        return math.sqrt(2.0 * worst)
 
     for _ in range(n - 1):
         if not chain:
@@ -174,27 +205,27 @@ def _chain_tree(x: FloatArray) -> _Tree:
         chain.pop()
         lo, hi = (a, best) if a < best else (best, a)
         s_lo, s_hi = size[lo], size[hi]
-        # Costs of the two adjacent pairs that overlap this merge (tie detection).
-        tie = False
+        # Tie detection: the adjacent pairs overlapping this merge cost (nearly) the same.
+        bound = 0.0
         if best_cost > 0.0:
-            outer = prev[lo]
-            if outer >= 0:
-                so = size[outer]
-                d = mean[outer] - mean[lo]
-                tie = so * s_lo / (so + s_lo) * d * d <= best_cost * tol
-            outer = last[hi] + 1
-            if not tie and outer < n:
-                so = size[outer]
-                d = mean[outer] - mean[hi]
-                tie = so * s_hi / (so + s_hi) * d * d <= best_cost * tol
+            outer_lo = prev[lo]
+            outer_hi = last[hi] + 1
+            tie_lo = outer_lo >= 0 and pair_cost(outer_lo, lo) <= best_cost * tol
+            tie_hi = outer_hi < n and pair_cost(hi, outer_hi) <= best_cost * tol
+            if tie_lo and tie_hi:
+                bound = inf
+            elif tie_lo:
+                bound = triple_bound(outer_lo, lo, hi)
+            elif tie_hi:
+                bound = triple_bound(lo, hi, outer_hi)
         m_left.append(node[lo])
         m_right.append(node[hi])
         m_cost.append(best_cost)
         m_size.append(s_lo + s_hi)
         m_boundary.append(last[lo])
-        m_tie.append(tie)
+        m_tie.append(bound)
         total = s_lo + s_hi
-        mean[lo] = (s_lo * mean[lo] + s_hi * mean[hi]) / total
+        mean[lo] += (mean[hi] - mean[lo]) * (s_hi / total)  # equal means stay exactly equal
         size[lo] = total
         last[lo] = last[hi]
         if last[lo] + 1 < n:
@@ -243,7 +274,11 @@ def ward_cut(scores: npt.ArrayLike, n_clusters: int, *, exact_ties: bool = True)
     above = float(sorted_heights[n - k]) if k > 1 else math.inf
     tie_sensitive = 0.0 < above <= cut * (1.0 + TIE_TOLERANCE)
     if not tie_sensitive:
-        tie_sensitive = any(t and h <= cut for t, h in zip(tree.near_tie, tree.height.tolist(), strict=True))
+        reach = cut * (1.0 + TIE_TOLERANCE)
+        tie_sensitive = any(
+            b > 0.0 and h <= reach and b * (1.0 + TIE_TOLERANCE) >= cut
+            for b, h in zip(tree.tie_bound, tree.height.tolist(), strict=True)
+        )
     if tie_sensitive and exact_ties and n <= SCIPY_TIE_MAX_N:
         labels = _scipy_labels(x, k)
         return WardCut(labels, int(labels.max()) + 1, "scipy", True)
@@ -298,7 +333,7 @@ def ward_linkage_1d(scores: npt.ArrayLike, *, exact_ties: bool = True) -> FloatA
     tree = _chain_tree(x)
     h = tree.height
     srt = np.sort(h)
-    tied = bool(np.any(srt[1:] <= srt[:-1] * (1.0 + TIE_TOLERANCE))) or any(tree.near_tie)
+    tied = bool(np.any(srt[1:] <= srt[:-1] * (1.0 + TIE_TOLERANCE))) or any(b > 0.0 for b in tree.tie_bound)
     if tied and exact_ties and n <= SCIPY_TIE_MAX_N:
         from scipy.cluster.hierarchy import linkage
 
