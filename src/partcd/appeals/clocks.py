@@ -323,21 +323,22 @@ class _Clock:
         override = self.overrides.get(tf.id)
         if override is None:
             return default, used, None
+        text = _iso_duration(override, in_hours=tf.kind == "hours")
         if tf.kind == "hours":
             candidate = (start.astimezone(UTC) + override).astimezone(self.zone)
         else:
             if override % dt.timedelta(days=1):
-                raise RuleError(f"State override for {tf.id} must be whole calendar days, got {_iso_duration(override)}",
+                raise RuleError(f"State override for {tf.id} must be whole calendar days, got {text}",
                                 _OVERRIDE_CITE)
             candidate = self._apply(tf, start, override.days, action)
         protective = candidate <= default if tf.party == "plan" else candidate >= default
         if not protective:
             federal = f"{value} {'h' if tf.kind == 'hours' else 'calendar days'}"
             raise RuleError(
-                f"State override {_iso_duration(override)} for {tf.id} is less protective of the enrollee than the "
+                f"State override {text} for {tf.id} is less protective of the enrollee than the "
                 f"federal {federal} ({tf.cite}); a State may only set more protective timeframes", _OVERRIDE_CITE)
-        used["state_override"] = _iso_duration(override)
-        return candidate, used, _iso_duration(override)
+        used["state_override"] = text
+        return candidate, used, text
 
     def _apply(self, tf: Timeframe, start: dt.datetime, value: float, action: dt.date | None) -> dt.datetime:
         if tf.kind == "hours":
@@ -363,9 +364,12 @@ def make(tf: Timeframe, due: dt.datetime, start: dt.datetime, *, start_event: st
                       cite=tf.cite, condition=condition, params_used=dict(used or {}), state_override=override)
 
 
-def _iso_duration(td: dt.timedelta) -> str:
+def _iso_duration(td: dt.timedelta, *, in_hours: bool = False) -> str:
+    """ISO 8601 duration text: ``P15D``, ``PT48H`` (hour limits are written in hours)."""
     secs = int(td.total_seconds())
     days, rest = divmod(secs, 86400)
+    if in_hours:
+        days, rest = 0, secs
     hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
     out = "P" + (f"{days}D" if days else "")
@@ -547,7 +551,8 @@ def adverse_determination_windows(
         out.append(make(tf, due, start, start_event=event, used=used, override=override,
                         condition="if continuation of benefits is wanted during the reconsideration"))
     if notice_date is not None:
-        out.append(c.obligation("T15", c.day_start(notice_date), condition="later only for good cause, in writing"))
+        out.append(c.obligation("T15", c.day_start(notice_date),
+                                condition="later only for good cause, by a written request that says why"))
     return _sorted(out)
 
 
