@@ -1,4 +1,5 @@
-"""Staffing to all three standards: hand-computed cases, minimality, monotonicity, thresholds from the parameters."""
+"""Staffing to all three standards (hand-computed cases, minimality, monotonicity, thresholds from the parameters)
+and the site-loss what-if with the 72-hour restoration rule."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from partcd.callcenter.continuity_whatif import RecoveryStep, SiteLoss, site_loss
 from partcd.callcenter.staffing import (
     IntervalForecast,
     period_prediction,
@@ -122,3 +124,77 @@ def test_bad_arguments(params: ParamSet) -> None:
         staff_interval(_f(10), params, patience_s=0.0)
     with pytest.raises(ValueError, match="shrinkage"):
         staff_interval(_f(10), params, shrinkage=-0.1)
+
+
+# --- site-loss what-if (continuity_whatif) -----------------------------------------------------------
+
+
+def _days(n_days: int) -> list[IntervalForecast]:
+    """08:00-20:00 every day at 100 calls / 30 min (13 agents needed, Erlang C), closed at night."""
+    out = []
+    for i in range(48 * n_days):
+        t = dt.datetime(2022, 1, 3) + dt.timedelta(minutes=30 * i)
+        out.append(IntervalForecast(interval_start=t, calls_offered=100.0 if 8 <= t.hour < 20 else 0.0, aht_s=180.0))
+    return out
+
+
+def _planned(forecast: list[IntervalForecast], n: int = 13) -> list[int]:
+    return [n if f.calls_offered > 0 else 0 for f in forecast]
+
+
+def test_typhoon_half_the_agents_for_six_hours(params: ParamSet) -> None:
+    """13 -> floor(6.5) = 6 agents < A = 10: both hold and speed of answer fail 10:00-16:00 (12 intervals);
+    13 - 6 = 7 agents from elsewhere per interval, 7 x 12 x 0.5 h = 42 agent-hours; restored after 6 h <= 72 h."""
+    fc = _days(3)
+    rep = site_loss(fc, _planned(fc), SiteLoss(start=dt.datetime(2022, 1, 3, 10), hours=6, lose_pct=50), params)
+    hit = [r for r in rep.intervals if r.breaches]
+    assert len(hit) == rep.breached_intervals == 12
+    assert {r.available_agents for r in hit} == {6} and {r.agents_elsewhere for r in hit} == {7}
+    assert rep.breaches_by_standard == {"avg_hold": 12, "answered_within": 12, "disconnect": 0}
+    assert rep.agent_hours_elsewhere == pytest.approx(42.0)
+    assert all(not r.planned_breaches for r in rep.intervals)
+    (ep,) = rep.episodes
+    assert (ep.start, ep.end, ep.duration_h, ep.end_confirmed) == (dt.datetime(2022, 1, 3, 10), dt.datetime(2022, 1, 3, 16),
+                                                                    6.0, True)
+    assert ep.limit_h == 72.0 and rep.meets_restoration_rule is True
+
+
+def test_typhoon_longer_than_72_hours_fails(params: ParamSet) -> None:
+    """80 h from Mon 10:00 -> agents back Thu 18:00; the first compliant interval with calls is Thu 18:00: 80 h > 72."""
+    fc = _days(5)
+    rep = site_loss(fc, _planned(fc), SiteLoss(start=dt.datetime(2022, 1, 3, 10), hours=80, lose_pct=50), params)
+    (ep,) = rep.episodes
+    assert ep.end == dt.datetime(2022, 1, 6, 18) and ep.duration_h == 80.0
+    assert ep.meets_limit is False and rep.meets_restoration_rule is False
+
+
+def test_recovery_schedule_restores_within_72_hours(params: ParamSet) -> None:
+    """Same 80 h loss, but every lost agent is relocated 20 h in (Tue 06:00): the night is neutral, so the outage
+    ends at the first compliant interval with calls, Tue 08:00 -> 22 h."""
+    fc = _days(5)
+    loss = SiteLoss(start=dt.datetime(2022, 1, 3, 10), hours=80, lose_pct=50,
+                    recovery=(RecoveryStep(hours_after_start=20, restored_pct=100),))
+    rep = site_loss(fc, _planned(fc), loss, params)
+    (ep,) = rep.episodes
+    assert ep.end == dt.datetime(2022, 1, 4, 8) and ep.duration_h == 22.0 and rep.meets_restoration_rule is True
+    partial = loss.model_copy(update={"recovery": (RecoveryStep(hours_after_start=20, restored_pct=50),)})
+    assert partial.lost_fraction(dt.datetime(2022, 1, 4, 9)) == pytest.approx(0.25)  # 50 % lost, half of them back
+    assert site_loss(fc, _planned(fc), partial, params).intervals[48 + 18].available_agents == 9  # floor(13 x 0.75)
+
+
+def test_open_outage_undetermined_then_failed(params: ParamSet) -> None:
+    fc = _days(1)
+    rep = site_loss(fc, _planned(fc), SiteLoss(start=dt.datetime(2022, 1, 3, 10), hours=48, lose_pct=50), params)
+    (ep,) = rep.episodes
+    assert ep.end is None and ep.meets_limit is None and rep.meets_restoration_rule is None  # 14 h so far < 72 h
+
+
+def test_spare_capacity_absorbs_a_small_loss_and_drops_cannot_be_staffed_away(params: ParamSet) -> None:
+    fc = _days(1)
+    small = site_loss(fc, _planned(fc, 15), SiteLoss(start=dt.datetime(2022, 1, 3, 10), hours=4, lose_pct=10), params)
+    assert small.breached_intervals == 0 and small.episodes == () and small.meets_restoration_rule is True
+    tech = site_loss(fc, _planned(fc), SiteLoss(start=dt.datetime(2022, 1, 3, 10), hours=2, lose_pct=0,
+                                                extra_drop_pct=6), params, patience_s=300.0)
+    hit = [r for r in tech.intervals if r.breaches]
+    assert len(hit) == 4 and all(r.breaches == ("disconnect",) and not r.restorable_by_agents for r in hit)
+    assert tech.during_loss.disconnect_rate_pct == pytest.approx(6.0)
