@@ -71,7 +71,7 @@ def _csv(rows: list[dict[str, object]]) -> str:
     writer = csv.DictWriter(buf, fieldnames=list(COLUMNS), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if v is None else (f"{v:g}" if isinstance(v, float) else v) for k, v in row.items()})
+        writer.writerow({k: "" if v is None else (f"{v:.10g}" if isinstance(v, float) else v) for k, v in row.items()})
     return buf.getvalue()
 
 

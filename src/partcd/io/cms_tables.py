@@ -115,7 +115,7 @@ def _aliases(year: int) -> dict[str, tuple[str, ...]]:
 def read_rows(path: Path | str) -> list[list[str]]:
     """Rows of a CSV file as stripped strings; each line UTF-8, falling back to cp1252."""
     p = Path(path)
-    raw = p.read_bytes()
+    raw = p.read_bytes().removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark (Excel "CSV UTF-8")
     lines: list[str] = []
     for chunk in raw.replace(b"\r\n", b"\n").split(b"\n"):
         try:

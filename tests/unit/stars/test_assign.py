@@ -227,3 +227,18 @@ def test_published_cut_points_reproduce_published_stars(
     assert {(c, mid) for g, c, mid, _, _ in mismatches if g == "clean"} == CLEAN_MISMATCHES[year]
     if year == 2024:
         assert all(pub == ours - 1 for g, _, _, ours, pub in mismatches if g == "clean")
+
+
+@pytest.mark.parametrize(("year", "cells", "agree"), [(2024, 4743, 3948), (2025, 4392, 3822)])
+def test_cahps_base_groups_are_not_the_final_stars(shared_dir: Path, year: int, cells: int, agree: int) -> None:
+    """CAHPS stars also depend on significance and reliability (stars.md §9.1): the published base-group cut points
+    alone reproduce only 83.2 % (2024) and 87.0 % (2025) of the published CAHPS measure stars."""
+    folder = shared_dir / "data" / "star-ratings" / str(year)
+    scores = read_scores(next(folder.glob("*Measure Data*")))
+    cps = [cp for f in sorted(folder.glob("*Cut Points*")) for cp in read_cut_points(f).cut_points]
+    measures = load_catalogue(year)
+    cahps = {m.measure_key for m in measures if m.cahps}
+    published = {(p.contract_id, p.measure_key): p.stars for p in read_measure_stars(next(folder.glob("*Measure Stars*"))).stars}
+    rows = [a for a in assign_all(list(scores.scores), cps, measures) if a.stars is not None and a.measure_key in cahps]
+    assert all(a.note == CAHPS_NOTE for a in rows)
+    assert (len(rows), sum(published[(a.contract_id, a.measure_key)] == a.stars for a in rows)) == (cells, agree)

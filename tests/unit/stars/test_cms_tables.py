@@ -260,6 +260,12 @@ def test_tidy_scores(tmp_path: Path) -> None:
     assert table.measure_ids["complaints_drug_plan"] == "D02"
 
 
+def test_tidy_scores_with_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbfcontract_id,measure_id,score\r\nH0001,C01,71%\r\n")
+    assert read_scores(path, 2025).scores[0].score == 71.0
+
+
 def test_tidy_scores_with_keys_need_no_year(tmp_path: Path) -> None:
     path = _write(tmp_path, "s.csv", ["contract_id,measure_id,measure_key,score", "H0001,X99,my_measure,3.5"], "utf-8")
     assert read_scores(path).scores[0].measure_key == "my_measure"
