@@ -40,7 +40,7 @@ from pydantic import ValidationError
 from partcd.core.errors import InputError, ParameterError
 from partcd.io.params import load_yaml
 from partcd.stars.cahps import CahpsMethod
-from partcd.stars.catalogue import Catalogue, find_measure, name_token
+from partcd.stars.catalogue import Catalogue, find_measure
 from partcd.stars.models import ContractType, CutPoints, Measure, MeasureScore, Part
 
 TableKind = Literal["measure_data", "measure_stars", "cut_points", "tidy_scores", "tidy_cut_points"]
@@ -535,6 +535,16 @@ def read_cms_cut_points(path: Path | str, year: int | None = None) -> CutPointTa
     return CutPointTable(file, rating_year, tuple(out))
 
 
+@dataclass
+class _TidyEntry:
+    """Rows of one (measure, contract type) in a tidy cut-point file, collected before validation."""
+
+    higher: bool
+    measure_id: str | None
+    first_row: int
+    levels: dict[int, tuple[int, float]]  # threshold -> (row, value)
+
+
 _TRUE = {"true", "1", "yes", "y", "higher"}
 _FALSE = {"false", "0", "no", "n", "lower"}
 
@@ -552,7 +562,7 @@ def read_tidy_cut_points(path: Path | str, year: int | None = None) -> CutPointT
     col = {name: i for i, name in enumerate(header)}
     value_col = "value" if "value" in col else "final"
     catalogue = load_catalogue(year) if year is not None else None
-    collected: dict[tuple[str, ContractType], dict[str, object]] = {}
+    collected: dict[tuple[str, ContractType], _TidyEntry] = {}
     for idx in range(1, len(rows)):
         row = rows[idx]
         if not any(row):
@@ -593,27 +603,21 @@ def read_tidy_cut_points(path: Path | str, year: int | None = None) -> CutPointT
             higher = measure.higher_is_better if measure is not None else None
         if higher is None:
             raise InputError(file, rownum, "higher_is_better", "direction unknown: give higher_is_better or --year")
-        entry = collected.setdefault((key, ctype), {"rows": {}, "higher": higher, "id": cell("measure_id") or None,
-                                                   "first": rownum})
-        if entry["higher"] != higher:
-            raise InputError(file, rownum, "higher_is_better", f"{key}: direction differs from row {entry['first']}")
-        levels = entry["rows"]
-        assert isinstance(levels, dict)
-        if level in levels:
-            raise InputError(file, rownum, "threshold", f"{key} {ctype.value}: threshold {level} repeats row {levels[level][0]}")
-        levels[level] = (rownum, value)
+        entry = collected.setdefault((key, ctype), _TidyEntry(higher, cell("measure_id") or None, rownum, {}))
+        if entry.higher != higher:
+            raise InputError(file, rownum, "higher_is_better", f"{key}: direction differs from row {entry.first_row}")
+        if level in entry.levels:
+            raise InputError(file, rownum, "threshold",
+                             f"{key} {ctype.value}: threshold {level} repeats row {entry.levels[level][0]}")
+        entry.levels[level] = (rownum, value)
     out: list[CutPoints] = []
     for (key, ctype), entry in collected.items():
-        levels = entry["rows"]
-        assert isinstance(levels, dict)
-        higher = bool(entry["higher"])
-        thresholds = {lvl: v for lvl, (_, v) in sorted(levels.items())}
+        thresholds = {lvl: v for lvl, (_, v) in sorted(entry.levels.items())}
         ordered = list(thresholds.values())
-        if ordered != sorted(ordered, reverse=not higher):
-            last_row = max(r for r, _ in levels.values())
+        if ordered != sorted(ordered, reverse=not entry.higher):
+            last_row = max(r for r, _ in entry.levels.values())
             raise InputError(file, last_row, value_col, f"{key} {ctype.value}: thresholds {ordered} are not monotone")
-        mid = entry["id"]
-        out.append(CutPoints(key, higher, thresholds, ctype, mid if isinstance(mid, str) else None))
+        out.append(CutPoints(key, entry.higher, thresholds, ctype, entry.measure_id))
     if not out:
         raise InputError(file, 2, None, "no cut points in the file")
     return CutPointTable(file, year, tuple(out))
@@ -748,11 +752,6 @@ def rating_year_of(paths: Iterable[Path | str]) -> int | None:
         listed = ", ".join(f"{f} ({y})" for y, f in sorted(years.items()))
         raise InputError(listed, None, None, "files are from different rating years")
     return next(iter(years), None)
-
-
-def name_matches(a: str, b: str) -> bool:
-    """Whether two measure names denote the same measure (dashes, quotes, case and spacing ignored)."""
-    return name_token(a) == name_token(b)
 
 
 @functools.cache
