@@ -20,3 +20,50 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.fail(f"../shared not found at {SHARED} (set PARTCD_SHARED_DIR)")
     return SHARED
+
+
+PG_BASE = os.environ.get("PARTCD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _pg_available() -> str | None:
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(PG_BASE.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - turned into a failure or a visible skip
+        return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+@pytest.fixture()
+def pg_url() -> object:
+    """A PostgreSQL URL on a fresh schema (dropped afterwards). Missing server: fail in CI, skip locally."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    problem = _pg_available()
+    if problem:
+        msg = f"PostgreSQL not reachable at {PG_BASE}: {problem}"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(msg)
+        pytest.skip(msg)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_BASE.replace("postgresql://", "postgresql+psycopg://"))
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same suite on SQLite (a file) and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'partcd.db'}"
+    return str(request.getfixturevalue("pg_url"))

@@ -6,8 +6,10 @@ Readers: CSV, Parquet, Excel. Writers: CSV, Parquet, JSON (via Arrow, identical 
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import re
 import threading
 from pathlib import Path
 from typing import Any, Literal
@@ -88,8 +90,8 @@ def read_arrow(path: Path, *, column_types: dict[str, pa.DataType] | None = None
     fmt = file_format(path)
     try:
         if fmt == "csv":
-            with path.open("rb") as fh:
-                header = fh.readline().decode("utf-8-sig").strip().split(",")
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                header = next(csv.reader(fh), [])
             types = {c: pa.string() for c in header}
             types.update(column_types or {})
             return pacsv.read_csv(
@@ -113,8 +115,8 @@ def to_engine(con: Any, table: pa.Table, name: str) -> Any:
     import ibis
 
     if con.name == "duckdb":
-        return con.create_table(name, table, overwrite=True)
-    return con.create_table(name, ibis.memtable(table), overwrite=True)
+        return con.create_table(name, table, temp=True, overwrite=True)
+    return con.create_view(name, ibis.memtable(table), overwrite=True)  # a temporary view: nothing written to disk
 
 
 def read_table(con: Any, path: Path, name: str | None = None) -> Any:
@@ -122,7 +124,7 @@ def read_table(con: Any, path: Path, name: str | None = None) -> Any:
     fmt = file_format(path)
     if not path.is_file():
         raise InputError(str(path), None, None, "file not found")
-    table_name = name or path.stem.replace("-", "_").replace(" ", "_")
+    table_name = name or re.sub(r"\W", "_", f"{path.stem}_{fmt}")
     if fmt == "parquet":
         return con.read_parquet(str(path), table_name=table_name)
     if fmt == "csv":

@@ -60,6 +60,7 @@ def update(session: Session, obj: T, changes: dict[str, Any], *, actor: str, exp
     try:
         session.flush()
     except StaleDataError:
+        session.rollback()
         raise RuleError(f"{obj.__tablename__} {_pk(obj)} was changed by someone else; reload and retry") from None
     record(session, actor=actor, action="update", entity_type=obj.__tablename__, entity_id=_pk(obj),
            before=before, after=snapshot(obj), reason=reason)
