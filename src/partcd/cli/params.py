@@ -65,9 +65,10 @@ def show(
         typer.echo(json.dumps([v.model_dump(mode="json") for v in values], indent=2))
         return
     for v in values:
-        status = src[v.source].status if v.source in src else "unknown source"
-        console.print(f"[bold]{area}.{key}[/] = [cyan]{v.value}[/] {v.unit}   "
-                      f"({spec.period_kind} {v.period}, file {area}/params/{v.file}, source {v.source}: {status})")
+        cited = sorted({c.source or v.source for c in v.cite})
+        status = "; ".join(f"{s}: {src[s].status if s in src else 'unknown source'}" for s in cited)
+        console.print(f"[bold]{area}.{key}[/] = [cyan]{escape(str(v.value))}[/] {v.unit}   "
+                      f"({spec.period_kind} {v.period}, file {area}/params/{v.file}, source {escape(status)})")
         if v.note:
             console.print(f"  note: {escape(v.note)}")
         for c in v.cite:
