@@ -39,7 +39,8 @@ def test_catalogue_has_the_42_measures(year: int) -> None:
     assert {k: m.precision for k, m in by_id.items() if m.precision} == {"C25": 2, "D02": 2, "C27": 6, "D04": 6}
     # weights: improvement 5, outcomes 3, patient experience / complaints / access 4, process 1 (stars.md §10.1)
     assert by_id["C27"].weight == by_id["D04"].weight == 5
-    assert [by_id[i].weight for i in ("C10", "C11", "C15", "D08", "D09", "D10")] == [3] * 6
+    assert [by_id[i].weight for i in ("C10", "C11", "D08", "D09", "D10")] == [3] * 5
+    assert by_id["C15"].weight == (1 if year == 2024 else 3)  # returning measure: weight 1 in its first year (4185-P L735)
     assert [by_id[i].weight for i in ("C19", "C25", "C28", "C30", "D01", "D05")] == [4] * 6
     assert by_id["C01"].weight == by_id["D07"].weight == 1
     assert by_id["C25"].data_source == "admin" and by_id["D08"].data_source == "PDE"
