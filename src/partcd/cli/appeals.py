@@ -98,8 +98,8 @@ def _params_for(received: dt.datetime, tz: str | None) -> tuple[ParamSet, str]:
     zone = tz
     if zone is None:
         zone = load_params("appeals", received.date()).typed(AppealsParams).plan_time_zone_text
-    local_day = received.astimezone(zone_of(zone)).date() if received.tzinfo else received.date()
-    zone_of(zone)
+    plan_zone = zone_of(zone)
+    local_day = received.astimezone(plan_zone).date() if received.tzinfo else received.date()
     return load_params("appeals", local_day), zone
 
 
@@ -145,7 +145,7 @@ def obligations_for(
         if extension_by not in ("enrollee", "provider"):
             raise ConfigError("--extension-by must be enrollee or provider (a plan-initiated extension needs its "
                               "justification: record it in the case)")
-        extension = Extension(requested_by=extension_by,  # type: ignore[arg-type]
+        extension = Extension(requested_by="provider" if extension_by == "provider" else "enrollee",
                               decided=_instant("--extension-decided", extension_decided))
     denied = _instant("--expedite-denied", expedite_denied)
     common: dict[str, Any] = {"zone": zone}
