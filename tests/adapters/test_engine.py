@@ -42,7 +42,7 @@ def test_write_read_round_trip(tmp_path: Path) -> None:
 
 
 def test_reader_refusals(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="unsupported file type '.txtx'"):
+    with pytest.raises(InputError, match=r"unsupported file type '\.txtx'"):
         frames.file_format(tmp_path / "a.txtx")
     with pytest.raises(InputError, match="file not found"):
         frames.read_arrow(tmp_path / "missing.csv")

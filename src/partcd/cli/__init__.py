@@ -27,7 +27,7 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 class _Group(typer.core.TyperGroup):
     """Root group: turns user errors into one line + exit 2 (unless --debug)."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except PartcdError as exc:

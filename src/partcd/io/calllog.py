@@ -190,10 +190,11 @@ def _seconds(arr: pa.Array) -> np.ndarray:
     us = pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False).astype("float64")
     mask = np.asarray(pc.is_null(arr).to_numpy(zero_copy_only=False), dtype=bool)
     us[mask] = np.nan
-    return us / 1e6
+    return np.asarray(us / 1e6, dtype=np.float64)
 
 
-def _order(reject: Callable[[np.ndarray, str, str], None], secs: dict[str, np.ndarray], later: str, earlier: str, reason: str) -> None:
+def _order(reject: Callable[[np.ndarray, str, str], None], secs: dict[str, np.ndarray], later: str, earlier: str,
+           reason: str) -> None:
     a, b = secs[later], secs[earlier]
     with np.errstate(invalid="ignore"):
         mask = ~np.isnan(a) & ~np.isnan(b) & (a < b)
