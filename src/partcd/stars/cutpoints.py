@@ -113,6 +113,19 @@ def scores_for(
     return np.asarray(out, dtype=np.float64)
 
 
+def _index(
+    scores: Sequence[MeasureScore], parts: Mapping[str, Part], excluded_contracts: Collection[str]
+) -> dict[tuple[str, ContractType], list[float]]:
+    """Numeric scores by (measure_key, contract type) in one pass, in input order (same as :func:`scores_for`)."""
+    out: dict[tuple[str, ContractType], list[float]] = {}
+    for s in scores:
+        if s.score is None or s.contract_id in excluded_contracts:
+            continue
+        ctype = part_d_contract_type(s) if parts.get(s.measure_key) == Part.D else ContractType.ALL
+        out.setdefault((s.measure_key, ctype), []).append(s.score)
+    return out
+
+
 def _cluster_run(measure: Measure, params: StarsParams) -> Callable[[FloatArray], dict[int, float]]:
     if measure.improvement:
         neg, nonneg, floor = (params.improvement_negative_levels_count, params.improvement_nonnegative_levels_count,
@@ -204,18 +217,21 @@ def compute_cut_points(
     Prior cut points are matched on ``measure_key`` and contract type, never on the per-year ``measure_id``.
     """
     priors = {(c.measure_key, c.contract_type): c.thresholds for c in prior_cut_points}
+    parts = {m.measure_key: m.part for m in measures}
+    current_by = _index(scores, parts, excluded_contracts)
+    before_by = _index(prior_scores, parts, ())
     out: list[MeasureCutPoints] = []
     for measure in measures:
         if measure.cahps:
             continue
         for ctype in contract_types_for(measure):
-            current = scores_for(measure, ctype, scores, excluded_contracts)
+            current = np.asarray(current_by.get((measure.measure_key, ctype), []), dtype=np.float64)
             if current.size == 0:
                 continue
             if on_measure is not None:
                 on_measure(measure, ctype)
             prior = priors.get((measure.measure_key, ctype))
-            before = scores_for(measure, ctype, prior_scores)
+            before = np.asarray(before_by.get((measure.measure_key, ctype), []), dtype=np.float64)
             out.append(measure_cut_points(measure, ctype, current, prior, before if before.size else None,
                                           rating_year, params, rng, methodology_name))
     return out
