@@ -331,7 +331,7 @@ class _Clock:
                 raise RuleError(f"State override for {tf.id} must be whole calendar days, got {text}",
                                 _OVERRIDE_CITE)
             candidate = self._apply(tf, start, override.days, action)
-        protective = candidate <= default if tf.party == "plan" else candidate >= default
+        protective = _utc(candidate) <= _utc(default) if tf.party == "plan" else _utc(candidate) >= _utc(default)
         if not protective:
             federal = f"{value} {'h' if tf.kind == 'hours' else 'calendar days'}"
             raise RuleError(
@@ -391,13 +391,18 @@ def _clock(params: ParamSet, zone: str | None, state_overrides: Mapping[str, dt.
     return _Clock(params=params, view=view, zone=zone_of(zone or view.plan_time_zone_text), overrides=overrides)
 
 
+def _utc(t: dt.datetime) -> dt.datetime:
+    """Compare instants in UTC: Python compares two times of the same zone by wall clock, wrong across a DST fold."""
+    return t.astimezone(UTC)
+
+
 def _sorted(obligations: list[Obligation]) -> list[Obligation]:
     order = list(TIMEFRAMES)
-    return sorted(obligations, key=lambda o: (o.due.astimezone(UTC), order.index(o.id)))
+    return sorted(obligations, key=lambda o: (_utc(o.due), order.index(o.id)))
 
 
 def _not_before(later: dt.datetime, earlier: dt.datetime, what: str, cite: str) -> None:
-    if later < earlier:
+    if _utc(later) < _utc(earlier):
         raise RuleError(f"{what} ({later.isoformat()}) is before the receipt of the request ({earlier.isoformat()})", cite)
 
 
@@ -437,7 +442,7 @@ def _extend(c: _Clock, process: Literal["grievance", "iod", "ir"], ext: Extensio
     if ext.decided is not None:
         decided = c.local(ext.decided, "extension decision")
         _not_before(decided, received, "the decision to extend", cite)
-        if decided > base.due:
+        if _utc(decided) > _utc(base.due):
             raise RuleError(f"the decision to extend ({decided.isoformat()}) comes after the timeframe expired "
                             f"({base.due.isoformat()}); an expired timeframe cannot be extended", cite)
     return c.plus_days(base.due, days), days, decided
@@ -546,7 +551,7 @@ def adverse_determination_windows(
         tf = TIMEFRAMES["T14"]
         after_sent, used, override = c.limit(tf, sent)
         due, start, event = after_sent, sent, "adverse notice sent (+10 calendar days)"
-        if effective is not None and c.end_of_day(effective) > after_sent:
+        if effective is not None and _utc(c.end_of_day(effective)) > _utc(after_sent):
             due, start, event = c.end_of_day(effective), c.day_start(effective), "intended effective date (later)"
         out.append(make(tf, due, start, start_event=event, used=used, override=override,
                         condition="if continuation of benefits is wanted during the reconsideration"))
@@ -614,7 +619,7 @@ def integrated_reconsideration(
         t24 = c.obligation("T24", aff, condition=medicare)
         if ext_due is not None:
             rule = c.view.ire_forward_expedited_extended_text
-            due = min(t24.due, ext_due) if rule == "earlier_of" else ext_due
+            due = min(t24.due, ext_due, key=_utc) if rule == "earlier_of" else ext_due
             t24 = t24.model_copy(update={"due": due, "params_used": {**t24.params_used, **resolution.params_used,
                                                                      "ire_forward_expedited_extended_text": rule}})
         out.append(t24)
@@ -744,9 +749,9 @@ def partd_exception(
     if supporting_statement is not None:
         hours = float(c.value(key))
         used[key] = hours
-        ss = max(c.local(supporting_statement, "supporting statement receipt"), rec)
+        ss = max(c.local(supporting_statement, "supporting statement receipt"), rec, key=_utc)
         ss_due = c.after_hours(ss, hours)
-        if ss_due < outer:
+        if _utc(ss_due) < _utc(outer):
             due, start, event = ss_due, ss, f"receipt of the supporting statement (+{hours:g} h, earlier)"
     return [make(TIMEFRAMES[tf_id], due, start, start_event=event, used=used)]
 
@@ -809,7 +814,7 @@ def filing_timeliness(
                        reconsideration_resolution_windows(params, notice_sent=notice_sent, zone=zone,
                                                           state_overrides=state_overrides))
     window = next(o for o in obligations if o.party == "enrollee")
-    timely = at <= window.due
+    timely = _utc(at) <= _utc(window.due)
     may_accept = timely
     reason = f"filed by the deadline {window.due.isoformat()}" if timely else f"filed after the deadline {window.due.isoformat()}"
     if not timely and filing == "integrated_reconsideration":

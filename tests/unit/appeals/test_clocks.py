@@ -51,6 +51,11 @@ def _by_id(obligations: list[Obligation]) -> dict[str, Obligation]:
     return {o.id: o for o in obligations}
 
 
+def _u(t: dt.datetime) -> dt.datetime:
+    """Instants are compared in UTC (same-zone comparison in Python is by wall clock)."""
+    return t.astimezone(UTC)
+
+
 def _naive(t: dt.datetime) -> dt.datetime:
     return t.astimezone(NY).replace(tzinfo=None)
 
@@ -101,6 +106,20 @@ def test_unknown_time_zone_is_refused() -> None:
         integrated_grievance(dt.datetime(2021, 5, 1, 9), PARAMS, zone="Mars/Olympus")
 
 
+def test_override_landing_in_the_repeated_fall_hour_is_compared_as_an_instant() -> None:
+    # received Nov 4 2021 01:30 EDT (05:30Z): T7 = Nov 7 05:30Z = 01:30 EDT (first 01:30).
+    # 72 h 30 min = Nov 7 06:00Z = 01:00 EST: earlier on the wall clock but 30 minutes LATER - refused.
+    received = dt.datetime(2021, 11, 4, 1, 30)
+    t7 = _by_id(integrated_organization_determination(received, PARAMS, expedited=True))["T7"]
+    assert t7.due.isoformat() == "2021-11-07T01:30:00-04:00"
+    with pytest.raises(RuleError, match="less protective"):
+        integrated_organization_determination(received, PARAMS, expedited=True,
+                                              state_overrides={"T7": dt.timedelta(hours=72, minutes=30)})
+    shorter = _by_id(integrated_organization_determination(received, PARAMS, expedited=True,
+                                                           state_overrides={"T7": dt.timedelta(hours=71, minutes=45)}))
+    assert shorter["T7"].due.isoformat() == "2021-11-07T01:15:00-04:00"
+
+
 def test_state_override_in_hours_for_a_day_limit_is_refused() -> None:
     with pytest.raises(RuleError, match="whole calendar days"):
         integrated_grievance(dt.datetime(2021, 5, 1, 9), PARAMS, state_overrides={"T2": dt.timedelta(hours=36)})
@@ -137,8 +156,9 @@ def test_deadline_never_exceeds_receipt_plus_the_outside_limit(received: dt.date
         (partd_coverage_determination(received, PARAMS, expedited=True)[0].due, dt.timedelta(hours=24)),
         (partd_exception(received, PARAMS)[0].due, _outer(14)),
     ]
+    start = _u(received)
     for due, limit in cases:
-        assert received <= due <= received + limit
+        assert start <= _u(due) <= start + limit
 
 
 @settings(max_examples=150, deadline=None)
@@ -157,7 +177,7 @@ def test_expedited_never_later_than_standard(received: dt.datetime, ss_after: dt
          partd_exception(received, PARAMS, supporting_statement=ss)[0]),
     ]
     for fast, slow in pairs:
-        assert fast.due <= slow.due, (fast.id, slow.id)
+        assert _u(fast.due) <= _u(slow.due), (fast.id, slow.id)
 
 
 @settings(max_examples=150, deadline=None)
@@ -173,7 +193,7 @@ def test_extension_lengthens_by_exactly_the_extension(received: dt.datetime, day
             continue
         plain = _by_id(fn(received, PARAMS, expedited=expedited))[tf_id]
         longer = _by_id(fn(received, PARAMS, expedited=expedited, extension=full))[tf_id]
-        assert longer.due > plain.due
+        assert _u(longer.due) > _u(plain.due)
         assert _naive(longer.due) - _naive(plain.due) == 14 * DAY
 
 
@@ -187,7 +207,7 @@ def test_deadlines_are_monotone_in_receipt_time(first: dt.datetime, gap: dt.time
         b = _by_id(fn(later, PARAMS, expedited=expedited))
         assert a.keys() == b.keys()
         for tf_id in a:
-            assert a[tf_id].due <= b[tf_id].due, (fn.__name__, tf_id)
+            assert _u(a[tf_id].due) <= _u(b[tf_id].due), (fn.__name__, tf_id)
 
 
 @settings(max_examples=150, deadline=None)
@@ -197,8 +217,8 @@ def test_partd_exception_is_whichever_comes_first(received: dt.datetime, ss_afte
     hours = 24 if expedited else 72
     outer = dt.datetime.combine(received.date() + 14 * DAY, dt.time(23, 59, 59), tzinfo=NY)
     due = partd_exception(received, PARAMS, supporting_statement=ss, expedited=expedited)[0].due
-    assert due == min((ss.astimezone(UTC) + dt.timedelta(hours=hours)).astimezone(NY), outer)
-    assert due <= partd_exception(received, PARAMS, expedited=expedited)[0].due
+    assert _u(due) == min(_u(ss) + dt.timedelta(hours=hours), _u(outer))
+    assert _u(due) <= _u(partd_exception(received, PARAMS, expedited=expedited)[0].due)
 
 
 @settings(max_examples=100, deadline=None)
@@ -209,7 +229,7 @@ def test_denied_expedite_keeps_the_original_receipt_day(received: dt.datetime, d
     assert iod["T8"].due == _by_id(integrated_organization_determination(received, PARAMS))["T5"].due
     ir = _by_id(integrated_reconsideration(received, PARAMS, expedited=True, expedite_denied=denied))
     assert ir["T18"].due == _by_id(integrated_reconsideration(received, PARAMS))["T16"].due
-    assert iod["T9"].due >= denied and ir["T19"].due >= denied
+    assert _u(iod["T9"].due) >= _u(denied) and _u(ir["T19"].due) >= _u(denied)
 
 
 @settings(max_examples=100, deadline=None)
@@ -228,7 +248,7 @@ def test_every_obligation_is_due_no_earlier_than_its_start(received: dt.datetime
     if not expedited:
         out += integrated_grievance(received, PARAMS, extension=ext)
     for o in out:
-        assert o.counts == "after" and o.due >= o.start, o.id
+        assert o.counts == "after" and _u(o.due) >= _u(o.start), o.id
         assert o.due.tzinfo is not None and o.cite.startswith("42 CFR ")
 
 
@@ -239,14 +259,22 @@ def test_state_override_accepted_iff_more_protective(received: dt.datetime, days
     default = _by_id(integrated_reconsideration(received, PARAMS))["T16"]
     if days <= 30:
         shorter = _by_id(integrated_reconsideration(received, PARAMS, state_overrides=override))["T16"]
-        assert shorter.due <= default.due and shorter.state_override == f"P{days}D"
+        assert _u(shorter.due) <= _u(default.due) and shorter.state_override == f"P{days}D"
     else:
         with pytest.raises(RuleError, match="less protective"):
             integrated_reconsideration(received, PARAMS, state_overrides=override)
     window = {"T25": dt.timedelta(days=days + 90)}
     if days + 90 >= 120:
         longer = _by_id(reconsideration_resolution_windows(PARAMS, notice_date=received.date(), state_overrides=window))
-        assert longer["T25"].due >= _by_id(reconsideration_resolution_windows(PARAMS, notice_date=received.date()))["T25"].due
+        default_window = _by_id(reconsideration_resolution_windows(PARAMS, notice_date=received.date()))["T25"]
+        assert _u(longer["T25"].due) >= _u(default_window.due)
     else:
         with pytest.raises(RuleError, match="less protective"):
             reconsideration_resolution_windows(PARAMS, notice_date=received.date(), state_overrides=window)
+
+
+def test_hour_limit_is_elapsed_across_spring_forward_regression() -> None:
+    # Found by hypothesis: Mar 7 2024 19:00 EST (Mar 8 00:00Z) + 72 elapsed hours = Mar 11 00:00Z = Mar 10 20:00 EDT,
+    # one wall-clock hour later than "Mar 10 19:00" (DST began Mar 10 2024).
+    received = dt.datetime(2024, 3, 8, tzinfo=UTC)
+    assert partd_coverage_determination(received, PARAMS)[0].due.isoformat() == "2024-03-10T20:00:00-04:00"
