@@ -25,31 +25,42 @@ that is cheaper than both of its neighbouring pairs can only rise until that pai
 strictly cheaper adjacent pairs and merging each pair that is cheaper than its two neighbours therefore builds
 Ward's tree (the reducibility argument of the NN-chain algorithm, restricted to the line).
 
-Ties and scipy
---------------
+Ties: scipy, SAS and the real data
+----------------------------------
 With distinct merge costs the tree is unique and this module's tree, heights (to rounding, about 1e-13 relative)
-and flat clusters equal scipy's. When an overlapping pair of adjacent merges costs exactly the same (common with
-integer percentages: counts 5, 8, 5 at 70, 71, 72), Ward's tree is not unique; scipy then follows the rounding
-noise of its Lance-Williams updates (for ``[0, 0, 2, 3, 5, 5]`` into 2 clusters it puts ``2, 3`` with ``5, 5``,
-although joining them with ``0, 0`` costs exactly the same), which no method without scipy's O(n^2) distance
-matrix can reproduce. ``fcluster(..., "maxclust")`` keeps every merge whose height does not exceed the
-(n-k)-th smallest height, so merges tied at the cut are all kept (fewer than k clusters).
+and flat clusters equal scipy's. When two overlapping adjacent pairs cost exactly the same - common with integer
+percentages (counts 5, 8, 5 at 70, 71, 72) - Ward's tree is not unique, and on CMS data the choice cascades: in the
+2024 and 2025 Measure Data all 80 numeric measure columns have such ties below the 5-cluster cut, and the tie-break
+changes the 5 clusters of about a third of them (2025 C14, 531 scores: twelve random tie-breaks of exact greedy Ward
+give ten different sets of cluster minima, the 5-star one anywhere from 81 to 91; scipy gives 89, ``ties="sas"``
+in file order 91). scipy breaks these ties by the rounding noise of its
+Lance-Williams updates (for ``[0, 0, 2, 3, 5, 5]`` into 2 clusters it puts ``2, 3`` with ``5, 5``, though ``0, 0``
+costs exactly the same), which no method without its O(n^2) distance matrix can reproduce.
+``fcluster(..., "maxclust")`` keeps every merge whose height does not exceed the (n-k)-th smallest height, so
+merges tied at the cut stay together (fewer than k clusters).
 
-This module therefore flags "tie-sensitive" inputs: some merge at or below the cut whose cost is within
-``TIE_TOLERANCE`` (relative) of a neighbouring adjacent pair's cost, or the first merge above the cut within the
-same tolerance of the cut height (exact-zero ties between equal scores never matter and are not flagged). Only
-then can the result differ from scipy; with ``exact_ties=True`` (the default) such inputs with at most
-``SCIPY_TIE_MAX_N`` scores are clustered by scipy itself, so :func:`ward_labels` equals scipy's labels (up to
-numbering) on every input of that size. Above it, and with ``exact_ties=False``, the O(n) chain resolves ties
-deterministically (a tie between a pair and the chain's previous pair keeps the previous pair, otherwise the lower
-pair wins): a Ward tree with the same merge costs at every tied step, whose clusters may place the tied block on
-the other side of a boundary than scipy does. The cut points (minimum of each cluster) can differ from scipy's
-only on flagged inputs, and only by such a block.
+So ``ties="scipy"`` (the default) flags "tie-sensitive" inputs: a merge at or below the cut whose cost is within
+``TIE_TOLERANCE`` (relative) of an overlapping adjacent pair's cost - unless the three clusters merge next whichever
+pair goes first and stay below the cut - or a first merge above the cut within that tolerance of the cut height
+(exact-zero ties between equal scores never matter). Unflagged inputs need no tie-break: the chain's clusters are
+scipy's. Flagged inputs of at most ``SCIPY_TIE_MAX_N`` scores are clustered by scipy itself (``exact_ties=True``),
+so :func:`ward_labels` equals scipy's labels (up to numbering) on every input of that size; larger ones, and all
+with ``exact_ties=False``, keep the chain's deterministic choice (the chain's previous pair, else the lower pair),
+a valid Ward tree that may differ from scipy's anywhere above the first flagged tie.
+
+``ties="sas"`` is the reproducible alternative defined by CMS's own software: SAS PROC CLUSTER (SAS/STAT User's
+Guide, "Ties") identifies a cluster by its smallest observation number and, among pairs tied for the minimum
+distance, merges the pair with the smallest larger id, then the smallest smaller id; ``proc tree ncl=k`` takes the
+k clusters present after n - k merges, and clusters sharing a score range are combined (spec § 9). This mode runs
+the greedy in exact rational arithmetic (a heap of adjacent pairs, O(n log n)), so its ties are true ties; like
+SAS's, its result depends on the order of the scores.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
+from fractions import Fraction
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -59,6 +70,11 @@ import numpy.typing as npt
 TIE_TOLERANCE = 1e-7
 #: Largest input that ``exact_ties=True`` hands to scipy when the chain result is tie-sensitive (O(n^2) memory).
 SCIPY_TIE_MAX_N = 5_000
+
+#: How tied merge costs are broken: ``"scipy"`` reproduces scipy (its rounding noise, see above); ``"sas"`` is SAS
+#: PROC CLUSTER's documented rule in exact arithmetic (the pair with the smallest larger, then smaller, cluster id,
+#: a cluster's id being its first observation) with ``proc tree ncl=k``'s cut and shared score ranges combined.
+TieRule = Literal["scipy", "sas"]
 
 IntArray = npt.NDArray[np.intp]
 FloatArray = npt.NDArray[np.float64]
@@ -76,13 +92,14 @@ class WardCut(NamedTuple):
     """Flat Ward clusters of one score vector.
 
     ``labels[i]`` is the cluster of ``scores[i]`` (0 = lowest scores); ``method`` says which engine produced them
-    (``"chain"``: the O(n log n) line algorithm; ``"scipy"``: scipy on a tie-sensitive input);
-    ``tie_sensitive`` says whether tied merge costs could make scipy's answer differ from the chain's.
+    (``"chain"``: the O(n log n) line algorithm; ``"scipy"``: scipy on a tie-sensitive input; ``"sas"``: the exact
+    greedy with SAS's tie rule); ``tie_sensitive`` says whether tied merge costs could change the clusters (for
+    ``"sas"``: whether SAS's tie rule decided a merge before the cut).
     """
 
     labels: IntArray
     n_clusters: int
-    method: Literal["chain", "scipy"]
+    method: Literal["chain", "scipy", "sas"]
     tie_sensitive: bool
 
 
@@ -158,8 +175,7 @@ def _chain_tree(x: FloatArray) -> _Tree:
         pq_then_r = ward_cost(s_pq, m_pq, sr, mr)
         p_then_qr = ward_cost(sp, mp, s_qr, m_qr)
         if before >= 0 and (
-            pq_then_r * tol >= ward_cost(size[before], mean[before], s_pq, m_pq)
-            or p_then_qr * tol >= pair_cost(before, p)
+            pq_then_r * tol >= ward_cost(size[before], mean[before], s_pq, m_pq) or p_then_qr * tol >= pair_cost(before, p)
         ):
             return inf
         if after < n and (
@@ -241,7 +257,7 @@ def _chain_tree(x: FloatArray) -> _Tree:
     return _Tree(order, m_left, m_right, height, m_size, m_boundary, m_tie)
 
 
-def _ascending(x: FloatArray, raw: npt.NDArray[np.integer[npt.NBitBase]] | IntArray) -> IntArray:
+def _ascending(x: FloatArray, raw: IntArray) -> IntArray:
     """Renumber cluster labels 0..k-1 by (lowest score, first input position) of each cluster."""
     order = np.lexsort((np.arange(len(x)), x))
     uniq, first = np.unique(raw[order], return_index=True)
@@ -257,13 +273,97 @@ def _scipy_labels(x: FloatArray, k: int) -> IntArray:
     return _ascending(x, raw)
 
 
-def ward_cut(scores: npt.ArrayLike, n_clusters: int, *, exact_ties: bool = True) -> WardCut:
-    """Ward flat clusters with scipy's ``maxclust`` rule, and how they were obtained (see the module docstring)."""
+def _exact_integers(x: FloatArray) -> list[int]:
+    """The scores as integers over one common power-of-two denominator (every finite double is m * 2**e)."""
+    ratios = [v.as_integer_ratio() for v in x.tolist()]
+    den = max(q for _, q in ratios)
+    return [p * (den // q) for p, q in ratios]
+
+
+def _sas_cut(x: FloatArray, k: int) -> WardCut:
+    """Greedy Ward in exact arithmetic with SAS PROC CLUSTER's tie rule, cut like ``proc tree ncl=k``.
+
+    Equal scores join first at cost 0 (their order cannot change any cluster once shared score ranges are
+    combined), so the greedy runs over blocks of equal scores; by the lemma in the module docstring only adjacent
+    blocks are ever cheapest. Heap keys are (exact cost, larger id, smaller id): SAS's rule, id = first observation.
+    """
+    n = len(x)
+    order = np.lexsort((np.arange(n), x))
+    values = _exact_integers(x[order])
+    first_obs = order.tolist()
+    size: list[int] = []
+    total: list[int] = []
+    ident: list[int] = []
+    block_of_position = [0] * n
+    for pos, v in enumerate(values):
+        if pos and v == values[pos - 1]:
+            size[-1] += 1
+            total[-1] += v
+            ident[-1] = min(ident[-1], first_obs[pos])
+        else:
+            size.append(1)
+            total.append(v)
+            ident.append(first_obs[pos])
+        block_of_position[pos] = len(size) - 1
+    d = len(size)
+    cluster_of_block = list(range(d))
+    tied = False
+    if d > k:
+        prev = list(range(-1, d - 1))
+        nxt = list(range(1, d + 1))
+        version = [0] * d
+        alive = [True] * d
+
+        def entry(a: int, b: int) -> tuple[Fraction, int, int, int, int, int, int]:
+            diff = size[b] * total[a] - size[a] * total[b]
+            cost = Fraction(diff * diff, size[a] * size[b] * (size[a] + size[b]))
+            return (cost, max(ident[a], ident[b]), min(ident[a], ident[b]), a, b, version[a], version[b])
+
+        def valid(e: tuple[Fraction, int, int, int, int, int, int]) -> bool:
+            return alive[e[3]] and alive[e[4]] and version[e[3]] == e[5] and version[e[4]] == e[6]
+
+        heap = [entry(a, a + 1) for a in range(d - 1)]
+        heapq.heapify(heap)
+        for _ in range(d - k):
+            while not valid(heap[0]):
+                heapq.heappop(heap)
+            cost, _, _, a, b, _, _ = heapq.heappop(heap)
+            while heap and not valid(heap[0]):
+                heapq.heappop(heap)
+            tied = tied or (bool(heap) and heap[0][0] == cost)
+            size[a] += size[b]
+            total[a] += total[b]
+            ident[a] = min(ident[a], ident[b])
+            version[a] += 1
+            alive[b] = False
+            nxt[a] = nxt[b]
+            if nxt[a] < d:
+                prev[nxt[a]] = a
+            if prev[a] >= 0:
+                heapq.heappush(heap, entry(prev[a], a))
+            if nxt[a] < d:
+                heapq.heappush(heap, entry(a, nxt[a]))
+        rank = 0
+        for blk in range(d):
+            if alive[blk]:
+                rank += 1
+            cluster_of_block[blk] = rank - 1
+    labels = np.empty(n, dtype=np.intp)
+    labels[order] = np.asarray([cluster_of_block[b] for b in block_of_position], dtype=np.intp)
+    return WardCut(labels, min(d, k), "sas", tied)
+
+
+def ward_cut(scores: npt.ArrayLike, n_clusters: int, *, ties: TieRule = "scipy", exact_ties: bool = True) -> WardCut:
+    """Ward flat clusters and how they were obtained (see the module docstring and :data:`TieRule`)."""
     k = _check_k(n_clusters)
     x = _as_scores(scores)
     n = len(x)
+    if ties not in ("scipy", "sas"):
+        raise ValueError(f"ties must be 'scipy' or 'sas', got {ties!r}")
     if n == 0:
         return WardCut(np.zeros(0, dtype=np.intp), 0, "chain", False)
+    if ties == "sas":
+        return _sas_cut(x, k)
     if k >= n:  # fcluster: every score its own cluster
         labels = np.empty(n, dtype=np.intp)
         labels[np.lexsort((np.arange(n), x))] = np.arange(n, dtype=np.intp)
@@ -290,24 +390,29 @@ def ward_cut(scores: npt.ArrayLike, n_clusters: int, *, exact_ties: bool = True)
     return WardCut(labels, int(in_sorted[-1]) + 1, "chain", tie_sensitive)
 
 
-def ward_labels(scores: npt.ArrayLike, n_clusters: int, *, exact_ties: bool = True) -> IntArray:
+def ward_labels(scores: npt.ArrayLike, n_clusters: int, *, ties: TieRule = "scipy", exact_ties: bool = True) -> IntArray:
     """Cluster index (0 = lowest scores) of each score, input order kept.
 
-    Equal, up to numbering, to ``fcluster(linkage(x.reshape(-1, 1), "ward"), n_clusters, "maxclust")`` - fewer
-    than ``n_clusters`` clusters when heights tie at the cut or there are fewer distinct scores. NaN or infinite
-    scores raise ``ValueError``; more clusters than scores gives one cluster per score.
+    With ``ties="scipy"``: equal, up to numbering, to ``fcluster(linkage(x.reshape(-1, 1), "ward"), n_clusters,
+    "maxclust")`` - fewer than ``n_clusters`` clusters when heights tie at the cut or there are fewer distinct
+    scores; more clusters than scores gives one cluster per score. With ``ties="sas"``: SAS's tie rule (scores in
+    the order of the SAS data set) and exactly ``n_clusters`` clusters, or one per distinct score if fewer. NaN or
+    infinite scores raise ``ValueError``.
     """
-    return ward_cut(scores, n_clusters, exact_ties=exact_ties).labels
+    return ward_cut(scores, n_clusters, ties=ties, exact_ties=exact_ties).labels
 
 
-def ward_cluster_ranges(scores: npt.ArrayLike, n_clusters: int, *, exact_ties: bool = True) -> tuple[ClusterRange, ...]:
+def ward_cluster_ranges(
+    scores: npt.ArrayLike, n_clusters: int, *, ties: TieRule = "scipy", exact_ties: bool = True
+) -> tuple[ClusterRange, ...]:
     """(minimum, maximum, size) of each Ward cluster, lowest cluster first.
 
     A higher-is-better measure's cut point for a level is its cluster's ``minimum``; a lower-is-better measure's
-    is its ``maximum`` (CMS practice, spec § 9 item 3). Clusters sharing a score range are not combined here.
+    is its ``maximum`` (CMS practice, spec § 9 item 3). ``ties="sas"`` combines clusters sharing a score range;
+    ``ties="scipy"`` keeps scipy's clusters (equal scores share one unless there are more clusters than scores).
     """
     x = _as_scores(scores)
-    labels = ward_labels(x, n_clusters, exact_ties=exact_ties)
+    labels = ward_labels(x, n_clusters, ties=ties, exact_ties=exact_ties)
     k = int(labels.max()) + 1 if len(labels) else 0
     lows = np.full(k, np.inf)
     highs = np.full(k, -np.inf)

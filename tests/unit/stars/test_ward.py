@@ -306,3 +306,71 @@ def test_cms_measure_data_five_clusters_equal_scipy(shared_dir: Path, year: str)
         assert same_partition(labels, expected), measure_id
         assert numbered_ascending(x, labels), measure_id
         assert ward_cluster_ranges(x, 5) == tuple(ClusterRange(*r) for r in ranges_from(x, expected)), measure_id
+
+
+# --------------------------------------------------------------------------- ties="sas": SAS PROC CLUSTER's rule
+
+
+def sas_reference(x: list[float], k: int) -> list[int]:
+    """Brute force: greedy Ward over ALL pairs in exact arithmetic, SAS's tie rule, ``ncl=k``, shared ranges combined."""
+    from fractions import Fraction
+
+    clusters = [[i] for i in range(len(x))]  # members by observation number
+    exact = [Fraction(v) for v in x]
+
+    def cost(a: list[int], b: list[int]) -> Fraction:
+        ma = sum(exact[i] for i in a) / len(a)
+        mb = sum(exact[i] for i in b) / len(b)
+        return Fraction(len(a) * len(b), len(a) + len(b)) * (ma - mb) ** 2
+
+    while len(clusters) > k:
+        best = min(
+            (
+                (cost(a, b), max(min(a), min(b)), min(min(a), min(b)), i, j)
+                for i, a in enumerate(clusters)
+                for j, b in enumerate(clusters)
+                if i < j
+            )
+        )
+        _, _, _, i, j = best
+        clusters[i] = clusters[i] + clusters[j]
+        del clusters[j]
+    ranges = sorted({(min(x[m] for m in c), max(x[m] for m in c)) for c in clusters})
+    return [ranges.index((min(x[m] for m in c), max(x[m] for m in c))) for i in range(len(x)) for c in clusters if i in c]
+
+
+def test_sas_tie_rule_by_hand() -> None:
+    # {2,3} (id 2) ties between {0,0} (id 0) and {5,5} (id 4): SAS merges the pair with the smaller larger id.
+    assert ward_labels([0.0, 0.0, 2.0, 3.0, 5.0, 5.0], 2, ties="sas").tolist() == [0, 0, 0, 0, 1, 1]
+    # the same scores in reverse order: now {5,5} has id 0 and wins the tie
+    assert ward_labels([5.0, 5.0, 3.0, 2.0, 0.0, 0.0], 2, ties="sas").tolist() == [1, 1, 1, 1, 0, 0]
+    # ncl=4 takes the state after one merge: (1,2) and (10,11) tie at cost 1/2, (1,2) has the smaller larger id
+    assert ward_labels(FIVE, 4, ties="sas").tolist() == [0, 0, 1, 2, 3]
+    cut = ward_cut(FIVE, 4, ties="sas")
+    assert cut.method == "sas" and cut.tie_sensitive and cut.n_clusters == 4
+
+
+def test_sas_combines_shared_score_ranges() -> None:
+    assert ward_labels([7.0, 7.0, 7.0], 5, ties="sas").tolist() == [0, 0, 0]
+    assert ward_labels([3.0, 1.0, 2.0, 1.0, 2.0, 3.0, 1.0], 5, ties="sas").tolist() == [2, 0, 1, 0, 1, 2, 0]
+    assert ward_cluster_ranges([4.0, 4.0, 9.0], 5, ties="sas") == (ClusterRange(4.0, 4.0, 2), ClusterRange(9.0, 9.0, 1))
+
+
+def test_unknown_tie_rule() -> None:
+    with pytest.raises(ValueError, match="ties"):
+        ward_labels([1.0, 2.0], 1, ties="R")  # type: ignore[arg-type]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(x=st.lists(st.sampled_from([0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 0.5, 2.5]), min_size=1, max_size=24), k=ks)
+def test_sas_rule_equals_brute_force(x: list[float], k: int) -> None:
+    labels = ward_labels(x, k, ties="sas")
+    assert labels.tolist() == sas_reference(x, k)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), n=st.integers(min_value=2, max_value=400), k=ks)
+def test_sas_rule_equals_scipy_without_ties(data: st.DataObject, n: int, k: int) -> None:
+    seed = data.draw(st.integers(min_value=0, max_value=2**32 - 1))
+    x = np.random.default_rng(seed).normal(0.0, 1.0, n)
+    assert same_partition(ward_labels(x, k, ties="sas"), scipy_labels(x, k))
