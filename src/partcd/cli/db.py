@@ -22,7 +22,7 @@ def _engine(ctx: typer.Context):  # type: ignore[no-untyped-def]
 
 
 @app.command()
-def upgrade(ctx: typer.Context, revision: str = typer.Argument("head")) -> None:
+def upgrade(ctx: typer.Context, revision: str = typer.Argument("heads")) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
     from partcd.store.db import current_revision
     from partcd.store.db import upgrade as do_upgrade

@@ -56,8 +56,9 @@ def alembic_config(engine: Engine) -> Any:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to ``revision`` (idempotent)."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Apply migrations up to ``revision`` (idempotent). Each area's tables are a branch off ``0001_base``
+    (``branch_labels=("<area>",)``), so ``heads`` applies all of them."""
     from alembic import command
 
     cfg = alembic_config(engine)
@@ -76,11 +77,19 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The applied revisions (comma-separated heads), or None for an empty database."""
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as conn:
-        rev: str | None = MigrationContext.configure(conn).get_current_revision()
-        return rev
+        heads = MigrationContext.configure(conn).get_current_heads()
+    return ",".join(sorted(heads)) or None
+
+
+def head_revisions(engine: Engine) -> str:
+    """The newest revisions the code knows (comma-separated)."""
+    from alembic.script import ScriptDirectory
+
+    return ",".join(sorted(ScriptDirectory.from_config(alembic_config(engine)).get_heads()))
 
 
 @contextmanager
