@@ -98,7 +98,7 @@ def callcenter_demo(out: Path, seed: int, engine: str) -> DemoResult:
                 f"{len(breaches)} non-compliant ({', '.join(sorted({r['contract_id'] for r in breaches})) or 'none'}"
                 f"{'; ' + days[0] + ' to ' + days[-1] if days else ''})")
     return DemoResult("callcenter", "Call-center daily compliance (typhoon scenario)", "callcenter/daily.html", headline,
-                      details=[f"weekly view: callcenter/weekly.html", f"call log: {log_path}"])
+                      details=["weekly view: callcenter/weekly.html", f"call log: {log_path}"])
 
 
 def _flat(rep: MetricsReport) -> object:
