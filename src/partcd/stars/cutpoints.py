@@ -193,8 +193,12 @@ def measure_cut_points(
         raise RuleError(f"{measure.measure_key} is a CAHPS measure; its stars are not set by clustering", _CITE)
     method = methodology(methodology_name or params.method)
     x = np.asarray(scores, dtype=np.float64)
-    unguarded, result, n_clustered = clustered_thresholds(measure, x, params, rng, method)
-    guarded = _guard(measure, unguarded, prior, prior_scores, rating_year, params, method)
+    try:
+        unguarded, result, n_clustered = clustered_thresholds(measure, x, params, rng, method)
+        guarded = _guard(measure, unguarded, prior, prior_scores, rating_year, params, method)
+    except RuleError as exc:
+        where = f"{measure.measure_id} {measure.name} ({contract_type.value})"
+        raise RuleError(f"{where}: {exc.reason}", exc.cite, exc.details) from None
     return MeasureCutPoints(measure, contract_type, method.name, int(x.size), n_clustered, guarded, result.runs)
 
 

@@ -88,6 +88,16 @@ def test_cutpoints_same_seed_same_output_and_json(tmp_path: Path) -> None:
     assert len(data) == 16  # C01, C25, D08 MA-PD, D08 PDP x 4 thresholds
 
 
+def test_excluded_contracts_left_out_of_the_clustering(tmp_path: Path) -> None:
+    # without the 20 contracts at 90, C01 has 4 clusters: 10 | 30 | 50 | 70 -> 5 stars from 70 (thresholds 4 = 5)
+    exclude = [arg for i in range(80, 100) for arg in ("--exclude", f"H{i:04d}")]
+    res = runner.invoke(app, ["stars", "cutpoints", "--scores", str(_tidy_scores(tmp_path / "s.csv")), "--year", "2025",
+                              *exclude])
+    assert res.exit_code == 0, res.output
+    rows = _parse(res.stdout)
+    assert [float(rows[("C01", "ALL", s)]["value"]) for s in (2, 3, 4, 5)] == [30.0, 50.0, 70.0, 70.0]
+
+
 def test_guardrail_alone_and_output_reads_back(tmp_path: Path) -> None:
     unguarded = tmp_path / "u.csv"
     unguarded.write_text("measure_id,measure_name,part,threshold,value\n"

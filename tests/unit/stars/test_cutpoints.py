@@ -153,6 +153,12 @@ def test_prior_matched_by_measure_key_not_id_and_cahps_skipped() -> None:
         measure_cut_points(cahps, ContractType.ALL, FIVE, None, None, 2025, P2025, np.random.default_rng(5))
 
 
+def test_too_few_scores_for_ten_groups_names_the_measure() -> None:
+    with pytest.raises(RuleError, match=r"C01 BCS \(MA-PD\): 9 scores cannot be split into 10"):
+        measure_cut_points(_measure(), ContractType.MAPD, np.arange(9.0), None, None, 2025, P2025,
+                           np.random.default_rng(0))
+
+
 def test_excluded_contracts_are_not_clustered() -> None:
     scores = _scores("bcs", [*FIVE.tolist(), 0.0])
     res = compute_cut_points([_measure()], scores, [], [], 2025, P2025, np.random.default_rng(6),
