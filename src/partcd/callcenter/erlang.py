@@ -34,17 +34,24 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import digamma, gammainc, gammaincc, gammaln, logsumexp
+from scipy.special import digamma, gammainc, gammaincc, gammaln
 
 FloatArray = npt.NDArray[np.float64]
 
 _LOG_2PI = math.log(2.0 * math.pi)
 _TINY = 1e-280
-_CHUNK = 256
+_CHUNK = 32  # first chunk of series terms; it doubles up to _CHUNK_MAX while rows remain unconverged
+_CHUNK_MAX = 4096
 _NEGLIGIBLE = 45.0  # terms below e^-45 (3e-20) of the running total are dropped
 
 
 # --- Poisson / Kummer building blocks -----------------------------------------------------------
+
+
+def _lse(a: FloatArray) -> FloatArray:
+    """log(sum(exp(a), axis=1)) for rows with at least one finite entry (a lean scipy.special.logsumexp)."""
+    top = a.max(axis=1)
+    return np.asarray(top + np.log(np.exp(a - top[:, None]).sum(axis=1)), dtype=np.float64)
 
 
 def _stirlerr(x: FloatArray) -> FloatArray:
@@ -102,16 +109,17 @@ def _log_kummer_series(x: FloatArray, y: FloatArray) -> FloatArray:
     log_total = np.zeros_like(x)
     log_term = np.zeros_like(x)
     active = np.arange(x.size)
-    j0 = 0
+    j0, chunk = 0, _CHUNK
     while active.size:
-        js = np.arange(j0 + 1, j0 + _CHUNK + 1, dtype=np.float64)
+        js = np.arange(j0 + 1, j0 + chunk + 1, dtype=np.float64)
         steps = np.log(y[active, None]) - np.log(x[active, None] + js)
         cum = log_term[active, None] + np.cumsum(steps, axis=1)
-        log_total[active] = np.logaddexp(log_total[active], logsumexp(cum, axis=1))
+        log_total[active] = np.logaddexp(log_total[active], _lse(cum))
         log_term[active] = cum[:, -1]
         done = (cum[:, -1] < log_total[active] - _NEGLIGIBLE) & (steps[:, -1] < 0)
         active = active[~done]
-        j0 += _CHUNK
+        j0 += chunk
+        chunk = min(2 * chunk, _CHUNK_MAX)
     return log_total
 
 
@@ -126,20 +134,21 @@ def _served_wait_mean(x: FloatArray, y: FloatArray) -> FloatArray:
     log_u_total = log_u_prev.copy()
     log_ud_total = log_u_prev + np.log(d_prev)
     active = np.arange(x.size)
-    k0 = 0
+    k0, chunk = 0, _CHUNK
     while active.size:
-        ks = np.arange(k0 + 1, k0 + _CHUNK + 1, dtype=np.float64)
+        ks = np.arange(k0 + 1, k0 + chunk + 1, dtype=np.float64)
         xa, ya = x[active, None], y[active, None]
         log_u = log_u_prev[active, None] + np.cumsum(np.log(ya) - np.log(xa + ks + 1.0), axis=1)
         d = d_prev[active, None] + np.cumsum(1.0 / (xa + ks + 1.0), axis=1)
-        log_u_total[active] = np.logaddexp(log_u_total[active], logsumexp(log_u, axis=1))
-        log_ud_total[active] = np.logaddexp(log_ud_total[active], logsumexp(log_u + np.log(d), axis=1))
+        log_u_total[active] = np.logaddexp(log_u_total[active], _lse(log_u))
+        log_ud_total[active] = np.logaddexp(log_ud_total[active], _lse(log_u + np.log(d)))
         log_u_prev[active] = log_u[:, -1]
         d_prev[active] = d[:, -1]
         decreasing = ya[:, 0] < xa[:, 0] + ks[-1] + 2.0
         done = (log_u[:, -1] < log_u_total[active] - _NEGLIGIBLE) & decreasing
         active = active[~done]
-        k0 += _CHUNK
+        k0 += chunk
+        chunk = min(2 * chunk, _CHUNK_MAX)
     return np.asarray(np.exp(log_ud_total - log_u_total), dtype=np.float64)
 
 
@@ -390,7 +399,7 @@ def erlang_a_chain(agents: int, arrival_rate: float, aht: float, patience: float
             break
     log_tail = np.concatenate([log_head[-1:], *tails])  # states n, n+1, ...
     log_all = np.concatenate([log_head[:-1], log_tail])
-    log_norm = float(logsumexp(log_all))
+    log_norm = float(_lse(log_all[None, :])[0])
     pi_tail = np.exp(log_tail - log_norm)
     k = np.arange(pi_tail.size, dtype=np.float64)
     p_wait = float(pi_tail.sum())
