@@ -53,7 +53,7 @@ def test_passing_and_failing_cases(tmp_path: Path) -> None:
 
 
 def test_strict_file_format(tmp_path: Path) -> None:
-    with pytest.raises(ParameterError, match="cases.0.expected"):
+    with pytest.raises(ParameterError, match=r"cases\.0\.expected"):
         load_scenarios(_file(tmp_path, "cases:\n  - name: typo\n    expected: 1\n"))
     no_cite = tmp_path / "nocite.yaml"
     no_cite.write_text("rule: partcd.callcenter.standards.evaluate\ncases:\n  - name: x\n", encoding="utf-8")
