@@ -188,8 +188,8 @@ def _tabulate(forecast: Sequence[IntervalForecast], agents: Sequence[int], param
     # identical intervals (same rate, handle time, agents, drops) share one evaluation of the queue model
     keys = np.array([(f.calls_offered / f.length_s, f.aht_s, float(n), f.drop_rate_pct) for f, n in busy])
     uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
-    rate = uniq[:, 0:1] * grid[None, :]
     aht, n, drop_pct = uniq[:, 1:2], uniq[:, 2:3], uniq[:, 3:4]
+    rate = uniq[:, 0:1] * (1.0 - drop_pct / 100.0) * grid[None, :]  # dropped calls never reach the queue
     patience = math.inf if patience_s is None else patience_s
     r = queue_metrics_arrays(n * np.ones_like(rate), rate, aht * np.ones_like(rate), patience, lim.answer_within_s)
     keep = (1.0 - drop_pct / 100.0) * np.ones_like(rate)

@@ -14,8 +14,9 @@ Modelling choices (spec §2.2-§2.4):
 * **Disconnects (S4)** are calls the *plan's side* dropped. A caller who hangs up is not a disconnect (spec §2.4), so
   Erlang A's abandonment never counts against S4: it only lowers SL_all (an abandoned call is a call not answered
   within the target). System drops (trunk, ACD/IVR errors) are a telephony hazard that agents do not change: each
-  forecast interval may carry an expected ``drop_rate_pct`` (default 0). A drop rate above the limit makes S4
-  infeasible for that interval whatever the staffing; dropped calls also count as "not answered within t" in S3.
+  forecast interval may carry an expected ``drop_rate_pct`` (default 0) of its calls, released as they leave the
+  IVR (so the queue sees ``calls x (1 - d)``). A drop rate above the limit makes S4 infeasible for that interval
+  whatever the staffing; dropped calls also count as "not answered within t" in S3.
 * The rule measures over a monitoring period, not per interval; staffing each interval to meet every standard on
   its own is the conservative planning choice (period aggregates are reported by :func:`period_prediction`).
 * Shrinkage s (breaks, training, absence): ``scheduled = ceil(on_phones / (1 - s))`` (spec §7.1).
@@ -50,7 +51,7 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 class IntervalForecast(BaseModel):
-    """One planning interval: expected calls offered (after the IVR), mean handle time, expected system drops."""
+    """One planning interval: expected calls leaving the IVR, mean handle time, expected system drops (% of calls)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -155,17 +156,30 @@ class _Arrays:
         self.length = np.array([f.length_s for f in forecast], dtype=np.float64)
         self.aht = np.array([f.aht_s for f in forecast], dtype=np.float64)
         self.drop = np.array([f.drop_rate_pct for f in forecast], dtype=np.float64) / 100.0
-        self.rate = self.calls / self.length
+        self.rate = self.calls / self.length * (1.0 - self.drop)  # dropped calls never reach the queue
         self.load = self.rate * self.aht
 
 
 def _metrics(a: _Arrays, idx: IntArray, agents: IntArray, patience: float, lim: _Limits,
              served_wait: bool = True) -> dict[str, FloatArray]:
     r = queue_metrics_arrays(agents, a.rate[idx], a.aht[idx], patience, lim.answer_within_s, served_wait=served_wait)
-    keep = 1.0 - a.drop[idx]  # system drops: not answered within t, never abandoned
+    keep = 1.0 - a.drop[idx]  # per offered call: dropped calls are not answered within t, and never abandoned
     r["service_level"] = r["service_level"] * keep
     r["p_abandon"] = r["p_abandon"] * keep
     return r
+
+
+def _queue_target(lim: _Limits, drop: FloatArray) -> tuple[FloatArray, BoolArray]:
+    """Share of the calls reaching the queue that must be answered within t, and whether it is reachable.
+
+    Dropped calls count as not answered, so the queue must answer ``sl_min / (1 - d)`` of its calls. When drops
+    alone make that 100 % or more, no staffing meets S3: the interval gets the drop-free target ``sl_min``.
+    """
+    keep = 1.0 - drop
+    with np.errstate(divide="ignore"):
+        need = np.where(keep > 0, lim.sl_min / np.where(keep > 0, keep, 1.0), np.inf)
+    feasible = need < 1.0 - 1e-9
+    return np.where(feasible, need, lim.sl_min) * (1 - _EPS), np.asarray(feasible, dtype=np.bool_)
 
 
 def _first_true(pred: Callable[[IntArray, IntArray], BoolArray], lo: IntArray, idx: IntArray) -> IntArray:
@@ -245,7 +259,7 @@ def required_agents(forecast: Sequence[IntervalForecast], params: ParamSet, pati
     """Minimum agents on the phones per interval: (all standards, hold alone, service level alone).
 
     An interval whose service-level target cannot be met because of system drops gets the agents of the
-    drop-free target (the staffing cannot do better); zero calls need ``min_agents``.
+    drop-free target (no staffing can meet it; see :func:`_queue_target`); zero calls need ``min_agents``.
     """
     a = _Arrays(forecast)
     lim = limits(params)
@@ -255,18 +269,19 @@ def required_agents(forecast: Sequence[IntervalForecast], params: ParamSet, pati
     n_sl = np.full(size, min_agents, dtype=np.int64)
     busy = np.flatnonzero(a.calls > 0)
     if busy.size:
-        sl_target = np.minimum(lim.sl_min, 1.0 - a.drop) * (1 - _EPS)
+        queue_target, _ = _queue_target(lim, a.drop)
+        keep = 1.0 - a.drop
 
         def sl_ok(n: IntArray, idx: IntArray) -> BoolArray:
             r = _metrics(a, idx, n, patience, lim, served_wait=False)
-            return np.asarray(r["service_level"] >= sl_target[idx], dtype=np.bool_)
+            return np.asarray(r["service_level"] >= queue_target[idx] * keep[idx], dtype=np.bool_)
 
         def hold_ok(n: IntArray, idx: IntArray) -> BoolArray:
             r = _metrics(a, idx, n, patience, lim, served_wait=True)
             return np.asarray(r["avg_wait_served"] <= lim.hold_max_s * (1 + _EPS), dtype=np.bool_)
 
         stable_floor = np.floor(a.load[busy]).astype(np.int64) + 1 if math.isinf(patience) else np.ones(busy.size, np.int64)
-        throughput_floor = np.maximum(np.floor(sl_target[busy] * a.load[busy]).astype(np.int64), 1)
+        throughput_floor = np.maximum(np.floor(queue_target[busy] * a.load[busy]).astype(np.int64), 1)
         n_sl[busy] = np.maximum(_first_true(sl_ok, np.maximum(stable_floor, throughput_floor), busy), min_agents)
         n_hold[busy] = np.maximum(_first_true(hold_ok, stable_floor, busy), min_agents)
     return np.maximum(n_hold, n_sl), n_hold, n_sl
@@ -283,13 +298,14 @@ def staff_intervals(forecast: Sequence[IntervalForecast], params: ParamSet, pati
     lim = limits(params)
     n, n_hold, n_sl = required_agents(forecast, params, patience_s, min_agents)
     a = _Arrays(forecast)
+    _, sl_feasible = _queue_target(lim, a.drop)
     preds = _predictions(a, n, _patience(patience_s), lim)
     rows: list[IntervalStaffing] = []
     for i, p in enumerate(preds):
         infeasible: list[Standard] = []
         if a.calls[i] > 0 and a.drop[i] * 100.0 > lim.disconnect_max_pct * (1 + _EPS):
             infeasible.append("disconnect")
-        if a.calls[i] > 0 and 1.0 - a.drop[i] < lim.sl_min * (1 - _EPS):
+        if a.calls[i] > 0 and not sl_feasible[i]:
             infeasible.append("answered_within")
         binding: Binding
         if a.calls[i] == 0:

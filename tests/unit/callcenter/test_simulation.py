@@ -82,9 +82,11 @@ def test_system_drops_are_disconnects_not_abandons() -> None:
     assert est["disconnect_rate"].covers(0.04)
     pred = predict([IntervalForecast(interval_start=dt.datetime(2022, 1, 3), calls_offered=100.0,
                                      aht_s=180.0, drop_rate_pct=4.0)], [13], params, patience_s=300.0)[0]
-    # the queue sees 96 calls / 30 min; the staffing model keeps 100 offered and removes 4 % after the IVR
+    # the queue sees 96 calls / 30 min; SL over all 100 calls = 0.96 x SL of the queue
     exact_queue = queue_metrics(13, 96 / HALF_HOUR, 180.0, 300.0, 30.0)
-    assert est["service_level"].covers(0.96 * exact_queue.service_level)
+    assert pred.answered_within_pct / 100 == pytest.approx(0.96 * exact_queue.service_level, abs=1e-12)
+    assert est["service_level"].covers(pred.answered_within_pct / 100)
+    assert est["abandon_rate"].covers(pred.abandon_rate_pct / 100)
     assert pred.disconnect_rate_pct == 4.0
     assert not any(c.outcome == "dropped" and c.wait_s > 0 for c in run.calls)
 
