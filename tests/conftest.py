@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("PARTCD_SHARED_DIR", ROOT.parent / "shared"))
+
+
+def _find_shared() -> Path:
+    """``../shared`` beside the checkout; for a clone elsewhere (CI's temp dir), beside the repository it was
+    cloned from; ``$PARTCD_SHARED_DIR`` overrides both."""
+    if os.environ.get("PARTCD_SHARED_DIR"):
+        return Path(os.environ["PARTCD_SHARED_DIR"])
+    candidates = [ROOT.parent / "shared"]
+    try:
+        origin = subprocess.run(["git", "-C", str(ROOT), "config", "--get", "remote.origin.url"],
+                                capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        origin = ""
+    if origin and "://" not in origin:
+        candidates.append(Path(origin).resolve().parent / "shared")
+    return next((c for c in candidates if (c / "reference").is_dir()), candidates[0])
+
+
+SHARED = _find_shared()
 REFERENCE = SHARED / "reference"
 STAR_DATA = SHARED / "data" / "star-ratings"
 
+os.environ["PARTCD_SHARED_DIR"] = str(SHARED)
 os.environ.setdefault("PARTCD_REFERENCE_DIR", str(REFERENCE))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from partcd.cli import app
 from partcd.cli.stars_cutpoints import register
 
 runner = CliRunner()
-STAR_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "star-ratings"
+STAR_DATA = Path(os.environ["PARTCD_SHARED_DIR"]) / "data" / "star-ratings"  # set by tests/conftest.py
 
 # 20 contracts at each of 5 well-separated scores: every resampling run finds the same clusters.
 LEVELS_C01 = [10, 30, 50, 70, 90]

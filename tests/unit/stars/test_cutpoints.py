@@ -19,6 +19,7 @@ Asserted with margin: grid matches >= 50 %, star agreement >= 90 %, >= 75 % of t
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -200,7 +201,7 @@ def test_deterministic_and_monotone(xs: list[float], seed: int, higher: bool, me
 
 # --- oracle: the published 2025 cut points ---------------------------------------------------------------------
 
-STAR_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "star-ratings"
+STAR_DATA = Path(os.environ["PARTCD_SHARED_DIR"]) / "data" / "star-ratings"  # set by tests/conftest.py
 
 
 def _file(year: int, kind: str) -> Path:
