@@ -87,6 +87,8 @@ def simulate(schedule: Sequence[SimInterval], aht_s: float, rng: np.random.Gener
         raise ValueError("empty schedule")
     if aht_s <= 0 or (patience_s is not None and patience_s <= 0) or not 0 <= drop_probability <= 1:
         raise ValueError("need aht_s > 0, patience_s > 0 (or None) and 0 <= drop_probability <= 1")
+    if patience_s is None and schedule[-1].agents == 0:
+        raise ValueError("callers never hang up (no patience_s): the last interval needs agents to drain the queue")
     starts = np.concatenate([[0.0], np.cumsum([s.length_s for s in schedule])])
     arrivals, interval_of = _arrivals(schedule, starts, rng)
     n = arrivals.size

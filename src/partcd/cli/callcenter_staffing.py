@@ -85,7 +85,11 @@ def staff(
     at: str | None = typer.Option(None, "--at", help="Date whose parameters apply (YYYY-MM-DD; default today)."),
     as_json: bool = typer.Option(False, "--json", help="JSON instead of text."),
 ) -> None:
-    """Minimum agents for a steady hour (or the figures of --agents N); exit 1 if --agents N breaches a standard."""
+    """Minimum agents for a steady hour (or the figures of --agents N); exit 1 if --agents N breaches a standard.
+
+    JSON keys: agents, p_wait, service_level (answered within the parameter's 30 s over all calls), asa_s (mean hold
+    of answered calls, the hold-time standard), abandon_rate, binding_standard, plus required_agents and details.
+    """
     if calls_per_hour < 0:
         raise ConfigError("--calls-per-hour must be >= 0")
     _check_positive(aht_s, "--aht-s")

@@ -130,5 +130,7 @@ def test_bad_inputs() -> None:
         simulate([], 180.0, np.random.default_rng(1))
     with pytest.raises(ValueError, match="aht_s > 0"):
         simulate(_constant(0.01, 1, 1), 0.0, np.random.default_rng(1))
+    with pytest.raises(ValueError, match="drain the queue"):
+        simulate([SimInterval(length_s=60.0, arrival_rate_per_s=0.1, agents=0)], 180.0, np.random.default_rng(1))
     with pytest.raises(ValueError, match="at least two"):
         estimate([1.0])
