@@ -19,6 +19,7 @@ Modelling choices (spec §1.2, design decision there):
 * The episode meets the rule when ``end - start <= restore_essential_functions_max_h`` (read from the parameters).
   An episode still open at the end of the forecast fails when it has already lasted longer than the limit and is
   undetermined (``None``) otherwise.
+* Durations are elapsed time (aware times are compared in UTC, so a DST change does not move the clock).
 * Losing a fraction of the agents of an interval rounds the survivors down (losing part of a person's shift is
   losing the person for that interval); an interval belongs to the loss when its start falls in ``[T, T + N h)``.
 * Agents lent from elsewhere cannot cure system drops: an interval breaching S4 is marked not restorable by staffing.
@@ -69,9 +70,9 @@ class SiteLoss(BaseModel):
 
     def lost_fraction(self, at: dt.datetime) -> float:
         """Fraction of the planned agents missing at ``at`` (0 outside the loss window)."""
-        if not self.start <= at < self.start + dt.timedelta(hours=self.hours):
+        if not self.in_loss(at):
             return 0.0
-        elapsed_h = (at - self.start).total_seconds() / 3600.0
+        elapsed_h = _hours_between(self.start, at)
         restored = 0.0
         for step in sorted(self.recovery, key=lambda s: s.hours_after_start):
             if step.hours_after_start <= elapsed_h:
@@ -79,7 +80,7 @@ class SiteLoss(BaseModel):
         return self.lose_pct / 100.0 * (1.0 - restored / 100.0)
 
     def in_loss(self, at: dt.datetime) -> bool:
-        return self.start <= at < self.start + dt.timedelta(hours=self.hours)
+        return 0.0 <= _hours_between(self.start, at) < self.hours
 
 
 class SiteLossInterval(BaseModel):
@@ -183,8 +184,7 @@ def _episodes(rows: Sequence[SiteLossInterval], lengths: Sequence[float], limit_
     """
     if not rows:
         return []
-    horizon_end = rows[-1].interval_start + dt.timedelta(seconds=lengths[-1])
-    sustain = dt.timedelta(hours=sustain_h)
+    horizon_end = _utc(rows[-1].interval_start) + dt.timedelta(seconds=lengths[-1])
     measurable = [r.prediction.calls_offered > 0 for r in rows]
     episodes: list[OutageEpisode] = []
     i = 0
@@ -203,19 +203,29 @@ def _episodes(rows: Sequence[SiteLossInterval], lengths: Sequence[float], limit_
             k = j
             while k < len(rows) and not rows[k].breaches:
                 k += 1
-            run_end = rows[k].interval_start if k < len(rows) else horizon_end
-            if run_end - rows[j].interval_start >= sustain or k == len(rows):
+            run_end = _utc(rows[k].interval_start) if k < len(rows) else horizon_end
+            run_h = _hours_between(rows[j].interval_start, run_end)
+            if run_h >= sustain_h or k == len(rows):
                 end = rows[j].interval_start
-                confirmed = run_end - end >= sustain
+                confirmed = run_h >= sustain_h
                 break
             j = k
         if end is None:
-            lasted = (horizon_end - start).total_seconds() / 3600.0
+            lasted = _hours_between(start, horizon_end)
             episodes.append(OutageEpisode(start=start, end=None, end_confirmed=False, duration_h=None, limit_h=limit_h,
                                           meets_limit=False if lasted > limit_h else None))
             break
-        duration = (end - start).total_seconds() / 3600.0
+        duration = _hours_between(start, end)
         episodes.append(OutageEpisode(start=start, end=end, end_confirmed=confirmed, duration_h=duration,
                                       limit_h=limit_h, meets_limit=duration <= limit_h))
         i = j
     return episodes
+
+
+def _utc(t: dt.datetime) -> dt.datetime:
+    """Aware times in UTC (aware arithmetic within one zone is wall-clock in Python, wrong across DST); naive as is."""
+    return t.astimezone(dt.UTC) if t.utcoffset() is not None else t
+
+
+def _hours_between(a: dt.datetime, b: dt.datetime) -> float:
+    return (_utc(b) - _utc(a)).total_seconds() / 3600.0

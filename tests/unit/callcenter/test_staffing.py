@@ -198,3 +198,16 @@ def test_spare_capacity_absorbs_a_small_loss_and_drops_cannot_be_staffed_away(pa
     hit = [r for r in tech.intervals if r.breaches]
     assert len(hit) == 4 and all(r.breaches == ("disconnect",) and not r.restorable_by_agents for r in hit)
     assert tech.during_loss.disconnect_rate_pct == pytest.approx(6.0)
+
+
+def test_loss_clock_is_elapsed_time_across_dst() -> None:
+    """Spring forward 2022-03-13 in New York: 20:00 EST + 10 elapsed hours is 07:00 EDT, not 06:00."""
+    from zoneinfo import ZoneInfo
+
+    ny = ZoneInfo("America/New_York")
+    loss = SiteLoss(start=dt.datetime(2022, 3, 12, 20, tzinfo=ny), hours=10, lose_pct=50,
+                    recovery=(RecoveryStep(hours_after_start=9, restored_pct=100),))
+    assert loss.in_loss(dt.datetime(2022, 3, 13, 6, 30, tzinfo=ny))  # 9.5 h elapsed
+    assert not loss.in_loss(dt.datetime(2022, 3, 13, 7, 0, tzinfo=ny))  # 10 h elapsed
+    assert loss.lost_fraction(dt.datetime(2022, 3, 13, 5, 30, tzinfo=ny)) == pytest.approx(0.5)  # 8.5 h: not yet back
+    assert loss.lost_fraction(dt.datetime(2022, 3, 13, 6, 0, tzinfo=ny)) == 0.0  # 9 h: all back
