@@ -4,6 +4,7 @@ and the site-loss what-if with the 72-hour restoration rule."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -202,8 +203,6 @@ def test_spare_capacity_absorbs_a_small_loss_and_drops_cannot_be_staffed_away(pa
 
 def test_loss_clock_is_elapsed_time_across_dst() -> None:
     """Spring forward 2022-03-13 in New York: 20:00 EST + 10 elapsed hours is 07:00 EDT, not 06:00."""
-    from zoneinfo import ZoneInfo
-
     ny = ZoneInfo("America/New_York")
     loss = SiteLoss(start=dt.datetime(2022, 3, 12, 20, tzinfo=ny), hours=10, lose_pct=50,
                     recovery=(RecoveryStep(hours_after_start=9, restored_pct=100),))
