@@ -69,7 +69,7 @@ Forum = Literal["state_fair_hearing", "external_medical_review", "independent_re
 EventKind = Literal["review", "notice_sent", "noncontract_info_requested", "receive_in_writing", "grant_expedite",
                     "deny_expedite", "extend", "resolve", "decide", "request_continuation", "withdraw",
                     "forward_to_ire", "request_sfh", "later_decision", "effectuate", "supporting_statement",
-                    "accept_good_cause", "deadline_passed"]
+                    "accept_good_cause", "deadline_passed", "received"]
 EVENT_KINDS: tuple[EventKind, ...] = ("review", "notice_sent", "noncontract_info_requested", "receive_in_writing",
                                       "grant_expedite", "deny_expedite", "extend", "resolve", "decide",
                                       "request_continuation", "withdraw", "forward_to_ire", "request_sfh",
@@ -388,7 +388,7 @@ def open_case(intake: Intake, params: ParamSet, *, actor: str, now: dt.datetime)
 
 
 def _receipt_event(received: dt.datetime, actor: str) -> CaseEvent:
-    return CaseEvent(kind="review", at=received, actor=actor, note="request received")
+    return CaseEvent(kind="received", at=received, actor=actor, note="request received")
 
 
 def _triage(intake: Intake, params: ParamSet, received: dt.datetime) -> tuple[str, bool]:
@@ -627,8 +627,8 @@ def apply(case: Case, event: CaseEvent, params: ParamSet, *, now: dt.datetime) -
     if _u(at) < _u(case.received):
         raise RuleError(f"{event.kind.replace('_', ' ')} at {at.isoformat()} is before the receipt "
                         f"{case.received.isoformat()}", CITE_RECORDS)
-    if event.kind == "deadline_passed":
-        raise RuleError("deadline_passed is recorded by the rules, not by a user", CITE_EFFECT)
+    if event.kind in ("deadline_passed", "received"):
+        raise RuleError(f"{event.kind} is recorded by the rules and the intake, not as an event", CITE_EFFECT)
     case = advance(case, params, at)
     if event.kind in _RECORD_ONLY - {"effectuate"}:
         new = _record(case, event)
