@@ -7,7 +7,7 @@ from interval to interval (piecewise-constant Poisson), a staffing schedule, log
 drops (a separate hazard from abandonment, spec §2.4, §7.7). With exponential handle times and patience and a
 constant rate it reproduces Erlang A / Erlang C, which the tests check within confidence intervals.
 
-Model: FCFS single queue; a caller whose wait reaches their (exponential) patience hangs up; a system-dropped call
+Model: FCFS single queue; a caller whose wait reaches their patience (exponential or lognormal) hangs up; a system-dropped call
 (probability ``drop_probability``, decided when the call leaves the IVR) is released at once and never queues. When
 the schedule lowers the number of agents, agents finish their current call and then leave (no call is cut off).
 After the last interval the last staffing level stays until every call is finished, so every call offered in the
@@ -81,8 +81,13 @@ class SimulationResult:
 
 def simulate(schedule: Sequence[SimInterval], aht_s: float, rng: np.random.Generator, *,
              patience_s: float | None = None, handle: Literal["exponential", "lognormal"] = "exponential",
-             handle_cv: float = 1.0, drop_probability: float = 0.0, answer_within_s: float = 30.0) -> SimulationResult:
-    """Run one replication over ``schedule`` (intervals back to back from time 0)."""
+             handle_cv: float = 1.0, patience: Literal["exponential", "lognormal"] = "exponential",
+             patience_cv: float = 1.0, drop_probability: float = 0.0, answer_within_s: float = 30.0) -> SimulationResult:
+    """Run one replication over ``schedule`` (intervals back to back from time 0).
+
+    Handle times and patience are exponential (the Erlang assumptions) or lognormal with the given mean and
+    coefficient of variation (``handle_cv``, ``patience_cv``; ignored for exponential).
+    """
     if not schedule:
         raise ValueError("empty schedule")
     if aht_s <= 0 or (patience_s is not None and patience_s <= 0) or not 0 <= drop_probability <= 1:
@@ -92,8 +97,8 @@ def simulate(schedule: Sequence[SimInterval], aht_s: float, rng: np.random.Gener
     starts = np.concatenate([[0.0], np.cumsum([s.length_s for s in schedule])])
     arrivals, interval_of = _arrivals(schedule, starts, rng)
     n = arrivals.size
-    handles = _handle_times(n, aht_s, handle, handle_cv, rng)
-    patience = rng.exponential(patience_s, n) if patience_s is not None else np.full(n, math.inf)
+    handles = _draw(n, aht_s, handle, handle_cv, rng)
+    patience_times = _draw(n, patience_s, patience, patience_cv, rng) if patience_s is not None else np.full(n, math.inf)
     dropped = rng.random(n) < drop_probability
 
     env = simpy.Environment()
@@ -110,8 +115,8 @@ def simulate(schedule: Sequence[SimInterval], aht_s: float, rng: np.random.Gener
         entry = _Waiting(i, answered)
         centre.queue.append(entry)
         centre.dispatch()
-        if math.isfinite(patience[i]):
-            yield answered | env.timeout(patience[i])
+        if math.isfinite(patience_times[i]):
+            yield answered | env.timeout(patience_times[i])
         else:
             yield answered
         if not answered.triggered:
@@ -185,15 +190,16 @@ def _arrivals(schedule: Sequence[SimInterval], starts: np.ndarray, rng: np.rando
     return np.concatenate(times), np.concatenate(which)
 
 
-def _handle_times(n: int, aht_s: float, handle: str, cv: float, rng: np.random.Generator) -> np.ndarray:
-    if handle == "exponential":
-        return rng.exponential(aht_s, n)
-    if handle == "lognormal":
+def _draw(n: int, mean: float, dist: str, cv: float, rng: np.random.Generator) -> np.ndarray:
+    """n draws with the given mean: exponential, or lognormal with coefficient of variation ``cv``."""
+    if dist == "exponential":
+        return rng.exponential(mean, n)
+    if dist == "lognormal":
         if cv <= 0:
-            raise ValueError("handle_cv must be > 0")
+            raise ValueError("the coefficient of variation must be > 0")
         sigma2 = math.log1p(cv * cv)
-        return rng.lognormal(math.log(aht_s) - sigma2 / 2.0, math.sqrt(sigma2), n)
-    raise ValueError(f"unknown handle-time distribution {handle!r}")
+        return rng.lognormal(math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2), n)
+    raise ValueError(f"unknown distribution {dist!r}")
 
 
 def interval_metrics(calls: Sequence[CallRecord], schedule: Sequence[SimInterval],

@@ -117,6 +117,18 @@ def test_lognormal_handle_times_have_the_requested_mean_and_cv() -> None:
     assert h.std(ddof=1) / h.mean() == pytest.approx(0.5, abs=0.05)
 
 
+def test_lognormal_patience_is_not_exponential() -> None:
+    """Patience almost fixed at 60 s (lognormal, cv 0.05): nobody hangs up early, unlike exponential patience."""
+    sched = _constant(120 / HALF_HOUR, 10, 20)  # 120 calls / 30 min at AHT 180 s = 12 Erlangs on 10 agents
+    fixed = simulate(sched, 180.0, np.random.default_rng(12), patience_s=60.0, patience="lognormal", patience_cv=0.05)
+    gone = [c.wait_s for c in fixed.calls if c.outcome == "abandoned"]
+    assert len(gone) > 100 and min(gone) > 60.0 * 0.75 and np.mean(gone) == pytest.approx(60.0, rel=0.05)
+    expo = simulate(sched, 180.0, np.random.default_rng(12), patience_s=60.0)
+    assert min(c.wait_s for c in expo.calls if c.outcome == "abandoned") < 5.0
+    with pytest.raises(ValueError, match="coefficient of variation"):
+        simulate(sched, 180.0, np.random.default_rng(12), patience_s=60.0, patience="lognormal", patience_cv=0.0)
+
+
 def test_seeded_runs_are_deterministic() -> None:
     sched = _constant(40 / HALF_HOUR, 6, 4)
     a = simulate(sched, 180.0, np.random.default_rng(1), patience_s=120.0)
