@@ -646,6 +646,10 @@ def _refusal_cite(case: Case, kind: str) -> str:
         return TIMEFRAMES["T4"].cite if case.status == "EXPEDITED_OPEN" else _c("422.630(e)(2)", 2775)
     if kind == "extend":
         return _c("422.631(d)(2)(ii)", 2815) if case.case_type.endswith("determination") else _c("422.633(f)(3)", 2926)
+    by_kind = {"forward_to_ire": CITE_IRE, "request_sfh": CITE_SFH, "later_decision": CITE_BINDING,
+               "request_continuation": CITE_CONTINUATION, "accept_good_cause": CITE_IR_FILING}
+    if kind in by_kind and case.case_type == "integrated_reconsideration":
+        return by_kind[kind]
     if kind == "decide" and case.status in ("ADVERSE_NOTICED", "APPROVED", "UPHELD", "REVERSED", "IRE_FORWARDED"):
         return _c("422.633(a)", 2886) if case.case_type == "integrated_reconsideration" else CITE_RECORDS
     return PROCESS_CITE[case.case_type]
