@@ -1,0 +1,146 @@
+"""§ 422.111(h)(1)(ii), § 423.128(d)(1)(ii) - the daily call-center report CMS asks for during a CAP (CAP letter L34).
+
+"CMS requested daily reports about call center performance to monitor compliance with regulatory requirements"
+(L34). One row per contract per day: the three metrics (average hold time, % answered within 30 s, disconnect
+rate) beside their limits from the parameters in force that day, one pass/fail flag per standard, the overall
+verdict, and the status of the contract's CAP on that day (from the database when one is given). Written as CSV,
+JSON and an HTML report with Plotly charts (hold time and service level over time against the thresholds,
+breach days shaded). Metric definitions are those of :mod:`partcd.pipelines.callcenter`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+import pyarrow as pa
+from sqlalchemy import Engine
+
+from partcd.callcenter.cap import Cap
+from partcd.core.errors import InputError
+from partcd.io import frames
+from partcd.pipelines import report
+from partcd.pipelines.callcenter import MetricsReport, run_metrics
+
+COLUMNS = ("contract_id", "date", "calls", "avg_hold_time_s", "avg_hold_time_max_s", "hold_time_ok",
+           "answered_within_30s_pct", "answered_within_min_pct", "service_level_ok", "disconnect_rate_pct",
+           "disconnect_rate_max_pct", "disconnect_ok", "compliant", "failed_standards", "cap_id", "cap_status",
+           "params_file")
+
+
+@dataclass(frozen=True)
+class DailyReport:
+    """The rows of the daily report and the files written."""
+
+    records: list[dict[str, Any]]
+    engine: str
+    source: str
+    paths: list[Path] = field(default_factory=list)
+    rejected: int = 0
+
+    @property
+    def compliant(self) -> bool:
+        return all(r["compliant"] is not False for r in self.records)
+
+    @property
+    def breach_days(self) -> list[tuple[str, str]]:
+        return [(r["contract_id"], r["date"]) for r in self.records if r["compliant"] is False]
+
+
+def daily_records(metrics: MetricsReport, caps: list[Cap] | None = None, contract: str | None = None) -> list[dict[str, Any]]:
+    """Metrics by day -> daily-report rows (limits and per-standard flags from each day's verdicts, CAP status)."""
+    if metrics.by != "day":
+        raise InputError(metrics.file, None, "by", "the daily report needs metrics by day")
+    rows: list[dict[str, Any]] = []
+    for rec, verdicts in zip(metrics.records, metrics.verdicts, strict=True):
+        if contract is not None and rec["contract_id"] != contract:
+            continue
+        hold, within, disc = verdicts
+        day = dt.date.fromisoformat(rec["period_start"])
+        cap = _cap_for(caps or [], rec["contract_id"], day)
+        rows.append({
+            "contract_id": rec["contract_id"], "date": rec["period_start"], "calls": rec["calls"],
+            "avg_hold_time_s": rec["avg_hold_time_s"], "avg_hold_time_max_s": hold.limit, "hold_time_ok": hold.compliant,
+            "answered_within_30s_pct": rec["answered_within_30s_pct"], "answered_within_min_pct": within.limit,
+            "service_level_ok": within.compliant, "disconnect_rate_pct": rec["disconnect_rate_pct"],
+            "disconnect_rate_max_pct": disc.limit, "disconnect_ok": disc.compliant, "compliant": rec["compliant"],
+            "failed_standards": list(rec["failed_standards"]), "cap_id": cap.cap_id if cap else None,
+            "cap_status": cap.status_on(day) if cap else None, "params_file": rec["params_file"],
+        })
+    return rows
+
+
+def daily_report(calls: Path, out: Path, *, contract: str | None = None, engine: str | None = None,
+                 tz: str = "America/New_York", db: Engine | None = None, quarantine: Path | None = None) -> DailyReport:
+    """load -> validate -> metrics by day -> daily rows -> ``daily_report.csv|json|html`` in ``out``."""
+    metrics = run_metrics(calls, by="day", engine=engine, tz=tz, quarantine=quarantine)
+    caps = _caps(db) if db is not None else []
+    rows = daily_records(metrics, caps, contract)
+    if contract is not None and not rows:
+        raise InputError(str(calls), None, "contract_id", f"no calls for contract {contract}")
+    rep = DailyReport(records=rows, engine=metrics.engine, source=calls.name, rejected=metrics.rejected)
+    return DailyReport(records=rows, engine=rep.engine, source=rep.source, rejected=rep.rejected, paths=write(rep, out))
+
+
+def write(rep: DailyReport, out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    flat = pa.Table.from_pylist([{**r, "failed_standards": "; ".join(r["failed_standards"])} for r in rep.records]) \
+        if rep.records else pa.table({c: pa.array([], pa.string()) for c in COLUMNS})
+    csv_path = frames.write_table(flat.select(list(COLUMNS)), out / "daily_report.csv")
+    json_path = frames.write_table(pa.Table.from_pylist(rep.records) if rep.records else flat, out / "daily_report.json", "json")
+    report.ensure_plotly_js(out)
+    charts = [report.figure_html(fig, report.PLOTLY_JS) for fig in charts_for(rep.records)]
+    contracts = sorted({r["contract_id"] for r in rep.records})
+    html_path = report.render("callcenter_daily.html.j2", out / "daily_report.html", rep=rep, records=rep.records,
+                              contracts=contracts, charts=charts, limits=_limits(rep.records))
+    return [csv_path, json_path, html_path]
+
+
+def charts_for(records: list[dict[str, Any]]) -> list[go.Figure]:
+    """Hold time and service level (and disconnects) per day against the thresholds; breach days shaded red."""
+    figs = []
+    limits = _limits(records)
+    breach_days = sorted({r["date"] for r in records if r["compliant"] is False})
+    for metric, limit_key, title in (("avg_hold_time_s", "avg_hold_time_max_s", "Average hold time (s)"),
+                                     ("answered_within_30s_pct", "answered_within_min_pct", "Answered within 30 s (%)"),
+                                     ("disconnect_rate_pct", "disconnect_rate_max_pct", "Disconnect rate (%)")):
+        fig = go.Figure()
+        for day in breach_days:
+            start = dt.date.fromisoformat(day)
+            fig.add_vrect(x0=(start - dt.timedelta(hours=12)).isoformat(), x1=(start + dt.timedelta(hours=12)).isoformat(),
+                          fillcolor="#b3261e", opacity=0.12, line_width=0, layer="below")
+        for contract in sorted({r["contract_id"] for r in records}):
+            rows = [r for r in records if r["contract_id"] == contract]
+            fig.add_trace(go.Scatter(
+                x=[r["date"] for r in rows], y=[r[metric] for r in rows], mode="lines+markers", name=contract,
+                marker={"color": ["#b3261e" if r["compliant"] is False else "#1f5fbf" for r in rows], "size": 7}))
+        if limit_key in limits:
+            fig.add_hline(y=limits[limit_key], line_dash="dash", line_color="#b3261e",
+                          annotation_text=f"standard {limits[limit_key]:g}")
+        fig.update_layout(title=title + (" — shaded: breach days" if breach_days else ""), height=320,
+                          margin={"l": 40, "r": 20, "t": 50, "b": 40})
+        figs.append(fig)
+    return figs
+
+
+def _limits(records: list[dict[str, Any]]) -> dict[str, float]:
+    """The limits of the latest day (a parameter change mid-report shows in each row's own limit columns)."""
+    if not records:
+        return {}
+    last = max(records, key=lambda r: r["date"])
+    return {k: float(last[k]) for k in ("avg_hold_time_max_s", "answered_within_min_pct", "disconnect_rate_max_pct")}
+
+
+def _cap_for(caps: list[Cap], contract_id: str, day: dt.date) -> Cap | None:
+    """The most recently issued CAP covering the contract that was issued on or before ``day``."""
+    covering = [c for c in caps if contract_id in c.contract_ids and c.issued_on <= day]
+    return max(covering, key=lambda c: (c.issued_on, c.cap_id or 0)) if covering else None
+
+
+def _caps(db: Engine) -> list[Cap]:
+    from partcd.pipelines.callcenter_cap import list_caps
+
+    return [cap for cap, _ in list_caps(db)]
