@@ -455,9 +455,12 @@ def render_notice(case: Case, kind: NoticeKind, *, case_id: int | str, now: dt.d
 
 
 def _resolution(case: Case, obs: dict[str, Any]) -> dict[str, Any]:
-    ext_days = case.extension.calendar_days if case.extension and case.extension.calendar_days else None
-    return {"deadline": next((o for k, o in obs.items() if k in ("T12", "T5", "T7", "T8", "T16", "T17", "T18", "T2")),
-                             None), "extension_days": ext_days}
+    """The decision deadline the notice talks about and the days an extension added."""
+    deadline = next((o for k, o in obs.items() if k in ("T12", "T5", "T7", "T8", "T16", "T17", "T18", "T2", "T4")), None)
+    used = deadline.params_used if deadline is not None else {}
+    days = next((used[k] for k in ("extension_calendar_days", "ir_extension_calendar_days",
+                                   "grievance_extension_calendar_days") if k in used), None)
+    return {"deadline": deadline, "extension_days": days if case.extension is not None else None}
 
 
 def write_notice_pdf(html: str, out: Path, *, chromium: str | None = None, timeout_s: float = 90) -> Path:
