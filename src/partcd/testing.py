@@ -83,8 +83,7 @@ def load_scenarios(path: Path) -> ScenarioFile:
     try:
         return ScenarioFile.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ParameterError(str(path), ".".join(map(str, err["loc"])), err["msg"]) from None
+        raise ParameterError.from_validation(str(path), exc) from None
 
 
 def resolve_rule(dotted: str) -> Any:

@@ -264,8 +264,7 @@ def classify_command(
     try:
         plan = PlanAttributes.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise InputError(source, None, ".".join(map(str, err["loc"])) or None, err["msg"]) from None
+        raise InputError.from_validation(source, None, exc) from None
     result = classify(plan, load_params("appeals", dt.date(plan.plan_year, 1, 1)))
     if as_json:
         typer.echo(json.dumps(result.model_dump(mode="json"), indent=2))

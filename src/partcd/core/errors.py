@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pydantic import ValidationError
+
 
 class PartcdError(Exception):
     """Base class: a problem the user can fix (bad input, bad config, a rule refused)."""
@@ -44,6 +46,12 @@ class InputError(PartcdError):
             where += f", field '{self.field}'"
         return f"{where}: {self.reason}"
 
+    @classmethod
+    def from_validation(cls, file: str, row: int | None, exc: ValidationError) -> InputError:
+        """The first problem a pydantic schema found, with its field path."""
+        fld, reason = first_problem(exc)
+        return cls(file, row, fld, reason)
+
     def to_dict(self) -> dict[str, object]:
         return {
             "error": "InputError",
@@ -69,6 +77,12 @@ class ParameterError(PartcdError):
     def message(self) -> str:
         where = self.file + (f", key '{self.key}'" if self.key else "")
         return f"{where}: {self.reason}"
+
+    @classmethod
+    def from_validation(cls, file: str, exc: ValidationError, note: str = "") -> ParameterError:
+        """The first problem a pydantic schema found in a parameter or data file, with its key path."""
+        key, reason = first_problem(exc)
+        return cls(file, key, reason + note)
 
     def to_dict(self) -> dict[str, object]:
         return {"error": "ParameterError", "file": self.file, "key": self.key,
@@ -96,3 +110,9 @@ class RuleError(PartcdError):
     def to_dict(self) -> dict[str, object]:
         return {"error": "RuleError", "reason": self.reason, "cite": self.cite,
                 "details": self.details, "message": self.message()}
+
+
+def first_problem(exc: ValidationError) -> tuple[str | None, str]:
+    """(dotted field path or None, message) of the first error pydantic reports."""
+    err = exc.errors()[0]
+    return ".".join(str(p) for p in err["loc"]) or None, err["msg"]

@@ -133,9 +133,7 @@ class ParamSet(BaseModel):
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            key = ".".join(str(p) for p in err["loc"]) or None
-            raise ParameterError(self.file, key, f"{err['msg']} (typed view {model.__name__})") from None
+            raise ParameterError.from_validation(self.file, exc, f" (typed view {model.__name__})") from None
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> ParamSet:
         """A what-if copy with some values replaced (scenario ``params:``); unknown keys fail."""
@@ -152,9 +150,7 @@ def parse_param_file(data: object, file: str, area: str, spec: AreaSpec) -> Para
     try:
         pf = ParamFile.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"]) or None
-        raise ParameterError(file, key, err["msg"]) from None
+        raise ParameterError.from_validation(file, exc) from None
     if pf.area != area:
         raise ParameterError(file, "area", f"file says area '{pf.area}' but lives in '{area}'")
     if pf.period_kind != spec.period_kind:

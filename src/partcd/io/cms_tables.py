@@ -93,8 +93,7 @@ def load_catalogue_file(year: int) -> Catalogue:
     try:
         cat = Catalogue.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ParameterError(str(path), ".".join(str(p) for p in err["loc"]) or None, err["msg"]) from None
+        raise ParameterError.from_validation(str(path), exc) from None
     if cat.rating_year != year:
         raise ParameterError(str(path), "rating_year", f"file says {cat.rating_year}, name says {year}")
     return cat
@@ -762,5 +761,4 @@ def load_cahps_method() -> CahpsMethod:
     try:
         return CahpsMethod.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ParameterError(str(path), ".".join(str(p) for p in err["loc"]) or None, err["msg"]) from None
+        raise ParameterError.from_validation(str(path), exc) from None

@@ -92,8 +92,7 @@ def area_spec(area: str) -> AreaSpec:
     try:
         spec = AreaSpec.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ParameterError(str(path), ".".join(map(str, err["loc"])), err["msg"]) from None
+        raise ParameterError.from_validation(str(path), exc) from None
     if spec.area != area:
         raise ParameterError(str(path), "area", f"says '{spec.area}', lives in '{area}'")
     return spec
