@@ -116,3 +116,23 @@ def test_bcp_endpoints_and_72_hours(client: tuple[TestClient, dict[str, str]]) -
     assert status["compliant"] is True and len(status["plan"]["functions"]) == 7
     html = c.get(f"{BASE}/bcp/Centene/report", params={"now": "2022-07-01T00:00:00-05:00"}, headers=_h(keys, "viewer"))
     assert html.status_code == 200 and "OVERDUE" in html.text  # the yearly test was due 2022-06-01
+
+
+def test_web_pages(client: tuple[TestClient, dict[str, str]]) -> None:
+    c, keys = client
+    assert c.get("/callcenter/caps", follow_redirects=False).status_code == 303
+    body = {"contract_ids": ["H1416"], "parent_organization": "Centene Corporation",
+            "legal_entity": "HARMONY HEALTH PLAN, INC.", "issued_on": "2022-05-26", "root_causes": ["typhoon"]}
+    cap_id = c.post(f"{BASE}/caps", json=body, headers=_h(keys, "analyst")).json()["cap"]["cap_id"]
+    c.post(f"{BASE}/bcp/plans", json={"organization": "Centene", "version_label": "v1", "approved_on": "2022-02-01",
+                                      "parts": ["C"]}, headers=_h(keys, "analyst"))
+    c.cookies.set("partcd_key", keys["viewer"])
+    page = c.get("/callcenter/caps", params={"status": "requested"})
+    assert page.status_code == 200 and f"/callcenter/caps/{cap_id}" in page.text and "HARMONY HEALTH PLAN, INC." in page.text
+    assert 'href="/callcenter/bcp"' in page.text  # NAV
+    detail = c.get(f"/callcenter/caps/{cap_id}", params={"today": "2022-06-01"})
+    assert detail.status_code == 200 and "timely_access" in detail.text and "Not closable yet" in detail.text
+    assert "no action yet" in detail.text and "2022-06-25" in detail.text
+    assert "does not exist" in c.get("/callcenter/caps/999").text
+    bcp = c.get("/callcenter/bcp")
+    assert bcp.status_code == 200 and "Centene" in bcp.text and "restore_essential_functions_max_h" in bcp.text
