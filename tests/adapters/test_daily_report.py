@@ -106,3 +106,21 @@ def test_cap_status_per_day_from_the_database(tmp_path: Path) -> None:
     assert (rows[("H1416", "2022-01-04")]["cap_id"], rows[("H1416", "2022-01-04")]["cap_status"]) == (cap_id, "requested")
     assert rows[("H2001", "2022-01-03")]["cap_id"] is None
     assert f"CAP {cap_id}: requested" in (tmp_path / "out" / "daily_report.html").read_text()
+
+
+def test_cap_demo_end_to_end(tmp_path: Path) -> None:
+    from partcd.pipelines.callcenter_extra_demo import demo
+
+    result = demo(tmp_path, 2022, "duckdb")
+    folder = tmp_path / "callcenter_cap"
+    assert result.href == "callcenter_cap/daily/daily_report.html" and (tmp_path / result.href).exists()
+    assert "closed on" in result.headline and "meets the 72 h rule" in result.headline
+    cap = json.loads((folder / "cap.json").read_text())
+    assert cap["cap"]["status"] == "closed" and cap["closure"]["contracts"][0]["run"] >= 20
+    assert cap["cap"]["legal_entity"] == "HARMONY HEALTH PLAN, INC." and cap["cap"]["self_disclosed"] is False
+    bcp = json.loads((folder / "bcp" / "bcp_report.json").read_text())
+    assert bcp["compliant"] is True and bcp["incidents"][0]["hours_to_restore"] == 30.0
+    daily = json.loads((folder / "daily" / "daily_report.json").read_text())
+    typhoon = next(r for r in daily if r["contract_id"] == "H1416" and r["date"] == "2022-01-11")
+    assert typhoon["compliant"] is False and typhoon["cap_status"] is None
+    assert {r["cap_status"] for r in daily if r["contract_id"] == "H1416" and r["date"] >= "2022-03-07"} == {"closed"}
