@@ -70,7 +70,7 @@ def transition(case_id: int, who: Worker, engine: EngineDep,
     expected = data.pop("expected_version", None)
     kind = data.get("kind")
     if kind not in EVENT_KINDS:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"kind must be one of: {', '.join(EVENT_KINDS)}")
+        raise HTTPException(422, f"kind must be one of: {', '.join(EVENT_KINDS)}")
     if kind in DECISION_EVENTS and not who.allowed(frozenset({"reviewer", "coordinator"})):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"role '{who.role}' may not record '{kind}'; needs one of: "
                             "admin, coordinator, reviewer")
@@ -118,7 +118,7 @@ def work_queue(_: Reader, engine: EngineDep,
     """Open cases by next due obligation: overdue, due within 24 h, within 72 h, later; counts by type."""
     now = _now()
     if case_type is not None and case_type not in CASE_TYPES:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"case_type must be one of: {', '.join(CASE_TYPES)}")
+        raise HTTPException(422, f"case_type must be one of: {', '.join(CASE_TYPES)}")
     items = cases.queue(engine, now=now, case_type=case_type, status=status_, bucket=bucket, limit=limit)
     return {"now": now.isoformat(), "counts": cases.queue_counts(engine, now=now), "items": [i.to_dict() for i in items]}
 
