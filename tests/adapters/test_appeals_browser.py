@@ -1,0 +1,153 @@
+"""Appeals queue and case timeline in real headless Chromium (Debian's /usr/bin/chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from partcd.auth import create_key
+from partcd.pipelines import appeals_cases as cases
+from partcd.server import create_app
+from partcd.settings import Settings
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+BASE: dict[str, Any] = {"reason": "power wheelchair repair", "enrollee_name": "Browser Tester", "mbi": "1EG4TE5MK73",
+                        "contract_id": "H1234"}
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str], dict[str, int]]]:
+    tmp = tmp_path_factory.mktemp("appeals-web")
+    app = create_app(Settings(db_url=f"sqlite:///{tmp / 'web.db'}", data_dir=tmp))
+    engine = app.state.engine
+    keys = {r: create_key(engine, f"{r[:4]}-user", r) for r in ("coordinator", "auditor", "viewer")}
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    ids = {
+        "overdue": cases.create_case(engine, {**BASE, "case_type": "integrated_organization_determination",
+                                              "received": now - dt.timedelta(days=20)}, actor="ina", now=now).id,
+        "soon": cases.create_case(engine, {**BASE, "case_type": "partd_coverage_determination",
+                                           "received": now - dt.timedelta(hours=2), "expedite_requested": True,
+                                           "provider_indicates_jeopardy": True}, actor="ina", now=now).id,
+        "later": cases.create_case(engine, {**BASE, "case_type": "integrated_organization_determination",
+                                            "received": now - dt.timedelta(hours=1)}, actor="ina", now=now).id,
+    }
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", keys, ids
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        msg = "Debian chromium is not installed (make test installs it)"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(msg)
+        pytest.skip(msg)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _login(browser: Any, base: str, key: str) -> Any:
+    page = browser.new_page()
+    page.goto(base + "/login")
+    page.fill("#api_key", key)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+    return page
+
+
+def test_queue_buckets_then_case_timeline_and_an_event(live: tuple[str, dict[str, str], dict[str, int]],
+                                                       browser: Any) -> None:
+    base, keys, ids = live
+    page = _login(browser, base, keys["coordinator"])
+    assert "Appeals" in page.locator("nav a").all_inner_texts()
+    page.click("nav >> text=Appeals")
+    page.wait_for_url(base + "/appeals")
+    assert page.locator(f"#bucket-overdue tr[data-case='{ids['overdue']}']").count() == 1
+    assert "DEEMED_ADVERSE" in page.locator(f"#bucket-overdue tr[data-case='{ids['overdue']}']").inner_text()
+    assert page.locator(f"#bucket-due_24h tr[data-case='{ids['soon']}']").count() == 1
+    assert "P3" in page.locator(f"#bucket-due_24h tr[data-case='{ids['soon']}']").inner_text()
+    assert page.locator(f"#bucket-later tr[data-case='{ids['later']}']").count() == 1
+    page.select_option("#case_type", "partd_coverage_determination")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("tr[data-case]").count() == 1
+    page.click(f"a[href='/appeals/cases/{ids['soon']}']")
+    page.wait_for_url(f"{base}/appeals/cases/{ids['soon']}")
+    assert "EXPEDITED_PENDING" in page.locator("#state").inner_text()
+    p3 = page.locator("#deadlines tr[data-id='P3']").inner_text()
+    assert "open" in p3 and "423.572(a)" in p3
+    assert page.locator("#timeline li").count() == 1
+    assert "Browser Tester" in page.locator("#record").inner_text()
+    page.select_option("#kind", "decide")
+    page.select_option("#decision", "favorable")
+    page.fill("#note", "criteria met")
+    page.click("#event-form button[type=submit]")
+    page.wait_for_url(f"{base}/appeals/cases/{ids['soon']}")
+    assert "APPROVED" in page.locator("#state").inner_text()
+    items = page.locator("#timeline li").all_inner_texts()
+    assert len(items) == 2 and "decide" in items[1] and "coor-user" in items[1] and "criteria met" in items[1]
+    assert "met" in page.locator("#deadlines tr[data-id='P3']").inner_text()
+    page.close()
+
+
+def test_stale_form_shows_the_conflict_and_auditor_is_read_only(live: tuple[str, dict[str, str], dict[str, int]],
+                                                                 browser: Any) -> None:
+    base, keys, ids = live
+    page = _login(browser, base, keys["coordinator"])
+    page.goto(f"{base}/appeals/cases/{ids['later']}")
+    other = _login(browser, base, keys["coordinator"])
+    other.goto(f"{base}/appeals/cases/{ids['later']}")
+    other.select_option("#kind", "review")
+    other.click("#event-form button[type=submit]")
+    other.wait_for_url(f"{base}/appeals/cases/{ids['later']}")
+    page.select_option("#kind", "review")
+    page.click("#event-form button[type=submit]")
+    page.wait_for_url(f"{base}/appeals/cases/{ids['later']}?error=*")
+    assert "changed by someone else" in page.locator("[role=alert]").inner_text()
+    page.close()
+    other.close()
+    auditor = _login(browser, base, keys["auditor"])
+    auditor.goto(f"{base}/appeals/cases/{ids['overdue']}")
+    assert "DEEMED_ADVERSE" in auditor.locator("#state").inner_text()
+    assert "T13" in auditor.locator("#deadlines").inner_text()
+    assert auditor.locator("#event-form").count() == 0
+    auditor.close()
+    viewer = _login(browser, base, keys["viewer"])
+    resp = viewer.goto(f"{base}/appeals")
+    assert resp is not None and resp.status == 403
+    assert "cannot see appeal cases" in viewer.locator("[role=alert]").inner_text()
+    viewer.close()
