@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -41,11 +42,12 @@ def client(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
         yield c, keys
 
 
-def _post_cutpoints(c: TestClient, key: str, scores: str = "", prior: str = PRIOR, **form: str) -> object:
+def _post_cutpoints(c: TestClient, key: str, scores: str = "", prior: str = PRIOR, **form: str) -> httpx.Response:
     files = [("scores", ("scores_2025.csv", scores or _scores(), "text/csv")),
              ("prior_cut_points", ("published_2024.csv", prior, "text/csv"))]
     data = {"year": "2025", "seed": "42", **form}
-    return c.post("/api/v1/stars/cutpoints", files=files, data=data, headers={"X-API-Key": key})
+    response: httpx.Response = c.post("/api/v1/stars/cutpoints", files=files, data=data, headers={"X-API-Key": key})
+    return response
 
 
 def test_keys_and_roles(client: tuple[TestClient, dict[str, str]]) -> None:
@@ -54,7 +56,7 @@ def test_keys_and_roles(client: tuple[TestClient, dict[str, str]]) -> None:
     assert c.get("/api/v1/stars/explain", params={"run": "0" * 32, "contract": "H0001", "measure": "C01"}).status_code == 401
     assert c.get("/api/v1/stars/runs/" + "0" * 32).status_code == 401
     r = _post_cutpoints(c, keys["viewer"])
-    assert r.status_code == 403 and "needs one of: admin, analyst" in r.json()["detail"]  # type: ignore[attr-defined]
+    assert r.status_code == 403 and "needs one of: admin, analyst" in r.json()["detail"]
     files = {"scores": ("s.csv", _scores(), "text/csv"), "cut_points": ("p.csv", PRIOR, "text/csv")}
     assert c.post("/api/v1/stars/assign", files=files, headers={"X-API-Key": keys["viewer"]}).status_code == 403
     assert c.get("/api/v1/stars/runs/" + "0" * 32, headers={"X-API-Key": keys["viewer"]}).status_code == 404
@@ -63,8 +65,8 @@ def test_keys_and_roles(client: tuple[TestClient, dict[str, str]]) -> None:
 def test_cutpoints_hand_computed_and_run_kept(client: tuple[TestClient, dict[str, str]]) -> None:
     c, keys = client
     r = _post_cutpoints(c, keys["analyst"])
-    assert r.status_code == 200, r.text  # type: ignore[attr-defined]
-    body = r.json()  # type: ignore[attr-defined]
+    assert r.status_code == 200, r.text
+    body = r.json()
     assert (body["rating_year"], body["methodology"], body["seed"], body["params_file"]) == \
         (2025, "cms-2024+", 42, "stars/params/2025.yaml")
     assert body["scores_file"] == "scores_2025.csv" and body["prior_cut_points_files"] == ["published_2024.csv"]
@@ -93,7 +95,7 @@ def test_cutpoints_hand_computed_and_run_kept(client: tuple[TestClient, dict[str
 
 def test_explain_and_assign_with_a_run(client: tuple[TestClient, dict[str, str]]) -> None:
     c, keys = client
-    run_id = _post_cutpoints(c, keys["analyst"]).json()["run_id"]  # type: ignore[attr-defined]
+    run_id = _post_cutpoints(c, keys["analyst"]).json()["run_id"]
     viewer = {"X-API-Key": keys["viewer"]}
     # H0070 scored 70: >= 65 (4 stars, capped) and < 92 (5 stars) -> 4 stars
     r = c.get("/api/v1/stars/explain", params={"run": run_id, "contract": "H0070", "measure": "C01"}, headers=viewer)
@@ -130,19 +132,19 @@ def test_bad_upload_names_the_uploaded_file(client: tuple[TestClient, dict[str, 
     c, keys = client
     bad = "contract_id,measure_id,score\nH0001,C01,70%\nX1,C01,50%\n"
     r = _post_cutpoints(c, keys["analyst"], scores=bad)
-    assert r.status_code == 422  # type: ignore[attr-defined]
-    body = r.json()  # type: ignore[attr-defined]
+    assert r.status_code == 422
+    body = r.json()
     assert body["pointer"] == {"file": "scores_2025.csv", "row": 3, "field": "contract_id"}
     r = _post_cutpoints(c, keys["analyst"], methodology="no-such-method")
-    assert r.status_code == 422 and "unknown methodology" in r.json()["message"]  # type: ignore[attr-defined]
+    assert r.status_code == 422 and "unknown methodology" in r.json()["message"]
 
 
 def test_rule_refusal_is_409(client: tuple[TestClient, dict[str, str]]) -> None:
     c, keys = client
     # C25 is not on a 0-100 scale: its restricted-range cap needs the prior year's scores, which are not given
     r = _post_cutpoints(c, keys["analyst"], scores=_scores(with_c25=True), prior=PRIOR + PRIOR_C25)
-    assert r.status_code == 409  # type: ignore[attr-defined]
-    assert "restricted range" in r.json()["message"]  # type: ignore[attr-defined]
+    assert r.status_code == 409
+    assert "restricted range" in r.json()["message"]
 
 
 def test_openapi_lists_stars_endpoints(client: tuple[TestClient, dict[str, str]]) -> None:
