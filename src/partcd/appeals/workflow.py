@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -50,6 +50,7 @@ from partcd.core.params import ParamSet
 
 UTC = dt.UTC
 SOURCE = "cms-4185-p"
+_M = TypeVar("_M", bound=BaseModel)
 
 CaseType = Literal["integrated_grievance", "integrated_organization_determination", "integrated_reconsideration",
                    "partd_coverage_determination", "partd_exception"]
@@ -349,6 +350,12 @@ def _article(case_type: str) -> str:
     return ("an " if words[0] in "aeiou" else "a ") + words
 
 
+def _localized(model: _M, zone: str) -> _M:
+    """The model with every naive date-time read in the plan's zone (as the clocks read them)."""
+    naive = {k: _aware(v, zone, k) for k, v in model if isinstance(v, dt.datetime) and v.tzinfo is None}
+    return model.model_copy(update=naive) if naive else model
+
+
 def _refuse(case: Case, kind: str, why: str | None = None, cite: str | None = None) -> RuleError:
     allowed = sorted(TRANSITIONS[case.case_type][case.status] | (_RECORD_ONLY - {"effectuate"}))
     reason = why or (f"{kind.replace('_', ' ')} is not allowed for {_article(case.case_type)} in state "
@@ -366,7 +373,8 @@ def open_case(intake: Intake, params: ParamSet, *, actor: str, now: dt.datetime)
     """Receive a request: the first state of its machine (spec §6), with the receipt recorded as the first event."""
     zone = _zone(intake, params)
     zone_of(zone)
-    received = _aware(intake.received, zone, "receipt")
+    intake = _localized(intake, zone)
+    received = intake.received
     if _u(received) > _u(_aware(now, zone, "now")):
         raise RuleError(f"the receipt {received.isoformat()} is in the future", CITE_RECORDS)
     if intake.case_type == "integrated_grievance" and intake.grievance_subject is None:
@@ -621,7 +629,8 @@ def apply(case: Case, event: CaseEvent, params: ParamSet, *, now: dt.datetime) -
     its due time meets a case that is already deemed adverse.
     """
     zone = _zone(case, params)
-    at = _aware(event.at, zone, "event time")
+    event = _localized(event, zone)
+    at = event.at
     if _u(at) > _u(_aware(now, zone, "now")):
         raise RuleError(f"{event.kind.replace('_', ' ')} at {at.isoformat()} is in the future", CITE_RECORDS)
     if _u(at) < _u(case.received):
