@@ -6,9 +6,9 @@ through the same job as ``partcd stars cutpoints`` (:func:`partcd.pipelines.star
 year's methodology (``cms-2024+``); stars are assigned and the report written to ``stars/synthetic/report.html``.
 
 When the public CMS data tables are present (``$PARTCD_SHARED_DIR/data/star-ratings``, else ``shared/`` beside the
-working directory or the checkout), the 2025 Measure Data is also run with the 2024 published Part C and Part D cut
-points and the 2024 Measure Data as prior (``stars/cms-2025/report.html``); the two reports link each other. The
-``engine`` argument is not used: cut points are computed in memory (numpy), not by DuckDB or Spark.
+working directory or the checkout, see :func:`star_data_dir`), the 2025 Measure Data is also run with the 2024
+published Part C and Part D cut points and the 2024 Measure Data as prior (``stars/cms-2025/report.html``); the two
+reports link each other. The ``engine`` argument is not used: cut points are computed in memory (numpy), not by DuckDB or Spark.
 """
 
 from __future__ import annotations
@@ -28,14 +28,15 @@ CMS_HREF = "stars/cms-2025/report.html"
 
 
 def star_data_dir() -> Path | None:
-    """The folder of the CMS Star Ratings data tables, when the 2024 and 2025 tables are there."""
-    candidates: list[Path] = []
+    """The folder of the CMS Star Ratings data tables when the 2024 and 2025 tables are there: under
+    ``$PARTCD_SHARED_DIR`` when it is set (and only there), else under a ``shared/`` folder beside the working directory,
+    the checkout or one of their parents."""
     env = os.environ.get("PARTCD_SHARED_DIR")
     if env:
-        candidates.append(Path(env))
-    here = Path(__file__).resolve()
-    for parent in [Path.cwd(), *Path.cwd().parents, *here.parents]:
-        candidates += [parent / "shared", parent.parent / "shared"]
+        candidates = [Path(env)]
+    else:
+        here = Path(__file__).resolve()
+        candidates = [p / "shared" for p in (Path.cwd(), *Path.cwd().parents, *here.parents)]
     for shared in candidates:
         data = shared / "data" / "star-ratings"
         if (data / str(RATING_YEAR)).is_dir() and (data / str(RATING_YEAR - 1)).is_dir():
