@@ -8,6 +8,10 @@ ISO 8601 with an offset; ``answered_at`` is empty when no live person answered; 
 A bad row is never dropped silently: ``on_error="raise"`` stops at the first problem with an
 :class:`InputError`; ``on_error="quarantine"`` keeps the good rows and returns every rejected row with
 its reason (written by :func:`write_quarantine`).
+
+Exports of contact-center platforms are read through a mapping profile (:mod:`partcd.io.calllog_profiles`):
+``profile="amazon_connect"`` (or a profile YAML file), or detected from the header when not given. Mapped rows
+keep the row numbers of the export; rows a profile filters out are counted in :attr:`CallLog.filtered`.
 """
 
 from __future__ import annotations
@@ -24,6 +28,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from partcd.core.errors import InputError
+from partcd.io.calllog_profiles import (
+    REJECT_FIELD,
+    REJECT_REASON,
+    ROW,
+    FilteredRows,
+    GenericProfile,
+    MappedProfile,
+    apply_profile,
+    detect_profile,
+    filtered_rows,
+    load_profile,
+)
 from partcd.io.frames import read_arrow
 
 REQUIRED = ("call_id", "contract_id", "call_start", "ivr_end", "answered_at", "call_end", "end_reason",
@@ -51,30 +67,117 @@ class CallLog:
     file: str
     table: pa.Table
     rejected: list[Rejection] = field(default_factory=list)
+    profile: str = "generic"
+    filtered: list[FilteredRows] = field(default_factory=list)
+    absent_columns: list[str] = field(default_factory=list)
+    source_columns: tuple[str, ...] = REQUIRED
+
+    @property
+    def filtered_count(self) -> int:
+        return sum(f.count for f in self.filtered)
 
 
 def read_call_log(path: Path, *, tz: str = "America/New_York", on_error: Literal["raise", "quarantine"] = "raise",
-                  known_contracts: frozenset[str] | None = None) -> CallLog:
-    """Load and validate a call log; derive ``hold_s``, ``interpreter_wait_s``, ``tty_wait_s``, ``local_date``."""
+                  known_contracts: frozenset[str] | None = None,
+                  profile: str | Path | GenericProfile | MappedProfile | None = None) -> CallLog:
+    """Load and validate a call log; derive ``hold_s``, ``interpreter_wait_s``, ``tty_wait_s``, ``local_date``.
+
+    ``profile``: a built-in profile name, a profile YAML file or a loaded profile; None = detect it from the header
+    (the generic schema when its columns are present).
+    """
     raw = read_arrow(path)
     file = str(path)
+    prof = load_profile(profile) if isinstance(profile, (str, Path)) else profile
+    if prof is None:
+        prof = detect_profile(raw.column_names, file)
+    if isinstance(prof, MappedProfile):
+        return _read_mapped(raw, file, prof, tz, on_error, known_contracts)
     missing = [c for c in REQUIRED if c not in raw.column_names]
     if missing:
         raise InputError(file, None, missing[0], f"missing column (required: {', '.join(REQUIRED)})")
     if raw.num_rows == 0:
         raise InputError(file, None, None, "no calls in the file")
     text = {c: _as_text(raw.column(c)) for c in raw.column_names}
+    rows = np.arange(raw.num_rows, dtype=np.int64) + 2
+    return _validate(file, raw, text, rows, tz=tz, on_error=on_error, known_contracts=known_contracts,
+                     values_of=lambda i: {c: text[c][i] for c in REQUIRED})
+
+
+def _read_mapped(raw: pa.Table, file: str, prof: MappedProfile, tz: str, on_error: Literal["raise", "quarantine"],
+                 known_contracts: frozenset[str] | None) -> CallLog:
+    mapped = apply_profile(raw, prof, file, tz=tz)
+    filtered = filtered_rows(mapped)
+    if mapped.num_rows == 0:
+        why = "; ".join(f"{f.count} filtered out by {f.column}" for f in filtered if f.count)
+        raise InputError(file, None, None, "no calls in the file" + (f" ({why})" if why else ""))
+    text = {c: _as_text(mapped.column(c)) for c in REQUIRED if c in mapped.column_names}
+    text["line"] = _as_text(mapped.column("line"))
+    rows = np.asarray(mapped.column(ROW).to_numpy(), dtype=np.int64)
+    pre_field = mapped.column(REJECT_FIELD).to_pylist()
+    pre_reason = mapped.column(REJECT_REASON).to_pylist()
+    raw_text: dict[str, list[str | None]] = {}
+
+    def values_of(i: int) -> dict[str, str | None]:
+        if not raw_text:
+            raw_text.update({c: _as_text(raw.column(c)) for c in raw.column_names})
+        src = int(rows[i]) - 2
+        return {c: raw_text[c][src] for c in raw.column_names}
+
+    names = _source_names(prof)
+    log = _validate(file, mapped, text, rows, tz=tz, on_error=on_error, known_contracts=known_contracts,
+                    values_of=values_of, pre=(pre_field, pre_reason), names=names)
+    log.profile = prof.name
+    log.filtered = filtered
+    log.source_columns = tuple(raw.column_names)
+    log.absent_columns = [c for c in _optional_columns(prof) if c not in raw.column_names]
+    return log
+
+
+def _source_names(prof: MappedProfile) -> dict[str, str]:
+    """Generic field -> the export column it comes from (used to name the field in errors)."""
+    names = {"call_id": prof.call_id.column, "end_reason": prof.end_reason.column}
+    if prof.contract_id.column is not None:
+        names["contract_id"] = prof.contract_id.column
+    for flag in ("interpreter_requested", "tty"):
+        col = getattr(prof, flag).column
+        if col is not None:
+            names[flag] = col
+    for stamp in TIMESTAMPS:
+        spec = getattr(prof, stamp)
+        if spec is not None and spec.after is None:
+            names[stamp] = spec.column or spec.time_column
+    return names
+
+
+def _optional_columns(prof: MappedProfile) -> list[str]:
+    cols = [prof.line.column] if prof.line is not None and prof.line.optional else []
+    cols += [getattr(prof, s).column for s in TIMESTAMPS if getattr(prof, s) is not None and getattr(prof, s).optional]
+    cols += [f.column for f in (prof.interpreter_requested, prof.tty) if f.column is not None and f.when_absent is not None]
+    return [c for c in cols if c is not None]
+
+
+def _validate(file: str, raw: pa.Table, text: dict[str, list[str | None]], rows: np.ndarray, *, tz: str,
+              on_error: Literal["raise", "quarantine"], known_contracts: frozenset[str] | None,
+              values_of: Callable[[int], dict[str, str | None]],
+              pre: tuple[list[str | None], list[str | None]] | None = None,
+              names: dict[str, str] | None = None) -> CallLog:
     n = raw.num_rows
     bad = np.zeros(n, dtype=bool)
     rejections: list[Rejection] = []
+    shown = names or {}
 
     def reject(mask: np.ndarray, fld: str, reason: str | list[str]) -> None:
         idx = np.nonzero(mask & ~bad)[0]
         for i in idx:
             why = reason[i] if isinstance(reason, list) else reason
-            rejections.append(Rejection(int(i) + 2, fld, why, {c: text[c][i] for c in REQUIRED}))
+            rejections.append(Rejection(int(rows[i]), shown.get(fld, fld), why, values_of(int(i))))
         bad[idx] = True
 
+    if pre is not None:
+        for i, (fld, why) in enumerate(zip(*pre, strict=True)):
+            if fld is not None:
+                rejections.append(Rejection(int(rows[i]), fld, str(why), values_of(i)))
+                bad[i] = True
     call_id = text["call_id"]
     reject(np.array([not v for v in call_id]), "call_id", "empty call_id")
     first_seen: dict[str, int] = {}
@@ -83,7 +186,7 @@ def read_call_log(path: Path, *, tz: str = "America/New_York", on_error: Literal
     for i, cid in enumerate(call_id):
         if cid in first_seen:
             dup[i] = True
-            dup_reason[i] = f"duplicate call_id {cid!r} (first at row {first_seen[cid] + 2})"
+            dup_reason[i] = f"duplicate call_id {cid!r} (first at row {rows[first_seen[cid]]})"
         elif cid:
             first_seen[cid] = i
     reject(dup, "call_id", dup_reason)
@@ -143,8 +246,9 @@ def read_call_log(path: Path, *, tz: str = "America/New_York", on_error: Literal
 def write_quarantine(path: Path, log: CallLog) -> Path:
     """Rejected rows with their row number, field and reason, as CSV (nothing is lost)."""
     rows = [{"row": r.row, "field": r.field, "reason": r.reason, **r.values} for r in log.rejected]
-    cols = ["row", "field", "reason", *REQUIRED]
-    table = pa.table({c: pa.array([str(x[c]) if x[c] is not None else None for x in rows], pa.string()) for c in cols})
+    cols = ["row", "field", "reason", *log.source_columns]
+    table = pa.table({c: pa.array([str(x.get(c)) if x.get(c) is not None else None for x in rows], pa.string())
+                      for c in cols})
     import pyarrow.csv as pacsv
 
     path.parent.mkdir(parents=True, exist_ok=True)
