@@ -1,15 +1,23 @@
-"""``partcd callcenter metrics`` / ``check``: a call log -> metrics per contract x period -> verdicts."""
+"""``partcd callcenter metrics`` / ``check``: a call log -> metrics per contract x period -> verdicts.
+
+Exports of contact-center platforms are read through a mapping profile (``--profile``, or detected from the
+header); rows the profile filters out (chats, outbound calls, transfers) are counted and reported.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from partcd.cli import EXIT_NONCOMPLIANT, state
+from partcd.cli import EXIT_NONCOMPLIANT, err_console, state
+
+if TYPE_CHECKING:
+    from partcd.pipelines.callcenter import MetricsReport
 
 console = Console(highlight=False)
 
@@ -23,20 +31,31 @@ def register(app: typer.Typer) -> None:
 
 def metrics(
     ctx: typer.Context,
-    calls: Path = typer.Option(..., "--calls", help="Call log: generic CSV schema or Parquet."),
+    calls: Path = typer.Option(..., "--calls", help="Call log (CSV or Parquet): the generic schema or a platform export."),
     by: str = typer.Option("day", "--by", help="day | week | month | quarter"),
     as_json: bool = typer.Option(False, "--json", help="JSON records instead of a table."),
     out: Path | None = typer.Option(None, "--out", help="Also write the records (.csv, .parquet or .json)."),
     quarantine: Path | None = typer.Option(None, "--quarantine", help="Keep good rows; write rejected rows here."),
-    tz: str = typer.Option("America/New_York", "--tz", help="Time zone that defines days/weeks/months."),
+    tz: str = typer.Option("America/New_York", "--tz",
+                           help="Time zone that defines days/weeks/months (and of local times without an offset)."),
+    profile: str | None = typer.Option(
+        None, "--profile", help="Mapping profile: generic, amazon_connect, five9, or a profile YAML file "
+                                "(default: detected from the header)."),
+    contracts: str | None = typer.Option(
+        None, "--contracts", help="Known contracts: a file (one id a line) or H1234,H5678; other contracts are rejected."),
+    report_filtered: bool = typer.Option(False, "--report-filtered",
+                                         help="List the rows the profile filtered out, by filter and value."),
 ) -> None:
     """Metrics and verdicts per contract x period; exit 1 when any period is non-compliant."""
     import pyarrow as pa
 
+    from partcd.io.calllog import parse_contracts
     from partcd.io.frames import write_table
     from partcd.pipelines.callcenter import run_metrics
 
-    report = run_metrics(calls, by=by, engine=state(ctx).engine, tz=tz, quarantine=quarantine)  # type: ignore[arg-type]
+    known = parse_contracts(contracts) if contracts is not None else None
+    report = run_metrics(calls, by=by, engine=state(ctx).engine, tz=tz, quarantine=quarantine,  # type: ignore[arg-type]
+                         profile=profile, known_contracts=known)
     if out is not None:
         write_table(pa.Table.from_pylist([{**r, "failed_standards": "; ".join(r["failed_standards"])}
                                           for r in report.records]), out)
@@ -54,8 +73,25 @@ def metrics(
         console.print(table)
         if report.rejected:
             console.print(f"[yellow]{report.rejected} rejected rows written to {quarantine}[/]")
+    _report_profile(report, detail=report_filtered, out=err_console if as_json else console)
     if not report.compliant:
         raise typer.Exit(EXIT_NONCOMPLIANT)
+
+
+def _report_profile(report: MetricsReport, *, detail: bool, out: Console) -> None:
+    """Filtered rows and absent optional columns: always counted, listed with --report-filtered."""
+    if report.filtered_count:
+        out.print(f"profile {report.profile}: {report.filtered_count} rows filtered out (not counted as calls)"
+                  + ("" if detail else "; --report-filtered lists them"), markup=False)
+    if detail:
+        for f in report.filtered:
+            values = ", ".join(f"{v or '(empty)'}: {n}" for v, n in sorted(f.values.items()))
+            rows = ", ".join(str(r) for r in f.rows) + (" ..." if f.count > len(f.rows) else "")
+            out.print(f"  {f.column} not in {{{', '.join(f.keep)}}}: {f.count} rows"
+                      + (f" ({values}); rows {rows}" if f.count else "") + f" - {f.note}", markup=False)
+    if report.absent_columns:
+        out.print(f"profile {report.profile}: optional columns absent, defaults used: {', '.join(report.absent_columns)}",
+                  markup=False)
 
 
 def _fmt(v: float | None) -> str:

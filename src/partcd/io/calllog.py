@@ -27,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from partcd.core.errors import InputError
+from partcd.core.errors import ConfigError, InputError
 from partcd.io.calllog_profiles import (
     REJECT_FIELD,
     REJECT_REASON,
@@ -241,6 +241,32 @@ def _validate(file: str, raw: pa.Table, text: dict[str, list[str | None]], rows:
         "local_date": local,
     }).filter(keep)
     return CallLog(file=file, table=table, rejected=sorted(rejections, key=lambda r: r.row))
+
+
+def parse_contracts(value: str) -> frozenset[str]:
+    """The known contracts: a file (one id a line, ``#`` comments; or a CSV with a ``contract_id`` column) or ``H1234,H5678``."""
+    path = Path(value)
+    file = str(path)
+    if path.is_file():
+        lines = [ln.split("#", 1)[0].strip() for ln in path.read_text(encoding="utf-8-sig").splitlines()]
+        header = [c.strip() for c in lines[0].split(",")] if lines else []
+        if "contract_id" in header:
+            col = header.index("contract_id")
+            items = [(i, ln.split(",")[col].strip() if len(ln.split(",")) > col else "")
+                     for i, ln in enumerate(lines[1:], start=2) if ln]
+        else:
+            items = [(i, ln) for i, ln in enumerate(lines, start=1) if ln]
+        for row, cid in items:
+            if not CONTRACT_ID.match(cid):
+                raise InputError(file, row, "contract_id", f"{cid!r} does not look like H1234, R1234, S1234 or E1234")
+        if not items:
+            raise InputError(file, None, None, "no contracts in the file")
+        return frozenset(cid for _, cid in items)
+    ids = [v.strip() for v in value.split(",") if v.strip()]
+    wrong = [v for v in ids if not CONTRACT_ID.match(v)]
+    if wrong or not ids:
+        raise ConfigError(f"--contracts: not a file and not a list of contract ids like H1234,H5678: {value!r}")
+    return frozenset(ids)
 
 
 def write_quarantine(path: Path, log: CallLog) -> Path:

@@ -9,7 +9,7 @@ all calls made (a caller hang-up is not a disconnect).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,6 +18,7 @@ from partcd.core.errors import ConfigError
 from partcd.core.result import Verdict
 from partcd.io import frames
 from partcd.io.calllog import CallLog, read_call_log
+from partcd.io.calllog_profiles import FilteredRows, GenericProfile, MappedProfile
 from partcd.io.params import load_params
 
 Period = Literal["day", "week", "month", "quarter"]
@@ -65,6 +66,14 @@ class MetricsReport:
     records: list[dict[str, Any]]
     verdicts: list[list[Verdict]]
     rejected: int
+    profile: str = "generic"
+    filtered: list[FilteredRows] = field(default_factory=list)
+    absent_columns: list[str] = field(default_factory=list)
+
+    @property
+    def filtered_count(self) -> int:
+        """Rows the call-log profile's filters left out (e.g. chats, outbound calls): counted, never lost."""
+        return sum(f.count for f in self.filtered)
 
     @property
     def compliant(self) -> bool:
@@ -99,15 +108,22 @@ def compute_metrics(calls: CallLog, by: Period = "day", engine: str | None = Non
         records.append(record)
         verdicts.append(vs)
     return MetricsReport(file=calls.file, by=by, engine=name, records=records, verdicts=verdicts,
-                         rejected=len(calls.rejected))
+                         rejected=len(calls.rejected), profile=calls.profile, filtered=list(calls.filtered),
+                         absent_columns=list(calls.absent_columns))
 
 
 def run_metrics(path: Path, by: Period = "day", engine: str | None = None, tz: str = "America/New_York",
-                quarantine: Path | None = None) -> MetricsReport:
-    """load -> validate -> compute: the job behind ``partcd callcenter metrics`` and ``POST /callcenter/metrics``."""
+                quarantine: Path | None = None, *, profile: str | Path | GenericProfile | MappedProfile | None = None,
+                known_contracts: frozenset[str] | None = None) -> MetricsReport:
+    """load -> validate -> compute: the job behind ``partcd callcenter metrics`` and ``POST /callcenter/metrics``.
+
+    ``profile``: the call-log mapping profile (name or YAML file; None = detected from the header);
+    ``known_contracts``: when given, a call of any other contract is a rejected row.
+    """
     from partcd.io.calllog import write_quarantine
 
-    log = read_call_log(path, tz=tz, on_error="quarantine" if quarantine else "raise")
+    log = read_call_log(path, tz=tz, on_error="quarantine" if quarantine else "raise", known_contracts=known_contracts,
+                        profile=profile)
     if quarantine is not None and log.rejected:
         write_quarantine(quarantine, log)
     return compute_metrics(log, by=by, engine=engine)
