@@ -535,6 +535,8 @@ def deadlines(case: Case, params: ParamSet, now: dt.datetime) -> list[Deadline]:
     out: list[Deadline] = []
     closed = case.status in ("WITHDRAWN",)
     for o in obligations(case, params):
+        if o.id == "T13" and "adverse_determination" not in case.notices and case.enrollee_notified_at is not None:
+            continue  # no separate notice on the expiry date: the late decision notice is judged on its own row
         met = _met_at(case, o.id)
         notice = _NOTICE_OF.get(o.id)
         if o.party == "enrollee":
