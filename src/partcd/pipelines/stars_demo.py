@@ -75,8 +75,7 @@ def _headline(run: CutPointRun) -> str:
     rows = run.rows()
     capped = sum(r.reason in ("capped_up", "capped_down") for r in rows)
     contracts = len({s.contract_id for s in run.scores})
-    return (f"{len(run.results)} measure/contract types, {contracts} contracts, {len(rows)} thresholds, "
-            f"{capped} capped ({run.method.name}, seed {run.seed})")
+    return f"{contracts} contracts, {len(run.results)} measure/contract types, {capped} of {len(rows)} thresholds capped"
 
 
 def demo(out: Path, seed: int, engine: str) -> DemoResult:
@@ -94,12 +93,12 @@ def demo(out: Path, seed: int, engine: str) -> DemoResult:
     save_run(synthetic, folder / "synthetic", plotly_js,
              title="Star Ratings cut points 2025 - synthetic contracts (seeded)", links=links)
     details = [f"synthetic inputs: {folder / 'synthetic'}", f"cut points: {folder / 'synthetic' / 'cut_points.csv'}"]
-    headline = "synthetic: " + _headline(synthetic)
+    headline = f"{synthetic.method.name}, seed {seed}; synthetic: {_headline(synthetic)}"
     if real is not None:
         save_run(real, folder / "cms-2025", plotly_js,
                  title="Star Ratings cut points 2025 - CMS Measure Data, 2024 published cut points as prior", links=links)
         details.append(f"CMS 2025 Measure Data run: {CMS_HREF}")
-        headline += f"; CMS 2025 data: {_headline(real)} (report: {CMS_HREF})"
+        headline += f"; CMS 2025 Measure Data: {_headline(real)} ({CMS_HREF})"
     else:
         details.append("CMS data tables not found (set PARTCD_SHARED_DIR): real-data run skipped")
     return DemoResult("stars", "Star Ratings cut points 2025 (cms-2024+, guardrail vs. prior year)", SYNTHETIC_HREF,
