@@ -59,6 +59,7 @@ SAS's, its result depends on the order of the scores.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from fractions import Fraction
 from typing import Literal, NamedTuple
@@ -70,6 +71,8 @@ import numpy.typing as npt
 TIE_TOLERANCE = 1e-7
 #: Largest input that ``exact_ties=True`` hands to scipy when the chain result is tie-sensitive (O(n^2) memory).
 SCIPY_TIE_MAX_N = 5_000
+#: ``ties="sas"``: float keys this close (relative) are compared exactly.
+_SAS_NEAR = 1e-9
 
 #: How tied merge costs are broken: ``"scipy"`` reproduces scipy (its rounding noise, see above); ``"sas"`` is SAS
 #: PROC CLUSTER's documented rule in exact arithmetic (the pair with the smallest larger, then smaller, cluster id,
@@ -273,11 +276,11 @@ def _scipy_labels(x: FloatArray, k: int) -> IntArray:
     return _ascending(x, raw)
 
 
-def _exact_integers(x: FloatArray) -> list[int]:
+def _exact_integers(x: FloatArray) -> tuple[list[int], int]:
     """The scores as integers over one common power-of-two denominator (every finite double is m * 2**e)."""
     ratios = [v.as_integer_ratio() for v in x.tolist()]
     den = max(q for _, q in ratios)
-    return [p * (den // q) for p, q in ratios]
+    return [p * (den // q) for p, q in ratios], den
 
 
 def _sas_cut(x: FloatArray, k: int) -> WardCut:
@@ -289,7 +292,10 @@ def _sas_cut(x: FloatArray, k: int) -> WardCut:
     """
     n = len(x)
     order = np.lexsort((np.arange(n), x))
-    values = _exact_integers(x[order])
+    values, _ = _exact_integers(x[order])
+    scale = 2 ** max(max(abs(v) for v in values).bit_length(), 1)  # float keys stay near 1
+    gaps = [b - a for a, b in itertools.pairwise(values) if b != a]
+    exact_keys = bool(gaps) and min(gaps) / scale < 1e-140  # squared keys would underflow: rank by Fractions
     first_obs = order.tolist()
     size: list[int] = []
     total: list[int] = []
@@ -314,12 +320,24 @@ def _sas_cut(x: FloatArray, k: int) -> WardCut:
         version = [0] * d
         alive = [True] * d
 
-        def entry(a: int, b: int) -> tuple[Fraction, int, int, int, int, int, int]:
-            diff = size[b] * total[a] - size[a] * total[b]
-            cost = Fraction(diff * diff, size[a] * size[b] * (size[a] + size[b]))
-            return (cost, max(ident[a], ident[b]), min(ident[a], ident[b]), a, b, version[a], version[b])
+        Entry = tuple[float | Fraction, int, int, int, int, int, int]
 
-        def valid(e: tuple[Fraction, int, int, int, int, int, int]) -> bool:
+        def entry(a: int, b: int) -> Entry:
+            key: float | Fraction
+            if exact_keys:
+                diff_exact = size[b] * total[a] - size[a] * total[b]
+                key = Fraction(diff_exact * diff_exact, size[a] * size[b] * (size[a] + size[b]))
+            else:  # float key from the exact integer difference (int / int is correctly rounded): a few ulps
+                diff = (size[b] * total[a] - size[a] * total[b]) / scale
+                key = diff * diff / (size[a] * size[b] * (size[a] + size[b]))
+            return (key, max(ident[a], ident[b]), min(ident[a], ident[b]), a, b, version[a], version[b])
+
+        def exact(e: Entry) -> tuple[Fraction, int, int]:
+            a, b = e[3], e[4]
+            diff = size[b] * total[a] - size[a] * total[b]
+            return (Fraction(diff * diff, size[a] * size[b] * (size[a] + size[b])), e[1], e[2])
+
+        def valid(e: Entry) -> bool:
             return alive[e[3]] and alive[e[4]] and version[e[3]] == e[5] and version[e[4]] == e[6]
 
         heap = [entry(a, a + 1) for a in range(d - 1)]
@@ -327,10 +345,20 @@ def _sas_cut(x: FloatArray, k: int) -> WardCut:
         for _ in range(d - k):
             while not valid(heap[0]):
                 heapq.heappop(heap)
-            cost, _, _, a, b, _, _ = heapq.heappop(heap)
-            while heap and not valid(heap[0]):
-                heapq.heappop(heap)
-            tied = tied or (bool(heap) and heap[0][0] == cost)
+            chosen = heapq.heappop(heap)
+            near = [chosen]  # every pair whose float key could hide an exact cost <= the chosen one's
+            reach = chosen[0] if exact_keys else chosen[0] * (1.0 + _SAS_NEAR)
+            while heap and (not valid(heap[0]) or heap[0][0] <= reach):
+                e = heapq.heappop(heap)
+                if valid(e):
+                    near.append(e)
+            if len(near) > 1:
+                ranked = sorted(near, key=exact)
+                chosen = ranked[0]
+                tied = tied or exact(ranked[1])[0] == exact(chosen)[0]
+                for e in ranked[1:]:
+                    heapq.heappush(heap, e)
+            a, b = chosen[3], chosen[4]
             size[a] += size[b]
             total[a] += total[b]
             ident[a] = min(ident[a], ident[b])

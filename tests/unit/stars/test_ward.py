@@ -374,3 +374,13 @@ def test_sas_rule_equals_scipy_without_ties(data: st.DataObject, n: int, k: int)
     seed = data.draw(st.integers(min_value=0, max_value=2**32 - 1))
     x = np.random.default_rng(seed).normal(0.0, 1.0, n)
     assert same_partition(ward_labels(x, k, ties="sas"), scipy_labels(x, k))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    x=st.lists(st.sampled_from([0.0, 5e-324, 1e-300, -3e-300, 2e-300, 1e300, 3e300, 7e300, 1e300]), min_size=1, max_size=16),
+    k=ks,
+)
+def test_sas_rule_exact_over_extreme_ranges(x: list[float], k: int) -> None:
+    # gaps of 1e-300 next to scores of 1e300: float keys would underflow, the heap then ranks by exact fractions
+    assert ward_labels(x, k, ties="sas").tolist() == sas_reference(x, k)
