@@ -450,7 +450,7 @@ class _Mapper:
         """(seconds with NaN where empty or bad, bad mask); bad cells are rejected naming the column."""
         col = self.table.column(column)
         if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
-            secs = np.asarray(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+            secs = np.array(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
             bad = ~np.isnan(secs) & (secs < 0)
             self.reject(bad, column, "negative duration")
             secs[bad] = np.nan
