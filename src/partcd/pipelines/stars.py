@@ -175,27 +175,44 @@ class StarInputs:
     measures: tuple[Measure, ...] | None
 
 
-def load_star_inputs(scores_path: Path, cut_points_paths: Sequence[Path], year: int | None = None) -> StarInputs:
-    """Read scores and cut points, agree on the rating year (CMS titles or ``year``) and load its catalogue."""
-    if not cut_points_paths:
+def load_star_inputs(scores_path: Path, cut_points: Sequence[Path | CutPoints], year: int | None = None) -> StarInputs:
+    """Read scores and cut points (files, or records already in hand such as a kept run's), agree on the rating year
+    (CMS titles or ``year``) and load its catalogue."""
+    if not cut_points:
         raise ConfigError("give at least one cut-points file")
-    detected = rating_year_of([scores_path, *cut_points_paths])
+    paths = [c for c in cut_points if isinstance(c, Path)]
+    detected = rating_year_of([scores_path, *paths])
     if year is not None and detected is not None and year != detected:
         raise ConfigError(f"year {year} contradicts the files, which are for rating year {detected}")
     rating_year = year if year is not None else detected
     table = read_scores(scores_path, rating_year)
     cps: list[CutPoints] = []
     seen: dict[tuple[str, str], str] = {}
-    for path in cut_points_paths:
-        for cp in read_cut_points(path, rating_year).cut_points:
+    for item in cut_points:
+        found = read_cut_points(item, rating_year).cut_points if isinstance(item, Path) else (item,)
+        where = str(item) if isinstance(item, Path) else "the cut points given"
+        for cp in found:
             key = (cp.measure_key, cp.contract_type.value)
             if key in seen:
-                raise InputError(str(path), None, cp.measure_id or cp.measure_key,
+                raise InputError(where, None, cp.measure_id or cp.measure_key,
                                  f"cut points for {cp.measure_key} ({cp.contract_type.value}) also in {seen[key]}")
-            seen[key] = str(path)
+            seen[key] = where
             cps.append(cp)
     measures = tuple(load_catalogue(rating_year)) if rating_year is not None else None
     return StarInputs(rating_year, table.scores, dict(table.measure_ids), tuple(cps), measures)
+
+
+def cut_points_from_records(records: Sequence[dict[str, Any]], measures: Sequence[Measure]) -> list[CutPoints]:
+    """Final cut points from a run's records (:data:`CUT_POINT_COLUMNS`), each threshold noted with its reason."""
+    direction = {m.measure_key: m.higher_is_better for m in measures}
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in records:
+        grouped.setdefault((r["measure_key"], r["contract_type"]), []).append(r)
+    return [
+        CutPoints(key, direction[key], {int(r["threshold"]): float(r["value"]) for r in rows}, ContractType(ctype),
+                  rows[0]["measure_id"], {int(r["threshold"]): str(r["reason"]) for r in rows})
+        for (key, ctype), rows in grouped.items()
+    ]
 
 
 def assignment_records(assignments: Sequence[StarAssignment]) -> list[dict[str, Any]]:
@@ -208,9 +225,9 @@ def assignment_records(assignments: Sequence[StarAssignment]) -> list[dict[str, 
     return out
 
 
-def run_assign(scores_path: Path, cut_points_paths: Sequence[Path], year: int | None = None) -> list[StarAssignment]:
+def run_assign(scores_path: Path, cut_points: Sequence[Path | CutPoints], year: int | None = None) -> list[StarAssignment]:
     """Contract x measure stars: each score against its measure's cut points (``partcd stars assign``)."""
-    inputs = load_star_inputs(scores_path, cut_points_paths, year)
+    inputs = load_star_inputs(scores_path, cut_points, year)
     measures = list(inputs.measures) if inputs.measures is not None else None
     return assign_all(list(inputs.scores), list(inputs.cut_points), measures, inputs.measure_ids)
 
@@ -227,10 +244,10 @@ class Explanation:
     text: str
 
 
-def run_explain(contract: str, measure: str, scores_path: Path, cut_points_paths: Sequence[Path],
+def run_explain(contract: str, measure: str, scores_path: Path, cut_points: Sequence[Path | CutPoints],
                 year: int | None = None) -> Explanation:
     """The star of ``contract`` on ``measure`` (an id of the rating year or a stable key), in words."""
-    inputs = load_star_inputs(scores_path, cut_points_paths, year)
+    inputs = load_star_inputs(scores_path, cut_points, year)
     by_key = {m.measure_key: m for m in inputs.measures or ()}
     key = measure
     if measure not in by_key:

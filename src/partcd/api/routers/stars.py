@@ -26,11 +26,13 @@ from starlette.concurrency import run_in_threadpool
 
 from partcd.api.deps import Analyst, Viewer, get_settings
 from partcd.core.errors import ConfigError, InputError, PartcdError
+from partcd.io.cms_tables import load_catalogue
 from partcd.pipelines import report
 from partcd.pipelines.stars import (
     DEFAULT_SEED,
     CutPointRun,
     assignment_records,
+    cut_points_from_records,
     run_assign,
     run_cut_points,
     run_explain,
@@ -38,6 +40,7 @@ from partcd.pipelines.stars import (
     save_run,
 )
 from partcd.settings import Settings
+from partcd.stars.models import CutPoints
 
 router = APIRouter(prefix="/api/v1/stars", tags=["stars"])
 
@@ -152,6 +155,12 @@ def _run_year(folder: Path) -> int:
     return year
 
 
+def _run_cut_points(folder: Path) -> list[CutPoints]:
+    """A kept run's final cut points, each threshold noted with the guardrail's reason."""
+    records = json.loads((folder / "cut_points.json").read_text(encoding="utf-8"))
+    return cut_points_from_records(records, load_catalogue(_run_year(folder)))
+
+
 @router.post("/cutpoints")
 async def cutpoints(
     _: Analyst,
@@ -212,15 +221,15 @@ async def assign(
     tmp.mkdir(parents=True)
     try:
         scores_path = await _save(scores, tmp / f"scores{_suffix(scores)}", labels)
+        sources: list[Path | CutPoints] = []
         if run:
             folder = run_folder(settings, run)
-            paths = [folder / "cut_points.csv"]
-            labels[str(paths[0])] = f"run {run} cut_points.csv"
+            sources += _run_cut_points(folder)
             year = year if year is not None else _run_year(folder)
         else:
-            paths = [await _save(f, tmp / f"cut_points_{i}{_suffix(f)}", labels) for i, f in enumerate(given, start=1)]
+            sources += [await _save(f, tmp / f"cut_points_{i}{_suffix(f)}", labels) for i, f in enumerate(given, start=1)]
         try:
-            assignments = await run_in_threadpool(run_assign, scores_path, paths, year)
+            assignments = await run_in_threadpool(run_assign, scores_path, sources, year)
         except (InputError, ConfigError) as exc:
             raise _relabel(exc, labels) from None
     finally:
@@ -240,9 +249,9 @@ def explain(
     """How the contract's star on the measure was reached under the run's final cut points, in words."""
     folder = run_folder(settings, run)
     scores = _run_scores(folder)
-    labels = {str(scores): f"the scores of run {run}", str(folder / "cut_points.csv"): f"the cut points of run {run}"}
+    labels = {str(scores): f"the scores of run {run}"}
     try:
-        found = run_explain(contract, measure, scores, [folder / "cut_points.csv"], _run_year(folder))
+        found = run_explain(contract, measure, scores, _run_cut_points(folder), _run_year(folder))
     except (InputError, ConfigError) as exc:
         raise _relabel(exc, labels) from None
     return {"run_id": run, **dataclasses.asdict(found)}
