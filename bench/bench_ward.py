@@ -3,7 +3,8 @@
 ``ratio`` = baseline seconds / our seconds (above 1: we are faster). Scores are unrounded normal draws (no ties, so
 the O(n log n) chain answers alone) and, for the tie-heavy CMS case, integer percentages, where
 ``ward_labels`` hands tie-sensitive inputs of up to ``SCIPY_TIE_MAX_N`` scores to scipy (``exact_ties=True``) and the
-chain alone is timed as ``exact_ties=False``. scipy is skipped above 10 000 scores: its condensed distance matrix
+chain alone is timed as ``exact_ties=False``; ``sas_rule_s`` times ``ties="sas"`` (exact greedy heap).
+scipy is skipped above 10 000 scores: its condensed distance matrix
 (n(n-1)/2 doubles, copied once more by its NN-chain) needs about 20 GB at n = 50 000.
 """
 
@@ -45,7 +46,14 @@ def run() -> list[dict[str, object]]:
         repeats = 5 if n <= 2_000 else 2
         cut = ward_cut(x, N_CLUSTERS)
         ours = _best_of(partial(ward_labels, x, N_CLUSTERS), repeats)
-        row: dict[str, object] = {"case": "continuous", "n": n, "method": cut.method, "ours_s": round(ours, 5)}
+        sas = _best_of(partial(ward_labels, x, N_CLUSTERS, ties="sas"), 1 if n > 5_000 else repeats)
+        row: dict[str, object] = {
+            "case": "continuous",
+            "n": n,
+            "method": cut.method,
+            "ours_s": round(ours, 5),
+            "sas_rule_s": round(sas, 5),
+        }
         if n <= SCIPY_MAX_N:
             base = _best_of(partial(_scipy, x), 1 if n > 2_000 else 3)
             row |= {"baseline": "scipy linkage+fcluster", "baseline_s": round(base, 5), "ratio": round(base / ours, 1)}
@@ -56,6 +64,7 @@ def run() -> list[dict[str, object]]:
         x = np.round(100.0 * rng.beta(6.0, 2.0, n))
         exact = _best_of(partial(ward_labels, x, N_CLUSTERS), 3)
         chain = _best_of(partial(ward_labels, x, N_CLUSTERS, exact_ties=False), 3)
+        sas = _best_of(partial(ward_labels, x, N_CLUSTERS, ties="sas"), 3)
         base = _best_of(partial(_scipy, x), 3 if n <= 2_000 else 1)
         rows.append(
             {
@@ -64,6 +73,7 @@ def run() -> list[dict[str, object]]:
                 "method": ward_cut(x, N_CLUSTERS).method,
                 "ours_s": round(exact, 5),
                 "chain_only_s": round(chain, 5),
+                "sas_rule_s": round(sas, 5),
                 "baseline": "scipy linkage+fcluster",
                 "baseline_s": round(base, 5),
                 "ratio": round(base / exact, 2),
