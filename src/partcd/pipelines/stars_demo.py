@@ -13,7 +13,9 @@ reports link each other. The ``engine`` argument is not used: cut points are com
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from partcd.io.cms_tables import load_catalogue
@@ -58,7 +60,17 @@ def synthetic_run(folder: Path, seed: int) -> CutPointRun:
     scores = write_tidy_scores(folder / "scores_2025.csv", sample.scores, ids)
     prior_scores = write_tidy_scores(folder / "scores_2024.csv", sample.prior_scores)
     prior_cut_points = write_tidy_cut_points(folder / "cut_points_2024.csv", sample.prior_cut_points)
-    return run_cut_points(scores, RATING_YEAR, [prior_cut_points], prior_scores, seed)
+    run = run_cut_points(scores, RATING_YEAR, [prior_cut_points], prior_scores, seed)
+    return _named(run, lambda p: p.name)
+
+
+def _named(run: CutPointRun, name: Callable[[Path], str]) -> CutPointRun:
+    """The run with its input files named for the report (not by where this machine keeps them)."""
+    return dataclasses.replace(
+        run, scores_file=name(Path(run.scores_file)),
+        prior_cut_points_files=tuple(name(Path(p)) for p in run.prior_cut_points_files),
+        prior_scores_file=None if run.prior_scores_file is None else name(Path(run.prior_scores_file)),
+    )
 
 
 def cms_run(data: Path, seed: int) -> CutPointRun | None:
@@ -68,7 +80,8 @@ def cms_run(data: Path, seed: int) -> CutPointRun | None:
     priors = [_one(data / str(RATING_YEAR - 1), f"Part {part} Cut Points") for part in ("C", "D")]
     if scores is None or prior_scores is None or None in priors:
         return None
-    return run_cut_points(scores, RATING_YEAR, [p for p in priors if p is not None], prior_scores, seed)
+    run = run_cut_points(scores, RATING_YEAR, [p for p in priors if p is not None], prior_scores, seed)
+    return _named(run, lambda p: f"shared/data/star-ratings/{p.parent.name}/{p.name}")
 
 
 def _headline(run: CutPointRun) -> str:
