@@ -1,10 +1,10 @@
 """§ 422.166(a)(2)(i) / § 423.186(a)(2)(i) - exact Ward clustering of one-dimensional measure scores (4185-P L2241 / L3212).
 
 The rule clusters "the current year's data" hierarchically (4185-P L2241 = L3212); CMS practice is Ward's
-minimum-variance method on the one-dimensional scores, cut into 5 levels (``proc tree ncl=5``), which is
-``scipy.cluster.hierarchy.fcluster(linkage(x.reshape(-1, 1), "ward"), 5, "maxclust")``. scipy's Ward is O(n^2) in
-time and memory; this module computes the same tree in one dimension in O(n log n) (a sort, then an O(n)
-nearest-neighbour chain along the sorted line).
+minimum-variance method on the one-dimensional scores, cut into 5 levels (SAS ``proc tree ncl=5``), usually
+reproduced as ``scipy.cluster.hierarchy.fcluster(linkage(x.reshape(-1, 1), "ward"), 5, "maxclust")``. scipy's Ward
+is O(n^2) in time and memory; this module computes the same tree in one dimension in O(n log n) (a sort, then an
+O(n) nearest-neighbour chain along the sorted line), and offers SAS's tie rule as a named alternative.
 
 Why adjacent merges suffice (proof)
 -----------------------------------
@@ -110,7 +110,7 @@ class _Tree(NamedTuple):
     """Merges of the chain algorithm in the order they were made (positions refer to the sorted scores)."""
 
     order: IntArray  # sorted position -> input index
-    left: list[int]  # node id (scipy numbering before sorting: leaves 0..n-1, merge j = n + j) of the lower child
+    left: list[int]  # node id of the lower child (leaf: input index; merge j of this list: n + j)
     right: list[int]  # node id of the upper child
     height: FloatArray  # scipy height sqrt(2 * cost), made monotone along the tree
     size: list[int]
@@ -143,10 +143,7 @@ def _chain_tree(x: FloatArray) -> _Tree:
     size = [1] * n
     last = list(range(n))  # cluster starting at sorted position p ends at last[p]
     prev = list(range(-1, n - 1))  # start of the cluster to the left (-1: none)
-    node = list(range(n))  # scipy-style id of the cluster's node (leaf = sorted position, mapped later)
-    leaf_id = order.tolist()
-    for p in range(n):
-        node[p] = leaf_id[p]
+    node = order.tolist()  # scipy-style id of each cluster's node: a leaf is its input index, merge j is n + j
     m_left: list[int] = []
     m_right: list[int] = []
     m_cost: list[float] = []
@@ -276,11 +273,11 @@ def _scipy_labels(x: FloatArray, k: int) -> IntArray:
     return _ascending(x, raw)
 
 
-def _exact_integers(x: FloatArray) -> tuple[list[int], int]:
+def _exact_integers(x: FloatArray) -> list[int]:
     """The scores as integers over one common power-of-two denominator (every finite double is m * 2**e)."""
     ratios = [v.as_integer_ratio() for v in x.tolist()]
     den = max(q for _, q in ratios)
-    return [p * (den // q) for p, q in ratios], den
+    return [p * (den // q) for p, q in ratios]
 
 
 def _sas_cut(x: FloatArray, k: int) -> WardCut:
@@ -288,11 +285,12 @@ def _sas_cut(x: FloatArray, k: int) -> WardCut:
 
     Equal scores join first at cost 0 (their order cannot change any cluster once shared score ranges are
     combined), so the greedy runs over blocks of equal scores; by the lemma in the module docstring only adjacent
-    blocks are ever cheapest. Heap keys are (exact cost, larger id, smaller id): SAS's rule, id = first observation.
+    blocks are ever cheapest. The heap is ordered by (cost, larger id, smaller id) - SAS's rule, a cluster's id being
+    its first observation; pairs whose float costs are within ``_SAS_NEAR`` of the cheapest are re-ranked exactly.
     """
     n = len(x)
     order = np.lexsort((np.arange(n), x))
-    values, _ = _exact_integers(x[order])
+    values = _exact_integers(x[order])
     scale = 2 ** max(max(abs(v) for v in values).bit_length(), 1)  # float keys stay near 1
     gaps = [b - a for a, b in itertools.pairwise(values) if b != a]
     exact_keys = bool(gaps) and min(gaps) / scale < 1e-140  # squared keys would underflow: rank by Fractions

@@ -306,6 +306,8 @@ def test_cms_measure_data_five_clusters_equal_scipy(shared_dir: Path, year: str)
         assert same_partition(labels, expected), measure_id
         assert numbered_ascending(x, labels), measure_id
         assert ward_cluster_ranges(x, 5) == tuple(ClusterRange(*r) for r in ranges_from(x, expected)), measure_id
+        sas = ward_cut(x, 5, ties="sas")  # SAS's tie rule, scores in file order: always 5 clusters here
+        assert sas.n_clusters == 5 and numbered_ascending(x, sas.labels), measure_id
 
 
 # --------------------------------------------------------------------------- ties="sas": SAS PROC CLUSTER's rule
