@@ -264,7 +264,7 @@ def test_auto_detection_from_the_header(tmp_path: Path) -> None:
     assert detect_profile(CONNECT_HEADER.split(","), "f").name == "amazon_connect"  # type: ignore[union-attr]
     assert detect_profile(FIVE9_HEADER.split(","), "f").name == "five9"  # type: ignore[union-attr]
     assert detect_profile(["call_id", "contract_id"], "f") is None
-    with pytest.raises(InputError, match="matches several call-log profiles .*amazon_connect, five9.*--profile"):
+    with pytest.raises(InputError, match=r"matches several call-log profiles .*amazon_connect, five9.*--profile"):
         detect_profile([*CONNECT_HEADER.split(","), *FIVE9_HEADER.split(",")], "f")
     # an unknown header still gets the generic schema's message
     p = tmp_path / "short.csv"
@@ -368,7 +368,7 @@ def test_run_metrics_profile_and_known_contracts(tmp_path: Path) -> None:
     path = _write(tmp_path, CONNECT_HEADER, CONNECT_ROWS)
     rep = run_metrics(path, profile="amazon_connect", known_contracts=frozenset({"H1416"}))
     assert (rep.profile, rep.filtered_count, rep.records[0]["calls"]) == ("amazon_connect", 2, 6)
-    with pytest.raises(InputError, match="row 2, field 'Attributes.ContractId': unknown contract"):
+    with pytest.raises(InputError, match=r"row 2, field 'Attributes\.ContractId': unknown contract"):
         run_metrics(path, known_contracts=frozenset({"H9999"}))
 
 
