@@ -452,7 +452,7 @@ def obligations(case: Case, params: ParamSet) -> list[Obligation]:
                                                     zone=zone)
         out = [o for o in out if (o.id != "T13" or case.deemed_adverse_at is not None)
                and (o.id != "T10" or case.noncontract_info_needed)]
-        if case.decision in ("adverse", "partially_favorable") or case.deemed_adverse_at is not None:
+        if is_adverse(case):
             notice_date = case.notice_date or (case.deemed_adverse_at.astimezone(zone_of(zone)).date()
                                                if case.deemed_adverse_at else None)
             out += adverse_determination_windows(params, notice_date=notice_date,
@@ -465,14 +465,21 @@ def obligations(case: Case, params: ParamSet) -> list[Obligation]:
     return sorted(out, key=lambda o: (_u(o.due), o.id))
 
 
+def is_adverse(case: Case) -> bool:
+    """Adverse in whole or in part, or deemed adverse by a missed deadline and not decided favorably since."""
+    if case.decision is not None:
+        return case.decision in ("adverse", "partially_favorable")
+    return case.deemed_adverse_at is not None
+
+
 def _ir_obligations(case: Case, params: ParamSet, zone: str) -> list[Obligation]:
     if case.status == "UNTIMELY":
         return [o for o in integrated_reconsideration(case.received, params, zone=zone) if o.id == "T29"]
     expedited = case.expedited or case.status == "REQUESTED"
-    adverse = case.decision in ("adverse", "partially_favorable") or case.deemed_adverse_at is not None
+    adverse = is_adverse(case)
     affirmed = None
     if expedited and adverse:
-        affirmed = case.affirmed_at or case.deemed_adverse_at
+        affirmed = case.deemed_adverse_at or case.affirmed_at  # deemed first: the T24 clock ran from the expiry
     out = integrated_reconsideration(case.received, params, expedited=expedited, expedite_denied=case.expedite_denied_at,
                                      extension=case.extension, affirmed=affirmed, zone=zone)
     medicare = "medicare" in case.programs

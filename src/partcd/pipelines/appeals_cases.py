@@ -39,6 +39,7 @@ from partcd.appeals.workflow import (
     allowed_events,
     apply,
     deadlines,
+    is_adverse,
     next_due,
     obligations,
     open_case,
@@ -425,8 +426,7 @@ def notice_kinds_for(case: Case) -> list[NoticeKind]:
         kinds.append("extension")
     if case.expedite_denied_at is not None:
         kinds.append("denial_of_expedite")
-    if case.case_type != "integrated_reconsideration" and (case.decision in ("adverse", "partially_favorable")
-                                                          or case.deemed_adverse_at is not None):
+    if case.case_type != "integrated_reconsideration" and (is_adverse(case) or case.deemed_adverse_at is not None):
         kinds.append("adverse_determination")
     if case.case_type == "integrated_reconsideration" and (case.decision is not None or case.deemed_adverse_at):
         kinds.append("reconsideration_resolution")

@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from partcd.appeals.clocks import TIMEFRAMES, zone_of
-from partcd.appeals.workflow import Case, Deadline
+from partcd.appeals.workflow import Case, Deadline, is_adverse
 from partcd.pipelines.appeals_cases import CaseView
 
 NONE = "None"
@@ -168,7 +168,7 @@ def _enrollee(case: Case) -> dict[str, str]:
 def _disposition(case: Case) -> str:
     if case.decision == "favorable":
         return "Approved"
-    if case.decision in ("adverse", "partially_favorable") or case.deemed_adverse_at is not None:
+    if is_adverse(case):
         return "Denied"
     return NONE
 

@@ -255,6 +255,15 @@ def test_ir_missed_deadline_is_adverse_and_goes_to_the_ire() -> None:
     assert [d.state for d in deadlines(fwd, P, due + _h(3)) if d.id == "T23"] == ["late"]
 
 
+def test_ir_late_favorable_decision_needs_no_ire_forwarding() -> None:
+    late = advance(_ir(), P, dt.datetime(2021, 4, 8, 9, tzinfo=NY))
+    assert late.status == "DEEMED_ADVERSE_IR" and wf.is_adverse(late)
+    won = _ev(late, "decide", dt.datetime(2021, 4, 8, 10, tzinfo=NY), decision="favorable")
+    assert won.status == "REVERSED" and not wf.is_adverse(won)
+    ids = {d.id: d.state for d in deadlines(won, P, dt.datetime(2021, 4, 8, 11, tzinfo=NY))}
+    assert "T23" not in ids and ids["T16"] == "late" and ids["T27"] == "open"
+
+
 def test_ir_expedited_affirmed_forward_within_24h_and_reversal_effectuation() -> None:
     case = _ir(expedite_requested=True)
     assert case.status == "REQUESTED"
@@ -403,6 +412,39 @@ def test_random_event_sequences_stay_legal_and_end_with_an_outcome(intake: Intak
         except RuleError as exc:
             assert exc.cite, f"refusal without a citation: {exc}"
             case = before
+            continue
+        _check(case, t)
+    final = advance(case, P, t + dt.timedelta(days=400))
+    _check(final, t + dt.timedelta(days=400))
+    if final.case_type != "integrated_grievance" and final.status != "NOT_A_VALID_REQUEST":
+        assert final.outcome is not None, final.status
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(intake=intakes(), data=st.data())
+def test_guided_sequences_reach_every_end_state_legally(intake: Intake, data: st.DataObject) -> None:
+    """Events drawn from those the state accepts (so paths go deep): the same invariants, and a decision made before
+    its due time is always accepted (a legal path is never refused)."""
+    case = open_case(intake, P, actor="intake", now=intake.received)
+    t = case.received
+    for _ in range(data.draw(st.integers(min_value=0, max_value=10))):
+        kinds = [k for k in wf.allowed_events(case) if k != "notice_sent"] or ["review"]
+        kind = data.draw(st.sampled_from(kinds))
+        t = t + dt.timedelta(hours=data.draw(st.floats(min_value=0.0, max_value=200.0)))
+        favorable = data.draw(st.booleans())
+        ev = CaseEvent(kind=kind, at=t, actor="tester", decision=data.draw(st.sampled_from(
+            ["favorable", "partially_favorable", "adverse"])), favorable=favorable, with_continuation=favorable,
+            requested_by="enrollee", forum=data.draw(st.sampled_from(["state_fair_hearing", "independent_review_entity"])),
+            response_mode="written", consent_on_file=True, previously_authorized=True,
+            ordered_by_authorized_provider=True, authorization_period_unexpired=True)
+        due = wf.resolution_due(advance(case, P, t), P)
+        try:
+            case = apply(case, ev, P, now=t)
+        except RuleError as exc:
+            assert exc.cite, f"refusal without a citation: {exc}"
+            if kind == "decide" and due is not None and t.astimezone(dt.UTC) <= due.astimezone(dt.UTC) \
+                    and case.status in ("STANDARD_PENDING", "EXPEDITED_PENDING", "EXTENDED"):
+                raise AssertionError(f"an on-time decision was refused: {exc}") from exc
             continue
         _check(case, t)
     final = advance(case, P, t + dt.timedelta(days=400))
