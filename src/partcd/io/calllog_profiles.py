@@ -388,10 +388,8 @@ def _filter(table: pa.Table, rows: np.ndarray, filters: list[RowFilter]
         text = _text(table.column(f.column))
         hit = np.asarray(pc.fill_null(pc.is_in(text, value_set=pa.array(f.keep, pa.string())), False), dtype=bool)
         out = keep & ~hit
-        values: dict[str, int] = {}
-        for v in np.asarray(text.to_pylist(), dtype=object)[out]:
-            key = "" if v is None else str(v)
-            values[key] = values.get(key, 0) + 1
+        counts = pc.value_counts(pc.fill_null(pc.filter(text, pa.array(out)), "")).to_pylist()
+        values = {str(c["values"]): int(c["counts"]) for c in counts}
         report.append(FilteredRows(column=f.column, keep=tuple(f.keep), count=int(out.sum()),
                                    rows=tuple(int(r) for r in rows[out][:20]), values=values, note=f.note))
         keep &= hit
@@ -428,8 +426,9 @@ class _Mapper:
         idx = pc.index_in(text, value_set=keys)
         mapped = pc.take(pa.array(list(spec.values.values()), pa.string()), idx)
         unknown = np.asarray(pc.is_null(idx), dtype=bool) & np.asarray(pc.is_valid(text), dtype=bool)
-        self.reject(unknown, spec.column, np.array([f"no contract mapping for {v!r} in the profile"
-                                                    for v in text.to_pylist()], dtype=object))
+        if unknown.any():
+            self.reject(unknown, spec.column, np.array([f"no contract mapping for {v!r} in the profile"
+                                                        for v in text.to_pylist()], dtype=object))
         return mapped
 
     def flag(self, spec: FlagSpec) -> pa.Array:
@@ -568,28 +567,30 @@ class _Mapper:
         raw = pc.fill_null(pc.utf8_trim_whitespace(self.text(spec.column)), "")
         answered = np.asarray(pc.is_valid(done["answered_at"]), dtype=bool)
         queued = ~answered & np.asarray(pc.is_valid(done["ivr_end"]), dtype=bool)
-        state = np.where(answered, "answered", np.where(queued, "queued", "ivr"))
-        values = raw.to_pylist()
-        result = np.full(self.n, None, dtype=object)
-        reason = np.full(self.n, None, dtype=object)
+        states = {"answered": answered, "queued": queued, "ivr": ~answered & ~queued}
         where = {"answered": "a call a live person answered", "queued": "a call that left the IVR but was not answered",
                  "ivr": "a call that never left the IVR"}
-        for i, (value, st) in enumerate(zip(values, state, strict=True)):
-            rule = spec.map.get(value)
+        distinct = pc.unique(raw)
+        code = np.asarray(pc.index_in(raw, value_set=distinct), dtype=np.int64)
+        result = np.full(self.n, None, dtype=object)
+        reason = np.full(self.n, None, dtype=object)
+        for k, value in enumerate(distinct.to_pylist()):  # one pass per distinct export value, not per row
+            rows = code == k
+            rule = spec.map.get(value, spec.otherwise)
             if value in spec.refuse:
-                reason[i] = f"{spec.column} {value!r} cannot be mapped: {spec.refuse[value]}"
-                continue
-            if rule is None:
-                rule = spec.otherwise
-            if rule is None:
-                reason[i] = (f"{spec.column} {value!r} is not mapped by the profile (mapped: "
-                             f"{', '.join(repr(k) for k in spec.map)})")
+                reason[rows] = f"{spec.column} {value!r} cannot be mapped: {spec.refuse[value]}"
+            elif rule is None:
+                reason[rows] = (f"{spec.column} {value!r} is not mapped by the profile (mapped: "
+                                f"{', '.join(repr(key) for key in spec.map)})")
             elif isinstance(rule, str):
-                result[i] = rule
-            elif getattr(rule, st) is None:
-                reason[i] = f"{spec.column} {value!r} has no mapping for {where[st]}"
+                result[rows] = rule
             else:
-                result[i] = getattr(rule, st)
+                for st, in_state in states.items():
+                    target = getattr(rule, st)
+                    if target is None:
+                        reason[rows & in_state] = f"{spec.column} {value!r} has no mapping for {where[st]}"
+                    else:
+                        result[rows & in_state] = target
         self.reject(reason != None, spec.column, reason)  # noqa: E711 - element-wise on an object array
         return pa.array(result.tolist(), pa.string())
 

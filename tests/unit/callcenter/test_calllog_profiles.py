@@ -401,3 +401,24 @@ def test_cli_report_filtered_contracts_and_quarantine(tmp_path: Path) -> None:
     assert f"{path}, row 2, field 'Attributes.ContractId': unknown contract" in " ".join(r.output.split())
     r = runner.invoke(app, ["callcenter", "metrics", "--calls", str(path), "--profile", "genesys"])
     assert r.exit_code == 2 and "unknown call-log profile 'genesys'" in r.output
+
+
+def test_contract_table_and_refused_naive_times(tmp_path: Path) -> None:
+    prof = tmp_path / "lines.yaml"
+    prof.write_text(CUSTOM.replace("contract_id: {constant: H5678}",
+                                   "contract_id: {column: dnis, values: {'8005550100': H1416, '8005550199': S5678}}")
+                    .replace("call_start: {column: started}", "call_start: {column: started, naive: refuse}"),
+                    encoding="utf-8")
+    header = "id,direction,dnis,started,ivr_s,wait_s,total_s,outcome"
+    good = "a,in,8005550100,2022-01-03T09:00:00Z,10,20,300,served"
+    part_d = "b,in,8005550199,2022-01-03T09:05:00Z,10,20,300,error"
+    log = read_call_log(_write(tmp_path, header, [good, part_d]), profile=prof)
+    assert [(r["contract_id"], r["end_reason"]) for r in log.table.to_pylist()] == [("H1416", "completed"),
+                                                                                     ("S5678", "dropped")]
+    for row, field, reason in [("c,in,8005550123,2022-01-03T09:00:00Z,10,20,300,served", "dnis",
+                                "no contract mapping for '8005550123' in the profile"),
+                               ("c,in,8005550100,2022-01-03 09:00:00,10,20,300,served", "started",
+                                "timestamp has no UTC offset")]:
+        with pytest.raises(InputError) as exc:
+            read_call_log(_write(tmp_path, header, [good, row]), profile=prof)
+        assert (exc.value.row, exc.value.field, exc.value.reason) == (3, field, reason)
