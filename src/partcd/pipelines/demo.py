@@ -34,6 +34,7 @@ class DemoResult:
     href: str
     headline: str
     details: list[str] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (title, href relative to the demo folder)
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ def callcenter_demo(out: Path, seed: int, engine: str) -> DemoResult:
                 f"{len(breaches)} non-compliant ({', '.join(sorted({r['contract_id'] for r in breaches})) or 'none'}"
                 f"{'; ' + days[0] + ' to ' + days[-1] if days else ''})")
     return DemoResult("callcenter", "Call-center daily compliance (typhoon scenario)", "callcenter/daily.html", headline,
-                      details=["weekly view: callcenter/weekly.html", f"call log: {log_path}"])
+                      details=[f"call log: {log_path}"],
+                      links=[("weekly view", "callcenter/weekly.html"), ("daily metrics (CSV)", "callcenter/metrics_daily.csv")])
 
 
 def _flat(rep: MetricsReport) -> object:

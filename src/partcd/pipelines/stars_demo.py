@@ -105,14 +105,16 @@ def demo(out: Path, seed: int, engine: str) -> DemoResult:
         links.append(("CMS 2025 Measure Data run", "../cms-2025/report.html"))
     save_run(synthetic, folder / "synthetic", plotly_js,
              title="Star Ratings cut points 2025 - synthetic contracts (seeded)", links=links)
+    demo_links: list[tuple[str, str]] = []
     details = [f"synthetic inputs: {folder / 'synthetic'}", f"cut points: {folder / 'synthetic' / 'cut_points.csv'}"]
     headline = f"{synthetic.method.name}, seed {seed}; synthetic: {_headline(synthetic)}"
     if real is not None:
         save_run(real, folder / "cms-2025", plotly_js,
                  title="Star Ratings cut points 2025 - CMS Measure Data, 2024 published cut points as prior", links=links)
         details.append(f"CMS 2025 Measure Data run: {CMS_HREF}")
+        demo_links.append(("CMS 2025 Measure Data run", CMS_HREF))
         headline += f"; CMS 2025 Measure Data: {_headline(real)} ({CMS_HREF})"
     else:
         details.append("CMS data tables not found (set PARTCD_SHARED_DIR): real-data run skipped")
     return DemoResult("stars", "Star Ratings cut points 2025 (cms-2024+, guardrail vs. prior year)", SYNTHETIC_HREF,
-                      headline, details=details)
+                      headline, details=details, links=demo_links)
