@@ -370,6 +370,8 @@ def queue(engine: Engine, *, now: dt.datetime | None = None, case_type: str | No
                 continue
             first = next((d for d in view.deadlines if d.state in ("open", "overdue")), None)
             due = view.next_due or _aware_utc(row.next_due_at or now)
+            if bucket is not None and bucket_of(due, now) != bucket:
+                continue  # the stored due time predates a consequence the clock has applied since
             out.append(QueueItem(id=row.id, case_type=row.case_type, status=view.case.status, expedited=row.expedited,
                                  contract_id=row.contract_id, next_due=due, bucket=bucket_of(due, now),
                                  obligation=first.description if first else None, obligation_id=first.id if first else None))
