@@ -124,3 +124,62 @@ def test_cap_demo_end_to_end(tmp_path: Path) -> None:
     typhoon = next(r for r in daily if r["contract_id"] == "H1416" and r["date"] == "2022-01-11")
     assert typhoon["compliant"] is False and typhoon["cap_status"] is None
     assert {r["cap_status"] for r in daily if r["contract_id"] == "H1416" and r["date"] >= "2022-03-07"} == {"closed"}
+
+
+def _typed_parquet(path: Path, duplicate: bool = False) -> Path:
+    """The synthetic call log as typed Parquet (UTC microsecond timestamps, boolean flags)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from partcd.io.calllog import TIMESTAMPS
+    from partcd.samples.callcenter import Outage, synthetic_call_log
+
+    zone = dt.timezone(dt.timedelta(hours=-5))
+    raw = synthetic_call_log(seed=7, days=10, outage=Outage(start=dt.datetime(2022, 1, 5, 9, tzinfo=zone), hours=20))
+    cols = {}
+    for name in raw.column_names:
+        col = raw.column(name)
+        if name in TIMESTAMPS:
+            col = pc.cast(pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col), pa.timestamp("us", tz="UTC"))
+        elif name in ("interpreter_requested", "tty"):
+            col = pc.equal(col, "true")
+        cols[name] = col
+    table = pa.table(cols)
+    if duplicate:
+        table = pa.concat_tables([table, table.slice(3, 1)])
+    pq.write_table(table, path)
+    return path
+
+
+def test_fast_path_gives_identical_records(tmp_path: Path) -> None:
+    from partcd.pipelines.callcenter import run_metrics
+    from partcd.pipelines.callcenter_fast import run_metrics_fast, typed_parquet
+
+    path = _typed_parquet(tmp_path / "calls.parquet")
+    assert typed_parquet(path)
+    for by in ("day", "week", "month"):
+        timings: dict[str, float] = {}
+        fast = run_metrics_fast(path, by=by, timings=timings)  # type: ignore[arg-type]
+        slow = run_metrics(path, by=by)  # type: ignore[arg-type]
+        assert "fallback_s" not in timings and {"check_s", "aggregate_s", "verdicts_s"} <= set(timings)
+        assert fast.records == slow.records and fast.verdicts == slow.verdicts and fast.compliant == slow.compliant
+        if by == "day":
+            assert any(r["compliant"] is False for r in fast.records)  # the outage day
+
+
+def test_fast_path_falls_back_on_bad_input(tmp_path: Path) -> None:
+    from partcd.pipelines.callcenter import run_metrics
+    from partcd.pipelines.callcenter_fast import run_metrics_fast, typed_parquet
+
+    dup = _typed_parquet(tmp_path / "dup.parquet", duplicate=True)
+    timings: dict[str, float] = {}
+    with pytest.raises(InputError) as fast_err:
+        run_metrics_fast(dup, timings=timings)
+    with pytest.raises(InputError) as slow_err:
+        run_metrics(dup)
+    assert str(fast_err.value) == str(slow_err.value) and "duplicate call_id 'C00000004'" in str(fast_err.value)
+    assert "fallback_s" in timings
+    csv_log = write_log(tmp_path / "calls.csv")
+    assert not typed_parquet(csv_log)
+    assert run_metrics_fast(csv_log).records == run_metrics(csv_log).records
