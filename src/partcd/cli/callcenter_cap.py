@@ -215,7 +215,7 @@ def cap_status(ctx: typer.Context, cap_id: int = typer.Argument(...),
 
     if to not in CAP_STATUSES:
         raise ConfigError(f"--to must be one of {', '.join(CAP_STATUSES)}")
-    cap = set_status(_db(ctx), cap_id, to, _date(on, "--on"), actor=actor, expected_version=expected_version,  # type: ignore[arg-type]
+    cap = set_status(_db(ctx), cap_id, to, _date(on, "--on"), actor=actor, expected_version=expected_version,
                      note=note)
     typer.echo(json.dumps({"cap_id": cap_id, "status": cap.status}))
 
@@ -317,7 +317,7 @@ def bcp_create_plan(
         if len(bits) != 5:
             raise ConfigError(f"--function {spec!r}: expected KEY|NAME|PART|RANK|RTO_HOURS")
         try:
-            extra.append(EssentialFunction(key=bits[0], name=bits[1], part=bits[2], priority_rank=int(bits[3]),  # type: ignore[arg-type]
+            extra.append(EssentialFunction(key=bits[0], name=bits[1], part=bits[2], priority_rank=int(bits[3]),
                                            rto_hours=float(bits[4]) if bits[4] else None))
         except ValueError as exc:
             raise ConfigError(f"--function {spec!r}: {_first_error(exc)}") from None

@@ -321,7 +321,7 @@ def bcp_status(engine: Engine, organization: str, now: dt.datetime, *, settings:
     """The CMS-on-request view of one organization, with the 72-hour limit of the parameters in force on ``now``."""
     with session_scope(engine) as s:
         plans = [p for _, p in _plans(s, organization)]
-        evidence = [Evidence(kind=r.kind, performed_on=r.performed_on, description=r.description,  # type: ignore[arg-type]
+        evidence = [Evidence(kind=r.kind, performed_on=r.performed_on, description=r.description,
                              records=tuple(r.records))
                     for r in s.scalars(select(BcpEvidenceRow).where(BcpEvidenceRow.organization == organization))]
         incidents = [_incident(r) for r in s.scalars(select(BcpIncidentRow).where(BcpIncidentRow.organization == organization))]
@@ -391,13 +391,13 @@ def _history(cap: Cap) -> list[dict[str, Any]]:
 def _cap(row: CapRow) -> Cap:
     return Cap(cap_id=row.id, contract_ids=tuple(row.contract_ids), parent_organization=row.parent_organization,
                legal_entity=row.legal_entity, issued_on=row.issued_on, deficiency=row.deficiency,
-               authorities=tuple(row.authorities), detection_source=row.detection_source,  # type: ignore[arg-type]
+               authorities=tuple(row.authorities), detection_source=row.detection_source,
                cms_contacted_on=row.cms_contacted_on, self_disclosed=row.self_disclosed,
-               program=row.program,  # type: ignore[arg-type]
+               program=row.program,
                root_causes=tuple(row.root_causes),
                required_elements=tuple(RequiredElement.model_validate(e) for e in row.required_elements),
                submission_due=row.submission_due, implementation_due=row.implementation_due,
-               status=row.status,  # type: ignore[arg-type]
+               status=row.status,
                history=tuple(StatusChange.model_validate(h) for h in row.history), closed_on=row.closed_on,
                closure_compliant_periods=row.closure_compliant_periods)
 
@@ -415,8 +415,8 @@ def _periods(s: Session, cap_id: int) -> list[MonitoringPeriod]:
 
 
 def _compliance(row: ComplianceActionRow) -> ComplianceAction:
-    return ComplianceAction(kind=row.kind, issued_on=row.issued_on, contract_id=row.contract_id,  # type: ignore[arg-type]
-                            parent_organization=row.parent_organization, program=row.program,  # type: ignore[arg-type]
+    return ComplianceAction(kind=row.kind, issued_on=row.issued_on, contract_id=row.contract_id,
+                            parent_organization=row.parent_organization, program=row.program,
                             cap_id=row.cap_id, self_disclosed=row.self_disclosed, summary=row.summary,
                             closed_on=row.closed_on)
 
@@ -429,10 +429,10 @@ def _plans(s: Session, organization: str) -> list[tuple[int, PlanVersion]]:
                           .order_by(BcpFunctionRow.part, BcpFunctionRow.priority_rank, BcpFunctionRow.id))
         out.append((row.id, PlanVersion(
             organization=row.organization, version_label=row.version_label, approved_on=row.approved_on,
-            parts=tuple(row.parts), activation_events=tuple(row.activation_events),  # type: ignore[arg-type]
+            parts=tuple(row.parts), activation_events=tuple(row.activation_events),
             chain_of_command=tuple(row.chain_of_command), comms_plan=dict(row.comms_plan),
             alternate_sites=tuple(row.alternate_sites), restoration_plan=row.restoration_plan,
-            functions=tuple(EssentialFunction(key=f.key, name=f.name, part=f.part,  # type: ignore[arg-type]
+            functions=tuple(EssentialFunction(key=f.key, name=f.name, part=f.part,
                                               regulatory_minimum=f.regulatory_minimum, cite=f.cite,
                                               priority_rank=f.priority_rank, rto_hours=f.rto_hours,
                                               dependencies=tuple(f.dependencies)) for f in funcs))))

@@ -165,4 +165,4 @@ def _one_row(con: Any, query: str) -> tuple[Any, ...]:
 
 
 def _as_date(value: Any) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value  # type: ignore[no-any-return]
+    return value.date() if isinstance(value, dt.datetime) else value
