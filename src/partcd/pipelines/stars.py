@@ -5,9 +5,11 @@ prior year's published cut points. :func:`run_cut_points` reads the rating year'
 a tidy CSV, detected by :mod:`partcd.io.cms_tables`), the prior year's published cut points (always an explicit input)
 and optionally the prior year's scores (restricted-range cap of measures not on a 0-100 scale), checks that the files
 are of the right years, and runs the rating year's methodology (``method:`` of ``stars/params/<year>.yaml``) or a
-named one. :func:`run_assign` and :func:`run_explain` star contracts against given cut points (CMS boundary rules).
-:func:`save_run` writes a run's cut points (tidy CSV that ``partcd stars assign --cut-points`` reads back, JSON) and
-its HTML report (:mod:`partcd.pipelines.stars_report`) into a folder.
+named one. :func:`run_guardrail` runs the guardrail stage alone on given unguarded thresholds. :func:`run_assign` and
+:func:`run_explain` star contracts against given cut points (CMS boundary rules). :func:`save_run` writes a run's cut
+points (tidy CSV that ``partcd stars assign --cut-points`` reads back, JSON) and its HTML report
+(:mod:`partcd.pipelines.stars_report`) into a folder. The CLI (:mod:`partcd.cli.stars`,
+:mod:`partcd.cli.stars_cutpoints`) only reads options and writes what these return.
 """
 
 from __future__ import annotations
@@ -27,11 +29,19 @@ from partcd.core.params import ParamSet
 from partcd.io.cms_tables import catalogue_years, load_catalogue, rating_year_of, read_cut_points, read_scores
 from partcd.io.params import load_params
 from partcd.stars.assign import StarAssignment, assign_all
-from partcd.stars.cutpoints import CutPointRow, MeasureCutPoints, compute_cut_points, to_rows
+from partcd.stars.cutpoints import (
+    CutPointRow,
+    MeasureCutPoints,
+    compute_cut_points,
+    contract_types_for,
+    guard_measure,
+    scores_for,
+    to_rows,
+)
 from partcd.stars.explain import explain_star
 from partcd.stars.methodology import Methodology, StarsParams
 from partcd.stars.methodology import methodology as named_methodology
-from partcd.stars.models import ContractType, CutPoints, Measure, MeasureScore
+from partcd.stars.models import ContractType, CutPoints, Measure, MeasureScore, Part
 
 #: The seed CMS passes to SAS PROC SURVEYSELECT; numpy's generator gives different groups (stars.md §9, §14).
 DEFAULT_SEED = 8675309
@@ -74,12 +84,7 @@ class CutPointRun:
 
     def records(self) -> list[dict[str, Any]]:
         """The rows as dicts with :data:`CUT_POINT_COLUMNS` (``value`` = final threshold, unrounded)."""
-        out = []
-        for r in self.rows():
-            d = asdict(r)
-            d["value"] = d.pop("final")
-            out.append({k: d[k] for k in CUT_POINT_COLUMNS})
-        return out
+        return cut_point_records(self.rows())
 
     def cut_points(self) -> list[CutPoints]:
         """The final cut points of every measure and contract type."""
@@ -90,6 +95,16 @@ class CutPointRun:
         keys = {r.measure.measure_key for r in self.results}
         scores = [s for s in self.scores if s.measure_key in keys]
         return assign_all(scores, self.cut_points(), list(self.measures), self.measure_ids)
+
+
+def cut_point_records(rows: Sequence[CutPointRow]) -> list[dict[str, Any]]:
+    """Cut-point rows as dicts with :data:`CUT_POINT_COLUMNS` (``value`` = final threshold, unrounded)."""
+    out = []
+    for r in rows:
+        d = asdict(r)
+        d["value"] = d.pop("final")
+        out.append({k: d[k] for k in CUT_POINT_COLUMNS})
+    return out
 
 
 def _prior_year(year: int) -> int | None:
@@ -134,13 +149,15 @@ def run_cut_points(
     methodology: str | None = None,
     *,
     excluded_contracts: Collection[str] = (),
+    on_start: Callable[[int], None] | None = None,
     on_measure: Callable[[Measure, ContractType], None] | None = None,
 ) -> CutPointRun:
     """load -> validate -> compute: the job behind ``partcd stars cutpoints`` and ``POST /api/v1/stars/cutpoints``.
 
     ``methodology`` names a pipeline of :data:`partcd.stars.methodology.METHODOLOGIES` instead of the rating year's own;
     ``seed`` seeds the random resampling groups; ``excluded_contracts`` are left out of the clustering (e.g. the 60
-    percent disaster rule, 42 CFR 422.166(i)(9)).
+    percent disaster rule, 42 CFR 422.166(i)(9)). Progress: ``on_start`` gets the number of measure x contract type
+    computations once the inputs are read, ``on_measure`` is called before each of them.
     """
     params = load_params("stars", year)
     typed = params.typed(StarsParams)
@@ -150,6 +167,9 @@ def run_cut_points(
     priors = load_prior_cut_points(prior_cut_points_paths, year)
     before = load_prior_scores(prior_scores_path, year)
     excluded = frozenset(excluded_contracts)
+    if on_start is not None:
+        on_start(sum(1 for m in measures if not m.cahps for t in contract_types_for(m)
+                     if scores_for(m, t, table.scores, excluded).size))
     results = compute_cut_points(measures, table.scores, priors, before, year, typed, np.random.default_rng(seed),
                                  methodology_name=method.name, excluded_contracts=excluded, on_measure=on_measure)
     return CutPointRun(
@@ -159,6 +179,42 @@ def run_cut_points(
         measures=tuple(measures), scores=tuple(table.scores), prior_cut_points=tuple(priors), results=tuple(results),
         excluded_contracts=tuple(sorted(excluded)), measure_ids=dict(table.measure_ids),
     )
+
+
+def run_guardrail(
+    unguarded_path: Path,
+    year: int,
+    prior_cut_points_paths: Sequence[Path] = (),
+    prior_scores_path: Path | None = None,
+    methodology: str | None = None,
+) -> list[CutPointRow]:
+    """The guardrail stage alone (``partcd stars guardrail``): cap given unguarded thresholds (a tidy cut-point file)
+    against the prior year's published cut points; a measure not of ``year``, or Part D thresholds without an MA-PD or
+    PDP contract type, is refused."""
+    typed = load_params("stars", year).typed(StarsParams)
+    if methodology is not None:
+        named_methodology(methodology)
+    measures = {m.measure_key: m for m in load_catalogue(year)}
+    table = read_cut_points(unguarded_path, year)
+    priors = {(c.measure_key, c.contract_type): c.thresholds for c in load_prior_cut_points(prior_cut_points_paths, year)}
+    before = load_prior_scores(prior_scores_path, year)
+    rows: list[CutPointRow] = []
+    for cp in table.cut_points:
+        measure = measures.get(cp.measure_key)
+        if measure is None:
+            raise InputError(str(unguarded_path), None, "measure_key", f"{cp.measure_key!r} is not a measure of {year}")
+        if measure.part is Part.D and cp.contract_type is ContractType.ALL:
+            raise InputError(str(unguarded_path), None, "contract_type",
+                             f"{measure.measure_id}: Part D cut points need contract_type MA-PD or PDP")
+        prior_values = scores_for(measure, cp.contract_type, before)
+        guarded = guard_measure(measure, dict(cp.thresholds), priors.get((cp.measure_key, cp.contract_type)), year,
+                                typed, prior_values.tolist() if prior_values.size else None, methodology)
+        rows.extend(
+            CutPointRow(measure.measure_id, measure.measure_key, measure.name, measure.part.value, cp.contract_type.value,
+                        t.threshold, t.unguarded, t.prior, t.cap, t.final, t.reason.value)
+            for t in guarded
+        )
+    return rows
 
 
 # --- assign and explain ----------------------------------------------------------------------
@@ -175,15 +231,19 @@ class StarInputs:
     measures: tuple[Measure, ...] | None
 
 
-def load_star_inputs(scores_path: Path, cut_points: Sequence[Path | CutPoints], year: int | None = None) -> StarInputs:
+def load_star_inputs(scores_path: Path, cut_points: Sequence[Path | CutPoints], year: int | None = None, *,
+                     year_name: str = "year", cut_points_name: str = "cut-points") -> StarInputs:
     """Read scores and cut points (files, or records already in hand such as a kept run's), agree on the rating year
-    (CMS titles or ``year``) and load its catalogue."""
+    (CMS titles or ``year``) and load its catalogue.
+
+    ``year_name`` and ``cut_points_name`` are what errors call those inputs (the CLI names its options).
+    """
     if not cut_points:
-        raise ConfigError("give at least one cut-points file")
+        raise ConfigError(f"give at least one {cut_points_name} file")
     paths = [c for c in cut_points if isinstance(c, Path)]
     detected = rating_year_of([scores_path, *paths])
     if year is not None and detected is not None and year != detected:
-        raise ConfigError(f"year {year} contradicts the files, which are for rating year {detected}")
+        raise ConfigError(f"{year_name} {year} contradicts the files, which are for rating year {detected}")
     rating_year = year if year is not None else detected
     table = read_scores(scores_path, rating_year)
     cps: list[CutPoints] = []
@@ -225,9 +285,10 @@ def assignment_records(assignments: Sequence[StarAssignment]) -> list[dict[str, 
     return out
 
 
-def run_assign(scores_path: Path, cut_points: Sequence[Path | CutPoints], year: int | None = None) -> list[StarAssignment]:
+def run_assign(scores_path: Path, cut_points: Sequence[Path | CutPoints], year: int | None = None, *,
+               year_name: str = "year", cut_points_name: str = "cut-points") -> list[StarAssignment]:
     """Contract x measure stars: each score against its measure's cut points (``partcd stars assign``)."""
-    inputs = load_star_inputs(scores_path, cut_points, year)
+    inputs = load_star_inputs(scores_path, cut_points, year, year_name=year_name, cut_points_name=cut_points_name)
     measures = list(inputs.measures) if inputs.measures is not None else None
     return assign_all(list(inputs.scores), list(inputs.cut_points), measures, inputs.measure_ids)
 
@@ -245,9 +306,9 @@ class Explanation:
 
 
 def run_explain(contract: str, measure: str, scores_path: Path, cut_points: Sequence[Path | CutPoints],
-                year: int | None = None) -> Explanation:
+                year: int | None = None, *, year_name: str = "year", cut_points_name: str = "cut-points") -> Explanation:
     """The star of ``contract`` on ``measure`` (an id of the rating year or a stable key), in words."""
-    inputs = load_star_inputs(scores_path, cut_points, year)
+    inputs = load_star_inputs(scores_path, cut_points, year, year_name=year_name, cut_points_name=cut_points_name)
     by_key = {m.measure_key: m for m in inputs.measures or ()}
     key = measure
     if measure not in by_key:
@@ -271,20 +332,26 @@ def run_explain(contract: str, measure: str, scores_path: Path, cut_points: Sequ
 # --- files -----------------------------------------------------------------------------------
 
 
-def _cell(v: object) -> object:
+def _cell(v: object, float_text: Callable[[float], str]) -> object:
     if v is None:
         return ""
-    return repr(v) if isinstance(v, float) else v
+    return float_text(v) if isinstance(v, float) else v
 
 
-def records_csv(records: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
-    """Records as CSV text (floats written exactly, None as an empty cell)."""
+def records_csv(records: Sequence[dict[str, Any]], columns: Sequence[str], float_text: Callable[[float], str] = repr) -> str:
+    """Records as CSV text (floats written by ``float_text``, exactly by default; None as an empty cell)."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
     for row in records:
-        writer.writerow({k: _cell(row[k]) for k in columns})
+        writer.writerow({k: _cell(row[k], float_text) for k in columns})
     return buf.getvalue()
+
+
+def records_text(records: Sequence[dict[str, Any]], columns: Sequence[str], as_json: bool = False,
+                 float_text: Callable[[float], str] = repr) -> str:
+    """Records as JSON (a list of objects) or as CSV text (:func:`records_csv`)."""
+    return json.dumps(list(records), indent=1) + "\n" if as_json else records_csv(records, columns, float_text)
 
 
 def write_tidy_scores(path: Path, scores: Sequence[MeasureScore], measure_ids: dict[str, str] | None = None) -> Path:
@@ -331,15 +398,20 @@ def run_summary(run: CutPointRun) -> dict[str, Any]:
     }
 
 
-def save_run(run: CutPointRun, folder: Path, plotly_js_src: str, *, title: str | None = None,
+def save_run(run: CutPointRun, folder: Path, plotly_js_src: str | None = None, *, title: str | None = None,
              links: Sequence[tuple[str, str]] = ()) -> Path:
     """Write ``cut_points.csv``, ``cut_points.json``, ``stars.csv``, ``run.json`` and ``report.html`` into ``folder``.
 
-    Returns the report's path; ``plotly_js_src`` is plotly.js relative to the report, ``links`` (label, href) other pages.
+    Returns the report's path; ``plotly_js_src`` is plotly.js relative to the report (None: plotly.js is written into
+    ``folder`` too, so the folder stands alone), ``links`` (label, href) other pages.
     """
+    from partcd.pipelines import report
     from partcd.pipelines.stars_report import write_cut_points_report
 
     folder.mkdir(parents=True, exist_ok=True)
+    if plotly_js_src is None:
+        report.ensure_plotly_js(folder)
+        plotly_js_src = report.PLOTLY_JS
     records = run.records()
     (folder / "cut_points.csv").write_text(records_csv(records, CUT_POINT_COLUMNS), encoding="utf-8")
     (folder / "cut_points.json").write_text(json.dumps(records, indent=1) + "\n", encoding="utf-8")

@@ -99,6 +99,37 @@ def test_excluded_contracts_left_out_of_the_clustering(tmp_path: Path) -> None:
     assert [float(rows[("C01", "ALL", s)]["value"]) for s in (2, 3, 4, 5)] == [30.0, 50.0, 70.0, 70.0]
 
 
+def test_cutpoints_report_writes_the_run_folder(tmp_path: Path) -> None:
+    # issue 3 item 7: an HTML page per run; the folder's cut points are the rows the command prints
+    base = ["stars", "cutpoints", "--scores", str(_tidy_scores(tmp_path / "s.csv")), "--prior-cut-points",
+            str(_tidy_prior(tmp_path / "p.csv")), "--prior-scores", str(_prior_scores(tmp_path / "ps.csv")),
+            "--year", "2025", "--seed", "42"]
+    folder = tmp_path / "runs" / "first"
+    res = runner.invoke(app, [*base, "--report", str(folder)])
+    assert res.exit_code == 0, res.output
+    assert res.stdout == runner.invoke(app, base).stdout  # the report changes nothing printed
+    assert f"report written to {folder / 'report.html'}" in " ".join(res.stderr.split())
+    assert {p.name for p in folder.iterdir()} == {"report.html", "plotly.min.js", "cut_points.csv", "cut_points.json",
+                                                  "stars.csv", "run.json"}
+    assert (folder / "cut_points.csv").read_text(encoding="utf-8") == res.stdout
+    summary = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    assert (summary["rating_year"], summary["seed"], summary["methodology"]) == (2025, 42, "cms-2024+")
+    assert summary["reasons"]["capped_up"] == 2 and summary["prior_scores_file"] == str(tmp_path / "ps.csv")
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert 'src="plotly.min.js"' in html and "C01" in html and "capped_up" in html
+    stars = list(csv.DictReader(io.StringIO((folder / "stars.csv").read_text(encoding="utf-8"))))
+    assert len(stars) == 400  # 100 H contracts x C01, C25, D08 + 100 S contracts x D08
+
+
+def test_cutpoints_report_to_a_file_refused(tmp_path: Path) -> None:
+    taken = tmp_path / "report.html"
+    taken.write_text("", encoding="utf-8")
+    res = runner.invoke(app, ["stars", "cutpoints", "--scores", str(_tidy_scores(tmp_path / "s.csv")), "--year", "2025",
+                              "--report", str(taken)])
+    assert res.exit_code == 2
+    assert "is a file" in res.output
+
+
 def test_guardrail_alone_and_output_reads_back(tmp_path: Path) -> None:
     unguarded = tmp_path / "u.csv"
     unguarded.write_text("measure_id,measure_name,part,threshold,value\n"
