@@ -714,9 +714,9 @@ def _resolve(case: Case, e: CaseEvent, params: ParamSet) -> Case:
         raise _refuse(case, "resolve", "a written grievance, or one about quality of care, needs a written response "
                       "(quality of care: with the right to complain to the QIO)", _c("422.630(e)", 2769))
     sent = e.notice_sent or e.at
+    local_day = sent.astimezone(zone_of(_zone(case, params))).date()
     return case.model_copy(update={"status": "RESOLVED", "decided_at": e.at, "enrollee_notified_at": sent,
-                                   "response_mode": mode, "notice_sent": sent,
-                                   "notice_date": e.notice_date or sent.date()})
+                                   "response_mode": mode, "notice_sent": sent, "notice_date": e.notice_date or local_day})
 
 
 def _decide(case: Case, e: CaseEvent, params: ParamSet) -> Case:
@@ -888,16 +888,20 @@ def is_terminal(case_type: CaseType, status: str) -> bool:
 
 @cites("42 CFR 422.629(h)")
 def record_fields(case: Case) -> dict[str, object]:
-    """The seven § 422.629(h)(2) elements (L2689-L2703) of the case, plus where each comes from."""
-    resolved = case.decided_at or case.deemed_adverse_at
+    """The seven § 422.629(h)(2) elements (L2689-L2703) of the case; dates are local dates in the plan's zone."""
+    zone = zone_of(case.zone or "UTC")
+
+    def day(t: dt.datetime | None) -> str | None:
+        return t.astimezone(zone).date().isoformat() if t is not None else None
+
     return {
         "reason": case.reason,
-        "date_of_receipt": case.received.date().isoformat(),
-        "review_dates": [t.date().isoformat() for t in case.reviews],
+        "date_of_receipt": day(case.received),
+        "review_dates": [day(t) for t in case.reviews],
         "resolution": case.outcome,
-        "resolution_date": resolved.date().isoformat() if resolved else None,
+        "resolution_date": day(case.decided_at or case.deemed_adverse_at),
         "enrollee_name": case.enrollee_name,
-        "enrollee_notified": case.enrollee_notified_at.date().isoformat() if case.enrollee_notified_at else None,
+        "enrollee_notified": day(case.enrollee_notified_at),
     }
 
 

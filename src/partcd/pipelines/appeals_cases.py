@@ -407,9 +407,13 @@ def all_cases(engine: Engine, *, now: dt.datetime | None = None, case_type: Case
     with session_scope(engine) as s:
         views = [_view(row, now) for row in s.scalars(stmt)]
     if received_from or received_to:
-        views = [v for v in views if (received_from is None or v.case.received.date() >= received_from)
-                 and (received_to is None or v.case.received.date() <= received_to)]
+        views = [v for v in views if (received_from is None or _local_day(v.case) >= received_from)
+                 and (received_to is None or _local_day(v.case) <= received_to)]
     return views
+
+
+def _local_day(case: Case) -> dt.date:
+    return case.received.astimezone(zone_of(case.zone or "UTC")).date()
 
 
 # --- notices -----------------------------------------------------------------------------------------------
