@@ -174,8 +174,7 @@ def _intake(data: dict[str, Any] | Intake, source: str) -> Intake:
     try:
         return Intake.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise InputError(source, None, ".".join(map(str, err["loc"])) or None, err["msg"]) from None
+        raise InputError.from_validation(source, None, exc) from None
 
 
 def create_case(engine: Engine, intake: dict[str, Any] | Intake, *, actor: str, now: dt.datetime | None = None,
@@ -252,8 +251,7 @@ def _event(event: dict[str, Any] | CaseEvent, actor: str, now: dt.datetime) -> C
     try:
         return CaseEvent.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise InputError("event", None, ".".join(map(str, err["loc"])) or None, err["msg"]) from None
+        raise InputError.from_validation("event", None, exc) from None
 
 
 def sweep(engine: Engine, *, now: dt.datetime | None = None, actor: str = "system") -> list[int]:
