@@ -109,14 +109,18 @@ def charts_for(records: list[dict[str, Any]]) -> list[go.Figure]:
                                      ("disconnect_rate_pct", "disconnect_rate_max_pct", "Disconnect rate (%)")):
         fig = go.Figure()
         for day in breach_days:
-            start = dt.date.fromisoformat(day)
-            fig.add_vrect(x0=(start - dt.timedelta(hours=12)).isoformat(), x1=(start + dt.timedelta(hours=12)).isoformat(),
-                          fillcolor="#b3261e", opacity=0.12, line_width=0, layer="below")
+            noon = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(12))
+            fig.add_vrect(x0=(noon - dt.timedelta(hours=12)).isoformat(), x1=(noon + dt.timedelta(hours=12)).isoformat(),
+                          fillcolor="#b3261e", opacity=0.15, line_width=0, layer="below")
         for contract in sorted({r["contract_id"] for r in records}):
             rows = [r for r in records if r["contract_id"] == contract]
-            fig.add_trace(go.Scatter(
-                x=[r["date"] for r in rows], y=[r[metric] for r in rows], mode="lines+markers", name=contract,
-                marker={"color": ["#b3261e" if r["compliant"] is False else "#1f5fbf" for r in rows], "size": 7}))
+            fig.add_trace(go.Scatter(x=[r["date"] for r in rows], y=[r[metric] for r in rows], mode="lines+markers",
+                                     name=contract, marker={"size": 5}))
+        breach = [r for r in records if r["compliant"] is False]
+        if breach:
+            fig.add_trace(go.Scatter(x=[r["date"] for r in breach], y=[r[metric] for r in breach], mode="markers",
+                                     name="non-compliant day", text=[r["contract_id"] for r in breach],
+                                     marker={"color": "#b3261e", "size": 11, "symbol": "x"}))
         if limit_key in limits:
             fig.add_hline(y=limits[limit_key], line_dash="dash", line_color="#b3261e",
                           annotation_text=f"standard {limits[limit_key]:g}")
