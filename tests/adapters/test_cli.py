@@ -111,3 +111,10 @@ def test_db_and_keys_commands(tmp_path: Path) -> None:
 def test_unknown_engine_exit_2(tmp_path: Path) -> None:
     r = runner.invoke(app, ["--engine", "polars", "callcenter", "metrics", "--calls", str(_write(tmp_path, GOOD))])
     assert r.exit_code == 2 and "unknown engine 'polars'" in r.output
+
+
+def test_error_text_in_brackets_is_printed_verbatim() -> None:
+    """Citations like [cms-4185-p L2815] must not be eaten as Rich markup."""
+    r = runner.invoke(app, ["params", "show", "callcenter.[bold]x[/bold]"])
+    assert r.exit_code == 2
+    assert "key '[bold]x[/bold]'" in r.output

@@ -15,6 +15,7 @@ from typing import Any
 import typer
 import typer.core
 from rich.console import Console
+from rich.markup import escape
 
 from partcd.core.errors import PartcdError
 
@@ -33,13 +34,13 @@ class _Group(typer.core.TyperGroup):
         except PartcdError as exc:
             if _debug(ctx):
                 raise
-            err_console.print(f"[bold red]error:[/] {exc.message()}", markup=True)
+            err_console.print(f"[bold red]error:[/] {escape(exc.message())}", markup=True)
             raise typer.Exit(EXIT_USER_ERROR) from None
         except OSError as exc:
             if _debug(ctx):
                 raise
             where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-            err_console.print(f"[bold red]error:[/] {where}{exc.strerror or exc}", markup=True)
+            err_console.print(f"[bold red]error:[/] {escape(f'{where}{exc.strerror or exc}')}", markup=True)
             raise typer.Exit(EXIT_USER_ERROR) from None
 
 
