@@ -1,7 +1,8 @@
 """§§ 422.629-422.634, 423.568(b), 423.570(d)(1), 423.572(a) - typed view of the appeals parameters (4185-P L2677-L3289).
 
 Every key of ``appeals/params/*.yaml``; nothing else. Numbers are the timeframe table of
-shared/specs/appeals.md §5 (T1-T32, P1-P5); the ``*_text`` / ``*_bool`` keys are the named choices
+shared/specs/appeals.md §5 (T1-T32, P1-P5), plus the IRE forwarding of a missed Part D deadline (current CFR
+§§ 423.568(h), 423.572(d)); the ``*_text`` / ``*_bool`` keys are the named choices
 where the proposed rule is silent (see appeals/README.md).
 """
 
@@ -62,6 +63,7 @@ class AppealsParams(BaseModel):
     partd_expedited_h: float = Field(gt=0)
     partd_expedited_exception_supporting_statement_h: float = Field(gt=0)
     partd_expedite_denied_h: float = Field(gt=0)
+    partd_missed_deadline_ire_forward_h: float = Field(gt=0)
     denied_expedite_hour_clock_start_text: Literal["request_receipt_time", "start_of_receipt_day"]
     # choices where the rule is silent (spec D-16)
     day_count_convention_text: Literal["receipt_day_is_day_0", "receipt_day_is_day_1"]

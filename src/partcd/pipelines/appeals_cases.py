@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
-from sqlalchemy import Engine, Select, func, select
+from sqlalchemy import Engine, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from partcd import __version__
@@ -342,13 +342,32 @@ def bucket_of(due: dt.datetime, now: dt.datetime) -> Bucket:
     return "later"
 
 
+#: The states ``workflow.advance`` moves a case out of when its decision clock expires, and the states it moves it to.
+_WAITING = ("RECEIVED", "REQUESTED", "STANDARD_PENDING", "EXPEDITED_PENDING", "EXTENDED")
+_DEEMED = ("DEEMED_ADVERSE", "DEEMED_ADVERSE_IR")
+
+
 def queue(engine: Engine, *, now: dt.datetime | None = None, case_type: str | None = None, status: str | None = None,
           bucket: Bucket | None = None, limit: int = 500) -> list[QueueItem]:
-    """Open cases by their next due obligation (earliest first), with the overdue / 24 h / 72 h bucket."""
+    """Open cases by their next due obligation (earliest first), with the overdue / 24 h / 72 h bucket.
+
+    Each row is re-read at ``now`` (a deadline that passed since the last write may have changed its state and next
+    due time), so the status and bucket filters are checked on the re-read case. In SQL the status filter keeps the
+    rows stored with that status; for a deemed-adverse status also the waiting rows whose stored next due time has
+    passed (``advance`` only moves a waiting case to a deemed-adverse state, and only after its decision clock, which
+    is never earlier than its next due time). Rows are read page by page (keyset on ``next_due_at, id``) until
+    ``limit`` items match, so stale rows at the head of the queue never hide the matching ones; in a store that
+    ``sweep`` keeps current there are few of them.
+    """
     now = _utc(now) or dt.datetime.now(dt.UTC)
     stmt: Select[Any] = select(AppealCase).where(AppealCase.next_due_at.is_not(None))
     if case_type:
         stmt = stmt.where(AppealCase.case_type == case_type)
+    if status in _DEEMED:
+        stmt = stmt.where(or_(AppealCase.status == status,
+                              and_(AppealCase.status.in_(_WAITING), AppealCase.next_due_at < now)))
+    elif status:
+        stmt = stmt.where(AppealCase.status == status)
     if bucket == "overdue":
         stmt = stmt.where(AppealCase.next_due_at < now)
     elif bucket == "due_24h":
@@ -358,22 +377,39 @@ def queue(engine: Engine, *, now: dt.datetime | None = None, case_type: str | No
                           AppealCase.next_due_at <= now + dt.timedelta(hours=72))
     elif bucket == "later":
         stmt = stmt.where(AppealCase.next_due_at > now + dt.timedelta(hours=72))
-    stmt = stmt.order_by(AppealCase.next_due_at, AppealCase.id).limit(limit)
+    stmt = stmt.order_by(AppealCase.next_due_at, AppealCase.id)
     out: list[QueueItem] = []
+    after: tuple[dt.datetime, int] | None = None
     with session_scope(engine) as s:
-        rows: list[AppealCase] = list(s.scalars(stmt))
-        for row in rows:
-            view = _view(row, now)
-            if status and view.case.status != status:
-                continue
-            first = next((d for d in view.deadlines if d.state in ("open", "overdue")), None)
-            due = view.next_due or _aware_utc(row.next_due_at or now)
-            if bucket is not None and bucket_of(due, now) != bucket:
-                continue  # the stored due time predates a consequence the clock has applied since
-            out.append(QueueItem(id=row.id, case_type=row.case_type, status=view.case.status, expedited=row.expedited,
-                                 contract_id=row.contract_id, next_due=due, bucket=bucket_of(due, now),
-                                 obligation=first.description if first else None, obligation_id=first.id if first else None))
+        while len(out) < limit:
+            page = stmt if after is None else stmt.where(or_(
+                AppealCase.next_due_at > after[0], and_(AppealCase.next_due_at == after[0], AppealCase.id > after[1])))
+            rows: list[AppealCase] = list(s.scalars(page.limit(limit)))
+            for row in rows:
+                item = _queue_item(row, now, status, bucket)
+                if item is not None:
+                    out.append(item)
+                    if len(out) == limit:
+                        break
+            if len(rows) < limit:
+                break
+            last = rows[-1]
+            assert last.next_due_at is not None
+            after = (last.next_due_at, last.id)
     return out
+
+
+def _queue_item(row: AppealCase, now: dt.datetime, status: str | None, bucket: Bucket | None) -> QueueItem | None:
+    view = _view(row, now)
+    if status and view.case.status != status:
+        return None
+    first = next((d for d in view.deadlines if d.state in ("open", "overdue")), None)
+    due = view.next_due or _aware_utc(row.next_due_at or now)
+    if bucket is not None and bucket_of(due, now) != bucket:
+        return None  # the stored due time predates a consequence the clock has applied since
+    return QueueItem(id=row.id, case_type=row.case_type, status=view.case.status, expedited=row.expedited,
+                     contract_id=row.contract_id, next_due=due, bucket=bucket_of(due, now),
+                     obligation=first.description if first else None, obligation_id=first.id if first else None)
 
 
 def queue_counts(engine: Engine, *, now: dt.datetime | None = None) -> dict[str, dict[str, int]]:
