@@ -16,9 +16,8 @@ named in :class:`CapSettings`:
   month each quarter", spec §2.7). A non-compliant period resets the run; a period with no measurable calls
   (``compliant is None``) neither counts nor breaks it; a missing business day is not filled in.
 * The CAP window floor (≥ 30 calendar days, § 422.510(c)(1)) and the past-performance look-back (12 months,
-  § 422.502(b)(1)) are regulation numbers: they are read from the parameters when the keys
-  ``cap_window_min_calendar_days`` / ``past_performance_lookback_months`` exist and fall back to the cited
-  values of :data:`CAP_FALLBACKS` otherwise (the fallback is reported as such).
+  § 422.502(b)(1)) are regulation numbers, read from the parameters (``cap_window_min_calendar_days``,
+  ``past_performance_lookback_months``).
 * "Fails to complete a corrective action plan during the 12 months preceding the deadline" is read as: a CAP open
   at any time in the look-back window and not closed by the application deadline.
 """
@@ -84,46 +83,20 @@ LETTER_REQUIRED_ELEMENTS: tuple[RequiredElement, ...] = (
 )
 
 
-class Fallback(BaseModel):
-    """A regulation number used while the parameter file lacks its key (reported, never silent)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    key: str
-    value: float
-    unit: str
-    cite: str
-    quote: str
-
-
-CAP_FALLBACKS: dict[str, Fallback] = {
-    "cap_window_min_calendar_days": Fallback(
-        key="cap_window_min_calendar_days", value=30, unit="calendar_days", cite="42 CFR 422.510(c)(1)",
-        quote="a reasonable opportunity of at least 30 calendar days to develop and implement a corrective action plan"),
-    "past_performance_lookback_months": Fallback(
-        key="past_performance_lookback_months", value=12, unit="months", cite="42 CFR 422.502(b)(1)",
-        quote="fails to complete a corrective action plan during the 12 months preceding the deadline"),
-}
-
-
 class RegulatoryNumber(BaseModel):
-    """A regulation number and where it came from: the parameter file, or a cited fallback."""
+    """A regulation number read from the parameter file, with its citation (shown in reports)."""
 
     model_config = ConfigDict(frozen=True)
 
     key: str
     value: float
-    origin: Literal["params", "fallback"]
     cite: str
 
 
-def regulatory_number(params: ParamSet | None, fallback: Fallback) -> RegulatoryNumber:
-    """The value of ``fallback.key`` from ``params`` when the file has it, else the cited fallback."""
-    if params is not None and fallback.key in params.values:
-        pv = params[fallback.key]
-        return RegulatoryNumber(key=fallback.key, value=float(pv.value), origin="params",
-                                cite="; ".join(c.label() for c in pv.cite))
-    return RegulatoryNumber(key=fallback.key, value=fallback.value, origin="fallback", cite=fallback.cite)
+def regulatory_number(params: ParamSet, key: str) -> RegulatoryNumber:
+    """The value of ``key`` in the call-center parameters, with its citations."""
+    pv = params[key]
+    return RegulatoryNumber(key=key, value=float(pv.value), cite="; ".join(c.label() for c in pv.cite))
 
 
 class CapSettings(BaseModel):
@@ -300,14 +273,14 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 @cites("42 CFR 422.510(c)(1)")
-def earliest_submission_due(issued_on: dt.date, params: ParamSet | None) -> dt.date:
+def earliest_submission_due(issued_on: dt.date, params: ParamSet) -> dt.date:
     """The first allowed due date: issue date + the ≥ 30 calendar days of § 422.510(c)(1)."""
-    floor = regulatory_number(params, CAP_FALLBACKS["cap_window_min_calendar_days"])
+    floor = regulatory_number(params, "cap_window_min_calendar_days")
     return issued_on + dt.timedelta(days=int(floor.value))
 
 
 @cites("42 CFR 422.510(c)(1)")
-def new_cap(cap: Cap, params: ParamSet | None, settings: CapSettings | None = None) -> Cap:
+def new_cap(cap: Cap, params: ParamSet, settings: CapSettings | None = None) -> Cap:
     """Validate a new CAP: status ``requested``, due date defaulted and not earlier than the 30-day floor."""
     settings = settings or CapSettings()
     if cap.status != "requested" or cap.history or cap.closed_on is not None:
@@ -404,9 +377,9 @@ def cap_compliance_action(cap: Cap) -> list[ComplianceAction]:
 
 @cites("42 CFR 422.502(b)(1)")
 def past_performance(actions: Iterable[ComplianceAction], application_deadline: dt.date,
-                     params: ParamSet | None) -> PastPerformanceReview:
+                     params: ParamSet) -> PastPerformanceReview:
     """Compliance actions in the look-back window before an application deadline; CAPs not completed are flagged."""
-    lookback = regulatory_number(params, CAP_FALLBACKS["past_performance_lookback_months"])
+    lookback = regulatory_number(params, "past_performance_lookback_months")
     window_start = add_months(application_deadline, -int(lookback.value))
     in_window = tuple(sorted((a for a in actions if _in_window(a, window_start, application_deadline)),
                              key=lambda a: (a.issued_on, a.contract_id)))

@@ -16,9 +16,9 @@ Pure: no I/O, no clock. Design decisions (spec §4.2), named in :class:`Continui
   inclusive (exactly 72 h 00 min passes). An open incident fails once ``now`` is past the deadline and is
   undetermined (``None``) before it.
 * "At least once a year" = the next test (training) is due 12 calendar months after the last one; before the first
-  one it is due 12 months after the first plan version's approval. The interval is read from the parameters when
-  ``bcp_test_interval_max_months`` / ``bcp_training_interval_max_months`` exist, else from the cited fallback
-  (reported as such). Evidence due within ``due_soon_days`` is flagged "due soon".
+  one it is due 12 months after the first plan version's approval. The interval is read from the parameters
+  (``bcp_test_interval_max_months`` / ``bcp_training_interval_max_months``).
+  Evidence due within ``due_soon_days`` is flagged "due soon".
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from partcd.callcenter.cap import Fallback, RegulatoryNumber, add_months, regulatory_number
+from partcd.callcenter.cap import RegulatoryNumber, add_months, regulatory_number
 from partcd.core.citation import cites
 from partcd.core.errors import RuleError
 from partcd.core.params import ParamSet, ParamValue
@@ -77,14 +77,8 @@ REGULATORY_MINIMUM: tuple[EssentialFunction, ...] = (
                       cite="42 CFR 423.505(p)(2)(v)", name="Operation of call center customer services"),
 )
 
-ANNUAL_FALLBACKS: dict[EvidenceKind, Fallback] = {
-    "test": Fallback(key="bcp_test_interval_max_months", value=12, unit="months",
-                     cite="42 CFR 422.504(o)(1)(iii), 423.505(p)(1)(iii)",
-                     quote="At least once a year ... test and update the plan (spec §1.2 summary of the eCFR text)"),
-    "training": Fallback(key="bcp_training_interval_max_months", value=12, unit="months",
-                         cite="42 CFR 422.504(o)(1)(iv), 423.505(p)(1)(iv)",
-                         quote="At least once a year ... teach the relevant employees (spec §1.2 summary of the eCFR text)"),
-}
+#: Parameter keys of the yearly upkeep intervals (§ 422.504(o)(1)(iii)-(iv), § 423.505(p)(1)(iii)-(iv)).
+ANNUAL_KEYS: dict[EvidenceKind, str] = {"test": "bcp_test_interval_max_months", "training": "bcp_training_interval_max_months"}
 
 
 class ContinuitySettings(BaseModel):
@@ -295,14 +289,14 @@ def restoration_check(incident: Incident, params: ParamSet, now: dt.datetime) ->
 
 
 @cites("42 CFR 422.504(o)(1)(iii)", "42 CFR 422.504(o)(1)(iv)", "42 CFR 423.505(p)(1)(iii)", "42 CFR 423.505(p)(1)(iv)")
-def annual_checks(first_approved_on: dt.date, evidence: Sequence[Evidence], today: dt.date, params: ParamSet | None,
+def annual_checks(first_approved_on: dt.date, evidence: Sequence[Evidence], today: dt.date, params: ParamSet,
                   settings: ContinuitySettings | None = None) -> tuple[AnnualCheck, ...]:
     """Yearly test and training: next due = last + interval (first: approval + interval); overdue after that day."""
     settings = settings or ContinuitySettings()
     out = []
     kinds: tuple[EvidenceKind, ...] = ("test", "training")
     for kind in kinds:
-        interval = regulatory_number(params, ANNUAL_FALLBACKS[kind])
+        interval = regulatory_number(params, ANNUAL_KEYS[kind])
         dates = [e.performed_on for e in evidence if e.kind == kind and e.performed_on <= today]
         last = max(dates) if dates else None
         next_due = add_months(last or first_approved_on, int(interval.value))

@@ -85,6 +85,10 @@ class CallCenterParams(BaseModel):
     interpreter_within_min_pct: float = Field(ge=0, le=100)
     tty_connect_max_min: float = Field(gt=0)
     tty_within_min_pct: float = Field(ge=0, le=100)
+    cap_window_min_calendar_days: int = Field(ge=1)
+    past_performance_lookback_months: int = Field(ge=1)
+    bcp_test_interval_max_months: int = Field(ge=1)
+    bcp_training_interval_max_months: int = Field(ge=1)
 
     @model_validator(mode="after")
     def _seasons_cover_the_year_once(self) -> CallCenterParams:

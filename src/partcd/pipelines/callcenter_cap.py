@@ -96,14 +96,9 @@ class RecordResult(BaseModel):
     closure: ClosureDecision
 
 
-def cap_params(day: dt.date) -> ParamSet | None:
-    """The call-center parameters in force on ``day`` (None before the first file: the cited fallbacks apply)."""
-    from partcd.core.errors import ParameterError
-
-    try:
-        return load_params("callcenter", day)
-    except ParameterError:
-        return None
+def cap_params(day: dt.date) -> ParamSet:
+    """The call-center parameters in force on ``day`` (an error before the first file)."""
+    return load_params("callcenter", day)
 
 
 # --- CAPs ----------------------------------------------------------------------------------------------------

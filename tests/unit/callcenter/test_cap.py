@@ -62,7 +62,7 @@ def test_letter_fields_and_defaults() -> None:
     assert cap.closure_compliant_periods == 5
     assert [e.key for e in cap.required_elements] == ["timely_access", "bcp_72h"]
     assert not cap.self_disclosed and cap.detection_source == "beneficiary_complaints"
-    assert earliest_submission_due(dt.date(2022, 1, 31), None) == dt.date(2022, 3, 2)
+    assert earliest_submission_due(dt.date(2022, 1, 31), PARAMS) == dt.date(2022, 3, 2)
 
 
 def test_due_date_earlier_than_30_days_is_refused() -> None:
@@ -155,7 +155,8 @@ def test_past_performance_window_and_incomplete_caps() -> None:
     ]
     # deadline 2023-02-15: window 2022-02-15 .. 2023-02-15; the CAP (open) is in it and not completed -> flagged
     review = past_performance(history, dt.date(2023, 2, 15), PARAMS)
-    assert review.window_start == dt.date(2022, 2, 15) and review.lookback.origin == "fallback"
+    assert review.window_start == dt.date(2022, 2, 15) and review.lookback.value == 12
+    assert review.lookback.cite == "42 CFR 422.502(b)(1)"
     assert review.counts == {"cap": 2} and review.flagged
     assert review.reasons[0] == "CAP 7 (H1416, issued 2022-05-26) not completed by 2023-02-15"
     done = [a.model_copy(update={"closed_on": dt.date(2022, 9, 1)}) if a.kind == "cap" else a for a in history]

@@ -111,15 +111,15 @@ def test_regulatory_minimum_per_part() -> None:
 def test_annual_test_and_training_due_and_overdue() -> None:
     ev = [Evidence(kind="test", performed_on=dt.date(2022, 3, 31), description="tabletop"),
           Evidence(kind="training", performed_on=dt.date(2021, 1, 31), description="CSR training")]
-    checks = {c.kind: c for c in annual_checks(dt.date(2021, 1, 1), ev, dt.date(2022, 3, 31), None)}
+    checks = {c.kind: c for c in annual_checks(dt.date(2021, 1, 1), ev, dt.date(2022, 3, 31), PARAMS)}
     # training: 2021-01-31 + 12 months = 2022-01-31 < 2022-03-31 -> overdue
     assert (checks["training"].next_due, checks["training"].overdue) == (dt.date(2022, 1, 31), True)
     assert checks["test"].next_due == dt.date(2023, 3, 31) and not checks["test"].overdue
-    assert checks["test"].interval.origin == "fallback" and checks["test"].interval.value == 12
+    assert checks["test"].interval.value == 12 and "423.505(p)(1)(iii)" in checks["test"].interval.cite
     # no evidence: due 12 months after the first approval; exactly on the due day is not overdue; 30 days -> due soon
-    first = {c.kind: c for c in annual_checks(dt.date(2022, 2, 28), [], dt.date(2023, 2, 28), None)}
+    first = {c.kind: c for c in annual_checks(dt.date(2022, 2, 28), [], dt.date(2023, 2, 28), PARAMS)}
     assert first["test"].next_due == dt.date(2023, 2, 28) and not first["test"].overdue and first["test"].due_soon
-    later = {c.kind: c for c in annual_checks(dt.date(2022, 2, 28), [], dt.date(2023, 3, 1), None,
+    later = {c.kind: c for c in annual_checks(dt.date(2022, 2, 28), [], dt.date(2023, 3, 1), PARAMS,
                                               ContinuitySettings(due_soon_days=0))}
     assert later["test"].overdue and not later["test"].due_soon
 
