@@ -505,7 +505,7 @@ def _partd_obligations(case: Case, params: ParamSet, zone: str) -> list[Obligati
     else:
         out = partd_exception(case.received, params, supporting_statement=case.supporting_statement_at,
                               expedited=expedited, expedite_denied=case.expedite_denied_at, zone=zone)
-    if case.deemed_adverse_at is not None and PARTD_IRE_KEY in params.values:
+    if case.deemed_adverse_at is not None and is_adverse(case) and PARTD_IRE_KEY in params.values:
         hours = float(params[PARTD_IRE_KEY].value)
         due = (_u(case.deemed_adverse_at) + dt.timedelta(hours=hours)).astimezone(zone_of(zone))
         out.append(Obligation(id="PD-IRE", description="Forward the request to the IRE after a missed deadline",
