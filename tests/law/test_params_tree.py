@@ -160,3 +160,13 @@ def test_file_names_match_periods() -> None:
     for area in areas_with_params():
         for name, pf in area_files(area).items():
             assert Path(name).stem == str(pf.period_value)
+
+
+def test_typed_view_is_cached_but_overrides_get_their_own() -> None:
+    from partcd.callcenter.standards import CallCenterParams
+
+    ps = load_params("callcenter", dt.date(2022, 6, 1))
+    assert ps.typed(CallCenterParams) is ps.typed(CallCenterParams)
+    what_if = ps.with_overrides({"avg_hold_time_max_s": 90})
+    assert what_if.typed(CallCenterParams).avg_hold_time_max_s == 90
+    assert ps.typed(CallCenterParams).avg_hold_time_max_s == 120

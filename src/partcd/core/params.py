@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from partcd.core.citation import Cite
 from partcd.core.errors import ParameterError
@@ -115,6 +115,7 @@ class ParamSet(BaseModel):
     source: str
     method: str | None
     values: dict[str, ParamValue]
+    _typed: dict[tuple[type[BaseModel], int], BaseModel] = PrivateAttr(default_factory=dict)
 
     def __getitem__(self, key: str) -> ParamValue:
         try:
@@ -126,7 +127,16 @@ class ParamSet(BaseModel):
         return {k: v.value for k, v in self.values.items()}
 
     def typed(self, model: type[M]) -> M:
-        """Validate the values against an area's typed view (``extra='forbid'`` models)."""
+        """Validate the values against an area's typed view (``extra='forbid'`` models); cached per view."""
+        key = (model, id(self.values))  # copies with other values (overrides) never share a view
+        cached = self._typed.get(key)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+        view = self._validate_view(model)
+        self._typed[key] = view
+        return view
+
+    def _validate_view(self, model: type[M]) -> M:
         data: dict[str, Any] = self.raw()
         if self.method is not None and "method" in model.model_fields:
             data["method"] = self.method

@@ -97,10 +97,10 @@ def read_call_log(path: Path, *, tz: str = "America/New_York", on_error: Literal
         raise InputError(file, None, missing[0], f"missing column (required: {', '.join(REQUIRED)})")
     if raw.num_rows == 0:
         raise InputError(file, None, None, "no calls in the file")
-    text = {c: _as_text(raw.column(c)) for c in raw.column_names}
+    text = {c: _as_strings(raw.column(c)) for c in raw.column_names if not _is_stamp(raw.column(c))}
     rows = np.arange(raw.num_rows, dtype=np.int64) + 2
     return _validate(file, raw, text, rows, tz=tz, on_error=on_error, known_contracts=known_contracts,
-                     values_of=lambda i: {c: text[c][i] for c in REQUIRED})
+                     values_of=lambda i: {c: _cell(raw.column(c), i) for c in REQUIRED})
 
 
 def _read_mapped(raw: pa.Table, file: str, prof: MappedProfile, tz: str, on_error: Literal["raise", "quarantine"],
@@ -110,18 +110,15 @@ def _read_mapped(raw: pa.Table, file: str, prof: MappedProfile, tz: str, on_erro
     if mapped.num_rows == 0:
         why = "; ".join(f"{f.count} filtered out by {f.column}" for f in filtered if f.count)
         raise InputError(file, None, None, "no calls in the file" + (f" ({why})" if why else ""))
-    text = {c: _as_text(mapped.column(c)) for c in REQUIRED if c in mapped.column_names}
-    text["line"] = _as_text(mapped.column("line"))
+    text = {c: _as_strings(mapped.column(c)) for c in REQUIRED
+            if c in mapped.column_names and not _is_stamp(mapped.column(c))}
+    text["line"] = _as_strings(mapped.column("line"))
     rows = np.asarray(mapped.column(ROW).to_numpy(), dtype=np.int64)
     pre_field = mapped.column(REJECT_FIELD).to_pylist()
     pre_reason = mapped.column(REJECT_REASON).to_pylist()
-    raw_text: dict[str, list[str | None]] = {}
-
     def values_of(i: int) -> dict[str, str | None]:
-        if not raw_text:
-            raw_text.update({c: _as_text(raw.column(c)) for c in raw.column_names})
         src = int(rows[i]) - 2
-        return {c: raw_text[c][src] for c in raw.column_names}
+        return {c: _cell(raw.column(c), src) for c in raw.column_names}
 
     names = _source_names(prof)
     log = _validate(file, mapped, text, rows, tz=tz, on_error=on_error, known_contracts=known_contracts,
@@ -156,20 +153,21 @@ def _optional_columns(prof: MappedProfile) -> list[str]:
     return [c for c in cols if c is not None]
 
 
-def _validate(file: str, raw: pa.Table, text: dict[str, list[str | None]], rows: np.ndarray, *, tz: str,
+def _validate(file: str, raw: pa.Table, text: dict[str, pa.Array], rows: np.ndarray, *, tz: str,
               on_error: Literal["raise", "quarantine"], known_contracts: frozenset[str] | None,
               values_of: Callable[[int], dict[str, str | None]],
               pre: tuple[list[str | None], list[str | None]] | None = None,
               names: dict[str, str] | None = None) -> CallLog:
+    """Every check is a vectorised mask over the whole column; text is built only for rejected rows."""
     n = raw.num_rows
     bad = np.zeros(n, dtype=bool)
     rejections: list[Rejection] = []
     shown = names or {}
 
-    def reject(mask: np.ndarray, fld: str, reason: str | list[str]) -> None:
+    def reject(mask: np.ndarray, fld: str, reason: str | Callable[[int], str]) -> None:
         idx = np.nonzero(mask & ~bad)[0]
         for i in idx:
-            why = reason[i] if isinstance(reason, list) else reason
+            why = reason(int(i)) if callable(reason) else reason
             rejections.append(Rejection(int(rows[i]), shown.get(fld, fld), why, values_of(int(i))))
         bad[idx] = True
 
@@ -179,35 +177,28 @@ def _validate(file: str, raw: pa.Table, text: dict[str, list[str | None]], rows:
                 rejections.append(Rejection(int(rows[i]), fld, str(why), values_of(i)))
                 bad[i] = True
     call_id = text["call_id"]
-    reject(np.array([not v for v in call_id]), "call_id", "empty call_id")
-    first_seen: dict[str, int] = {}
-    dup = np.zeros(n, dtype=bool)
-    dup_reason = [""] * n
-    for i, cid in enumerate(call_id):
-        if cid in first_seen:
-            dup[i] = True
-            dup_reason[i] = f"duplicate call_id {cid!r} (first at row {rows[first_seen[cid]]})"
-        elif cid:
-            first_seen[cid] = i
-    reject(dup, "call_id", dup_reason)
+    reject(_np(pc.is_null(call_id)), "call_id", "empty call_id")
+    dup, first_row = _duplicates(call_id, rows)
+    reject(dup, "call_id", lambda i: f"duplicate call_id {call_id[i].as_py()!r} (first at row {first_row[i]})")
     contract = text["contract_id"]
-    reject(np.array([not (v and CONTRACT_ID.match(v)) for v in contract]), "contract_id",
+    reject(~_np(pc.match_substring_regex(contract, CONTRACT_ID.pattern)), "contract_id",
            "contract_id must look like H1234, R1234, S1234 or E1234")
     if known_contracts is not None:
-        reject(np.array([v not in known_contracts for v in contract]), "contract_id", "unknown contract")
-    reject(np.array([v not in END_REASONS for v in text["end_reason"]]), "end_reason",
+        reject(~_np(pc.is_in(contract, value_set=pa.array(sorted(known_contracts), pa.string()))), "contract_id",
+               "unknown contract")
+    reject(~_np(pc.is_in(text["end_reason"], value_set=pa.array(END_REASONS))), "end_reason",
            f"end_reason must be one of {', '.join(END_REASONS)}")
     flags = {}
     for col in ("interpreter_requested", "tty"):
-        low = [(v or "").strip().lower() for v in text[col]]
-        reject(np.array([v not in _TRUE | _FALSE for v in low]), col, "must be true or false")
-        flags[col] = pa.array([v in _TRUE for v in low], pa.bool_())
+        low = pc.utf8_lower(pc.utf8_trim_whitespace(pc.fill_null(text[col], "")))
+        reject(~_np(pc.is_in(low, value_set=pa.array(sorted(_TRUE | _FALSE)))), col, "must be true or false")
+        flags[col] = pc.is_in(low, value_set=pa.array(sorted(_TRUE)))
     stamps: dict[str, pa.Array] = {}
     for col in TIMESTAMPS:
-        parsed, errors = _parse_timestamps(raw.column(col), text[col])
+        parsed, errors = _parse_timestamps(raw.column(col), text.get(col))
         reject(errors, col, "not an ISO 8601 timestamp with a UTC offset (e.g. 2022-01-03T08:00:05-05:00)")
         stamps[col] = parsed
-    reject(np.array([v is None for v in text["call_start"]]), "call_start", "call_start is required")
+    reject(_np(pc.is_null(stamps["call_start"])), "call_start", "call_start is required")
     secs = {c: _seconds(stamps[c]) for c in TIMESTAMPS}
     _order(reject, secs, "ivr_end", "call_start", "ivr_end is before call_start (negative IVR time)")
     _order(reject, secs, "answered_at", "ivr_end", "answered_at is before ivr_end (answered before the IVR ended)")
@@ -227,11 +218,11 @@ def _validate(file: str, raw: pa.Table, text: dict[str, list[str | None]], rows:
     keep = pa.array(~bad)
     local = pc.cast(pc.local_timestamp(stamps["call_start"].cast(pa.timestamp("us", tz=tz))), pa.date32())
     table = pa.table({
-        "call_id": pa.array(call_id, pa.string()),
-        "contract_id": pa.array(contract, pa.string()),
-        "line": pa.array(text["line"], pa.string()) if "line" in text else pa.nulls(n, pa.string()),
+        "call_id": call_id,
+        "contract_id": contract,
+        "line": text["line"] if "line" in text else pa.nulls(n, pa.string()),
         **{c: stamps[c] for c in TIMESTAMPS},
-        "end_reason": pa.array(text["end_reason"], pa.string()),
+        "end_reason": text["end_reason"],
         "interpreter_requested": flags["interpreter_requested"],
         "tty": flags["tty"],
         "hold_s": _diff(secs["answered_at"], secs["ivr_end"]),
@@ -241,6 +232,26 @@ def _validate(file: str, raw: pa.Table, text: dict[str, list[str | None]], rows:
         "local_date": local,
     }).filter(keep)
     return CallLog(file=file, table=table, rejected=sorted(rejections, key=lambda r: r.row))
+
+
+def _np(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A boolean Arrow mask as numpy (null -> False)."""
+    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _duplicates(call_id: pa.Array, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose non-empty call_id appeared earlier, and the row number of that first appearance."""
+    codes = np.asarray(pc.dictionary_encode(call_id).indices.to_numpy(zero_copy_only=False))
+    valid = _np(pc.is_valid(call_id))
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    starts = np.ones(len(codes), dtype=bool)
+    starts[1:] = sorted_codes[1:] != sorted_codes[:-1]
+    first_pos = order[np.maximum.accumulate(np.where(starts, np.arange(len(codes)), 0))]
+    first_of = np.empty(len(codes), dtype=np.int64)
+    first_of[order] = first_pos
+    dup = valid & (first_of != np.arange(len(codes)))
+    return dup, rows[first_of]
 
 
 def parse_contracts(value: str) -> frozenset[str]:
@@ -282,31 +293,40 @@ def write_quarantine(path: Path, log: CallLog) -> Path:
     return path
 
 
-def _as_text(col: pa.ChunkedArray) -> list[str | None]:
-    values = col.to_pylist()
-    out: list[str | None] = []
-    for v in values:
-        if v is None or v == "":
-            out.append(None)
-        elif isinstance(v, dt.datetime):
-            out.append(v.isoformat())
-        else:
-            out.append(str(v))
-    return out
+def _is_stamp(col: pa.ChunkedArray) -> bool:
+    return bool(pa.types.is_timestamp(col.type))
 
 
-def _parse_timestamps(col: pa.ChunkedArray, text: list[str | None]) -> tuple[pa.Array, np.ndarray]:
+def _as_strings(col: pa.ChunkedArray) -> pa.Array:
+    """The column as Arrow text, empty strings as missing (booleans as true/false)."""
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    arr = pc.cast(arr, pa.string())
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+
+def _cell(col: pa.ChunkedArray, i: int) -> str | None:
+    """One value as text, for a rejected row's report."""
+    v = col[i].as_py()
+    if v is None or v == "":
+        return None
+    return v.isoformat() if isinstance(v, dt.datetime) else str(v)
+
+
+def _parse_timestamps(col: pa.ChunkedArray, text: pa.Array | None) -> tuple[pa.Array, np.ndarray]:
+    """UTC timestamps and a mask of unparseable cells (naive timestamps, text without an offset)."""
+    n = len(col)
     if pa.types.is_timestamp(col.type):
+        arr = col.combine_chunks()
         if col.type.tz is None:
-            return pa.nulls(len(text), UTC), np.array([v is not None for v in text])
-        return pc.cast(col.combine_chunks(), UTC), np.zeros(len(text), dtype=bool)
-    strings = pa.array(text, pa.string())
+            return pa.nulls(n, UTC), _np(pc.is_valid(arr))
+        return pc.cast(arr, UTC), np.zeros(n, dtype=bool)
+    strings = text if text is not None else _as_strings(col)
     try:
-        return pc.cast(strings, UTC), np.zeros(len(text), dtype=bool)
+        return pc.cast(strings, UTC), np.zeros(n, dtype=bool)
     except pa.ArrowInvalid:
         parsed: list[object] = []
-        errors = np.zeros(len(text), dtype=bool)
-        for i, v in enumerate(text):
+        errors = np.zeros(n, dtype=bool)
+        for i, v in enumerate(strings.to_pylist()):
             try:
                 parsed.append(None if v is None else pc.cast(pa.scalar(v), UTC).as_py())
             except pa.ArrowInvalid:
