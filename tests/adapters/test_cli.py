@@ -118,3 +118,13 @@ def test_error_text_in_brackets_is_printed_verbatim() -> None:
     r = runner.invoke(app, ["params", "show", "callcenter.[bold]x[/bold]"])
     assert r.exit_code == 2
     assert "key '[bold]x[/bold]'" in r.output
+
+
+def test_cap_and_bcp_also_at_top_level(tmp_path: Path) -> None:
+    """Issue 4 names ``partcd cap ...`` and ``partcd bcp ...``: the same groups as under ``partcd callcenter``."""
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    top = runner.invoke(app, ["--db", db, "cap", "list", "--json"])
+    nested = runner.invoke(app, ["--db", db, "callcenter", "cap", "list", "--json"])
+    assert top.exit_code == nested.exit_code == 0, top.output
+    assert json.loads(top.output) == json.loads(nested.output) == []
+    assert "Minimum functions, yearly test and training" in runner.invoke(app, ["bcp", "--help"]).output

@@ -93,6 +93,13 @@ for _name in _SUBAPPS:
 
 importlib.import_module("partcd.cli.commands")  # top-level commands: demo, serve
 
+# The CAP letter's two deliverables also stand at the top level: ``partcd cap ...`` and ``partcd bcp ...``
+# (the same groups as ``partcd callcenter cap|bcp``).
+if importlib.util.find_spec("partcd.cli.callcenter_cap") is not None:
+    _cap = importlib.import_module("partcd.cli.callcenter_cap")
+    app.add_typer(_cap.cap_app, name="cap")
+    app.add_typer(_cap.bcp_app, name="bcp")
+
 
 def main() -> None:
     """Console-script entry point."""
