@@ -17,7 +17,8 @@ from partcd.settings import Settings
 from partcd.store.db import connect, upgrade
 from partcd.web import shell
 
-AREA_ROUTERS = ("callcenter_cap", "callcenter_planning", "stars", "appeals", "preclusion", "radv", "dsnp", "telehealth", "claimsdata")
+AREA_ROUTERS = ("callcenter_cap", "callcenter_planning", "stars", "appeals", "preclusion", "radv", "dsnp", "telehealth",
+                "claimsdata")
 
 
 def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:

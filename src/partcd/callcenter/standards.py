@@ -153,20 +153,34 @@ class InterpreterTtyWaits(BaseModel):
 def interpreter_verdict(waits_s: Sequence[float | None], params: ParamSet) -> Verdict:
     """S5: % of calls needing an interpreter that got one within 8 min of reaching the CSR, >= 80 %."""
     p = params.typed(CallCenterParams)
-    return _share_within(
-        f"interpreter within {p.interpreter_connect_max_min:g} min of reaching the CSR (%)", waits_s,
-        p.interpreter_connect_max_min * 60.0, p.interpreter_within_min_pct, params["interpreter_within_min_pct"],
-    )
+    return _share_within(interpreter_standard(p), waits_s, p.interpreter_connect_max_min * 60.0,
+                         p.interpreter_within_min_pct, params["interpreter_within_min_pct"])
 
 
 @cites("42 CFR 422.111(h)(1)(iv)(B)", "42 CFR 423.128(d)(1)(v)(B)")
 def tty_verdict(waits_s: Sequence[float | None], params: ParamSet) -> Verdict:
     """S6: % of TTY calls connected to a TTY operator within 7 min of the start of the call, >= 80 %."""
     p = params.typed(CallCenterParams)
-    return _share_within(
-        f"TTY operator within {p.tty_connect_max_min:g} min (%)", waits_s,
-        p.tty_connect_max_min * 60.0, p.tty_within_min_pct, params["tty_within_min_pct"],
-    )
+    return _share_within(tty_standard(p), waits_s, p.tty_connect_max_min * 60.0, p.tty_within_min_pct,
+                         params["tty_within_min_pct"])
+
+
+def interpreter_standard(p: CallCenterParams) -> str:
+    return f"interpreter within {p.interpreter_connect_max_min:g} min of reaching the CSR (%)"
+
+
+def tty_standard(p: CallCenterParams) -> str:
+    return f"TTY operator within {p.tty_connect_max_min:g} min (%)"
+
+
+@cites("42 CFR 422.111(h)(1)(iii)(B)", "42 CFR 423.128(d)(1)(iii)(B)", "42 CFR 422.111(h)(1)(iv)(B)",
+       "42 CFR 423.128(d)(1)(v)(B)")
+def evaluate_shares(interpreter_within_pct: float | None, tty_within_pct: float | None, params: ParamSet) -> list[Verdict]:
+    """S5 and S6 from shares already computed over a period (None = no eligible calls, not measurable)."""
+    p = params.typed(CallCenterParams)
+    return [_lower(interpreter_standard(p), interpreter_within_pct, p.interpreter_within_min_pct,
+                   params["interpreter_within_min_pct"]),
+            _lower(tty_standard(p), tty_within_pct, p.tty_within_min_pct, params["tty_within_min_pct"])]
 
 
 @cites("42 CFR 422.111(h)(1)(iii)(B)", "42 CFR 423.128(d)(1)(iii)(B)", "42 CFR 422.111(h)(1)(iv)(B)",

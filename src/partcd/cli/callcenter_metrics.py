@@ -45,8 +45,12 @@ def metrics(
         None, "--contracts", help="Known contracts: a file (one id a line) or H1234,H5678; other contracts are rejected."),
     report_filtered: bool = typer.Option(False, "--report-filtered",
                                          help="List the rows the profile filtered out, by filter and value."),
+    by_line: bool = typer.Option(False, "--by-line", help="One record per contract x line x period (the log's line)."),
 ) -> None:
-    """Metrics and verdicts per contract x period; exit 1 when any period is non-compliant."""
+    """Metrics and verdicts (hold, 30 s, disconnects, interpreter, TTY) per contract [x line] x period.
+
+    Exit 1 when any period is non-compliant.
+    """
     import pyarrow as pa
 
     from partcd.io.calllog import parse_contracts
@@ -55,7 +59,7 @@ def metrics(
 
     known = parse_contracts(contracts) if contracts is not None else None
     report = run_metrics(calls, by=by, engine=state(ctx).engine, tz=tz, quarantine=quarantine,  # type: ignore[arg-type]
-                         profile=profile, known_contracts=known)
+                         profile=profile, known_contracts=known, by_line=by_line)
     if out is not None:
         write_table(pa.Table.from_pylist([{**r, "failed_standards": "; ".join(r["failed_standards"])}
                                           for r in report.records]), out)
@@ -67,7 +71,8 @@ def metrics(
             table.add_column(col, justify="right" if col not in {"contract_id", "failed_standards"} else "left")
         for r in report.records:
             ok = {True: "[green]yes[/]", False: "[red]NO[/]", None: "n/a"}[r["compliant"]]
-            table.add_row(r["contract_id"], r["period_start"], str(r["calls"]), _fmt(r["avg_hold_time_s"]),
+            who = r["contract_id"] + (f" {r['line'] or '-'}" if by_line else "")
+            table.add_row(who, r["period_start"], str(r["calls"]), _fmt(r["avg_hold_time_s"]),
                           _fmt(r["answered_within_30s_pct"]), _fmt(r["disconnect_rate_pct"]), ok,
                           ", ".join(r["failed_standards"]))
         console.print(table)

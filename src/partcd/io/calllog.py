@@ -71,6 +71,9 @@ class CallLog:
     filtered: list[FilteredRows] = field(default_factory=list)
     absent_columns: list[str] = field(default_factory=list)
     source_columns: tuple[str, ...] = REQUIRED
+    #: Generic fields the export cannot tell (its profile maps them from an absent column): metrics on them are
+    #: "not measurable", never a pass or a miss (e.g. no interpreter-connected time in the export).
+    unmeasured: frozenset[str] = frozenset()
 
     @property
     def filtered_count(self) -> int:
@@ -127,6 +130,10 @@ def _read_mapped(raw: pa.Table, file: str, prof: MappedProfile, tz: str, on_erro
     log.filtered = filtered
     log.source_columns = tuple(raw.column_names)
     log.absent_columns = [c for c in _optional_columns(prof) if c not in raw.column_names]
+    log.unmeasured = frozenset(
+        stamp for stamp in ("interpreter_connected_at", "tty_connected_at")
+        if getattr(prof, stamp) is None
+        or (getattr(prof, stamp).column is not None and getattr(prof, stamp).column not in raw.column_names))
     return log
 
 

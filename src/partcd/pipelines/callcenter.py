@@ -1,4 +1,4 @@
-"""Call-center metrics per contract x period, and their verdicts against the standards.
+"""Call-center metrics per contract x line x period, and their verdicts against the standards (S2-S6).
 
 One Ibis expression (:func:`metrics_expr`) runs on DuckDB or Spark. Definitions (shared/specs/callcenter.md §2):
 hold = answered_at - ivr_end over calls a live person answered; answered within 30 s over all calls that
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from partcd.callcenter.standards import CallCenterParams, PeriodMetrics, compliant, evaluate
+from partcd.callcenter.standards import CallCenterParams, PeriodMetrics, compliant, evaluate, evaluate_shares
 from partcd.core.errors import ConfigError
 from partcd.core.result import Verdict
 from partcd.io import frames
@@ -25,8 +25,14 @@ Period = Literal["day", "week", "month", "quarter"]
 PERIODS: dict[str, str] = {"day": "D", "week": "W", "month": "M", "quarter": "Q"}
 
 
-def metrics_expr(calls: Any, by: Period, answer_within_s: float) -> Any:
-    """Ibis: one row per contract x period with counts and the three standard metrics."""
+def metrics_expr(calls: Any, by: Period, standards: CallCenterParams, *, by_line: bool = False) -> Any:
+    """Ibis: one row per contract (x line with ``by_line``) x period with counts, the three standard metrics and the S5/S6 shares.
+
+    ``calls`` needs ``contract_id, line, local_date, hold_s, queued, end_reason, interpreter_requested,
+    interpreter_wait_s, tty, tty_wait_s``. Interpreter share: calls needing an interpreter that got one within
+    ``interpreter_connect_max_min`` of reaching the representative (never connected = a miss); TTY share: TTY
+    calls connected to an operator within ``tty_connect_max_min`` of the start of the call.
+    """
     import ibis
 
     if by not in PERIODS:
@@ -34,10 +40,13 @@ def metrics_expr(calls: Any, by: Period, answer_within_s: float) -> Any:
     period_start = calls.local_date if by == "day" else calls.local_date.truncate(PERIODS[by])
     t = calls.mutate(period_start=period_start)
     answered = t.hold_s.notnull()
-    within = answered & (t.hold_s <= answer_within_s)
+    within = answered & (t.hold_s <= standards.answer_within_s)
     interp = t.interpreter_requested
     tty = t.tty
-    agg = t.group_by(["contract_id", "period_start"]).aggregate(
+    interp_within = interp & t.interpreter_wait_s.notnull() & (t.interpreter_wait_s <= standards.interpreter_connect_max_min * 60)
+    tty_within = tty & t.tty_wait_s.notnull() & (t.tty_wait_s <= standards.tty_connect_max_min * 60)
+    keys = ["contract_id", "line", "period_start"] if by_line else ["contract_id", "period_start"]
+    agg = t.group_by(keys).aggregate(
         calls=t.count(),
         queued=t.queued.cast("int64").sum(),
         answered=answered.cast("int64").sum(),
@@ -48,14 +57,48 @@ def metrics_expr(calls: Any, by: Period, answer_within_s: float) -> Any:
         max_hold_time_s=t.hold_s.max(),
         interpreter_calls=interp.cast("int64").sum(),
         interpreter_answered=(interp & answered).cast("int64").sum(),
+        interpreter_within=interp_within.cast("int64").sum(),
         tty_calls=tty.cast("int64").sum(),
+        tty_within=tty_within.cast("int64").sum(),
     )
     return agg.mutate(
         avg_hold_time_s=ibis.ifelse(agg.answered > 0, agg.hold_sum_s / agg.answered, ibis.null()),
         answered_within_30s_pct=ibis.ifelse(agg.queued > 0, 100.0 * agg.answered_within / agg.queued, ibis.null()),
         disconnect_rate_pct=100.0 * agg.dropped / agg.calls,
         abandon_rate_pct=ibis.ifelse(agg.queued > 0, 100.0 * agg.caller_hangups / agg.queued, ibis.null()),
-    ).drop("hold_sum_s").order_by(["contract_id", "period_start"])
+        interpreter_within_pct=ibis.ifelse(agg.interpreter_calls > 0,
+                                           100.0 * agg.interpreter_within / agg.interpreter_calls, ibis.null()),
+        tty_within_pct=ibis.ifelse(agg.tty_calls > 0, 100.0 * agg.tty_within / agg.tty_calls, ibis.null()),
+    ).drop("hold_sum_s").order_by(keys)
+
+
+#: Metric columns rounded to 1e-6 in records (engines sum floats in different orders).
+ROUNDED = ("avg_hold_time_s", "answered_within_30s_pct", "disconnect_rate_pct", "abandon_rate_pct", "max_hold_time_s",
+           "interpreter_within_pct", "tty_within_pct")
+
+
+def verdict_records(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[list[Verdict]]]:
+    """Metric rows -> records with all five verdicts (S2-S6), using the standards in force on each period's start."""
+    records: list[dict[str, Any]] = []
+    verdicts: list[list[Verdict]] = []
+    for row in rows:
+        start = row["period_start"]
+        if isinstance(start, dt.datetime):
+            start = start.date()
+        params = load_params("callcenter", start)
+        pm = PeriodMetrics(contract_id=row["contract_id"], period_start=start.isoformat(), calls=row["calls"],
+                           avg_hold_time_s=row["avg_hold_time_s"], answered_within_pct=row["answered_within_30s_pct"],
+                           disconnect_rate_pct=row["disconnect_rate_pct"])
+        vs = evaluate(pm, params) + evaluate_shares(row["interpreter_within_pct"], row["tty_within_pct"], params)
+        record = {**row, "period_start": start.isoformat(), "compliant": compliant(vs),
+                  "failed_standards": [v.standard for v in vs if v.compliant is False],
+                  "params_file": f"callcenter/params/{params.file}"}
+        for k in ROUNDED:
+            if record[k] is not None:
+                record[k] = round(float(record[k]), 6)
+        records.append(record)
+        verdicts.append(vs)
+    return records, verdicts
 
 
 @dataclass(frozen=True)
@@ -80,33 +123,24 @@ class MetricsReport:
         return all(r["compliant"] is not False for r in self.records)
 
 
-def compute_metrics(calls: CallLog, by: Period = "day", engine: str | None = None, con: Any = None) -> MetricsReport:
-    """Metrics and verdicts; the standards in force on each period's first day are applied."""
+def compute_metrics(calls: CallLog, by: Period = "day", engine: str | None = None, con: Any = None, *,
+                    by_line: bool = False) -> MetricsReport:
+    """Metrics and verdicts; the standards in force on each period's first day are applied.
+
+    ``by_line``: one record per contract x line (the log's ``line``: member services, prospective enrollees,
+    pharmacy help desk...) instead of per contract; a call with no line forms its own group.
+    """
     name = frames.engine_name(engine)
     con = con or frames.connect(name)
     first_day = min(d for d in calls.table.column("local_date").to_pylist() if d is not None)
-    answer_within_s = load_params("callcenter", first_day).typed(CallCenterParams).answer_within_s
+    standards = load_params("callcenter", first_day).typed(CallCenterParams)
     table = frames.to_engine(con, calls.table, "calls")
-    rows = metrics_expr(table, by, answer_within_s).to_pyarrow().to_pylist()
-    records: list[dict[str, Any]] = []
-    verdicts: list[list[Verdict]] = []
-    for row in rows:
-        start: dt.date = row["period_start"]
-        if isinstance(start, dt.datetime):
-            start = start.date()
-        params = load_params("callcenter", start)
-        pm = PeriodMetrics(contract_id=row["contract_id"], period_start=start.isoformat(), calls=row["calls"],
-                           avg_hold_time_s=row["avg_hold_time_s"], answered_within_pct=row["answered_within_30s_pct"],
-                           disconnect_rate_pct=row["disconnect_rate_pct"])
-        vs = evaluate(pm, params)
-        record = {**row, "period_start": start.isoformat(), "compliant": compliant(vs),
-                  "failed_standards": [v.standard for v in vs if v.compliant is False],
-                  "params_file": f"callcenter/params/{params.file}"}
-        for k in ("avg_hold_time_s", "answered_within_30s_pct", "disconnect_rate_pct", "abandon_rate_pct", "max_hold_time_s"):
-            if record[k] is not None:
-                record[k] = round(float(record[k]), 6)
-        records.append(record)
-        verdicts.append(vs)
+    rows = metrics_expr(table, by, standards, by_line=by_line).to_pyarrow().to_pylist()
+    for field_name, share in (("interpreter_connected_at", "interpreter_within_pct"), ("tty_connected_at", "tty_within_pct")):
+        if field_name in calls.unmeasured:
+            for row in rows:
+                row[share] = None
+    records, verdicts = verdict_records(rows)
     return MetricsReport(file=calls.file, by=by, engine=name, records=records, verdicts=verdicts,
                          rejected=len(calls.rejected), profile=calls.profile, filtered=list(calls.filtered),
                          absent_columns=list(calls.absent_columns))
@@ -114,7 +148,7 @@ def compute_metrics(calls: CallLog, by: Period = "day", engine: str | None = Non
 
 def run_metrics(path: Path, by: Period = "day", engine: str | None = None, tz: str = "America/New_York",
                 quarantine: Path | None = None, *, profile: str | Path | GenericProfile | MappedProfile | None = None,
-                known_contracts: frozenset[str] | None = None) -> MetricsReport:
+                known_contracts: frozenset[str] | None = None, by_line: bool = False) -> MetricsReport:
     """load -> validate -> compute: the job behind ``partcd callcenter metrics`` and ``POST /callcenter/metrics``.
 
     ``profile``: the call-log mapping profile (name or YAML file; None = detected from the header);
@@ -126,4 +160,4 @@ def run_metrics(path: Path, by: Period = "day", engine: str | None = None, tz: s
                         profile=profile)
     if quarantine is not None and log.rejected:
         write_quarantine(quarantine, log)
-    return compute_metrics(log, by=by, engine=engine)
+    return compute_metrics(log, by=by, engine=engine, by_line=by_line)

@@ -58,7 +58,7 @@ def daily_records(metrics: MetricsReport, caps: list[Cap] | None = None, contrac
     for rec, verdicts in zip(metrics.records, metrics.verdicts, strict=True):
         if contract is not None and rec["contract_id"] != contract:
             continue
-        hold, within, disc = verdicts
+        hold, within, disc, interpreter, tty = verdicts
         day = dt.date.fromisoformat(rec["period_start"])
         cap = _cap_for(caps or [], rec["contract_id"], day)
         rows.append({
@@ -66,7 +66,9 @@ def daily_records(metrics: MetricsReport, caps: list[Cap] | None = None, contrac
             "avg_hold_time_s": rec["avg_hold_time_s"], "avg_hold_time_max_s": hold.limit, "hold_time_ok": hold.compliant,
             "answered_within_30s_pct": rec["answered_within_30s_pct"], "answered_within_min_pct": within.limit,
             "service_level_ok": within.compliant, "disconnect_rate_pct": rec["disconnect_rate_pct"],
-            "disconnect_rate_max_pct": disc.limit, "disconnect_ok": disc.compliant, "compliant": rec["compliant"],
+            "disconnect_rate_max_pct": disc.limit, "disconnect_ok": disc.compliant,
+            "interpreter_within_pct": rec["interpreter_within_pct"], "interpreter_ok": interpreter.compliant,
+            "tty_within_pct": rec["tty_within_pct"], "tty_ok": tty.compliant, "compliant": rec["compliant"],
             "failed_standards": list(rec["failed_standards"]), "cap_id": cap.cap_id if cap else None,
             "cap_status": cap.status_on(day) if cap else None, "params_file": rec["params_file"],
         })

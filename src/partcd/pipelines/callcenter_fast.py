@@ -23,18 +23,14 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from pydantic import BaseModel, PrivateAttr
 
-from partcd.callcenter.standards import CallCenterParams, PeriodMetrics, compliant, evaluate
-from partcd.core.params import M, ParamSet
-from partcd.core.result import Verdict
+from partcd.callcenter.standards import CallCenterParams
 from partcd.io import frames
 from partcd.io.calllog import CONTRACT_ID, END_REASONS, REQUIRED, TIMESTAMPS
 from partcd.io.params import load_params
-from partcd.pipelines.callcenter import MetricsReport, Period, metrics_expr, run_metrics
+from partcd.pipelines.callcenter import MetricsReport, Period, metrics_expr, run_metrics, verdict_records
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-ROUNDED = ("avg_hold_time_s", "answered_within_30s_pct", "disconnect_rate_pct", "abandon_rate_pct", "max_hold_time_s")
 
 #: Dialect fragments: epoch seconds as the Arrow reader computes them, and the local calendar date.
 _SQL: dict[str, dict[str, str]] = {
@@ -84,6 +80,7 @@ def run_metrics_fast(path: Path, by: Period = "day", engine: str | None = None, 
     src = "partcd_calls_src"
     con.raw_sql(sql["source"].format(name=src, path=str(path.resolve()).replace("'", "''")))
     secs = {c: sql["secs"].format(c=c) for c in TIMESTAMPS}
+    line = "NULLIF(line, '')" if "line" in pq.read_schema(path).names else "CAST(NULL AS STRING)"
     bad = " OR ".join(["call_id IS NULL", "call_id = ''", "contract_id IS NULL", "end_reason IS NULL", "call_start IS NULL",
                        "(answered_at IS NOT NULL AND ivr_end IS NULL)", *(f"{a} < {b}" for a, b in _ORDER)])
     # One scan: row count, distinct 64-bit hashes of call_id (a collision only costs a fallback), rows breaking a
@@ -103,59 +100,22 @@ def run_metrics_fast(path: Path, by: Period = "day", engine: str | None = None, 
             clock["fallback_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     con.raw_sql(
-        f"CREATE OR REPLACE TEMP VIEW partcd_calls AS SELECT contract_id, end_reason, "
+        f"CREATE OR REPLACE TEMP VIEW partcd_calls AS SELECT contract_id, {line} AS line, end_reason, "
         f"coalesce(interpreter_requested, false) AS interpreter_requested, coalesce(tty, false) AS tty, "
         f"{secs['answered_at']} - {secs['ivr_end']} AS hold_s, ivr_end IS NOT NULL AS queued, "
+        f"{secs['interpreter_connected_at']} - {secs['answered_at']} AS interpreter_wait_s, "
+        f"{secs['tty_connected_at']} - {secs['call_start']} AS tty_wait_s, "
         f"{sql['local_date'].format(c='call_start', tz=tz)} AS local_date FROM {src}")
     calls = con.table("partcd_calls")
     # The local date is non-decreasing in time, so the first call's local date is the first day.
     first_day = (_EPOCH + dt.timedelta(microseconds=int(first_us))).astimezone(ZoneInfo(tz)).date()
-    answer_within_s = load_params("callcenter", first_day).typed(CallCenterParams).answer_within_s
-    rows = metrics_expr(calls, by, answer_within_s).to_pyarrow().to_pylist()
+    standards = load_params("callcenter", first_day).typed(CallCenterParams)
+    rows = metrics_expr(calls, by, standards).to_pyarrow().to_pylist()
     clock["aggregate_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     records, verdicts = verdict_records(rows)
     clock["verdicts_s"] = time.perf_counter() - t0
     return MetricsReport(file=str(path), by=by, engine=name, records=records, verdicts=verdicts, rejected=0)
-
-
-class _MemoParams(ParamSet):
-    """A parameter set whose typed views are validated once (the set is frozen, so the view never changes)."""
-
-    _views: dict[type[BaseModel], BaseModel] = PrivateAttr(default_factory=dict)
-
-    def typed(self, model: type[M]) -> M:
-        if model not in self._views:
-            self._views[model] = super().typed(model)
-        view = self._views[model]
-        assert isinstance(view, model)
-        return view
-
-
-def verdict_records(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[list[Verdict]]]:
-    """Metric rows -> records and verdicts exactly as ``compute_metrics`` builds them (params in force per period)."""
-    memo: dict[str, _MemoParams] = {}
-    records: list[dict[str, Any]] = []
-    verdicts: list[list[Verdict]] = []
-    for row in rows:
-        start = _as_date(row["period_start"])
-        loaded = load_params("callcenter", start)
-        if loaded.file not in memo:
-            memo[loaded.file] = _MemoParams.model_validate(loaded.model_dump())
-        params = memo[loaded.file]
-        pm = PeriodMetrics(contract_id=row["contract_id"], period_start=start.isoformat(), calls=row["calls"],
-                           avg_hold_time_s=row["avg_hold_time_s"], answered_within_pct=row["answered_within_30s_pct"],
-                           disconnect_rate_pct=row["disconnect_rate_pct"])
-        vs = evaluate(pm, params)
-        record = {**row, "period_start": start.isoformat(), "compliant": compliant(vs),
-                  "failed_standards": [v.standard for v in vs if v.compliant is False],
-                  "params_file": f"callcenter/params/{params.file}"}
-        for k in ROUNDED:
-            if record[k] is not None:
-                record[k] = round(float(record[k]), 6)
-        records.append(record)
-        verdicts.append(vs)
-    return records, verdicts
 
 
 def _one_row(con: Any, query: str) -> tuple[Any, ...]:

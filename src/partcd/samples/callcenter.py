@@ -82,8 +82,10 @@ def _one_call(rows: dict[str, list[str]], rng: np.random.Generator, seq: int, co
         reason = "completed"
         answered_at = ivr_end + dt.timedelta(seconds=round(hold, 1))
         end = answered_at + dt.timedelta(seconds=float(rng.uniform(120, 900)))
-    interp_at = answered_at + dt.timedelta(seconds=float(rng.uniform(30, 600))) if interpreter and answered_at else None
-    tty_at = t0 + dt.timedelta(seconds=float(rng.uniform(30, 500))) if tty and answered_at else None
+    # An interpreter is asked for once a representative answers; a TTY caller is relayed from the start.
+    interpreter = interpreter and answered_at is not None
+    interp_at = answered_at + dt.timedelta(seconds=float(rng.uniform(30, 420))) if interpreter and answered_at else None
+    tty_at = min(t0 + dt.timedelta(seconds=float(rng.uniform(30, 360))), end) if tty else None
     values = {
         "call_id": f"C{seq:08d}", "contract_id": contract, "call_start": _iso(t0), "ivr_end": _iso(ivr_end),
         "answered_at": _iso(answered_at), "call_end": _iso(end), "end_reason": reason,

@@ -114,3 +114,42 @@ def test_quarantine_reports_every_rejected_row(tmp_path: Path) -> None:
     assert [(r.row, r.field) for r in log.rejected] == [(3, "call_id"), (4, "call_start")]
     with pytest.raises(InputError, match=r"row 3, field 'call_id': duplicate call_id 'a' \(first at row 2\) \(1 more"):
         read_call_log(_log(tmp_path, ok, dup, bad))
+
+
+def test_interpreter_and_tty_shares_and_verdicts(tmp_path: Path) -> None:
+    """S5: interpreter within 8 min of reaching the CSR; S6: TTY operator within 7 min of the call's start (>= 80 %)."""
+    d = "2022-01-03T"
+    rows = [
+        # interpreter 8:00 after the answer (480 s): passes, exactly at the limit
+        _call("i1", d + "09:00:00-05:00", d + "09:00:30-05:00", d + "09:00:40-05:00", d + "09:20:00-05:00",
+              interp="true," + d + "09:08:40-05:00"),
+        # interpreter 8:01 after the answer: a miss
+        _call("i2", d + "09:30:00-05:00", d + "09:30:30-05:00", d + "09:30:40-05:00", d + "09:50:00-05:00",
+              interp="true," + d + "09:38:41-05:00"),
+        # TTY operator 7:00 after the start: passes; a second TTY call never connected: a miss
+        _call("t1", d + "10:00:00-05:00", d + "10:00:30-05:00", d + "10:00:40-05:00", d + "10:20:00-05:00",
+              tty="true," + d + "10:07:00-05:00"),
+        _call("t2", d + "10:30:00-05:00", d + "10:30:30-05:00", d + "10:30:40-05:00", d + "10:50:00-05:00", tty="true,"),
+    ]
+    rep = compute_metrics(read_call_log(_log(tmp_path, *rows)), by="day")
+    [r] = rep.records
+    assert (r["interpreter_calls"], r["interpreter_within"], r["interpreter_within_pct"]) == (2, 1, 50.0)
+    assert (r["tty_calls"], r["tty_within"], r["tty_within_pct"]) == (2, 1, 50.0)
+    assert r["failed_standards"] == ["interpreter within 8 min of reaching the CSR (%)", "TTY operator within 7 min (%)"]
+    interp, tty = rep.verdicts[0][3:]
+    assert (interp.limit, interp.param.key, tty.limit, tty.param.key) == \
+        (80.0, "interpreter_within_min_pct", 80.0, "tty_within_min_pct")
+
+
+def test_by_line_splits_records(tmp_path: Path) -> None:
+    header = HEADER.rstrip("\n") + ",line\n"
+    d = "2022-01-03T"
+    a = _call("a", d + "09:00:00-05:00", d + "09:00:30-05:00", d + "09:00:40-05:00", d + "09:05:00-05:00") + ",member"
+    b = _call("b", d + "09:10:00-05:00", d + "09:10:30-05:00", d + "09:12:40-05:00", d + "09:15:00-05:00") + ",prospect"
+    p = tmp_path / "lines.csv"
+    p.write_text(header + a + "\n" + b + "\n", encoding="utf-8")
+    log = read_call_log(p)
+    assert [(r["line"], r["avg_hold_time_s"]) for r in compute_metrics(log, by="day", by_line=True).records] == \
+        [("member", 10.0), ("prospect", 130.0)]
+    [whole] = compute_metrics(log, by="day").records
+    assert whole["avg_hold_time_s"] == 70.0 and "line" not in whole
