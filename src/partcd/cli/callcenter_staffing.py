@@ -1,19 +1,17 @@
 """``partcd callcenter staffing | staff | site-loss``: agents needed to meet the standards (§ 422.111(h)(1)(ii),
 § 423.128(d)(1)(ii)) and the site-loss what-if with the 72-hour restoration rule (§ 422.504(o)(2), § 423.505(p)(2)).
 
-Input files are CSV read with the csv module; a bad row stops the command with
-``InputError(file, row, field, reason)`` (row = 1-based data row). Exit codes: ``staffing`` always 0 (a plan);
+Input files are CSV read by :mod:`partcd.pipelines.callcenter_planning` (shared with the API); a bad row stops
+the command with ``InputError(file, row, field, reason)`` (row = 1-based data row). Exit codes: ``staffing`` always 0 (a plan);
 ``staff --agents N`` and ``site-loss`` exit 1 when the given staffing breaches a standard / the outage breaks the
 72-hour rule (``partcd.cli``: 1 = ran fine, found non-compliance).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +20,17 @@ from rich.console import Console
 from rich.table import Table
 
 from partcd.callcenter.continuity_whatif import RecoveryStep, SiteLoss, site_loss
-from partcd.callcenter.staffing import IntervalForecast, predict, staff_intervals
+from partcd.callcenter.staffing import staff_intervals
 from partcd.cli import EXIT_NONCOMPLIANT
-from partcd.core.errors import ConfigError, InputError
+from partcd.core.errors import ConfigError
 from partcd.io.params import load_params
+from partcd.pipelines.callcenter_planning import (
+    read_agents,
+    read_forecast,
+    staff_figures,
+)
 
 console = Console(highlight=False)
-
-FORECAST_REQUIRED = ("interval_start", "calls_offered")
-FORECAST_OPTIONAL = ("aht_s", "drop_rate_pct")
-AGENTS_COLUMNS = ("interval_start", "agents")
 
 
 def register(app: typer.Typer) -> None:
@@ -97,25 +96,14 @@ def staff(
     if agents is not None and agents < 0:
         raise ConfigError("--agents must be >= 0")
     day = _date(at, "--at") if at else dt.date.today()
-    params = load_params("callcenter", day)
-    hour = [IntervalForecast(interval_start=dt.datetime.combine(day, dt.time(9)), length_s=3600.0,
-                             calls_offered=calls_per_hour, aht_s=aht_s)]
-    plan = staff_intervals(hour, params, patience_s=patience_s).intervals[0]
-    p = predict(hour, [agents], params, patience_s)[0] if agents is not None else plan
-    record = {
-        "agents": p.agents, "p_wait": p.p_wait, "service_level": p.answered_within_pct / 100.0,
-        "asa_s": _finite(p.avg_hold_time_s), "abandon_rate": p.abandon_rate_pct / 100.0,
-        "binding_standard": plan.binding_standard, "required_agents": plan.agents,
-        "avg_wait_all_s": _finite(p.avg_wait_all_s), "service_level_answered": p.answered_within_of_answered_pct / 100.0,
-        "occupancy": p.occupancy, "load_erlangs": p.load_erlangs, "breaches": list(p.breaches),
-        "model": "erlang_c" if patience_s is None else "erlang_a", "params_file": params.file,
-    }
+    figures = staff_figures(calls_per_hour, aht_s, patience_s, agents, day)
+    record = figures.model_dump()
     if as_json:
         typer.echo(json.dumps(record, indent=2))
     else:
         for k, v in record.items():
             console.print(f"{k:24} {v:.6g}" if isinstance(v, float) else f"{k:24} {v}")
-    if p.breaches:
+    if figures.breaches:
         raise typer.Exit(EXIT_NONCOMPLIANT)
 
 
@@ -183,105 +171,6 @@ def site_loss_cmd(
         raise typer.Exit(EXIT_NONCOMPLIANT)
 
 
-# --- input files ---------------------------------------------------------------------------------------
-
-
-def _rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> Iterator[tuple[int, dict[str, str]]]:
-    name = path.name
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        header = [h.strip() for h in reader.fieldnames or []]
-        missing = [c for c in required if c not in header]
-        if missing:
-            raise InputError(name, None, missing[0], f"missing column (need {', '.join(required)})")
-        unknown = [c for c in header if c not in required + optional]
-        if unknown:
-            raise InputError(name, None, unknown[0], f"unknown column (known: {', '.join(required + optional)})")
-        for i, raw in enumerate(reader, start=1):
-            if None in raw:
-                raise InputError(name, i, None, "more values than columns")
-            yield i, {k.strip(): (v or "").strip() for k, v in raw.items()}
-
-
-def _number(name: str, row: int, field: str, text: str, *, minimum: float = 0.0, strict: bool = False) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(name, row, field, f"not a number: {text!r}") from None
-    if not math.isfinite(value) or value < minimum or (strict and value == minimum):
-        raise InputError(name, row, field, f"must be {'>' if strict else '>='} {minimum:g}, got {text}")
-    return value
-
-
-def _start(name: str, row: int, text: str) -> dt.datetime:
-    try:
-        return dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(name, row, "interval_start", f"not an ISO 8601 date-time: {text!r}") from None
-
-
-def read_forecast(path: Path, default_aht_s: float | None, interval_min: float | None) -> list[IntervalForecast]:
-    """The forecast CSV -> intervals; lengths from --interval-min or the gaps between starts (last = previous)."""
-    name = path.name
-    parsed: list[tuple[int, dt.datetime, float, float, float]] = []
-    for i, r in _rows(path, FORECAST_REQUIRED, FORECAST_OPTIONAL):
-        start = _start(name, i, r["interval_start"])
-        if parsed and (start.tzinfo is None) != (parsed[0][1].tzinfo is None):
-            raise InputError(name, i, "interval_start", "mixes times with and without a UTC offset")
-        if parsed and start <= parsed[-1][1]:
-            raise InputError(name, i, "interval_start", f"not after the previous interval ({parsed[-1][1].isoformat()})")
-        calls = _number(name, i, "calls_offered", r["calls_offered"])
-        if r.get("aht_s"):
-            aht = _number(name, i, "aht_s", r["aht_s"], strict=True)
-        elif default_aht_s is not None:
-            aht = default_aht_s
-        else:
-            raise InputError(name, i, "aht_s", "no handle time: give the aht_s column or --aht-s")
-        drop = _number(name, i, "drop_rate_pct", r["drop_rate_pct"]) if r.get("drop_rate_pct") else 0.0
-        if drop > 100:
-            raise InputError(name, i, "drop_rate_pct", f"must be <= 100, got {r['drop_rate_pct']}")
-        parsed.append((i, start, calls, aht, drop))
-    if not parsed:
-        raise InputError(name, None, None, "no intervals")
-    if interval_min is not None and not interval_min > 0:
-        raise ConfigError("--interval-min must be > 0")
-    out = []
-    for k, (i, start, calls, aht, drop) in enumerate(parsed):
-        if interval_min is not None:
-            length = interval_min * 60.0
-        elif len(parsed) == 1:
-            raise InputError(name, i, "interval_start", "one interval only: give --interval-min")
-        else:
-            nxt = parsed[k + 1][1] if k + 1 < len(parsed) else None
-            length = ((nxt - start) if nxt else (start - parsed[k - 1][1])).total_seconds()
-        out.append(IntervalForecast(interval_start=start, length_s=length, calls_offered=calls, aht_s=aht,
-                                    drop_rate_pct=drop))
-    return out
-
-
-def read_agents(path: Path, starts: list[dt.datetime]) -> list[int]:
-    """The agents CSV, aligned to the forecast's interval starts (every interval needs a row, no extra rows)."""
-    name = path.name
-    by_start: dict[dt.datetime, int] = {}
-    for i, r in _rows(path, AGENTS_COLUMNS):
-        start = _start(name, i, r["interval_start"])
-        if (start.tzinfo is None) != (starts[0].tzinfo is None):
-            raise InputError(name, i, "interval_start", "UTC offset does not match the forecast's interval_start")
-        n = _number(name, i, "agents", r["agents"])
-        if n != int(n):
-            raise InputError(name, i, "agents", f"not a whole number: {r['agents']}")
-        if start in by_start:
-            raise InputError(name, i, "interval_start", "duplicate interval")
-        if start not in set(starts):
-            raise InputError(name, i, "interval_start", "not an interval of the forecast")
-        by_start[start] = int(n)
-    missing = [s for s in starts if s not in by_start]
-    if missing:
-        raise InputError(name, None, "interval_start", f"no agents for {len(missing)} forecast interval(s), "
-                                                       f"first {missing[0].isoformat()}")
-    return [by_start[s] for s in starts]
-
-
 # --- helpers -------------------------------------------------------------------------------------------
 
 
@@ -305,10 +194,6 @@ def _date(text: str, option: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise ConfigError(f"{option}: not a date (YYYY-MM-DD): {text!r}") from None
-
-
-def _finite(v: float) -> float | None:
-    return v if math.isfinite(v) else None
 
 
 def _fmt(v: Any) -> str:
