@@ -9,7 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 from test_daily_report import DAYS, HEADER
 
-from partcd.api.routers import callcenter_cap
 from partcd.auth import create_key
 from partcd.server import create_app
 from partcd.settings import Settings
@@ -20,8 +19,6 @@ BASE = "/api/v1/callcenter"
 @pytest.fixture()
 def client(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
     app = create_app(Settings(db_url=f"sqlite:///{tmp_path / 'api.db'}", data_dir=tmp_path))
-    if not any(getattr(r, "path", "") == f"{BASE}/caps" for r in app.routes):  # until server.AREA_ROUTERS lists it
-        app.include_router(callcenter_cap.router)
     keys = {role: create_key(app.state.engine, f"{role}-key", role) for role in ("viewer", "analyst", "coordinator", "admin")}
     with TestClient(app) as c:
         yield c, keys
