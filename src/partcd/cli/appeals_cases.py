@@ -1,9 +1,10 @@
-"""``partcd appeals case|queue|universe``: the case store of §§ 422.629(h), 422.630-422.634, 423.568-423.572 from the
-command line - intake, transitions, a case with its deadlines and timeline, the work queue and the audit universes.
+"""``partcd appeals case|queue|universe|overrides``: the case store of §§ 422.629(h), 422.630-422.634, 423.568-423.572
+from the command line - intake, transitions, a case with its deadlines and timeline, the work queue, the audit
+universes and the State-specific timeframes of each contract (§ 422.629(c): ``overrides set|list|end``).
 
 Registered on ``partcd appeals`` by :func:`register` (called from ``partcd.cli.appeals``). The database is the global
 ``--db`` (or ``PARTCD_DB``); migrations are applied first. Exit codes: 0 done, 1 the universe self-check found late
-cases, 2 bad input or a transition the rule refuses (one line with the citation).
+cases, 2 bad input, a transition the rule refuses or a less protective State override (one line with the citation).
 """
 
 from __future__ import annotations
@@ -81,8 +82,10 @@ def _print_case(view: Any, timeline: list[dict[str, Any]], as_json: bool) -> Non
     for col in ("id", "due", "state", "done", "obligation", "citation"):
         table.add_column(col, overflow="fold")
     for d in view.deadlines:
+        o = view.overridden.get(d.id)
+        cite = d.cite + (f"; State override {o.iso} ({o.state}: {o.citation})" if o is not None else "")
         table.add_row(d.id, d.due.isoformat(), d.state, d.met_at.isoformat() if d.met_at else "", escape(d.description),
-                      escape(d.cite))
+                      escape(cite))
     console.print(table)
     for e in timeline:
         console.print(f"  {e['seq']:>3} {e['at']} {escape(e['kind'])} by {escape(e['actor'])} -> {e['status_after']}")
@@ -196,7 +199,8 @@ def notice_cmd(ctx: typer.Context, case_id: int = typer.Argument(...),
     if kind not in svc.notice_kinds_for(view.case):
         raise ConfigError(f"case {case_id} has no {kind} notice (state {view.case.status}); it has: "
                           f"{', '.join(svc.notice_kinds_for(view.case)) or 'none'}")
-    html = svc.render_notice(view.case, kind, case_id=case_id)  # type: ignore[arg-type]
+    html = svc.render_notice(view.case, kind, case_id=case_id,  # type: ignore[arg-type]
+                             state_overrides=view.state_overrides)
     if out.suffix.lower() == ".pdf":
         svc.write_notice_pdf(html, out)
     else:
@@ -260,8 +264,86 @@ def universe_cmd(ctx: typer.Context,
         raise typer.Exit(EXIT_NONCOMPLIANT)
 
 
+overrides_app = typer.Typer(help="State-specific, more protective timeframes per contract (42 CFR 422.629(c)): set, list, "
+                                 "end.", no_args_is_help=True)
+
+
+def _print_overrides(items: list[Any], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps([o.to_dict() for o in items], indent=2, ensure_ascii=False))
+        return
+    table = Table(title="State overrides (42 CFR 422.629(c))")
+    for col in ("id", "contract", "timeframe", "duration", "State", "from", "to", "source", "version"):
+        table.add_column(col, overflow="fold")
+    for o in items:
+        table.add_row(str(o.id), o.contract_id, o.timeframe_id, o.iso, o.state, o.effective_from.isoformat(),
+                      o.effective_to.isoformat() if o.effective_to else "", escape(o.citation), str(o.version))
+    console.print(table)
+
+
+@overrides_app.command("set")
+def override_set(
+    ctx: typer.Context,
+    contract: str = typer.Option(..., "--contract", help="Contract id, e.g. H1234."),
+    timeframe: str = typer.Option(..., "--timeframe", help="Timeframe id of the spec's table (T2, T16, ...)."),
+    days: int | None = typer.Option(None, "--days", help="The State's limit in calendar days."),
+    hours: int | None = typer.Option(None, "--hours", help="The State's limit in hours."),
+    state_code: str = typer.Option(..., "--state", help="The State (USPS code, e.g. OH)."),
+    citation: str = typer.Option(..., "--citation", help="The legal source: State contract or rule."),
+    source_text: str | None = typer.Option(None, "--source-text", help="The quoted text of the source."),
+    date_from: str = typer.Option(..., "--from", help="First local receipt date it applies to (ISO date)."),
+    date_to: str | None = typer.Option(None, "--to", help="Last local receipt date it applies to (default open)."),
+    actor: str | None = typer.Option(None, "--actor", help="Who records this (default: $PARTCD_ACTOR or $USER)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Store a State timeframe for a contract; a less protective one exits 2 with 42 CFR 422.629(c)."""
+    from partcd.pipelines import appeals_cases as svc
+
+    if (days is None) == (hours is None):
+        raise ConfigError("give exactly one of --days or --hours")
+    request: dict[str, Any] = {
+        "contract_id": contract, "timeframe_id": timeframe, "duration_value": days if days is not None else hours,
+        "duration_unit": "calendar_days" if days is not None else "hours", "state": state_code, "citation": citation,
+        "source_text": source_text, "effective_from": _date("--from", date_from), "effective_to": _date("--to", date_to),
+    }
+    _print_overrides([svc.set_override(_engine(ctx), request, actor=_actor(actor))], as_json)
+
+
+@overrides_app.command("list")
+def override_list(
+    ctx: typer.Context,
+    contract: str | None = typer.Option(None, "--contract", help="Only this contract."),
+    on: str | None = typer.Option(None, "--on", help="Only those in force on this local date (ISO date)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The stored State timeframes."""
+    from partcd.pipelines import appeals_cases as svc
+
+    _print_overrides(svc.list_overrides(_engine(ctx), contract_id=contract, on=_date("--on", on)), as_json)
+
+
+@overrides_app.command("end")
+def override_end(
+    ctx: typer.Context,
+    override_id: int = typer.Argument(..., help="Override id (see list)."),
+    on: str = typer.Option(..., "--on", help="Last local receipt date it applies to (ISO date)."),
+    version: int | None = typer.Option(None, "--version", help="Refuse if the override changed since this version."),
+    actor: str | None = typer.Option(None, "--actor"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """End an override: later receipts get the federal limit (cases already stored keep theirs)."""
+    from partcd.pipelines import appeals_cases as svc
+
+    last = _date("--on", on)
+    assert last is not None
+    _print_overrides([svc.end_override(_engine(ctx), override_id, effective_to=last, actor=_actor(actor),
+                                       expected_version=version)], as_json)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``case`` (create, transition, show, notice), ``queue`` and ``universe`` to ``partcd appeals``."""
+    """Add ``case`` (create, transition, show, notice), ``queue``, ``universe`` and ``overrides`` (set, list, end) to
+    ``partcd appeals``."""
     app.add_typer(case_app, name="case")
+    app.add_typer(overrides_app, name="overrides")
     app.command("queue")(queue_cmd)
     app.command("universe")(universe_cmd)

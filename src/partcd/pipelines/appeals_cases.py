@@ -4,6 +4,12 @@ Every change of a case is an ``audit_event`` (actor, before, after) written in t
 its timeline rows (``case_event``) and its notices; a concurrent edit is refused (optimistic locking on
 ``appeal_case.version``); an error anywhere rolls everything back. The member's MBI and name are stored (they are
 § 422.629(h) record fields) but never written to a log: log lines name the case id only.
+
+State-specific, more protective timeframes (§ 422.629(c)) are stored per contract (``contract_clock_override``,
+:func:`set_override`, :func:`end_override`, :func:`list_overrides`), each checked against the clock engine when it
+is set. A case takes the overrides in force for its contract on the local date of receipt; they are pinned in the
+stored case (``data["contract_clock_overrides"]``: which State, which source) and every due time of the case (view,
+queue, notices, universes) is computed with them.
 """
 
 from __future__ import annotations
@@ -15,17 +21,30 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Engine, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from partcd import __version__
-from partcd.appeals.clocks import zone_of
+from partcd.appeals.clocks import (
+    TIMEFRAMES,
+    Extension,
+    Obligation,
+    adverse_determination_windows,
+    integrated_grievance,
+    integrated_organization_determination,
+    integrated_reconsideration,
+    reconsideration_resolution_windows,
+    reversal_effectuation,
+    zone_of,
+)
 from partcd.appeals.parameters import AppealsParams
 from partcd.appeals.workflow import (
     NOTICE_ELEMENTS,
@@ -47,9 +66,9 @@ from partcd.appeals.workflow import (
 )
 from partcd.core.errors import ConfigError, InputError, RuleError
 from partcd.core.params import ParamSet
-from partcd.io.params import load_params
+from partcd.io.params import area_files, load_params
 from partcd.store import audit
-from partcd.store.appeals import AppealCase, Notice
+from partcd.store.appeals import AppealCase, ContractClockOverride, Notice
 from partcd.store.appeals import CaseEvent as CaseEventRow
 from partcd.store.db import session_scope
 
@@ -79,6 +98,284 @@ def params_for(received: dt.datetime, zone: str | None = None) -> ParamSet:
     return load_params("appeals", local)
 
 
+# --- State-specific, more protective timeframes (§ 422.629(c)) -------------------------------------------------
+
+CITE_STATE_OVERRIDE = "42 CFR 422.629(c) [cms-4185-p L2677]"
+#: Where a stored case keeps the overrides it was received under (beside the ``Case`` fields in ``appeal_case.data``).
+OVERRIDES_KEY = "contract_clock_overrides"
+DurationUnit = Literal["calendar_days", "hours"]
+
+
+class OverrideRequest(BaseModel):
+    """A State timeframe to store for a contract: timeframe id, duration, State, legal source, period in force."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    contract_id: str = Field(pattern=r"^[A-Z][0-9]{4}$")
+    timeframe_id: str = Field(min_length=1, max_length=10)
+    duration_value: int = Field(gt=0)
+    duration_unit: DurationUnit
+    state: str = Field(pattern=r"^[A-Z]{2}$", description="USPS code of the State whose contract sets it")
+    citation: str = Field(min_length=1, max_length=300, description="the State contract or rule, e.g. OAC 5160-58-08.4")
+    source_text: str | None = Field(default=None, description="the quoted text of the source")
+    effective_from: dt.date
+    effective_to: dt.date | None = Field(default=None, description="last local receipt date in force (inclusive)")
+
+
+class StateOverride(OverrideRequest):
+    """A stored State timeframe of a contract (``contract_clock_override``), as pinned in the cases it applies to."""
+
+    id: int
+    created_by: str
+    version: int = 1
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return _duration(self.duration_value, self.duration_unit)
+
+    @property
+    def iso(self) -> str:
+        """ISO 8601 duration: ``P10D`` or ``PT48H``."""
+        return f"P{self.duration_value}D" if self.duration_unit == "calendar_days" else f"PT{self.duration_value}H"
+
+    def in_force(self, day: dt.date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.model_dump(mode="json"), "duration": self.iso, "cite": CITE_STATE_OVERRIDE}
+
+    def label(self) -> dict[str, Any]:
+        """What a deadline shows: which override, which State, which source."""
+        return {"id": self.id, "timeframe_id": self.timeframe_id, "duration": self.iso, "state": self.state,
+                "citation": self.citation}
+
+
+def _duration(value: int, unit: DurationUnit) -> dt.timedelta:
+    return dt.timedelta(days=value) if unit == "calendar_days" else dt.timedelta(hours=value)
+
+
+def _override(row: ContractClockOverride) -> StateOverride:
+    return StateOverride(id=row.id, contract_id=row.contract_id, timeframe_id=row.timeframe_id,
+                         duration_value=row.duration_value, duration_unit=row.duration_unit,  # type: ignore[arg-type]
+                         state=row.state, citation=row.citation, source_text=row.source_text,
+                         effective_from=row.effective_from, effective_to=row.effective_to, created_by=row.created_by,
+                         version=row.version)
+
+
+def _probes(received: dt.datetime, params: ParamSet, ov: dict[str, dt.timedelta]
+            ) -> list[tuple[tuple[str, ...], Callable[[], object]]]:
+    """One clock-engine call per group of timeframe ids: each call computes (and so validates) the ids it lists."""
+    later = received + dt.timedelta(hours=1)
+    day = received.date()
+    ext = Extension(requested_by="enrollee", decided=later)
+    return [
+        (("T2", "T3", "T29"), partial(integrated_grievance, received, params, extension=ext, state_overrides=ov)),
+        (("T4",), partial(integrated_grievance, received, params, expedited=True, state_overrides=ov)),
+        (("T5",), partial(integrated_organization_determination, received, params, state_overrides=ov)),
+        (("T7", "T10"), partial(integrated_organization_determination, received, params, expedited=True,
+                                state_overrides=ov)),
+        (("T8", "T9"), partial(integrated_organization_determination, received, params, expedite_denied=later,
+                               state_overrides=ov)),
+        (("T6", "T14", "T15"), partial(adverse_determination_windows, params, notice_date=day, notice_sent=received,
+                                       effective=day + dt.timedelta(days=30), state_overrides=ov)),
+        (("T16", "T21", "T23"), partial(integrated_reconsideration, received, params, extension=ext, state_overrides=ov)),
+        (("T17", "T20", "T24"), partial(integrated_reconsideration, received, params, expedited=True, affirmed=later,
+                                        state_overrides=ov)),
+        (("T18", "T19"), partial(integrated_reconsideration, received, params, expedite_denied=later, state_overrides=ov)),
+        (("T25", "T26"), partial(reconsideration_resolution_windows, params, notice_date=day, notice_sent=received,
+                                 state_overrides=ov)),
+        (("T27",), partial(reversal_effectuation, received, params, state_overrides=ov)),
+    ]
+
+
+def check_override(timeframe_id: str, duration: dt.timedelta, params: ParamSet, day: dt.date) -> None:
+    """Run the clock engine with the override on ``day``: ``RuleError`` (§ 422.629(c)) when the timeframe takes no
+    State override, or when the override is less protective of the enrollee than the federal limit in ``params``."""
+    zone = zone_of(params.typed(AppealsParams).plan_time_zone_text)
+    received = dt.datetime.combine(day, dt.time(9, 0), tzinfo=zone)
+    ov = {timeframe_id: duration}
+    probes = _probes(received, params, ov)
+    call = next((c for ids, c in probes if timeframe_id in ids), probes[0][1])
+    call()  # the engine refuses an id it does not allow (e.g. Part D, derived ids) even when no call lists it
+
+
+def _periods(start: dt.date, end: dt.date | None) -> list[dt.date]:
+    """The first day of every appeals parameter period the range touches (each one is checked)."""
+    days = [start]
+    for pf in area_files("appeals").values():
+        first = pf.period_value
+        if isinstance(first, dt.date) and start < first and (end is None or first <= end):
+            days.append(first)
+    return days
+
+
+def _override_request(data: dict[str, Any] | OverrideRequest) -> OverrideRequest:
+    if isinstance(data, OverrideRequest):
+        return data
+    data = dict(data)
+    for key in ("state", "contract_id", "timeframe_id"):
+        if isinstance(data.get(key), str):
+            data[key] = data[key].strip().upper()
+    try:
+        req = OverrideRequest.model_validate(data)
+    except ValidationError as exc:
+        raise InputError.from_validation("override", None, exc) from None
+    if req.effective_to is not None and req.effective_to < req.effective_from:
+        raise InputError("override", None, "effective_to", f"{req.effective_to} is before effective_from {req.effective_from}")
+    return req
+
+
+def _check_periods(timeframe_id: str, duration: dt.timedelta, start: dt.date, end: dt.date | None) -> None:
+    for day in _periods(start, end):
+        check_override(timeframe_id, duration, load_params("appeals", day), day)
+
+
+def _refuse_overlap(s: Session, contract_id: str, timeframe_id: str, start: dt.date, end: dt.date | None,
+                    exclude: int | None = None) -> None:
+    """One State timeframe per contract, timeframe id and day: an overlapping period is refused."""
+    stmt = select(ContractClockOverride).where(ContractClockOverride.contract_id == contract_id,
+                                               ContractClockOverride.timeframe_id == timeframe_id)
+    for row in s.scalars(stmt):
+        if row.id == exclude:
+            continue
+        if row.effective_from <= (end or dt.date.max) and start <= (row.effective_to or dt.date.max):
+            raise RuleError(f"contract {contract_id} already has a State override for {timeframe_id} in force from "
+                            f"{row.effective_from} to {row.effective_to or 'open-ended'} (override {row.id}, {row.state}); "
+                            "end it before the new period starts", CITE_STATE_OVERRIDE)
+
+
+def set_override(engine: Engine, request: dict[str, Any] | OverrideRequest, *, actor: str,
+                 now: dt.datetime | None = None) -> StateOverride:
+    """Store a State timeframe for a contract (audited). It is run through the clock engine with the federal
+    parameters of every period it covers first: a less protective one is a ``RuleError`` (§ 422.629(c))."""
+    now = now or dt.datetime.now(dt.UTC)
+    req = _override_request(request)
+    _check_periods(req.timeframe_id, _duration(req.duration_value, req.duration_unit), req.effective_from, req.effective_to)
+    with session_scope(engine) as s:
+        _refuse_overlap(s, req.contract_id, req.timeframe_id, req.effective_from, req.effective_to)
+        row = ContractClockOverride(**req.model_dump(), created_by=actor, created_at=_utc(now))
+        audit.create(s, row, actor=actor, reason=f"State override {req.state} {req.timeframe_id} (42 CFR 422.629(c))")
+        log.info("State override %s set: contract %s %s", row.id, req.contract_id, req.timeframe_id)
+        return _override(row)
+
+
+def end_override(engine: Engine, override_id: int, *, effective_to: dt.date, actor: str,
+                 expected_version: int | None = None) -> StateOverride:
+    """End an override: ``effective_to`` is the last local receipt date it applies to (audited; cases already
+    stored keep the overrides they were received under)."""
+    with session_scope(engine) as s:
+        row = s.get(ContractClockOverride, override_id)
+        if row is None:
+            raise InputError("override", None, "id", f"no State override {override_id}")
+        if expected_version is not None and row.version != expected_version:
+            raise RuleError(f"contract_clock_override {override_id} was changed by someone else (version {row.version}, "
+                            f"you had {expected_version}); reload and retry")
+        if effective_to < row.effective_from:
+            raise InputError("override", None, "effective_to",
+                             f"{effective_to} is before the override's effective_from {row.effective_from}")
+        _check_periods(row.timeframe_id, _duration(row.duration_value, row.duration_unit),  # type: ignore[arg-type]
+                       row.effective_from, effective_to)
+        _refuse_overlap(s, row.contract_id, row.timeframe_id, row.effective_from, effective_to, exclude=row.id)
+        audit.update(s, row, {"effective_to": effective_to}, actor=actor, expected_version=row.version,
+                     reason="State override ended")
+        log.info("State override %s ends %s", override_id, effective_to)
+        return _override(row)
+
+
+def list_overrides(engine: Engine, *, contract_id: str | None = None, on: dt.date | None = None) -> list[StateOverride]:
+    """Stored overrides (optionally of one contract, or only those in force on a local date)."""
+    stmt = select(ContractClockOverride).order_by(ContractClockOverride.contract_id, ContractClockOverride.timeframe_id,
+                                                  ContractClockOverride.effective_from)
+    if contract_id:
+        stmt = stmt.where(ContractClockOverride.contract_id == contract_id.strip().upper())
+    with session_scope(engine) as s:
+        out = [_override(r) for r in s.scalars(stmt)]
+    return [o for o in out if on is None or o.in_force(on)]
+
+
+def _receipt_day(received: dt.datetime, zone: str | None, params: ParamSet) -> dt.date:
+    tz = zone_of(zone or params.typed(AppealsParams).plan_time_zone_text)
+    return received.astimezone(tz).date() if received.tzinfo else received.date()
+
+
+def _overrides_at_receipt(s: Session, intake: Intake) -> tuple[StateOverride, ...]:
+    """The contract's overrides in force on the local date of receipt that are still more protective than the
+    federal limits in force that day (a later federal file may have overtaken one: the federal limit then governs)."""
+    params = params_for(intake.received, intake.zone)
+    day = _receipt_day(intake.received, intake.zone, params)
+    stmt = select(ContractClockOverride).where(ContractClockOverride.contract_id == intake.contract_id,
+                                               ContractClockOverride.effective_from <= day)
+    out: list[StateOverride] = []
+    for row in s.scalars(stmt.order_by(ContractClockOverride.timeframe_id)):
+        o = _override(row)
+        if not o.in_force(day):
+            continue
+        try:
+            check_override(o.timeframe_id, o.duration, params, day)
+        except RuleError:
+            log.warning("State override %s is not more protective than the federal %s in force on %s: not applied",
+                        o.id, o.timeframe_id, day)
+            continue
+        out.append(o)
+    return tuple(out)
+
+
+_CASE_PARAMS: dict[tuple[str, str, tuple[tuple[int, str, int, str], ...]], ParamSet] = {}
+
+
+def case_params(received: dt.datetime, zone: str | None, overrides: Sequence[StateOverride] = ()) -> ParamSet:
+    """The parameters a case is clocked with: those in force at receipt, with the State's timeframes in place of the
+    federal values of the timeframes it overrides (the clocks then give exactly the due times of
+    ``state_overrides``; the note of each value names the State and the source)."""
+    base = params_for(received, zone)
+    if not overrides:
+        return base
+    key = (base.file, base.period, tuple(sorted((o.id, o.timeframe_id, o.duration_value, o.duration_unit)
+                                                for o in overrides)))
+    cached = _CASE_PARAMS.get(key)
+    if cached is not None:
+        return cached
+    values = dict(base.values)
+    for o in overrides:
+        tf = TIMEFRAMES[o.timeframe_id]
+        assert tf.key is not None
+        value: float | int = o.duration.days if tf.kind != "hours" else o.duration.total_seconds() / 3600
+        values[tf.key] = values[tf.key].model_copy(update={
+            "value": value, "note": f"State override {o.iso} ({o.state}, {o.citation}; 42 CFR 422.629(c))"})
+    out = base.model_copy(update={"values": values})
+    if len(_CASE_PARAMS) < 4096:
+        _CASE_PARAMS[key] = out
+    return out
+
+
+def _overridden(case: Case, params: ParamSet, overrides: Sequence[StateOverride]) -> dict[str, StateOverride]:
+    """Obligation id -> the override its due time was computed with (directly, or through the limit it extends)."""
+    if not overrides:
+        return {}
+    by_key = {TIMEFRAMES[o.timeframe_id].key: o for o in overrides}
+    out: dict[str, StateOverride] = {}
+    for ob in obligations(case, params):
+        hit = next((by_key[k] for k in ob.params_used if k in by_key), None)
+        if hit is not None:
+            out.setdefault(ob.id, hit)
+    return out
+
+
+def obligations_of(view: CaseView) -> list[Obligation]:
+    """The case's obligations with the State override recorded on each one computed with it (``state_override``
+    and ``params_used["state_override"]``, as the clock engine records them)."""
+    params = case_params(view.case.received, view.case.zone, view.state_overrides)
+    out: list[Obligation] = []
+    for ob in obligations(view.case, params):
+        o = view.overridden.get(ob.id)
+        if o is not None:
+            ob = ob.model_copy(update={"state_override": o.iso, "params_used": {
+                **ob.params_used, "state_override": o.iso, "state_override_state": o.state,
+                "state_override_citation": o.citation}})
+        out.append(ob)
+    return out
+
+
 @dataclass(frozen=True)
 class CaseView:
     """A stored case as read at ``now``: the record, its version, its deadlines and the events it accepts."""
@@ -90,6 +387,8 @@ class CaseView:
     next_due: dt.datetime | None
     allowed: list[str]
     parent_id: int | None = None
+    state_overrides: tuple[StateOverride, ...] = ()
+    overridden: dict[str, StateOverride] = field(default_factory=dict)
 
     def to_dict(self, *, include_phi: bool = True) -> dict[str, Any]:
         data = self.case.model_dump(mode="json", exclude={"events"})
@@ -102,16 +401,27 @@ class CaseView:
             "next_due": self.next_due.isoformat() if self.next_due else None,
             "allowed_events": self.allowed, "case": data,
             "record": {k: v for k, v in record_fields(self.case).items() if include_phi or k != "enrollee_name"},
-            "deadlines": [d.model_dump(mode="json") for d in self.deadlines],
+            "deadlines": [{**d.model_dump(mode="json"),
+                           "state_override": o.label() if (o := self.overridden.get(d.id)) else None}
+                          for d in self.deadlines],
+            "state_overrides": [o.to_dict() for o in self.state_overrides],
         }
 
 
+def _load(row: AppealCase) -> tuple[Case, tuple[StateOverride, ...]]:
+    """The stored case and the State overrides pinned to it at receipt."""
+    data = dict(row.data)
+    pinned = data.pop(OVERRIDES_KEY, None) or []
+    return Case.model_validate(data), tuple(StateOverride.model_validate(p) for p in pinned)
+
+
 def _view(row: AppealCase, now: dt.datetime) -> CaseView:
-    case = Case.model_validate(row.data)
-    params = params_for(case.received, case.zone)
+    case, pinned = _load(row)
+    params = case_params(case.received, case.zone, pinned)
     current = advance(case, params, now)
     return CaseView(id=row.id, version=row.version, case=current, deadlines=deadlines(current, params, now),
-                    next_due=next_due(current, params, now), allowed=allowed_events(current), parent_id=row.parent_id)
+                    next_due=next_due(current, params, now), allowed=allowed_events(current), parent_id=row.parent_id,
+                    state_overrides=pinned, overridden=_overridden(current, params, pinned))
 
 
 def _utc(t: dt.datetime | None) -> dt.datetime | None:
@@ -121,11 +431,14 @@ def _utc(t: dt.datetime | None) -> dt.datetime | None:
     return (t if t.tzinfo else t.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
 
 
-def _columns(case: Case, params: ParamSet, now: dt.datetime) -> dict[str, Any]:
+def _columns(case: Case, params: ParamSet, now: dt.datetime, overrides: Sequence[StateOverride] = ()) -> dict[str, Any]:
+    data = case.model_dump(mode="json")
+    if overrides:
+        data[OVERRIDES_KEY] = [o.model_dump(mode="json") for o in overrides]
     return {
         "status": case.status, "expedited": case.expedited, "next_due_at": _utc(next_due(case, params, now)),
         "decided_at": _utc(case.decided_at or case.deemed_adverse_at), "outcome": case.outcome,
-        "data": case.model_dump(mode="json"), "updated_at": _utc(now),
+        "data": data, "updated_at": _utc(now),
     }
 
 
@@ -186,12 +499,13 @@ def create_case(engine: Engine, intake: dict[str, Any] | Intake, *, actor: str, 
         if parent_id is not None:
             data = _from_parent(s, parent_id, data, now)
         validated = _intake(data, "case")
-        params = params_for(validated.received, validated.zone)
+        pinned = _overrides_at_receipt(s, validated)
+        params = case_params(validated.received, validated.zone, pinned)
         case = open_case(validated, params, actor=actor, now=now)
         row = AppealCase(case_type=case.case_type, contract_id=case.contract_id,
                          plan_benefit_package=case.plan_benefit_package, mbi=case.mbi, enrollee_name=case.enrollee_name,
                          received_at=_utc(case.received), parent_id=parent_id, created_at=_utc(now),
-                         **_columns(case, params, now))
+                         **_columns(case, params, now, pinned))
         audit.create(s, row, actor=actor, reason="case received")
         _store_events(s, row, case, 0)
         _store_notices(s, row, case, params, now, actor)
@@ -232,12 +546,13 @@ def transition(engine: Engine, case_id: int, event: dict[str, Any] | CaseEvent, 
         if expected_version is not None and row.version != expected_version:
             raise RuleError(f"appeal_case {case_id} was changed by someone else (version {row.version}, you had "
                             f"{expected_version}); reload and retry")
-        case = Case.model_validate(row.data)
-        params = params_for(case.received, case.zone)
+        case, pinned = _load(row)
+        params = case_params(case.received, case.zone, pinned)
         ev = _event(event, actor, now)
         start = len(case.events)
         new = apply(case, ev, params, now=now)
-        audit.update(s, row, _columns(new, params, now), actor=actor, expected_version=row.version, reason=ev.kind)
+        audit.update(s, row, _columns(new, params, now, pinned), actor=actor, expected_version=row.version,
+                     reason=ev.kind)
         _store_events(s, row, new, start)
         _store_notices(s, row, new, params, now, actor)
         log.info("appeal case %s: %s -> %s", case_id, ev.kind, new.status)
@@ -261,12 +576,12 @@ def sweep(engine: Engine, *, now: dt.datetime | None = None, actor: str = "syste
     with session_scope(engine) as s:
         rows = s.scalars(select(AppealCase).where(AppealCase.next_due_at < now).order_by(AppealCase.id)).all()
         for row in rows:
-            case = Case.model_validate(row.data)
-            params = params_for(case.received, case.zone)
+            case, pinned = _load(row)
+            params = case_params(case.received, case.zone, pinned)
             new = advance(case, params, now)
             if new.status == case.status:
                 continue
-            audit.update(s, row, _columns(new, params, now), actor=actor, expected_version=row.version,
+            audit.update(s, row, _columns(new, params, now, pinned), actor=actor, expected_version=row.version,
                          reason="deadline_passed")
             _store_events(s, row, new, len(case.events))
             _store_notices(s, row, new, params, now, actor)
@@ -476,10 +791,12 @@ def notice_kinds_for(case: Case) -> list[NoticeKind]:
 
 
 def render_notice(case: Case, kind: NoticeKind, *, case_id: int | str, now: dt.datetime | None = None,
-                  plan_name: str = "the plan") -> str:
-    """The notice as HTML: every element the rule lists is a ``data-element`` block (see NOTICE_ELEMENTS)."""
+                  plan_name: str = "the plan", state_overrides: Sequence[StateOverride] = ()) -> str:
+    """The notice as HTML: every element the rule lists is a ``data-element`` block (see NOTICE_ELEMENTS).
+
+    ``state_overrides``: the overrides pinned to the stored case (``CaseView.state_overrides``)."""
     now = now or dt.datetime.now(dt.UTC)
-    params = params_for(case.received, case.zone)
+    params = case_params(case.received, case.zone, state_overrides)
     obs = {o.id: o for o in obligations(case, params)}
     zone = zone_of(case.zone or params.typed(AppealsParams).plan_time_zone_text)
     due = next((d for d in deadlines(case, params, now) if d.notice == kind), None)

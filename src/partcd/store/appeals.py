@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partcd.store.tables import Base, utcnow
@@ -78,3 +78,30 @@ class Notice(Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads this mapping
     __table_args__ = (UniqueConstraint("case_id", "kind", name="uq_notice_case_kind"),)
+
+
+class ContractClockOverride(Base):
+    """§ 422.629(c): a State-specific, more protective timeframe written into a contract (one timeframe id).
+
+    In force for receipts on local dates ``effective_from`` .. ``effective_to`` (inclusive; open-ended when null).
+    Migration ``0005_appeals_overrides``; written only through ``partcd.pipelines.appeals_cases`` (audited).
+    """
+
+    __tablename__ = "contract_clock_override"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[str] = mapped_column(String(5), index=True)
+    timeframe_id: Mapped[str] = mapped_column(String(10))
+    duration_value: Mapped[int] = mapped_column(Integer)
+    duration_unit: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(2))
+    citation: Mapped[str] = mapped_column(String(300))
+    source_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    effective_to: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads this mapping
+    __table_args__ = (UniqueConstraint("contract_id", "timeframe_id", "effective_from", name="uq_contract_clock_override"),)

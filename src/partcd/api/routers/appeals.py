@@ -1,8 +1,10 @@
 """§§ 422.629-422.634, 423.568-423.572 - appeal and grievance cases over HTTP: intake, transitions, case + timeline,
-work queue, notices (HTML/PDF) and audit universes (CSV/Excel).
+work queue, notices (HTML/PDF), audit universes (CSV/Excel) and the State-specific timeframes of each contract
+(§ 422.629(c): set, list, end).
 
 Roles: ``intake`` creates cases and records notices; ``reviewer`` and ``coordinator`` also decide, extend and
-triage; ``auditor`` reads (cases, queue, universes); ``admin`` does everything. A refused transition answers
+triage; ``auditor`` reads (cases, queue, universes); ``coordinator`` (and ``admin``) alone sets, lists and ends
+State overrides (a less protective one answers 409 with § 422.629(c)); ``admin`` does everything. A refused transition answers
 409 with the rule's citation; a stale ``expected_version`` answers 409 too.
 """
 
@@ -29,6 +31,7 @@ Reader = Annotated[Principal, Depends(require("intake", "reviewer", "coordinator
 Intake = Annotated[Principal, Depends(require("intake", "coordinator"))]
 Worker = Annotated[Principal, Depends(require("intake", "reviewer", "coordinator"))]
 Exporter = Annotated[Principal, Depends(require("coordinator", "auditor"))]
+Coordinator = Annotated[Principal, Depends(require("coordinator"))]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 #: Events that decide or steer a case: reviewers and coordinators only (intake records receipt facts and notices).
@@ -39,6 +42,8 @@ DECISION_EVENTS = frozenset({"decide", "resolve", "extend", "grant_expedite", "d
 _CASE_EXAMPLE = {"case_type": "integrated_organization_determination", "received": "2021-03-01T09:00:00-05:00",
                  "reason": "home health visits", "enrollee_name": "Pat Example", "mbi": "1EG4TE5MK73",
                  "contract_id": "H1234", "expedite_requested": False}
+_OVERRIDE_EXAMPLE = {"contract_id": "H1234", "timeframe_id": "T2", "duration_value": 10, "duration_unit": "calendar_days",
+                     "state": "OH", "citation": "State Medicaid agency contract, appendix K", "effective_from": "2021-01-01"}
 _EVENT_EXAMPLE = {"kind": "decide", "at": "2021-03-03T09:00:00-05:00", "decision": "adverse", "expected_version": 1}
 
 
@@ -100,7 +105,8 @@ def get_notice(case_id: int, kind: str, _: Reader, engine: EngineDep,
     view = cases.get_case(engine, case_id, now=_now())
     if kind not in cases.notice_kinds_for(view.case):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"case {case_id} has no {kind} notice in state {view.case.status}")
-    html = cases.render_notice(view.case, kind, case_id=case_id)  # type: ignore[arg-type]
+    html = cases.render_notice(view.case, kind, case_id=case_id,  # type: ignore[arg-type]
+                               state_overrides=view.state_overrides)
     if format == "html":
         return HTMLResponse(html)
     with tempfile.TemporaryDirectory() as tmp:
@@ -153,3 +159,34 @@ def self_check(_: Exporter, engine: EngineDep,
     """Late cases in every universe table: by how much and why."""
     built = universes.build(cases.all_cases(engine, now=_now()), date_from=date_from, date_to=date_to)
     return {"summary": built.summary(), "findings": [f.to_dict() for f in built.findings]}
+
+
+@router.get("/overrides")
+def list_overrides(_: Coordinator, engine: EngineDep,
+                   contract_id: Annotated[str | None, Query(description="e.g. H1234")] = None,
+                   on: Annotated[dt.date | None, Query(description="only those in force on this local date")] = None,
+                   ) -> list[dict[str, Any]]:
+    """State-specific timeframes stored per contract (42 CFR 422.629(c))."""
+    return [o.to_dict() for o in cases.list_overrides(engine, contract_id=contract_id, on=on)]
+
+
+@router.post("/overrides", status_code=status.HTTP_201_CREATED)
+def set_override(who: Coordinator, engine: EngineDep,
+                 body: Annotated[dict[str, Any], Body(examples=[_OVERRIDE_EXAMPLE])]) -> dict[str, Any]:
+    """Store a more protective State timeframe for a contract; a less protective one is 409 (42 CFR 422.629(c))."""
+    return cases.set_override(engine, body, actor=who.name).to_dict()
+
+
+@router.post("/overrides/{override_id}/end")
+def end_override(override_id: int, who: Coordinator, engine: EngineDep,
+                 body: Annotated[dict[str, Any], Body(examples=[{"effective_to": "2021-06-30", "expected_version": 1}])],
+                 ) -> dict[str, Any]:
+    """End an override: ``effective_to`` is the last local receipt date it applies to."""
+    raw = body.get("effective_to")
+    try:
+        effective_to = dt.date.fromisoformat(str(raw))
+    except ValueError:
+        raise HTTPException(422, f"effective_to must be an ISO date, got {raw!r}") from None
+    expected = body.get("expected_version")
+    return cases.end_override(engine, override_id, effective_to=effective_to, actor=who.name,
+                              expected_version=int(expected) if expected is not None else None).to_dict()
