@@ -3,40 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 
 from partcd.auth import create_key
 from partcd.pipelines import appeals_cases as cases
 from partcd.server import create_app
 from partcd.settings import Settings
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 BASE: dict[str, Any] = {"reason": "power wheelchair repair", "enrollee_name": "Browser Tester", "mbi": "1EG4TE5MK73",
                         "contract_id": "H1234"}
 
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str], dict[str, int]]]:
+def live(tmp_path_factory: pytest.TempPathFactory, serve: Callable[[Any], str],
+                ) -> Iterator[tuple[str, dict[str, str], dict[str, int]]]:
     tmp = tmp_path_factory.mktemp("appeals-web")
     app = create_app(Settings(db_url=f"sqlite:///{tmp / 'web.db'}", data_dir=tmp))
     engine = app.state.engine
@@ -51,48 +37,16 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
         "later": cases.create_case(engine, {**BASE, "case_type": "integrated_organization_determination",
                                             "received": now - dt.timedelta(hours=1)}, actor="ina", now=now).id,
     }
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", keys, ids
-    server.should_exit = True
-    thread.join(timeout=10)
+    base = serve(app)
+    yield base, keys, ids
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        msg = "Debian chromium is not installed (make test installs it)"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(msg)
-        pytest.skip(msg)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-def _login(browser: Any, base: str, key: str) -> Any:
-    page = browser.new_page()
-    page.goto(base + "/login")
-    page.fill("#api_key", key)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
-    return page
 
 
 def test_queue_buckets_then_case_timeline_and_an_event(live: tuple[str, dict[str, str], dict[str, int]],
-                                                       browser: Any) -> None:
+                                                       login: Callable[[str, str], Any]) -> None:
     base, keys, ids = live
-    page = _login(browser, base, keys["coordinator"])
+    page = login(base, keys["coordinator"])
     assert "Appeals" in page.locator("nav a").all_inner_texts()
     page.click("nav >> text=Appeals")
     page.wait_for_url(base + "/appeals")
@@ -125,11 +79,11 @@ def test_queue_buckets_then_case_timeline_and_an_event(live: tuple[str, dict[str
 
 
 def test_stale_form_shows_the_conflict_and_auditor_is_read_only(live: tuple[str, dict[str, str], dict[str, int]],
-                                                                 browser: Any) -> None:
+                                                                 login: Callable[[str, str], Any]) -> None:
     base, keys, ids = live
-    page = _login(browser, base, keys["coordinator"])
+    page = login(base, keys["coordinator"])
     page.goto(f"{base}/appeals/cases/{ids['later']}")
-    other = _login(browser, base, keys["coordinator"])
+    other = login(base, keys["coordinator"])
     other.goto(f"{base}/appeals/cases/{ids['later']}")
     other.select_option("#kind", "review")
     other.click("#event-form button[type=submit]")
@@ -140,13 +94,13 @@ def test_stale_form_shows_the_conflict_and_auditor_is_read_only(live: tuple[str,
     assert "changed by someone else" in page.locator("[role=alert]").inner_text()
     page.close()
     other.close()
-    auditor = _login(browser, base, keys["auditor"])
+    auditor = login(base, keys["auditor"])
     auditor.goto(f"{base}/appeals/cases/{ids['overdue']}")
     assert "DEEMED_ADVERSE" in auditor.locator("#state").inner_text()
     assert "T13" in auditor.locator("#deadlines").inner_text()
     assert auditor.locator("#event-form").count() == 0
     auditor.close()
-    viewer = _login(browser, base, keys["viewer"])
+    viewer = login(base, keys["viewer"])
     resp = viewer.goto(f"{base}/appeals")
     assert resp is not None and resp.status == 403
     assert "cannot see appeal cases" in viewer.locator("[role=alert]").inner_text()
