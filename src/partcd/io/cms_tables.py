@@ -30,7 +30,7 @@ import importlib.resources
 import io
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -282,7 +282,7 @@ def _col_name(col: int) -> str:
     return f"column {name}"
 
 
-def _contracts(file: str, rows: list[list[str]], first: int, width: int) -> Iterable[tuple[int, Contract, list[str]]]:
+def _contracts(file: str, rows: list[list[str]], first: int, width: int) -> Iterator[tuple[int, Contract, list[str]]]:
     seen: dict[str, int] = {}
     for idx in range(first, len(rows)):
         row = rows[idx]
@@ -299,6 +299,20 @@ def _contracts(file: str, rows: list[list[str]], first: int, width: int) -> Iter
         if len(row) < width:
             raise InputError(file, rownum, None, f"row has {len(row)} columns, the header has {width}")
         yield rownum, Contract(row[0], row[1], row[2]), row
+
+
+def _master_table(
+    path: Path | str, year: int | None, kind: TableKind, title: str
+) -> tuple[str, int, tuple[MeasureColumn, ...], Iterator[tuple[int, Contract, list[str]]]]:
+    """A Measure Data or Measure Stars file: its name, rating year, measure columns and contract rows (read lazily)."""
+    file = str(path)
+    rows = read_rows(path)
+    info = detect(path, rows)
+    if info.kind != kind:
+        raise InputError(file, 1, None, f"expected a CMS '{title}' table, found {info.kind}")
+    rating_year = _resolve_year(file, info, year)
+    columns = _master_columns(file, rows, rating_year)
+    return file, rating_year, columns, _contracts(file, rows, 4, columns[-1].column + 1)
 
 
 def parse_score(text: str, measure: Measure) -> float:
@@ -318,17 +332,10 @@ def parse_score(text: str, measure: Measure) -> float:
 
 def read_measure_data(path: Path | str, year: int | None = None) -> MeasureTable:
     """Scores of a CMS "Measure Data" file (text statuses -> ``score=None`` with the reason)."""
-    file = str(path)
-    rows = read_rows(path)
-    info = detect(path, rows)
-    if info.kind != "measure_data":
-        raise InputError(file, 1, None, f"expected a CMS 'Measure Data' table, found {info.kind}")
-    rating_year = _resolve_year(file, info, year)
-    columns = _master_columns(file, rows, rating_year)
-    width = columns[-1].column + 1
+    file, rating_year, columns, contract_rows = _master_table(path, year, "measure_data", "Measure Data")
     contracts: list[Contract] = []
     scores: list[MeasureScore] = []
-    for rownum, contract, row in _contracts(file, rows, 4, width):
+    for rownum, contract, row in contract_rows:
         contracts.append(contract)
         for c in columns:
             cell = row[c.column]
@@ -348,17 +355,10 @@ def read_measure_data(path: Path | str, year: int | None = None) -> MeasureTable
 
 def read_measure_stars(path: Path | str, year: int | None = None) -> MeasureTable:
     """Published stars of a CMS "Measure Stars" file (text statuses kept as the reason)."""
-    file = str(path)
-    rows = read_rows(path)
-    info = detect(path, rows)
-    if info.kind != "measure_stars":
-        raise InputError(file, 1, None, f"expected a CMS 'Measure Stars' table, found {info.kind}")
-    rating_year = _resolve_year(file, info, year)
-    columns = _master_columns(file, rows, rating_year)
-    width = columns[-1].column + 1
+    file, rating_year, columns, contract_rows = _master_table(path, year, "measure_stars", "Measure Stars")
     contracts: list[Contract] = []
     stars: list[PublishedStar] = []
-    for rownum, contract, row in _contracts(file, rows, 4, width):
+    for rownum, contract, row in contract_rows:
         contracts.append(contract)
         for c in columns:
             cell = row[c.column]
