@@ -107,7 +107,7 @@ CHOICES: dict[str, str] = {
     "mixed_programs": "Medicare items drive the state (IRE); the Medicaid path is kept in fields (D-11)",
     "deemed_expedited_ir_t24": "T24 for a deemed adverse expedited IR starts at the expiry of the timeframe",
     "partd_missed_deadline": "a missed Part D deadline is an adverse determination forwarded to the IRE "
-                             "(current CFR 423.568(h), 423.572(d); the hours come from a parameter when present)",
+                             "(current CFR 423.568(h), 423.572(d); the hours are partd_missed_deadline_ire_forward_h)",
     "continuation_notice_due": "the rule sets no time for a continuation notice; it is tracked without a due time",
 }
 
@@ -505,8 +505,8 @@ def _partd_obligations(case: Case, params: ParamSet, zone: str) -> list[Obligati
     else:
         out = partd_exception(case.received, params, supporting_statement=case.supporting_statement_at,
                               expedited=expedited, expedite_denied=case.expedite_denied_at, zone=zone)
-    if case.deemed_adverse_at is not None and is_adverse(case) and PARTD_IRE_KEY in params.values:
-        hours = float(params[PARTD_IRE_KEY].value)
+    if case.deemed_adverse_at is not None and is_adverse(case):
+        hours = float(params.typed(AppealsParams).partd_missed_deadline_ire_forward_h)
         due = (_u(case.deemed_adverse_at) + dt.timedelta(hours=hours)).astimezone(zone_of(zone))
         out.append(Obligation(id="PD-IRE", description="Forward the request to the IRE after a missed deadline",
                               party="plan", due=due, start_event="expiry of the adjudication timeframe",
