@@ -30,7 +30,7 @@ import importlib.resources
 import io
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -557,28 +557,13 @@ def read_tidy_cut_points(path: Path | str, year: int | None = None) -> CutPointT
     """
     file = str(path)
     rows = read_rows(path)
-    header = [c.strip().lower() for c in rows[0]] if rows else []
-    col = {name: i for i, name in enumerate(header)}
-    value_col = "value" if "value" in col else "final"
+    value_col = "value" if "value" in _tidy_columns(rows) else "final"
     catalogue = load_catalogue(year) if year is not None else None
     collected: dict[tuple[str, ContractType], _TidyEntry] = {}
-    for idx in range(1, len(rows)):
-        row = rows[idx]
-        if not any(row):
-            continue
-        rownum = idx + 1
-        if len(row) != len(header):
-            raise InputError(file, rownum, None, f"row has {len(row)} columns, the header has {len(header)}")
-
-        def cell(name: str, row: list[str] = row) -> str:
-            return row[col[name]] if name in col else ""
-
+    for rownum, cell in _tidy_rows(file, rows):
         measure = _tidy_measure(file, rownum, cell("measure_id"), cell("measure_key"), catalogue)
         key = measure.measure_key if measure is not None else cell("measure_key")
-        try:
-            ctype = ContractType(cell("contract_type") or "ALL")
-        except ValueError:
-            raise InputError(file, rownum, "contract_type", f"{cell('contract_type')!r}: expected ALL, MA-PD or PDP") from None
+        ctype = _tidy_contract_type(file, rownum, cell("contract_type"))
         try:
             level = int(cell("threshold"))
         except ValueError:
@@ -620,6 +605,35 @@ def read_tidy_cut_points(path: Path | str, year: int | None = None) -> CutPointT
     if not out:
         raise InputError(file, 2, None, "no cut points in the file")
     return CutPointTable(file, year, tuple(out))
+
+
+def _tidy_columns(rows: list[list[str]]) -> dict[str, int]:
+    """Column index by lower-case header name of a tidy CSV (header = row 1)."""
+    return {name.strip().lower(): i for i, name in enumerate(rows[0])} if rows else {}
+
+
+def _tidy_rows(file: str, rows: list[list[str]]) -> Iterator[tuple[int, Callable[[str], str]]]:
+    """The non-empty data rows of a tidy CSV: spreadsheet row number and a cell reader by column name ("" if absent)."""
+    col = _tidy_columns(rows)
+    width = len(rows[0]) if rows else 0
+    for idx in range(1, len(rows)):
+        row = rows[idx]
+        if not any(row):
+            continue
+        if len(row) != width:
+            raise InputError(file, idx + 1, None, f"row has {len(row)} columns, the header has {width}")
+
+        def cell(name: str, row: list[str] = row) -> str:
+            return row[col[name]] if name in col else ""
+
+        yield idx + 1, cell
+
+
+def _tidy_contract_type(file: str, rownum: int, text: str) -> ContractType:
+    try:
+        return ContractType(text or "ALL")
+    except ValueError:
+        raise InputError(file, rownum, "contract_type", f"{text!r}: expected ALL, MA-PD or PDP") from None
 
 
 def _tidy_measure(file: str, rownum: int, measure_id: str, measure_key: str, catalogue: list[Measure] | None) -> Measure | None:
@@ -673,23 +687,11 @@ def read_tidy_scores(path: Path | str, year: int | None = None) -> ScoreTable:
     """
     file = str(path)
     rows = read_rows(path)
-    header = [c.strip().lower() for c in rows[0]] if rows else []
-    col = {name: i for i, name in enumerate(header)}
     catalogue = load_catalogue(year) if year is not None else None
     scores: list[MeasureScore] = []
     ids: dict[str, str] = {}
     seen: dict[tuple[str, str], int] = {}
-    for idx in range(1, len(rows)):
-        row = rows[idx]
-        if not any(row):
-            continue
-        rownum = idx + 1
-        if len(row) != len(header):
-            raise InputError(file, rownum, None, f"row has {len(row)} columns, the header has {len(header)}")
-
-        def cell(name: str, row: list[str] = row) -> str:
-            return row[col[name]] if name in col else ""
-
+    for rownum, cell in _tidy_rows(file, rows):
         contract_id = cell("contract_id")
         if not re.fullmatch(r"[A-Z]\d{4}", contract_id):
             raise InputError(file, rownum, "contract_id", f"{contract_id!r} is not a contract id (letter + 4 digits)")
@@ -700,10 +702,7 @@ def read_tidy_scores(path: Path | str, year: int | None = None) -> ScoreTable:
         seen[(contract_id, key)] = rownum
         if cell("measure_id"):
             ids[key] = cell("measure_id")
-        try:
-            ctype = ContractType(cell("contract_type") or "ALL")
-        except ValueError:
-            raise InputError(file, rownum, "contract_type", f"{cell('contract_type')!r}: expected ALL, MA-PD or PDP") from None
+        ctype = _tidy_contract_type(file, rownum, cell("contract_type"))
         text = cell("score")
         reason = cell("missing_reason") or None
         if text in STATUS_TEXTS or (not text and reason):
