@@ -95,12 +95,10 @@ def _overrides(items: list[str]) -> dict[str, dt.timedelta]:
 
 def _params_for(received: dt.datetime, tz: str | None) -> tuple[ParamSet, str]:
     """The parameters in force on the receipt's local date, and the plan's zone (``--tz`` or the parameter default)."""
-    zone = tz
-    if zone is None:
-        zone = load_params("appeals", received.date()).typed(AppealsParams).plan_time_zone_text
-    plan_zone = zone_of(zone)
-    local_day = received.astimezone(plan_zone).date() if received.tzinfo else received.date()
-    return load_params("appeals", local_day), zone
+    from partcd.pipelines.appeals_cases import params_for
+
+    params = params_for(received, tz)
+    return params, tz or params.typed(AppealsParams).plan_time_zone_text
 
 
 def _sort(obligations: list[Obligation]) -> list[Obligation]:
