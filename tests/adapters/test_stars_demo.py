@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from partcd.io.cms_tables import load_catalogue
+from partcd.io.params import load_params
 from partcd.pipelines.stars_demo import CMS_HREF, SYNTHETIC_HREF, demo, star_data_dir
 from partcd.samples.stars import DEMO_MEASURE_KEYS, SCORE_SHAPES, synthetic_star_scores
+from partcd.stars.methodology import StarsParams
 from partcd.stars.models import ContractType, Part
 
 
@@ -62,8 +64,9 @@ def test_demo_with_cms_tables_links_the_real_run(tmp_path: Path) -> None:
 def test_synthetic_scores_follow_the_catalogue() -> None:
     catalogue = {m.measure_key: m for m in load_catalogue(2025)}
     measures = [catalogue[k] for k in DEMO_MEASURE_KEYS]
-    sample = synthetic_star_scores(measures, seed=3, rating_year=2025, contracts=120)
-    again = synthetic_star_scores(measures, seed=3, rating_year=2025, contracts=120)
+    prior_params = load_params("stars", 2024).typed(StarsParams)
+    sample = synthetic_star_scores(measures, seed=3, rating_year=2025, prior_params=prior_params, contracts=120)
+    again = synthetic_star_scores(measures, seed=3, rating_year=2025, prior_params=prior_params, contracts=120)
     assert sample == again
     assert len(sample.contracts) == 120 and sum(t is ContractType.PDP for _, t in sample.contracts) == 12
     for s in sample.scores:
@@ -79,4 +82,4 @@ def test_synthetic_scores_follow_the_catalogue() -> None:
         values = [cp.thresholds[k] for k in (2, 3, 4, 5)]
         assert values == sorted(values, reverse=not cp.higher_is_better)
     with pytest.raises(ValueError, match="no synthetic score shape for C03"):
-        synthetic_star_scores([catalogue["annual_flu_vaccine"]], seed=1, rating_year=2025)
+        synthetic_star_scores([catalogue["annual_flu_vaccine"]], seed=1, rating_year=2025, prior_params=prior_params)

@@ -19,10 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from partcd.io.cms_tables import load_catalogue
+from partcd.io.params import load_params
 from partcd.pipelines import report
 from partcd.pipelines.demo import DemoResult
 from partcd.pipelines.stars import CutPointRun, run_cut_points, save_run, write_tidy_cut_points, write_tidy_scores
 from partcd.samples.stars import DEMO_MEASURE_KEYS, synthetic_star_scores
+from partcd.stars.methodology import StarsParams
 
 RATING_YEAR = 2025
 SYNTHETIC_HREF = "stars/synthetic/report.html"
@@ -55,7 +57,8 @@ def synthetic_run(folder: Path, seed: int) -> CutPointRun:
     """Write the synthetic inputs into ``folder`` and compute the 2025 cut points from them."""
     catalogue = {m.measure_key: m for m in load_catalogue(RATING_YEAR)}
     measures = [catalogue[k] for k in DEMO_MEASURE_KEYS]
-    sample = synthetic_star_scores(measures, seed=seed, rating_year=RATING_YEAR)
+    prior_params = load_params("stars", RATING_YEAR - 1).typed(StarsParams)
+    sample = synthetic_star_scores(measures, seed=seed, rating_year=RATING_YEAR, prior_params=prior_params)
     ids = {m.measure_key: m.measure_id for m in measures}
     scores = write_tidy_scores(folder / "scores_2025.csv", sample.scores, ids)
     prior_scores = write_tidy_scores(folder / "scores_2024.csv", sample.prior_scores)

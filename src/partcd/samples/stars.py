@@ -27,8 +27,8 @@ import numpy as np
 import numpy.typing as npt
 
 from partcd.stars.clustering import cluster_cut_points
+from partcd.stars.methodology import StarsParams, methodology
 from partcd.stars.models import ContractType, CutPoints, Measure, MeasureScore, Part
-from partcd.stars.tukey import delete_outer_fence_outliers
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -171,16 +171,19 @@ def _year_scores(
     return out
 
 
-def _published_cut_points(measures: Sequence[Measure], scores: Sequence[MeasureScore]) -> list[CutPoints]:
-    """Tukey outer-fence deletion and one Ward clustering run per measure and contract type, rounded to display precision
-    (a stand-in for CMS's published table)."""
+def _published_cut_points(
+    measures: Sequence[Measure], scores: Sequence[MeasureScore], params: StarsParams
+) -> list[CutPoints]:
+    """The prior rating year's outlier stage (Tukey outer-fence deletion) and one Ward clustering run per measure and
+    contract type, rounded to display precision (a stand-in for CMS's published table)."""
+    trim = methodology(params.method).trim
     out: list[CutPoints] = []
     for m in measures:
         types = (ContractType.MAPD, ContractType.PDP) if m.part is Part.D else (ContractType.ALL,)
         for ctype in types:
             x = np.asarray([s.score for s in scores if s.measure_key == m.measure_key and s.score is not None
                             and (ctype is ContractType.ALL or s.contract_type is ctype)], dtype=np.float64)
-            raw = cluster_cut_points(delete_outer_fence_outliers(x, 3.0, "sas-qntldef5"), 5, m.higher_is_better)
+            raw = cluster_cut_points(trim(x, m.improvement, params), params.star_levels_count, m.higher_is_better)
             thresholds = {k: float(_round(np.asarray([v]), m.precision)[0]) for k, v in raw.items()}
             out.append(CutPoints(m.measure_key, m.higher_is_better, thresholds, ctype))
     return out
@@ -191,13 +194,15 @@ def synthetic_star_scores(
     *,
     seed: int,
     rating_year: int,
+    prior_params: StarsParams,
     contracts: int = 400,
     pdp_share: float = 0.1,
 ) -> StarsSample:
     """Scores of ``measures`` for ``contracts`` synthetic contracts (about ``pdp_share`` PDPs), reproducible from ``seed``.
 
     Part C measures are scored for the MA-PD contracts (H...), Part D measures for MA-PD and PDP (S...) contracts.
-    Every measure needs an entry in :data:`SCORE_SHAPES` (CAHPS and improvement measures have none).
+    Every measure needs an entry in :data:`SCORE_SHAPES` (CAHPS and improvement measures have none). The prior year's
+    "published" cut points follow ``prior_params`` (the prior rating year's parameters: methodology and star levels).
     """
     unknown = [m.measure_id for m in measures if m.measure_key not in SCORE_SHAPES]
     if unknown:
@@ -216,5 +221,5 @@ def synthetic_star_scores(
         contracts=people,
         scores=tuple(current),
         prior_scores=tuple(before),
-        prior_cut_points=tuple(_published_cut_points(measures, before)),
+        prior_cut_points=tuple(_published_cut_points(measures, before, prior_params)),
     )
