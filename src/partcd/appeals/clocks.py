@@ -448,6 +448,27 @@ def _extend(c: _Clock, process: Literal["grievance", "iod", "ir"], ext: Extensio
     return c.plus_days(base.due, days), days, decided
 
 
+_NONCONTRACT_INFO = "if medical information is needed from noncontract providers"
+_JEOPARDY = "a provider indicated that the standard timeframe could seriously jeopardize the enrollee: "
+
+
+def _first_timeframe(c: _Clock, rec: dt.datetime, ids: tuple[str, str, str, str, str], expedited: bool,
+                     expedite_denied: dt.datetime | None, provider_indicates_jeopardy: bool, must: str,
+                     must_cite: str) -> tuple[Obligation, Obligation | None]:
+    """The decision timeframe by handling and the obligation that comes with it: ``ids`` = (standard, expedited,
+    noncontract information request, standard after a denied expedite, written notice of the denial)."""
+    standard, fast, info, after_denial, denial_notice = ids
+    if expedite_denied is not None:
+        denied = c.local(expedite_denied, "denial of expedited handling")
+        _not_before(denied, rec, "the denial of expedited handling", TIMEFRAMES[after_denial].cite)
+        if provider_indicates_jeopardy:
+            raise RuleError(_JEOPARDY + must, must_cite)
+        return c.obligation(after_denial, rec), c.obligation(denial_notice, denied)
+    if expedited:
+        return c.obligation(fast, rec), c.obligation(info, rec, condition=_NONCONTRACT_INFO)
+    return c.obligation(standard, rec), None
+
+
 # --- integrated grievances, § 422.630 --------------------------------------------------------------------
 
 
@@ -500,20 +521,10 @@ def integrated_organization_determination(
     """T5 standard, T7 expedited (+T10), or T8 after a denied expedite (+T9); T11/T12 when extended; T13 on expiry."""
     c = _clock(params, zone, state_overrides)
     rec = c.local(received, "receipt")
-    out: list[Obligation] = []
-    if expedite_denied is not None:
-        denied = c.local(expedite_denied, "denial of expedited handling")
-        _not_before(denied, rec, "the denial of expedited handling", TIMEFRAMES["T8"].cite)
-        if provider_indicates_jeopardy:
-            raise RuleError("a provider indicated that the standard timeframe could seriously jeopardize the enrollee: "
-                            "the plan must expedite", "42 CFR 422.631(c)(3) [cms-4185-p L2791]")
-        base = c.obligation("T8", rec)
-        out.append(c.obligation("T9", denied))
-    elif expedited:
-        base = c.obligation("T7", rec)
-        out.append(c.obligation("T10", rec, condition="if medical information is needed from noncontract providers"))
-    else:
-        base = c.obligation("T5", rec)
+    base, companion = _first_timeframe(c, rec, ("T5", "T7", "T10", "T8", "T9"), expedited, expedite_denied,
+                                       provider_indicates_jeopardy, "the plan must expedite",
+                                       "42 CFR 422.631(c)(3) [cms-4185-p L2791]")
+    out = [companion] if companion else []
     final = base
     if extension is not None:
         due, days, decided = _extend(c, "iod", extension, base, rec, "iod_extension_max_calendar_days")
@@ -581,19 +592,11 @@ def integrated_reconsideration(
     rec = c.local(received, "receipt")
     out = [c.obligation("T29", rec, start_event="receipt of the integrated reconsideration request")]
     granted = expedited and expedite_denied is None
-    if expedite_denied is not None:
-        denied = c.local(expedite_denied, "denial of expedited handling")
-        _not_before(denied, rec, "the denial of expedited handling", TIMEFRAMES["T18"].cite)
-        if provider_indicates_jeopardy:
-            raise RuleError("a provider indicated that the standard timeframe could seriously jeopardize the enrollee: "
-                            "the plan must grant the expedited reconsideration", "42 CFR 422.633(e)(3) [cms-4185-p L2908]")
-        base = c.obligation("T18", rec)
-        out.append(c.obligation("T19", denied))
-    elif granted:
-        base = c.obligation("T17", rec)
-        out.append(c.obligation("T20", rec, condition="if medical information is needed from noncontract providers"))
-    else:
-        base = c.obligation("T16", rec)
+    base, companion = _first_timeframe(c, rec, ("T16", "T17", "T20", "T18", "T19"), expedited, expedite_denied,
+                                       provider_indicates_jeopardy, "the plan must grant the expedited reconsideration",
+                                       "42 CFR 422.633(e)(3) [cms-4185-p L2908]")
+    if companion:
+        out.append(companion)
     resolution = base
     ext_due: dt.datetime | None = None
     if extension is not None:
