@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from partcd.core.citation import Cite, cited
 from partcd.core.errors import ParameterError, PartcdError
@@ -77,13 +77,9 @@ class CaseResult:
 
 
 def load_scenarios(path: Path) -> ScenarioFile:
-    from partcd.io.params import load_yaml
+    from partcd.io.params import load_model
 
-    data = load_yaml(path.read_text(encoding="utf-8"), str(path))
-    try:
-        return ScenarioFile.model_validate(data)
-    except ValidationError as exc:
-        raise ParameterError.from_validation(str(path), exc) from None
+    return load_model(path, ScenarioFile)
 
 
 def resolve_rule(dotted: str) -> Any:

@@ -35,10 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import ValidationError
-
 from partcd.core.errors import InputError, ParameterError
-from partcd.io.params import load_yaml
+from partcd.io.params import load_model
 from partcd.stars.cahps import CahpsMethod
 from partcd.stars.catalogue import Catalogue, find_measure
 from partcd.stars.models import ContractType, CutPoints, Measure, MeasureScore, Part
@@ -89,11 +87,7 @@ def load_catalogue_file(year: int) -> Catalogue:
     if not path.is_file():
         available = ", ".join(str(y) for y in catalogue_years()) or "none"
         raise ParameterError(str(path), None, f"no measure catalogue for rating year {year}; available: {available}")
-    data = load_yaml(path.read_text(encoding="utf-8"), str(path))
-    try:
-        cat = Catalogue.model_validate(data)
-    except ValidationError as exc:
-        raise ParameterError.from_validation(str(path), exc) from None
+    cat = load_model(path, Catalogue)
     if cat.rating_year != year:
         raise ParameterError(str(path), "rating_year", f"file says {cat.rating_year}, name says {year}")
     return cat
@@ -756,8 +750,4 @@ def rating_year_of(paths: Iterable[Path | str]) -> int | None:
 def load_cahps_method() -> CahpsMethod:
     """The CAHPS star method (``partcd/stars/cahps.yaml``; CMS practice, shared/specs/stars.md §9.1)."""
     path = Path(str(importlib.resources.files("partcd.stars"))) / "cahps.yaml"
-    data = load_yaml(path.read_text(encoding="utf-8"), str(path))
-    try:
-        return CahpsMethod.model_validate(data)
-    except ValidationError as exc:
-        raise ParameterError.from_validation(str(path), exc) from None
+    return load_model(path, CahpsMethod)

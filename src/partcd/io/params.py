@@ -11,13 +11,15 @@ import functools
 import importlib.resources
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from partcd.core.errors import ConfigError, ParameterError
 from partcd.core.params import AreaSpec, ParamFile, ParamSet, build_set, parse_param_file, period_label, resolve
+
+M = TypeVar("M", bound=BaseModel)
 
 AREAS: tuple[str, ...] = (
     "stars", "callcenter", "appeals", "preclusion", "radv", "dsnp", "telehealth", "claimsdata",
@@ -62,6 +64,15 @@ def load_yaml(text: str, file: str) -> Any:
         raise ParameterError(file + where, None, f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
 
 
+def load_model(path: Path, model: type[M]) -> M:
+    """A YAML file validated against ``model``; errors name the file (and the key)."""
+    data = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ParameterError.from_validation(str(path), exc) from None
+
+
 def _params_dir(area: str) -> Path:
     if area not in AREAS:
         raise ParameterError(area, None, f"unknown area; known: {', '.join(AREAS)}")
@@ -88,11 +99,7 @@ def area_spec(area: str) -> AreaSpec:
     path = _params_dir(area) / "_area.yaml"
     if not path.is_file():
         raise ParameterError(str(path), None, "missing _area.yaml")
-    data = load_yaml(path.read_text(encoding="utf-8"), str(path))
-    try:
-        spec = AreaSpec.model_validate(data)
-    except ValidationError as exc:
-        raise ParameterError.from_validation(str(path), exc) from None
+    spec = load_model(path, AreaSpec)
     if spec.area != area:
         raise ParameterError(str(path), "area", f"says '{spec.area}', lives in '{area}'")
     return spec
