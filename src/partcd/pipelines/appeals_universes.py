@@ -247,18 +247,22 @@ def build(views: list[CaseView], *, date_from: dt.date | None = None, date_to: d
     return uni
 
 
-def _od(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
-    c = view.case
-    ds = {d.id: d for d in view.deadlines}
-    ext_notice = ds.get("T11")
-    return {**_enrollee(c), "Authorization or Claim Number": str(view.id), "Request Received Date": _d(c.received, zone),
-            "Request Received Time": _t(c.received, zone), "AOR Receipt Date": _d(c.aor_received, zone),
-            "Request Disposition": _disposition(c), "Priority (S/E)": "E" if c.expedited else "S",
+def _request(c: Case, zone: ZoneInfo, ext_notice: Deadline | None) -> dict[str, str]:
+    """The request columns the OD and RECON tables share, from receipt through the extension notice."""
+    return {"Request Received Date": _d(c.received, zone), "Request Received Time": _t(c.received, zone),
+            "AOR Receipt Date": _d(c.aor_received, zone), "Request Disposition": _disposition(c),
+            "Priority (S/E)": "E" if c.expedited else "S",
             "Request made under the expedited timeframe but processed under the standard timeframe (Y/N)":
                 _yn(c.expedite_denied_at is not None),
             "Timeframe Extension Taken (Y/N)": _yn(c.extension is not None),
             "Extension Notification Sent (Y/N/None)": NONE if c.extension is None else _yn(
-                ext_notice is not None and ext_notice.met_at is not None),
+                ext_notice is not None and ext_notice.met_at is not None)}
+
+
+def _od(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
+    c = view.case
+    ds = {d.id: d for d in view.deadlines}
+    return {**_enrollee(c), "Authorization or Claim Number": str(view.id), **_request(c, zone, ds.get("T11")),
             "Date of Determination": _d(c.decided_at, zone), "Time of Determination": _t(c.decided_at, zone),
             "Date Oral Notification Provided to Enrollee": _d(c.oral_notice_at, zone),
             "Time Oral Notification Provided to Enrollee": _t(c.oral_notice_at, zone),
@@ -273,15 +277,7 @@ def _recon(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
     c = view.case
     ds = {d.id: d for d in view.deadlines}
     ire = ds.get("T24") or ds.get("T23")
-    ext_notice = ds.get("T21")
-    return {**_enrollee(c), "Reconsideration Number": str(view.id), "Request Received Date": _d(c.received, zone),
-            "Request Received Time": _t(c.received, zone), "AOR Receipt Date": _d(c.aor_received, zone),
-            "Request Disposition": _disposition(c), "Priority (S/E)": "E" if c.expedited else "S",
-            "Request made under the expedited timeframe but processed under the standard timeframe (Y/N)":
-                _yn(c.expedite_denied_at is not None),
-            "Timeframe Extension Taken (Y/N)": _yn(c.extension is not None),
-            "Extension Notification Sent (Y/N/None)": NONE if c.extension is None else _yn(
-                ext_notice is not None and ext_notice.met_at is not None),
+    return {**_enrollee(c), "Reconsideration Number": str(view.id), **_request(c, zone, ds.get("T21")),
             "Date of Resolution": _d(c.decided_at, zone), "Time of Resolution": _t(c.decided_at, zone),
             "Date Written Notification Provided to Enrollee": _d(c.enrollee_notified_at, zone),
             "Time Written Notification Provided to Enrollee": _t(c.enrollee_notified_at, zone),
