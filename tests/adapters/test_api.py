@@ -55,6 +55,7 @@ def test_roles_and_bearer(client: tuple[TestClient, dict[str, str]]) -> None:
     events = c.get("/api/v1/audit", headers={"X-API-Key": keys["admin"]}, params={"entity_type": "api_key"}).json()
     assert sorted(e["after"]["name"] for e in events) == ["admin-key", "analyst-key", "viewer-key"]
     assert all(key not in str(e) for e in events for key in keys.values()), "the audit log never holds a key"
+    assert all("key_hash" not in e["after"] for e in events), "nor the hash that verifies it"
 
 
 def test_law_endpoint_cites(client: tuple[TestClient, dict[str, str]]) -> None:

@@ -17,9 +17,11 @@ T = TypeVar("T", bound=Base)
 
 
 def snapshot(obj: Base) -> dict[str, Any]:
-    """Column values as JSON-safe data (dates as ISO strings)."""
+    """Column values as JSON-safe data (dates as ISO strings), without the model's ``audit_excluded`` columns."""
     out: dict[str, Any] = {}
     for attr in inspect(obj).mapper.column_attrs:
+        if attr.key in obj.audit_excluded:
+            continue
         value = getattr(obj, attr.key)
         if isinstance(value, dt.datetime | dt.date):
             value = value.isoformat()

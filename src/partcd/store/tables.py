@@ -15,6 +15,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON}
+    #: Columns never copied into ``audit_event`` (secrets and credential verifiers).
+    audit_excluded: ClassVar[frozenset[str]] = frozenset()
 
 
 def utcnow() -> dt.datetime:
@@ -25,6 +27,7 @@ class ApiKey(Base):
     """An API key: only its SHA-256 hash is stored; ``prefix`` identifies it in lists and logs."""
 
     __tablename__ = "api_key"
+    audit_excluded: ClassVar[frozenset[str]] = frozenset({"key_hash"})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
