@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Engine, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from partcd import __version__
@@ -80,6 +80,9 @@ MBI_RE = re.compile(rf"^[1-9][{_A}][{_A}0-9][0-9][{_A}][{_A}0-9][0-9][{_A}][{_A}
 
 Bucket = Literal["overdue", "due_24h", "due_72h", "later"]
 BUCKETS: tuple[Bucket, ...] = ("overdue", "due_24h", "due_72h", "later")
+#: Work-queue triage (a design choice, not a rule): the upper edges of the due_24h and due_72h buckets.
+DUE_24H = dt.timedelta(hours=24)
+DUE_72H = dt.timedelta(hours=72)
 
 
 def normalise_mbi(mbi: str, *, source: str = "case", row: int | None = None) -> str:
@@ -650,11 +653,20 @@ def bucket_of(due: dt.datetime, now: dt.datetime) -> Bucket:
     left = _aware_utc(due) - _aware_utc(now)
     if left < dt.timedelta(0):
         return "overdue"
-    if left <= dt.timedelta(hours=24):
+    if left <= DUE_24H:
         return "due_24h"
-    if left <= dt.timedelta(hours=72):
+    if left <= DUE_72H:
         return "due_72h"
     return "later"
+
+
+def _bucket_clauses(bucket: str | None, now: dt.datetime) -> tuple[ColumnElement[bool], ...]:
+    """The SQL side of ``bucket_of``: the stored next due time within the bucket (none for no or unknown bucket)."""
+    due = AppealCase.next_due_at
+    clauses: dict[str, tuple[ColumnElement[bool], ...]] = {
+        "overdue": (due < now,), "due_24h": (due >= now, due <= now + DUE_24H),
+        "due_72h": (due > now + DUE_24H, due <= now + DUE_72H), "later": (due > now + DUE_72H,)}
+    return clauses.get(bucket or "", ())
 
 
 #: The states ``workflow.advance`` moves a case out of when its decision clock expires, and the states it moves it to.
@@ -683,16 +695,7 @@ def queue(engine: Engine, *, now: dt.datetime | None = None, case_type: str | No
                               and_(AppealCase.status.in_(_WAITING), AppealCase.next_due_at < now)))
     elif status:
         stmt = stmt.where(AppealCase.status == status)
-    if bucket == "overdue":
-        stmt = stmt.where(AppealCase.next_due_at < now)
-    elif bucket == "due_24h":
-        stmt = stmt.where(AppealCase.next_due_at >= now, AppealCase.next_due_at <= now + dt.timedelta(hours=24))
-    elif bucket == "due_72h":
-        stmt = stmt.where(AppealCase.next_due_at > now + dt.timedelta(hours=24),
-                          AppealCase.next_due_at <= now + dt.timedelta(hours=72))
-    elif bucket == "later":
-        stmt = stmt.where(AppealCase.next_due_at > now + dt.timedelta(hours=72))
-    stmt = stmt.order_by(AppealCase.next_due_at, AppealCase.id)
+    stmt = stmt.where(*_bucket_clauses(bucket, now)).order_by(AppealCase.next_due_at, AppealCase.id)
     out: list[QueueItem] = []
     after: tuple[dt.datetime, int] | None = None
     with session_scope(engine) as s:
@@ -731,16 +734,10 @@ def queue_counts(engine: Engine, *, now: dt.datetime | None = None) -> dict[str,
     """Counts by case type and bucket (the dashboard's summary)."""
     now = _utc(now) or dt.datetime.now(dt.UTC)
     out: dict[str, dict[str, int]] = {}
-    edges = ((None, now, "overdue"), (now, now + dt.timedelta(hours=24), "due_24h"),
-             (now + dt.timedelta(hours=24), now + dt.timedelta(hours=72), "due_72h"),
-             (now + dt.timedelta(hours=72), None, "later"))
     with session_scope(engine) as s:
-        for lo, hi, name in edges:
-            stmt = select(AppealCase.case_type, func.count()).where(AppealCase.next_due_at.is_not(None))
-            if lo is not None:
-                stmt = stmt.where(AppealCase.next_due_at > lo if name != "due_24h" else AppealCase.next_due_at >= lo)
-            if hi is not None:
-                stmt = stmt.where(AppealCase.next_due_at < hi if name == "overdue" else AppealCase.next_due_at <= hi)
+        for name in BUCKETS:
+            stmt = select(AppealCase.case_type, func.count()).where(AppealCase.next_due_at.is_not(None),
+                                                                     *_bucket_clauses(name, now))
             for case_type, count in s.execute(stmt.group_by(AppealCase.case_type)):
                 out.setdefault(case_type, dict.fromkeys(BUCKETS, 0))[name] = int(count)
     return out
