@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from partcd.core.errors import ParameterError
 from partcd.core.params import AreaSpec, ParamFile, parse_param_file, resolve
@@ -170,3 +171,19 @@ def test_typed_view_is_cached_but_overrides_get_their_own() -> None:
     what_if = ps.with_overrides({"avg_hold_time_max_s": 90})
     assert what_if.typed(CallCenterParams).avg_hold_time_max_s == 90
     assert ps.typed(CallCenterParams).avg_hold_time_max_s == 120
+
+
+def _typed_views() -> dict[str, type[BaseModel]]:
+    from partcd.appeals.parameters import AppealsParams
+    from partcd.callcenter.standards import CallCenterParams
+    from partcd.stars.methodology import StarsParams
+
+    return {"stars": StarsParams, "callcenter": CallCenterParams, "appeals": AppealsParams}
+
+
+@pytest.mark.parametrize(("area", "name"), ALL_FILES)
+def test_every_file_fits_its_area_typed_view(area: str, name: str) -> None:
+    """Strict both ways: every key of every period file is a field of the area's typed view, and none is missing."""
+    views = _typed_views()
+    assert area in views, f"{area}: no typed view listed for the law-tree check"
+    load_params(area, area_files(area)[name].period_value).typed(views[area])
