@@ -99,6 +99,10 @@ def regulatory_number(params: ParamSet, key: str) -> RegulatoryNumber:
     return RegulatoryNumber(key=key, value=float(pv.value), cite="; ".join(c.label() for c in pv.cite))
 
 
+#: Design decision (not regulation): consecutive compliant monitoring periods before a CAP may close.
+CLOSURE_COMPLIANT_PERIODS = 20
+
+
 class CapSettings(BaseModel):
     """Design decisions of CAP tracking (not regulation numbers), with documented defaults.
 
@@ -110,7 +114,7 @@ class CapSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    closure_compliant_periods: int = Field(default=20, ge=1)
+    closure_compliant_periods: int = Field(default=CLOSURE_COMPLIANT_PERIODS, ge=1)
     monitoring_period: Literal["day", "week", "month"] = "day"
     action_due_soon_days: int = Field(default=7, ge=0)
 
@@ -146,7 +150,7 @@ class Cap(BaseModel):
     status: CapStatus = "requested"
     history: tuple[StatusChange, ...] = ()
     closed_on: dt.date | None = None
-    closure_compliant_periods: int = Field(default=20, ge=1)
+    closure_compliant_periods: int = Field(default=CLOSURE_COMPLIANT_PERIODS, ge=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> Cap:
