@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,22 +112,32 @@ def _prior_year(year: int) -> int | None:
     return year - 1 if (year - 1) in catalogue_years() else None
 
 
-def load_prior_cut_points(paths: Sequence[Path], year: int) -> list[CutPoints]:
-    """The prior year's published cut points from CMS or tidy files; a file of another year or a repeat is refused."""
+def unique_cut_points(found: Iterable[tuple[str, Iterable[CutPoints]]]) -> list[CutPoints]:
+    """Cut points from several places ``(where, cut points)``, in order; a measure and contract type given twice is
+    refused, naming both places."""
     out: list[CutPoints] = []
     seen: dict[tuple[str, ContractType], str] = {}
-    for path in paths:
-        table = read_cut_points(path, _prior_year(year))
-        if table.rating_year is not None and table.rating_year != year - 1:
-            raise InputError(str(path), 1, None, f"prior cut points are for {table.rating_year}, expected {year - 1}")
-        for cp in table.cut_points:
+    for where, cut_points in found:
+        for cp in cut_points:
             key = (cp.measure_key, cp.contract_type)
             if key in seen:
-                raise InputError(str(path), None, cp.measure_id or cp.measure_key,
+                raise InputError(where, None, cp.measure_id or cp.measure_key,
                                  f"cut points for {cp.measure_key} ({cp.contract_type.value}) also in {seen[key]}")
-            seen[key] = str(path)
+            seen[key] = where
             out.append(cp)
     return out
+
+
+def _prior_cut_point_file(path: Path, year: int) -> tuple[str, tuple[CutPoints, ...]]:
+    table = read_cut_points(path, _prior_year(year))
+    if table.rating_year is not None and table.rating_year != year - 1:
+        raise InputError(str(path), 1, None, f"prior cut points are for {table.rating_year}, expected {year - 1}")
+    return str(path), table.cut_points
+
+
+def load_prior_cut_points(paths: Sequence[Path], year: int) -> list[CutPoints]:
+    """The prior year's published cut points from CMS or tidy files; a file of another year or a repeat is refused."""
+    return unique_cut_points(_prior_cut_point_file(path, year) for path in paths)
 
 
 def load_prior_scores(path: Path | None, year: int) -> list[MeasureScore]:
@@ -246,18 +256,11 @@ def load_star_inputs(scores_path: Path, cut_points: Sequence[Path | CutPoints], 
         raise ConfigError(f"{year_name} {year} contradicts the files, which are for rating year {detected}")
     rating_year = year if year is not None else detected
     table = read_scores(scores_path, rating_year)
-    cps: list[CutPoints] = []
-    seen: dict[tuple[str, str], str] = {}
-    for item in cut_points:
-        found = read_cut_points(item, rating_year).cut_points if isinstance(item, Path) else (item,)
-        where = str(item) if isinstance(item, Path) else "the cut points given"
-        for cp in found:
-            key = (cp.measure_key, cp.contract_type.value)
-            if key in seen:
-                raise InputError(where, None, cp.measure_id or cp.measure_key,
-                                 f"cut points for {cp.measure_key} ({cp.contract_type.value}) also in {seen[key]}")
-            seen[key] = where
-            cps.append(cp)
+    cps = unique_cut_points(
+        (str(item), read_cut_points(item, rating_year).cut_points) if isinstance(item, Path)
+        else ("the cut points given", (item,))
+        for item in cut_points
+    )
     measures = tuple(load_catalogue(rating_year)) if rating_year is not None else None
     return StarInputs(rating_year, table.scores, dict(table.measure_ids), tuple(cps), measures)
 
