@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,12 +26,30 @@ async def metrics(
     by: Annotated[Period, Query()] = "day",
 ) -> dict[str, Any]:
     """One record per contract x period with verdicts; ``compliant`` is false if any record fails."""
-    suffix = Path(calls.filename or "calls.csv").suffix or ".csv"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"upload{suffix}"
-        path.write_bytes(await calls.read())
-        try:
-            report = run_metrics(path, by=by, engine=settings.engine, tz=settings.plan_timezone)
-        except InputError as exc:
-            raise InputError(calls.filename or "upload", exc.row, exc.field, exc.reason) from None
+    with uploads() as (folder, names):
+        report = run_metrics(await save_upload(calls, folder, names), by=by, engine=settings.engine,
+                             tz=settings.plan_timezone)
     return {"compliant": report.compliant, "by": report.by, "engine": report.engine, "records": report.records}
+
+
+@contextmanager
+def uploads() -> Iterator[tuple[Path, dict[str, str]]]:
+    """A temporary folder for the uploads; an InputError about a saved file names the upload instead."""
+    names: dict[str, str] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            yield Path(tmp), names
+        except InputError as exc:
+            if exc.file in names:
+                raise InputError(names[exc.file], exc.row, exc.field, exc.reason) from None
+            raise
+
+
+async def save_upload(upload: UploadFile, folder: Path, names: dict[str, str]) -> Path:
+    """Save ``upload`` in the ``uploads()`` folder under a fresh name (its suffix kept; ``.csv`` without one)."""
+    label = upload.filename or "upload"
+    suffix = Path(label).suffix or ".csv"
+    path = folder / f"upload{len(names) // 2}{suffix}"
+    path.write_bytes(await upload.read())
+    names[str(path)] = names[path.name] = label
+    return path

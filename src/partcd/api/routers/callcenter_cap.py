@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
 from partcd.api.deps import Viewer, get_engine, get_settings, require
+from partcd.api.routers.callcenter import save_upload, uploads
 from partcd.auth import Principal
 from partcd.callcenter.cap import (
     LETTER_AUTHORITIES,
@@ -32,7 +33,6 @@ from partcd.callcenter.cap import (
     RequiredElement,
 )
 from partcd.callcenter.continuity import EssentialFunction, Evidence, Incident, Part, PlanVersion
-from partcd.core.errors import InputError
 from partcd.pipelines import callcenter_cap as svc
 from partcd.pipelines.callcenter_daily import daily_report
 from partcd.settings import Settings
@@ -180,13 +180,9 @@ async def record_monitoring(
     calls: Annotated[UploadFile, File(description="call log of the monitoring days (generic CSV schema or Parquet)")],
 ) -> dict[str, Any]:
     """Metrics by day of the uploaded log become monitoring periods of the CAP's contracts."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = await _save(calls, Path(tmp))
-        try:
-            res = svc.record_monitoring_from_calls(engine, cap_id, path, actor=who.name, engine_name=settings.engine,
-                                                   tz=settings.plan_timezone)
-        except InputError as exc:
-            raise InputError(calls.filename or "upload", exc.row, exc.field, exc.reason) from None
+    with uploads() as (folder, names):
+        res = svc.record_monitoring_from_calls(engine, cap_id, await save_upload(calls, folder, names), actor=who.name,
+                                               engine_name=settings.engine, tz=settings.plan_timezone)
     return res.model_dump(mode="json")
 
 
@@ -223,13 +219,9 @@ async def daily(
     contract_id: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
     """The daily report (CAP letter L34) as JSON records; ``compliant`` is false if any contract-day fails."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = await _save(calls, Path(tmp))
-        try:
-            rep = daily_report(path, Path(tmp) / "out", contract=contract_id, engine=settings.engine,
-                               tz=settings.plan_timezone, db=engine)
-        except InputError as exc:
-            raise InputError(calls.filename or "upload", exc.row, exc.field, exc.reason) from None
+    with uploads() as (folder, names):
+        rep = daily_report(await save_upload(calls, folder, names), folder / "out", contract=contract_id,
+                           engine=settings.engine, tz=settings.plan_timezone, db=engine)
     return {"compliant": rep.compliant, "engine": rep.engine, "breach_days": rep.breach_days, "records": rep.records}
 
 
@@ -282,9 +274,3 @@ def bcp_report(organization: str, _: Viewer, engine: Db, now: dt.datetime | None
         paths = svc.write_bcp_report(status, Path(tmp))
         return HTMLResponse(paths[1].read_text(encoding="utf-8"))
 
-
-async def _save(upload: UploadFile, folder: Path) -> Path:
-    suffix = Path(upload.filename or "calls.csv").suffix or ".csv"
-    path = folder / f"upload{suffix}"
-    path.write_bytes(await upload.read())
-    return path

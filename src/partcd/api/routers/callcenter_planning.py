@@ -8,16 +8,13 @@ Uploads are the CSVs of the CLI; a bad row answers 422 with ``pointer = {file, r
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from partcd.api.deps import Analyst, get_settings
+from partcd.api.routers.callcenter import save_upload, uploads
 from partcd.callcenter.staffing import StaffingPlan, staff_intervals
 from partcd.core.errors import InputError
 from partcd.io.params import load_params
@@ -68,8 +65,8 @@ async def staffing(
     shrinkage: Annotated[float, Query(ge=0, lt=1)] = 0.0, interval_min: IntervalMin = None,
 ) -> StaffingPlan:
     """Agents per interval of the uploaded forecast meeting the three standards, and which standard binds."""
-    with _uploads() as (folder, names):
-        rows = read_forecast(await _save(forecast, folder, names), aht_s, interval_min)
+    with uploads() as (folder, names):
+        rows = read_forecast(await save_upload(forecast, folder, names), aht_s, interval_min)
     return staff_intervals(rows, load_params("callcenter", rows[0].interval_start.date()), patience_s=patience_s,
                            shrinkage=shrinkage)
 
@@ -82,11 +79,11 @@ async def simulate(
     handle_cv: Annotated[float, Query(gt=0)] = 1.0, interval_min: IntervalMin = None,
 ) -> SimulationReport:
     """One seeded discrete-event simulation of the forecast with the staffing; ``compliant`` = no interval breaches."""
-    with _uploads() as (folder, names):
-        rows = read_forecast(await _save(forecast, folder, names), aht_s, interval_min)
+    with uploads() as (folder, names):
+        rows = read_forecast(await save_upload(forecast, folder, names), aht_s, interval_min)
         starts = [r.interval_start for r in rows]
         if agents_file is not None:
-            staffing = read_agents(await _save(agents_file, folder, names), starts)
+            staffing = read_agents(await save_upload(agents_file, folder, names), starts)
         elif constant_agents is not None:
             staffing = agents_for(str(constant_agents), starts)
         else:
@@ -108,32 +105,10 @@ async def early_warning(
     samples: Annotated[int | None, Query(ge=1, le=100_000)] = None, interval_min: IntervalMin = None,
 ) -> EarlyWarningReport:
     """Probability that the quarter's verdict fails, from the calls so far and the forecast for the rest."""
-    with _uploads() as (folder, names):
-        rows = read_forecast(await _save(forecast, folder, names), aht_s, interval_min)
-        planned = read_agents(await _save(agents, folder, names), [r.interval_start for r in rows]) if agents else None
-        return run_early_warning(await _save(calls, folder, names), rows, planned, quarter_end, seed=seed,
+    with uploads() as (folder, names):
+        rows = read_forecast(await save_upload(forecast, folder, names), aht_s, interval_min)
+        planned = read_agents(await save_upload(agents, folder, names), [r.interval_start for r in rows]) if agents else None
+        return run_early_warning(await save_upload(calls, folder, names), rows, planned, quarter_end, seed=seed,
                                  tz=settings.plan_timezone, engine=settings.engine, contract_id=contract_id,
                                  patience_s=patience_s, alert_threshold=alert_at, volume_cv=volume_cv,
                                  samples=samples)
-
-
-@contextmanager
-def _uploads() -> Iterator[tuple[Path, dict[str, str]]]:
-    """A temporary folder for the uploads; an InputError about a saved file names the upload instead."""
-    names: dict[str, str] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            yield Path(tmp), names
-        except InputError as exc:
-            if exc.file in names:
-                raise InputError(names[exc.file], exc.row, exc.field, exc.reason) from None
-            raise
-
-
-async def _save(upload: UploadFile, folder: Path, names: dict[str, str]) -> Path:
-    label = upload.filename or "upload"
-    suffix = Path(label).suffix or ".csv"
-    path = folder / f"upload{len(names) // 2}{suffix}"
-    path.write_bytes(await upload.read())
-    names[str(path)] = names[path.name] = label
-    return path
