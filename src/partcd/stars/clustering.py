@@ -3,8 +3,8 @@
 The rule names "hierarchal clustering" only (L2241); the linkage (Ward's minimum variance on the 1-D scores) and the
 read-off of the cut points are CMS practice (shared/specs/stars.md §2.5, §9):
 
-* the scores are cut into ``n_levels`` clusters (5 star levels); clusters whose score ranges overlap are merged, so
-  fewer levels can result;
+* the scores are cut into ``n_levels`` clusters (``star_levels_count`` of the rating year's parameters); clusters
+  whose score ranges overlap are merged, so fewer levels can result;
 * clusters are ordered by performance; the cut point of a star level is the **minimum** score of that level's cluster
   (the **maximum** when lower is better);
 * with fewer clusters than levels the best cluster still gets the top level and the missing levels are the ones just
@@ -83,7 +83,7 @@ def cluster_ranges(scores: Sequence[float] | FloatArray, n_clusters: int) -> lis
 @cites("42 CFR 422.166(a)(2)(i)", "42 CFR 423.186(a)(2)(i)")
 def cluster_cut_points(
     scores: Sequence[float] | FloatArray,
-    n_levels: int = 5,
+    n_levels: int,
     higher_is_better: bool = True,
     first_level: int = 1,
 ) -> dict[int, float]:
@@ -107,9 +107,9 @@ def cluster_cut_points(
 @cites("42 CFR 422.166(a)(2)(i)", "42 CFR 423.186(a)(2)(i)")
 def improvement_cut_points(
     scores: Sequence[float] | FloatArray,
-    negative_levels: int = 2,
-    nonnegative_levels: int = 3,
-    floor: float = 0.0,
+    negative_levels: int,
+    nonnegative_levels: int,
+    floor: float,
 ) -> dict[int, float]:
     """Improvement measures: scores below ``floor`` give levels 1..negative_levels, the others the levels above.
 
