@@ -240,12 +240,9 @@ def classify_command(
     """FIDE / HIDE / coordination-only D-SNP, applicable integrated plan, and the grievance and appeal rules it uses."""
     source = str(file) if file else "command line"
     if file is not None:
-        try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InputError(str(file), None, None, f"invalid JSON: {exc.msg} (line {exc.lineno})") from None
-        if not isinstance(data, dict):
-            raise InputError(str(file), None, None, "expected a JSON object of plan attributes")
+        from partcd.cli.appeals_cases import json_object
+
+        data = json_object(file, "plan attributes")
     else:
         if plan_id is None or plan_year is None:
             raise ConfigError("give --file or at least --plan-id and --plan-year")

@@ -60,6 +60,17 @@ def _date(option: str, text: str | None) -> dt.date | None:
         raise ConfigError(f"{option}: not an ISO date: {text!r} (e.g. 2021-03-20)") from None
 
 
+def json_object(file: Path, what: str) -> dict[str, Any]:
+    """The JSON object in ``file``; anything else is an ``InputError`` naming the file."""
+    try:
+        loaded = json.loads(file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(str(file), None, None, f"invalid JSON: {exc.msg} (line {exc.lineno})") from None
+    if not isinstance(loaded, dict):
+        raise InputError(str(file), None, None, f"expected a JSON object of {what}")
+    return loaded
+
+
 def _fields(items: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
@@ -121,15 +132,7 @@ def create(
     """Receive a request: stores the case, its first event and the notices it owes; prints its deadlines."""
     from partcd.pipelines import appeals_cases as svc
 
-    data: dict[str, Any] = {}
-    if file is not None:
-        try:
-            loaded = json.loads(file.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InputError(str(file), None, None, f"invalid JSON: {exc.msg} (line {exc.lineno})") from None
-        if not isinstance(loaded, dict):
-            raise InputError(str(file), None, None, "expected a JSON object of intake fields")
-        data = loaded
+    data = json_object(file, "intake fields") if file is not None else {}
     options: dict[str, Any] = {
         "case_type": case_type, "received": _instant("--received", received), "reason": reason, "enrollee_name": name,
         "mbi": mbi, "contract_id": contract, "programs": tuple(program) or None,
