@@ -324,13 +324,6 @@ def bcp_status(engine: Engine, organization: str, now: dt.datetime, *, settings:
                                       params or load_params("callcenter", now.date()), now, settings)
 
 
-def incident_ids(engine: Engine, organization: str) -> list[tuple[int, int]]:
-    """(incident id, version) of an organization's incidents, oldest first."""
-    with session_scope(engine) as s:
-        return [(r.id, r.version) for r in s.scalars(select(BcpIncidentRow).where(BcpIncidentRow.organization == organization)
-                                                     .order_by(BcpIncidentRow.id))]
-
-
 def organizations(engine: Engine) -> list[str]:
     with session_scope(engine) as s:
         names = set(s.scalars(select(BcpPlanVersionRow.organization))) | set(s.scalars(select(BcpIncidentRow.organization)))
