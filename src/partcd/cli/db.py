@@ -49,20 +49,13 @@ def audit(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """The audit log, newest first."""
-    from sqlalchemy import select
-
+    from partcd.store.audit import recent
     from partcd.store.db import session_scope
-    from partcd.store.tables import AuditEvent
 
-    stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
-    if entity_type:
-        stmt = stmt.where(AuditEvent.entity_type == entity_type)
-    if entity_id:
-        stmt = stmt.where(AuditEvent.entity_id == entity_id)
     with session_scope(_engine(ctx)) as s:
         events = [{"id": e.id, "at": e.occurred_at.isoformat(), "actor": e.actor, "action": e.action,
                    "entity": f"{e.entity_type}/{e.entity_id}", "before": e.before, "after": e.after}
-                  for e in s.scalars(stmt)]
+                  for e in recent(s, entity_type, entity_id, limit)]
     if as_json:
         typer.echo(json.dumps(events, indent=2, default=str))
         return

@@ -84,6 +84,17 @@ def history(session: Session, entity_type: str, entity_id: str) -> list[AuditEve
     return list(session.scalars(stmt))
 
 
+def recent(session: Session, entity_type: str | None = None, entity_id: str | None = None,
+           limit: int = 100) -> list[AuditEvent]:
+    """The newest ``limit`` audit events, newest first, optionally of one entity type and id."""
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if entity_type:
+        stmt = stmt.where(AuditEvent.entity_type == entity_type)
+    if entity_id:
+        stmt = stmt.where(AuditEvent.entity_id == entity_id)
+    return list(session.scalars(stmt))
+
+
 def _pk(obj: Base) -> str:
     ident = inspect(obj).identity
     return ",".join(str(v) for v in ident) if ident else "?"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, text
 
 from partcd import __version__
 from partcd.api.deps import Admin, Viewer, get_engine
 from partcd.io.params import area_files, area_spec, areas_with_params, load_params, parse_period, sources
+from partcd.store import audit
 from partcd.store.db import session_scope
-from partcd.store.tables import AuditEvent
 
 router = APIRouter()
 
@@ -62,15 +62,10 @@ def law_area(area: str, _: Viewer, at: Annotated[str | None, Query(description="
 def audit_log(_: Admin, engine: Annotated[Engine, Depends(get_engine)], entity_type: str | None = None,
               entity_id: str | None = None, limit: Annotated[int, Query(le=1000)] = 100) -> list[dict[str, Any]]:
     """Audit events, newest first (admin only)."""
-    stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
-    if entity_type:
-        stmt = stmt.where(AuditEvent.entity_type == entity_type)
-    if entity_id:
-        stmt = stmt.where(AuditEvent.entity_id == entity_id)
     with session_scope(engine) as s:
         return [
             {"id": e.id, "occurred_at": e.occurred_at.isoformat(), "actor": e.actor, "action": e.action,
              "entity_type": e.entity_type, "entity_id": e.entity_id, "before": e.before, "after": e.after,
              "reason": e.reason}
-            for e in s.scalars(stmt)
+            for e in audit.recent(s, entity_type, entity_id, limit)
         ]
