@@ -131,7 +131,7 @@ class RestoreIn(BaseModel):
 
 @router.post("/caps", status_code=201)
 def create_cap(body: CapIn, who: Editor, engine: Db) -> dict[str, Any]:
-    """Record a CAP request; the submission due date defaults to issued + 30 calendar days (§ 422.510(c)(1))."""
+    """Record a CAP request; the submission due date defaults to issued + cap_window_min_calendar_days (§ 422.510(c)(1))."""
     data = body.model_dump(exclude={"closure_compliant_periods"})
     cap = Cap.model_validate({**data, "contract_ids": tuple(body.contract_ids)})
     settings = CapSettings(closure_compliant_periods=body.closure_compliant_periods) if body.closure_compliant_periods \
