@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 
 from partcd.api.deps import get_engine, get_settings
-from partcd.api.routers.stars import REPORT_PATH, create_cut_point_run, run_folder, runs_dir
+from partcd.api.routers.stars import create_cut_point_run, kept_run, runs_dir
 from partcd.auth import Principal
 from partcd.core.errors import PartcdError
 from partcd.pipelines.stars import DEFAULT_SEED
@@ -47,12 +47,7 @@ def _recent(settings: Settings) -> list[dict[str, Any]]:
 
 def _page(request: Request, settings: Settings, who: Principal, run_id: str | None = None, error: str | None = None,
           status_code: int = 200) -> HTMLResponse:
-    run: dict[str, Any] | None = None
-    if run_id:
-        folder = run_folder(settings, run_id)
-        run = {"run_id": run_id, **json.loads((folder / "run.json").read_text(encoding="utf-8")),
-               "records": json.loads((folder / "cut_points.json").read_text(encoding="utf-8")),
-               "report": REPORT_PATH.format(run_id=run_id)}
+    run = kept_run(settings, run_id) if run_id else None
     response = render(request, "stars/index.html", who, run=run, error=error, recent=_recent(settings),
                       can_run=who.allowed(STARTERS), methodologies=list(METHODOLOGIES.values()), default_seed=DEFAULT_SEED)
     response.status_code = status_code

@@ -150,6 +150,15 @@ def _run_scores(folder: Path) -> Path:
     return folder / "inputs" / Path(name).name
 
 
+def kept_run(settings: Settings, run_id: str) -> dict[str, Any]:
+    """A kept run as the API and the dashboard show it: its id, what was run (``run.json``), the report's URL and the
+    threshold records (``cut_points.json``)."""
+    folder = run_folder(settings, run_id)
+    summary = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    records = json.loads((folder / "cut_points.json").read_text(encoding="utf-8"))
+    return {"run_id": run_id, **summary, "report": REPORT_PATH.format(run_id=run_id), "records": records}
+
+
 def _run_year(folder: Path) -> int:
     year: int = json.loads((folder / "run.json").read_text(encoding="utf-8"))["rating_year"]
     return year
@@ -191,10 +200,7 @@ def plotly_js(_: Viewer, settings: Annotated[Settings, Depends(get_settings)]) -
 @router.get("/runs/{run_id}")
 def get_run(run_id: str, _: Viewer, settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, Any]:
     """A kept run: what was run, the report's URL and the threshold records."""
-    folder = run_folder(settings, run_id)
-    summary = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-    records = json.loads((folder / "cut_points.json").read_text(encoding="utf-8"))
-    return {"run_id": run_id, **summary, "report": REPORT_PATH.format(run_id=run_id), "records": records}
+    return kept_run(settings, run_id)
 
 
 @router.get("/runs/{run_id}/report.html", response_class=FileResponse)
