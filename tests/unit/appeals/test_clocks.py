@@ -12,7 +12,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from partcd.appeals import (
@@ -182,11 +182,16 @@ def test_expedited_never_later_than_standard(received: dt.datetime, ss_after: dt
 
 @settings(max_examples=150, deadline=None)
 @given(received=receipts, days=st.integers(min_value=1, max_value=14), expedited=st.booleans())
+@example(received=dt.datetime(2027, 3, 8, 2, 0, tzinfo=NY), days=3, expedited=True)  # lands in the spring-forward gap
 def test_extension_lengthens_by_exactly_the_extension(received: dt.datetime, days: int, expedited: bool) -> None:
     ext = Extension(requested_by="enrollee", calendar_days=days)
     base = _by_id(integrated_organization_determination(received, PARAMS, expedited=expedited))["T7" if expedited else "T5"]
     extended = _by_id(integrated_organization_determination(received, PARAMS, expedited=expedited, extension=ext))["T12"]
-    assert _naive(extended.due) - _naive(base.due) == days * DAY
+    target = _naive(base.due) + days * DAY
+    if _naive(target.replace(tzinfo=base.due.tzinfo).astimezone(dt.UTC).astimezone(base.due.tzinfo)) != target:
+        # The wall-clock time does not exist (spring-forward gap): the deadline is the first instant after the gap.
+        target = _naive(target.replace(tzinfo=base.due.tzinfo).astimezone(dt.UTC).astimezone(base.due.tzinfo))
+    assert _naive(extended.due) == target
     full = Extension(requested_by="enrollee")
     for fn, tf_id in ((integrated_reconsideration, "T17" if expedited else "T16"), (integrated_grievance, "T2")):
         if fn is integrated_grievance and expedited:
