@@ -10,7 +10,7 @@ import importlib
 import importlib.util
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 import typer.core
@@ -18,6 +18,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from partcd.core.errors import PartcdError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 EXIT_NONCOMPLIANT = 1
 EXIT_USER_ERROR = 2
@@ -80,6 +83,18 @@ def _root(
 def state(ctx: typer.Context) -> State:
     obj = ctx.find_root().obj
     return obj if isinstance(obj, State) else State(False, None, None)
+
+
+def db_engine(ctx: typer.Context, *, migrate: bool = True) -> Engine:
+    """The database of ``--db`` / ``PARTCD_DB`` (SQLite file by default), migrated to the newest revision unless
+    ``migrate`` is False."""
+    from partcd.settings import Settings
+    from partcd.store.db import connect, upgrade
+
+    engine = connect(Settings.from_env(db=state(ctx).db).db_url)
+    if migrate:
+        upgrade(engine)
+    return engine
 
 
 #: Sub-apps: core commands first, then each area's ``partcd.cli.<area>`` module if present.

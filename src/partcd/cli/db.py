@@ -8,17 +8,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from partcd.cli import state
+from partcd.cli import db_engine
 
 app = typer.Typer(help="Database: migrations and the audit log (SQLite by default, PostgreSQL with --db).", no_args_is_help=True)
 console = Console(highlight=False)
-
-
-def _engine(ctx: typer.Context):  # type: ignore[no-untyped-def]
-    from partcd.settings import Settings
-    from partcd.store.db import connect
-
-    return connect(Settings.from_env(db=state(ctx).db).db_url)
 
 
 @app.command()
@@ -27,7 +20,7 @@ def upgrade(ctx: typer.Context, revision: str = typer.Argument("heads")) -> None
     from partcd.store.db import current_revision
     from partcd.store.db import upgrade as do_upgrade
 
-    engine = _engine(ctx)
+    engine = db_engine(ctx, migrate=False)
     do_upgrade(engine, revision)
     console.print(f"database {engine.url.render_as_string(hide_password=True)} at revision {current_revision(engine)}")
 
@@ -37,7 +30,7 @@ def current(ctx: typer.Context) -> None:
     """Print the schema revision of the database."""
     from partcd.store.db import current_revision
 
-    typer.echo(current_revision(_engine(ctx)) or "(empty database)")
+    typer.echo(current_revision(db_engine(ctx, migrate=False)) or "(empty database)")
 
 
 @app.command()
@@ -52,7 +45,7 @@ def audit(
     from partcd.store.audit import recent
     from partcd.store.db import session_scope
 
-    with session_scope(_engine(ctx)) as s:
+    with session_scope(db_engine(ctx, migrate=False)) as s:
         events = [{"id": e.id, "at": e.occurred_at.isoformat(), "actor": e.actor, "action": e.action,
                    "entity": f"{e.entity_type}/{e.entity_id}", "before": e.before, "after": e.after}
                   for e in recent(s, entity_type, entity_id, limit)]

@@ -6,20 +6,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from partcd.cli import state
+from partcd.cli import db_engine
 
 app = typer.Typer(help="API keys and roles (viewer, analyst, admin, intake, reviewer, coordinator, auditor).",
                   no_args_is_help=True)
 console = Console(highlight=False)
-
-
-def _engine(ctx: typer.Context):  # type: ignore[no-untyped-def]
-    from partcd.settings import Settings
-    from partcd.store.db import connect, upgrade
-
-    engine = connect(Settings.from_env(db=state(ctx).db).db_url)
-    upgrade(engine)
-    return engine
 
 
 @app.command()
@@ -27,7 +18,7 @@ def create(ctx: typer.Context, name: str = typer.Option(..., "--name"), role: st
     """Create a key and print it (store it now: it cannot be shown again)."""
     from partcd.auth import create_key
 
-    typer.echo(create_key(_engine(ctx), name, role))
+    typer.echo(create_key(db_engine(ctx), name, role))
 
 
 @app.command("list")
@@ -38,7 +29,7 @@ def list_keys(ctx: typer.Context) -> None:
     table = Table(title="API keys")
     for col in ("name", "role", "prefix", "created", "revoked"):
         table.add_column(col)
-    for k in do_list(_engine(ctx)):
+    for k in do_list(db_engine(ctx)):
         table.add_row(k.name, k.role, k.prefix + "...", k.created_at.isoformat(timespec="seconds"),
                       k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else "")
     console.print(table)
@@ -49,5 +40,5 @@ def revoke(ctx: typer.Context, name: str = typer.Argument(...)) -> None:
     """Revoke a key (audited)."""
     from partcd.auth import revoke_key
 
-    revoke_key(_engine(ctx), name)
+    revoke_key(db_engine(ctx), name)
     typer.echo(f"revoked {name}")
