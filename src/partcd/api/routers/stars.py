@@ -40,6 +40,7 @@ from partcd.pipelines.stars import (
     save_run,
 )
 from partcd.settings import Settings
+from partcd.stars.methodology import METHODOLOGIES
 from partcd.stars.models import CutPoints
 
 router = APIRouter(prefix="/api/v1/stars", tags=["stars"])
@@ -180,8 +181,8 @@ async def cutpoints(
                                                                    "Points' or tidy CSV; one file per part")] = [],  # noqa: B006
     prior_scores: Annotated[UploadFile | None, File(description="the prior year's scores (restricted-range cap)")] = None,
     seed: Annotated[int, Form(description="seed of the random resampling groups")] = DEFAULT_SEED,
-    methodology: Annotated[str | None, Form(description="methodology instead of the rating year's own "
-                                                        "(rule-2022, cms-2022, cms-2024+, clustering-only)")] = None,
+    methodology: Annotated[str | None, Form(description=f"methodology instead of the rating year's own "
+                                                        f"({', '.join(METHODOLOGIES)})")] = None,
     exclude: Annotated[list[str], Form(description="contract ids left out of the clustering")] = [],  # noqa: B006
 ) -> dict[str, Any]:
     """Non-CAHPS cut points per measure, contract type and threshold (2..5): unguarded value, prior, cap, final, reason."""
