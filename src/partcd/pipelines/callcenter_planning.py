@@ -200,25 +200,6 @@ def staff_figures(calls_per_hour: float, aht_s: float, patience_s: float | None,
 # --- simulation ----------------------------------------------------------------------------------------
 
 
-class SimIntervalFigures(BaseModel):
-    """One interval of a simulated day: counts of the calls offered in it and the three standards' figures."""
-
-    model_config = ConfigDict(frozen=True)
-
-    interval_start: dt.datetime
-    agents: int
-    offered: int
-    answered: int
-    abandoned: int
-    dropped: int
-    answered_within: int
-    avg_hold_time_s: float | None
-    answered_within_pct: float | None
-    abandon_rate_pct: float | None
-    disconnect_rate_pct: float | None
-    breaches: list[Standard]
-
-
 class SimPeriodFigures(BaseModel):
     """The whole simulated horizon, counted the way the standards are measured over a period."""
 
@@ -234,6 +215,13 @@ class SimPeriodFigures(BaseModel):
     abandon_rate_pct: float | None
     disconnect_rate_pct: float | None
     breaches: list[Standard]
+
+
+class SimIntervalFigures(SimPeriodFigures):
+    """One interval of a simulated day: the same figures over the calls offered in it, with its staffing."""
+
+    interval_start: dt.datetime
+    agents: int
 
 
 class SimulationReport(BaseModel):
