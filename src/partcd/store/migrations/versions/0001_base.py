@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from partcd.store.migrations import append_only
+
 revision = "0001_base"
 down_revision = None
 branch_labels = None
@@ -55,38 +57,15 @@ def upgrade() -> None:
         sa.Column("api_key_id", sa.Integer, sa.ForeignKey("api_key.id"), nullable=True),
     )
     op.create_index("ix_audit_entity", "audit_event", ["entity_type", "entity_id"])
-    _append_only("audit_event")
+    append_only.create_function()
+    append_only.protect("audit_event")
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS audit_event_append_only ON audit_event")
-        op.execute("DROP FUNCTION IF EXISTS partcd_refuse_change()")
-    else:
-        op.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
-        op.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
+    append_only.unprotect("audit_event")
+    append_only.drop_function()
     op.drop_index("ix_audit_entity", table_name="audit_event")
     op.drop_table("audit_event")
     op.drop_table("run")
     op.drop_table("api_key")
 
-
-def _append_only(table: str) -> None:
-    """The database itself refuses UPDATE and DELETE on the audit log."""
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        op.execute(
-            "CREATE OR REPLACE FUNCTION partcd_refuse_change() RETURNS trigger AS $$ "
-            "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION partcd_refuse_change()"
-        )
-    else:
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )

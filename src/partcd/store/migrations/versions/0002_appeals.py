@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from partcd.store.migrations import append_only
+
 revision = "0002_appeals"
 down_revision = "0001_base"
 branch_labels = ("appeals",)
@@ -65,33 +67,13 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer, nullable=False),
         sa.UniqueConstraint("case_id", "kind", name="uq_notice_case_kind"),
     )
-    _append_only("case_event")
+    append_only.protect("case_event")
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS case_event_append_only ON case_event")
-    else:
-        op.execute("DROP TRIGGER IF EXISTS case_event_no_update")
-        op.execute("DROP TRIGGER IF EXISTS case_event_no_delete")
+    append_only.unprotect("case_event")
     op.drop_table("notice")
     op.drop_table("case_event")
     op.drop_index("ix_appeal_case_queue", table_name="appeal_case")
     op.drop_table("appeal_case")
 
-
-def _append_only(table: str) -> None:
-    """The timeline is append-only in the database itself (the function comes from 0001_base on PostgreSQL)."""
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION partcd_refuse_change()"
-        )
-    else:
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
