@@ -19,23 +19,14 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import Engine
 
-from partcd.cli import EXIT_NONCOMPLIANT, state
+from partcd.cli import EXIT_NONCOMPLIANT, db_engine
 from partcd.core.errors import ConfigError, InputError
 
 console = Console(highlight=False)
 case_app = typer.Typer(help="Appeal and grievance cases: create, transition, show (42 CFR 422.629-422.634, 423.568-423.572).",
                        no_args_is_help=True)
 
-
-def _engine(ctx: typer.Context) -> Engine:
-    from partcd.settings import Settings
-    from partcd.store.db import connect, upgrade
-
-    engine = connect(Settings.from_env(db=state(ctx).db).db_url)
-    upgrade(engine)
-    return engine
 
 
 def _actor(actor: str | None) -> str:
@@ -149,7 +140,7 @@ def create(
         for key in ("case_type", "enrollee_name", "mbi", "contract_id"):
             if key in options and options[key] is None:
                 merged.pop(key, None)
-    engine = _engine(ctx)
+    engine = db_engine(ctx)
     view = svc.create_case(engine, merged, actor=_actor(actor), parent_id=parent)
     _print_case(view, svc.timeline(engine, view.id), as_json)
 
@@ -176,7 +167,7 @@ def transition(
 
     ev: dict[str, Any] = {"kind": event, "at": _instant("--at", at), "decision": decision, "notice": notice,
                           "requested_by": requested_by, "calendar_days": days, "note": note, **_fields(fields)}
-    engine = _engine(ctx)
+    engine = db_engine(ctx)
     view = svc.transition(engine, case_id, ev, actor=_actor(actor), expected_version=version)
     _print_case(view, svc.timeline(engine, case_id), as_json)
 
@@ -186,7 +177,7 @@ def show(ctx: typer.Context, case_id: int = typer.Argument(...), as_json: bool =
     """The case as of now: state, deadlines (met, late, open, overdue) and timeline."""
     from partcd.pipelines import appeals_cases as svc
 
-    engine = _engine(ctx)
+    engine = db_engine(ctx)
     _print_case(svc.get_case(engine, case_id), svc.timeline(engine, case_id), as_json)
 
 
@@ -198,7 +189,7 @@ def notice_cmd(ctx: typer.Context, case_id: int = typer.Argument(...),
     """Render one notice of the case (every element the rule lists) as HTML or PDF."""
     from partcd.pipelines import appeals_cases as svc
 
-    view = svc.get_case(_engine(ctx), case_id)
+    view = svc.get_case(db_engine(ctx), case_id)
     if kind not in svc.notice_kinds_for(view.case):
         raise ConfigError(f"case {case_id} has no {kind} notice (state {view.case.status}); it has: "
                           f"{', '.join(svc.notice_kinds_for(view.case)) or 'none'}")
@@ -222,7 +213,7 @@ def queue_cmd(ctx: typer.Context,
 
     if bucket is not None and bucket not in svc.BUCKETS:
         raise ConfigError(f"--bucket must be one of {', '.join(svc.BUCKETS)}")
-    items = svc.queue(_engine(ctx), case_type=case_type, status=status, bucket=bucket)  # type: ignore[arg-type]
+    items = svc.queue(db_engine(ctx), case_type=case_type, status=status, bucket=bucket)  # type: ignore[arg-type]
     if as_json:
         typer.echo(json.dumps([i.to_dict() for i in items], indent=2))
         return
@@ -249,7 +240,7 @@ def universe_cmd(ctx: typer.Context,
         raise ConfigError(f"--table {', '.join(unknown)}: tables are {', '.join(uni.TABLES)}")
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise ConfigError(f"--out must end in .csv or .xlsx: {out}")
-    built = uni.build(svc.all_cases(_engine(ctx)), date_from=_date("--from", date_from), date_to=_date("--to", date_to))
+    built = uni.build(svc.all_cases(db_engine(ctx)), date_from=_date("--from", date_from), date_to=_date("--to", date_to))
     paths = uni.write(built, out, tables=table or None)
     summary = Table(title="universe timeliness")
     for col in ("table", "rows", "timely", "untimely", "timely %", "late obligations"):
@@ -309,7 +300,7 @@ def override_set(
         "duration_unit": "calendar_days" if days is not None else "hours", "state": state_code, "citation": citation,
         "source_text": source_text, "effective_from": _date("--from", date_from), "effective_to": _date("--to", date_to),
     }
-    _print_overrides([svc.set_override(_engine(ctx), request, actor=_actor(actor))], as_json)
+    _print_overrides([svc.set_override(db_engine(ctx), request, actor=_actor(actor))], as_json)
 
 
 @overrides_app.command("list")
@@ -322,7 +313,7 @@ def override_list(
     """The stored State timeframes."""
     from partcd.pipelines import appeals_cases as svc
 
-    _print_overrides(svc.list_overrides(_engine(ctx), contract_id=contract, on=_date("--on", on)), as_json)
+    _print_overrides(svc.list_overrides(db_engine(ctx), contract_id=contract, on=_date("--on", on)), as_json)
 
 
 @overrides_app.command("end")
@@ -339,7 +330,7 @@ def override_end(
 
     last = _date("--on", on)
     assert last is not None
-    _print_overrides([svc.end_override(_engine(ctx), override_id, effective_to=last, actor=_actor(actor),
+    _print_overrides([svc.end_override(db_engine(ctx), override_id, effective_to=last, actor=_actor(actor),
                                        expected_version=version)], as_json)
 
 

@@ -16,9 +16,8 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine
 
-from partcd.cli import EXIT_NONCOMPLIANT, state
+from partcd.cli import EXIT_NONCOMPLIANT, db_engine, state
 from partcd.core.errors import ConfigError
 
 console = Console(highlight=False, soft_wrap=True)
@@ -39,14 +38,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(cap_app, name="cap")
     app.add_typer(bcp_app, name="bcp")
 
-
-def _db(ctx: typer.Context) -> Engine:
-    from partcd.settings import Settings
-    from partcd.store.db import connect, upgrade
-
-    engine = connect(Settings.from_env(db=state(ctx).db).db_url)
-    upgrade(engine)
-    return engine
 
 
 def _date(value: str, name: str) -> dt.date:
@@ -93,7 +84,7 @@ def daily_report(
     from partcd.pipelines.callcenter_daily import daily_report as run
 
     rep = run(calls, out, contract=contract, engine=state(ctx).engine, tz=tz, quarantine=quarantine,
-              db=_db(ctx) if with_caps else None)
+              db=db_engine(ctx) if with_caps else None)
     table = Table(title=f"daily call-center report ({rep.engine})")
     for col in ("contract", "date", "calls", "hold s", "≤30 s %", "disc %", "compliant", "CAP"):
         table.add_column(col)
@@ -153,7 +144,7 @@ def cap_create(
     except ValueError as exc:
         raise ConfigError(_first_error(exc)) from None
     settings = CapSettings(closure_compliant_periods=closure_periods) if closure_periods else CapSettings()
-    cap_id = create_cap(_db(ctx), cap, actor=actor, settings=settings)
+    cap_id = create_cap(db_engine(ctx), cap, actor=actor, settings=settings)
     typer.echo(json.dumps({"cap_id": cap_id}))
 
 
@@ -163,7 +154,7 @@ def cap_show(ctx: typer.Context, cap_id: int = typer.Argument(...), today: str |
     """One CAP with actions, monitoring, closure decision. Exit 1 when actions are overdue."""
     from partcd.pipelines.callcenter_cap import get_cap
 
-    detail = get_cap(_db(ctx), cap_id, _today(today))
+    detail = get_cap(db_engine(ctx), cap_id, _today(today))
     if as_json:
         _echo_json(detail.model_dump(mode="json"))
     else:
@@ -192,7 +183,7 @@ def cap_list(ctx: typer.Context, status: str | None = typer.Option(None, "--stat
     """CAPs, newest first."""
     from partcd.pipelines.callcenter_cap import list_caps
 
-    caps = list_caps(_db(ctx), status=status, contract_id=contract, parent_organization=parent)
+    caps = list_caps(db_engine(ctx), status=status, contract_id=contract, parent_organization=parent)
     if as_json:
         _echo_json([{**c.model_dump(mode="json"), "version": v} for c, v in caps])
         return
@@ -216,7 +207,7 @@ def cap_status(ctx: typer.Context, cap_id: int = typer.Argument(...),
 
     if to not in CAP_STATUSES:
         raise ConfigError(f"--to must be one of {', '.join(CAP_STATUSES)}")
-    cap = set_status(_db(ctx), cap_id, to, _date(on, "--on"), actor=actor, expected_version=expected_version,
+    cap = set_status(db_engine(ctx), cap_id, to, _date(on, "--on"), actor=actor, expected_version=expected_version,
                      note=note)
     typer.echo(json.dumps({"cap_id": cap_id, "status": cap.status}))
 
@@ -231,7 +222,7 @@ def cap_add_action(ctx: typer.Context, cap_id: int = typer.Argument(...),
     from partcd.callcenter.cap import CapAction
     from partcd.pipelines.callcenter_cap import add_action
 
-    action_id = add_action(_db(ctx), cap_id, CapAction(required_element=element, description=description, owner=owner,
+    action_id = add_action(db_engine(ctx), cap_id, CapAction(required_element=element, description=description, owner=owner,
                                                        due_on=_date(due, "--due")), actor=actor)
     typer.echo(json.dumps({"action_id": action_id}))
 
@@ -243,7 +234,7 @@ def cap_complete_action(ctx: typer.Context, action_id: int = typer.Argument(...)
     """Mark an action done, with its evidence."""
     from partcd.pipelines.callcenter_cap import complete_action
 
-    done = complete_action(_db(ctx), action_id, _date(on, "--on"), evidence, actor=actor, expected_version=expected_version)
+    done = complete_action(db_engine(ctx), action_id, _date(on, "--on"), evidence, actor=actor, expected_version=expected_version)
     typer.echo(json.dumps({"action_id": action_id, "done_on": str(done.done_on), "evidence": list(done.evidence)}))
 
 
@@ -256,7 +247,7 @@ def cap_record_monitoring(ctx: typer.Context, cap_id: int = typer.Argument(...),
     """Metrics by day from a call log -> monitoring periods of the CAP's contracts. Exit 1 if any period fails."""
     from partcd.pipelines.callcenter_cap import record_monitoring_from_calls
 
-    res = record_monitoring_from_calls(_db(ctx), cap_id, calls, actor=actor, engine_name=state(ctx).engine, tz=tz,
+    res = record_monitoring_from_calls(db_engine(ctx), cap_id, calls, actor=actor, engine_name=state(ctx).engine, tz=tz,
                                        today=_date(today, "--today") if today else None)
     _echo_json(res.model_dump(mode="json"))
     if res.non_compliant_periods:
@@ -269,7 +260,7 @@ def cap_close(ctx: typer.Context, cap_id: int = typer.Argument(...), on: str = t
     """Close the CAP once monitoring shows every affected contract compliant. Exit 1 (nothing changed) if not yet."""
     from partcd.pipelines.callcenter_cap import close_cap, get_cap
 
-    engine = _db(ctx)
+    engine = db_engine(ctx)
     day = _date(on, "--on")
     decision = get_cap(engine, cap_id, day).closure
     if not decision.closable:
@@ -286,7 +277,7 @@ def cap_past_performance(ctx: typer.Context, deadline: str = typer.Option(..., "
     """Compliance actions in the 12 months before an application deadline (§ 422.502(b)(1)). Exit 1 if flagged."""
     from partcd.pipelines.callcenter_cap import past_performance_review
 
-    review = past_performance_review(_db(ctx), _date(deadline, "--deadline"), parent_organization=parent,
+    review = past_performance_review(db_engine(ctx), _date(deadline, "--deadline"), parent_organization=parent,
                                      contract_id=contract)
     _echo_json(review.model_dump(mode="json"))
     if review.flagged:
@@ -329,7 +320,7 @@ def bcp_create_plan(
             "activation_events": tuple(activation_event), "alternate_sites": tuple(alternate_site)})
     except ValueError as exc:
         raise ConfigError(_first_error(exc)) from None
-    plan_id = create_plan(_db(ctx), plan, actor=actor, extra_functions=extra)
+    plan_id = create_plan(db_engine(ctx), plan, actor=actor, extra_functions=extra)
     typer.echo(json.dumps({"plan_version_id": plan_id}))
 
 
@@ -348,7 +339,7 @@ def bcp_add_evidence(ctx: typer.Context, org: str = typer.Option(..., "--org"),
                                       "records": tuple(record)})
     except ValueError as exc:
         raise ConfigError(_first_error(exc)) from None
-    typer.echo(json.dumps({"evidence_id": add_evidence(_db(ctx), org, ev, actor=actor)}))
+    typer.echo(json.dumps({"evidence_id": add_evidence(db_engine(ctx), org, ev, actor=actor)}))
 
 
 @incident_app.command("open")
@@ -370,7 +361,7 @@ def incident_open(ctx: typer.Context, org: str = typer.Option(..., "--org"),
                        activated_bcp=activated_bcp)
     except ValueError as exc:
         raise ConfigError(_first_error(exc)) from None
-    typer.echo(json.dumps({"incident_id": open_incident(_db(ctx), org, inc, actor=actor)}))
+    typer.echo(json.dumps({"incident_id": open_incident(db_engine(ctx), org, inc, actor=actor)}))
 
 
 @incident_app.command("restore")
@@ -383,7 +374,7 @@ def incident_restore(ctx: typer.Context, incident_id: int = typer.Argument(...),
     from partcd.pipelines.callcenter_cap import restore_incident
 
     when = _when(restored_at, "--restored-at")
-    inc = restore_incident(_db(ctx), incident_id, when, actor=actor, expected_version=expected_version)
+    inc = restore_incident(db_engine(ctx), incident_id, when, actor=actor, expected_version=expected_version)
     check = restoration_check(inc, load_params("callcenter", inc.failure_start.date()), when)
     _echo_json({"incident_id": incident_id, "hours_to_restore": check.hours_to_restore, "deadline": check.deadline.isoformat(),
                 "compliant": check.compliant, "verdict": check.verdict.explain()})
@@ -398,7 +389,7 @@ def bcp_check(ctx: typer.Context, org: str = typer.Option(..., "--org"),
     """Minimum functions, yearly test and training, incidents vs 72 h. Exit 1 when anything fails."""
     from partcd.pipelines.callcenter_cap import bcp_report_data, bcp_status
 
-    status = bcp_status(_db(ctx), org, _when(now, "--now") if now else dt.datetime.now(dt.UTC))
+    status = bcp_status(db_engine(ctx), org, _when(now, "--now") if now else dt.datetime.now(dt.UTC))
     if as_json:
         _echo_json(bcp_report_data(status))
     else:
@@ -420,7 +411,7 @@ def bcp_report(ctx: typer.Context, org: str = typer.Option(..., "--org"), out: P
     """The report for CMS on request: bcp_report.json and bcp_report.html. Exit 1 when problems are found."""
     from partcd.pipelines.callcenter_cap import bcp_status, write_bcp_report
 
-    status = bcp_status(_db(ctx), org, _when(now, "--now") if now else dt.datetime.now(dt.UTC))
+    status = bcp_status(db_engine(ctx), org, _when(now, "--now") if now else dt.datetime.now(dt.UTC))
     for p in write_bcp_report(status, out):
         console.print(f"wrote {p}")
     if not status.compliant:
