@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["browser_fixtures"]  # live server, headless Chromium, login (tests/browser_fixtures.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

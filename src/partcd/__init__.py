@@ -1,10 +1,8 @@
 """partcd: Medicare Advantage (Part C) and Part D rules as code.
 
-The library API is small and explicit; heavy modules load only when used::
-
-    from partcd.io.params import load_params            # regulation values with citations
-    from partcd.callcenter import evaluate              # verdicts against the call-center standards
-    from partcd.pipelines.callcenter import run_metrics # call log -> metrics -> verdicts
+The areas are listed in :mod:`partcd.registry`; each is one folder ``partcd/<area>/`` whose ``rules/`` package is
+its pure library API (``partcd.<area>.rules.<module>``) and whose ``pipelines`` run its jobs. Regulation values with
+their citations come from :func:`partcd.platform.params.load_params`. Heavy modules load only when used.
 """
 
 __version__ = "0.1.0"

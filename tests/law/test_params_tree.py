@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
+from partcd import registry
 from partcd.core.errors import ParameterError
 from partcd.core.params import AreaSpec, ParamFile, parse_param_file, resolve
-from partcd.io.params import area_files, area_spec, areas_with_params, load_params, load_yaml, reference_dir, sources
+from partcd.platform.params import area_files, area_spec, areas_with_params, load_params, load_yaml, reference_dir, sources
 
 REFERENCE = reference_dir()
 
@@ -146,12 +147,12 @@ def test_unknown_area_and_override_refused() -> None:
 
 
 def test_typed_view_refuses_missing_and_extra_keys() -> None:
-    from partcd.callcenter.standards import CallCenterParams
+    from partcd.callcenter.rules.standards import CallCenterParams
 
     ps = load_params("callcenter", dt.date(2022, 6, 1))
     view = ps.typed(CallCenterParams)
     assert (view.avg_hold_time_max_s, view.answered_within_min_pct, view.disconnect_rate_max_pct,
-            view.restore_essential_functions_max_h, view.answer_within_s) == (120, 80, 5, 72, 30)
+            view.answer_within_s) == (120, 80, 5, 30)
     fewer = ps.model_copy(update={"values": {k: v for k, v in ps.values.items() if k != "answer_within_s"}})
     with pytest.raises(ParameterError, match="answer_within_s"):
         fewer.typed(CallCenterParams)
@@ -164,7 +165,7 @@ def test_file_names_match_periods() -> None:
 
 
 def test_typed_view_is_cached_but_overrides_get_their_own() -> None:
-    from partcd.callcenter.standards import CallCenterParams
+    from partcd.callcenter.rules.standards import CallCenterParams
 
     ps = load_params("callcenter", dt.date(2022, 6, 1))
     assert ps.typed(CallCenterParams) is ps.typed(CallCenterParams)
@@ -174,11 +175,12 @@ def test_typed_view_is_cached_but_overrides_get_their_own() -> None:
 
 
 def _typed_views() -> dict[str, type[BaseModel]]:
-    from partcd.appeals.parameters import AppealsParams
-    from partcd.callcenter.standards import CallCenterParams
-    from partcd.stars.methodology import StarsParams
+    """Each area's typed view, as its declaration in the registry names it."""
+    return {a.name: registry.load(a.params_view) for a in registry.areas() if a.params_view is not None}
 
-    return {"stars": StarsParams, "callcenter": CallCenterParams, "appeals": AppealsParams}
+
+def test_every_area_with_params_declares_its_typed_view() -> None:
+    assert set(areas_with_params()) == set(_typed_views())
 
 
 @pytest.mark.parametrize(("area", "name"), ALL_FILES)

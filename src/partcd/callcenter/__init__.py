@@ -1,6 +1,6 @@
-"""Call-center compliance (42 CFR 422.111(h)(1), 423.128(d)(1)) and business continuity
-(42 CFR 422.504(o), 423.505(p)) - the pure rules core."""
+"""Call-center compliance (42 CFR 422.111(h)(1), 423.128(d)(1)): metrics, verdicts, staffing, monitoring.
 
-from partcd.callcenter.standards import CallCenterParams, PeriodMetrics, evaluate
-
-__all__ = ["CallCenterParams", "PeriodMetrics", "evaluate"]
+Read top to bottom: ``params/`` (the law as data), ``rules/`` (pure computation), then the edges: ``readers``
+(call logs and platform export profiles), ``pipelines``, ``samples``, ``demo``, ``cli``, ``api``. Call-center
+verdicts feed corrective action plans of the compliance area through the registry service ``call_log_findings``.
+"""

@@ -1,5 +1,5 @@
-"""Part C and D Star Ratings (§§ 422.160-422.166, 423.180-423.186) - the pure rules core."""
+"""Part C and D Star Ratings (§§ 422.160-422.166, 423.180-423.186).
 
-from partcd.stars.models import ContractType, CutPoints, Measure, MeasureScore, Part
-
-__all__ = ["ContractType", "CutPoints", "Measure", "MeasureScore", "Part"]
+Read top to bottom: ``params/`` and ``catalogue/`` (the law as data), ``rules/`` (pure computation), then the
+edges: ``readers`` (CMS data tables), ``pipelines`` and ``report``, ``samples``, ``demo``, ``cli``, ``api``, ``web``.
+"""

@@ -1,1 +1,0 @@
-"""HTTP API (FastAPI): authentication and roles as dependencies, one router per area."""

@@ -1,0 +1,343 @@
+"""``partcd appeals case|queue|universe|overrides``: the case store of §§ 422.629(h), 422.630-422.634, 423.568-423.572
+from the command line - intake, transitions, a case with its deadlines and timeline, the work queue, the audit
+universes and the State-specific timeframes of each contract (§ 422.629(c): ``overrides set|list|end``).
+
+Registered on ``partcd appeals`` by :func:`register` (called from ``partcd.appeals.cli``). The database is the global
+``--db`` (or ``PARTCD_DB``); migrations are applied first. Exit codes: 0 done, 1 the universe self-check found late
+cases, 2 bad input, a transition the rule refuses or a less protective State override (one line with the citation).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from partcd.core.errors import ConfigError, InputError
+from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine
+
+console = Console(highlight=False)
+case_app = typer.Typer(help="Appeal and grievance cases: create, transition, show (42 CFR 422.629-422.634, 423.568-423.572).",
+                       no_args_is_help=True)
+
+
+
+def _actor(actor: str | None) -> str:
+    return actor or os.environ.get("PARTCD_ACTOR") or os.environ.get("USER") or "cli"
+
+
+def _instant(option: str, text: str | None) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(f"{option}: not an ISO 8601 date-time: {text!r} (e.g. 2021-03-01T09:30-05:00)") from None
+
+
+def _date(option: str, text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(f"{option}: not an ISO date: {text!r} (e.g. 2021-03-20)") from None
+
+
+def json_object(file: Path, what: str) -> dict[str, Any]:
+    """The JSON object in ``file``; anything else is an ``InputError`` naming the file."""
+    try:
+        loaded = json.loads(file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(str(file), None, None, f"invalid JSON: {exc.msg} (line {exc.lineno})") from None
+    if not isinstance(loaded, dict):
+        raise InputError(str(file), None, None, f"expected a JSON object of {what}")
+    return loaded
+
+
+def _fields(items: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set: expected FIELD=VALUE, got {item!r}")
+        text = value.strip()
+        out[key.strip()] = {"true": True, "false": False}.get(text.lower(), text)
+    return out
+
+
+def _print_case(view: Any, timeline: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps({**view.to_dict(), "timeline": timeline}, indent=2, ensure_ascii=False))
+        return
+    c = view.case
+    console.print(f"[bold]case {view.id}[/] {c.case_type} · {c.status}"
+                  f"{' · outcome ' + c.outcome if c.outcome else ''} · version {view.version}")
+    table = Table(title="deadlines")
+    for col in ("id", "due", "state", "done", "obligation", "citation"):
+        table.add_column(col, overflow="fold")
+    for d in view.deadlines:
+        o = view.overridden.get(d.id)
+        cite = d.cite + (f"; State override {o.iso} ({o.state}: {o.citation})" if o is not None else "")
+        table.add_row(d.id, d.due.isoformat(), d.state, d.met_at.isoformat() if d.met_at else "", escape(d.description),
+                      escape(cite))
+    console.print(table)
+    for e in timeline:
+        console.print(f"  {e['seq']:>3} {e['at']} {escape(e['kind'])} by {escape(e['actor'])} -> {e['status_after']}")
+
+
+@case_app.command("create")
+def create(
+    ctx: typer.Context,
+    case_type: str | None = typer.Option(None, "--type", help="integrated_grievance, integrated_organization_determination, "
+                                         "integrated_reconsideration, partd_coverage_determination or partd_exception."),
+    received: str | None = typer.Option(None, "--received", help="Receipt (ISO 8601; naive = the plan's zone)."),
+    reason: str | None = typer.Option(None, "--reason", help="General description of the reason (422.629(h)(2)(i))."),
+    name: str | None = typer.Option(None, "--name", help="Enrollee name (stored, never logged)."),
+    mbi: str | None = typer.Option(None, "--mbi", help="Medicare Beneficiary Identifier."),
+    contract: str | None = typer.Option(None, "--contract", help="Contract id, e.g. H1234."),
+    pbp: str = typer.Option("001", "--pbp"),
+    channel: str = typer.Option("written", "--channel", help="oral, written or state_forwarded."),
+    requester: str = typer.Option("enrollee", "--requester", help="enrollee, representative, provider, assignee, estate."),
+    expedite: bool = typer.Option(False, "--expedite", help="Expedited handling requested."),
+    jeopardy: bool = typer.Option(False, "--provider-jeopardy", help="A provider indicates the standard time could "
+                                                                     "seriously jeopardize the enrollee."),
+    subject: str | None = typer.Option(None, "--subject", help="Grievance subject: extension, expedite_refusal, "
+                                                               "quality_of_care, other."),
+    program: list[str] = typer.Option([], "--program", help="medicare and/or medicaid (default both)."),
+    parent: int | None = typer.Option(None, "--parent", help="The adverse IOD case this reconsideration appeals."),
+    notice_date: str | None = typer.Option(None, "--notice-date", help="IR: date on the adverse notice."),
+    notice_sent: str | None = typer.Option(None, "--notice-sent", help="IR: when the adverse notice was sent."),
+    effective: str | None = typer.Option(None, "--effective", help="IR: intended effective date of the action."),
+    file: Path | None = typer.Option(None, "--file", help="JSON object with the intake fields (overridden by options)."),
+    actor: str | None = typer.Option(None, "--actor", help="Who records this (default: $PARTCD_ACTOR or $USER)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Receive a request: stores the case, its first event and the notices it owes; prints its deadlines."""
+    from partcd.appeals.pipelines import cases as svc
+
+    data = json_object(file, "intake fields") if file is not None else {}
+    options: dict[str, Any] = {
+        "case_type": case_type, "received": _instant("--received", received), "reason": reason, "enrollee_name": name,
+        "mbi": mbi, "contract_id": contract, "programs": tuple(program) or None,
+        "grievance_subject": subject, "adverse_notice_date": _date("--notice-date", notice_date),
+        "adverse_notice_sent": _instant("--notice-sent", notice_sent), "intended_effective_date": _date("--effective", effective),
+    }
+    defaults = {"plan_benefit_package": pbp, "channel": channel, "requester": requester, "expedite_requested": expedite,
+                "provider_indicates_jeopardy": jeopardy}
+    merged = {**defaults, **data, **{k: v for k, v in options.items() if v is not None}}
+    if parent is None and "received" not in merged:
+        raise ConfigError("--received is required")
+    if parent is not None:
+        merged.setdefault("received", dt.datetime.now(dt.UTC))
+        for key in ("case_type", "enrollee_name", "mbi", "contract_id"):
+            if key in options and options[key] is None:
+                merged.pop(key, None)
+    engine = db_engine(ctx)
+    view = svc.create_case(engine, merged, actor=_actor(actor), parent_id=parent)
+    _print_case(view, svc.timeline(engine, view.id), as_json)
+
+
+@case_app.command("transition")
+def transition(
+    ctx: typer.Context,
+    case_id: int = typer.Argument(..., help="Case id."),
+    event: str = typer.Option(..., "--event", help="decide, extend, grant_expedite, deny_expedite, resolve, review, "
+                                                   "notice_sent, request_continuation, withdraw, forward_to_ire, ..."),
+    at: str | None = typer.Option(None, "--at", help="When it happened (ISO 8601; default now)."),
+    decision: str | None = typer.Option(None, "--decision", help="favorable, partially_favorable or adverse."),
+    notice: str | None = typer.Option(None, "--notice", help="For notice_sent: the notice kind."),
+    requested_by: str | None = typer.Option(None, "--requested-by", help="For extend: enrollee, provider or plan."),
+    days: int | None = typer.Option(None, "--days", help="For extend: calendar days (default the maximum)."),
+    note: str | None = typer.Option(None, "--note"),
+    version: int | None = typer.Option(None, "--version", help="Refuse if the case changed since this version."),
+    fields: list[str] = typer.Option([], "--set", help="Any other event field, FIELD=VALUE (repeat)."),
+    actor: str | None = typer.Option(None, "--actor"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Apply one event; a transition the rule does not allow exits 2 with the citation."""
+    from partcd.appeals.pipelines import cases as svc
+
+    ev: dict[str, Any] = {"kind": event, "at": _instant("--at", at), "decision": decision, "notice": notice,
+                          "requested_by": requested_by, "calendar_days": days, "note": note, **_fields(fields)}
+    engine = db_engine(ctx)
+    view = svc.transition(engine, case_id, ev, actor=_actor(actor), expected_version=version)
+    _print_case(view, svc.timeline(engine, case_id), as_json)
+
+
+@case_app.command("show")
+def show(ctx: typer.Context, case_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+    """The case as of now: state, deadlines (met, late, open, overdue) and timeline."""
+    from partcd.appeals.pipelines import cases as svc
+
+    engine = db_engine(ctx)
+    _print_case(svc.get_case(engine, case_id), svc.timeline(engine, case_id), as_json)
+
+
+@case_app.command("notice")
+def notice_cmd(ctx: typer.Context, case_id: int = typer.Argument(...),
+               kind: str = typer.Option(..., "--kind", help="acknowledgement, extension, denial_of_expedite, "
+                                                            "adverse_determination, reconsideration_resolution, continuation."),
+               out: Path = typer.Option(..., "--out", help="FILE.html or FILE.pdf")) -> None:
+    """Render one notice of the case (every element the rule lists) as HTML or PDF."""
+    from partcd.appeals.pipelines import cases as svc
+
+    view = svc.get_case(db_engine(ctx), case_id)
+    if kind not in svc.notice_kinds_for(view.case):
+        raise ConfigError(f"case {case_id} has no {kind} notice (state {view.case.status}); it has: "
+                          f"{', '.join(svc.notice_kinds_for(view.case)) or 'none'}")
+    html = svc.render_notice(view.case, kind, case_id=case_id,  # type: ignore[arg-type]
+                             state_overrides=view.state_overrides)
+    if out.suffix.lower() == ".pdf":
+        svc.write_notice_pdf(html, out)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(html, encoding="utf-8")
+    typer.echo(str(out))
+
+
+def queue_cmd(ctx: typer.Context,
+              case_type: str | None = typer.Option(None, "--type"),
+              status: str | None = typer.Option(None, "--status"),
+              bucket: str | None = typer.Option(None, "--bucket", help="overdue, due_24h, due_72h or later."),
+              as_json: bool = typer.Option(False, "--json")) -> None:
+    """Open cases by their next due obligation: overdue, due within 24 h, within 72 h, later (no PHI shown)."""
+    from partcd.appeals.pipelines import cases as svc
+
+    if bucket is not None and bucket not in svc.BUCKETS:
+        raise ConfigError(f"--bucket must be one of {', '.join(svc.BUCKETS)}")
+    items = svc.queue(db_engine(ctx), case_type=case_type, status=status, bucket=bucket)  # type: ignore[arg-type]
+    if as_json:
+        typer.echo(json.dumps([i.to_dict() for i in items], indent=2))
+        return
+    table = Table(title="appeals work queue")
+    for col in ("bucket", "due", "case", "type", "status", "next obligation"):
+        table.add_column(col, overflow="fold")
+    for i in items:
+        table.add_row(i.bucket, i.next_due.isoformat(), str(i.id), i.case_type, i.status,
+                      escape(f"{i.obligation_id or ''} {i.obligation or ''}"))
+    console.print(table)
+
+
+def universe_cmd(ctx: typer.Context,
+                 out: Path = typer.Option(..., "--out", help="FILE.xlsx (one sheet per table) or FILE.csv"),
+                 date_from: str | None = typer.Option(None, "--from", help="First date of determination (ISO date)."),
+                 date_to: str | None = typer.Option(None, "--to", help="Last date of determination (ISO date)."),
+                 table: list[str] = typer.Option([], "--table", help="OD, RECON, GRV_C, AIP, CD, CDER (default all).")) -> None:
+    """Timeliness audit universes in the CMS layout plus the self-check; exit 1 when late cases are found."""
+    from partcd.appeals.pipelines import cases as svc
+    from partcd.appeals.pipelines import universes as uni
+
+    unknown = [t for t in table if t not in uni.TABLES]
+    if unknown:
+        raise ConfigError(f"--table {', '.join(unknown)}: tables are {', '.join(uni.TABLES)}")
+    if out.suffix.lower() not in (".csv", ".xlsx"):
+        raise ConfigError(f"--out must end in .csv or .xlsx: {out}")
+    built = uni.build(svc.all_cases(db_engine(ctx)), date_from=_date("--from", date_from), date_to=_date("--to", date_to))
+    paths = uni.write(built, out, tables=table or None)
+    summary = Table(title="universe timeliness")
+    for col in ("table", "rows", "timely", "untimely", "timely %", "late obligations"):
+        summary.add_column(col)
+    for name, s in built.summary().items():
+        if not table or name in table:
+            summary.add_row(name, *(str(s[k]) if s[k] is not None else "" for k in
+                                    ("rows", "timely", "untimely", "timely_pct", "findings")))
+    console.print(summary)
+    for f in built.findings[:20]:
+        console.print(f"  late: {f.table} case {f.case_id} {f.obligation_id} by {f.to_dict()['late_by']} - {escape(f.why)}")
+    for p in paths:
+        typer.echo(str(p))
+    if any(not table or f.table in table for f in built.findings):
+        raise typer.Exit(EXIT_NONCOMPLIANT)
+
+
+overrides_app = typer.Typer(help="State-specific, more protective timeframes per contract (42 CFR 422.629(c)): set, list, "
+                                 "end.", no_args_is_help=True)
+
+
+def _print_overrides(items: list[Any], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps([o.to_dict() for o in items], indent=2, ensure_ascii=False))
+        return
+    table = Table(title="State overrides (42 CFR 422.629(c))")
+    for col in ("id", "contract", "timeframe", "duration", "State", "from", "to", "source", "version"):
+        table.add_column(col, overflow="fold")
+    for o in items:
+        table.add_row(str(o.id), o.contract_id, o.timeframe_id, o.iso, o.state, o.effective_from.isoformat(),
+                      o.effective_to.isoformat() if o.effective_to else "", escape(o.citation), str(o.version))
+    console.print(table)
+
+
+@overrides_app.command("set")
+def override_set(
+    ctx: typer.Context,
+    contract: str = typer.Option(..., "--contract", help="Contract id, e.g. H1234."),
+    timeframe: str = typer.Option(..., "--timeframe", help="Timeframe id of the spec's table (T2, T16, ...)."),
+    days: int | None = typer.Option(None, "--days", help="The State's limit in calendar days."),
+    hours: int | None = typer.Option(None, "--hours", help="The State's limit in hours."),
+    state_code: str = typer.Option(..., "--state", help="The State (USPS code, e.g. OH)."),
+    citation: str = typer.Option(..., "--citation", help="The legal source: State contract or rule."),
+    source_text: str | None = typer.Option(None, "--source-text", help="The quoted text of the source."),
+    date_from: str = typer.Option(..., "--from", help="First local receipt date it applies to (ISO date)."),
+    date_to: str | None = typer.Option(None, "--to", help="Last local receipt date it applies to (default open)."),
+    actor: str | None = typer.Option(None, "--actor", help="Who records this (default: $PARTCD_ACTOR or $USER)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Store a State timeframe for a contract; a less protective one exits 2 with 42 CFR 422.629(c)."""
+    from partcd.appeals.pipelines import cases as svc
+
+    if (days is None) == (hours is None):
+        raise ConfigError("give exactly one of --days or --hours")
+    request: dict[str, Any] = {
+        "contract_id": contract, "timeframe_id": timeframe, "duration_value": days if days is not None else hours,
+        "duration_unit": "calendar_days" if days is not None else "hours", "state": state_code, "citation": citation,
+        "source_text": source_text, "effective_from": _date("--from", date_from), "effective_to": _date("--to", date_to),
+    }
+    _print_overrides([svc.set_override(db_engine(ctx), request, actor=_actor(actor))], as_json)
+
+
+@overrides_app.command("list")
+def override_list(
+    ctx: typer.Context,
+    contract: str | None = typer.Option(None, "--contract", help="Only this contract."),
+    on: str | None = typer.Option(None, "--on", help="Only those in force on this local date (ISO date)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The stored State timeframes."""
+    from partcd.appeals.pipelines import cases as svc
+
+    _print_overrides(svc.list_overrides(db_engine(ctx), contract_id=contract, on=_date("--on", on)), as_json)
+
+
+@overrides_app.command("end")
+def override_end(
+    ctx: typer.Context,
+    override_id: int = typer.Argument(..., help="Override id (see list)."),
+    on: str = typer.Option(..., "--on", help="Last local receipt date it applies to (ISO date)."),
+    version: int | None = typer.Option(None, "--version", help="Refuse if the override changed since this version."),
+    actor: str | None = typer.Option(None, "--actor"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """End an override: later receipts get the federal limit (cases already stored keep theirs)."""
+    from partcd.appeals.pipelines import cases as svc
+
+    last = _date("--on", on)
+    assert last is not None
+    _print_overrides([svc.end_override(db_engine(ctx), override_id, effective_to=last, actor=_actor(actor),
+                                       expected_version=version)], as_json)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``case`` (create, transition, show, notice), ``queue``, ``universe`` and ``overrides`` (set, list, end) to
+    ``partcd appeals``."""
+    app.add_typer(case_app, name="case")
+    app.add_typer(overrides_app, name="overrides")
+    app.command("queue")(queue_cmd)
+    app.command("universe")(universe_cmd)

@@ -1,0 +1,830 @@
+"""§§ 422.629(g)-(h), 422.630-422.634 - the case service: load -> validate -> transition -> store, one transaction.
+
+Every change of a case is an ``audit_event`` (actor, before, after) written in the same transaction as the case,
+its timeline rows (``case_event``) and its notices; a concurrent edit is refused (optimistic locking on
+``appeal_case.version``); an error anywhere rolls everything back. The member's MBI and name are stored (they are
+§ 422.629(h) record fields) but never written to a log: log lines name the case id only.
+
+State-specific, more protective timeframes (§ 422.629(c)) are stored per contract (``contract_clock_override``,
+:func:`set_override`, :func:`end_override`, :func:`list_overrides`), each checked against the clock engine when it
+is set. A case takes the overrides in force for its contract on the local date of receipt; they are pinned in the
+stored case (``data["contract_clock_overrides"]``: which State, which source) and every due time of the case (view,
+queue, notices, universes) is computed with them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import ColumnElement, Engine, Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from partcd import __version__
+from partcd.appeals.rules.clocks import (
+    TIMEFRAMES,
+    Extension,
+    Obligation,
+    adverse_determination_windows,
+    integrated_grievance,
+    integrated_organization_determination,
+    integrated_reconsideration,
+    reconsideration_resolution_windows,
+    reversal_effectuation,
+    zone_of,
+)
+from partcd.appeals.rules.parameters import AppealsParams
+from partcd.appeals.rules.workflow import (
+    NOTICE_ELEMENTS,
+    Case,
+    CaseEvent,
+    CaseType,
+    Deadline,
+    Intake,
+    NoticeKind,
+    advance,
+    allowed_events,
+    apply,
+    deadlines,
+    is_adverse,
+    next_due,
+    obligations,
+    open_case,
+    record_fields,
+)
+from partcd.appeals.store import AppealCase, ContractClockOverride, Notice
+from partcd.appeals.store import CaseEvent as CaseEventRow
+from partcd.core.errors import ConfigError, InputError, RuleError
+from partcd.core.params import ParamSet
+from partcd.platform.jinja import environment
+from partcd.platform.params import area_files, load_params
+from partcd.platform.store import audit
+from partcd.platform.store.db import session_scope
+
+log = logging.getLogger(__name__)
+
+#: MBI format (CMS): C A AN N A AN N A A N N; letters exclude S, L, O, I, B and Z.
+_A = "AC-HJKMNP-RT-Y"
+MBI_RE = re.compile(rf"^[1-9][{_A}][{_A}0-9][0-9][{_A}][{_A}0-9][0-9][{_A}][{_A}][0-9][0-9]$")
+
+Bucket = Literal["overdue", "due_24h", "due_72h", "later"]
+BUCKETS: tuple[Bucket, ...] = ("overdue", "due_24h", "due_72h", "later")
+#: Work-queue triage (a design choice, not a rule): the upper edges of the due_24h and due_72h buckets.
+DUE_24H = dt.timedelta(hours=24)
+DUE_72H = dt.timedelta(hours=72)
+
+
+def normalise_mbi(mbi: str, *, source: str = "case", row: int | None = None) -> str:
+    """Upper-case, hyphens removed; a value that is not an MBI is refused (the error never repeats the value)."""
+    value = mbi.replace("-", "").strip().upper()
+    if not MBI_RE.match(value):
+        raise InputError(source, row, "mbi", "not a valid Medicare Beneficiary Identifier (11 characters, CMS format)")
+    return value
+
+
+def params_for(received: dt.datetime, zone: str | None = None) -> ParamSet:
+    """The appeals parameters in force on the local date of receipt."""
+    first = load_params("appeals", received.date() if received.tzinfo is None else received.astimezone(dt.UTC).date())
+    tz = zone_of(zone or first.typed(AppealsParams).plan_time_zone_text)
+    local = received.astimezone(tz).date() if received.tzinfo else received.date()
+    return load_params("appeals", local)
+
+
+# --- State-specific, more protective timeframes (§ 422.629(c)) -------------------------------------------------
+
+CITE_STATE_OVERRIDE = "42 CFR 422.629(c) [cms-4185-p L2677]"
+#: Where a stored case keeps the overrides it was received under (beside the ``Case`` fields in ``appeal_case.data``).
+OVERRIDES_KEY = "contract_clock_overrides"
+DurationUnit = Literal["calendar_days", "hours"]
+
+
+class OverrideRequest(BaseModel):
+    """A State timeframe to store for a contract: timeframe id, duration, State, legal source, period in force."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    contract_id: str = Field(pattern=r"^[A-Z][0-9]{4}$")
+    timeframe_id: str = Field(min_length=1, max_length=10)
+    duration_value: int = Field(gt=0)
+    duration_unit: DurationUnit
+    state: str = Field(pattern=r"^[A-Z]{2}$", description="USPS code of the State whose contract sets it")
+    citation: str = Field(min_length=1, max_length=300, description="the State contract or rule, e.g. OAC 5160-58-08.4")
+    source_text: str | None = Field(default=None, description="the quoted text of the source")
+    effective_from: dt.date
+    effective_to: dt.date | None = Field(default=None, description="last local receipt date in force (inclusive)")
+
+
+class StateOverride(OverrideRequest):
+    """A stored State timeframe of a contract (``contract_clock_override``), as pinned in the cases it applies to."""
+
+    id: int
+    created_by: str
+    version: int = 1
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return _duration(self.duration_value, self.duration_unit)
+
+    @property
+    def iso(self) -> str:
+        """ISO 8601 duration: ``P10D`` or ``PT48H``."""
+        return f"P{self.duration_value}D" if self.duration_unit == "calendar_days" else f"PT{self.duration_value}H"
+
+    def in_force(self, day: dt.date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.model_dump(mode="json"), "duration": self.iso, "cite": CITE_STATE_OVERRIDE}
+
+    def label(self) -> dict[str, Any]:
+        """What a deadline shows: which override, which State, which source."""
+        return {"id": self.id, "timeframe_id": self.timeframe_id, "duration": self.iso, "state": self.state,
+                "citation": self.citation}
+
+
+def _duration(value: int, unit: DurationUnit) -> dt.timedelta:
+    return dt.timedelta(days=value) if unit == "calendar_days" else dt.timedelta(hours=value)
+
+
+def _override(row: ContractClockOverride) -> StateOverride:
+    return StateOverride(id=row.id, contract_id=row.contract_id, timeframe_id=row.timeframe_id,
+                         duration_value=row.duration_value, duration_unit=row.duration_unit,  # type: ignore[arg-type]
+                         state=row.state, citation=row.citation, source_text=row.source_text,
+                         effective_from=row.effective_from, effective_to=row.effective_to, created_by=row.created_by,
+                         version=row.version)
+
+
+def _probes(received: dt.datetime, params: ParamSet, ov: dict[str, dt.timedelta]
+            ) -> list[tuple[tuple[str, ...], Callable[[], object]]]:
+    """One clock-engine call per group of timeframe ids: each call computes (and so validates) the ids it lists."""
+    later = received + dt.timedelta(hours=1)
+    day = received.date()
+    ext = Extension(requested_by="enrollee", decided=later)
+    return [
+        (("T2", "T3", "T29"), partial(integrated_grievance, received, params, extension=ext, state_overrides=ov)),
+        (("T4",), partial(integrated_grievance, received, params, expedited=True, state_overrides=ov)),
+        (("T5",), partial(integrated_organization_determination, received, params, state_overrides=ov)),
+        (("T7", "T10"), partial(integrated_organization_determination, received, params, expedited=True,
+                                state_overrides=ov)),
+        (("T8", "T9"), partial(integrated_organization_determination, received, params, expedite_denied=later,
+                               state_overrides=ov)),
+        (("T6", "T14", "T15"), partial(adverse_determination_windows, params, notice_date=day, notice_sent=received,
+                                       effective=day + dt.timedelta(days=30), state_overrides=ov)),
+        (("T16", "T21", "T23"), partial(integrated_reconsideration, received, params, extension=ext, state_overrides=ov)),
+        (("T17", "T20", "T24"), partial(integrated_reconsideration, received, params, expedited=True, affirmed=later,
+                                        state_overrides=ov)),
+        (("T18", "T19"), partial(integrated_reconsideration, received, params, expedite_denied=later, state_overrides=ov)),
+        (("T25", "T26"), partial(reconsideration_resolution_windows, params, notice_date=day, notice_sent=received,
+                                 state_overrides=ov)),
+        (("T27",), partial(reversal_effectuation, received, params, state_overrides=ov)),
+    ]
+
+
+def check_override(timeframe_id: str, duration: dt.timedelta, params: ParamSet, day: dt.date) -> None:
+    """Run the clock engine with the override on ``day``: ``RuleError`` (§ 422.629(c)) when the timeframe takes no
+    State override, or when the override is less protective of the enrollee than the federal limit in ``params``."""
+    zone = zone_of(params.typed(AppealsParams).plan_time_zone_text)
+    received = dt.datetime.combine(day, dt.time(9, 0), tzinfo=zone)
+    ov = {timeframe_id: duration}
+    probes = _probes(received, params, ov)
+    call = next((c for ids, c in probes if timeframe_id in ids), probes[0][1])
+    call()  # the engine refuses an id it does not allow (e.g. Part D, derived ids) even when no call lists it
+
+
+def _periods(start: dt.date, end: dt.date | None) -> list[dt.date]:
+    """The first day of every appeals parameter period the range touches (each one is checked)."""
+    days = [start]
+    for pf in area_files("appeals").values():
+        first = pf.period_value
+        if isinstance(first, dt.date) and start < first and (end is None or first <= end):
+            days.append(first)
+    return days
+
+
+def _override_request(data: dict[str, Any] | OverrideRequest) -> OverrideRequest:
+    if isinstance(data, OverrideRequest):
+        return data
+    data = dict(data)
+    for key in ("state", "contract_id", "timeframe_id"):
+        if isinstance(data.get(key), str):
+            data[key] = data[key].strip().upper()
+    try:
+        req = OverrideRequest.model_validate(data)
+    except ValidationError as exc:
+        raise InputError.from_validation("override", None, exc) from None
+    if req.effective_to is not None and req.effective_to < req.effective_from:
+        raise InputError("override", None, "effective_to", f"{req.effective_to} is before effective_from {req.effective_from}")
+    return req
+
+
+def _check_periods(timeframe_id: str, duration: dt.timedelta, start: dt.date, end: dt.date | None) -> None:
+    for day in _periods(start, end):
+        check_override(timeframe_id, duration, load_params("appeals", day), day)
+
+
+def _refuse_overlap(s: Session, contract_id: str, timeframe_id: str, start: dt.date, end: dt.date | None,
+                    exclude: int | None = None) -> None:
+    """One State timeframe per contract, timeframe id and day: an overlapping period is refused."""
+    stmt = select(ContractClockOverride).where(ContractClockOverride.contract_id == contract_id,
+                                               ContractClockOverride.timeframe_id == timeframe_id)
+    for row in s.scalars(stmt):
+        if row.id == exclude:
+            continue
+        if row.effective_from <= (end or dt.date.max) and start <= (row.effective_to or dt.date.max):
+            raise RuleError(f"contract {contract_id} already has a State override for {timeframe_id} in force from "
+                            f"{row.effective_from} to {row.effective_to or 'open-ended'} (override {row.id}, {row.state}); "
+                            "end it before the new period starts", CITE_STATE_OVERRIDE)
+
+
+def set_override(engine: Engine, request: dict[str, Any] | OverrideRequest, *, actor: str,
+                 now: dt.datetime | None = None) -> StateOverride:
+    """Store a State timeframe for a contract (audited). It is run through the clock engine with the federal
+    parameters of every period it covers first: a less protective one is a ``RuleError`` (§ 422.629(c))."""
+    now = now or dt.datetime.now(dt.UTC)
+    req = _override_request(request)
+    _check_periods(req.timeframe_id, _duration(req.duration_value, req.duration_unit), req.effective_from, req.effective_to)
+    with session_scope(engine) as s:
+        _refuse_overlap(s, req.contract_id, req.timeframe_id, req.effective_from, req.effective_to)
+        row = ContractClockOverride(**req.model_dump(), created_by=actor, created_at=_utc(now))
+        audit.create(s, row, actor=actor, reason=f"State override {req.state} {req.timeframe_id} (42 CFR 422.629(c))")
+        log.info("State override %s set: contract %s %s", row.id, req.contract_id, req.timeframe_id)
+        return _override(row)
+
+
+def end_override(engine: Engine, override_id: int, *, effective_to: dt.date, actor: str,
+                 expected_version: int | None = None) -> StateOverride:
+    """End an override: ``effective_to`` is the last local receipt date it applies to (audited; cases already
+    stored keep the overrides they were received under)."""
+    with session_scope(engine) as s:
+        row = s.get(ContractClockOverride, override_id)
+        if row is None:
+            raise InputError("override", None, "id", f"no State override {override_id}")
+        if expected_version is not None and row.version != expected_version:
+            raise RuleError(f"contract_clock_override {override_id} was changed by someone else (version {row.version}, "
+                            f"you had {expected_version}); reload and retry")
+        if effective_to < row.effective_from:
+            raise InputError("override", None, "effective_to",
+                             f"{effective_to} is before the override's effective_from {row.effective_from}")
+        _check_periods(row.timeframe_id, _duration(row.duration_value, row.duration_unit),  # type: ignore[arg-type]
+                       row.effective_from, effective_to)
+        _refuse_overlap(s, row.contract_id, row.timeframe_id, row.effective_from, effective_to, exclude=row.id)
+        audit.update(s, row, {"effective_to": effective_to}, actor=actor, expected_version=row.version,
+                     reason="State override ended")
+        log.info("State override %s ends %s", override_id, effective_to)
+        return _override(row)
+
+
+def list_overrides(engine: Engine, *, contract_id: str | None = None, on: dt.date | None = None) -> list[StateOverride]:
+    """Stored overrides (optionally of one contract, or only those in force on a local date)."""
+    stmt = select(ContractClockOverride).order_by(ContractClockOverride.contract_id, ContractClockOverride.timeframe_id,
+                                                  ContractClockOverride.effective_from)
+    if contract_id:
+        stmt = stmt.where(ContractClockOverride.contract_id == contract_id.strip().upper())
+    with session_scope(engine) as s:
+        out = [_override(r) for r in s.scalars(stmt)]
+    return [o for o in out if on is None or o.in_force(on)]
+
+
+def _receipt_day(received: dt.datetime, zone: str | None, params: ParamSet) -> dt.date:
+    tz = zone_of(zone or params.typed(AppealsParams).plan_time_zone_text)
+    return received.astimezone(tz).date() if received.tzinfo else received.date()
+
+
+def _overrides_at_receipt(s: Session, intake: Intake) -> tuple[StateOverride, ...]:
+    """The contract's overrides in force on the local date of receipt that are still more protective than the
+    federal limits in force that day (a later federal file may have overtaken one: the federal limit then governs)."""
+    params = params_for(intake.received, intake.zone)
+    day = _receipt_day(intake.received, intake.zone, params)
+    stmt = select(ContractClockOverride).where(ContractClockOverride.contract_id == intake.contract_id,
+                                               ContractClockOverride.effective_from <= day)
+    out: list[StateOverride] = []
+    for row in s.scalars(stmt.order_by(ContractClockOverride.timeframe_id)):
+        o = _override(row)
+        if not o.in_force(day):
+            continue
+        try:
+            check_override(o.timeframe_id, o.duration, params, day)
+        except RuleError:
+            log.warning("State override %s is not more protective than the federal %s in force on %s: not applied",
+                        o.id, o.timeframe_id, day)
+            continue
+        out.append(o)
+    return tuple(out)
+
+
+_CASE_PARAMS: dict[tuple[str, str, tuple[tuple[int, str, int, str], ...]], ParamSet] = {}
+
+
+def case_params(received: dt.datetime, zone: str | None, overrides: Sequence[StateOverride] = ()) -> ParamSet:
+    """The parameters a case is clocked with: those in force at receipt, with the State's timeframes in place of the
+    federal values of the timeframes it overrides (the clocks then give exactly the due times of
+    ``state_overrides``; the note of each value names the State and the source)."""
+    base = params_for(received, zone)
+    if not overrides:
+        return base
+    key = (base.file, base.period, tuple(sorted((o.id, o.timeframe_id, o.duration_value, o.duration_unit)
+                                                for o in overrides)))
+    cached = _CASE_PARAMS.get(key)
+    if cached is not None:
+        return cached
+    values = dict(base.values)
+    for o in overrides:
+        tf = TIMEFRAMES[o.timeframe_id]
+        assert tf.key is not None
+        value: float | int = o.duration.days if tf.kind != "hours" else o.duration.total_seconds() / 3600
+        values[tf.key] = values[tf.key].model_copy(update={
+            "value": value, "note": f"State override {o.iso} ({o.state}, {o.citation}; 42 CFR 422.629(c))"})
+    out = base.model_copy(update={"values": values})
+    if len(_CASE_PARAMS) < 4096:
+        _CASE_PARAMS[key] = out
+    return out
+
+
+def _overridden(case: Case, params: ParamSet, overrides: Sequence[StateOverride]) -> dict[str, StateOverride]:
+    """Obligation id -> the override its due time was computed with (directly, or through the limit it extends)."""
+    if not overrides:
+        return {}
+    by_key = {TIMEFRAMES[o.timeframe_id].key: o for o in overrides}
+    out: dict[str, StateOverride] = {}
+    for ob in obligations(case, params):
+        hit = next((by_key[k] for k in ob.params_used if k in by_key), None)
+        if hit is not None:
+            out.setdefault(ob.id, hit)
+    return out
+
+
+def obligations_of(view: CaseView) -> list[Obligation]:
+    """The case's obligations with the State override recorded on each one computed with it (``state_override``
+    and ``params_used["state_override"]``, as the clock engine records them)."""
+    params = case_params(view.case.received, view.case.zone, view.state_overrides)
+    out: list[Obligation] = []
+    for ob in obligations(view.case, params):
+        o = view.overridden.get(ob.id)
+        if o is not None:
+            ob = ob.model_copy(update={"state_override": o.iso, "params_used": {
+                **ob.params_used, "state_override": o.iso, "state_override_state": o.state,
+                "state_override_citation": o.citation}})
+        out.append(ob)
+    return out
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A stored case as read at ``now``: the record, its version, its deadlines and the events it accepts."""
+
+    id: int
+    version: int
+    case: Case
+    deadlines: list[Deadline]
+    next_due: dt.datetime | None
+    allowed: list[str]
+    parent_id: int | None = None
+    state_overrides: tuple[StateOverride, ...] = ()
+    overridden: dict[str, StateOverride] = field(default_factory=dict)
+
+    def to_dict(self, *, include_phi: bool = True) -> dict[str, Any]:
+        data = self.case.model_dump(mode="json", exclude={"events"})
+        if not include_phi:
+            data.pop("mbi", None)
+            data.pop("enrollee_name", None)
+        return {
+            "id": self.id, "version": self.version, "parent_id": self.parent_id, "case_type": self.case.case_type,
+            "status": self.case.status, "outcome": self.case.outcome,
+            "next_due": self.next_due.isoformat() if self.next_due else None,
+            "allowed_events": self.allowed, "case": data,
+            "record": {k: v for k, v in record_fields(self.case).items() if include_phi or k != "enrollee_name"},
+            "deadlines": [{**d.model_dump(mode="json"),
+                           "state_override": o.label() if (o := self.overridden.get(d.id)) else None}
+                          for d in self.deadlines],
+            "state_overrides": [o.to_dict() for o in self.state_overrides],
+        }
+
+
+def _load(row: AppealCase) -> tuple[Case, tuple[StateOverride, ...]]:
+    """The stored case and the State overrides pinned to it at receipt."""
+    data = dict(row.data)
+    pinned = data.pop(OVERRIDES_KEY, None) or []
+    return Case.model_validate(data), tuple(StateOverride.model_validate(p) for p in pinned)
+
+
+def _view(row: AppealCase, now: dt.datetime) -> CaseView:
+    case, pinned = _load(row)
+    params = case_params(case.received, case.zone, pinned)
+    current = advance(case, params, now)
+    return CaseView(id=row.id, version=row.version, case=current, deadlines=deadlines(current, params, now),
+                    next_due=next_due(current, params, now), allowed=allowed_events(current), parent_id=row.parent_id,
+                    state_overrides=pinned, overridden=_overridden(current, params, pinned))
+
+
+def _utc(t: dt.datetime | None) -> dt.datetime | None:
+    """Instants are stored in UTC (SQLite keeps no offset; comparisons in SQL must be like for like)."""
+    if t is None:
+        return None
+    return (t if t.tzinfo else t.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+
+
+def _columns(case: Case, params: ParamSet, now: dt.datetime, overrides: Sequence[StateOverride] = ()) -> dict[str, Any]:
+    data = case.model_dump(mode="json")
+    if overrides:
+        data[OVERRIDES_KEY] = [o.model_dump(mode="json") for o in overrides]
+    return {
+        "status": case.status, "expedited": case.expedited, "next_due_at": _utc(next_due(case, params, now)),
+        "decided_at": _utc(case.decided_at or case.deemed_adverse_at), "outcome": case.outcome,
+        "data": data, "updated_at": _utc(now),
+    }
+
+
+def _store_events(s: Session, row: AppealCase, case: Case, start: int) -> None:
+    for seq, ev in enumerate(case.events[start:], start=start + 1):
+        details = ev.model_dump(mode="json", exclude_defaults=True, exclude={"kind", "at", "actor"})
+        audit.create(s, CaseEventRow(case_id=row.id, seq=seq, kind=ev.kind, occurred_at=_utc(ev.at), actor=ev.actor,
+                                     status_after=case.status, details=details), actor=ev.actor, reason=ev.kind)
+
+
+def _store_notices(s: Session, row: AppealCase, case: Case, params: ParamSet, now: dt.datetime, actor: str) -> None:
+    """One row per notice kind the case owes or has sent, with its due time (the earliest obligation it meets)."""
+    owed: dict[str, tuple[str | None, dt.datetime | None, dt.datetime | None]] = {}
+    for d in deadlines(case, params, now):
+        if d.notice is not None and (d.notice not in owed or (owed[d.notice][1] or d.due) >= d.due):
+            owed[d.notice] = (d.id, d.due, d.met_at)
+    for kind, sent_at in case.notices.items():
+        ob_id, due, _ = owed.get(kind, (None, None, None))
+        owed[kind] = (ob_id, due, sent_at)
+    if case.continuation != "none" and "continuation" not in owed:
+        owed["continuation"] = (None, None, case.notices.get("continuation"))
+    existing = {n.kind: n for n in s.scalars(select(Notice).where(Notice.case_id == row.id))}
+    for kind, (ob_id, due, sent) in owed.items():
+        n = existing.get(kind)
+        if n is None:
+            audit.create(s, Notice(case_id=row.id, kind=kind, obligation_id=ob_id, due_at=_utc(due), sent_at=_utc(sent)),
+                         actor=actor)
+        elif (n.obligation_id, _same(n.due_at, due), _same(n.sent_at, sent)) != (ob_id, True, True):
+            audit.update(s, n, {"obligation_id": ob_id, "due_at": _utc(due), "sent_at": _utc(sent)}, actor=actor)
+
+
+def _same(a: dt.datetime | None, b: dt.datetime | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    if a.tzinfo is None:
+        a = a.replace(tzinfo=dt.UTC)
+    return a.astimezone(dt.UTC) == b.astimezone(dt.UTC)
+
+
+def _intake(data: dict[str, Any] | Intake, source: str) -> Intake:
+    if isinstance(data, Intake):
+        data = data.model_dump()
+    data = dict(data)
+    if "mbi" in data and isinstance(data["mbi"], str):
+        data["mbi"] = normalise_mbi(data["mbi"], source=source)
+    try:
+        return Intake.model_validate(data)
+    except ValidationError as exc:
+        raise InputError.from_validation(source, None, exc) from None
+
+
+def create_case(engine: Engine, intake: dict[str, Any] | Intake, *, actor: str, now: dt.datetime | None = None,
+                parent_id: int | None = None) -> CaseView:
+    """Receive a request and store it (one transaction: case, first event, notices owed, audit events)."""
+    now = now or dt.datetime.now(dt.UTC)
+    data = intake.model_dump() if isinstance(intake, Intake) else dict(intake)
+    with session_scope(engine) as s:
+        if parent_id is not None:
+            data = _from_parent(s, parent_id, data, now)
+        validated = _intake(data, "case")
+        pinned = _overrides_at_receipt(s, validated)
+        params = case_params(validated.received, validated.zone, pinned)
+        case = open_case(validated, params, actor=actor, now=now)
+        row = AppealCase(case_type=case.case_type, contract_id=case.contract_id,
+                         plan_benefit_package=case.plan_benefit_package, mbi=case.mbi, enrollee_name=case.enrollee_name,
+                         received_at=_utc(case.received), parent_id=parent_id, created_at=_utc(now),
+                         **_columns(case, params, now, pinned))
+        audit.create(s, row, actor=actor, reason="case received")
+        _store_events(s, row, case, 0)
+        _store_notices(s, row, case, params, now, actor)
+        log.info("appeal case %s created (%s, %s)", row.id, case.case_type, case.status)
+        return _view(row, now)
+
+
+def _from_parent(s: Session, parent_id: int, data: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """An IR filed on a stored IOD takes the enrollee, the programs and the adverse notice facts from it."""
+    parent = s.get(AppealCase, parent_id)
+    if parent is None:
+        raise InputError("case", None, "parent_id", f"no case {parent_id}")
+    view = _view(parent, now)
+    pc = view.case
+    if pc.case_type != "integrated_organization_determination" or pc.status not in ("ADVERSE_NOTICED", "DEEMED_ADVERSE"):
+        raise RuleError(f"case {parent_id} is not an adverse integrated organization determination "
+                        f"({pc.case_type}, {pc.status}): an integrated reconsideration follows one",
+                        "42 CFR 422.633(d)(1) [cms-4185-p L2892]")
+    sent = pc.notice_sent or pc.deemed_adverse_at
+    inherited: dict[str, Any] = {
+        "case_type": "integrated_reconsideration", "enrollee_name": pc.enrollee_name, "mbi": pc.mbi,
+        "contract_id": pc.contract_id, "plan_benefit_package": pc.plan_benefit_package, "programs": pc.programs,
+        "zone": pc.zone, "parent_ref": str(parent_id), "adverse_notice_sent": sent,
+        "adverse_notice_date": pc.notice_date or (sent.astimezone(zone_of(pc.zone or "UTC")).date() if sent else None),
+        "intended_effective_date": pc.action_date if pc.reduction else None,
+    }
+    return {**inherited, **{k: v for k, v in data.items() if v is not None}}
+
+
+def transition(engine: Engine, case_id: int, event: dict[str, Any] | CaseEvent, *, actor: str,
+               expected_version: int | None = None, now: dt.datetime | None = None) -> CaseView:
+    """Apply one event: load, validate against the state machine, store case + timeline + notices + audit, or nothing."""
+    now = now or dt.datetime.now(dt.UTC)
+    with session_scope(engine) as s:
+        row = s.get(AppealCase, case_id)
+        if row is None:
+            raise InputError("case", None, "id", f"no case {case_id}")
+        if expected_version is not None and row.version != expected_version:
+            raise RuleError(f"appeal_case {case_id} was changed by someone else (version {row.version}, you had "
+                            f"{expected_version}); reload and retry")
+        case, pinned = _load(row)
+        params = case_params(case.received, case.zone, pinned)
+        ev = _event(event, actor, now)
+        start = len(case.events)
+        new = apply(case, ev, params, now=now)
+        audit.update(s, row, _columns(new, params, now, pinned), actor=actor, expected_version=row.version,
+                     reason=ev.kind)
+        _store_events(s, row, new, start)
+        _store_notices(s, row, new, params, now, actor)
+        log.info("appeal case %s: %s -> %s", case_id, ev.kind, new.status)
+        return _view(row, now)
+
+
+def _event(event: dict[str, Any] | CaseEvent, actor: str, now: dt.datetime) -> CaseEvent:
+    if isinstance(event, CaseEvent):
+        return event.model_copy(update={"actor": actor})
+    data = {"at": now, **{k: v for k, v in event.items() if v is not None}, "actor": actor}
+    try:
+        return CaseEvent.model_validate(data)
+    except ValidationError as exc:
+        raise InputError.from_validation("event", None, exc) from None
+
+
+def sweep(engine: Engine, *, now: dt.datetime | None = None, actor: str = "system") -> list[int]:
+    """Store the consequence of every deadline that has passed (deemed adverse cases); returns the case ids changed."""
+    now = _utc(now) or dt.datetime.now(dt.UTC)
+    changed: list[int] = []
+    with session_scope(engine) as s:
+        rows = s.scalars(select(AppealCase).where(AppealCase.next_due_at < now).order_by(AppealCase.id)).all()
+        for row in rows:
+            case, pinned = _load(row)
+            params = case_params(case.received, case.zone, pinned)
+            new = advance(case, params, now)
+            if new.status == case.status:
+                continue
+            audit.update(s, row, _columns(new, params, now, pinned), actor=actor, expected_version=row.version,
+                         reason="deadline_passed")
+            _store_events(s, row, new, len(case.events))
+            _store_notices(s, row, new, params, now, actor)
+            changed.append(row.id)
+    return changed
+
+
+def get_case(engine: Engine, case_id: int, *, now: dt.datetime | None = None) -> CaseView:
+    now = now or dt.datetime.now(dt.UTC)
+    with session_scope(engine) as s:
+        row = s.get(AppealCase, case_id)
+        if row is None:
+            raise InputError("case", None, "id", f"no case {case_id}")
+        return _view(row, now)
+
+
+def timeline(engine: Engine, case_id: int) -> list[dict[str, Any]]:
+    """The stored events of a case in order, each with who recorded it and the state after it."""
+    with session_scope(engine) as s:
+        if s.get(AppealCase, case_id) is None:
+            raise InputError("case", None, "id", f"no case {case_id}")
+        rows = s.scalars(select(CaseEventRow).where(CaseEventRow.case_id == case_id).order_by(CaseEventRow.seq))
+        return [{"seq": r.seq, "kind": r.kind, "at": _iso(r.occurred_at), "actor": r.actor, "status_after": r.status_after,
+                 "recorded_at": _iso(r.recorded_at), "details": r.details} for r in rows]
+
+
+def case_notices(engine: Engine, case_id: int) -> list[dict[str, Any]]:
+    with session_scope(engine) as s:
+        rows = s.scalars(select(Notice).where(Notice.case_id == case_id).order_by(Notice.due_at, Notice.kind))
+        return [{"kind": n.kind, "obligation_id": n.obligation_id, "due": _iso(n.due_at), "sent": _iso(n.sent_at)}
+                for n in rows]
+
+
+def _iso(t: dt.datetime | None) -> str | None:
+    if t is None:
+        return None
+    return (t if t.tzinfo else t.replace(tzinfo=dt.UTC)).isoformat()
+
+
+def _aware_utc(t: dt.datetime) -> dt.datetime:
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One row of the work queue (no PHI: the case id, type, state and the next due obligation)."""
+
+    id: int
+    case_type: str
+    status: str
+    expedited: bool
+    contract_id: str
+    next_due: dt.datetime
+    bucket: Bucket
+    obligation: str | None
+    obligation_id: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "case_type": self.case_type, "status": self.status, "expedited": self.expedited,
+                "contract_id": self.contract_id, "next_due": self.next_due.isoformat(), "bucket": self.bucket,
+                "obligation_id": self.obligation_id, "obligation": self.obligation}
+
+
+def bucket_of(due: dt.datetime, now: dt.datetime) -> Bucket:
+    """Overdue, due within 24 h, within 72 h, or later."""
+    left = _aware_utc(due) - _aware_utc(now)
+    if left < dt.timedelta(0):
+        return "overdue"
+    if left <= DUE_24H:
+        return "due_24h"
+    if left <= DUE_72H:
+        return "due_72h"
+    return "later"
+
+
+def _bucket_clauses(bucket: str | None, now: dt.datetime) -> tuple[ColumnElement[bool], ...]:
+    """The SQL side of ``bucket_of``: the stored next due time within the bucket (none for no or unknown bucket)."""
+    due = AppealCase.next_due_at
+    clauses: dict[str, tuple[ColumnElement[bool], ...]] = {
+        "overdue": (due < now,), "due_24h": (due >= now, due <= now + DUE_24H),
+        "due_72h": (due > now + DUE_24H, due <= now + DUE_72H), "later": (due > now + DUE_72H,)}
+    return clauses.get(bucket or "", ())
+
+
+#: The states ``workflow.advance`` moves a case out of when its decision clock expires, and the states it moves it to.
+_WAITING = ("RECEIVED", "REQUESTED", "STANDARD_PENDING", "EXPEDITED_PENDING", "EXTENDED")
+_DEEMED = ("DEEMED_ADVERSE", "DEEMED_ADVERSE_IR")
+
+
+def queue(engine: Engine, *, now: dt.datetime | None = None, case_type: str | None = None, status: str | None = None,
+          bucket: Bucket | None = None, limit: int = 500) -> list[QueueItem]:
+    """Open cases by their next due obligation (earliest first), with the overdue / 24 h / 72 h bucket.
+
+    Each row is re-read at ``now`` (a deadline that passed since the last write may have changed its state and next
+    due time), so the status and bucket filters are checked on the re-read case. In SQL the status filter keeps the
+    rows stored with that status; for a deemed-adverse status also the waiting rows whose stored next due time has
+    passed (``advance`` only moves a waiting case to a deemed-adverse state, and only after its decision clock, which
+    is never earlier than its next due time). Rows are read page by page (keyset on ``next_due_at, id``) until
+    ``limit`` items match, so stale rows at the head of the queue never hide the matching ones; in a store that
+    ``sweep`` keeps current there are few of them.
+    """
+    now = _utc(now) or dt.datetime.now(dt.UTC)
+    stmt: Select[Any] = select(AppealCase).where(AppealCase.next_due_at.is_not(None))
+    if case_type:
+        stmt = stmt.where(AppealCase.case_type == case_type)
+    if status in _DEEMED:
+        stmt = stmt.where(or_(AppealCase.status == status,
+                              and_(AppealCase.status.in_(_WAITING), AppealCase.next_due_at < now)))
+    elif status:
+        stmt = stmt.where(AppealCase.status == status)
+    stmt = stmt.where(*_bucket_clauses(bucket, now)).order_by(AppealCase.next_due_at, AppealCase.id)
+    out: list[QueueItem] = []
+    after: tuple[dt.datetime, int] | None = None
+    with session_scope(engine) as s:
+        while len(out) < limit:
+            page = stmt if after is None else stmt.where(or_(
+                AppealCase.next_due_at > after[0], and_(AppealCase.next_due_at == after[0], AppealCase.id > after[1])))
+            rows: list[AppealCase] = list(s.scalars(page.limit(limit)))
+            for row in rows:
+                item = _queue_item(row, now, status, bucket)
+                if item is not None:
+                    out.append(item)
+                    if len(out) == limit:
+                        break
+            if len(rows) < limit:
+                break
+            last = rows[-1]
+            assert last.next_due_at is not None
+            after = (last.next_due_at, last.id)
+    return out
+
+
+def _queue_item(row: AppealCase, now: dt.datetime, status: str | None, bucket: Bucket | None) -> QueueItem | None:
+    view = _view(row, now)
+    if status and view.case.status != status:
+        return None
+    first = next((d for d in view.deadlines if d.state in ("open", "overdue")), None)
+    due = view.next_due or _aware_utc(row.next_due_at or now)
+    if bucket is not None and bucket_of(due, now) != bucket:
+        return None  # the stored due time predates a consequence the clock has applied since
+    return QueueItem(id=row.id, case_type=row.case_type, status=view.case.status, expedited=row.expedited,
+                     contract_id=row.contract_id, next_due=due, bucket=bucket_of(due, now),
+                     obligation=first.description if first else None, obligation_id=first.id if first else None)
+
+
+def queue_counts(engine: Engine, *, now: dt.datetime | None = None) -> dict[str, dict[str, int]]:
+    """Counts by case type and bucket (the dashboard's summary)."""
+    now = _utc(now) or dt.datetime.now(dt.UTC)
+    out: dict[str, dict[str, int]] = {}
+    with session_scope(engine) as s:
+        for name in BUCKETS:
+            stmt = select(AppealCase.case_type, func.count()).where(AppealCase.next_due_at.is_not(None),
+                                                                     *_bucket_clauses(name, now))
+            for case_type, count in s.execute(stmt.group_by(AppealCase.case_type)):
+                out.setdefault(case_type, dict.fromkeys(BUCKETS, 0))[name] = int(count)
+    return out
+
+
+def all_cases(engine: Engine, *, now: dt.datetime | None = None, case_type: CaseType | None = None,
+              received_from: dt.date | None = None, received_to: dt.date | None = None) -> list[CaseView]:
+    """Every stored case (as of ``now``), optionally by type and receipt date range (for universes and reports)."""
+    now = now or dt.datetime.now(dt.UTC)
+    stmt = select(AppealCase).order_by(AppealCase.id)
+    if case_type:
+        stmt = stmt.where(AppealCase.case_type == case_type)
+    with session_scope(engine) as s:
+        views = [_view(row, now) for row in s.scalars(stmt)]
+    if received_from or received_to:
+        views = [v for v in views if (received_from is None or _local_day(v.case) >= received_from)
+                 and (received_to is None or _local_day(v.case) <= received_to)]
+    return views
+
+
+def _local_day(case: Case) -> dt.date:
+    return case.received.astimezone(zone_of(case.zone or "UTC")).date()
+
+
+# --- notices -----------------------------------------------------------------------------------------------
+
+
+
+def notice_kinds_for(case: Case) -> list[NoticeKind]:
+    """The notices that apply to a case (by type and what happened)."""
+    kinds: list[NoticeKind] = []
+    if case.case_type in ("integrated_grievance", "integrated_reconsideration"):
+        kinds.append("acknowledgement")
+    if case.extension is not None:
+        kinds.append("extension")
+    if case.expedite_denied_at is not None:
+        kinds.append("denial_of_expedite")
+    if case.case_type != "integrated_reconsideration" and (is_adverse(case) or case.deemed_adverse_at is not None):
+        kinds.append("adverse_determination")
+    if case.case_type == "integrated_reconsideration" and (case.decision is not None or case.deemed_adverse_at):
+        kinds.append("reconsideration_resolution")
+    if case.continuation != "none":
+        kinds.append("continuation")
+    return kinds
+
+
+def render_notice(case: Case, kind: NoticeKind, *, case_id: int | str, now: dt.datetime | None = None,
+                  plan_name: str = "the plan", state_overrides: Sequence[StateOverride] = ()) -> str:
+    """The notice as HTML: every element the rule lists is a ``data-element`` block (see NOTICE_ELEMENTS).
+
+    ``state_overrides``: the overrides pinned to the stored case (``CaseView.state_overrides``)."""
+    now = now or dt.datetime.now(dt.UTC)
+    params = case_params(case.received, case.zone, state_overrides)
+    obs = {o.id: o for o in obligations(case, params)}
+    zone = zone_of(case.zone or params.typed(AppealsParams).plan_time_zone_text)
+    due = next((d for d in deadlines(case, params, now) if d.notice == kind), None)
+    context: dict[str, Any] = {
+        "case": case, "case_id": case_id, "kind": kind, "elements": {e.id: e for e in NOTICE_ELEMENTS[kind]},
+        "obligations": obs, "plan_name": plan_name, "version": __version__, "due": due,
+        "local": lambda t: t.astimezone(zone).strftime("%B %-d, %Y %H:%M %Z") if t else "",
+        "day": lambda t: (t.astimezone(zone).date() if isinstance(t, dt.datetime) else t).strftime("%B %-d, %Y")
+        if t else "",
+        "resolution": _resolution(case, obs), "generated": now,
+    }
+    return environment().get_template(f"appeals/{kind}.html.j2").render(**context)
+
+
+def _resolution(case: Case, obs: dict[str, Any]) -> dict[str, Any]:
+    """The decision deadline the notice talks about and the days an extension added."""
+    deadline = next((o for k, o in obs.items() if k in ("T12", "T5", "T7", "T8", "T16", "T17", "T18", "T2", "T4")), None)
+    used = deadline.params_used if deadline is not None else {}
+    days = next((used[k] for k in ("extension_calendar_days", "ir_extension_calendar_days",
+                                   "grievance_extension_calendar_days") if k in used), None)
+    return {"deadline": deadline, "extension_days": days if case.extension is not None else None}
+
+
+def write_notice_pdf(html: str, out: Path, *, chromium: str | None = None, timeout_s: float = 90) -> Path:
+    """Print the HTML to PDF with headless Chromium (Debian ``chromium``; no extra Python dependency)."""
+    exe = chromium or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(exe).exists():
+        raise ConfigError(f"PDF needs Chromium at {exe} (apt-get install chromium)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "notice.html"
+        src.write_text(html, encoding="utf-8")
+        cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer", f"--user-data-dir={tmp}/p",
+               f"--print-to-pdf={out.resolve()}", src.resolve().as_uri()]
+        done = subprocess.run(cmd, capture_output=True, timeout=timeout_s, check=False)  # noqa: S603 - fixed argv
+    if not out.exists() or out.stat().st_size == 0 or out.read_bytes()[:5] != b"%PDF-":
+        raise ConfigError(f"Chromium did not write the PDF (exit {done.returncode})")
+    return out

@@ -1,0 +1,828 @@
+"""§§ 422.629-422.634, 423.568(b), 423.570(d)(1), 423.572(a) - the appeals clock engine (4185-P L2677-L2966, L3266-L3289).
+
+Pure functions: every input instant is an argument (no wall clock), the result is a list of
+:class:`Obligation` records, one per timeframe id of shared/specs/appeals.md §5 (T1-T32, P1-P5).
+
+Conventions (named parameters, see appeals/README.md "Choices where the rule is silent"):
+
+- a naive date-time is read in the plan's zone (``zone`` argument, else ``plan_time_zone_text``);
+- hour limits are elapsed hours from the exact start instant (a DST change moves the wall-clock due time);
+- day limits are local calendar dates: the start day is day 0 (``day_count_convention_text``) and the
+  limit ends at ``end_of_day_time_of_day`` local time on the last day (``day_deadline_end_text``);
+- no weekend or holiday roll-over (``weekend_holiday_rollover_bool``);
+- an extension adds calendar days on the local wall clock to the deadline it extends;
+- State-specific timeframes (§ 422.629(c)) are an explicit ``state_overrides`` mapping of timeframe id to
+  duration; one that is not more protective of the enrollee than the federal default is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+from pydantic import BaseModel, ConfigDict, Field
+
+from partcd.appeals.rules.parameters import AppealsParams
+from partcd.core.citation import cites
+from partcd.core.errors import RuleError
+from partcd.core.params import ParamSet
+
+SOURCE = "cms-4185-p"
+UTC = dt.UTC
+
+Party = Literal["plan", "enrollee"]
+Kind = Literal["hours", "days", "days_before", "derived"]
+
+
+@dataclass(frozen=True)
+class Timeframe:
+    """One row of the spec's timeframe table: the obligation, its paragraph, line and quote, its limit key."""
+
+    id: str
+    obligation: str
+    cfr: str
+    line: int
+    quote: str
+    party: Party
+    start_event: str
+    kind: Kind
+    key: str | None = None
+
+    @property
+    def cite(self) -> str:
+        return f"42 CFR {self.cfr} [{SOURCE} L{self.line}]"
+
+    @property
+    def state_may_override(self) -> bool:
+        """§ 422.629(c): a State may set more protective timeframes for §§ 422.629-422.634 (numbered T limits)."""
+        return self.id.startswith("T") and self.kind != "derived" and self.id not in {"T30", "T31", "T32"}
+
+
+def _tf(*rows: Timeframe) -> dict[str, Timeframe]:
+    return {r.id: r for r in rows}
+
+
+#: The timeframe table of shared/specs/appeals.md §5; each quote stands on its line of the proposed rule.
+TIMEFRAMES: dict[str, Timeframe] = _tf(
+    Timeframe("T1", "File an integrated grievance (no time limit)", "422.630(b)", 2757,
+              "An enrollee may file an integrated grievance at any time", "enrollee", "the event grieved", "derived",
+              "grievance_filing_any_time_bool"),
+    Timeframe("T2", "Resolve the standard integrated grievance and notify the enrollee", "422.630(e)(1)", 2767,
+              "no later than 30 calendar days from the date it receives the integrated grievance", "plan",
+              "receipt of the integrated grievance", "days", "grievance_resolution_calendar_days"),
+    Timeframe("T3", "Send written notice of the reasons for extending the grievance, with the right to grieve the delay "
+              "(after reasonable efforts at prompt oral notice)", "422.630(e)(2)(ii)", 2779,
+              "no later than within 2 calendar days", "plan", "decision to extend", "days",
+              "grievance_extension_notice_calendar_days"),
+    Timeframe("T4", "Respond to the expedited integrated grievance", "422.630(d)", 2761,
+              "must respond to an enrollee's grievance within 24 hours if", "plan", "receipt of the integrated grievance",
+              "hours", "expedited_grievance_response_h"),
+    Timeframe("T5", "Send the standard integrated organization determination notice", "422.631(d)(2)(i)(B)", 2813,
+              "no later than 14 calendar days from when it receives the request", "plan",
+              "receipt of the request", "days", "iod_standard_calendar_days"),
+    Timeframe("T6", "Send the notice reducing, suspending or terminating a previously approved service "
+              "(at least 10 days before the date of action)", "422.631(d)(2)(i)(A)", 2811,
+              "at least 10 days before the date of action", "plan", "date of action (intended effective date)",
+              "days_before", "reduction_notice_before_action_calendar_days"),
+    Timeframe("T7", "Send the expedited integrated organization determination notice", "422.631(d)(2)(iv)(A)", 2829,
+              "no later than 72 hours after receiving the request", "plan", "receipt of the request", "hours",
+              "iod_expedited_h"),
+    Timeframe("T8", "Send the integrated organization determination notice after denying expedited handling "
+              "(standard timeframe, original receipt day)", "422.631(d)(2)(iv)(B)(1)", 2833,
+              "The 14-day period begins with the day the applicable integrated plan receives the request", "plan",
+              "receipt of the expedited request (the original receipt day is kept)", "days",
+              "iod_expedite_denied_calendar_days"),
+    Timeframe("T9", "Deliver the written letter denying expedited handling (after prompt oral notice)",
+              "422.631(d)(2)(iv)(B)(2)", 2835, "subsequently deliver, within 3 calendar days, a written letter", "plan",
+              "decision not to expedite", "days", "iod_expedite_denial_letter_calendar_days"),
+    Timeframe("T10", "Request the necessary medical information from noncontract providers", "422.631(d)(2)(iv)(C)", 2845,
+              "within 24 hours of the initial request for an expedited integrated organization determination", "plan",
+              "receipt of the expedited request", "hours", "iod_noncontract_info_request_h"),
+    Timeframe("T11", "Send written notice of the reasons for the extension, with the right to file an expedited grievance",
+              "422.631(d)(2)(iii)(A)", 2825, "no later than upon expiration of the extension", "plan",
+              "decision to extend", "derived"),
+    Timeframe("T12", "Send the integrated organization determination notice (extended timeframe)",
+              "422.631(d)(2)(iii)(B)", 2827, "no later than the date the extension expires", "plan",
+              "end of the original timeframe", "derived"),
+    Timeframe("T13", "Send the adverse notice on the date the timeframe expires (no determination in time is a denial)",
+              "422.631(d)(1)", 2793, "must send a notice on the date that the timeframes expire", "plan",
+              "expiry of the timeframe", "derived"),
+    Timeframe("T14", "File for continuation of benefits (timely files: the later of 10 days after the notice is sent "
+              "and the intended effective date)", "422.632(a)", 2850,
+              "timely files means files for continuation of benefits on or before the later of the following",
+              "enrollee", "adverse notice sent", "days", "continuation_after_notice_sent_calendar_days"),
+    Timeframe("T15", "File an integrated reconsideration", "422.633(d)(1)", 2892,
+              "An enrollee has 60 calendar days from the date on the adverse organization determination notice",
+              "enrollee", "date on the adverse notice", "days", "ir_filing_calendar_days"),
+    Timeframe("T16", "Resolve the standard integrated reconsideration", "422.633(f)(1)", 2922,
+              "within 30 calendar days of receipt of the request", "plan", "receipt of the request", "days",
+              "ir_standard_calendar_days"),
+    Timeframe("T17", "Resolve the expedited integrated reconsideration (with reasonable efforts at prompt oral notice)",
+              "422.633(f)(2)", 2924, "within 72 hours of receipt of the request", "plan", "receipt of the request", "hours",
+              "ir_expedited_h"),
+    Timeframe("T18", "Resolve the integrated reconsideration after denying expedited handling "
+              "(standard timeframe, original receipt day)", "422.633(e)(4)", 2910,
+              "The 30-day period begins with the day the applicable integrated plan receives the request", "plan",
+              "receipt of the expedited request (the original receipt day is kept)", "days",
+              "ir_expedite_denied_calendar_days"),
+    Timeframe("T19", "Give written notice denying expedited handling (after prompt oral notice)", "422.633(e)(4)", 2910,
+              "give the enrollee written notice within 2 calendar days", "plan", "decision not to expedite", "days",
+              "ir_expedite_denial_notice_calendar_days"),
+    Timeframe("T20", "Request the necessary medical information from noncontract providers", "422.633(e)(5)", 2918,
+              "within 24 hours of the initial request for an expedited integrated reconsideration", "plan",
+              "receipt of the expedited request", "hours", "ir_noncontract_info_request_h"),
+    Timeframe("T21", "Give written notice of the extension, with the right to file an expedited grievance "
+              "(after reasonable efforts at prompt oral notice)", "422.633(f)(3)(ii)", 2936,
+              "give the enrollee written notice within 2 calendar days", "plan", "decision to extend", "days",
+              "ir_extension_notice_calendar_days"),
+    Timeframe("T22", "Send the integrated reconsideration resolution notice (every outcome)", "422.633(f)(4)", 2938,
+              "within the resolution timeframes set forth in this section", "plan", "receipt of the request", "derived"),
+    Timeframe("T23", "Forward the case file and a written explanation to the IRE", "422.634(b)(1)(ii)", 2956,
+              "no later than 30 calendar days from the date it receives the request", "plan", "receipt of the request",
+              "days", "ire_forward_standard_calendar_days"),
+    Timeframe("T24", "Forward the case file and a written explanation to the IRE", "422.634(b)(1)(iii)", 2958,
+              "no later than within 24 hours of its affirmation", "plan", "affirmation of the adverse decision", "hours",
+              "ire_forward_expedited_h"),
+    Timeframe("T25", "Request a State fair hearing (Medicaid benefit)", "422.634(b)(2)", 2960,
+              "no later than 120 calendar days from the date of the applicable integrated plan's notice of resolution",
+              "enrollee", "date of the notice of resolution", "days", "sfh_request_calendar_days"),
+    Timeframe("T26", "Request a State fair hearing and continuation to keep Medicaid benefits during the hearing",
+              "422.632(c)(3)(i)", 2876,
+              "within 10 calendar days after the applicable integrated plan sends the notice of the integrated reconsideration",
+              "enrollee", "resolution notice sent", "days", "sfh_continuation_calendar_days"),
+    Timeframe("T27", "Authorize or provide the disputed services after the reversal", "422.634(d)", 2964,
+              "no later than 72 hours from the date it receives notice reversing the determination", "plan",
+              "receipt of the notice reversing", "hours", "reversal_effectuation_h"),
+    Timeframe("T28", "Effectuate an IRE, ALJ/attorney adjudicator or Medicare Appeals Council reversal", "422.634(d)", 2964,
+              "must be effectuated under same timelines applicable to other MA plans as specified in §§ 422.618 and 422.619",
+              "plan", "receipt of the notice reversing", "derived"),
+    Timeframe("T29", "Send the written acknowledgement", "422.629(g)", 2685, "upon receiving the request", "plan",
+              "receipt of the request", "days", "acknowledgement_calendar_days"),
+    Timeframe("T30", "Cover nursing facility services under the capitated Medicaid contract (FIDE SNP)",
+              "422.2", 1979, "coverage of nursing facility services for a period of at least 180 days during the plan year",
+              "plan", "plan year", "derived", "fide_nursing_facility_min_days"),
+    Timeframe("T31", "Notify the State of a hospital or skilled nursing facility admission (State-set timeframe)",
+              "422.107(d)", 2106, "must establish the timeframe(s) and method(s) by which notice is provided",
+              "plan", "admission", "derived"),
+    Timeframe("T32", "Enrollment sanction for a D-SNP failing every integration criterion", "422.752(d)", 2976,
+              "CMS must impose during plan years 2021 through 2025 intermediate sanctions", "plan", "plan year", "derived",
+              "enrollment_sanction_plan_years_list"),
+    Timeframe("P1", "Notify the Part D coverage determination", "423.568(b)", 3266,
+              "no later than 72 hours after receipt of the request", "plan", "receipt of the request", "hours",
+              "partd_standard_h"),
+    Timeframe("P2", "Notify the Part D exceptions decision (72 h after the supporting statement or 14 calendar days "
+              "after the request, whichever comes first)", "423.568(b)", 3266,
+              "whichever occurs first", "plan", "receipt of the request / supporting statement", "derived",
+              "partd_exception_supporting_statement_h"),
+    Timeframe("P3", "Notify the expedited Part D coverage determination", "423.572(a)", 3289,
+              "no later than 24 hours after receiving the request", "plan", "receipt of the request", "hours",
+              "partd_expedited_h"),
+    Timeframe("P4", "Notify the expedited Part D exceptions decision (24 h after the supporting statement or 14 calendar "
+              "days after the request, whichever comes first)", "423.572(a)", 3289,
+              "no later than 24 hours after receipt of the physician's or other prescriber's supporting statement", "plan",
+              "receipt of the request / supporting statement", "derived", "partd_expedited_exception_supporting_statement_h"),
+    Timeframe("P5", "Notify the Part D determination after denying expedited handling (standard 72 hours from the day "
+              "the expedited request was received)", "423.570(d)(1)", 3279,
+              "The 72-hour period begins on the day the Part D plan sponsor receives the request for expedited determination",
+              "plan", "receipt of the expedited request", "derived", "partd_expedite_denied_h"),
+)
+
+_OVERRIDE_CITE = "42 CFR 422.629(c) [cms-4185-p L2677]"
+
+
+class Obligation(BaseModel):
+    """One deadline that applies: the spec's timeframe id, who must act, by when, from which event, under which rule."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    description: str
+    party: Party
+    due: dt.datetime
+    counts: Literal["after", "before"] = "after"
+    start_event: str
+    start: dt.datetime
+    cfr: str
+    line: int
+    cite: str
+    condition: str | None = None
+    params_used: dict[str, Any] = Field(default_factory=dict)
+    state_override: str | None = None
+
+    @property
+    def obligation(self) -> str:
+        """The description with its condition, as one sentence (the CLI's ``obligation``)."""
+        return self.description + (f" - {self.condition}" if self.condition else "")
+
+
+class Extension(BaseModel):
+    """An extension taken on a grievance, organization determination or reconsideration.
+
+    ``requested_by``: who asked (``plan`` = taken on the plan's own justification). ``decided`` is when the
+    plan decided to extend (starts the extension-notice clocks T3, T21). The plan's own extension needs
+    the showing its paragraph lists and a written ``justification``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    requested_by: Literal["enrollee", "provider", "plan"] = "enrollee"
+    calendar_days: int | None = Field(default=None, ge=1)
+    decided: dt.datetime | None = None
+    enrollee_interest: bool = False
+    needs_information: bool = False
+    likely_approval: bool = False
+    justification: str | None = None
+
+
+# --- time arithmetic -----------------------------------------------------------------------------------
+
+
+def zone_of(name: str) -> ZoneInfo:
+    """The IANA zone; an unknown name is refused."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RuleError(f"unknown time zone {name!r} (expected an IANA name such as America/Chicago)") from None
+
+
+def _local(t: dt.datetime, zone: ZoneInfo, what: str) -> dt.datetime:
+    """An aware instant in the plan's zone; a naive time is read in the zone (a time skipped by DST is refused)."""
+    if t.tzinfo is not None and t.utcoffset() is not None:
+        return t.astimezone(zone)
+    aware = t.replace(tzinfo=zone, fold=0)
+    back = aware.astimezone(UTC).astimezone(zone)
+    if back.replace(tzinfo=None) != t:
+        raise RuleError(f"{what} {t.isoformat()} does not exist in {zone.key} (skipped by the daylight-saving change)")
+    return aware
+
+
+def _wall(naive: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """A local wall-clock time as an aware instant; a time skipped by DST moves forward, an ambiguous one is the first."""
+    return naive.replace(tzinfo=zone, fold=0).astimezone(UTC).astimezone(zone)
+
+
+@dataclass(frozen=True)
+class _Clock:
+    params: ParamSet
+    view: AppealsParams
+    zone: ZoneInfo
+    overrides: Mapping[str, dt.timedelta]
+
+    def local(self, t: dt.datetime, what: str) -> dt.datetime:
+        return _local(t, self.zone, what)
+
+    def day_start(self, d: dt.date) -> dt.datetime:
+        return _wall(dt.datetime.combine(d, dt.time(0, 0)), self.zone)
+
+    def end_of_day(self, d: dt.date) -> dt.datetime:
+        return _wall(dt.datetime.combine(d, self.view.end_of_day_time_of_day), self.zone)
+
+    def _business(self, d: dt.date, step: int) -> dt.date:
+        if not self.view.weekend_holiday_rollover_bool:
+            return d
+        us = holidays.country_holidays("US", years=range(d.year - 1, d.year + 2))
+        while d.weekday() >= 5 or d in us:
+            d += dt.timedelta(days=step)
+        return d
+
+    def after_days(self, start: dt.datetime, days: int) -> dt.datetime:
+        """The end of a limit of ``days`` calendar days counted from the local date of ``start``."""
+        n = days if self.view.day_count_convention_text == "receipt_day_is_day_0" else max(days - 1, 0)
+        last = self._business(start.date() + dt.timedelta(days=n), +1)
+        if self.view.day_deadline_end_text == "end_of_local_day":
+            return self.end_of_day(last)
+        return _wall(dt.datetime.combine(last, start.time()), self.zone)
+
+    def before_days(self, action: dt.date, days: int) -> dt.datetime:
+        """The end of the last local day that is at least ``days`` calendar days before ``action``."""
+        return self.end_of_day(self._business(action - dt.timedelta(days=days), -1))
+
+    def after_hours(self, start: dt.datetime, hours: float) -> dt.datetime:
+        """Elapsed hours from the exact instant (a DST change shifts the local wall-clock time)."""
+        return (start.astimezone(UTC) + dt.timedelta(hours=hours)).astimezone(self.zone)
+
+    def plus_days(self, due: dt.datetime, days: int) -> dt.datetime:
+        """An extension: ``days`` calendar days added on the local wall clock."""
+        d = due.astimezone(self.zone)
+        return _wall(dt.datetime.combine(d.date() + dt.timedelta(days=days), d.time()), self.zone)
+
+    def value(self, key: str) -> Any:
+        return getattr(self.view, key)
+
+    def limit(self, tf: Timeframe, start: dt.datetime, *, action: dt.date | None = None
+              ) -> tuple[dt.datetime, dict[str, Any], str | None]:
+        """Due time of ``tf`` from ``start``: the federal default, or a more protective State override."""
+        assert tf.key is not None
+        value = self.value(tf.key)
+        used: dict[str, Any] = {tf.key: value}
+        default = self._apply(tf, start, value, action)
+        override = self.overrides.get(tf.id)
+        if override is None:
+            return default, used, None
+        text = _iso_duration(override, in_hours=tf.kind == "hours")
+        if tf.kind == "hours":
+            candidate = (start.astimezone(UTC) + override).astimezone(self.zone)
+        else:
+            if override % dt.timedelta(days=1):
+                raise RuleError(f"State override for {tf.id} must be whole calendar days, got {text}",
+                                _OVERRIDE_CITE)
+            candidate = self._apply(tf, start, override.days, action)
+        protective = _utc(candidate) <= _utc(default) if tf.party == "plan" else _utc(candidate) >= _utc(default)
+        if not protective:
+            federal = f"{value} {'h' if tf.kind == 'hours' else 'calendar days'}"
+            raise RuleError(
+                f"State override {text} for {tf.id} is less protective of the enrollee than the "
+                f"federal {federal} ({tf.cite}); a State may only set more protective timeframes", _OVERRIDE_CITE)
+        used["state_override"] = text
+        return candidate, used, text
+
+    def _apply(self, tf: Timeframe, start: dt.datetime, value: float, action: dt.date | None) -> dt.datetime:
+        if tf.kind == "hours":
+            return self.after_hours(start, float(value))
+        if tf.kind == "days_before":
+            assert action is not None
+            return self.before_days(action, int(value))
+        return self.after_days(start, int(value))
+
+    def obligation(self, tf_id: str, start: dt.datetime, *, start_event: str | None = None, condition: str | None = None,
+                   action: dt.date | None = None) -> Obligation:
+        tf = TIMEFRAMES[tf_id]
+        due, used, override = self.limit(tf, start, action=action)
+        return make(tf, due, start, start_event=start_event, condition=condition, used=used, override=override,
+                    counts="before" if tf.kind == "days_before" else "after")
+
+
+def make(tf: Timeframe, due: dt.datetime, start: dt.datetime, *, start_event: str | None = None,
+         condition: str | None = None, used: dict[str, Any] | None = None, override: str | None = None,
+         description: str | None = None, counts: Literal["after", "before"] = "after") -> Obligation:
+    return Obligation(id=tf.id, description=description or tf.obligation, party=tf.party, due=due, counts=counts,
+                      start_event=start_event or tf.start_event, start=start, cfr=f"42 CFR {tf.cfr}", line=tf.line,
+                      cite=tf.cite, condition=condition, params_used=dict(used or {}), state_override=override)
+
+
+def _iso_duration(td: dt.timedelta, *, in_hours: bool = False) -> str:
+    """ISO 8601 duration text: ``P15D``, ``PT48H`` (hour limits are written in hours)."""
+    secs = int(td.total_seconds())
+    days, rest = divmod(secs, 86400)
+    if in_hours:
+        days, rest = 0, secs
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    out = "P" + (f"{days}D" if days else "")
+    time = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{seconds}S" if seconds else "")
+    return out + ("T" + time if time else "") if (days or time) else "PT0S"
+
+
+def _clock(params: ParamSet, zone: str | None, state_overrides: Mapping[str, dt.timedelta] | None) -> _Clock:
+    view = params.typed(AppealsParams)
+    overrides = dict(state_overrides or {})
+    for tf_id, td in overrides.items():
+        tf = TIMEFRAMES.get(tf_id)
+        if tf is None or not tf.state_may_override:
+            allowed = ", ".join(k for k, v in TIMEFRAMES.items() if v.state_may_override)
+            raise RuleError(f"no State override for {tf_id!r}: § 422.629(c) covers the timeframes of §§ 422.629-422.634 "
+                            f"({allowed})", _OVERRIDE_CITE)
+        if td <= dt.timedelta(0):
+            raise RuleError(f"State override for {tf_id} must be a positive duration", _OVERRIDE_CITE)
+    return _Clock(params=params, view=view, zone=zone_of(zone or view.plan_time_zone_text), overrides=overrides)
+
+
+def _utc(t: dt.datetime) -> dt.datetime:
+    """Compare instants in UTC: Python compares two times of the same zone by wall clock, wrong across a DST fold."""
+    return t.astimezone(UTC)
+
+
+def _sorted(obligations: list[Obligation]) -> list[Obligation]:
+    order = list(TIMEFRAMES)
+    return sorted(obligations, key=lambda o: (_utc(o.due), order.index(o.id)))
+
+
+def _not_before(later: dt.datetime, earlier: dt.datetime, what: str, cite: str) -> None:
+    if _utc(later) < _utc(earlier):
+        raise RuleError(f"{what} ({later.isoformat()}) is before the receipt of the request ({earlier.isoformat()})", cite)
+
+
+def _check_extension(process: Literal["grievance", "iod", "ir"], ext: Extension) -> None:
+    """Who may ask for an extension and what the plan must show when it extends on its own (D-8)."""
+    if process == "grievance":
+        cite = "42 CFR 422.630(e)(2) [cms-4185-p L2775]"
+        if ext.requested_by == "provider":
+            raise RuleError("only the enrollee may request a grievance extension (or the plan on its own showing)", cite)
+        if ext.requested_by == "plan" and not (ext.needs_information and ext.enrollee_interest and ext.justification):
+            raise RuleError("a plan-initiated grievance extension needs a justified need for additional information and "
+                            "documentation of how the delay is in the enrollee's interest", cite)
+        return
+    if process == "iod":
+        cite = "42 CFR 422.631(d)(2)(ii) [cms-4185-p L2817-L2823]"
+    else:
+        cite = "42 CFR 422.633(f)(3)(i) [cms-4185-p L2928-L2934]"
+        if ext.requested_by == "provider":
+            raise RuleError("only the enrollee may request an integrated reconsideration extension "
+                            "(or the plan on its own showing)", cite)
+    if ext.requested_by == "plan" and not (ext.enrollee_interest and ext.needs_information and ext.likely_approval
+                                           and ext.justification):
+        raise RuleError("a plan-initiated extension must show it is in the enrollee's interest, that additional "
+                        "information is needed and that it would likely lead to approval (written justification)", cite)
+
+
+def _extend(c: _Clock, process: Literal["grievance", "iod", "ir"], ext: Extension, base: Obligation,
+            received: dt.datetime, max_key: str) -> tuple[dt.datetime, int, dt.datetime | None]:
+    """Validate an extension; return the extended due time, the days added and the local decision time."""
+    _check_extension(process, ext)
+    cap = int(c.value(max_key))
+    days = ext.calendar_days or cap
+    cite = TIMEFRAMES[base.id].cite
+    if days > cap:
+        raise RuleError(f"an extension of {days} calendar days exceeds the {cap} the rule allows", cite)
+    decided = None
+    if ext.decided is not None:
+        decided = c.local(ext.decided, "extension decision")
+        _not_before(decided, received, "the decision to extend", cite)
+        if _utc(decided) > _utc(base.due):
+            raise RuleError(f"the decision to extend ({decided.isoformat()}) comes after the timeframe expired "
+                            f"({base.due.isoformat()}); an expired timeframe cannot be extended", cite)
+    return c.plus_days(base.due, days), days, decided
+
+
+_NONCONTRACT_INFO = "if medical information is needed from noncontract providers"
+_JEOPARDY = "a provider indicated that the standard timeframe could seriously jeopardize the enrollee: "
+
+
+def _first_timeframe(c: _Clock, rec: dt.datetime, ids: tuple[str, str, str, str, str], expedited: bool,
+                     expedite_denied: dt.datetime | None, provider_indicates_jeopardy: bool, must: str,
+                     must_cite: str) -> tuple[Obligation, Obligation | None]:
+    """The decision timeframe by handling and the obligation that comes with it: ``ids`` = (standard, expedited,
+    noncontract information request, standard after a denied expedite, written notice of the denial)."""
+    standard, fast, info, after_denial, denial_notice = ids
+    if expedite_denied is not None:
+        denied = c.local(expedite_denied, "denial of expedited handling")
+        _not_before(denied, rec, "the denial of expedited handling", TIMEFRAMES[after_denial].cite)
+        if provider_indicates_jeopardy:
+            raise RuleError(_JEOPARDY + must, must_cite)
+        return c.obligation(after_denial, rec), c.obligation(denial_notice, denied)
+    if expedited:
+        return c.obligation(fast, rec), c.obligation(info, rec, condition=_NONCONTRACT_INFO)
+    return c.obligation(standard, rec), None
+
+
+# --- integrated grievances, § 422.630 --------------------------------------------------------------------
+
+
+@cites("42 CFR 422.630(d)", "42 CFR 422.630(e)", "42 CFR 422.629(g)", "42 CFR 422.629(c)")
+def integrated_grievance(
+    received: dt.datetime,
+    params: ParamSet,
+    expedited: bool = False,
+    extension: Extension | None = None,
+    zone: str | None = None,
+    state_overrides: dict[str, dt.timedelta] | None = None,
+) -> list[Obligation]:
+    """T29 acknowledgement; T2 standard resolution (+T3 when extended) or T4 expedited response (no extension)."""
+    c = _clock(params, zone, state_overrides)
+    rec = c.local(received, "receipt")
+    out = [c.obligation("T29", rec, start_event="receipt of the integrated grievance")]
+    if expedited:
+        if extension is not None:
+            raise RuleError("an expedited grievance (24 hours) has no extension in the rule", TIMEFRAMES["T4"].cite)
+        t4 = c.obligation("T4", rec)
+        t4 = t4.model_copy(update={"params_used": {**t4.params_used, "expedited_grievance_clock_start_text":
+                                                   c.view.expedited_grievance_clock_start_text}})
+        return _sorted([*out, t4])
+    base = c.obligation("T2", rec)
+    if extension is None:
+        return _sorted([*out, base])
+    due, days, decided = _extend(c, "grievance", extension, base, rec, "grievance_extension_calendar_days")
+    out.append(make(TIMEFRAMES["T2"], due, rec, used={**base.params_used, "grievance_extension_calendar_days": days},
+                    override=base.state_override,
+                    description=f"{TIMEFRAMES['T2'].obligation} (extended by {days} calendar days)"))
+    if decided is not None:
+        out.append(c.obligation("T3", decided))
+    return _sorted(out)
+
+
+# --- integrated organization determinations, § 422.631 -----------------------------------------------------
+
+
+@cites("42 CFR 422.631(d)(1)", "42 CFR 422.631(d)(2)", "42 CFR 422.629(c)")
+def integrated_organization_determination(
+    received: dt.datetime,
+    params: ParamSet,
+    expedited: bool = False,
+    expedite_denied: dt.datetime | None = None,
+    provider_indicates_jeopardy: bool = False,
+    extension: Extension | None = None,
+    zone: str | None = None,
+    state_overrides: dict[str, dt.timedelta] | None = None,
+) -> list[Obligation]:
+    """T5 standard, T7 expedited (+T10), or T8 after a denied expedite (+T9); T11/T12 when extended; T13 on expiry."""
+    c = _clock(params, zone, state_overrides)
+    rec = c.local(received, "receipt")
+    base, companion = _first_timeframe(c, rec, ("T5", "T7", "T10", "T8", "T9"), expedited, expedite_denied,
+                                       provider_indicates_jeopardy, "the plan must expedite",
+                                       "42 CFR 422.631(c)(3) [cms-4185-p L2791]")
+    out = [companion] if companion else []
+    final = base
+    if extension is not None:
+        due, days, decided = _extend(c, "iod", extension, base, rec, "iod_extension_max_calendar_days")
+        used = {**base.params_used, "iod_extension_max_calendar_days": c.value("iod_extension_max_calendar_days"),
+                "extension_calendar_days": days}
+        final = make(TIMEFRAMES["T12"], due, base.due, used=used, override=base.state_override,
+                     start_event=f"end of the original timeframe ({base.id}) + {days}-calendar-day extension")
+        out.append(make(TIMEFRAMES["T11"], due, decided or rec, used=used,
+                        start_event="decision to extend" if decided else "decision to extend (time not given; receipt)"))
+    out.append(final)
+    out.append(make(TIMEFRAMES["T13"], c.end_of_day(final.due.date()), final.due, used=final.params_used,
+                    start_event=f"expiry of the timeframe ({final.id})",
+                    condition=f"if no determination has been made by the {final.id} deadline"))
+    return _sorted(out)
+
+
+@cites("42 CFR 422.631(d)(2)(i)(A)", "42 CFR 422.632(a)", "42 CFR 422.633(d)(1)")
+def adverse_determination_windows(
+    params: ParamSet,
+    notice_date: dt.date | None = None,
+    notice_sent: dt.datetime | None = None,
+    effective: dt.date | None = None,
+    zone: str | None = None,
+    state_overrides: dict[str, dt.timedelta] | None = None,
+) -> list[Obligation]:
+    """After an adverse IOD: T6 advance notice (reductions), T14 timely continuation, T15 reconsideration filing."""
+    c = _clock(params, zone, state_overrides)
+    out: list[Obligation] = []
+    if effective is not None:
+        out.append(c.obligation("T6", c.day_start(effective), action=effective,
+                                condition="if a previously approved service is reduced, suspended or terminated "
+                                          "(unless §§ 431.213, 431.214 allow otherwise)"))
+    if notice_sent is not None:
+        sent = c.local(notice_sent, "notice sent")
+        tf = TIMEFRAMES["T14"]
+        after_sent, used, override = c.limit(tf, sent)
+        due, start, event = after_sent, sent, "adverse notice sent (+10 calendar days)"
+        if effective is not None and _utc(c.end_of_day(effective)) > _utc(after_sent):
+            due, start, event = c.end_of_day(effective), c.day_start(effective), "intended effective date (later)"
+        out.append(make(tf, due, start, start_event=event, used=used, override=override,
+                        condition="if continuation of benefits is wanted during the reconsideration"))
+    if notice_date is not None:
+        out.append(c.obligation("T15", c.day_start(notice_date),
+                                condition="later only for good cause, by a written request that says why"))
+    return _sorted(out)
+
+
+# --- integrated reconsiderations, §§ 422.633, 422.634 ------------------------------------------------------
+
+
+@cites("42 CFR 422.633(e)", "42 CFR 422.633(f)", "42 CFR 422.634(b)(1)", "42 CFR 422.629(g)", "42 CFR 422.629(c)")
+def integrated_reconsideration(
+    received: dt.datetime,
+    params: ParamSet,
+    expedited: bool = False,
+    expedite_denied: dt.datetime | None = None,
+    provider_indicates_jeopardy: bool = False,
+    extension: Extension | None = None,
+    affirmed: dt.datetime | None = None,
+    zone: str | None = None,
+    state_overrides: dict[str, dt.timedelta] | None = None,
+) -> list[Obligation]:
+    """T29; T16 / T17 (+T20) / T18 (+T19) resolution and T22 notice; T21 when extended; T23 / T24 IRE forwarding."""
+    c = _clock(params, zone, state_overrides)
+    rec = c.local(received, "receipt")
+    out = [c.obligation("T29", rec, start_event="receipt of the integrated reconsideration request")]
+    granted = expedited and expedite_denied is None
+    base, companion = _first_timeframe(c, rec, ("T16", "T17", "T20", "T18", "T19"), expedited, expedite_denied,
+                                       provider_indicates_jeopardy, "the plan must grant the expedited reconsideration",
+                                       "42 CFR 422.633(e)(3) [cms-4185-p L2908]")
+    if companion:
+        out.append(companion)
+    resolution = base
+    ext_due: dt.datetime | None = None
+    if extension is not None:
+        ext_due, days, decided = _extend(c, "ir", extension, base, rec, "ir_extension_calendar_days")
+        resolution = make(TIMEFRAMES[base.id], ext_due, rec, override=base.state_override,
+                          used={**base.params_used, "ir_extension_calendar_days": days},
+                          description=f"{TIMEFRAMES[base.id].obligation} (extended by {days} calendar days)")
+        if decided is not None:
+            out.append(c.obligation("T21", decided))
+    out.append(resolution)
+    out.append(make(TIMEFRAMES["T22"], resolution.due, rec, used=resolution.params_used,
+                    start_event=f"receipt of the request (within the {resolution.id} resolution timeframe)"))
+    medicare = "if the reconsideration affirms, in whole or in part, an adverse decision on a Medicare benefit"
+    if not granted:
+        t23 = c.obligation("T23", rec, condition=medicare)
+        if ext_due is not None:
+            t23 = t23.model_copy(update={"due": ext_due, "params_used": {**t23.params_used, **resolution.params_used},
+                                         "start_event": "receipt of the request (no later than the end of the extension)"})
+        out.append(t23)
+    elif affirmed is not None:
+        aff = c.local(affirmed, "affirmation")
+        _not_before(aff, rec, "the affirmation", TIMEFRAMES["T24"].cite)
+        t24 = c.obligation("T24", aff, condition=medicare)
+        if ext_due is not None:
+            rule = c.view.ire_forward_expedited_extended_text
+            due = min(t24.due, ext_due, key=_utc) if rule == "earlier_of" else ext_due
+            t24 = t24.model_copy(update={"due": due, "params_used": {**t24.params_used, **resolution.params_used,
+                                                                     "ire_forward_expedited_extended_text": rule}})
+        out.append(t24)
+    return _sorted(out)
+
+
+@cites("42 CFR 422.634(b)(2)", "42 CFR 422.632(c)(3)(i)")
+def reconsideration_resolution_windows(
+    params: ParamSet,
+    notice_date: dt.date | None = None,
+    notice_sent: dt.datetime | None = None,
+    zone: str | None = None,
+    state_overrides: dict[str, dt.timedelta] | None = None,
+) -> list[Obligation]:
+    """After an adverse IR on a Medicaid benefit: T25 State fair hearing request, T26 continuation into the hearing."""
+    c = _clock(params, zone, state_overrides)
+    out: list[Obligation] = []
+    medicaid = "if the reconsideration affirms, in whole or in part, an adverse decision on a Medicaid benefit"
+    if notice_date is not None:
+        out.append(c.obligation("T25", c.day_start(notice_date), condition=medicaid))
+    if notice_sent is not None:
+        out.append(c.obligation("T26", c.local(notice_sent, "notice sent"), condition=medicaid))
+    return _sorted(out)
+
+
+Reverser = Literal["plan", "state_fair_hearing", "independent_review_entity", "administrative_law_judge",
+                   "medicare_appeals_council"]
+
+
+@cites("42 CFR 422.634(d)")
+def reversal_effectuation(
+    notice_received: dt.datetime,
+    params: ParamSet,
+    reversed_by: Reverser = "plan",
+    zone: str | None = None,
+    state_overrides: dict[str, dt.timedelta] | None = None,
+) -> list[Obligation]:
+    """T27: a plan or State fair hearing reversal of services not furnished is carried out within 72 hours.
+
+    T28 (IRE, ALJ or attorney adjudicator, Medicare Appeals Council) runs under §§ 422.618 and 422.619, whose
+    timelines are not in CMS-4185-P: refused rather than invented.
+    """
+    c = _clock(params, zone, state_overrides)
+    received = c.local(notice_received, "receipt of the reversal notice")
+    if reversed_by not in ("plan", "state_fair_hearing"):
+        raise RuleError(f"T28: a reversal by the {reversed_by.replace('_', ' ')} is effectuated under §§ 422.618 and "
+                        "422.619, whose timelines are not in CMS-4185-P", TIMEFRAMES["T28"].cite)
+    return [c.obligation("T27", received)]
+
+
+@cites("42 CFR 422.107(d)")
+def admission_notification(
+    admitted: dt.datetime,
+    params: ParamSet,
+    state_timeframe: dt.timedelta,
+    zone: str | None = None,
+) -> list[Obligation]:
+    """T31: notice of a hospital or SNF admission within the timeframe the State Medicaid agency sets (no default)."""
+    c = _clock(params, zone, None)
+    start = c.local(admitted, "admission")
+    if state_timeframe <= dt.timedelta(0):
+        raise RuleError("the State-set admission notification timeframe must be positive", TIMEFRAMES["T31"].cite)
+    due = (start.astimezone(UTC) + state_timeframe).astimezone(c.zone)
+    return [make(TIMEFRAMES["T31"], due, start, used={"state_timeframe": _iso_duration(state_timeframe)},
+                 condition="for the State-identified group of high-risk full-benefit dual eligible individuals")]
+
+
+# --- Part D coverage determinations and exceptions ----------------------------------------------------------
+
+
+def _denied_start(c: _Clock, rec: dt.datetime) -> tuple[dt.datetime, str]:
+    if c.view.denied_expedite_hour_clock_start_text == "start_of_receipt_day":
+        return c.day_start(rec.date()), "start of the day the expedited request was received"
+    return rec, "receipt of the expedited request (the clock is not restarted at the denial)"
+
+
+@cites("42 CFR 423.568(b)", "42 CFR 423.570(d)(1)", "42 CFR 423.572(a)")
+def partd_coverage_determination(
+    received: dt.datetime,
+    params: ParamSet,
+    expedited: bool = False,
+    expedite_denied: dt.datetime | None = None,
+    zone: str | None = None,
+) -> list[Obligation]:
+    """P1 standard (72 h), P3 expedited (24 h), P5 expedite denied (72 h from the day of the expedited request)."""
+    c = _clock(params, zone, None)
+    rec = c.local(received, "receipt")
+    if expedite_denied is not None:
+        _not_before(c.local(expedite_denied, "denial of expedited handling"), rec, "the denial of expedited handling",
+                    TIMEFRAMES["P5"].cite)
+        start, event = _denied_start(c, rec)
+        hours = c.view.partd_expedite_denied_h
+        return [make(TIMEFRAMES["P5"], c.after_hours(start, hours), start, start_event=event,
+                     used={"partd_expedite_denied_h": hours,
+                           "denied_expedite_hour_clock_start_text": c.view.denied_expedite_hour_clock_start_text})]
+    return [c.obligation("P3" if expedited else "P1", rec)]
+
+
+@cites("42 CFR 423.568(b)", "42 CFR 423.570(d)(1)", "42 CFR 423.572(a)")
+def partd_exception(
+    received: dt.datetime,
+    params: ParamSet,
+    supporting_statement: dt.datetime | None = None,
+    expedited: bool = False,
+    expedite_denied: dt.datetime | None = None,
+    zone: str | None = None,
+) -> list[Obligation]:
+    """P2 / P4 / P5: hours after the supporting statement or 14 calendar days after the request, whichever comes first.
+
+    Without a supporting statement the 14-day outer limit applies. A statement that arrives with (or before)
+    the request starts its hours at the request's receipt.
+    """
+    c = _clock(params, zone, None)
+    rec = c.local(received, "receipt")
+    if expedite_denied is not None:
+        _not_before(c.local(expedite_denied, "denial of expedited handling"), rec, "the denial of expedited handling",
+                    TIMEFRAMES["P5"].cite)
+        tf_id, key = "P5", "partd_exception_supporting_statement_h"
+    elif expedited:
+        tf_id, key = "P4", "partd_expedited_exception_supporting_statement_h"
+    else:
+        tf_id, key = "P2", "partd_exception_supporting_statement_h"
+    outer_days = c.view.partd_exception_outer_calendar_days
+    outer = c.after_days(rec, outer_days)
+    used: dict[str, Any] = {"partd_exception_outer_calendar_days": outer_days}
+    due, start, event = outer, rec, f"receipt of the request ({outer_days}-calendar-day outer limit)"
+    if supporting_statement is not None:
+        hours = float(c.value(key))
+        used[key] = hours
+        ss = max(c.local(supporting_statement, "supporting statement receipt"), rec, key=_utc)
+        ss_due = c.after_hours(ss, hours)
+        if _utc(ss_due) < _utc(outer):
+            due, start, event = ss_due, ss, f"receipt of the supporting statement (+{hours:g} h, earlier)"
+    return [make(TIMEFRAMES[tf_id], due, start, start_event=event, used=used)]
+
+
+# --- filing windows (the enrollee's side) -------------------------------------------------------------------
+
+
+class FilingCheck(BaseModel):
+    """Whether a filing by the enrollee is on time, and whether the plan may still accept it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    filing: str
+    filed: dt.datetime
+    deadline: dt.datetime | None
+    timely: bool
+    may_accept: bool
+    reason: str
+    cite: str
+
+
+Filing = Literal["integrated_grievance", "integrated_reconsideration", "continuation", "state_fair_hearing",
+                 "state_fair_hearing_continuation"]
+
+
+@cites("42 CFR 422.630(b)", "42 CFR 422.633(d)", "42 CFR 422.632(a)", "42 CFR 422.634(b)(2)", "42 CFR 422.632(c)(3)(i)")
+def filing_timeliness(
+    filing: Filing,
+    filed: dt.datetime,
+    params: ParamSet,
+    notice_date: dt.date | None = None,
+    notice_sent: dt.datetime | None = None,
+    effective: dt.date | None = None,
+    good_cause_in_writing: bool = False,
+    zone: str | None = None,
+    state_overrides: dict[str, dt.timedelta] | None = None,
+) -> FilingCheck:
+    """T1 (grievance: any time), T15 (reconsideration, good cause), T14 / T26 (continuation), T25 (fair hearing)."""
+    c = _clock(params, zone, state_overrides)
+    at = c.local(filed, "filing")
+    if filing == "integrated_grievance":
+        tf = TIMEFRAMES["T1"]
+        return FilingCheck(id="T1", filing=filing, filed=at, deadline=None, timely=True, may_accept=True,
+                           reason="an integrated grievance may be filed at any time", cite=tf.cite)
+    if filing in ("integrated_reconsideration", "state_fair_hearing"):
+        if notice_date is None:
+            raise RuleError(f"{filing.replace('_', ' ')}: the date on the notice is needed")
+        obligations = (adverse_determination_windows(params, notice_date=notice_date, zone=zone,
+                                                     state_overrides=state_overrides)
+                       if filing == "integrated_reconsideration" else
+                       reconsideration_resolution_windows(params, notice_date=notice_date, zone=zone,
+                                                          state_overrides=state_overrides))
+    else:
+        if notice_sent is None:
+            raise RuleError(f"{filing.replace('_', ' ')}: the time the notice was sent is needed")
+        obligations = (adverse_determination_windows(params, notice_sent=notice_sent, effective=effective, zone=zone,
+                                                     state_overrides=state_overrides)
+                       if filing == "continuation" else
+                       reconsideration_resolution_windows(params, notice_sent=notice_sent, zone=zone,
+                                                          state_overrides=state_overrides))
+    window = next(o for o in obligations if o.party == "enrollee")
+    timely = _utc(at) <= _utc(window.due)
+    may_accept = timely
+    reason = f"filed by the deadline {window.due.isoformat()}" if timely else f"filed after the deadline {window.due.isoformat()}"
+    if not timely and filing == "integrated_reconsideration":
+        may_accept = good_cause_in_writing
+        reason += ("; a written request stating why it was late may be accepted for good cause (§ 422.633(d)(3))"
+                   if good_cause_in_writing else "; only a written request stating good cause may extend the filing time")
+    return FilingCheck(id=window.id, filing=filing, filed=at, deadline=window.due, timely=timely, may_accept=may_accept,
+                       reason=reason, cite=window.cite)

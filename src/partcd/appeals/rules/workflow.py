@@ -1,0 +1,988 @@
+"""§§ 422.629(g)-(h), 422.630-422.634, 423.568-423.572 - appeal and grievance cases as state machines (4185-P L2685-L2966).
+
+Pure: every instant ("now", the time of an event) is an argument; no clock, no I/O. A :class:`Case` is a frozen
+record of the § 422.629(h) fields plus what the timing rules need; :func:`apply` validates one :class:`CaseEvent`
+against the state machine of shared/specs/appeals.md §6 (an illegal transition is a ``RuleError`` with the
+citation) and returns the new case; :func:`advance` applies the rule's consequence of a missed deadline
+(§ 422.631(d)(1): an untimely IOD is a denial; § 422.634(a): an untimely IR is adverse, Medicare items go to the
+IRE; Part D: § 423.568(h) / § 423.572 of the current CFR, see README). Due times come from
+:mod:`partcd.appeals.rules.clocks`.
+
+Choices where the rule is silent (listed in :data:`CHOICES`):
+
+- a late decision is still recorded (the audit universe needs its time); it does not undo the deemed adverse
+  consequence, whose notice (T13) was owed at expiry;
+- a deemed adverse IR does not end continued Medicare benefits: § 422.632(c)(2) ends them when the plan *issues*
+  an unfavorable IR, which a missed deadline is not;
+- a case covering Medicare and Medicaid items follows the Medicare path in its state (IRE forwarding) and keeps
+  the Medicaid path (State fair hearing, continuation into it) in its own fields (D-11);
+- an expedited IR that misses its deadline has no affirmation instant; its T24 forwarding clock starts at the
+  expiry of the timeframe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from partcd.appeals.rules.clocks import (
+    TIMEFRAMES,
+    Extension,
+    Obligation,
+    adverse_determination_windows,
+    filing_timeliness,
+    integrated_grievance,
+    integrated_organization_determination,
+    integrated_reconsideration,
+    partd_coverage_determination,
+    partd_exception,
+    reconsideration_resolution_windows,
+    reversal_effectuation,
+    zone_of,
+)
+from partcd.appeals.rules.parameters import AppealsParams
+from partcd.core.citation import cites
+from partcd.core.errors import RuleError
+from partcd.core.params import ParamSet
+
+UTC = dt.UTC
+SOURCE = "cms-4185-p"
+_M = TypeVar("_M", bound=BaseModel)
+
+CaseType = Literal["integrated_grievance", "integrated_organization_determination", "integrated_reconsideration",
+                   "partd_coverage_determination", "partd_exception"]
+CASE_TYPES: tuple[CaseType, ...] = ("integrated_grievance", "integrated_organization_determination",
+                                    "integrated_reconsideration", "partd_coverage_determination", "partd_exception")
+Program = Literal["medicare", "medicaid"]
+Channel = Literal["oral", "written", "state_forwarded"]
+Requester = Literal["enrollee", "representative", "provider", "assignee", "estate"]
+GrievanceSubject = Literal["extension", "expedite_refusal", "quality_of_care", "other"]
+Decision = Literal["favorable", "partially_favorable", "adverse"]
+NoticeKind = Literal["acknowledgement", "extension", "denial_of_expedite", "adverse_determination",
+                     "reconsideration_resolution", "continuation"]
+NOTICE_KINDS: tuple[NoticeKind, ...] = ("acknowledgement", "extension", "denial_of_expedite", "adverse_determination",
+                                        "reconsideration_resolution", "continuation")
+Forum = Literal["state_fair_hearing", "external_medical_review", "independent_review_entity",
+                "administrative_law_judge", "medicare_appeals_council"]
+EventKind = Literal["review", "notice_sent", "noncontract_info_requested", "receive_in_writing", "grant_expedite",
+                    "deny_expedite", "extend", "resolve", "decide", "request_continuation", "withdraw",
+                    "forward_to_ire", "request_sfh", "later_decision", "effectuate", "supporting_statement",
+                    "accept_good_cause", "deadline_passed", "received"]
+EVENT_KINDS: tuple[EventKind, ...] = ("review", "notice_sent", "noncontract_info_requested", "receive_in_writing",
+                                      "grant_expedite", "deny_expedite", "extend", "resolve", "decide",
+                                      "request_continuation", "withdraw", "forward_to_ire", "request_sfh",
+                                      "later_decision", "effectuate", "supporting_statement", "accept_good_cause")
+Continuation = Literal["none", "continuing", "continuing_to_sfh", "ended"]
+
+
+def _c(cfr: str, line: int) -> str:
+    return f"42 CFR {cfr} [{SOURCE} L{line}]"
+
+
+CITE_RECORDS = _c("422.629(h)", 2689)
+CITE_IG = _c("422.630", 2755)
+CITE_IOD_EXPEDITE = _c("422.631(c)(3)", 2791)
+CITE_IOD_DEEMED = _c("422.631(d)(1)", 2793)
+CITE_IOD_PAYMENT = _c("422.631(b)", 2785)
+CITE_IR_FILING = _c("422.633(d)", 2892)
+CITE_IR_EXPEDITE = _c("422.633(e)(3)", 2908)
+CITE_CONTINUATION = _c("422.632(b)", 2856)
+CITE_CONTINUATION_END = _c("422.632(c)", 2868)
+CITE_CONSENT = _c("422.629(l)(1)(ii)", 2741)
+CITE_EFFECT = _c("422.634(a)", 2950)
+CITE_IRE = _c("422.634(b)(1)", 2954)
+CITE_SFH = _c("422.634(b)(2)", 2960)
+CITE_BINDING = _c("422.634(c)", 2962)
+CITE_REVERSAL = _c("422.634(d)", 2964)
+CITE_PARTD = _c("423.568(b)", 3266)
+CITE_PARTD_MISSED = "42 CFR 423.568(h), 423.572(d) (current CFR; not amended by CMS-4185-P)"
+
+#: Where the rule is silent: the choice taken in this module (also in the appeals README).
+CHOICES: dict[str, str] = {
+    "late_decision": "a late decision is recorded (universe) but does not undo the deemed adverse consequence",
+    "deemed_ir_continuation": "a deemed adverse IR keeps continued benefits: § 422.632(c)(2) needs an issued IR",
+    "mixed_programs": "Medicare items drive the state (IRE); the Medicaid path is kept in fields (D-11)",
+    "deemed_expedited_ir_t24": "T24 for a deemed adverse expedited IR starts at the expiry of the timeframe",
+    "partd_missed_deadline": "a missed Part D deadline is an adverse determination forwarded to the IRE "
+                             "(current CFR 423.568(h), 423.572(d); the hours are partd_missed_deadline_ire_forward_h)",
+    "continuation_notice_due": "the rule sets no time for a continuation notice; it is tracked without a due time",
+}
+
+#: States of each machine (shared/specs/appeals.md §6; Part D from §8 and the current CFR).
+STATES: dict[CaseType, tuple[str, ...]] = {
+    "integrated_grievance": ("STANDARD_OPEN", "EXPEDITED_OPEN", "EXTENDED_OPEN", "RESOLVED"),
+    "integrated_organization_determination": ("NOT_A_VALID_REQUEST", "RECEIVED", "STANDARD_PENDING",
+                                              "EXPEDITED_PENDING", "EXTENDED", "APPROVED", "ADVERSE_NOTICED",
+                                              "DEEMED_ADVERSE"),
+    "integrated_reconsideration": ("REQUESTED", "UNTIMELY", "STANDARD_PENDING", "EXPEDITED_PENDING", "EXTENDED",
+                                   "WITHDRAWN", "REVERSED", "UPHELD", "DEEMED_ADVERSE_IR", "IRE_FORWARDED",
+                                   "SFH_ELIGIBLE", "MEDICAID_BENEFITS_CONTINUING_TO_SFH", "BOUND_BY_FAVORABLE"),
+    "partd_coverage_determination": ("RECEIVED", "STANDARD_PENDING", "EXPEDITED_PENDING", "APPROVED", "DENIED",
+                                     "DEEMED_ADVERSE", "IRE_FORWARDED"),
+    "partd_exception": ("RECEIVED", "STANDARD_PENDING", "EXPEDITED_PENDING", "APPROVED", "DENIED", "DEEMED_ADVERSE",
+                        "IRE_FORWARDED"),
+}
+
+#: The end states the specification names (terminal: no event changes the state any more).
+SPEC_TERMINAL: dict[CaseType, frozenset[str]] = {
+    "integrated_grievance": frozenset({"RESOLVED"}),
+    "integrated_organization_determination": frozenset({"APPROVED", "ADVERSE_NOTICED"}),
+    "integrated_reconsideration": frozenset({"WITHDRAWN", "REVERSED", "BOUND_BY_FAVORABLE"}),
+    "partd_coverage_determination": frozenset({"APPROVED", "DENIED", "IRE_FORWARDED"}),
+    "partd_exception": frozenset({"APPROVED", "DENIED", "IRE_FORWARDED"}),
+}
+
+#: The recorded outcome of every state that is past a decision (None = still open).
+OUTCOMES: dict[str, str] = {
+    "RESOLVED": "resolved", "APPROVED": "approved", "ADVERSE_NOTICED": "adverse", "DEEMED_ADVERSE": "deemed_adverse",
+    "DENIED": "adverse", "IRE_FORWARDED": "forwarded_to_ire", "WITHDRAWN": "withdrawn", "REVERSED": "reversed",
+    "UPHELD": "upheld", "DEEMED_ADVERSE_IR": "deemed_adverse", "SFH_ELIGIBLE": "upheld",
+    "MEDICAID_BENEFITS_CONTINUING_TO_SFH": "upheld", "BOUND_BY_FAVORABLE": "reversed_at_later_level",
+    "UNTIMELY": "untimely_filing", "NOT_A_VALID_REQUEST": "not_a_valid_request",
+}
+
+_RECORD_ONLY: frozenset[str] = frozenset({"review", "notice_sent", "noncontract_info_requested", "effectuate"})
+_PENDING = ("STANDARD_PENDING", "EXPEDITED_PENDING", "EXTENDED")
+
+#: Which events each state accepts (besides the record-only ones: review, notice_sent, noncontract_info_requested).
+TRANSITIONS: dict[CaseType, dict[str, frozenset[str]]] = {
+    "integrated_grievance": {
+        "STANDARD_OPEN": frozenset({"extend", "resolve"}),
+        "EXPEDITED_OPEN": frozenset({"resolve"}),
+        "EXTENDED_OPEN": frozenset({"resolve"}),
+        "RESOLVED": frozenset(),
+    },
+    "integrated_organization_determination": {
+        "NOT_A_VALID_REQUEST": frozenset({"receive_in_writing"}),
+        "RECEIVED": frozenset({"grant_expedite", "deny_expedite"}),
+        "STANDARD_PENDING": frozenset({"extend", "decide"}),
+        "EXPEDITED_PENDING": frozenset({"extend", "decide"}),
+        "EXTENDED": frozenset({"decide"}),
+        "DEEMED_ADVERSE": frozenset({"decide"}),
+        "APPROVED": frozenset({"effectuate"}),
+        "ADVERSE_NOTICED": frozenset(),
+    },
+    "integrated_reconsideration": {
+        "REQUESTED": frozenset({"grant_expedite", "deny_expedite", "request_continuation", "withdraw"}),
+        "UNTIMELY": frozenset({"accept_good_cause"}),
+        "STANDARD_PENDING": frozenset({"extend", "decide", "withdraw", "request_continuation"}),
+        "EXPEDITED_PENDING": frozenset({"extend", "decide", "withdraw", "request_continuation"}),
+        "EXTENDED": frozenset({"decide", "withdraw", "request_continuation"}),
+        "UPHELD": frozenset({"forward_to_ire", "request_sfh", "later_decision"}),
+        "DEEMED_ADVERSE_IR": frozenset({"forward_to_ire", "request_sfh", "decide", "later_decision"}),
+        "IRE_FORWARDED": frozenset({"request_sfh", "later_decision"}),
+        "SFH_ELIGIBLE": frozenset({"request_sfh", "later_decision"}),
+        "MEDICAID_BENEFITS_CONTINUING_TO_SFH": frozenset({"later_decision", "withdraw"}),
+        "REVERSED": frozenset({"effectuate"}),
+        "BOUND_BY_FAVORABLE": frozenset({"effectuate"}),
+        "WITHDRAWN": frozenset(),
+    },
+    "partd_coverage_determination": {
+        "RECEIVED": frozenset({"grant_expedite", "deny_expedite"}),
+        "STANDARD_PENDING": frozenset({"decide"}),
+        "EXPEDITED_PENDING": frozenset({"decide"}),
+        "DEEMED_ADVERSE": frozenset({"forward_to_ire", "decide"}),
+        "APPROVED": frozenset({"effectuate"}),
+        "DENIED": frozenset(),
+        "IRE_FORWARDED": frozenset(),
+    },
+    "partd_exception": {
+        "RECEIVED": frozenset({"grant_expedite", "deny_expedite", "supporting_statement"}),
+        "STANDARD_PENDING": frozenset({"decide", "supporting_statement"}),
+        "EXPEDITED_PENDING": frozenset({"decide", "supporting_statement"}),
+        "DEEMED_ADVERSE": frozenset({"forward_to_ire", "decide"}),
+        "APPROVED": frozenset({"effectuate"}),
+        "DENIED": frozenset(),
+        "IRE_FORWARDED": frozenset(),
+    },
+}
+
+#: The citation shown when an event is refused in a state (the process's governing paragraph).
+PROCESS_CITE: dict[CaseType, str] = {
+    "integrated_grievance": CITE_IG,
+    "integrated_organization_determination": _c("422.631", 2783),
+    "integrated_reconsideration": _c("422.633", 2886),
+    "partd_coverage_determination": CITE_PARTD,
+    "partd_exception": CITE_PARTD,
+}
+
+
+class Intake(BaseModel):
+    """What intake staff record when a request arrives (§ 422.629(h)(1), (2), (6) and the timing facts)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    case_type: CaseType
+    received: dt.datetime
+    reason: str = Field(min_length=1, description="(h)(1) general description of the reason")
+    enrollee_name: str = Field(min_length=1, description="(h)(6) the enrollee for whom it was filed")
+    mbi: str = Field(min_length=11, max_length=11, description="Medicare Beneficiary Identifier (no hyphens)")
+    contract_id: str = Field(pattern=r"^[A-Z][0-9]{4}$")
+    plan_benefit_package: str = Field(default="001", pattern=r"^[0-9]{3}$")
+    channel: Channel = "written"
+    requester: Requester = "enrollee"
+    aor_received: dt.date | None = None
+    programs: tuple[Program, ...] = ("medicare", "medicaid")
+    zone: str | None = None
+    expedite_requested: bool = False
+    provider_indicates_jeopardy: bool = False
+    grievance_subject: GrievanceSubject | None = None
+    payment_request: bool = False
+    oral_payment_policy: bool = False
+    noncontract_info_needed: bool = False
+    parent_ref: str | None = None
+    adverse_notice_date: dt.date | None = None
+    adverse_notice_sent: dt.datetime | None = None
+    intended_effective_date: dt.date | None = None
+    good_cause_in_writing: bool = False
+    supporting_statement_at: dt.datetime | None = None
+
+
+class CaseEvent(BaseModel):
+    """One event on a case: what happened, when, who recorded it, and its details."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: EventKind
+    at: dt.datetime
+    actor: str = "system"
+    note: str | None = None
+    decision: Decision | None = None
+    notice: NoticeKind | None = None
+    notice_date: dt.date | None = None
+    notice_sent: dt.datetime | None = None
+    oral_notice: dt.datetime | None = None
+    effective_date: dt.date | None = None
+    reduction: bool = False
+    requested_by: Literal["enrollee", "provider", "plan"] | None = None
+    calendar_days: int | None = Field(default=None, ge=1)
+    enrollee_interest: bool = False
+    needs_information: bool = False
+    likely_approval: bool = False
+    justification: str | None = None
+    consent_on_file: bool = False
+    previously_authorized: bool = False
+    ordered_by_authorized_provider: bool = False
+    authorization_period_unexpired: bool = False
+    with_continuation: bool = False
+    forum: Forum | None = None
+    favorable: bool | None = None
+    response_mode: Literal["oral", "written"] | None = None
+    deadline_id: str | None = None
+
+
+class Case(Intake):
+    """A case: the intake plus its state, its decisions and notices, and every event (the timeline)."""
+
+    status: str
+    expedited: bool = False
+    expedite_denied_at: dt.datetime | None = None
+    extension: Extension | None = None
+    reviews: tuple[dt.datetime, ...] = ()
+    decision: Decision | None = None
+    decided_at: dt.datetime | None = None
+    notice_date: dt.date | None = None
+    notice_sent: dt.datetime | None = None
+    oral_notice_at: dt.datetime | None = None
+    enrollee_notified_at: dt.datetime | None = None
+    reduction: bool = False
+    action_date: dt.date | None = None
+    response_mode: Literal["oral", "written"] | None = None
+    affirmed_at: dt.datetime | None = None
+    deemed_adverse_at: dt.datetime | None = None
+    noncontract_info_requested_at: dt.datetime | None = None
+    ire_forwarded_at: dt.datetime | None = None
+    continuation: Continuation = "none"
+    continuation_requested_at: dt.datetime | None = None
+    continuation_end_reason: str | None = None
+    sfh_requested_at: dt.datetime | None = None
+    later_forum: Forum | None = None
+    later_favorable: bool | None = None
+    reversal_notice_at: dt.datetime | None = None
+    effectuated_at: dt.datetime | None = None
+    notices: dict[str, dt.datetime] = Field(default_factory=dict)
+    events: tuple[CaseEvent, ...] = ()
+
+    @property
+    def outcome(self) -> str | None:
+        return OUTCOMES.get(self.status)
+
+
+class Deadline(BaseModel):
+    """One obligation of a case with its state at ``now``: met (on time or late), open, overdue, or the enrollee's."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    description: str
+    party: str
+    due: dt.datetime
+    cite: str
+    met_at: dt.datetime | None
+    state: Literal["met", "late", "open", "overdue", "enrollee"]
+    late_by: dt.timedelta | None = None
+    notice: NoticeKind | None = None
+
+
+# --- helpers ---------------------------------------------------------------------------------------------
+
+
+def _u(t: dt.datetime) -> dt.datetime:
+    return t.astimezone(UTC)
+
+
+def _zone(case: Intake, params: ParamSet) -> str:
+    return case.zone or params.typed(AppealsParams).plan_time_zone_text
+
+
+def _aware(t: dt.datetime, zone: str, what: str) -> dt.datetime:
+    """An aware instant; a naive ``what`` is read in the plan's zone (as the clocks do)."""
+    if t.tzinfo is not None and t.utcoffset() is not None:
+        return t
+    return t.replace(tzinfo=zone_of(zone))
+
+
+def _article(case_type: str) -> str:
+    words = case_type.replace("_", " ")
+    return ("an " if words[0] in "aeiou" else "a ") + words
+
+
+def _localized(model: _M, zone: str) -> _M:
+    """The model with every naive date-time read in the plan's zone (as the clocks read them)."""
+    naive = {k: _aware(v, zone, k) for k, v in model if isinstance(v, dt.datetime) and v.tzinfo is None}
+    return model.model_copy(update=naive) if naive else model
+
+
+def _refuse(case: Case, kind: str, why: str | None = None, cite: str | None = None) -> RuleError:
+    allowed = sorted(TRANSITIONS[case.case_type][case.status] | (_RECORD_ONLY - {"effectuate"}))
+    reason = why or (f"{kind.replace('_', ' ')} is not allowed for {_article(case.case_type)} in state "
+                     f"{case.status}; allowed: {', '.join(allowed)}")
+    return RuleError(reason, cite or PROCESS_CITE[case.case_type],
+                     details={"status": case.status, "event": kind, "allowed": allowed})
+
+
+# --- intake ----------------------------------------------------------------------------------------------
+
+
+@cites("42 CFR 422.629(h)", "42 CFR 422.630(d)", "42 CFR 422.631(b)", "42 CFR 422.631(c)", "42 CFR 422.633(d)",
+       "42 CFR 422.633(e)", "42 CFR 423.570")
+def open_case(intake: Intake, params: ParamSet, *, actor: str, now: dt.datetime) -> Case:
+    """Receive a request: the first state of its machine (spec §6), with the receipt recorded as the first event."""
+    zone = _zone(intake, params)
+    zone_of(zone)
+    intake = _localized(intake, zone)
+    received = intake.received
+    if _u(received) > _u(_aware(now, zone, "now")):
+        raise RuleError(f"the receipt {received.isoformat()} is in the future", CITE_RECORDS)
+    if intake.case_type == "integrated_grievance" and intake.grievance_subject is None:
+        raise RuleError("an integrated grievance needs its subject (extension, expedite_refusal, quality_of_care or "
+                        "other): it decides the 24-hour expedited response", _c("422.630(d)", 2761))
+    if intake.case_type == "partd_coverage_determination" and intake.supporting_statement_at is not None:
+        raise RuleError("a supporting statement belongs to an exceptions request (partd_exception)", CITE_PARTD)
+    if intake.case_type == "integrated_reconsideration" and intake.adverse_notice_date is None:
+        raise RuleError("an integrated reconsideration needs the date on the adverse determination notice "
+                        "(it starts the 60-day filing window)", CITE_IR_FILING)
+    if not intake.programs:
+        raise RuleError("a case needs the program of its disputed items (medicare, medicaid or both)", CITE_RECORDS)
+    status, expedited = _triage(intake, params, received)
+    case = Case(**{**intake.model_dump(), "zone": zone, "received": received}, status=status, expedited=expedited,
+                events=(_receipt_event(received, actor),))
+    # the clocks validate the facts (e.g. a supporting statement before receipt is moved to receipt)
+    obligations(case, params)
+    return case
+
+
+def _receipt_event(received: dt.datetime, actor: str) -> CaseEvent:
+    return CaseEvent(kind="received", at=received, actor=actor, note="request received")
+
+
+def _triage(intake: Intake, params: ParamSet, received: dt.datetime) -> tuple[str, bool]:
+    t = intake.case_type
+    if t == "integrated_grievance":
+        expedited = intake.grievance_subject in ("extension", "expedite_refusal")
+        return ("EXPEDITED_OPEN" if expedited else "STANDARD_OPEN"), expedited
+    if (t == "integrated_organization_determination" and intake.payment_request and intake.channel == "oral"
+            and not intake.oral_payment_policy):
+        return "NOT_A_VALID_REQUEST", False
+    if t == "integrated_reconsideration":
+        assert intake.adverse_notice_date is not None
+        check = filing_timeliness("integrated_reconsideration", received, params, notice_date=intake.adverse_notice_date,
+                                  good_cause_in_writing=intake.good_cause_in_writing, zone=intake.zone)
+        if not check.may_accept:
+            return "UNTIMELY", False
+        if intake.expedite_requested and not intake.provider_indicates_jeopardy:
+            return "REQUESTED", False
+        return ("EXPEDITED_PENDING", True) if intake.expedite_requested else ("STANDARD_PENDING", False)
+    if intake.expedite_requested:
+        if intake.provider_indicates_jeopardy:
+            return "EXPEDITED_PENDING", True
+        return "RECEIVED", False
+    return "STANDARD_PENDING", False
+
+
+# --- obligations -----------------------------------------------------------------------------------------
+
+_RESOLUTION_IDS = frozenset({"T5", "T7", "T8", "T12", "T16", "T17", "T18", "P1", "P2", "P3", "P4", "P5"})
+_NOTICE_OF: dict[str, NoticeKind] = {
+    "T29": "acknowledgement", "T3": "extension", "T11": "extension", "T21": "extension",
+    "T9": "denial_of_expedite", "T19": "denial_of_expedite", "T13": "adverse_determination",
+    "T6": "adverse_determination", "T22": "reconsideration_resolution",
+}
+PARTD_IRE_KEY = "partd_missed_deadline_ire_forward_h"
+
+
+@cites("42 CFR 422.629(g)", "42 CFR 422.630(d)", "42 CFR 422.630(e)", "42 CFR 422.631(d)", "42 CFR 422.632(a)",
+       "42 CFR 422.633(f)", "42 CFR 422.634(b)", "42 CFR 422.634(d)", "42 CFR 423.568(b)", "42 CFR 423.572(a)")
+def obligations(case: Case, params: ParamSet) -> list[Obligation]:
+    """The obligations that apply to the case as it stands (conditional ones only once their condition holds)."""
+    zone = _zone(case, params)
+    t = case.case_type
+    if case.status in ("NOT_A_VALID_REQUEST",):
+        return []
+    out: list[Obligation]
+    if t == "integrated_grievance":
+        out = integrated_grievance(case.received, params, expedited=case.expedited, extension=case.extension, zone=zone)
+    elif t == "integrated_organization_determination":
+        expedited = case.expedited or case.status == "RECEIVED"
+        out = integrated_organization_determination(case.received, params, expedited=expedited,
+                                                    expedite_denied=case.expedite_denied_at, extension=case.extension,
+                                                    zone=zone)
+        out = [o for o in out if (o.id != "T13" or case.deemed_adverse_at is not None)
+               and (o.id != "T10" or case.noncontract_info_needed)]
+        if is_adverse(case):
+            notice_date = case.notice_date or (case.deemed_adverse_at.astimezone(zone_of(zone)).date()
+                                               if case.deemed_adverse_at else None)
+            out += adverse_determination_windows(params, notice_date=notice_date,
+                                                 notice_sent=case.notice_sent or case.deemed_adverse_at,
+                                                 effective=case.action_date if case.reduction else None, zone=zone)
+    elif t == "integrated_reconsideration":
+        out = _ir_obligations(case, params, zone)
+    else:
+        out = _partd_obligations(case, params, zone)
+    return sorted(out, key=lambda o: (_u(o.due), o.id))
+
+
+def is_adverse(case: Case) -> bool:
+    """Adverse in whole or in part, or deemed adverse by a missed deadline and not decided favorably since."""
+    if case.decision is not None:
+        return case.decision in ("adverse", "partially_favorable")
+    return case.deemed_adverse_at is not None
+
+
+def _ir_obligations(case: Case, params: ParamSet, zone: str) -> list[Obligation]:
+    if case.status == "UNTIMELY":
+        return [o for o in integrated_reconsideration(case.received, params, zone=zone) if o.id == "T29"]
+    expedited = case.expedited or case.status == "REQUESTED"
+    adverse = is_adverse(case)
+    affirmed = None
+    if expedited and adverse:
+        affirmed = case.deemed_adverse_at or case.affirmed_at  # deemed first: the T24 clock ran from the expiry
+    out = integrated_reconsideration(case.received, params, expedited=expedited, expedite_denied=case.expedite_denied_at,
+                                     extension=case.extension, affirmed=affirmed, zone=zone)
+    medicare = "medicare" in case.programs
+    out = [o for o in out if (o.id not in ("T23", "T24") or (adverse and medicare))
+           and (o.id != "T20" or case.noncontract_info_needed)]
+    if adverse and "medicaid" in case.programs:
+        sent = case.notice_sent or case.deemed_adverse_at
+        notice_date = case.notice_date or (sent.astimezone(zone_of(zone)).date() if sent else None)
+        out += reconsideration_resolution_windows(params, notice_date=notice_date, notice_sent=sent, zone=zone)
+    if case.reversal_notice_at is not None:
+        reverser = "plan" if case.later_forum is None else case.later_forum
+        if reverser in ("plan", "state_fair_hearing"):
+            out += reversal_effectuation(case.reversal_notice_at, params,
+                                         reversed_by="plan" if reverser == "plan" else "state_fair_hearing", zone=zone)
+    return out
+
+
+def _partd_obligations(case: Case, params: ParamSet, zone: str) -> list[Obligation]:
+    expedited = case.expedited or case.status == "RECEIVED"
+    if case.case_type == "partd_coverage_determination":
+        out = partd_coverage_determination(case.received, params, expedited=expedited,
+                                           expedite_denied=case.expedite_denied_at, zone=zone)
+    else:
+        out = partd_exception(case.received, params, supporting_statement=case.supporting_statement_at,
+                              expedited=expedited, expedite_denied=case.expedite_denied_at, zone=zone)
+    if case.deemed_adverse_at is not None and is_adverse(case):
+        hours = float(params.typed(AppealsParams).partd_missed_deadline_ire_forward_h)
+        due = (_u(case.deemed_adverse_at) + dt.timedelta(hours=hours)).astimezone(zone_of(zone))
+        out.append(Obligation(id="PD-IRE", description="Forward the request to the IRE after a missed deadline",
+                              party="plan", due=due, start_event="expiry of the adjudication timeframe",
+                              start=case.deemed_adverse_at, cfr="42 CFR 423.568(h)", line=1, cite=CITE_PARTD_MISSED,
+                              params_used={PARTD_IRE_KEY: hours}))
+    return out
+
+
+def _met_at(case: Case, ob_id: str) -> dt.datetime | None:
+    if ob_id in _NOTICE_OF:
+        kind = _NOTICE_OF[ob_id]
+        if ob_id == "T6":
+            return case.notice_sent
+        if ob_id == "T13":
+            return case.notices.get(kind) or case.enrollee_notified_at
+        if ob_id == "T22":
+            return case.notices.get(kind) or case.enrollee_notified_at
+        return case.notices.get(kind)
+    if ob_id in _RESOLUTION_IDS or ob_id in ("T2", "T4"):
+        return case.enrollee_notified_at
+    if ob_id in ("T10", "T20"):
+        return case.noncontract_info_requested_at
+    if ob_id in ("T23", "T24", "PD-IRE"):
+        return case.ire_forwarded_at
+    if ob_id == "T27":
+        return case.effectuated_at
+    return None
+
+
+@cites("42 CFR 422.629(h)", "42 CFR 422.631(d)(1)", "42 CFR 422.634(a)")
+def deadlines(case: Case, params: ParamSet, now: dt.datetime) -> list[Deadline]:
+    """Every obligation with its state at ``now``; a plan obligation met after its due time is ``late``."""
+    out: list[Deadline] = []
+    closed = case.status in ("WITHDRAWN",)
+    for o in obligations(case, params):
+        if o.id == "T13" and "adverse_determination" not in case.notices and case.enrollee_notified_at is not None:
+            continue  # no separate notice on the expiry date: the late decision notice is judged on its own row
+        met = _met_at(case, o.id)
+        notice = _NOTICE_OF.get(o.id)
+        if o.party == "enrollee":
+            out.append(Deadline(id=o.id, description=o.obligation, party=o.party, due=o.due, cite=o.cite, met_at=None,
+                                state="enrollee"))
+            continue
+        if met is not None:
+            late = _u(met) > _u(o.due)
+            out.append(Deadline(id=o.id, description=o.obligation, party=o.party, due=o.due, cite=o.cite, met_at=met,
+                                state="late" if late else "met", late_by=(_u(met) - _u(o.due)) if late else None,
+                                notice=notice))
+            continue
+        if closed or _superseded(case, o.id):
+            continue
+        overdue = _u(now) > _u(o.due)
+        out.append(Deadline(id=o.id, description=o.obligation, party=o.party, due=o.due, cite=o.cite, met_at=None,
+                            state="overdue" if overdue else "open", late_by=(_u(now) - _u(o.due)) if overdue else None,
+                            notice=notice))
+    return out
+
+
+def _superseded(case: Case, ob_id: str) -> bool:
+    """Obligations that no longer bind: a resolution clock after forwarding to the IRE, or after a withdrawal."""
+    if ob_id in _RESOLUTION_IDS | {"T22", "T13"} and case.ire_forwarded_at is not None:
+        return True
+    if ob_id in _RESOLUTION_IDS and case.deemed_adverse_at is not None:
+        return True  # replaced by the adverse notice owed on the expiry date (T13) or the IR notice (T22)
+    return ob_id in ("T10", "T20") and case.status not in (*_PENDING, "RECEIVED", "REQUESTED")
+
+
+def next_due(case: Case, params: ParamSet, now: dt.datetime) -> dt.datetime | None:
+    """The earliest open (or overdue) plan obligation: what the work queue sorts by."""
+    dues = [d.due for d in deadlines(case, params, now) if d.state in ("open", "overdue")]
+    return min(dues, key=_u) if dues else None
+
+
+def resolution_due(case: Case, params: ParamSet) -> dt.datetime | None:
+    """The due time of the decision (or grievance resolution) the current state waits for."""
+    for o in obligations(case, params):
+        if o.id in _RESOLUTION_IDS | {"T2", "T4"}:
+            return o.due
+    return None
+
+
+# --- missed deadlines ------------------------------------------------------------------------------------
+
+
+@cites("42 CFR 422.631(d)(1)", "42 CFR 422.634(a)", "42 CFR 423.568(h)")
+def advance(case: Case, params: ParamSet, now: dt.datetime) -> Case:
+    """Apply the rule's consequence of every deadline that passed before ``now`` (a pure function of ``now``).
+
+    IOD: no decision by the due time is a denial (DEEMED_ADVERSE; the T13 notice is owed on that date).
+    IR: an untimely IR is adverse (DEEMED_ADVERSE_IR; Medicare items must be forwarded to the IRE, Medicaid items
+    open the State fair hearing). Part D: an adverse determination to forward to the IRE. Grievances: no
+    regulatory consequence (only overdue in the queue).
+    """
+    t = case.case_type
+    waiting = {"integrated_organization_determination": ("RECEIVED", *_PENDING),
+               "integrated_reconsideration": ("REQUESTED", *_PENDING),
+               "partd_coverage_determination": ("RECEIVED", "STANDARD_PENDING", "EXPEDITED_PENDING"),
+               "partd_exception": ("RECEIVED", "STANDARD_PENDING", "EXPEDITED_PENDING")}.get(t, ())
+    if case.status not in waiting:
+        return case
+    due = resolution_due(case, params)
+    if due is None or _u(now) <= _u(due):
+        return case
+    target = {"integrated_organization_determination": "DEEMED_ADVERSE", "integrated_reconsideration": "DEEMED_ADVERSE_IR"
+              }.get(t, "DEEMED_ADVERSE")
+    cite = {"integrated_organization_determination": CITE_IOD_DEEMED, "integrated_reconsideration": CITE_EFFECT
+            }.get(t, CITE_PARTD_MISSED)
+    ev = CaseEvent(kind="deadline_passed", at=due, actor="system", deadline_id=_resolution_id(case, params),
+                   note=f"no decision by the due time: an adverse determination ({cite})")
+    return case.model_copy(update={"status": target, "deemed_adverse_at": due, "events": (*case.events, ev)})
+
+
+def _resolution_id(case: Case, params: ParamSet) -> str | None:
+    for o in obligations(case, params):
+        if o.id in _RESOLUTION_IDS | {"T2", "T4"}:
+            return o.id
+    return None
+
+
+# --- events ----------------------------------------------------------------------------------------------
+
+
+@cites("42 CFR 422.629(h)", "42 CFR 422.630", "42 CFR 422.631", "42 CFR 422.632", "42 CFR 422.633", "42 CFR 422.634",
+       "42 CFR 423.568(b)", "42 CFR 423.570(d)(1)", "42 CFR 423.572(a)")
+def apply(case: Case, event: CaseEvent, params: ParamSet, *, now: dt.datetime) -> Case:
+    """Validate ``event`` against the case's state machine and return the new case (RuleError if illegal).
+
+    Deadlines that passed before the event are applied first (:func:`advance`), so a decision recorded after
+    its due time meets a case that is already deemed adverse.
+    """
+    zone = _zone(case, params)
+    event = _localized(event, zone)
+    at = event.at
+    if _u(at) > _u(_aware(now, zone, "now")):
+        raise RuleError(f"{event.kind.replace('_', ' ')} at {at.isoformat()} is in the future", CITE_RECORDS)
+    if _u(at) < _u(case.received):
+        raise RuleError(f"{event.kind.replace('_', ' ')} at {at.isoformat()} is before the receipt "
+                        f"{case.received.isoformat()}", CITE_RECORDS)
+    if event.kind in ("deadline_passed", "received"):
+        raise RuleError(f"{event.kind} is recorded by the rules and the intake, not as an event", CITE_EFFECT)
+    case = advance(case, params, at)
+    if event.kind in _RECORD_ONLY - {"effectuate"}:
+        new = _record(case, event)
+    else:
+        if event.kind not in TRANSITIONS[case.case_type][case.status]:
+            raise _refuse(case, event.kind, cite=_refusal_cite(case, event.kind))
+        new = _HANDLERS[event.kind](case, event, params)
+    new = new.model_copy(update={"events": (*new.events, event)})
+    obligations(new, params)  # the clocks validate the new facts (extension rules, order of instants)
+    return new
+
+
+def _refusal_cite(case: Case, kind: str) -> str:
+    if kind == "extend" and case.case_type == "integrated_grievance":
+        return TIMEFRAMES["T4"].cite if case.status == "EXPEDITED_OPEN" else _c("422.630(e)(2)", 2775)
+    if kind == "extend":
+        return _c("422.631(d)(2)(ii)", 2815) if case.case_type.endswith("determination") else _c("422.633(f)(3)", 2926)
+    by_kind = {"forward_to_ire": CITE_IRE, "request_sfh": CITE_SFH, "later_decision": CITE_BINDING,
+               "request_continuation": CITE_CONTINUATION, "accept_good_cause": CITE_IR_FILING}
+    if kind in by_kind and case.case_type == "integrated_reconsideration":
+        return by_kind[kind]
+    if kind == "decide" and case.status in ("ADVERSE_NOTICED", "APPROVED", "UPHELD", "REVERSED", "IRE_FORWARDED"):
+        return _c("422.633(a)", 2886) if case.case_type == "integrated_reconsideration" else CITE_RECORDS
+    return PROCESS_CITE[case.case_type]
+
+
+def _record(case: Case, e: CaseEvent) -> Case:
+    if e.kind == "review":
+        return case.model_copy(update={"reviews": (*case.reviews, e.at)})
+    if e.kind == "noncontract_info_requested":
+        return case.model_copy(update={"noncontract_info_requested_at": case.noncontract_info_requested_at or e.at})
+    if e.notice is None:
+        raise RuleError("notice_sent needs the notice kind", CITE_RECORDS)
+    notices = dict(case.notices)
+    notices.setdefault(e.notice, e.at)
+    return case.model_copy(update={"notices": notices})
+
+
+def _grant_expedite(case: Case, e: CaseEvent, params: ParamSet) -> Case:
+    return case.model_copy(update={"status": "EXPEDITED_PENDING", "expedited": True})
+
+
+def _deny_expedite(case: Case, e: CaseEvent, params: ParamSet) -> Case:
+    if case.provider_indicates_jeopardy:
+        cite = CITE_IR_EXPEDITE if case.case_type == "integrated_reconsideration" else CITE_IOD_EXPEDITE
+        raise _refuse(case, "deny_expedite", "a provider indicated that the standard timeframe could seriously jeopardize "
+                      "the enrollee: the plan must expedite", cite)
+    return case.model_copy(update={"status": "STANDARD_PENDING", "expedited": False, "expedite_denied_at": e.at})
+
+
+def _extend(case: Case, e: CaseEvent, params: ParamSet) -> Case:
+    if case.extension is not None:
+        raise _refuse(case, "extend", "the timeframe was already extended (one extension of at most 14 calendar days)",
+                      _refusal_cite(case, "extend"))
+    ext = Extension(requested_by=e.requested_by or "enrollee", calendar_days=e.calendar_days, decided=e.at,
+                    enrollee_interest=e.enrollee_interest, needs_information=e.needs_information,
+                    likely_approval=e.likely_approval, justification=e.justification)
+    status = "EXTENDED_OPEN" if case.case_type == "integrated_grievance" else "EXTENDED"
+    return case.model_copy(update={"status": status, "extension": ext})
+
+
+def _resolve(case: Case, e: CaseEvent, params: ParamSet) -> Case:
+    mode = e.response_mode or ("written" if case.channel != "oral" else "oral")
+    if mode == "oral" and (case.channel == "written" or case.grievance_subject == "quality_of_care"):
+        raise _refuse(case, "resolve", "a written grievance, or one about quality of care, needs a written response "
+                      "(quality of care: with the right to complain to the QIO)", _c("422.630(e)", 2769))
+    sent = e.notice_sent or e.at
+    local_day = sent.astimezone(zone_of(_zone(case, params))).date()
+    return case.model_copy(update={"status": "RESOLVED", "decided_at": e.at, "enrollee_notified_at": sent,
+                                   "response_mode": mode, "notice_sent": sent, "notice_date": e.notice_date or local_day})
+
+
+def _decide(case: Case, e: CaseEvent, params: ParamSet) -> Case:
+    if e.decision is None:
+        raise _refuse(case, "decide", "a decision needs its outcome: favorable, partially_favorable or adverse")
+    sent = e.notice_sent or e.at
+    if _u(sent) < _u(e.at):
+        raise _refuse(case, "decide", "the notice cannot be sent before the decision", CITE_RECORDS)
+    zone = zone_of(_zone(case, params))
+    update: dict[str, object] = {"decision": e.decision, "decided_at": e.at, "notice_sent": sent,
+                                 "notice_date": e.notice_date or sent.astimezone(zone).date(),
+                                 "enrollee_notified_at": sent, "oral_notice_at": e.oral_notice}
+    t = case.case_type
+    favorable = e.decision == "favorable"
+    if t == "integrated_organization_determination":
+        if e.reduction and e.effective_date is None:
+            raise _refuse(case, "decide", "a reduction, suspension or termination needs its date of action",
+                          _c("422.631(d)(2)(i)(A)", 2811))
+        update |= {"status": "APPROVED" if favorable else "ADVERSE_NOTICED", "reduction": e.reduction,
+                   "action_date": e.effective_date}
+    elif t == "integrated_reconsideration":
+        if favorable:
+            update |= {"status": "REVERSED", "reversal_notice_at": e.at}
+            if case.continuation == "continuing":
+                update |= {"continuation": "ended", "continuation_end_reason": "favorable reconsideration: benefits "
+                           "as the decision says"}
+        else:
+            update |= {"affirmed_at": e.at}
+            if "medicare" in case.programs:
+                update["status"] = "UPHELD"
+            else:
+                update["status"] = "SFH_ELIGIBLE"
+            if case.continuation == "continuing":
+                medicaid_only = "medicare" not in case.programs
+                update |= {"continuation": "continuing" if medicaid_only else "ended",
+                           "continuation_end_reason": None if medicaid_only else
+                           f"unfavorable reconsideration issued: Medicare continuation ends ({CITE_CONTINUATION_END})"}
+    else:
+        update["status"] = "APPROVED" if favorable else "DENIED"
+    return case.model_copy(update=update)
+
+
+def _receive_in_writing(case: Case, e: CaseEvent, params: ParamSet) -> Case:
+    intake = case.model_copy(update={"received": e.at, "channel": "written"})
+    status, expedited = _triage(intake, params, e.at)
+    return intake.model_copy(update={"status": status, "expedited": expedited})
+
+
+def _request_continuation(case: Case, e: CaseEvent, params: ParamSet) -> Case:
+    if case.continuation != "none":
+        raise _refuse(case, "request_continuation", f"continuation was already {case.continuation}", CITE_CONTINUATION)
+    missing = [name for name, ok in (
+        ("the appeal concerns the termination, suspension or reduction of previously authorized services",
+         e.previously_authorized),
+        ("the services were ordered by an authorized provider", e.ordered_by_authorized_provider),
+        ("the original authorization period has not expired", e.authorization_period_unexpired)) if not ok]
+    if case.adverse_notice_sent is None:
+        missing.append("the time the adverse notice was sent is recorded (timely filing for continuation)")
+    else:
+        check = filing_timeliness("continuation", e.at, params, notice_sent=case.adverse_notice_sent,
+                                  effective=case.intended_effective_date, zone=case.zone)
+        if not check.timely:
+            missing.append(f"the enrollee files for continuation on time ({check.reason})")
+    if case.requester in ("provider", "representative", "assignee") and not e.consent_on_file:
+        raise _refuse(case, "request_continuation", "a provider or representative asking for continued benefits needs "
+                      "the enrollee's written consent", CITE_CONSENT)
+    if missing:
+        raise _refuse(case, "request_continuation", "benefits must continue only if all conditions hold; not met: "
+                      + "; ".join(missing), CITE_CONTINUATION)
+    return case.model_copy(update={"continuation": "continuing", "continuation_requested_at": e.at})
+
+
+def _withdraw(case: Case, e: CaseEvent, params: ParamSet) -> Case:
+    update: dict[str, object] = {"status": "WITHDRAWN"}
+    if case.continuation in ("continuing", "continuing_to_sfh"):
+        update |= {"continuation": "ended", "continuation_end_reason": f"withdrawn ({CITE_CONTINUATION_END})"}
+    return case.model_copy(update=update)
+
+
+def _forward(case: Case, e: CaseEvent, params: ParamSet) -> Case:
+    if case.case_type == "integrated_reconsideration" and "medicare" not in case.programs:
+        raise _refuse(case, "forward_to_ire", "only Medicare items go to the IRE; Medicaid items go to a State fair "
+                      "hearing", CITE_IRE)
+    return case.model_copy(update={"status": "IRE_FORWARDED", "ire_forwarded_at": e.at})
+
+
+def _request_sfh(case: Case, e: CaseEvent, params: ParamSet) -> Case:
+    if "medicaid" not in case.programs:
+        raise _refuse(case, "request_sfh", "a State fair hearing is for Medicaid items", CITE_SFH)
+    if case.sfh_requested_at is not None:
+        raise _refuse(case, "request_sfh", "a State fair hearing was already requested", CITE_SFH)
+    update: dict[str, object] = {"sfh_requested_at": e.at}
+    if e.with_continuation and case.continuation == "continuing":
+        sent = case.notice_sent or case.deemed_adverse_at
+        assert sent is not None
+        check = filing_timeliness("state_fair_hearing_continuation", e.at, params, notice_sent=sent, zone=case.zone)
+        if check.timely:
+            update["continuation"] = "continuing_to_sfh"
+            if case.status == "SFH_ELIGIBLE":
+                update["status"] = "MEDICAID_BENEFITS_CONTINUING_TO_SFH"
+        else:
+            update |= {"continuation": "ended", "continuation_end_reason": f"SFH and continuation not requested "
+                       f"within the window ({check.reason}; {_c('422.632(c)(3)(i)', 2876)})"}
+    elif case.continuation == "continuing":
+        update |= {"continuation": "ended", "continuation_end_reason": f"continuation not requested with the SFH "
+                   f"({_c('422.632(c)(3)(i)', 2876)})"}
+    return case.model_copy(update=update)
+
+
+def _later_decision(case: Case, e: CaseEvent, params: ParamSet) -> Case:
+    if e.forum is None or e.favorable is None:
+        raise _refuse(case, "later_decision", "a later decision needs its forum and whether it is favorable", CITE_BINDING)
+    medicaid_forums = ("state_fair_hearing", "external_medical_review")
+    if e.forum in medicaid_forums and "medicaid" not in case.programs:
+        raise _refuse(case, "later_decision", f"{e.forum.replace('_', ' ')} decides Medicaid items only", CITE_SFH)
+    if e.forum not in medicaid_forums and case.ire_forwarded_at is None:
+        raise _refuse(case, "later_decision", "the IRE and later Medicare levels decide only a forwarded case", CITE_IRE)
+    update: dict[str, object] = {"later_forum": e.forum, "later_favorable": e.favorable}
+    if e.favorable:
+        update |= {"status": "BOUND_BY_FAVORABLE", "reversal_notice_at": e.at}
+        if case.continuation in ("continuing", "continuing_to_sfh"):
+            update |= {"continuation": "ended", "continuation_end_reason": "favorable decision at a later level"}
+    elif e.forum == "state_fair_hearing":
+        if case.continuation == "continuing_to_sfh":
+            update |= {"continuation": "ended", "continuation_end_reason": f"adverse State fair hearing decision "
+                       f"({_c('422.632(c)(3)(iii)', 2880)})"}
+        if case.status in ("SFH_ELIGIBLE", "MEDICAID_BENEFITS_CONTINUING_TO_SFH"):
+            update["status"] = "UPHELD"
+    return case.model_copy(update=update)
+
+
+def _effectuate(case: Case, e: CaseEvent, params: ParamSet) -> Case:
+    return case.model_copy(update={"effectuated_at": case.effectuated_at or e.at})
+
+
+def _supporting_statement(case: Case, e: CaseEvent, params: ParamSet) -> Case:
+    if case.supporting_statement_at is not None:
+        raise _refuse(case, "supporting_statement", "the supporting statement was already received", CITE_PARTD)
+    return case.model_copy(update={"supporting_statement_at": e.at})
+
+
+def _accept_good_cause(case: Case, e: CaseEvent, params: ParamSet) -> Case:
+    accepted = case.model_copy(update={"good_cause_in_writing": True})
+    status, expedited = _triage(accepted, params, case.received)
+    return accepted.model_copy(update={"status": status, "expedited": expedited})
+
+
+_HANDLERS: dict[str, Callable[[Case, CaseEvent, ParamSet], Case]] = {
+    "grant_expedite": _grant_expedite, "deny_expedite": _deny_expedite, "extend": _extend, "resolve": _resolve,
+    "decide": _decide, "receive_in_writing": _receive_in_writing, "request_continuation": _request_continuation,
+    "withdraw": _withdraw, "forward_to_ire": _forward, "request_sfh": _request_sfh, "later_decision": _later_decision,
+    "effectuate": _effectuate, "supporting_statement": _supporting_statement, "accept_good_cause": _accept_good_cause,
+}
+
+
+@cites("42 CFR 422.629(h)")
+def allowed_events(case: Case) -> list[str]:
+    """The events the case accepts in its state (for forms and the API)."""
+    return sorted(TRANSITIONS[case.case_type][case.status] | (_RECORD_ONLY - {"effectuate"}))
+
+
+def is_terminal(case_type: CaseType, status: str) -> bool:
+    """No event can change the state any more (record-only events aside)."""
+    return not (TRANSITIONS[case_type][status] - _RECORD_ONLY)
+
+
+# --- § 422.629(h) record --------------------------------------------------------------------------------
+
+
+@cites("42 CFR 422.629(h)")
+def record_fields(case: Case) -> dict[str, object]:
+    """The seven § 422.629(h)(2) elements (L2689-L2703) of the case; dates are local dates in the plan's zone."""
+    zone = zone_of(case.zone or "UTC")
+
+    def day(t: dt.datetime | None) -> str | None:
+        return t.astimezone(zone).date().isoformat() if t is not None else None
+
+    return {
+        "reason": case.reason,
+        "date_of_receipt": day(case.received),
+        "review_dates": [day(t) for t in case.reviews],
+        "resolution": case.outcome,
+        "resolution_date": day(case.decided_at or case.deemed_adverse_at),
+        "enrollee_name": case.enrollee_name,
+        "enrollee_notified": day(case.enrollee_notified_at),
+    }
+
+
+# --- notices: the elements the rule lists (kept as data, with citations) ---------------------------------
+
+
+class NoticeElement(BaseModel):
+    """One element a notice must contain, with the paragraph and line that require it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    text: str
+    cite: str
+
+
+def _el(id_: str, text: str, cfr: str, line: int) -> NoticeElement:
+    return NoticeElement(id=id_, text=text, cite=_c(cfr, line))
+
+
+#: For each notice kind, every element the rule lists (a test renders each template and checks each one).
+NOTICE_ELEMENTS: dict[NoticeKind, tuple[NoticeElement, ...]] = {
+    "acknowledgement": (
+        _el("written_acknowledgement", "written acknowledgement of the grievance or reconsideration request",
+            "422.629(g)", 2685),
+        _el("date_of_receipt", "the date the request was received", "422.629(h)(2)(ii)", 2693),
+        _el("reason", "a general description of the reason for the appeal or grievance", "422.629(h)(2)(i)", 2691),
+        _el("evidence_opportunity", "reasonable opportunity, in person and in writing, to present evidence, testimony "
+            "and legal and factual arguments (expedited: the limited time available)", "422.629(d)", 2679),
+        _el("assistance", "reasonable assistance in completing forms and procedural steps", "422.629(e)", 2681),
+        _el("case_file", "the right to the case file free of charge (reconsiderations)", "422.633(c)", 2890),
+    ),
+    "extension": (
+        _el("reason_for_delay", "the reasons for the delay", "422.631(d)(2)(iii)(A)", 2825),
+        _el("new_due_date", "the extended date by which the plan will decide", "422.631(d)(2)(iii)(B)", 2827),
+        _el("grievance_right", "the right to file a grievance (an expedited grievance for determinations and "
+            "reconsiderations) if the enrollee disagrees with the extension", "422.630(e)(2)(ii)", 2779),
+    ),
+    "denial_of_expedite": (
+        _el("standard_timeframe", "the request is processed within the standard timeframe, counted from the day "
+            "the expedited request was received", "422.631(d)(2)(iv)(B)(2)(i)", 2837),
+        _el("reason_for_denial", "the reason for the decision not to expedite", "422.633(e)(4)(i)", 2912),
+        _el("expedited_grievance_right", "the right to file an expedited grievance", "422.631(d)(2)(iv)(B)(2)(ii)",
+            2839),
+        _el("resubmit_with_physician", "the right to resubmit a request for expedited handling with the support of "
+            "any physician", "422.631(d)(2)(iv)(B)(2)(iii)", 2841),
+        _el("grievance_process", "the grievance process and its timeframes", "422.631(d)(2)(iv)(B)(2)(iv)", 2843),
+    ),
+    "adverse_determination": (
+        _el("determination", "the determination the plan made (or would make)", "422.631(d)(1)(i)", 2795),
+        _el("date_made", "the date the determination was made", "422.631(d)(1)(ii)", 2797),
+        _el("date_effective", "the date the determination takes effect", "422.631(d)(1)(iii)", 2799),
+        _el("reasons", "the reasons for the determination", "422.631(d)(1)(iv)", 2801),
+        _el("right_to_reconsideration", "the right to file an integrated reconsideration and that someone else may "
+            "file for the enrollee", "422.631(d)(1)(v)", 2803),
+        _el("reconsideration_procedure", "the procedures for filing an integrated reconsideration",
+            "422.631(d)(1)(vi)", 2805),
+        _el("expedited_availability", "when expedited resolution is available and how to request it",
+            "422.631(d)(1)(vii)", 2807),
+        _el("continuation_right", "where applicable, the right to have benefits continue during the integrated appeal",
+            "422.631(d)(1)(viii)", 2809),
+        _el("medicare_and_medicaid_rights", "all applicable Medicare and Medicaid appeal rights, in plain language",
+            "422.631(d)(1)", 2793),
+    ),
+    "reconsideration_resolution": (
+        _el("resolution", "the resolution of the integrated reconsideration", "422.633(f)(4)(i)", 2940),
+        _el("basis", "the basis for the resolution", "422.633(f)(4)(i)", 2940),
+        _el("date_completed", "the date the resolution was completed", "422.633(f)(4)(i)", 2940),
+        _el("next_level", "if not wholly favorable: the next level of appeal under Medicare and Medicaid and how to "
+            "pursue each", "422.633(f)(4)(ii)(A)", 2944),
+        _el("medicaid_benefits_pending", "if not wholly favorable: the right to request and receive Medicaid-covered "
+            "benefits while the next level is pending, if applicable", "422.633(f)(4)(ii)(B)", 2946),
+    ),
+    "continuation": (
+        _el("benefits_continue", "benefits under Medicare Parts A and B and Medicaid continue during the integrated "
+            "reconsideration", "422.632(b)", 2856),
+        _el("duration", "continued benefits last until the request is withdrawn or an unfavorable reconsideration is "
+            "issued; Medicaid benefits may continue into a State fair hearing", "422.632(c)", 2868),
+        _el("sfh_continuation_window", "to keep Medicaid benefits during a State fair hearing, request it within 10 "
+            "calendar days after the reconsideration notice is sent", "422.632(c)(3)(i)", 2876),
+        _el("no_recovery", "the cost of services furnished only because of continuation is not recovered",
+            "422.632(d)", 2882),
+    ),
+}

@@ -1,0 +1,107 @@
+"""§ 422.629(h) - stored appeal and grievance cases, their events and notices (4185-P L2687-L2705).
+
+``appeal_case`` holds the case record (optimistic lock ``version``) with the columns the work queue filters
+and sorts on; the full case (:class:`partcd.appeals.rules.workflow.Case`) is kept as JSON in ``data``. ``case_event``
+is the append-only timeline (the database refuses UPDATE and DELETE, like ``audit_event``); ``notice`` holds
+each notice owed or sent, with its due time. Migration: ``0002_appeals`` (branch ``appeals`` off ``0001_base``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from partcd.platform.store.tables import Base, utcnow
+
+
+class AppealCase(Base):
+    """One grievance, organization determination, reconsideration or Part D request (the § 422.629(h) record)."""
+
+    __tablename__ = "appeal_case"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_type: Mapped[str] = mapped_column(String(50), index=True)
+    status: Mapped[str] = mapped_column(String(50), index=True)
+    contract_id: Mapped[str] = mapped_column(String(5))
+    plan_benefit_package: Mapped[str] = mapped_column(String(3))
+    mbi: Mapped[str] = mapped_column(String(11), index=True)
+    enrollee_name: Mapped[str] = mapped_column(String(120))
+    expedited: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    next_due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("appeal_case.id"), nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads this mapping
+    __table_args__ = (Index("ix_appeal_case_queue", "next_due_at", "case_type", "status"),)
+
+
+class CaseEvent(Base):
+    """One event of a case's timeline (append-only): what, when it happened, who recorded it and when."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("appeal_case.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(100))
+    status_after: Mapped[str] = mapped_column(String(50))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_event_seq"),)
+
+
+class Notice(Base):
+    """A notice a case owes or has sent: kind, due time (from the clocks), sent time and the rendered HTML."""
+
+    __tablename__ = "notice"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("appeal_case.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    obligation_id: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    html: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads this mapping
+    __table_args__ = (UniqueConstraint("case_id", "kind", name="uq_notice_case_kind"),)
+
+
+class ContractClockOverride(Base):
+    """§ 422.629(c): a State-specific, more protective timeframe written into a contract (one timeframe id).
+
+    In force for receipts on local dates ``effective_from`` .. ``effective_to`` (inclusive; open-ended when null).
+    Migration ``0005_appeals_overrides``; written only through ``partcd.appeals.pipelines.cases`` (audited).
+    """
+
+    __tablename__ = "contract_clock_override"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[str] = mapped_column(String(5), index=True)
+    timeframe_id: Mapped[str] = mapped_column(String(10))
+    duration_value: Mapped[int] = mapped_column(Integer)
+    duration_unit: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(2))
+    citation: Mapped[str] = mapped_column(String(300))
+    source_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    effective_to: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads this mapping
+    __table_args__ = (UniqueConstraint("contract_id", "timeframe_id", "effective_from", name="uq_contract_clock_override"),)

@@ -1,0 +1,103 @@
+"""``partcd callcenter metrics`` / ``check``: a call log -> metrics per contract x period -> verdicts.
+
+Exports of contact-center platforms are read through a mapping profile (``--profile``, or detected from the
+header); rows the profile filters out (chats, outbound calls, transfers) are counted and reported.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from partcd.platform.cli import EXIT_NONCOMPLIANT, err_console, state
+
+if TYPE_CHECKING:
+    from partcd.callcenter.pipelines.metrics import MetricsReport
+
+console = Console(highlight=False)
+
+COLUMNS = ("contract_id", "period_start", "calls", "avg_hold_time_s", "answered_within_30s_pct", "disconnect_rate_pct",
+           "compliant", "failed_standards")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("metrics")(metrics)
+
+
+def metrics(
+    ctx: typer.Context,
+    calls: Path = typer.Option(..., "--calls", help="Call log (CSV or Parquet): the generic schema or a platform export."),
+    by: str = typer.Option("day", "--by", help="day | week | month | quarter"),
+    as_json: bool = typer.Option(False, "--json", help="JSON records instead of a table."),
+    out: Path | None = typer.Option(None, "--out", help="Also write the records (.csv, .parquet or .json)."),
+    quarantine: Path | None = typer.Option(None, "--quarantine", help="Keep good rows; write rejected rows here."),
+    tz: str = typer.Option("America/New_York", "--tz",
+                           help="Time zone that defines days/weeks/months (and of local times without an offset)."),
+    profile: str | None = typer.Option(
+        None, "--profile", help="Mapping profile: generic, amazon_connect, five9, or a profile YAML file "
+                                "(default: detected from the header)."),
+    contracts: str | None = typer.Option(
+        None, "--contracts", help="Known contracts: a file (one id a line) or H1234,H5678; other contracts are rejected."),
+    report_filtered: bool = typer.Option(False, "--report-filtered",
+                                         help="List the rows the profile filtered out, by filter and value."),
+    by_line: bool = typer.Option(False, "--by-line", help="One record per contract x line x period (the log's line)."),
+) -> None:
+    """Metrics and verdicts (hold, 30 s, disconnects, interpreter, TTY) per contract [x line] x period.
+
+    Exit 1 when any period is non-compliant.
+    """
+    import pyarrow as pa
+
+    from partcd.callcenter.pipelines.metrics import run_metrics
+    from partcd.callcenter.readers.calllog import parse_contracts
+    from partcd.platform.frames import write_table
+
+    known = parse_contracts(contracts) if contracts is not None else None
+    report = run_metrics(calls, by=by, engine=state(ctx).engine, tz=tz, quarantine=quarantine,  # type: ignore[arg-type]
+                         profile=profile, known_contracts=known, by_line=by_line)
+    if out is not None:
+        write_table(pa.Table.from_pylist([{**r, "failed_standards": "; ".join(r["failed_standards"])}
+                                          for r in report.records]), out)
+    if as_json:
+        typer.echo(json.dumps(report.records, indent=2, default=str))
+    else:
+        table = Table(title=f"call-center metrics by {by} ({report.engine})")
+        for col in COLUMNS:
+            table.add_column(col, justify="right" if col not in {"contract_id", "failed_standards"} else "left")
+        for r in report.records:
+            ok = {True: "[green]yes[/]", False: "[red]NO[/]", None: "n/a"}[r["compliant"]]
+            who = r["contract_id"] + (f" {r['line'] or '-'}" if by_line else "")
+            table.add_row(who, r["period_start"], str(r["calls"]), _fmt(r["avg_hold_time_s"]),
+                          _fmt(r["answered_within_30s_pct"]), _fmt(r["disconnect_rate_pct"]), ok,
+                          ", ".join(r["failed_standards"]))
+        console.print(table)
+        if report.rejected:
+            console.print(f"[yellow]{report.rejected} rejected rows written to {quarantine}[/]")
+    _report_profile(report, detail=report_filtered, out=err_console if as_json else console)
+    if not report.compliant:
+        raise typer.Exit(EXIT_NONCOMPLIANT)
+
+
+def _report_profile(report: MetricsReport, *, detail: bool, out: Console) -> None:
+    """Filtered rows and absent optional columns: always counted, listed with --report-filtered."""
+    if report.filtered_count:
+        out.print(f"profile {report.profile}: {report.filtered_count} rows filtered out (not counted as calls)"
+                  + ("" if detail else "; --report-filtered lists them"), markup=False)
+    if detail:
+        for f in report.filtered:
+            values = ", ".join(f"{v or '(empty)'}: {n}" for v, n in sorted(f.values.items()))
+            rows = ", ".join(str(r) for r in f.rows) + (" ..." if f.count > len(f.rows) else "")
+            out.print(f"  {f.column} not in {{{', '.join(f.keep)}}}: {f.count} rows"
+                      + (f" ({values}); rows {rows}" if f.count else "") + f" - {f.note}", markup=False)
+    if report.absent_columns:
+        out.print(f"profile {report.profile}: optional columns absent, defaults used: {', '.join(report.absent_columns)}",
+                  markup=False)
+
+
+def _fmt(v: float | None) -> str:
+    return "-" if v is None else f"{v:.1f}"

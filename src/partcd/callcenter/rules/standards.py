@@ -1,0 +1,214 @@
+"""§ 422.111(h)(1)(ii)-(iv), § 423.128(d)(1)(ii)-(v): the call-center performance standards as verdicts.
+
+CAP letter L30: "limit callers' average hold time to 2 minutes, answer 80 percent of calls
+within 30 seconds, and limit the call disconnect rate to 5 percent". "Limit to X" is read as
+"<= X is compliant" (shared/specs/callcenter.md §1.1). Interpreters (S5): 80 % of calls
+needing one within 8 minutes of reaching the representative; TTY (S6): 80 % connected to a
+TTY operator within 7 minutes (measured from the start of the call, spec §2.5). "Within N
+minutes" is inclusive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from partcd.core.citation import cites
+from partcd.core.errors import RuleError
+from partcd.core.params import ParamSet, ParamValue
+from partcd.core.result import Verdict
+
+_LEAP_YEAR_MONTH_DAYS: tuple[str, ...] = tuple(
+    f"{d.month:02d}-{d.day:02d}" for d in (dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(366))
+)
+
+ClosureKind = Literal["thanksgiving_day", "christmas_day", "federal_holiday", "saturday", "sunday"]
+
+
+class ClosureSeason(BaseModel):
+    """One row of ``closure_seasons_table``: a span of month-days and the closures it allows."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    season: str = Field(min_length=1)
+    from_month_day: str = Field(pattern=r"^\d{2}-\d{2}$")
+    through_month_day: str = Field(pattern=r"^\d{2}-\d{2}$")
+    allowed_closures: tuple[ClosureKind, ...]
+    requires_ivr_messages: bool
+
+    @model_validator(mode="after")
+    def _real_days(self) -> ClosureSeason:
+        for md in (self.from_month_day, self.through_month_day):
+            month, day = (int(x) for x in md.split("-"))
+            dt.date(2024, month, day)  # raises ValueError for a day that does not exist in a leap year
+        return self
+
+    def contains(self, day: dt.date) -> bool:
+        return self.contains_month_day(f"{day.month:02d}-{day.day:02d}")
+
+    def contains_month_day(self, md: str) -> bool:
+        if self.from_month_day <= self.through_month_day:
+            return self.from_month_day <= md <= self.through_month_day
+        return md >= self.from_month_day or md <= self.through_month_day
+
+    def start_of(self, day: dt.date) -> dt.date:
+        """First day of the season occurrence containing ``day`` (Jan-Mar -> the previous October 1)."""
+        month, dom = (int(x) for x in self.from_month_day.split("-"))
+        start = dt.date(day.year, month, dom)
+        return start if start <= day else dt.date(day.year - 1, month, dom)
+
+    def end_of(self, day: dt.date) -> dt.date:
+        """Last day of the season occurrence containing ``day``."""
+        month, dom = (int(x) for x in self.through_month_day.split("-"))
+        end = dt.date(day.year, month, dom)
+        return end if end >= day else dt.date(day.year + 1, month, dom)
+
+
+class CallCenterParams(BaseModel):
+    """Typed view of ``callcenter/params/*.yaml``: every key the code reads, nothing else."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    avg_hold_time_max_s: float
+    answer_within_s: float
+    answered_within_min_pct: float
+    disconnect_rate_max_pct: float
+    open_from_time: dt.time
+    open_until_time: dt.time
+    closure_seasons_table: tuple[ClosureSeason, ...] = Field(min_length=1)
+    ivr_callback_max_business_days: int = Field(ge=1)
+    interpreter_connect_max_min: float = Field(gt=0)
+    interpreter_within_min_pct: float = Field(ge=0, le=100)
+    tty_connect_max_min: float = Field(gt=0)
+    tty_within_min_pct: float = Field(ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _seasons_cover_the_year_once(self) -> CallCenterParams:
+        if self.open_from_time >= self.open_until_time:
+            raise ValueError("open_from_time must be before open_until_time")
+        for md in _LEAP_YEAR_MONTH_DAYS:
+            n = sum(s.contains_month_day(md) for s in self.closure_seasons_table)
+            if n != 1:
+                raise ValueError(f"closure_seasons_table: {md} is in {n} seasons, must be in exactly one")
+        return self
+
+    def season_for(self, day: dt.date) -> ClosureSeason:
+        """The closure season a date belongs to (exactly one, checked at load)."""
+        return next(s for s in self.closure_seasons_table if s.contains(day))
+
+
+class PeriodMetrics(BaseModel):
+    """Measured performance of one contract (and line) over one monitoring period."""
+
+    model_config = ConfigDict(frozen=True)
+
+    contract_id: str
+    period_start: str
+    calls: int
+    avg_hold_time_s: float | None
+    answered_within_pct: float | None
+    disconnect_rate_pct: float | None
+
+
+@cites("42 CFR 422.111(h)(1)(ii)", "42 CFR 423.128(d)(1)(ii)")
+def evaluate(metrics: PeriodMetrics, params: ParamSet) -> list[Verdict]:
+    """The three verdicts (hold time, speed of answer, disconnects) for one period.
+
+    A metric with no eligible calls is "not measurable" (``compliant=None``), never a pass.
+    """
+    p = params.typed(CallCenterParams)
+    return [
+        _upper("average hold time (s)", metrics.avg_hold_time_s, p.avg_hold_time_max_s, params["avg_hold_time_max_s"]),
+        _lower(f"answered within {p.answer_within_s:g} s (%)", metrics.answered_within_pct,
+               p.answered_within_min_pct, params["answered_within_min_pct"]),
+        _upper("disconnect rate (%)", metrics.disconnect_rate_pct, p.disconnect_rate_max_pct,
+               params["disconnect_rate_max_pct"]),
+    ]
+
+
+class InterpreterTtyWaits(BaseModel):
+    """Waits of one contract (and line) over one period; ``None`` = never connected (counts as a miss).
+
+    ``interpreter_waits_s``: interpreter joined minus representative reached, for every call needing an
+    interpreter. ``tty_waits_s``: TTY operator connected minus start of the call, for every TTY call.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    contract_id: str
+    period_start: str
+    interpreter_waits_s: tuple[float | None, ...] = ()
+    tty_waits_s: tuple[float | None, ...] = ()
+
+
+@cites("42 CFR 422.111(h)(1)(iii)(B)", "42 CFR 423.128(d)(1)(iii)(B)")
+def interpreter_verdict(waits_s: Sequence[float | None], params: ParamSet) -> Verdict:
+    """S5: % of calls needing an interpreter that got one within 8 min of reaching the CSR, >= 80 %."""
+    p = params.typed(CallCenterParams)
+    return _share_within(interpreter_standard(p), waits_s, p.interpreter_connect_max_min * 60.0,
+                         p.interpreter_within_min_pct, params["interpreter_within_min_pct"])
+
+
+@cites("42 CFR 422.111(h)(1)(iv)(B)", "42 CFR 423.128(d)(1)(v)(B)")
+def tty_verdict(waits_s: Sequence[float | None], params: ParamSet) -> Verdict:
+    """S6: % of TTY calls connected to a TTY operator within 7 min of the start of the call, >= 80 %."""
+    p = params.typed(CallCenterParams)
+    return _share_within(tty_standard(p), waits_s, p.tty_connect_max_min * 60.0, p.tty_within_min_pct,
+                         params["tty_within_min_pct"])
+
+
+def interpreter_standard(p: CallCenterParams) -> str:
+    return f"interpreter within {p.interpreter_connect_max_min:g} min of reaching the CSR (%)"
+
+
+def tty_standard(p: CallCenterParams) -> str:
+    return f"TTY operator within {p.tty_connect_max_min:g} min (%)"
+
+
+@cites("42 CFR 422.111(h)(1)(iii)(B)", "42 CFR 423.128(d)(1)(iii)(B)", "42 CFR 422.111(h)(1)(iv)(B)",
+       "42 CFR 423.128(d)(1)(v)(B)")
+def evaluate_shares(interpreter_within_pct: float | None, tty_within_pct: float | None, params: ParamSet) -> list[Verdict]:
+    """S5 and S6 from shares already computed over a period (None = no eligible calls, not measurable)."""
+    p = params.typed(CallCenterParams)
+    return [_lower(interpreter_standard(p), interpreter_within_pct, p.interpreter_within_min_pct,
+                   params["interpreter_within_min_pct"]),
+            _lower(tty_standard(p), tty_within_pct, p.tty_within_min_pct, params["tty_within_min_pct"])]
+
+
+@cites("42 CFR 422.111(h)(1)(iii)(B)", "42 CFR 423.128(d)(1)(iii)(B)", "42 CFR 422.111(h)(1)(iv)(B)",
+       "42 CFR 423.128(d)(1)(v)(B)")
+def evaluate_interpreter_tty(waits: InterpreterTtyWaits, params: ParamSet) -> list[Verdict]:
+    """The two verdicts (interpreter, TTY) for one period; no eligible calls -> not measurable."""
+    return [interpreter_verdict(waits.interpreter_waits_s, params), tty_verdict(waits.tty_waits_s, params)]
+
+
+def compliant(verdicts: list[Verdict]) -> bool | None:
+    """All measurable verdicts pass -> True; any fails -> False; none measurable -> None."""
+    known = [v.compliant for v in verdicts if v.compliant is not None]
+    if not known:
+        return None
+    return all(known)
+
+
+def _upper(name: str, measured: float | None, limit: float, param: ParamValue) -> Verdict:
+    ok = None if measured is None else measured <= limit
+    return Verdict(standard=name, measured=measured, limit=limit, comparison="<=", compliant=ok, param=param)
+
+
+def _lower(name: str, measured: float | None, limit: float, param: ParamValue) -> Verdict:
+    ok = None if measured is None else measured >= limit
+    return Verdict(standard=name, measured=measured, limit=limit, comparison=">=", compliant=ok, param=param)
+
+
+def _share_within(name: str, waits_s: Sequence[float | None], max_s: float, min_pct: float, param: ParamValue) -> Verdict:
+    for w in waits_s:
+        if w is not None and w < 0:
+            raise RuleError(f"{name}: a wait of {w:g} s is negative (connected before the clock started)",
+                            cite=param.cite[0].cfr)
+    if not waits_s:
+        return _lower(name, None, min_pct, param)
+    passed = sum(1 for w in waits_s if w is not None and w <= max_s)
+    return _lower(name, 100.0 * passed / len(waits_s), min_pct, param)

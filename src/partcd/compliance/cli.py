@@ -1,0 +1,385 @@
+"""``partcd cap ...`` and ``partcd bcp ...`` (also ``partcd compliance cap|bcp``): corrective action plans
+(§ 422.510(c), § 422.502(b)(1)) and business continuity (§ 422.504(o), § 423.505(p)).
+
+Records live in the database of the global ``--db`` option (SQLite by default, migrations applied on use); every
+change is audited with ``--actor``. Exit codes: 0 ran and compliant, 1 ran and found non-compliance (a
+non-compliant day, a CAP that cannot close yet, a BCP problem), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from partcd.compliance.area import AREA
+from partcd.core.errors import ConfigError
+from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, state
+
+console = Console(highlight=False, soft_wrap=True)
+
+cap_app = typer.Typer(help=AREA.commands[0].summary, no_args_is_help=True)
+bcp_app = typer.Typer(help=AREA.commands[1].summary, no_args_is_help=True)
+incident_app = typer.Typer(help="Essential-function incidents: open with the failure time, restore, 72-hour check.",
+                           no_args_is_help=True)
+bcp_app.add_typer(incident_app, name="incident")
+
+ACTOR = typer.Option("cli", "--actor", envvar="PARTCD_ACTOR", help="Who makes the change (written to the audit log).")
+
+
+app = typer.Typer(help=AREA.summary, no_args_is_help=True)
+app.add_typer(cap_app, name="cap")
+app.add_typer(bcp_app, name="bcp")
+
+
+
+def _date(value: str, name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _when(value: str, name: str) -> dt.datetime:
+    try:
+        t = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{name}: {value!r} is not an ISO 8601 timestamp") from None
+    if t.utcoffset() is None:
+        raise ConfigError(f"{name}: {value!r} needs a UTC offset (e.g. 2022-01-04T09:00:00-05:00)")
+    return t
+
+
+def _today(value: str | None) -> dt.date:
+    return _date(value, "--today") if value else dt.date.today()
+
+
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, default=str))
+
+
+# --- CAP -----------------------------------------------------------------------------------------------------
+
+
+@cap_app.command("create")
+def cap_create(
+    ctx: typer.Context,
+    contract: list[str] = typer.Option(..., "--contract", help="Affected contract (repeat for several)."),
+    parent: str = typer.Option(..., "--parent", help="Parent organization name."),
+    legal_entity: str = typer.Option(..., "--legal-entity", help="Legal entity name."),
+    issued_on: str = typer.Option(..., "--issued-on", help="Date of the CAP request (YYYY-MM-DD)."),
+    deficiency: str = typer.Option("Failure to Provide Compliant Call Center Services", "--deficiency"),
+    authority: list[str] = typer.Option([], "--authority", help="Authority cited (repeat; default: the letter's six)."),
+    detection_source: str = typer.Option("beneficiary_complaints", "--detection-source",
+                                         help="beneficiary_complaints | monitoring_study | audit | self_disclosure | "
+                                              "daily_reports | other"),
+    cms_contacted_on: str | None = typer.Option(None, "--cms-contacted-on"),
+    program: str = typer.Option("C&D", "--program", help="C | D | C&D"),
+    root_cause: list[str] = typer.Option([], "--root-cause", help="Root cause stated (repeat)."),
+    submission_due: str | None = typer.Option(None, "--submission-due",
+                                              help="Default: issued + cap_window_min_calendar_days (the earliest allowed)."),
+    closure_periods: int | None = typer.Option(None, "--closure-periods",
+                                               help="Consecutive compliant periods needed to close (default 20)."),
+    actor: str = ACTOR,
+) -> None:
+    """Record a CAP request (the letter's fields); prints its id."""
+    from partcd.compliance.pipelines import create_cap
+    from partcd.compliance.rules.cap import LETTER_AUTHORITIES, Cap, CapSettings
+
+    try:
+        cap = Cap.model_validate({
+            "contract_ids": tuple(contract), "parent_organization": parent, "legal_entity": legal_entity,
+            "issued_on": _date(issued_on, "--issued-on"), "deficiency": deficiency,
+            "authorities": tuple(authority) or LETTER_AUTHORITIES, "detection_source": detection_source,
+            "cms_contacted_on": _date(cms_contacted_on, "--cms-contacted-on") if cms_contacted_on else None,
+            "self_disclosed": detection_source == "self_disclosure", "program": program, "root_causes": tuple(root_cause),
+            "submission_due": _date(submission_due, "--submission-due") if submission_due else None})
+    except ValueError as exc:
+        raise ConfigError(_first_error(exc)) from None
+    settings = CapSettings(closure_compliant_periods=closure_periods) if closure_periods else CapSettings()
+    cap_id = create_cap(db_engine(ctx), cap, actor=actor, settings=settings)
+    typer.echo(json.dumps({"cap_id": cap_id}))
+
+
+@cap_app.command("show")
+def cap_show(ctx: typer.Context, cap_id: int = typer.Argument(...), today: str | None = typer.Option(None, "--today"),
+             as_json: bool = typer.Option(False, "--json")) -> None:
+    """One CAP with actions, monitoring, closure decision. Exit 1 when actions are overdue."""
+    from partcd.compliance.pipelines import get_cap
+
+    detail = get_cap(db_engine(ctx), cap_id, _today(today))
+    if as_json:
+        _echo_json(detail.model_dump(mode="json"))
+    else:
+        c = detail.cap
+        console.print(f"[bold]CAP {c.cap_id}[/] ({c.status}, version {detail.version}) {', '.join(c.contract_ids)} · "
+                      f"{c.legal_entity} · parent {c.parent_organization}")
+        console.print(f"issued {c.issued_on} · submission due {c.submission_due} · detected by {c.detection_source} · "
+                      f"self-disclosed: {'yes' if c.self_disclosed else 'no'} · program {c.program}")
+        console.print(f"deficiency: {c.deficiency}")
+        for e in c.required_elements:
+            console.print(f"  required: {e.key} - {e.description}")
+        for a in detail.actions:
+            flag = " [red]OVERDUE[/]" if a.overdue else ""
+            console.print(f"  action {a.action_id} [{a.action.required_element or '-'}] {a.action.description} · "
+                          f"{a.action.owner} · due {a.action.due_on} · done {a.action.done_on or '-'}{flag}")
+        console.print(f"monitoring: {len(detail.monitoring)} periods; closure: "
+                      f"{'possible' if detail.closure.closable else 'not yet'} - {'; '.join(detail.closure.reasons)}")
+    if any(a.overdue for a in detail.actions):
+        raise typer.Exit(EXIT_NONCOMPLIANT)
+
+
+@cap_app.command("list")
+def cap_list(ctx: typer.Context, status: str | None = typer.Option(None, "--status"),
+             contract: str | None = typer.Option(None, "--contract"), parent: str | None = typer.Option(None, "--parent"),
+             as_json: bool = typer.Option(False, "--json")) -> None:
+    """CAPs, newest first."""
+    from partcd.compliance.pipelines import list_caps
+
+    caps = list_caps(db_engine(ctx), status=status, contract_id=contract, parent_organization=parent)
+    if as_json:
+        _echo_json([{**c.model_dump(mode="json"), "version": v} for c, v in caps])
+        return
+    table = Table(title="corrective action plans")
+    for col in ("id", "contracts", "parent", "issued", "status", "due", "closed"):
+        table.add_column(col)
+    for c, _ in caps:
+        table.add_row(str(c.cap_id), ", ".join(c.contract_ids), c.parent_organization, str(c.issued_on), c.status,
+                      str(c.submission_due or "-"), str(c.closed_on or "-"))
+    console.print(table)
+
+
+@cap_app.command("status")
+def cap_status(ctx: typer.Context, cap_id: int = typer.Argument(...),
+               to: str = typer.Option(..., "--to", help="submitted | accepted | revision_requested | implementing | monitoring"),
+               on: str = typer.Option(..., "--on"), note: str | None = typer.Option(None, "--note"),
+               expected_version: int | None = typer.Option(None, "--expected-version"), actor: str = ACTOR) -> None:
+    """Move the CAP one step in its lifecycle (closing is `cap close`)."""
+    from partcd.compliance.pipelines import set_status
+    from partcd.compliance.rules.cap import CAP_STATUSES
+
+    if to not in CAP_STATUSES:
+        raise ConfigError(f"--to must be one of {', '.join(CAP_STATUSES)}")
+    cap = set_status(db_engine(ctx), cap_id, to, _date(on, "--on"), actor=actor, expected_version=expected_version,
+                     note=note)
+    typer.echo(json.dumps({"cap_id": cap_id, "status": cap.status}))
+
+
+@cap_app.command("add-action")
+def cap_add_action(ctx: typer.Context, cap_id: int = typer.Argument(...),
+                   description: str = typer.Option(..., "--description"), owner: str = typer.Option(..., "--owner"),
+                   due: str = typer.Option(..., "--due"),
+                   element: str | None = typer.Option(None, "--element", help="Required element: timely_access | bcp_72h"),
+                   actor: str = ACTOR) -> None:
+    """Add a corrective action with its owner and due date."""
+    from partcd.compliance.pipelines import add_action
+    from partcd.compliance.rules.cap import CapAction
+
+    action_id = add_action(db_engine(ctx), cap_id, CapAction(required_element=element, description=description, owner=owner,
+                                                       due_on=_date(due, "--due")), actor=actor)
+    typer.echo(json.dumps({"action_id": action_id}))
+
+
+@cap_app.command("complete-action")
+def cap_complete_action(ctx: typer.Context, action_id: int = typer.Argument(...), on: str = typer.Option(..., "--on"),
+                        evidence: list[str] = typer.Option(..., "--evidence", help="Evidence reference (repeat)."),
+                        expected_version: int | None = typer.Option(None, "--expected-version"), actor: str = ACTOR) -> None:
+    """Mark an action done, with its evidence."""
+    from partcd.compliance.pipelines import complete_action
+
+    done = complete_action(db_engine(ctx), action_id, _date(on, "--on"), evidence, actor=actor, expected_version=expected_version)
+    typer.echo(json.dumps({"action_id": action_id, "done_on": str(done.done_on), "evidence": list(done.evidence)}))
+
+
+@cap_app.command("record-monitoring")
+def cap_record_monitoring(ctx: typer.Context, cap_id: int = typer.Argument(...),
+                          calls: Path = typer.Option(..., "--calls", help="Call log of the monitoring days."),
+                          tz: str = typer.Option("America/New_York", "--tz"),
+                          today: str | None = typer.Option(None, "--today", help="Judge closure as of this day."),
+                          actor: str = ACTOR) -> None:
+    """Metrics by day from a call log -> monitoring periods of the CAP's contracts. Exit 1 if any period fails."""
+    from partcd.compliance.pipelines import record_monitoring_from_calls
+
+    res = record_monitoring_from_calls(db_engine(ctx), cap_id, calls, actor=actor, engine_name=state(ctx).engine, tz=tz,
+                                       today=_date(today, "--today") if today else None)
+    _echo_json(res.model_dump(mode="json"))
+    if res.non_compliant_periods:
+        raise typer.Exit(EXIT_NONCOMPLIANT)
+
+
+@cap_app.command("close")
+def cap_close(ctx: typer.Context, cap_id: int = typer.Argument(...), on: str = typer.Option(..., "--on"),
+              expected_version: int | None = typer.Option(None, "--expected-version"), actor: str = ACTOR) -> None:
+    """Close the CAP once monitoring shows every affected contract compliant. Exit 1 (nothing changed) if not yet."""
+    from partcd.compliance.pipelines import close_cap, get_cap
+
+    engine = db_engine(ctx)
+    day = _date(on, "--on")
+    decision = get_cap(engine, cap_id, day).closure
+    if not decision.closable:
+        console.print(f"[red]CAP {cap_id} cannot close yet:[/] {'; '.join(decision.reasons)}")
+        raise typer.Exit(EXIT_NONCOMPLIANT)
+    cap = close_cap(engine, cap_id, day, actor=actor, expected_version=expected_version)
+    typer.echo(json.dumps({"cap_id": cap_id, "status": cap.status, "closed_on": str(cap.closed_on)}))
+
+
+@cap_app.command("past-performance")
+def cap_past_performance(ctx: typer.Context, deadline: str = typer.Option(..., "--deadline", help="Application deadline."),
+                         parent: str | None = typer.Option(None, "--parent"),
+                         contract: str | None = typer.Option(None, "--contract")) -> None:
+    """Compliance actions in the 12 months before an application deadline (§ 422.502(b)(1)). Exit 1 if flagged."""
+    from partcd.compliance.pipelines import past_performance_review
+
+    review = past_performance_review(db_engine(ctx), _date(deadline, "--deadline"), parent_organization=parent,
+                                     contract_id=contract)
+    _echo_json(review.model_dump(mode="json"))
+    if review.flagged:
+        raise typer.Exit(EXIT_NONCOMPLIANT)
+
+
+# --- BCP -----------------------------------------------------------------------------------------------------
+
+
+@bcp_app.command("create-plan")
+def bcp_create_plan(
+    ctx: typer.Context,
+    org: str = typer.Option(..., "--org", help="Organization (parent or legal entity)."),
+    label: str = typer.Option(..., "--label", help="Plan version label."),
+    approved_on: str = typer.Option(..., "--approved-on"),
+    parts: str = typer.Option("C,D", "--parts", help="C, D or C,D - seeds the regulatory minimum functions."),
+    function: list[str] = typer.Option([], "--function", help="Extra function KEY|NAME|PART|RANK|RTO_HOURS (repeat)."),
+    activation_event: list[str] = typer.Option([], "--activation-event"),
+    alternate_site: list[str] = typer.Option([], "--alternate-site"),
+    actor: str = ACTOR,
+) -> None:
+    """A plan version with the regulatory minimum essential functions of its parts (plus extra ones)."""
+    from partcd.compliance.pipelines import create_plan
+    from partcd.compliance.rules.continuity import EssentialFunction, PlanVersion
+
+    extra = []
+    for spec in function:
+        bits = spec.split("|")
+        if len(bits) != 5:
+            raise ConfigError(f"--function {spec!r}: expected KEY|NAME|PART|RANK|RTO_HOURS")
+        try:
+            extra.append(EssentialFunction(key=bits[0], name=bits[1], part=bits[2], priority_rank=int(bits[3]),
+                                           rto_hours=float(bits[4]) if bits[4] else None))
+        except ValueError as exc:
+            raise ConfigError(f"--function {spec!r}: {_first_error(exc)}") from None
+    try:
+        plan = PlanVersion.model_validate({
+            "organization": org, "version_label": label, "approved_on": _date(approved_on, "--approved-on"),
+            "parts": tuple(p.strip() for p in parts.split(",") if p.strip()),
+            "activation_events": tuple(activation_event), "alternate_sites": tuple(alternate_site)})
+    except ValueError as exc:
+        raise ConfigError(_first_error(exc)) from None
+    plan_id = create_plan(db_engine(ctx), plan, actor=actor, extra_functions=extra)
+    typer.echo(json.dumps({"plan_version_id": plan_id}))
+
+
+@bcp_app.command("add-evidence")
+def bcp_add_evidence(ctx: typer.Context, org: str = typer.Option(..., "--org"),
+                     kind: str = typer.Option(..., "--kind", help="test | training | revision"),
+                     on: str = typer.Option(..., "--on"), description: str = typer.Option(..., "--description"),
+                     record: list[str] = typer.Option([], "--record", help="Record reference (repeat)."),
+                     actor: str = ACTOR) -> None:
+    """Yearly test / training / revision evidence ((o)(1)(iii)-(v))."""
+    from partcd.compliance.pipelines import add_evidence
+    from partcd.compliance.rules.continuity import Evidence
+
+    try:
+        ev = Evidence.model_validate({"kind": kind, "performed_on": _date(on, "--on"), "description": description,
+                                      "records": tuple(record)})
+    except ValueError as exc:
+        raise ConfigError(_first_error(exc)) from None
+    typer.echo(json.dumps({"evidence_id": add_evidence(db_engine(ctx), org, ev, actor=actor)}))
+
+
+@incident_app.command("open")
+def incident_open(ctx: typer.Context, org: str = typer.Option(..., "--org"),
+                  function: str = typer.Option("C.call_center", "--function", help="Essential function key."),
+                  failure_start: str = typer.Option(..., "--failure-start", help="When it failed (ISO 8601 + offset)."),
+                  detected_at: str | None = typer.Option(None, "--detected-at", help="Default: the failure start."),
+                  cause: str = typer.Option("", "--cause"),
+                  activated_bcp: bool = typer.Option(False, "--activated-bcp/--no-activated-bcp"),
+                  actor: str = ACTOR) -> None:
+    """Open an incident: an essential function failed or stopped functioning as usual."""
+    from partcd.compliance.pipelines import open_incident
+    from partcd.compliance.rules.continuity import Incident
+
+    start = _when(failure_start, "--failure-start")
+    try:
+        inc = Incident(function_key=function, failure_start=start,
+                       detected_at=_when(detected_at, "--detected-at") if detected_at else start, cause=cause,
+                       activated_bcp=activated_bcp)
+    except ValueError as exc:
+        raise ConfigError(_first_error(exc)) from None
+    typer.echo(json.dumps({"incident_id": open_incident(db_engine(ctx), org, inc, actor=actor)}))
+
+
+@incident_app.command("restore")
+def incident_restore(ctx: typer.Context, incident_id: int = typer.Argument(...),
+                     restored_at: str = typer.Option(..., "--restored-at"),
+                     expected_version: int | None = typer.Option(None, "--expected-version"), actor: str = ACTOR) -> None:
+    """Record the restoration and check it against the 72-hour limit. Exit 1 when the limit was missed."""
+    from partcd.compliance.pipelines import restore_incident
+    from partcd.compliance.rules.continuity import restoration_check
+    from partcd.platform.params import load_params
+
+    when = _when(restored_at, "--restored-at")
+    inc = restore_incident(db_engine(ctx), incident_id, when, actor=actor, expected_version=expected_version)
+    check = restoration_check(inc, load_params("compliance", inc.failure_start.date()), when)
+    _echo_json({"incident_id": incident_id, "hours_to_restore": check.hours_to_restore, "deadline": check.deadline.isoformat(),
+                "compliant": check.compliant, "verdict": check.verdict.explain()})
+    if check.compliant is False:
+        raise typer.Exit(EXIT_NONCOMPLIANT)
+
+
+@bcp_app.command("check")
+def bcp_check(ctx: typer.Context, org: str = typer.Option(..., "--org"),
+              now: str | None = typer.Option(None, "--now", help="As of (ISO 8601 + offset; default: now)."),
+              as_json: bool = typer.Option(False, "--json")) -> None:
+    """Minimum functions, yearly test and training, incidents vs 72 h. Exit 1 when anything fails."""
+    from partcd.compliance.pipelines import bcp_report_data, bcp_status
+
+    status = bcp_status(db_engine(ctx), org, _when(now, "--now") if now else dt.datetime.now(dt.UTC))
+    if as_json:
+        _echo_json(bcp_report_data(status))
+    else:
+        console.print(f"[bold]{org}[/] plan {status.plan.version_label if status.plan else '-'} as of {status.as_of.isoformat()}")
+        for a in status.annual:
+            console.print(f"  {a.kind}: last {a.last_on or '-'}, next due {a.next_due}"
+                          f"{' [red]OVERDUE[/]' if a.overdue else (' due soon' if a.due_soon else '')}")
+        for i in status.incidents:
+            console.print(f"  incident {i.incident_id}: {i.verdict.explain()}")
+        for p in status.problems():
+            console.print(f"[red]problem:[/] {p}")
+    if not status.compliant:
+        raise typer.Exit(EXIT_NONCOMPLIANT)
+
+
+@bcp_app.command("report")
+def bcp_report(ctx: typer.Context, org: str = typer.Option(..., "--org"), out: Path = typer.Option(..., "--out"),
+               now: str | None = typer.Option(None, "--now")) -> None:
+    """The report for CMS on request: bcp_report.json and bcp_report.html. Exit 1 when problems are found."""
+    from partcd.compliance.pipelines import bcp_status, write_bcp_report
+
+    status = bcp_status(db_engine(ctx), org, _when(now, "--now") if now else dt.datetime.now(dt.UTC))
+    for p in write_bcp_report(status, out):
+        console.print(f"wrote {p}")
+    if not status.compliant:
+        raise typer.Exit(EXIT_NONCOMPLIANT)
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        err = errors()[0]
+        where = ".".join(str(p) for p in err.get("loc", ()))
+        return f"{where}: {err['msg']}" if where else str(err["msg"])
+    return str(exc)

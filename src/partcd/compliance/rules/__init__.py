@@ -1,0 +1,1 @@
+"""Compliance rules (pure): the corrective action plan lifecycle and business-continuity checks."""

@@ -1,0 +1,43 @@
+"""``partcd keys``: API keys with roles (the key is shown once; only its hash is stored)."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from partcd.platform.cli import PLATFORM_GROUPS, db_engine
+
+app = typer.Typer(help=PLATFORM_GROUPS["keys"][1], no_args_is_help=True)
+console = Console(highlight=False)
+
+
+@app.command()
+def create(ctx: typer.Context, name: str = typer.Option(..., "--name"), role: str = typer.Option(..., "--role")) -> None:
+    """Create a key and print it (store it now: it cannot be shown again)."""
+    from partcd.platform.auth import create_key
+
+    typer.echo(create_key(db_engine(ctx), name, role))
+
+
+@app.command("list")
+def list_keys(ctx: typer.Context) -> None:
+    """Keys by name, role and prefix (never the key)."""
+    from partcd.platform.auth import list_keys as do_list
+
+    table = Table(title="API keys")
+    for col in ("name", "role", "prefix", "created", "revoked"):
+        table.add_column(col)
+    for k in do_list(db_engine(ctx)):
+        table.add_row(k.name, k.role, k.prefix + "...", k.created_at.isoformat(timespec="seconds"),
+                      k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else "")
+    console.print(table)
+
+
+@app.command()
+def revoke(ctx: typer.Context, name: str = typer.Argument(...)) -> None:
+    """Revoke a key (audited)."""
+    from partcd.platform.auth import revoke_key
+
+    revoke_key(db_engine(ctx), name)
+    typer.echo(f"revoked {name}")

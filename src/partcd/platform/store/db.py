@@ -1,0 +1,119 @@
+"""Engines, migrations and the unit of work. URLs: ``sqlite:///file.db`` (default) or ``postgresql://...``."""
+
+from __future__ import annotations
+
+import importlib.resources
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from partcd.core.errors import ConfigError
+
+
+def normalise_url(url: str) -> str:
+    """``postgresql://`` means psycopg 3; a SQLite file's folder is created."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"not a database URL: {url!r} (e.g. sqlite:///partcd.db or postgresql://host/db)") from None
+    if parsed.drivername in {"postgresql", "postgres"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    elif not parsed.drivername.startswith(("sqlite", "postgresql")):
+        raise ConfigError(f"unsupported database {parsed.drivername!r}: use sqlite or postgresql")
+    return parsed.render_as_string(hide_password=False)
+
+
+def connect(url: str) -> Engine:
+    """An Engine; SQLite gets foreign keys on and a busy timeout."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(str(importlib.resources.files("partcd.platform.store"))) / "migrations"))
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("version_locations", os.pathsep.join(str(p) for p in version_locations()))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    return cfg
+
+
+def version_locations() -> list[Path]:
+    """The base history (``platform/store/migrations/versions``) and each area's branch (``<area>/migrations``)."""
+    from partcd import registry
+
+    base = Path(str(importlib.resources.files("partcd.platform.store"))) / "migrations" / "versions"
+    return [base, *(Path(str(importlib.resources.files(f"partcd.{a.name}"))) / "migrations"
+                    for a in registry.areas() if a.migrations)]
+
+
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Apply migrations up to ``revision`` (idempotent). Each area's tables are a branch off ``0001_base``
+    (``branch_labels=("<area>",)``), so ``heads`` applies all of them."""
+    from alembic import command
+
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The applied revisions (comma-separated heads), or None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        heads = MigrationContext.configure(conn).get_current_heads()
+    return ",".join(sorted(heads)) or None
+
+
+def head_revisions(engine: Engine) -> str:
+    """The newest revisions the code knows (comma-separated)."""
+    from alembic.script import ScriptDirectory
+
+    return ",".join(sorted(ScriptDirectory.from_config(alembic_config(engine)).get_heads()))
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """Unit of work: commit on success, roll back everything on any error (nothing half-written)."""
+    factory = sessionmaker(engine, expire_on_commit=False)
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,104 @@
+"""§ 422.166(a)(2)(i), § 423.186(a)(2)(i) - ``partcd stars cutpoints`` and ``partcd stars guardrail`` (4185-P L2241, L3212).
+
+``cutpoints`` runs the rating year's methodology (``method:`` of ``stars/params/<year>.yaml``, or ``--methodology``)
+on a year's scores; ``guardrail`` runs the guardrail stage alone on given unguarded thresholds. Inputs are CMS data
+tables or tidy CSVs (detected by :mod:`partcd.stars.readers`); the prior year's published cut points are always an
+explicit input. Output: one row per measure x contract type x threshold (2..5 = lower bound of that many stars, upper
+bound when lower is better) with ``value`` (the final threshold, unrounded), ``unguarded``, ``prior``, ``cap`` and
+``reason`` - a tidy cut-point CSV that ``partcd stars assign --cut-points`` reads back. ``cutpoints --report DIR``
+also writes the run's files and HTML report. The jobs themselves are :mod:`partcd.stars.pipelines` (shared with the
+API, the web pages and the demo); this module only reads options and writes what they return.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+if TYPE_CHECKING:
+    from partcd.stars.rules.models import ContractType, Measure
+
+
+SCORES_HELP = "Scores: a CMS 'Measure Data' CSV or a tidy CSV (contract_id, measure_id, score[, measure_key, contract_type])."
+PRIOR_CP_HELP = ("The prior year's published cut points: a CMS 'Part C/D Cut Points' CSV or a tidy CSV (measure_id, threshold, "
+                 "value[, contract_type]); repeat for Part C and Part D.")
+PRIOR_SCORES_HELP = "The prior year's scores (for the restricted-range cap of measures not on a 0-100 scale)."
+METHOD_HELP = "Methodology instead of the rating year's own (a named profile such as cms-2024+; a wrong name lists them)."
+REPORT_HELP = ("Also write the run into this folder: its HTML report (report.html), cut_points.csv/.json, stars.csv "
+               "and run.json.")
+
+_err = Console(stderr=True, highlight=False)
+
+
+def _write(records: list[dict[str, Any]], out: Path | None, as_json: bool) -> None:
+    from partcd.stars.pipelines import CUT_POINT_COLUMNS, records_text
+
+    text = records_text(records, CUT_POINT_COLUMNS, as_json)
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"{len(records)} threshold rows written to {out}", err=True)
+    else:
+        typer.echo(text, nl=False)
+
+
+def cutpoints(
+    scores: Path = typer.Option(..., "--scores", exists=True, dir_okay=False, help=SCORES_HELP),
+    prior_cut_points: list[Path] = typer.Option([], "--prior-cut-points", exists=True, dir_okay=False, help=PRIOR_CP_HELP),
+    prior_scores: Path | None = typer.Option(None, "--prior-scores", exists=True, dir_okay=False, help=PRIOR_SCORES_HELP),
+    year: int = typer.Option(..., "--year", help="Rating year of the scores (selects stars/params/<year>.yaml)."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed of the random resampling groups (default: the "
+                                   "pipeline's fixed seed, written in the report)."),
+    method: str | None = typer.Option(None, "--methodology", help=METHOD_HELP),
+    exclude: list[str] = typer.Option([], "--exclude", help="Contract id left out of the clustering (e.g. the 60 percent "
+                                      "disaster rule, 42 CFR 422.166(i)(9)); repeat as needed."),
+    out: Path | None = typer.Option(None, "--out", dir_okay=False, help="Write here instead of standard output."),
+    as_json: bool = typer.Option(False, "--json", help="JSON instead of CSV."),
+    report: Path | None = typer.Option(None, "--report", file_okay=False, help=REPORT_HELP),
+) -> None:
+    """Non-CAHPS cut points per measure, contract type and threshold: clustered value, cap, final value and why."""
+    from partcd.stars.pipelines import DEFAULT_SEED, run_cut_points
+    from partcd.stars.report import save_run
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=_err,
+                  transient=True) as progress:
+        task = progress.add_task("cut points", total=None)
+
+        def start(total: int) -> None:
+            progress.update(task, total=total)
+
+        def advance(measure: Measure, ctype: ContractType) -> None:
+            progress.update(task, advance=1, description=f"{measure.measure_id} {ctype.value}")
+
+        run = run_cut_points(scores, year, prior_cut_points, prior_scores, DEFAULT_SEED if seed is None else seed, method,
+                             excluded_contracts=exclude,
+                             on_start=start, on_measure=advance)
+    _write(run.records(), out, as_json)
+    if report is not None:
+        typer.echo(f"report written to {save_run(run, report)}", err=True)
+
+
+def guardrail(
+    unguarded: Path = typer.Option(..., "--unguarded", exists=True, dir_okay=False,
+                                   help="Unguarded thresholds: tidy CSV (measure_id, measure_name, part, threshold, value)."),
+    prior_cut_points: list[Path] = typer.Option(..., "--prior-cut-points", exists=True, dir_okay=False, help=PRIOR_CP_HELP),
+    prior_scores: Path | None = typer.Option(None, "--prior-scores", exists=True, dir_okay=False, help=PRIOR_SCORES_HELP),
+    year: int = typer.Option(..., "--year", help="Rating year of the unguarded thresholds."),
+    method: str | None = typer.Option(None, "--methodology", help=METHOD_HELP),
+    out: Path | None = typer.Option(None, "--out", dir_okay=False, help="Write here instead of standard output."),
+    as_json: bool = typer.Option(False, "--json", help="JSON instead of CSV."),
+) -> None:
+    """The guardrail stage alone: cap given unguarded thresholds against the prior year's published cut points."""
+    from partcd.stars.pipelines import cut_point_records, run_guardrail
+
+    rows = run_guardrail(unguarded, year, prior_cut_points, prior_scores, method)
+    _write(cut_point_records(rows), out, as_json)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``cutpoints`` and ``guardrail`` to the ``partcd stars`` sub-app."""
+    app.command("cutpoints")(cutpoints)
+    app.command("guardrail")(guardrail)

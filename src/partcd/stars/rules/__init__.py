@@ -1,0 +1,1 @@
+"""Star Ratings rules (pure): clustering, resampling, Tukey fences, guardrails, cut points, measure stars, CAHPS."""

@@ -1,0 +1,113 @@
+"""§§ 422.162(a), 423.182(a) - the measure catalogue of a rating year as data (schema only, no I/O).
+
+One YAML file per rating year (``<year>.yaml`` next to this module) lists the year's Part C and
+Part D measures. A measure is identified across years by its stable ``measure_key`` (or its
+name and part), never by ``measure_id``: CMS renumbers ids when measures are added or retired.
+The file format is strict (unknown keys fail); :func:`partcd.stars.readers.load_catalogue`
+reads it, this module only validates it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from partcd.stars.rules.models import Measure, Part
+
+#: Where a measure's score comes from (CMS Technical Notes "Primary Data Source", grouped).
+DataSource = Literal["HEDIS", "HEDIS-HOS", "HOS", "CAHPS", "admin", "PDE", "ratings"]
+
+
+def name_token(name: str) -> str:
+    """A measure name reduced for matching: case, dashes, quotes and spacing do not matter."""
+    text = name.replace("\u2013", "-").replace("\u2014", "-").replace("\u2019", "'").replace("\u2018", "'")
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+class CatalogueMeasure(BaseModel):
+    """One measure of one rating year, as written in ``catalogue/<year>.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    measure_id: str = Field(pattern=r"^[CD][0-9]{2}$")
+    measure_key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(min_length=1)
+    aliases: tuple[str, ...] = ()
+    part: Part
+    domain: str = Field(pattern=r"^[HD]D[0-9]$")
+    data_source: DataSource
+    higher_is_better: bool
+    scale_0_100: bool
+    precision: int = Field(ge=0, le=6)
+    weight: float = Field(ge=0)
+    first_rating_year: int = Field(ge=2008)
+    cahps: bool
+    improvement: bool
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CatalogueMeasure:
+        if self.measure_id[0] != self.part.value:
+            raise ValueError(f"{self.measure_id}: id prefix does not match part {self.part.value}")
+        if self.domain[0] != ("H" if self.part is Part.C else "D"):
+            raise ValueError(f"{self.measure_id}: domain {self.domain} is not a Part {self.part.value} domain")
+        if self.cahps != (self.data_source == "CAHPS"):
+            raise ValueError(f"{self.measure_id}: cahps must be true exactly when data_source is CAHPS")
+        if self.improvement != (self.data_source == "ratings"):
+            raise ValueError(f"{self.measure_id}: improvement must be true exactly when data_source is ratings")
+        return self
+
+    def to_measure(self) -> Measure:
+        return Measure(
+            measure_id=self.measure_id, measure_key=self.measure_key, name=self.name, part=self.part,
+            domain=self.domain, data_source=self.data_source, higher_is_better=self.higher_is_better,
+            scale_0_100=self.scale_0_100, precision=self.precision, weight=self.weight,
+            first_rating_year=self.first_rating_year, cahps=self.cahps, improvement=self.improvement,
+        )
+
+
+class Catalogue(BaseModel):
+    """A rating year's catalogue: provenance, the domains and the measures."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rating_year: int = Field(ge=2008)
+    source: str = Field(min_length=1)
+    note: str = Field(min_length=1)
+    domains: dict[str, str] = Field(min_length=1)
+    measures: tuple[CatalogueMeasure, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Catalogue:
+        for label, values in (
+            ("measure_id", [m.measure_id for m in self.measures]),
+            ("measure_key", [m.measure_key for m in self.measures]),
+            ("part+name", [f"{m.part.value}:{name_token(n)}" for m in self.measures for n in (m.name, *m.aliases)]),
+        ):
+            dupes = sorted({v for v in values if values.count(v) > 1})
+            if dupes:
+                raise ValueError(f"duplicate {label}: {', '.join(dupes)}")
+        for m in self.measures:
+            if m.domain not in self.domains:
+                raise ValueError(f"{m.measure_id}: domain {m.domain} not listed under domains")
+            if m.first_rating_year > self.rating_year:
+                raise ValueError(f"{m.measure_id}: first_rating_year {m.first_rating_year} after {self.rating_year}")
+        return self
+
+    def to_measures(self) -> list[Measure]:
+        return [m.to_measure() for m in self.measures]
+
+
+def find_measure(measures: list[Measure], part: Part | str, name: str, aliases: dict[str, tuple[str, ...]] | None = None
+                 ) -> Measure | None:
+    """The measure of ``part`` whose name (or an alias) matches ``name``; None when there is none."""
+    token = name_token(name)
+    for m in measures:
+        if m.part.value != str(part):
+            continue
+        names = (m.name, *((aliases or {}).get(m.measure_key, ())))
+        if any(name_token(n) == token for n in names):
+            return m
+    return None

@@ -1,0 +1,89 @@
+"""§ 422.166(a)(2)(i), § 423.186(a)(2)(i) - the Star Ratings dashboard page (4185-P L2241, L3212).
+
+``/stars``: upload a rating year's scores with the prior year's published cut points (and scores), choose the year,
+seed and methodology, and see the cut-point table - prior, unguarded, cap, final and reason per measure, contract
+type and threshold, capped thresholds highlighted - with a link to the run's HTML report. Runs are computed and kept by
+the same code as ``POST /api/v1/stars/cutpoints`` (:func:`partcd.stars.api.create_cut_point_run`). Viewers
+see runs; analysts (and admins) start them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Engine
+
+from partcd.core.errors import PartcdError
+from partcd.platform.api.deps import get_engine, get_settings
+from partcd.platform.auth import Principal
+from partcd.platform.settings import Settings
+from partcd.platform.web.shell import current, render
+from partcd.stars.api import create_cut_point_run, kept_run, runs_dir
+from partcd.stars.pipelines import DEFAULT_SEED
+from partcd.stars.rules.methodology import METHODOLOGIES
+
+router = APIRouter(include_in_schema=False)
+
+
+STARTERS = frozenset({"analyst"})
+RECENT_RUNS = 10
+
+
+def _recent(settings: Settings) -> list[dict[str, Any]]:
+    root = runs_dir(settings)
+    if not root.is_dir():
+        return []
+    found = sorted((p for p in root.iterdir() if (p / "run.json").is_file()), key=lambda p: p.stat().st_mtime, reverse=True)
+    out = []
+    for folder in found[:RECENT_RUNS]:
+        summary = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+        out.append({"run_id": folder.name, **summary})
+    return out
+
+
+def _page(request: Request, settings: Settings, who: Principal, run_id: str | None = None, error: str | None = None,
+          status_code: int = 200) -> HTMLResponse:
+    run = kept_run(settings, run_id) if run_id else None
+    response = render(request, "stars/index.html", who, run=run, error=error, recent=_recent(settings),
+                      can_run=who.allowed(STARTERS), methodologies=list(METHODOLOGIES.values()), default_seed=DEFAULT_SEED)
+    response.status_code = status_code
+    return response
+
+
+@router.get("/stars", response_class=HTMLResponse, response_model=None)
+def stars_page(request: Request, engine: Annotated[Engine, Depends(get_engine)],
+               settings: Annotated[Settings, Depends(get_settings)], run: str | None = None) -> Response:
+    """The upload form, recent runs and, with ``?run=``, that run's cut-point table."""
+    who = current(request, engine)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    return _page(request, settings, who, run)
+
+
+@router.post("/stars", response_class=HTMLResponse, response_model=None)
+async def start_run(
+    request: Request,
+    engine: Annotated[Engine, Depends(get_engine)],
+    settings: Annotated[Settings, Depends(get_settings)],
+    scores: Annotated[UploadFile, File()],
+    year: Annotated[int, Form()],
+    prior_cut_points: Annotated[list[UploadFile], File()] = [],  # noqa: B006
+    prior_scores: Annotated[UploadFile | None, File()] = None,
+    seed: Annotated[int, Form()] = DEFAULT_SEED,
+    methodology: Annotated[str, Form()] = "",
+) -> Response:
+    """Compute and keep a run from the form, then show it (errors are shown on the form)."""
+    who = current(request, engine)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    if not who.allowed(STARTERS):
+        return _page(request, settings, who, error=f"role '{who.role}' may not start a run; needs analyst or admin",
+                     status_code=403)
+    try:
+        stored = await create_cut_point_run(settings, scores, prior_cut_points, prior_scores, year, seed, methodology or None)
+    except PartcdError as exc:
+        return _page(request, settings, who, error=exc.message(), status_code=422)
+    return RedirectResponse(f"/stars?run={stored.run_id}", status_code=303)

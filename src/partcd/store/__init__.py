@@ -1,5 +1,0 @@
-"""Persistence: SQLAlchemy 2 tables, Alembic migrations, audited unit of work (SQLite default, PostgreSQL)."""
-
-from partcd.store.db import connect, session_scope, upgrade
-
-__all__ = ["connect", "session_scope", "upgrade"]

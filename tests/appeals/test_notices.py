@@ -1,0 +1,130 @@
+"""Notices (§§ 422.629(g), 422.630(e)(2), 422.631(d), 422.632, 422.633(e)(4), 422.633(f)(4)): every element the rule
+lists (NOTICE_ELEMENTS, with citations) is present in each rendered template; HTML escapes input; PDF via Chromium."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from partcd.appeals.pipelines.cases import notice_kinds_for, render_notice, write_notice_pdf
+from partcd.appeals.rules import workflow as wf
+from partcd.appeals.rules.workflow import CaseEvent, Intake, apply, open_case
+from partcd.platform.params import load_params
+
+P = load_params("appeals", dt.date(2021, 1, 1))
+NY = ZoneInfo("America/New_York")
+REC = dt.datetime(2021, 3, 1, 9, 0, tzinfo=NY)
+NOW = dt.datetime(2021, 4, 20, 9, 0, tzinfo=NY)
+BASE: dict[str, Any] = {"reason": "home health <visits> & therapy", "enrollee_name": "Test Enrollee",
+                        "mbi": "1EG4TE5MK73", "contract_id": "H1234"}
+
+
+class _Sections(HTMLParser):
+    """Text of each ``data-element`` section."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections: dict[str, str] = {}
+        self._stack: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "section":
+            self._stack.append(dict(attrs).get("data-element"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "section" and self._stack:
+            self._stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        for el in self._stack:
+            if el:
+                self.sections[el] = self.sections.get(el, "") + data
+
+
+def _ev(case: wf.Case, kind: str, at: dt.datetime, **kw: Any) -> wf.Case:
+    return apply(case, CaseEvent(kind=kind, at=at, actor="reviewer", **kw), P, now=at)
+
+
+def _cases() -> dict[str, wf.Case]:
+    """One case per notice kind (each reached through the state machine)."""
+    iod = open_case(Intake(case_type="integrated_organization_determination", received=REC, expedite_requested=True,
+                           **BASE), P, actor="intake", now=REC)
+    iod = _ev(iod, "deny_expedite", REC + dt.timedelta(hours=3))
+    iod = _ev(iod, "extend", REC + dt.timedelta(days=5), requested_by="plan", enrollee_interest=True,
+              needs_information=True, likely_approval=True, justification="We need the home health agency's records.")
+    adverse = _ev(iod, "decide", REC + dt.timedelta(days=20), decision="adverse", reduction=True,
+                  effective_date=dt.date(2021, 4, 5), note="Skilled need is not documented.")
+    ir = open_case(Intake(case_type="integrated_reconsideration", received=dt.datetime(2021, 3, 23, 10, tzinfo=NY),
+                          adverse_notice_date=dt.date(2021, 3, 21), adverse_notice_sent=REC + dt.timedelta(days=20),
+                          intended_effective_date=dt.date(2021, 4, 5), **BASE), P, actor="intake",
+                   now=dt.datetime(2021, 3, 23, 10, tzinfo=NY))
+    ir = _ev(ir, "request_continuation", dt.datetime(2021, 3, 23, 11, tzinfo=NY), previously_authorized=True,
+             ordered_by_authorized_provider=True, authorization_period_unexpired=True)
+    upheld = _ev(ir, "decide", dt.datetime(2021, 4, 15, 10, tzinfo=NY), decision="adverse")
+    grievance = open_case(Intake(case_type="integrated_grievance", received=REC, grievance_subject="other", **BASE), P,
+                          actor="intake", now=REC)
+    return {"acknowledgement": ir, "extension": iod, "denial_of_expedite": iod, "adverse_determination": adverse,
+            "reconsideration_resolution": upheld, "continuation": ir, "grievance": grievance}
+
+
+CASES = _cases()
+
+
+@pytest.mark.parametrize("kind", wf.NOTICE_KINDS)
+def test_every_element_the_rule_lists_is_in_the_notice(kind: wf.NoticeKind) -> None:
+    case = CASES[kind]
+    assert kind in notice_kinds_for(case)
+    html = render_notice(case, kind, case_id=7, now=NOW)
+    parser = _Sections()
+    parser.feed(html)
+    for element in wf.NOTICE_ELEMENTS[kind]:
+        text = parser.sections.get(element.id)
+        assert text is not None, f"{kind}: element {element.id} ({element.cite}) missing"
+        body = re.sub(r"\s+", " ", text.replace(element.cite, "")).strip()
+        assert len(body) > 20, f"{kind}: element {element.id} is empty"
+        assert element.cite in text, f"{kind}: element {element.id} does not show its citation"
+    assert "Test Enrollee" in html and "case 7" in html
+    assert "<visits>" not in html  # input is escaped
+
+
+def test_notices_carry_the_real_due_times() -> None:
+    ext = render_notice(CASES["extension"], "extension", case_id=1, now=NOW)
+    assert "March 29, 2021 23:59 EDT" in ext and "14 calendar days more" in ext  # T8 + 14 cd (receipt day kept)
+    assert "We need the home health agency" in ext
+    denial = render_notice(CASES["denial_of_expedite"], "denial_of_expedite", case_id=1, now=NOW)
+    assert "14 calendar days" in denial and "(March 1, 2021)" in denial
+    adverse = render_notice(CASES["adverse_determination"], "adverse_determination", case_id=1, now=NOW)
+    assert "April 5, 2021" in adverse and "Skilled need is not documented." in adverse
+    assert "(by May 20, 2021)" in adverse  # T15: 60 cd from the date on the notice (March 21)
+    res = render_notice(CASES["reconsideration_resolution"], "reconsideration_resolution", case_id=1, now=NOW)
+    assert "Independent Review Entity automatically" in res and "(by August 13, 2021)" in res  # T25: 120 cd
+    assert "(by April 25, 2021)" in res  # T26: 10 cd after sending
+
+
+def test_user_text_is_escaped() -> None:
+    html = render_notice(CASES["adverse_determination"], "adverse_determination", case_id=1, now=NOW)
+    assert "<visits>" not in html and "&lt;visits&gt;" in html
+
+
+def test_grievance_acknowledgement() -> None:
+    html = render_notice(CASES["grievance"], "acknowledgement", case_id=3, now=NOW)
+    assert "integrated grievance" in html and "March 31, 2021 23:59 EDT" in html  # T2: 30 cd
+
+
+def test_pdf_with_headless_chromium(tmp_path: Path) -> None:
+    if not (shutil.which("chromium") or Path("/usr/bin/chromium").exists()):
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail("Debian chromium is not installed")
+        pytest.skip("Debian chromium is not installed")
+    html = render_notice(CASES["adverse_determination"], "adverse_determination", case_id=1, now=NOW)
+    out = write_notice_pdf(html, tmp_path / "notice.pdf")
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-") and len(data) > 5000

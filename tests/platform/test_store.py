@@ -1,0 +1,134 @@
+"""Migrations, CRUD, audit events, append-only log, optimistic locking and rollback - on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from partcd.core.errors import ConfigError, RuleError
+from partcd.platform.store import audit
+from partcd.platform.store.db import connect, current_revision, downgrade, head_revisions, normalise_url, session_scope, upgrade
+from partcd.platform.store.tables import AuditEvent, Run
+
+
+def test_migrations_up_down_up(db_url: str) -> None:
+    engine = connect(db_url)
+    upgrade(engine)
+    assert current_revision(engine) == head_revisions(engine)
+    assert "0001_base" in _applied(engine)
+    tables = set(sa.inspect(engine).get_table_names())
+    assert {"api_key", "run", "audit_event", "alembic_version"} <= tables
+    downgrade(engine, "base")
+    assert current_revision(engine) is None
+    assert "audit_event" not in sa.inspect(engine).get_table_names()
+    upgrade(engine)
+    upgrade(engine)  # idempotent
+    assert current_revision(engine) == head_revisions(engine)
+
+
+def _applied(engine: sa.Engine) -> set[str]:
+    """Every revision applied, following each head down to base."""
+    from alembic.script import ScriptDirectory
+
+    from partcd.platform.store.db import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    heads = (current_revision(engine) or "").split(",")
+    return {rev.revision for head in heads if head for rev in script.iterate_revisions(head, "base")}
+
+
+def test_crud_writes_audit_events(db_url: str) -> None:
+    engine = connect(db_url)
+    upgrade(engine)
+    with session_scope(engine) as s:
+        run = audit.create(s, Run(kind="metrics", status="running", params={"by": "day"}, summary={}, created_by="ana"),
+                           actor="ana")
+        run_id = run.id
+    with session_scope(engine) as s:
+        run = s.get(Run, run_id)
+        assert run is not None and run.version == 1
+        audit.update(s, run, {"status": "done", "summary": {"records": 30}}, actor="ana", reason="finished")
+    with session_scope(engine) as s:
+        run = s.get(Run, run_id)
+        assert run is not None and (run.status, run.summary, run.version) == ("done", {"records": 30}, 2)
+        audit.delete(s, run, actor="admin", reason="cleanup")
+    with session_scope(engine) as s:
+        assert s.get(Run, run_id) is None
+        events = audit.history(s, "run", str(run_id))
+        assert [e.action for e in events] == ["create", "update", "delete"]
+        assert [e.actor for e in events] == ["ana", "ana", "admin"]
+        assert events[0].before is None and events[0].after is not None and events[0].after["status"] == "running"
+        assert events[1].before is not None and events[1].before["status"] == "running"
+        assert events[1].after is not None and events[1].after["status"] == "done" and events[1].reason == "finished"
+        assert events[2].after is None and events[2].before is not None and events[2].before["version"] == 2
+        assert all(e.occurred_at is not None for e in events)
+
+
+def test_audit_log_is_append_only_in_the_database(db_url: str) -> None:
+    engine = connect(db_url)
+    upgrade(engine)
+    with session_scope(engine) as s:
+        audit.record(s, actor="x", action="note", entity_type="run", entity_id="1", after={"a": 1})
+    for stmt in ("UPDATE audit_event SET actor = 'mallory'", "DELETE FROM audit_event"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(sa.text(stmt))
+    with session_scope(engine) as s:
+        assert [e.actor for e in s.scalars(sa.select(AuditEvent))] == ["x"]
+
+
+def test_optimistic_locking_refuses_a_stale_edit(db_url: str) -> None:
+    engine = connect(db_url)
+    upgrade(engine)
+    with session_scope(engine) as s:
+        run_id = audit.create(s, Run(kind="k", status="a", params={}, summary={}, created_by="u"), actor="u").id
+    with session_scope(engine) as s1:
+        first = s1.get(Run, run_id)
+        assert first is not None
+        seen_version = first.version
+        with session_scope(engine) as s2:
+            second = s2.get(Run, run_id)
+            assert second is not None
+            audit.update(s2, second, {"status": "b"}, actor="reviewer-2", expected_version=seen_version)
+        with pytest.raises(RuleError, match="changed by someone else"):
+            audit.update(s1, first, {"status": "c"}, actor="reviewer-1", expected_version=seen_version)
+    with session_scope(engine) as s:
+        run = s.get(Run, run_id)
+        assert run is not None and (run.status, run.version) == ("b", 2)
+
+
+def test_a_crash_mid_transaction_loses_nothing_and_writes_nothing(db_url: str) -> None:
+    engine = connect(db_url)
+    upgrade(engine)
+    with session_scope(engine) as s:
+        run_id = audit.create(s, Run(kind="k", status="a", params={}, summary={}, created_by="u"), actor="u").id
+    with pytest.raises(RuntimeError), session_scope(engine) as s:
+        run = s.get(Run, run_id)
+        assert run is not None
+        audit.update(s, run, {"status": "half"}, actor="u")
+        raise RuntimeError("power cut")
+    with session_scope(engine) as s:
+        run = s.get(Run, run_id)
+        assert run is not None and run.status == "a"
+        assert [e.action for e in audit.history(s, "run", str(run_id))] == ["create"]
+
+
+def test_unique_key_names_enforced(db_url: str) -> None:
+    from partcd.platform.auth import create_key
+
+    engine = connect(db_url)
+    upgrade(engine)
+    create_key(engine, "ana", "analyst")
+    with pytest.raises(ConfigError, match="already exists"):
+        create_key(engine, "ana", "viewer")
+    with pytest.raises(ConfigError, match="unknown role"):
+        create_key(engine, "bob", "superuser")
+    assert IntegrityError  # the driver error is turned into ConfigError above
+
+
+def test_url_handling() -> None:
+    assert normalise_url("postgresql://u@h/db").startswith("postgresql+psycopg://")
+    with pytest.raises(ConfigError, match="not a database URL"):
+        normalise_url("nonsense")
+    with pytest.raises(ConfigError, match="unsupported database"):
+        normalise_url("mysql://u@h/db")
