@@ -1,7 +1,7 @@
 """Appeals at scale (issue 5): decision clocks for 1,000,000 open cases and the work queue over 1,000,000 cases.
 
-(a) ``clocks``: the per-case engine (``partcd.appeals.clocks``, one call per case, the decision obligation picked
-from its records; one pass) against ``partcd.appeals.clocks_vector.decision_due`` (numpy, best of 3) on the same
+(a) ``clocks``: the per-case engine (``partcd.appeals.rules.clocks``, one call per case, the decision obligation picked
+from its records; one pass) against ``partcd.appeals.rules.clocks_vector.decision_due`` (numpy, best of 3) on the same
 seeded cases, same process; ``ratio`` = engine seconds / vector seconds. The first 10,000 due times are compared and
 must be identical. If the engine would need more than ``ENGINE_FULL_MAX_S`` for all cases, it is timed on
 ``ENGINE_SAMPLE`` cases and extrapolated (``engine_extrapolated: true``).
@@ -34,13 +34,13 @@ import numpy as np
 import numpy.typing as npt
 import sqlalchemy as sa
 
-from partcd.appeals import clocks
-from partcd.appeals.clocks_vector import CASE_TYPE_CODES, CASE_TYPES, DECISION_IDS, decision_due
-from partcd.appeals.workflow import Intake, open_case
+from partcd.appeals.pipelines import cases as svc
+from partcd.appeals.rules import clocks
+from partcd.appeals.rules.clocks_vector import CASE_TYPE_CODES, CASE_TYPES, DECISION_IDS, decision_due
+from partcd.appeals.rules.workflow import Intake, open_case
 from partcd.core.params import ParamSet
-from partcd.io.params import load_params
-from partcd.pipelines import appeals_cases as svc
-from partcd.store.db import connect, upgrade
+from partcd.platform.params import load_params
+from partcd.platform.store.db import connect, upgrade
 
 N = int(os.environ.get("PARTCD_BENCH_APPEALS_N", "1000000"))
 ENGINE_SAMPLE = 100_000
@@ -48,7 +48,7 @@ ENGINE_FULL_MAX_S = 180.0
 IDENTICAL_CHECK = 10_000
 ZONE = "America/New_York"
 NOW = dt.datetime(2021, 6, 1, 16, 0, tzinfo=dt.UTC)  # 12:00 EDT
-WEIGHTS = (0.2, 0.35, 0.15, 0.18, 0.12)  # as in partcd.samples.appeals
+WEIGHTS = (0.2, 0.35, 0.15, 0.18, 0.12)  # as in partcd.appeals.samples
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 PG = os.environ.get("PARTCD_BENCH_PG") or os.environ.get("PARTCD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 QUEUE_INDEX = "ix_appeal_case_queue"

@@ -4,9 +4,9 @@ Compared against ONE hand-written DuckDB SQL query computing the same figures pe
 queued, answered, answered within 30 s, drops, hang-ups, hold sum/max -> average hold, % within 30 s, disconnect
 and abandon rates). Timed (best of ``REPEATS``, same process, same file):
 
-* ``pipeline``: :func:`partcd.pipelines.callcenter.run_metrics` (Arrow-side validation and derivation in
-  :mod:`partcd.io.calllog`, then the Ibis expression on DuckDB, then the verdicts), with its stages timed apart;
-* ``fast``: :func:`partcd.pipelines.callcenter_fast.run_metrics_fast` (validation and derivation as SQL on DuckDB
+* ``pipeline``: :func:`partcd.callcenter.pipelines.metrics.run_metrics` (Arrow-side validation and derivation in
+  :mod:`partcd.callcenter.readers.calllog`, then the Ibis expression on DuckDB, then the verdicts), with its stages timed apart;
+* ``fast``: :func:`partcd.callcenter.pipelines.fast.run_metrics_fast` (validation and derivation as SQL on DuckDB
   straight from the Parquet file, the same ``metrics_expr`` and verdicts), checked to give identical records;
 * ``spark``: the fast path's expression on Spark at ``PARTCD_BENCH_SPARK_CALLS`` (default 1 million) when PySpark
   is installed.
@@ -32,10 +32,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from partcd.io import frames
-from partcd.io.calllog import read_call_log
-from partcd.pipelines.callcenter import compute_metrics, metrics_expr, run_metrics
-from partcd.pipelines.callcenter_fast import run_metrics_fast
+from partcd.callcenter.pipelines.fast import run_metrics_fast
+from partcd.callcenter.pipelines.metrics import compute_metrics, metrics_expr, run_metrics
+from partcd.callcenter.readers.calllog import read_call_log
+from partcd.platform import frames
 
 T = TypeVar("T")
 SEED = 20220104

@@ -3,7 +3,7 @@
 Both runs read the same 2025 Measure Data, 2024 published cut points and 2024 scores, use the same seed and the
 same methodology (cms-2024+: Tukey deletion, 10 leave-one-group-out Ward runs, mean per threshold, guardrail).
 The baseline calls ``scipy.cluster.hierarchy.linkage(..., "ward")`` + ``fcluster`` directly for every run; the
-pipeline uses :mod:`partcd.stars.cutpoints` (exact 1-D Ward of :mod:`partcd.stars.ward`). Reported: seconds of
+pipeline uses :mod:`partcd.stars.rules.cutpoints` (exact 1-D Ward of :mod:`partcd.stars.rules.ward`). Reported: seconds of
 each (best of ``REPEATS``), the ratio baseline / pipeline and the largest difference between their final thresholds.
 """
 
@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from partcd.io import cms_tables
-from partcd.io.params import load_params
-from partcd.stars.cutpoints import MeasureCutPoints, compute_cut_points, contract_types_for, scores_for
-from partcd.stars.guardrails import guard_cut_points
-from partcd.stars.methodology import StarsParams, methodology
-from partcd.stars.models import CutPoints, Measure, MeasureScore
-from partcd.stars.resampling import resampling_groups
+from partcd.platform.params import load_params
+from partcd.stars import readers as cms_tables
+from partcd.stars.rules.cutpoints import MeasureCutPoints, compute_cut_points, contract_types_for, scores_for
+from partcd.stars.rules.guardrails import guard_cut_points
+from partcd.stars.rules.methodology import StarsParams, methodology
+from partcd.stars.rules.models import CutPoints, Measure, MeasureScore
+from partcd.stars.rules.resampling import resampling_groups
 
 STAR_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "star-ratings"
 SEED = 8675309

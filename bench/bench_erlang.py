@@ -1,4 +1,4 @@
-"""Staffing solver (partcd.callcenter.staffing) vs. a naive baseline: 96 intervals x 7 days, same process.
+"""Staffing solver (partcd.callcenter.rules.staffing) vs. a naive baseline: 96 intervals x 7 days, same process.
 
 Baseline: for each interval, a linear search over agents from floor(A) + 1 with a textbook factorial-based Erlang C
 in pure Python (sum of A^k / k!), checking the same two queue standards (answered within t, average hold).
@@ -11,8 +11,8 @@ import datetime as dt
 import math
 import time
 
-from partcd.callcenter.staffing import IntervalForecast, limits, staff_intervals
-from partcd.io.params import load_params
+from partcd.callcenter.rules.staffing import IntervalForecast, limits, staff_intervals
+from partcd.platform.params import load_params
 
 REPEAT = 3
 INTERVAL_S = 900.0

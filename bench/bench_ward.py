@@ -1,4 +1,4 @@
-"""1-D Ward (``partcd.stars.ward``) against scipy's ``linkage(x, "ward")`` + ``fcluster(maxclust)``, same process.
+"""1-D Ward (``partcd.stars.rules.ward``) against scipy's ``linkage(x, "ward")`` + ``fcluster(maxclust)``, same process.
 
 ``ratio`` = baseline seconds / our seconds (above 1: we are faster). Scores are unrounded normal draws (no ties, so
 the O(n log n) chain answers alone) and, for the tie-heavy CMS case, integer percentages, where
@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from partcd.stars.ward import ward_cut, ward_labels
+from partcd.stars.rules.ward import ward_cut, ward_labels
 
 SIZES = (500, 2_000, 5_000, 10_000, 50_000)
 SCIPY_MAX_N = 10_000
