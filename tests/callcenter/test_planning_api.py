@@ -13,9 +13,14 @@ from fastapi.testclient import TestClient
 from partcd.callcenter.api import planning as callcenter_planning
 from partcd.callcenter.pipelines.planning import sim_call_rows
 from partcd.callcenter.rules.simulation import SimInterval, simulate
+from partcd.callcenter.rules.standards import CallCenterParams
 from partcd.platform.auth import create_key
+from partcd.platform.params import load_params
 from partcd.platform.server import create_app
 from partcd.platform.settings import Settings
+
+#: The speed-of-answer standard the simulations measure (30 s, CAP letter L30; callcenter params).
+WITHIN_S = load_params("callcenter", dt.date(2022, 1, 3)).typed(CallCenterParams).answer_within_s
 
 BASE = "/api/v1/callcenter"
 CALL_COLUMNS = ("call_id,contract_id,call_start,ivr_end,answered_at,call_end,end_reason,interpreter_requested,"
@@ -136,7 +141,7 @@ def test_early_warning_upload(client: tuple[TestClient, dict[str, str]]) -> None
     """A compliant 30 March (82.2 % within 30 s) and one day left at 10 agents: the alarm goes off (0.99425)."""
     c, keys = client
     sched = [SimInterval(length_s=1800.0, arrival_rate_per_s=100 / 1800, agents=13)] * 24
-    sim = simulate(sched, 180.0, np.random.default_rng(7))
+    sim = simulate(sched, 180.0, np.random.default_rng(7), answer_within_s=WITHIN_S)
     rows = sim_call_rows(sim.calls, dt.datetime(2022, 3, 30, 8), contract_id="H1416", tz="America/New_York")
     log = CALL_COLUMNS + "\n" + "".join(",".join(r.values()) + "\n" for r in rows)
     files = {"calls": ("q1.csv", log, "text/csv"), "forecast": ("fc.csv", _forecast(dt.date(2022, 3, 31)), "text/csv"),

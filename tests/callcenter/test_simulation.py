@@ -16,7 +16,11 @@ import pytest
 from partcd.callcenter.rules.erlang import queue_metrics
 from partcd.callcenter.rules.simulation import SimInterval, batch_estimates, estimate, simulate
 from partcd.callcenter.rules.staffing import IntervalForecast, predict, staff_intervals
+from partcd.callcenter.rules.standards import CallCenterParams
 from partcd.platform.params import load_params
+
+#: The speed-of-answer standard the simulations measure (30 s, CAP letter L30; callcenter params).
+WITHIN_S = load_params("callcenter", dt.date(2022, 1, 3)).typed(CallCenterParams).answer_within_s
 
 HALF_HOUR = 1800.0
 
@@ -77,7 +81,7 @@ def test_system_drops_are_disconnects_not_abandons() -> None:
     """4 % system drops: disconnect rate within its binomial interval, SL_all = (1 - d) * SL_queue (staffing model)."""
     params = load_params("callcenter", dt.date(2022, 1, 3))
     run = simulate(_constant(100 / HALF_HOUR, 13, 201), 180.0, np.random.default_rng(3), patience_s=300.0,
-                   drop_probability=0.04)
+                   drop_probability=0.04, answer_within_s=WITHIN_S)
     est = batch_estimates(run, batch_intervals=10)
     assert est["disconnect_rate"].covers(0.04)
     pred = predict([IntervalForecast(interval_start=dt.datetime(2022, 1, 3), calls_offered=100.0,
@@ -94,7 +98,7 @@ def test_system_drops_are_disconnects_not_abandons() -> None:
 def test_records_add_up_and_nobody_is_cut_off() -> None:
     """Staffing drops from 5 to 1 agent and back: every call has one outcome, handle times are completed."""
     schedule = [SimInterval(length_s=HALF_HOUR, arrival_rate_per_s=30 / HALF_HOUR, agents=a) for a in (5, 1, 0, 5)]
-    run = simulate(schedule, 200.0, np.random.default_rng(5), patience_s=600.0)
+    run = simulate(schedule, 200.0, np.random.default_rng(5), patience_s=600.0, answer_within_s=WITHIN_S)
     for row in run.intervals:
         assert row.offered == row.answered + row.abandoned + row.dropped
     for c in run.calls:
@@ -110,7 +114,7 @@ def test_records_add_up_and_nobody_is_cut_off() -> None:
 
 def test_lognormal_handle_times_have_the_requested_mean_and_cv() -> None:
     run = simulate(_constant(60 / HALF_HOUR, 40, 50), 300.0, np.random.default_rng(9), handle="lognormal",
-                   handle_cv=0.5)
+                   handle_cv=0.5, answer_within_s=WITHIN_S)
     h = np.array([c.handle_s for c in run.calls if c.outcome == "answered"])
     se = h.std(ddof=1) / math.sqrt(h.size)
     assert abs(h.mean() - 300.0) < 4 * se
@@ -120,29 +124,32 @@ def test_lognormal_handle_times_have_the_requested_mean_and_cv() -> None:
 def test_lognormal_patience_is_not_exponential() -> None:
     """Patience almost fixed at 60 s (lognormal, cv 0.05): nobody hangs up early, unlike exponential patience."""
     sched = _constant(120 / HALF_HOUR, 10, 20)  # 120 calls / 30 min at AHT 180 s = 12 Erlangs on 10 agents
-    fixed = simulate(sched, 180.0, np.random.default_rng(12), patience_s=60.0, patience="lognormal", patience_cv=0.05)
+    fixed = simulate(sched, 180.0, np.random.default_rng(12), patience_s=60.0, patience="lognormal", patience_cv=0.05,
+                     answer_within_s=WITHIN_S)
     gone = [c.wait_s for c in fixed.calls if c.outcome == "abandoned"]
     assert len(gone) > 100 and min(gone) > 60.0 * 0.75 and np.mean(gone) == pytest.approx(60.0, rel=0.05)
-    expo = simulate(sched, 180.0, np.random.default_rng(12), patience_s=60.0)
+    expo = simulate(sched, 180.0, np.random.default_rng(12), patience_s=60.0, answer_within_s=WITHIN_S)
     assert min(c.wait_s for c in expo.calls if c.outcome == "abandoned") < 5.0
     with pytest.raises(ValueError, match="coefficient of variation"):
-        simulate(sched, 180.0, np.random.default_rng(12), patience_s=60.0, patience="lognormal", patience_cv=0.0)
+        simulate(sched, 180.0, np.random.default_rng(12), patience_s=60.0, patience="lognormal", patience_cv=0.0,
+                     answer_within_s=WITHIN_S)
 
 
 def test_seeded_runs_are_deterministic() -> None:
     sched = _constant(40 / HALF_HOUR, 6, 4)
-    a = simulate(sched, 180.0, np.random.default_rng(1), patience_s=120.0)
-    b = simulate(sched, 180.0, np.random.default_rng(1), patience_s=120.0)
+    a = simulate(sched, 180.0, np.random.default_rng(1), patience_s=120.0, answer_within_s=WITHIN_S)
+    b = simulate(sched, 180.0, np.random.default_rng(1), patience_s=120.0, answer_within_s=WITHIN_S)
     assert a == b
-    assert a != simulate(sched, 180.0, np.random.default_rng(2), patience_s=120.0)
+    assert a != simulate(sched, 180.0, np.random.default_rng(2), patience_s=120.0, answer_within_s=WITHIN_S)
 
 
 def test_bad_inputs() -> None:
     with pytest.raises(ValueError, match="empty schedule"):
-        simulate([], 180.0, np.random.default_rng(1))
+        simulate([], 180.0, np.random.default_rng(1), answer_within_s=WITHIN_S)
     with pytest.raises(ValueError, match="aht_s > 0"):
-        simulate(_constant(0.01, 1, 1), 0.0, np.random.default_rng(1))
+        simulate(_constant(0.01, 1, 1), 0.0, np.random.default_rng(1), answer_within_s=WITHIN_S)
     with pytest.raises(ValueError, match="drain the queue"):
-        simulate([SimInterval(length_s=60.0, arrival_rate_per_s=0.1, agents=0)], 180.0, np.random.default_rng(1))
+        simulate([SimInterval(length_s=60.0, arrival_rate_per_s=0.1, agents=0)], 180.0, np.random.default_rng(1),
+                     answer_within_s=WITHIN_S)
     with pytest.raises(ValueError, match="at least two"):
         estimate([1.0])

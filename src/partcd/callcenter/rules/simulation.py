@@ -82,7 +82,7 @@ class SimulationResult:
 def simulate(schedule: Sequence[SimInterval], aht_s: float, rng: np.random.Generator, *,
              patience_s: float | None = None, handle: Literal["exponential", "lognormal"] = "exponential",
              handle_cv: float = 1.0, patience: Literal["exponential", "lognormal"] = "exponential",
-             patience_cv: float = 1.0, drop_probability: float = 0.0, answer_within_s: float = 30.0) -> SimulationResult:
+             patience_cv: float = 1.0, drop_probability: float = 0.0, answer_within_s: float) -> SimulationResult:
     """Run one replication over ``schedule`` (intervals back to back from time 0).
 
     Handle times and patience are exponential (the Erlang assumptions) or lognormal with the given mean and
