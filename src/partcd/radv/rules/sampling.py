@@ -205,10 +205,8 @@ def select_sample(frame: Sequence[FrameEnrollee], payment_year: int, params: Rad
             raise RuleError(f"stratum {h} is empty: {len(ranked)} eligible enrollees for {params.strata_count} strata",
                             CITE)
         census = big_n_h <= n_h
-        if census:
-            chosen = list(range(big_n_h))
-        else:
-            chosen = sorted(int(i) for i in rng.choice(big_n_h, size=n_h, replace=False))
+        drawn = range(big_n_h) if census else rng.choice(big_n_h, size=n_h, replace=False)
+        chosen = sorted(int(i) for i in drawn)
         picked = tuple(members[i].enrollee_id for i in chosen)
         strata.append(Stratum(stratum=h, population=big_n_h, allocated=n_h, sampled=len(picked), census=census,
                               min_risk_score=members[0].risk_score, max_risk_score=members[-1].risk_score,
