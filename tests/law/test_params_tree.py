@@ -176,9 +176,10 @@ def test_typed_view_is_cached_but_overrides_get_their_own() -> None:
 def _typed_views() -> dict[str, type[BaseModel]]:
     from partcd.appeals.parameters import AppealsParams
     from partcd.callcenter.standards import CallCenterParams
+    from partcd.radv.rules.parameters import RadvParams
     from partcd.stars.methodology import StarsParams
 
-    return {"stars": StarsParams, "callcenter": CallCenterParams, "appeals": AppealsParams}
+    return {"stars": StarsParams, "callcenter": CallCenterParams, "appeals": AppealsParams, "radv": RadvParams}
 
 
 @pytest.mark.parametrize(("area", "name"), ALL_FILES)
