@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict
 
 from partcd.core.citation import cites
 from partcd.core.errors import ConfigError, RuleError
-from partcd.radv.rules.estimators import Extrapolation
+from partcd.radv.rules.estimators import Extrapolation, StratumSample, stratified_mpu
 from partcd.radv.rules.parameters import READINGS, AuditScope, RadvParams, Reading, RecoveryBound
 from partcd.radv.rules.steps import Step, usd
 
@@ -182,3 +182,27 @@ def marx_offsets(recovery_usd: float, monthly_payments_usd: Sequence[float]) -> 
     if remaining > 0:
         raise RuleError(f"{usd(remaining)} still to recover after {len(out)} monthly payments; give more months", CITE)
     return out
+
+
+class RadvAudit(BaseModel):
+    """A contract audit computed with the payment year's parameters: the estimate and the recovery."""
+
+    model_config = ConfigDict(frozen=True)
+
+    estimate: Extrapolation
+    recovery: Recovery
+
+
+@cites("42 CFR 422.310(e)", "42 CFR 422.311(a)")
+def radv_recovery(strata: Sequence[StratumSample], payment_year: int, params: RadvParams, reading: Reading = "in_force",
+                  audit_scope: AuditScope = "contract", ffs_adjuster_rate: float | None = None,
+                  contract_payments_usd: float | None = None) -> RadvAudit:
+    """A stratified RADV audit end to end with the payment year's settings (L1197; § 422.311(a)(2) as finalized).
+
+    Confidence (99 %), sidedness, df convention and FPC come from ``params``; then :func:`contract_recovery`.
+    """
+    estimate = stratified_mpu(strata, params.confidence, params.sidedness_text, params.df_method_text, params.fpc_bool)
+    errors = [y for s in strata for y in s.values]
+    recovery = contract_recovery(estimate, errors, payment_year, params, reading, audit_scope,
+                                 ffs_adjuster_rate=ffs_adjuster_rate, contract_payments_usd=contract_payments_usd)
+    return RadvAudit(estimate=estimate, recovery=recovery)
