@@ -28,6 +28,7 @@ def test_unrestricted_two_sided_by_hand() -> None:
     assert e.standard_error == pytest.approx(500.0)
     assert e.df == 3
     assert e.t_value == pytest.approx(T_95_3, abs=5e-4)
+    assert e.t_value is not None
     assert e.lower_limit == pytest.approx(2500 - 500 * e.t_value)
     assert e.lower_limit == pytest.approx(1323.3, abs=0.3)
     assert e.upper_limit == pytest.approx(3676.7, abs=0.3)

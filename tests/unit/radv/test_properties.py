@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -76,7 +77,7 @@ def test_one_sided_lower_limit_is_not_below_the_two_sided_one(strata: list[Strat
 @given(strata=stratified(), df=df_methods)
 def test_higher_confidence_gives_a_lower_lower_limit(strata: list[StratumSample], df: str) -> None:
     limits = [stratified_mpu(strata, c, "two_sided", df).lower_limit for c in (0.8, 0.9, 0.95, 0.99)]  # type: ignore[arg-type]
-    assert all(a >= b - 1e-9 for a, b in zip(limits, limits[1:], strict=False))
+    assert all(a >= b - 1e-9 for a, b in itertools.pairwise(limits))
 
 
 @settings(max_examples=100, deadline=None)

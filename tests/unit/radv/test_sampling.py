@@ -85,7 +85,7 @@ def _ranked_frame(count: int) -> list[FrameEnrollee]:
 
 def test_select_sample_by_hand_on_nine_enrollees() -> None:
     # 9 eligible, scores 0.50 .. 0.58 -> strata of 3: {E000..E002}, {E003..E005}, {E006..E008}; 2 drawn from each
-    frame = _ranked_frame(9) + [_enrollee(enrollee_id="X", payment_hcc_count=0)]
+    frame = [*_ranked_frame(9), _enrollee(enrollee_id="X", payment_hcc_count=0)]
     sel = select_sample(frame, PY, P, np.random.default_rng(1), sample_size=6)
     assert (sel.frame_count, sel.eligible_count, sel.sample_size) == (10, 9, 6)
     assert sel.excluded_by_criterion["payment_hcc"] == 1
