@@ -115,9 +115,19 @@ def eligibility(enrollee: FrameEnrollee, payment_year: int, params: RadvParams) 
     Period = the 12 months of the DCY (PY - ``data_collection_year_lag_years``) plus the first
     ``payment_year_months_required_count`` months of the PY (January).
     """
-    dcy = payment_year - params.data_collection_year_lag_years
-    dcy_months = _months_of(dcy)
-    period = dcy_months | _months_of(payment_year, params.payment_year_months_required_count)
+    dcy_months, period = _periods(payment_year, params)
+    failed = _failed(enrollee, dcy_months, period, params)
+    return Eligibility(enrollee_id=enrollee.enrollee_id, eligible=not failed, failed=failed)
+
+
+def _periods(payment_year: int, params: RadvParams) -> tuple[frozenset[str], frozenset[str]]:
+    """(DCY months, DCY months + the required first months of the PY)."""
+    dcy_months = _months_of(payment_year - params.data_collection_year_lag_years)
+    return dcy_months, dcy_months | _months_of(payment_year, params.payment_year_months_required_count)
+
+
+def _failed(enrollee: FrameEnrollee, dcy_months: frozenset[str], period: frozenset[str],
+            params: RadvParams) -> tuple[Criterion, ...]:
     failed: list[Criterion] = []
     if not period <= enrollee.enrolled_months:
         failed.append("continuous_enrollment")
@@ -129,7 +139,7 @@ def eligibility(enrollee: FrameEnrollee, payment_year: int, params: RadvParams) 
         failed.append("part_b")
     if enrollee.payment_hcc_count < params.min_payment_hcc_count:
         failed.append("payment_hcc")
-    return Eligibility(enrollee_id=enrollee.enrollee_id, eligible=not failed, failed=tuple(failed))
+    return tuple(failed)
 
 
 @cites("42 CFR 422.311(a)")
@@ -174,9 +184,10 @@ def select_sample(frame: Sequence[FrameEnrollee], payment_year: int, params: Rad
         raise RuleError(f"enrollee {dupe!r} appears more than once in the frame", CITE)
     size = params.sample_size_max_count if sample_size is None else sample_size
     alloc = allocation(size, params)
-    checks = [eligibility(e, payment_year, params) for e in frame]
-    excluded = {c: sum(1 for x in checks if c in x.failed) for c in CRITERIA}
-    eligible = [e for e, x in zip(frame, checks, strict=True) if x.eligible]
+    dcy_months, period = _periods(payment_year, params)
+    checks = [_failed(e, dcy_months, period, params) for e in frame]
+    excluded = {c: sum(1 for x in checks if c in x) for c in CRITERIA}
+    eligible = [e for e, x in zip(frame, checks, strict=True) if not x]
     if not eligible:
         raise RuleError(f"no RADV-eligible enrollee in a frame of {len(frame):,} for payment year {payment_year}", CITE)
     ranked = sorted(eligible, key=lambda e: (e.risk_score, e.enrollee_id))
