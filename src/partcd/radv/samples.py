@@ -1,0 +1,125 @@
+"""Synthetic RADV data (no real enrollees, no real coefficients): seeded frames, audits and an illustrative HCC model.
+
+* :func:`synthetic_frame` - a contract's enrollment frame for :func:`~partcd.radv.rules.sampling.select_sample`, with
+  a share of enrollees failing each eligibility criterion;
+* :func:`synthetic_audit` - a whole population of enrollee payment errors in risk-score strata (so the true total is
+  known) and a stratified sample drawn from it, ready for ``partcd radv extrapolate``;
+* :func:`illustrative_hcc_model` - a tiny made-up CMS-HCC-like model (NOT CMS coefficients) for demos and tests.
+
+Every generator takes a ``seed`` and uses ``numpy.random.default_rng(seed)``: the same seed gives the same data.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from partcd.core.errors import ConfigError
+from partcd.radv.rules.payment_error import HccModel, Interaction
+from partcd.radv.rules.sampling import FrameEnrollee
+
+
+def _months(year: int, first: int = 1, last: int = 12) -> frozenset[str]:
+    return frozenset(f"{year:04d}-{m:02d}" for m in range(first, last + 1))
+
+
+def synthetic_frame(seed: int, *, size: int = 3000, payment_year: int = 2018,
+                    ineligible_share: float = 0.12) -> list[FrameEnrollee]:
+    """``size`` enrollees of one contract; about ``ineligible_share`` of them fail one eligibility criterion.
+
+    Risk scores are lognormal (median about 1.0); months cover the DCY (PY - 1) and the whole PY.
+    """
+    rng = np.random.default_rng(seed)
+    dcy = payment_year - 1
+    full = _months(dcy) | _months(payment_year)
+    out: list[FrameEnrollee] = []
+    failures = ("late_join", "esrd", "hospice", "no_part_b", "no_hcc")
+    for i in range(size):
+        score = round(float(rng.lognormal(mean=0.0, sigma=0.55)), 3)
+        enrolled, esrd, hospice, part_b = full, frozenset[str](), frozenset[str](), _months(dcy)
+        hccs = int(rng.integers(1, 6))
+        if rng.random() < ineligible_share:
+            kind = failures[int(rng.integers(len(failures)))]
+            month = int(rng.integers(2, 13))
+            if kind == "late_join":
+                enrolled = _months(dcy, month) | _months(payment_year)
+            elif kind == "esrd":
+                esrd = _months(dcy, month, month)
+            elif kind == "hospice":
+                hospice = _months(dcy, month)
+            elif kind == "no_part_b":
+                part_b = _months(dcy, month)
+            else:
+                hccs = 0
+        out.append(FrameEnrollee(enrollee_id=f"E{i + 1:06d}", risk_score=score, enrolled_months=enrolled,
+                                 esrd_months=esrd, hospice_months=hospice, part_b_months=part_b,
+                                 payment_hcc_count=hccs))
+    return out
+
+
+@dataclass(frozen=True)
+class SyntheticAudit:
+    """A population of enrollee payment errors by stratum, the true total, and a stratified sample from it."""
+
+    population_errors: dict[str, np.ndarray]
+    true_total: float
+    sample: list[tuple[str, str, float]]  # (enrollee_id, stratum, payment_error)
+
+    @property
+    def strata_rows(self) -> list[tuple[str, int]]:
+        return [(h, int(v.size)) for h, v in self.population_errors.items()]
+
+    def write_csv(self, directory: Path) -> tuple[Path, Path]:
+        """Write ``sample.csv`` (enrollee_id, stratum, payment_error) and ``strata.csv`` (stratum, population)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        sample_path, strata_path = directory / "sample.csv", directory / "strata.csv"
+        with sample_path.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["enrollee_id", "stratum", "payment_error"])
+            w.writerows([e, h, f"{y:.2f}"] for e, h, y in self.sample)
+        with strata_path.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["stratum", "population"])
+            w.writerows(self.strata_rows)
+        return sample_path, strata_path
+
+
+def synthetic_audit(seed: int, *, strata_sizes: tuple[int, ...] = (4000, 4000, 4000), per_stratum: int = 67,
+                    error_share: tuple[float, ...] = (0.12, 0.2, 0.3),
+                    mean_error_usd: tuple[float, ...] = (900.0, 2200.0, 5200.0),
+                    underpayment_share: float = 0.03) -> SyntheticAudit:
+    """Population errors per stratum (most enrollees 0; a share with an unsupported HCC, gamma-distributed $; a few
+    underpayments) and a simple random sample of ``per_stratum`` from each (cents, as on an audit report)."""
+    if not len(strata_sizes) == len(error_share) == len(mean_error_usd):
+        raise ConfigError("strata_sizes, error_share and mean_error_usd need one entry per stratum")
+    rng = np.random.default_rng(seed)
+    population: dict[str, np.ndarray] = {}
+    sample: list[tuple[str, str, float]] = []
+    for h, (size, share, mean) in enumerate(zip(strata_sizes, error_share, mean_error_usd, strict=True), start=1):
+        label = str(h)
+        errors = np.zeros(size)
+        over = rng.random(size) < share
+        errors[over] = rng.gamma(shape=2.0, scale=mean / 2.0, size=int(over.sum()))
+        under = (~over) & (rng.random(size) < underpayment_share)
+        errors[under] = -rng.gamma(shape=2.0, scale=mean / 8.0, size=int(under.sum()))
+        errors = np.round(errors, 2)
+        population[label] = errors
+        picked = np.sort(rng.choice(size, size=min(per_stratum, size), replace=False))
+        sample += [(f"S{h}-{int(i) + 1:06d}", label, float(errors[i])) for i in picked]
+    total = float(sum(v.sum() for v in population.values()))
+    return SyntheticAudit(population_errors=population, true_total=total, sample=sample)
+
+
+def illustrative_hcc_model() -> HccModel:
+    """A made-up five-HCC model with one hierarchy and one interaction - for demos and tests, NOT CMS coefficients."""
+    return HccModel(
+        name="illustrative (synthetic, not CMS)",
+        coefficients={"HCC18": 0.302, "HCC19": 0.105, "HCC85": 0.331, "HCC108": 0.335, "HCC111": 0.328},
+        hierarchies={"HCC18": frozenset({"HCC19"})},
+        interactions=(Interaction(name="DIABETES_CHF", hccs=frozenset({"HCC19", "HCC85"}), coefficient=0.121),),
+        normalization_factor=1.0,
+        coding_intensity_adjustment=0.0,
+    )
