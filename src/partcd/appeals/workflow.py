@@ -652,22 +652,21 @@ def apply(case: Case, event: CaseEvent, params: ParamSet, *, now: dt.datetime) -
     return new
 
 
-def _extension_limit(case: Case, params: ParamSet) -> Cited[int]:
-    """The cited maximum extension of the case's process (grievance, organization determination, reconsideration)."""
+def _extension_limit(case: Case, params: ParamSet) -> Cited[int] | None:
+    """The cited maximum extension of the case's process (None: the Part D processes have no extension)."""
     law = _law(params)
-    if case.case_type == "integrated_grievance":
-        return law.grievance_extension_calendar_days
-    if case.case_type == "integrated_reconsideration":
-        return law.ir_extension_calendar_days
-    return law.iod_extension_max_calendar_days
+    return {"integrated_grievance": law.grievance_extension_calendar_days,
+            "integrated_organization_determination": law.iod_extension_max_calendar_days,
+            "integrated_reconsideration": law.ir_extension_calendar_days}.get(case.case_type)
 
 
 def _refusal_cite(case: Case, params: ParamSet, kind: str) -> tuple[Cite, ...]:
     law = _law(params)
     if kind == "extend" and case.status == "EXPEDITED_OPEN":
         return law.timeframe_cite("T4")
-    if kind == "extend":
-        return _extension_limit(case, params).cite
+    limit = _extension_limit(case, params)
+    if kind == "extend" and limit is not None:
+        return limit.cite
     by_kind: dict[str, RuleCiteId] = {"forward_to_ire": "ire_review", "request_sfh": "sfh_request",
                                       "later_decision": "binding_decision", "request_continuation": "continuation_conditions",
                                       "accept_good_cause": "ir_filing"}
@@ -705,6 +704,7 @@ def _deny_expedite(case: Case, e: CaseEvent, params: ParamSet) -> Case:
 def _extend(case: Case, e: CaseEvent, params: ParamSet) -> Case:
     if case.extension is not None:
         limit = _extension_limit(case, params)
+        assert limit is not None  # only grievances, IODs and IRs accept "extend"
         raise _refuse(case, params, "extend", "the timeframe was already extended (one extension of at most "
                       f"{limit.value} calendar days)", limit.cite)
     ext = Extension(requested_by=e.requested_by or "enrollee", calendar_days=e.calendar_days, decided=e.at,
