@@ -110,7 +110,7 @@ def test_state_limit_replaces_the_federal_one_and_is_recorded_on_the_case(engine
 def test_less_protective_override_is_refused_and_nothing_stored(engine: sa.Engine) -> None:
     with pytest.raises(RuleError, match="less protective") as err:
         ac.set_override(engine, {**OHIO, "duration_value": 40}, actor="coord")
-    assert err.value.cite is not None and "422.629(c)" in err.value.cite
+    assert err.value.cite is not None and "422.629(c)" in err.value.citation
     for bad in ({"timeframe_id": "T15", "duration_value": 30},  # an enrollee window may only be longer
                 {"timeframe_id": "T6", "duration_value": 5},  # notice before the action: only earlier
                 {"timeframe_id": "T4", "duration_value": 48, "duration_unit": "hours"}):

@@ -90,7 +90,7 @@ def test_illegal_transition_changes_nothing(engine: sa.Engine) -> None:
     with pytest.raises(RuleError, match="not allowed") as err:
         ac.transition(engine, v.id, {"kind": "forward_to_ire", "at": REC + dt.timedelta(hours=1)}, actor="rev",
                       now=REC + dt.timedelta(hours=1))
-    assert err.value.cite and "422.631" in err.value.cite
+    assert err.value.cite and "422.631" in err.value.citation
     again = ac.get_case(engine, v.id, now=REC + dt.timedelta(hours=1))
     assert (again.version, again.case.status, len(again.case.events)) == (1, "STANDARD_PENDING", 1)
 

@@ -1,5 +1,5 @@
 """Notices (§§ 422.629(g), 422.630(e)(2), 422.631(d), 422.632, 422.633(e)(4), 422.633(f)(4)): every element the rule
-lists (NOTICE_ELEMENTS, with citations) is present in each rendered template; HTML escapes input; PDF via Chromium."""
+lists (notice_elements, with citations) is present in each rendered template; HTML escapes input; PDF via Chromium."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def test_every_element_the_rule_lists_is_in_the_notice(kind: wf.NoticeKind) -> N
     html = render_notice(case, kind, case_id=7, now=NOW)
     parser = _Sections()
     parser.feed(html)
-    for element in wf.NOTICE_ELEMENTS[kind]:
+    for element in wf.notice_elements(P)[kind]:
         text = parser.sections.get(element.id)
         assert text is not None, f"{kind}: element {element.id} ({element.cite}) missing"
         body = re.sub(r"\s+", " ", text.replace(element.cite, "")).strip()

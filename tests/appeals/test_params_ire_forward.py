@@ -22,7 +22,7 @@ def _h(hours: float) -> dt.timedelta:
 
 
 def test_parameter_is_typed_and_cited_as_current_cfr() -> None:
-    assert P.typed(AppealsParams).partd_missed_deadline_ire_forward_h == 24
+    assert P.typed(AppealsParams).partd_missed_deadline_ire_forward_h.value == 24
     entry = P["partd_missed_deadline_ire_forward_h"]
     assert entry.unit == "h"
     (cite,) = entry.cite

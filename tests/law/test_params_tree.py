@@ -10,8 +10,9 @@ import pytest
 from pydantic import BaseModel
 
 from partcd import registry
+from partcd.core.citation import Cite
 from partcd.core.errors import ParameterError
-from partcd.core.params import AreaSpec, ParamFile, parse_param_file, resolve
+from partcd.core.params import UNIT_SUFFIX, AreaSpec, ParamFile, key_unit_problem, nested_cites, parse_param_file, resolve
 from partcd.platform.params import area_files, area_spec, areas_with_params, load_params, load_yaml, reference_dir, sources
 
 REFERENCE = reference_dir()
@@ -28,25 +29,76 @@ def test_there_is_law() -> None:
     assert ALL_FILES
 
 
+def _all_cites(area: str, name: str) -> list[tuple[str, Cite]]:
+    """Every citation of a file: each entry's, and each row's inside a structured value (``key value.3.cite.0``)."""
+    out: list[tuple[str, Cite]] = []
+    for key, entry in area_files(area)[name].values.items():
+        out += [(key, c) for c in entry.cite]
+        out += [(f"{key} {path}", c) for path, c in nested_cites(entry.value)]
+    return out
+
+
 @pytest.mark.parametrize(("area", "name"), ALL_FILES)
 def test_every_quote_stands_on_its_line(area: str, name: str) -> None:
-    """§ citations cannot drift: the quoted words are on the cited line of the source text."""
+    """§ citations cannot drift: the quoted words are on the cited line of the source text (table rows included)."""
     src = sources()
     pf = area_files(area)[name]
     assert pf.source in src, f"{area}/{name}: source {pf.source!r} not in sources.yaml"
-    for key, entry in pf.values.items():
-        for cite in entry.cite:
-            assert "TODO" not in cite.cfr and "TODO" not in (cite.quote or "")
-            source_id = cite.source or pf.source
-            assert source_id in src, f"{area}/{name} {key}: unknown source {source_id!r}"
-            if src[source_id].file is None:
-                continue
-            assert cite.line is not None and cite.quote, f"{area}/{name} {key}: cite needs line and quote"
-            lines = (REFERENCE / src[source_id].file).read_text(encoding="utf-8").splitlines()
-            assert cite.line <= len(lines), f"{area}/{name} {key}: line {cite.line} beyond end of {src[source_id].file}"
-            assert _norm(cite.quote) in _norm(lines[cite.line - 1]), (
-                f"{area}/{name} {key}: quote {cite.quote!r} is not on line {cite.line} of {src[source_id].file}"
-            )
+    for where, cite in _all_cites(area, name):
+        assert "TODO" not in cite.cfr and "TODO" not in (cite.quote or "")
+        source_id = cite.source or pf.source
+        assert source_id in src, f"{area}/{name} {where}: unknown source {source_id!r}"
+        if src[source_id].file is None:
+            continue
+        assert cite.line is not None and cite.quote, f"{area}/{name} {where}: cite needs line and quote"
+        lines = (REFERENCE / src[source_id].file).read_text(encoding="utf-8").splitlines()
+        assert cite.line <= len(lines), f"{area}/{name} {where}: line {cite.line} beyond end of {src[source_id].file}"
+        assert _norm(cite.quote) in _norm(lines[cite.line - 1]), (
+            f"{area}/{name} {where}: quote {cite.quote!r} is not on line {cite.line} of {src[source_id].file}"
+        )
+
+
+def test_table_rows_are_checked_too() -> None:
+    """The appeals tables cite per row: every timeframe, refusal citation and notice element is in the quote check."""
+    where = [w for w, _ in _all_cites("appeals", "2021-01-01.yaml")]
+    rows = {table: sum(1 for w in where if w.startswith(f"{table} value.")) for table in
+            ("timeframes_table", "rule_citations_table", "notice_elements_table")}
+    assert rows == {"timeframes_table": 37, "rule_citations_table": 26, "notice_elements_table": 32}
+
+
+#: Keys whose name does not end with their unit's suffix, kept for a reason (each one is a rename outside appeals).
+UNIT_SUFFIX_EXCEPTIONS: dict[tuple[str, str], str] = {
+    ("callcenter", "open_from_time"): "unit time_of_day; renaming to *_time_of_day touches the callcenter typed view, "
+                                      "hours.py, CLI and web (callcenter owner)",
+    ("callcenter", "open_until_time"): "unit time_of_day; as open_from_time",
+}
+
+
+@pytest.mark.parametrize(("area", "name"), ALL_FILES)
+def test_every_key_ends_with_its_unit_suffix(area: str, name: str) -> None:
+    """Both ways: a key names its unit (``_calendar_days`` is calendar days, never plain days), so a reader of code
+    that says ``view.x_h`` knows the value is in hours."""
+    problems = [problem for key, entry in area_files(area)[name].values.items()
+                if (area, key) not in UNIT_SUFFIX_EXCEPTIONS and (problem := key_unit_problem(key, entry.unit))]
+    assert problems == [], f"{area}/{name}: {problems}"
+
+
+def test_unit_suffix_exceptions_are_still_needed() -> None:
+    """An exception that no longer applies (the key was renamed) is removed, so the list only shrinks."""
+    keys = {(a, k): e.unit for a, n in ALL_FILES for k, e in area_files(a)[n].values.items()}
+    for (area, key) in UNIT_SUFFIX_EXCEPTIONS:
+        assert (area, key) in keys and key_unit_problem(key, keys[(area, key)]), f"{area}.{key} needs no exception"
+
+
+def test_unit_suffix_check_refuses_both_ways() -> None:
+    assert set(UNIT_SUFFIX) == {"s", "min", "h", "calendar_days", "business_days", "days", "years", "months", "pct",
+                                "pp", "fraction", "ratio", "count", "usd", "bool", "text", "time_of_day", "weight",
+                                "stars", "score", "list", "table"}
+    assert key_unit_problem("iod_standard_calendar_days", "calendar_days") is None
+    assert key_unit_problem("fide_nursing_facility_min_days", "days") is None
+    assert "does not end with '_h'" in str(key_unit_problem("iod_expedited_hours", "h"))
+    assert "ends with '_calendar_days' (unit calendar_days)" in str(key_unit_problem("x_calendar_days", "days"))
+    assert "ends with '_days' (unit days)" in str(key_unit_problem("x_days", "calendar_days"))
 
 
 @pytest.mark.parametrize("area", areas_with_params())
@@ -91,6 +143,10 @@ def test_good_file_parses() -> None:
         (_with(period={"rating_year": 2022}), "period", "keyed by effective_date"),
         (_with(area="stars"), "area", "lives in 'callcenter'"),
         (_with(values={}), "values", "at least 1"),
+        (_with(values={"x_table": {"value": [{"id": "a", "cite": [{"cfr": "c", "page": 3}]}], "unit": "table",
+                                   "cite": [{"cfr": "c"}]}}), "values.x_table", "value.0.cite.0.page: Extra inputs"),
+        (_with(values={"x_table": {"value": {"k": [{"id": "a", "cite": []}]}, "unit": "table",
+                                   "cite": [{"cfr": "c"}]}}), "values.x_table", "value.k.0.cite: a row's cite needs"),
     ],
 )
 def test_strict_schema_refuses(data: object, key: str, reason: str) -> None:

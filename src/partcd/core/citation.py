@@ -7,7 +7,7 @@ law-tree tests, so citations cannot drift).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,10 +26,27 @@ class Cite(BaseModel):
     quote: str | None = None
 
     def label(self) -> str:
+        """The one label shape: ``42 CFR 422.630(b) [cms-4185-p L2757]`` (the bracket only with a line)."""
         out = self.cfr
         if self.source and self.line:
             out += f" [{self.source} L{self.line}]"
         return out
+
+    def __str__(self) -> str:
+        return self.label()
+
+
+#: One citation or several (an error, a row, a value may rest on more than one paragraph).
+Cites = Cite | tuple[Cite, ...]
+
+
+def cite_label(cite: Cite | Sequence[Cite] | None) -> str:
+    """The label of one or several citations, ``"; "``-joined (``""`` for none): the only citation text shape."""
+    if cite is None:
+        return ""
+    if isinstance(cite, Cite):
+        return cite.label()
+    return "; ".join(c.label() for c in cite)
 
 
 def cites(*cfr: str) -> Callable[[F], F]:

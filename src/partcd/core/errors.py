@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
+from partcd.core.citation import Cite, cite_label
+
 
 class PartcdError(Exception):
     """Base class: a problem the user can fix (bad input, bad config, a rule refused)."""
@@ -95,20 +97,39 @@ class ConfigError(PartcdError):
 
 @dataclass(eq=False)
 class RuleError(PartcdError):
-    """The rule itself refuses the request (e.g. an illegal case transition), with its citation."""
+    """The rule itself refuses the request (e.g. an illegal case transition), with its citation(s).
+
+    ``cite`` is a :class:`~partcd.core.citation.Cite` (or several), taken from the area's parameter files, so the
+    paragraph, line and quote are the ones ``tests/law`` checks; the message and ``to_dict`` show its label.
+    """
 
     reason: str
-    cite: str | None = None
+    cite: Cite | tuple[Cite, ...] | None = None
     details: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if not (self.cite is None or isinstance(self.cite, Cite)
+                or (isinstance(self.cite, tuple) and all(isinstance(c, Cite) for c in self.cite))):
+            raise TypeError(f"RuleError.cite must be a Cite or a tuple of Cite, got {self.cite!r}")
         super().__init__(self.message())
 
+    @property
+    def cites(self) -> tuple[Cite, ...]:
+        """The citations as a tuple (empty if none)."""
+        if self.cite is None:
+            return ()
+        return (self.cite,) if isinstance(self.cite, Cite) else self.cite
+
+    @property
+    def citation(self) -> str:
+        """The label of the citation(s), ``""`` if none (see :func:`~partcd.core.citation.cite_label`)."""
+        return cite_label(self.cite)
+
     def message(self) -> str:
-        return self.reason + (f" ({self.cite})" if self.cite else "")
+        return self.reason + (f" ({self.citation})" if self.citation else "")
 
     def to_dict(self) -> dict[str, object]:
-        return {"error": "RuleError", "reason": self.reason, "cite": self.cite,
+        return {"error": "RuleError", "reason": self.reason, "cite": self.citation or None,
                 "details": self.details, "message": self.message()}
 
 

@@ -9,25 +9,115 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from partcd.core.citation import Cite
+from partcd.core.citation import Cite, cite_label
 from partcd.core.errors import ParameterError
 
 PeriodKind = Literal["rating_year", "contract_year", "payment_year", "effective_date"]
 
-#: Units a parameter may declare. Keys end with a matching suffix (``_s``, ``_pct`` ...).
-UNITS: frozenset[str] = frozenset(
-    {
-        "s", "min", "h", "calendar_days", "business_days", "days", "years", "months",
-        "pct", "pp", "fraction", "ratio", "count", "usd", "bool", "text", "time_of_day",
-        "weight", "stars", "score", "list", "table",
-    }
-)
+#: Units a parameter may declare, each with the suffix its key ends with (checked by tests/law).
+UNIT_SUFFIX: dict[str, str] = {
+    "s": "_s", "min": "_min", "h": "_h",
+    "calendar_days": "_calendar_days", "business_days": "_business_days", "days": "_days",
+    "years": "_years", "months": "_months",
+    "pct": "_pct", "pp": "_pp", "fraction": "_fraction", "ratio": "_ratio", "count": "_count", "usd": "_usd",
+    "bool": "_bool", "text": "_text", "time_of_day": "_time_of_day",
+    "weight": "_weight", "stars": "_stars", "score": "_score",
+    "list": "_list", "table": "_table",
+}
+UNITS: frozenset[str] = frozenset(UNIT_SUFFIX)
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+_CITES: TypeAdapter[tuple[Cite, ...]] = TypeAdapter(tuple[Cite, ...])
+
+
+def unit_of_key(key: str) -> str | None:
+    """The unit a key's name announces: the unit with the longest suffix the key ends with (None if none)."""
+    matches = [u for u, suffix in UNIT_SUFFIX.items() if key.endswith(suffix)]
+    return max(matches, key=lambda u: len(UNIT_SUFFIX[u])) if matches else None
+
+
+def key_unit_problem(key: str, unit: str) -> str | None:
+    """Why ``key`` does not fit ``unit`` (its name must end with the unit's suffix, and with no longer one), or None."""
+    named = unit_of_key(key)
+    if named == unit:
+        return None
+    wanted = UNIT_SUFFIX.get(unit, "?")
+    if named is None:
+        return f"key '{key}' has unit {unit} but does not end with '{wanted}'"
+    return f"key '{key}' ends with '{UNIT_SUFFIX[named]}' (unit {named}) but its unit is {unit} ('{wanted}')"
+
+
+def nested_cites(value: Any, path: str = "value") -> list[tuple[str, Cite]]:
+    """Every citation inside a structured value: each mapping with a ``cite`` key (a table row) cites itself.
+
+    The ``cite`` list is validated like an entry's (strict :class:`Cite`, at least one); a malformed one raises
+    ``ValueError`` naming its path. Returns ``(path, cite)`` pairs, e.g. ``("value.3.cite.0", Cite(...))``.
+    """
+    out: list[tuple[str, Cite]] = []
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            where = f"{path}.{k}"
+            if k == "cite":
+                try:
+                    cites = _CITES.validate_python(v)
+                except ValidationError as exc:
+                    err = exc.errors()[0]
+                    raise ValueError(f"{'.'.join([where, *(str(p) for p in err['loc'])])}: {err['msg']}") from None
+                if not cites:
+                    raise ValueError(f"{where}: a row's cite needs at least 1 citation")
+                out += [(f"{where}.{i}", c) for i, c in enumerate(cites)]
+            else:
+                out += nested_cites(v, where)
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            out += nested_cites(v, f"{path}.{i}")
+    return out
+
+
+class CitedRow(BaseModel):
+    """A row of a ``table`` value that carries its own citation (quote checked by tests/law like an entry's).
+
+    Areas extend it with their columns (``extra="forbid"``, frozen); ``id`` names the row within its table.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1)
+    cite: tuple[Cite, ...] = Field(min_length=1)
+
+    @property
+    def citation(self) -> str:
+        return cite_label(self.cite)
+
+
+class Cited(BaseModel, Generic[T]):
+    """A typed-view field with its provenance: declare ``x_h: Cited[float]`` and the view hands out the key, the
+    value and its citations together (``view.x_h.value``, ``view.x_h.cite``), so code names the value once."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str
+    value: T
+    cite: tuple[Cite, ...] = Field(min_length=1)
+
+    @property
+    def citation(self) -> str:
+        return cite_label(self.cite)
 
 
 class AreaSpec(BaseModel):
@@ -58,6 +148,11 @@ class ParamEntry(BaseModel):
         if unit not in UNITS:
             raise ValueError(f"unknown unit {unit!r}; known: {', '.join(sorted(UNITS))}")
         return unit
+
+    @model_validator(mode="after")
+    def _rows_cite_strictly(self) -> ParamEntry:
+        nested_cites(self.value)
+        return self
 
 
 class ParamFile(BaseModel):
@@ -115,7 +210,8 @@ class ParamSet(BaseModel):
     source: str
     method: str | None
     values: dict[str, ParamValue]
-    _typed: dict[tuple[type[BaseModel], int], BaseModel] = PrivateAttr(default_factory=dict)
+    _typed: dict[tuple[type[BaseModel], int], tuple[dict[str, ParamValue], BaseModel]] = PrivateAttr(
+        default_factory=dict)
 
     def __getitem__(self, key: str) -> ParamValue:
         try:
@@ -123,21 +219,35 @@ class ParamSet(BaseModel):
         except KeyError:
             raise ParameterError(self.file, key, f"no such parameter in area '{self.area}'") from None
 
+    def cite(self, key: str) -> tuple[Cite, ...]:
+        """The citations of one value (``ParameterError`` for an unknown key)."""
+        return self[key].cite
+
     def raw(self) -> dict[str, Any]:
         return {k: v.value for k, v in self.values.items()}
 
     def typed(self, model: type[M]) -> M:
-        """Validate the values against an area's typed view (``extra='forbid'`` models); cached per view."""
-        key = (model, id(self.values))  # copies with other values (overrides) never share a view
+        """Validate the values against an area's typed view (``extra='forbid'`` models); cached per view.
+
+        Fields declared ``Cited[T]`` receive the value with its key and citations (:class:`Cited`).
+        """
+        # copies (overrides, model_copy) share this dict: the entry keeps its values object alive and is used
+        # only for that very object, so a reused id() can never hand out another copy's view
+        key = (model, id(self.values))
         cached = self._typed.get(key)
-        if cached is not None:
-            return cached  # type: ignore[return-value]
+        if cached is not None and cached[0] is self.values:
+            return cached[1]  # type: ignore[return-value]
         view = self._validate_view(model)
-        self._typed[key] = view
+        self._typed[key] = (self.values, view)
         return view
 
     def _validate_view(self, model: type[M]) -> M:
         data: dict[str, Any] = self.raw()
+        for name, field in model.model_fields.items():
+            ann = field.annotation
+            if name in self.values and isinstance(ann, type) and issubclass(ann, Cited):
+                pv = self.values[name]
+                data[name] = {"key": name, "value": pv.value, "cite": pv.cite}
         if self.method is not None and "method" in model.model_fields:
             data["method"] = self.method
         try:

@@ -45,7 +45,6 @@ from partcd.appeals.rules.clocks import (
 )
 from partcd.appeals.rules.parameters import AppealsParams
 from partcd.appeals.rules.workflow import (
-    NOTICE_ELEMENTS,
     Case,
     CaseEvent,
     CaseType,
@@ -58,6 +57,7 @@ from partcd.appeals.rules.workflow import (
     deadlines,
     is_adverse,
     next_due,
+    notice_elements,
     obligations,
     open_case,
     record_fields,
@@ -243,7 +243,8 @@ def _refuse_overlap(s: Session, contract_id: str, timeframe_id: str, start: dt.d
         if row.effective_from <= (end or dt.date.max) and start <= (row.effective_to or dt.date.max):
             raise RuleError(f"contract {contract_id} already has a State override for {timeframe_id} in force from "
                             f"{row.effective_from} to {row.effective_to or 'open-ended'} (override {row.id}, {row.state}); "
-                            "end it before the new period starts", CITE_STATE_OVERRIDE)
+                            "end it before the new period starts",
+                            load_params("appeals", start).typed(AppealsParams).rule_cite("state_flexibility"))
 
 
 def set_override(engine: Engine, request: dict[str, Any] | OverrideRequest, *, actor: str,
@@ -525,7 +526,7 @@ def _from_parent(s: Session, parent_id: int, data: dict[str, Any], now: dt.datet
     if pc.case_type != "integrated_organization_determination" or pc.status not in ("ADVERSE_NOTICED", "DEEMED_ADVERSE"):
         raise RuleError(f"case {parent_id} is not an adverse integrated organization determination "
                         f"({pc.case_type}, {pc.status}): an integrated reconsideration follows one",
-                        "42 CFR 422.633(d)(1) [cms-4185-p L2892]")
+                        params_for(pc.received, pc.zone).typed(AppealsParams).timeframe_cite("T15"))
     sent = pc.notice_sent or pc.deemed_adverse_at
     inherited: dict[str, Any] = {
         "case_type": "integrated_reconsideration", "enrollee_name": pc.enrollee_name, "mbi": pc.mbi,
@@ -785,7 +786,7 @@ def notice_kinds_for(case: Case) -> list[NoticeKind]:
 
 def render_notice(case: Case, kind: NoticeKind, *, case_id: int | str, now: dt.datetime | None = None,
                   plan_name: str = "the plan", state_overrides: Sequence[StateOverride] = ()) -> str:
-    """The notice as HTML: every element the rule lists is a ``data-element`` block (see NOTICE_ELEMENTS).
+    """The notice as HTML: every element the rule lists is a ``data-element`` block (see notice_elements).
 
     ``state_overrides``: the overrides pinned to the stored case (``CaseView.state_overrides``)."""
     now = now or dt.datetime.now(dt.UTC)
@@ -794,7 +795,7 @@ def render_notice(case: Case, kind: NoticeKind, *, case_id: int | str, now: dt.d
     zone = zone_of(case.zone or params.typed(AppealsParams).plan_time_zone_text)
     due = next((d for d in deadlines(case, params, now) if d.notice == kind), None)
     context: dict[str, Any] = {
-        "case": case, "case_id": case_id, "kind": kind, "elements": {e.id: e for e in NOTICE_ELEMENTS[kind]},
+        "case": case, "case_id": case_id, "kind": kind, "elements": {e.id: e for e in notice_elements(params)[kind]},
         "obligations": obs, "plan_name": plan_name, "version": __version__, "due": due,
         "local": lambda t: t.astimezone(zone).strftime("%B %-d, %Y %H:%M %Z") if t else "",
         "day": lambda t: (t.astimezone(zone).date() if isinstance(t, dt.datetime) else t).strftime("%B %-d, %Y")

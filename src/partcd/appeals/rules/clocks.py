@@ -27,11 +27,10 @@ import holidays
 from pydantic import BaseModel, ConfigDict, Field
 
 from partcd.appeals.rules.parameters import AppealsParams
-from partcd.core.citation import cites
+from partcd.core.citation import Cite, cite_label, cites
 from partcd.core.errors import RuleError
-from partcd.core.params import ParamSet
+from partcd.core.params import Cited, ParamSet
 
-SOURCE = "cms-4185-p"
 UTC = dt.UTC
 
 Party = Literal["plan", "enrollee"]
@@ -40,21 +39,21 @@ Kind = Literal["hours", "days", "days_before", "derived"]
 
 @dataclass(frozen=True)
 class Timeframe:
-    """One row of the spec's timeframe table: the obligation, its paragraph, line and quote, its limit key."""
+    """One row of the spec's timeframe table as the engine computes it: the obligation, who acts, from which event,
+    how the limit counts and which parameter holds it.
+
+    The law lives in the parameter files: the amount is the value of ``key`` and the paragraph that sets the
+    obligation is the row ``id`` of ``timeframes_table`` (quote-checked by tests/law), both per period. ``detail``
+    completes the description with the amounts (``{key}`` placeholders filled from the period's values).
+    """
 
     id: str
     obligation: str
-    cfr: str
-    line: int
-    quote: str
     party: Party
     start_event: str
     kind: Kind
     key: str | None = None
-
-    @property
-    def cite(self) -> str:
-        return f"42 CFR {self.cfr} [{SOURCE} L{self.line}]"
+    detail: str | None = None
 
     @property
     def state_may_override(self) -> bool:
@@ -66,136 +65,109 @@ def _tf(*rows: Timeframe) -> dict[str, Timeframe]:
     return {r.id: r for r in rows}
 
 
-#: The timeframe table of shared/specs/appeals.md §5; each quote stands on its line of the proposed rule.
+#: The timeframe table of shared/specs/appeals.md §5 (ids in its order); paragraphs and amounts are parameters.
 TIMEFRAMES: dict[str, Timeframe] = _tf(
-    Timeframe("T1", "File an integrated grievance (no time limit)", "422.630(b)", 2757,
-              "An enrollee may file an integrated grievance at any time", "enrollee", "the event grieved", "derived",
+    Timeframe("T1", "File an integrated grievance (no time limit)", "enrollee", "the event grieved", "derived",
               "grievance_filing_any_time_bool"),
-    Timeframe("T2", "Resolve the standard integrated grievance and notify the enrollee", "422.630(e)(1)", 2767,
-              "no later than 30 calendar days from the date it receives the integrated grievance", "plan",
+    Timeframe("T2", "Resolve the standard integrated grievance and notify the enrollee", "plan",
               "receipt of the integrated grievance", "days", "grievance_resolution_calendar_days"),
-    Timeframe("T3", "Send written notice of the reasons for extending the grievance, with the right to grieve the delay "
-              "(after reasonable efforts at prompt oral notice)", "422.630(e)(2)(ii)", 2779,
-              "no later than within 2 calendar days", "plan", "decision to extend", "days",
+    Timeframe("T3", "Send written notice of the reasons for extending the grievance, with the right to grieve the "
+              "delay (after reasonable efforts at prompt oral notice)", "plan", "decision to extend", "days",
               "grievance_extension_notice_calendar_days"),
-    Timeframe("T4", "Respond to the expedited integrated grievance", "422.630(d)", 2761,
-              "must respond to an enrollee's grievance within 24 hours if", "plan", "receipt of the integrated grievance",
+    Timeframe("T4", "Respond to the expedited integrated grievance", "plan", "receipt of the integrated grievance",
               "hours", "expedited_grievance_response_h"),
-    Timeframe("T5", "Send the standard integrated organization determination notice", "422.631(d)(2)(i)(B)", 2813,
-              "no later than 14 calendar days from when it receives the request", "plan",
+    Timeframe("T5", "Send the standard integrated organization determination notice", "plan",
               "receipt of the request", "days", "iod_standard_calendar_days"),
-    Timeframe("T6", "Send the notice reducing, suspending or terminating a previously approved service "
-              "(at least 10 days before the date of action)", "422.631(d)(2)(i)(A)", 2811,
-              "at least 10 days before the date of action", "plan", "date of action (intended effective date)",
-              "days_before", "reduction_notice_before_action_calendar_days"),
-    Timeframe("T7", "Send the expedited integrated organization determination notice", "422.631(d)(2)(iv)(A)", 2829,
-              "no later than 72 hours after receiving the request", "plan", "receipt of the request", "hours",
-              "iod_expedited_h"),
-    Timeframe("T8", "Send the integrated organization determination notice after denying expedited handling "
-              "(standard timeframe, original receipt day)", "422.631(d)(2)(iv)(B)(1)", 2833,
-              "The 14-day period begins with the day the applicable integrated plan receives the request", "plan",
+    Timeframe("T6", "Send the notice reducing, suspending or terminating a previously approved service", "plan",
+              "date of action (intended effective date)", "days_before",
+              "reduction_notice_before_action_calendar_days",
+              detail="at least {reduction_notice_before_action_calendar_days} days before the date of action"),
+    Timeframe("T7", "Send the expedited integrated organization determination notice", "plan",
+              "receipt of the request", "hours", "iod_expedited_h"),
+    Timeframe("T8",
+              "Send the integrated organization determination notice after denying expedited handling (standard "
+              "timeframe, original receipt day)", "plan",
               "receipt of the expedited request (the original receipt day is kept)", "days",
               "iod_expedite_denied_calendar_days"),
-    Timeframe("T9", "Deliver the written letter denying expedited handling (after prompt oral notice)",
-              "422.631(d)(2)(iv)(B)(2)", 2835, "subsequently deliver, within 3 calendar days, a written letter", "plan",
+    Timeframe("T9", "Deliver the written letter denying expedited handling (after prompt oral notice)", "plan",
               "decision not to expedite", "days", "iod_expedite_denial_letter_calendar_days"),
-    Timeframe("T10", "Request the necessary medical information from noncontract providers", "422.631(d)(2)(iv)(C)", 2845,
-              "within 24 hours of the initial request for an expedited integrated organization determination", "plan",
+    Timeframe("T10", "Request the necessary medical information from noncontract providers", "plan",
               "receipt of the expedited request", "hours", "iod_noncontract_info_request_h"),
-    Timeframe("T11", "Send written notice of the reasons for the extension, with the right to file an expedited grievance",
-              "422.631(d)(2)(iii)(A)", 2825, "no later than upon expiration of the extension", "plan",
-              "decision to extend", "derived"),
-    Timeframe("T12", "Send the integrated organization determination notice (extended timeframe)",
-              "422.631(d)(2)(iii)(B)", 2827, "no later than the date the extension expires", "plan",
+    Timeframe("T11", "Send written notice of the reasons for the extension, with the right to file an expedited "
+              "grievance", "plan", "decision to extend", "derived"),
+    Timeframe("T12", "Send the integrated organization determination notice (extended timeframe)", "plan",
               "end of the original timeframe", "derived"),
-    Timeframe("T13", "Send the adverse notice on the date the timeframe expires (no determination in time is a denial)",
-              "422.631(d)(1)", 2793, "must send a notice on the date that the timeframes expire", "plan",
-              "expiry of the timeframe", "derived"),
-    Timeframe("T14", "File for continuation of benefits (timely files: the later of 10 days after the notice is sent "
-              "and the intended effective date)", "422.632(a)", 2850,
-              "timely files means files for continuation of benefits on or before the later of the following",
-              "enrollee", "adverse notice sent", "days", "continuation_after_notice_sent_calendar_days"),
-    Timeframe("T15", "File an integrated reconsideration", "422.633(d)(1)", 2892,
-              "An enrollee has 60 calendar days from the date on the adverse organization determination notice",
-              "enrollee", "date on the adverse notice", "days", "ir_filing_calendar_days"),
-    Timeframe("T16", "Resolve the standard integrated reconsideration", "422.633(f)(1)", 2922,
-              "within 30 calendar days of receipt of the request", "plan", "receipt of the request", "days",
+    Timeframe("T13",
+              "Send the adverse notice on the date the timeframe expires (no determination in time is a denial)",
+              "plan", "expiry of the timeframe", "derived"),
+    Timeframe("T14", "File for continuation of benefits", "enrollee", "adverse notice sent", "days",
+              "continuation_after_notice_sent_calendar_days",
+              detail="timely files: the later of {continuation_after_notice_sent_calendar_days} days after the notice "
+              "is sent and the intended effective date"),
+    Timeframe("T15", "File an integrated reconsideration", "enrollee", "date on the adverse notice", "days",
+              "ir_filing_calendar_days"),
+    Timeframe("T16", "Resolve the standard integrated reconsideration", "plan", "receipt of the request", "days",
               "ir_standard_calendar_days"),
-    Timeframe("T17", "Resolve the expedited integrated reconsideration (with reasonable efforts at prompt oral notice)",
-              "422.633(f)(2)", 2924, "within 72 hours of receipt of the request", "plan", "receipt of the request", "hours",
-              "ir_expedited_h"),
-    Timeframe("T18", "Resolve the integrated reconsideration after denying expedited handling "
-              "(standard timeframe, original receipt day)", "422.633(e)(4)", 2910,
-              "The 30-day period begins with the day the applicable integrated plan receives the request", "plan",
-              "receipt of the expedited request (the original receipt day is kept)", "days",
-              "ir_expedite_denied_calendar_days"),
-    Timeframe("T19", "Give written notice denying expedited handling (after prompt oral notice)", "422.633(e)(4)", 2910,
-              "give the enrollee written notice within 2 calendar days", "plan", "decision not to expedite", "days",
-              "ir_expedite_denial_notice_calendar_days"),
-    Timeframe("T20", "Request the necessary medical information from noncontract providers", "422.633(e)(5)", 2918,
-              "within 24 hours of the initial request for an expedited integrated reconsideration", "plan",
+    Timeframe("T17",
+              "Resolve the expedited integrated reconsideration (with reasonable efforts at prompt oral notice)",
+              "plan", "receipt of the request", "hours", "ir_expedited_h"),
+    Timeframe("T18", "Resolve the integrated reconsideration after denying expedited handling (standard timeframe, "
+              "original receipt day)", "plan", "receipt of the expedited request (the original receipt day is kept)",
+              "days", "ir_expedite_denied_calendar_days"),
+    Timeframe("T19", "Give written notice denying expedited handling (after prompt oral notice)", "plan",
+              "decision not to expedite", "days", "ir_expedite_denial_notice_calendar_days"),
+    Timeframe("T20", "Request the necessary medical information from noncontract providers", "plan",
               "receipt of the expedited request", "hours", "ir_noncontract_info_request_h"),
-    Timeframe("T21", "Give written notice of the extension, with the right to file an expedited grievance "
-              "(after reasonable efforts at prompt oral notice)", "422.633(f)(3)(ii)", 2936,
-              "give the enrollee written notice within 2 calendar days", "plan", "decision to extend", "days",
+    Timeframe("T21", "Give written notice of the extension, with the right to file an expedited grievance (after "
+              "reasonable efforts at prompt oral notice)", "plan", "decision to extend", "days",
               "ir_extension_notice_calendar_days"),
-    Timeframe("T22", "Send the integrated reconsideration resolution notice (every outcome)", "422.633(f)(4)", 2938,
-              "within the resolution timeframes set forth in this section", "plan", "receipt of the request", "derived"),
-    Timeframe("T23", "Forward the case file and a written explanation to the IRE", "422.634(b)(1)(ii)", 2956,
-              "no later than 30 calendar days from the date it receives the request", "plan", "receipt of the request",
+    Timeframe("T22", "Send the integrated reconsideration resolution notice (every outcome)", "plan",
+              "receipt of the request", "derived"),
+    Timeframe("T23", "Forward the case file and a written explanation to the IRE", "plan", "receipt of the request",
               "days", "ire_forward_standard_calendar_days"),
-    Timeframe("T24", "Forward the case file and a written explanation to the IRE", "422.634(b)(1)(iii)", 2958,
-              "no later than within 24 hours of its affirmation", "plan", "affirmation of the adverse decision", "hours",
-              "ire_forward_expedited_h"),
-    Timeframe("T25", "Request a State fair hearing (Medicaid benefit)", "422.634(b)(2)", 2960,
-              "no later than 120 calendar days from the date of the applicable integrated plan's notice of resolution",
-              "enrollee", "date of the notice of resolution", "days", "sfh_request_calendar_days"),
+    Timeframe("T24", "Forward the case file and a written explanation to the IRE", "plan",
+              "affirmation of the adverse decision", "hours", "ire_forward_expedited_h"),
+    Timeframe("T25", "Request a State fair hearing (Medicaid benefit)", "enrollee",
+              "date of the notice of resolution", "days", "sfh_request_calendar_days"),
     Timeframe("T26", "Request a State fair hearing and continuation to keep Medicaid benefits during the hearing",
-              "422.632(c)(3)(i)", 2876,
-              "within 10 calendar days after the applicable integrated plan sends the notice of the integrated reconsideration",
               "enrollee", "resolution notice sent", "days", "sfh_continuation_calendar_days"),
-    Timeframe("T27", "Authorize or provide the disputed services after the reversal", "422.634(d)", 2964,
-              "no later than 72 hours from the date it receives notice reversing the determination", "plan",
+    Timeframe("T27", "Authorize or provide the disputed services after the reversal", "plan",
               "receipt of the notice reversing", "hours", "reversal_effectuation_h"),
-    Timeframe("T28", "Effectuate an IRE, ALJ/attorney adjudicator or Medicare Appeals Council reversal", "422.634(d)", 2964,
-              "must be effectuated under same timelines applicable to other MA plans as specified in §§ 422.618 and 422.619",
-              "plan", "receipt of the notice reversing", "derived"),
-    Timeframe("T29", "Send the written acknowledgement", "422.629(g)", 2685, "upon receiving the request", "plan",
-              "receipt of the request", "days", "acknowledgement_calendar_days"),
-    Timeframe("T30", "Cover nursing facility services under the capitated Medicaid contract (FIDE SNP)",
-              "422.2", 1979, "coverage of nursing facility services for a period of at least 180 days during the plan year",
-              "plan", "plan year", "derived", "fide_nursing_facility_min_days"),
+    Timeframe("T28", "Effectuate an IRE, ALJ/attorney adjudicator or Medicare Appeals Council reversal", "plan",
+              "receipt of the notice reversing", "derived"),
+    Timeframe("T29", "Send the written acknowledgement", "plan", "receipt of the request", "days",
+              "acknowledgement_calendar_days"),
+    Timeframe("T30", "Cover nursing facility services under the capitated Medicaid contract (FIDE SNP)", "plan",
+              "plan year", "derived", "fide_nursing_facility_min_days"),
     Timeframe("T31", "Notify the State of a hospital or skilled nursing facility admission (State-set timeframe)",
-              "422.107(d)", 2106, "must establish the timeframe(s) and method(s) by which notice is provided",
               "plan", "admission", "derived"),
-    Timeframe("T32", "Enrollment sanction for a D-SNP failing every integration criterion", "422.752(d)", 2976,
-              "CMS must impose during plan years 2021 through 2025 intermediate sanctions", "plan", "plan year", "derived",
-              "enrollment_sanction_plan_years_list"),
-    Timeframe("P1", "Notify the Part D coverage determination", "423.568(b)", 3266,
-              "no later than 72 hours after receipt of the request", "plan", "receipt of the request", "hours",
+    Timeframe("T32", "Enrollment sanction for a D-SNP failing every integration criterion", "plan", "plan year",
+              "derived", "enrollment_sanction_plan_years_list"),
+    Timeframe("P1", "Notify the Part D coverage determination", "plan", "receipt of the request", "hours",
               "partd_standard_h"),
-    Timeframe("P2", "Notify the Part D exceptions decision (72 h after the supporting statement or 14 calendar days "
-              "after the request, whichever comes first)", "423.568(b)", 3266,
-              "whichever occurs first", "plan", "receipt of the request / supporting statement", "derived",
-              "partd_exception_supporting_statement_h"),
-    Timeframe("P3", "Notify the expedited Part D coverage determination", "423.572(a)", 3289,
-              "no later than 24 hours after receiving the request", "plan", "receipt of the request", "hours",
+    Timeframe("P2", "Notify the Part D exceptions decision", "plan", "receipt of the request / supporting statement",
+              "derived", "partd_exception_supporting_statement_h",
+              detail="{partd_exception_supporting_statement_h:g} h after the supporting statement or "
+              "{partd_exception_outer_calendar_days} calendar days after the request, whichever comes first"),
+    Timeframe("P3", "Notify the expedited Part D coverage determination", "plan", "receipt of the request", "hours",
               "partd_expedited_h"),
-    Timeframe("P4", "Notify the expedited Part D exceptions decision (24 h after the supporting statement or 14 calendar "
-              "days after the request, whichever comes first)", "423.572(a)", 3289,
-              "no later than 24 hours after receipt of the physician's or other prescriber's supporting statement", "plan",
-              "receipt of the request / supporting statement", "derived", "partd_expedited_exception_supporting_statement_h"),
-    Timeframe("P5", "Notify the Part D determination after denying expedited handling (standard 72 hours from the day "
-              "the expedited request was received)", "423.570(d)(1)", 3279,
-              "The 72-hour period begins on the day the Part D plan sponsor receives the request for expedited determination",
-              "plan", "receipt of the expedited request", "derived", "partd_expedite_denied_h"),
+    Timeframe("P4", "Notify the expedited Part D exceptions decision", "plan",
+              "receipt of the request / supporting statement", "derived",
+              "partd_expedited_exception_supporting_statement_h",
+              detail="{partd_expedited_exception_supporting_statement_h:g} h after the supporting statement or "
+              "{partd_exception_outer_calendar_days} calendar days after the request, whichever comes first"),
+    Timeframe("P5", "Notify the Part D determination after denying expedited handling", "plan",
+              "receipt of the expedited request", "derived", "partd_expedite_denied_h",
+              detail="standard {partd_expedite_denied_h:g} hours from the day the expedited request was received"),
 )
-
-_OVERRIDE_CITE = "42 CFR 422.629(c) [cms-4185-p L2677]"
 
 
 class Obligation(BaseModel):
-    """One deadline that applies: the spec's timeframe id, who must act, by when, from which event, under which rule."""
+    """One deadline that applies: the spec's timeframe id, who must act, by when, from which event, under which rule.
+
+    ``cfr`` and ``line`` are those of the first citation of the timeframe's row in the parameter file (``line`` is
+    None for a source without a text in shared/reference); ``cite`` is the label of all of them.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -207,7 +179,7 @@ class Obligation(BaseModel):
     start_event: str
     start: dt.datetime
     cfr: str
-    line: int
+    line: int | None
     cite: str
     condition: str | None = None
     params_used: dict[str, Any] = Field(default_factory=dict)
@@ -311,7 +283,28 @@ class _Clock:
         return _wall(dt.datetime.combine(d.date() + dt.timedelta(days=days), d.time()), self.zone)
 
     def value(self, key: str) -> Any:
-        return getattr(self.view, key)
+        v = getattr(self.view, key)
+        return v.value if isinstance(v, Cited) else v
+
+    def cite(self, tf_id: str) -> tuple[Cite, ...]:
+        """The paragraph(s) of a timeframe, from the period's ``timeframes_table``."""
+        return self.view.timeframe_cite(tf_id)
+
+    def make(self, tf: Timeframe, due: dt.datetime, start: dt.datetime, *, start_event: str | None = None,
+             condition: str | None = None, used: dict[str, Any] | None = None, override: str | None = None,
+             description: str | None = None, counts: Literal["after", "before"] = "after") -> Obligation:
+        """The obligation record of ``tf``: its citation from the parameters, its description with the amounts."""
+        cite = self.cite(tf.id)
+        return Obligation(id=tf.id, description=description or self.describe(tf), party=tf.party, due=due,
+                          counts=counts, start_event=start_event or tf.start_event, start=start, cfr=cite[0].cfr,
+                          line=cite[0].line, cite=cite_label(cite), condition=condition, params_used=dict(used or {}),
+                          state_override=override)
+
+    def describe(self, tf: Timeframe) -> str:
+        """The obligation, with its ``detail`` filled in from the period's amounts."""
+        if tf.detail is None:
+            return tf.obligation
+        return f"{tf.obligation} ({tf.detail.format_map({k: self.value(k) for k in type(self.view).model_fields})})"
 
     def limit(self, tf: Timeframe, start: dt.datetime, *, action: dt.date | None = None
               ) -> tuple[dt.datetime, dict[str, Any], str | None]:
@@ -329,14 +322,15 @@ class _Clock:
         else:
             if override % dt.timedelta(days=1):
                 raise RuleError(f"State override for {tf.id} must be whole calendar days, got {text}",
-                                _OVERRIDE_CITE)
+                                self.view.rule_cite("state_flexibility"))
             candidate = self._apply(tf, start, override.days, action)
         protective = _utc(candidate) <= _utc(default) if tf.party == "plan" else _utc(candidate) >= _utc(default)
         if not protective:
             federal = f"{value} {'h' if tf.kind == 'hours' else 'calendar days'}"
             raise RuleError(
                 f"State override {text} for {tf.id} is less protective of the enrollee than the "
-                f"federal {federal} ({tf.cite}); a State may only set more protective timeframes", _OVERRIDE_CITE)
+                f"federal {federal} ({cite_label(self.cite(tf.id))}); a State may only set more protective timeframes",
+                self.view.rule_cite("state_flexibility"))
         used["state_override"] = text
         return candidate, used, text
 
@@ -352,16 +346,8 @@ class _Clock:
                    action: dt.date | None = None) -> Obligation:
         tf = TIMEFRAMES[tf_id]
         due, used, override = self.limit(tf, start, action=action)
-        return make(tf, due, start, start_event=start_event, condition=condition, used=used, override=override,
-                    counts="before" if tf.kind == "days_before" else "after")
-
-
-def make(tf: Timeframe, due: dt.datetime, start: dt.datetime, *, start_event: str | None = None,
-         condition: str | None = None, used: dict[str, Any] | None = None, override: str | None = None,
-         description: str | None = None, counts: Literal["after", "before"] = "after") -> Obligation:
-    return Obligation(id=tf.id, description=description or tf.obligation, party=tf.party, due=due, counts=counts,
-                      start_event=start_event or tf.start_event, start=start, cfr=f"42 CFR {tf.cfr}", line=tf.line,
-                      cite=tf.cite, condition=condition, params_used=dict(used or {}), state_override=override)
+        return self.make(tf, due, start, start_event=start_event, condition=condition, used=used, override=override,
+                         counts="before" if tf.kind == "days_before" else "after")
 
 
 def _iso_duration(td: dt.timedelta, *, in_hours: bool = False) -> str:
@@ -385,9 +371,9 @@ def _clock(params: ParamSet, zone: str | None, state_overrides: Mapping[str, dt.
         if tf is None or not tf.state_may_override:
             allowed = ", ".join(k for k, v in TIMEFRAMES.items() if v.state_may_override)
             raise RuleError(f"no State override for {tf_id!r}: § 422.629(c) covers the timeframes of §§ 422.629-422.634 "
-                            f"({allowed})", _OVERRIDE_CITE)
+                            f"({allowed})", view.rule_cite("state_flexibility"))
         if td <= dt.timedelta(0):
-            raise RuleError(f"State override for {tf_id} must be a positive duration", _OVERRIDE_CITE)
+            raise RuleError(f"State override for {tf_id} must be a positive duration", view.rule_cite("state_flexibility"))
     return _Clock(params=params, view=view, zone=zone_of(zone or view.plan_time_zone_text), overrides=overrides)
 
 
@@ -401,15 +387,15 @@ def _sorted(obligations: list[Obligation]) -> list[Obligation]:
     return sorted(obligations, key=lambda o: (_utc(o.due), order.index(o.id)))
 
 
-def _not_before(later: dt.datetime, earlier: dt.datetime, what: str, cite: str) -> None:
+def _not_before(later: dt.datetime, earlier: dt.datetime, what: str, cite: tuple[Cite, ...]) -> None:
     if _utc(later) < _utc(earlier):
         raise RuleError(f"{what} ({later.isoformat()}) is before the receipt of the request ({earlier.isoformat()})", cite)
 
 
-def _check_extension(process: Literal["grievance", "iod", "ir"], ext: Extension) -> None:
+def _check_extension(c: _Clock, process: Literal["grievance", "iod", "ir"], ext: Extension) -> None:
     """Who may ask for an extension and what the plan must show when it extends on its own (D-8)."""
     if process == "grievance":
-        cite = "42 CFR 422.630(e)(2) [cms-4185-p L2775]"
+        cite = c.view.grievance_extension_calendar_days.cite
         if ext.requested_by == "provider":
             raise RuleError("only the enrollee may request a grievance extension (or the plan on its own showing)", cite)
         if ext.requested_by == "plan" and not (ext.needs_information and ext.enrollee_interest and ext.justification):
@@ -417,9 +403,9 @@ def _check_extension(process: Literal["grievance", "iod", "ir"], ext: Extension)
                             "documentation of how the delay is in the enrollee's interest", cite)
         return
     if process == "iod":
-        cite = "42 CFR 422.631(d)(2)(ii) [cms-4185-p L2817-L2823]"
+        cite = c.view.rule_cite("iod_extension_requesters")
     else:
-        cite = "42 CFR 422.633(f)(3)(i) [cms-4185-p L2928-L2934]"
+        cite = c.view.rule_cite("ir_extension_requesters")
         if ext.requested_by == "provider":
             raise RuleError("only the enrollee may request an integrated reconsideration extension "
                             "(or the plan on its own showing)", cite)
@@ -430,14 +416,14 @@ def _check_extension(process: Literal["grievance", "iod", "ir"], ext: Extension)
 
 
 def _extend(c: _Clock, process: Literal["grievance", "iod", "ir"], ext: Extension, base: Obligation,
-            received: dt.datetime, max_key: str) -> tuple[dt.datetime, int, dt.datetime | None]:
-    """Validate an extension; return the extended due time, the days added and the local decision time."""
-    _check_extension(process, ext)
-    cap = int(c.value(max_key))
-    days = ext.calendar_days or cap
-    cite = TIMEFRAMES[base.id].cite
-    if days > cap:
-        raise RuleError(f"an extension of {days} calendar days exceeds the {cap} the rule allows", cite)
+            received: dt.datetime, limit: Cited[int]) -> tuple[dt.datetime, int, dt.datetime | None]:
+    """Validate an extension against its ``limit`` (the cited maximum); return the extended due time, the days
+    added and the local decision time."""
+    _check_extension(c, process, ext)
+    days = ext.calendar_days or limit.value
+    if days > limit.value:
+        raise RuleError(f"an extension of {days} calendar days exceeds the {limit.value} the rule allows", limit.cite)
+    cite = c.cite(base.id)
     decided = None
     if ext.decided is not None:
         decided = c.local(ext.decided, "extension decision")
@@ -454,13 +440,13 @@ _JEOPARDY = "a provider indicated that the standard timeframe could seriously je
 
 def _first_timeframe(c: _Clock, rec: dt.datetime, ids: tuple[str, str, str, str, str], expedited: bool,
                      expedite_denied: dt.datetime | None, provider_indicates_jeopardy: bool, must: str,
-                     must_cite: str) -> tuple[Obligation, Obligation | None]:
+                     must_cite: tuple[Cite, ...]) -> tuple[Obligation, Obligation | None]:
     """The decision timeframe by handling and the obligation that comes with it: ``ids`` = (standard, expedited,
     noncontract information request, standard after a denied expedite, written notice of the denial)."""
     standard, fast, info, after_denial, denial_notice = ids
     if expedite_denied is not None:
         denied = c.local(expedite_denied, "denial of expedited handling")
-        _not_before(denied, rec, "the denial of expedited handling", TIMEFRAMES[after_denial].cite)
+        _not_before(denied, rec, "the denial of expedited handling", c.cite(after_denial))
         if provider_indicates_jeopardy:
             raise RuleError(_JEOPARDY + must, must_cite)
         return c.obligation(after_denial, rec), c.obligation(denial_notice, denied)
@@ -487,7 +473,8 @@ def integrated_grievance(
     out = [c.obligation("T29", rec, start_event="receipt of the integrated grievance")]
     if expedited:
         if extension is not None:
-            raise RuleError("an expedited grievance (24 hours) has no extension in the rule", TIMEFRAMES["T4"].cite)
+            raise RuleError(f"an expedited grievance ({c.view.expedited_grievance_response_h:g} hours) has no extension "
+                            "in the rule", c.cite("T4"))
         t4 = c.obligation("T4", rec)
         t4 = t4.model_copy(update={"params_used": {**t4.params_used, "expedited_grievance_clock_start_text":
                                                    c.view.expedited_grievance_clock_start_text}})
@@ -495,10 +482,11 @@ def integrated_grievance(
     base = c.obligation("T2", rec)
     if extension is None:
         return _sorted([*out, base])
-    due, days, decided = _extend(c, "grievance", extension, base, rec, "grievance_extension_calendar_days")
-    out.append(make(TIMEFRAMES["T2"], due, rec, used={**base.params_used, "grievance_extension_calendar_days": days},
-                    override=base.state_override,
-                    description=f"{TIMEFRAMES['T2'].obligation} (extended by {days} calendar days)"))
+    limit = c.view.grievance_extension_calendar_days
+    due, days, decided = _extend(c, "grievance", extension, base, rec, limit)
+    out.append(c.make(TIMEFRAMES["T2"], due, rec, used={**base.params_used, limit.key: days},
+                      override=base.state_override,
+                      description=f"{c.describe(TIMEFRAMES['T2'])} (extended by {days} calendar days)"))
     if decided is not None:
         out.append(c.obligation("T3", decided))
     return _sorted(out)
@@ -523,21 +511,21 @@ def integrated_organization_determination(
     rec = c.local(received, "receipt")
     base, companion = _first_timeframe(c, rec, ("T5", "T7", "T10", "T8", "T9"), expedited, expedite_denied,
                                        provider_indicates_jeopardy, "the plan must expedite",
-                                       "42 CFR 422.631(c)(3) [cms-4185-p L2791]")
+                                       c.view.rule_cite("iod_must_expedite"))
     out = [companion] if companion else []
     final = base
     if extension is not None:
-        due, days, decided = _extend(c, "iod", extension, base, rec, "iod_extension_max_calendar_days")
-        used = {**base.params_used, "iod_extension_max_calendar_days": c.value("iod_extension_max_calendar_days"),
-                "extension_calendar_days": days}
-        final = make(TIMEFRAMES["T12"], due, base.due, used=used, override=base.state_override,
-                     start_event=f"end of the original timeframe ({base.id}) + {days}-calendar-day extension")
-        out.append(make(TIMEFRAMES["T11"], due, decided or rec, used=used,
-                        start_event="decision to extend" if decided else "decision to extend (time not given; receipt)"))
+        limit = c.view.iod_extension_max_calendar_days
+        due, days, decided = _extend(c, "iod", extension, base, rec, limit)
+        used = {**base.params_used, limit.key: limit.value, "extension_calendar_days": days}
+        final = c.make(TIMEFRAMES["T12"], due, base.due, used=used, override=base.state_override,
+                       start_event=f"end of the original timeframe ({base.id}) + {days}-calendar-day extension")
+        out.append(c.make(TIMEFRAMES["T11"], due, decided or rec, used=used,
+                          start_event="decision to extend" if decided else "decision to extend (time not given; receipt)"))
     out.append(final)
-    out.append(make(TIMEFRAMES["T13"], c.end_of_day(final.due.date()), final.due, used=final.params_used,
-                    start_event=f"expiry of the timeframe ({final.id})",
-                    condition=f"if no determination has been made by the {final.id} deadline"))
+    out.append(c.make(TIMEFRAMES["T13"], c.end_of_day(final.due.date()), final.due, used=final.params_used,
+                      start_event=f"expiry of the timeframe ({final.id})",
+                      condition=f"if no determination has been made by the {final.id} deadline"))
     return _sorted(out)
 
 
@@ -561,11 +549,11 @@ def adverse_determination_windows(
         sent = c.local(notice_sent, "notice sent")
         tf = TIMEFRAMES["T14"]
         after_sent, used, override = c.limit(tf, sent)
-        due, start, event = after_sent, sent, "adverse notice sent (+10 calendar days)"
+        due, start, event = after_sent, sent, f"adverse notice sent (+{c.value(str(tf.key))} calendar days)"
         if effective is not None and _utc(c.end_of_day(effective)) > _utc(after_sent):
             due, start, event = c.end_of_day(effective), c.day_start(effective), "intended effective date (later)"
-        out.append(make(tf, due, start, start_event=event, used=used, override=override,
-                        condition="if continuation of benefits is wanted during the reconsideration"))
+        out.append(c.make(tf, due, start, start_event=event, used=used, override=override,
+                          condition="if continuation of benefits is wanted during the reconsideration"))
     if notice_date is not None:
         out.append(c.obligation("T15", c.day_start(notice_date),
                                 condition="later only for good cause, by a written request that says why"))
@@ -594,21 +582,22 @@ def integrated_reconsideration(
     granted = expedited and expedite_denied is None
     base, companion = _first_timeframe(c, rec, ("T16", "T17", "T20", "T18", "T19"), expedited, expedite_denied,
                                        provider_indicates_jeopardy, "the plan must grant the expedited reconsideration",
-                                       "42 CFR 422.633(e)(3) [cms-4185-p L2908]")
+                                       c.view.rule_cite("ir_must_expedite"))
     if companion:
         out.append(companion)
     resolution = base
     ext_due: dt.datetime | None = None
     if extension is not None:
-        ext_due, days, decided = _extend(c, "ir", extension, base, rec, "ir_extension_calendar_days")
-        resolution = make(TIMEFRAMES[base.id], ext_due, rec, override=base.state_override,
-                          used={**base.params_used, "ir_extension_calendar_days": days},
-                          description=f"{TIMEFRAMES[base.id].obligation} (extended by {days} calendar days)")
+        limit = c.view.ir_extension_calendar_days
+        ext_due, days, decided = _extend(c, "ir", extension, base, rec, limit)
+        resolution = c.make(TIMEFRAMES[base.id], ext_due, rec, override=base.state_override,
+                            used={**base.params_used, limit.key: days},
+                            description=f"{c.describe(TIMEFRAMES[base.id])} (extended by {days} calendar days)")
         if decided is not None:
             out.append(c.obligation("T21", decided))
     out.append(resolution)
-    out.append(make(TIMEFRAMES["T22"], resolution.due, rec, used=resolution.params_used,
-                    start_event=f"receipt of the request (within the {resolution.id} resolution timeframe)"))
+    out.append(c.make(TIMEFRAMES["T22"], resolution.due, rec, used=resolution.params_used,
+                      start_event=f"receipt of the request (within the {resolution.id} resolution timeframe)"))
     medicare = "if the reconsideration affirms, in whole or in part, an adverse decision on a Medicare benefit"
     if not granted:
         t23 = c.obligation("T23", rec, condition=medicare)
@@ -618,7 +607,7 @@ def integrated_reconsideration(
         out.append(t23)
     elif affirmed is not None:
         aff = c.local(affirmed, "affirmation")
-        _not_before(aff, rec, "the affirmation", TIMEFRAMES["T24"].cite)
+        _not_before(aff, rec, "the affirmation", c.cite("T24"))
         t24 = c.obligation("T24", aff, condition=medicare)
         if ext_due is not None:
             rule = c.view.ire_forward_expedited_extended_text
@@ -669,7 +658,7 @@ def reversal_effectuation(
     received = c.local(notice_received, "receipt of the reversal notice")
     if reversed_by not in ("plan", "state_fair_hearing"):
         raise RuleError(f"T28: a reversal by the {reversed_by.replace('_', ' ')} is effectuated under §§ 422.618 and "
-                        "422.619, whose timelines are not in CMS-4185-P", TIMEFRAMES["T28"].cite)
+                        "422.619, whose timelines are not in CMS-4185-P", c.cite("T28"))
     return [c.obligation("T27", received)]
 
 
@@ -684,10 +673,10 @@ def admission_notification(
     c = _clock(params, zone, None)
     start = c.local(admitted, "admission")
     if state_timeframe <= dt.timedelta(0):
-        raise RuleError("the State-set admission notification timeframe must be positive", TIMEFRAMES["T31"].cite)
+        raise RuleError("the State-set admission notification timeframe must be positive", c.cite("T31"))
     due = (start.astimezone(UTC) + state_timeframe).astimezone(c.zone)
-    return [make(TIMEFRAMES["T31"], due, start, used={"state_timeframe": _iso_duration(state_timeframe)},
-                 condition="for the State-identified group of high-risk full-benefit dual eligible individuals")]
+    return [c.make(TIMEFRAMES["T31"], due, start, used={"state_timeframe": _iso_duration(state_timeframe)},
+                   condition="for the State-identified group of high-risk full-benefit dual eligible individuals")]
 
 
 # --- Part D coverage determinations and exceptions ----------------------------------------------------------
@@ -712,12 +701,12 @@ def partd_coverage_determination(
     rec = c.local(received, "receipt")
     if expedite_denied is not None:
         _not_before(c.local(expedite_denied, "denial of expedited handling"), rec, "the denial of expedited handling",
-                    TIMEFRAMES["P5"].cite)
+                    c.cite("P5"))
         start, event = _denied_start(c, rec)
         hours = c.view.partd_expedite_denied_h
-        return [make(TIMEFRAMES["P5"], c.after_hours(start, hours), start, start_event=event,
-                     used={"partd_expedite_denied_h": hours,
-                           "denied_expedite_hour_clock_start_text": c.view.denied_expedite_hour_clock_start_text})]
+        return [c.make(TIMEFRAMES["P5"], c.after_hours(start, hours), start, start_event=event,
+                       used={"partd_expedite_denied_h": hours,
+                             "denied_expedite_hour_clock_start_text": c.view.denied_expedite_hour_clock_start_text})]
     return [c.obligation("P3" if expedited else "P1", rec)]
 
 
@@ -739,7 +728,7 @@ def partd_exception(
     rec = c.local(received, "receipt")
     if expedite_denied is not None:
         _not_before(c.local(expedite_denied, "denial of expedited handling"), rec, "the denial of expedited handling",
-                    TIMEFRAMES["P5"].cite)
+                    c.cite("P5"))
         tf_id, key = "P5", "partd_exception_supporting_statement_h"
     elif expedited:
         tf_id, key = "P4", "partd_expedited_exception_supporting_statement_h"
@@ -756,7 +745,7 @@ def partd_exception(
         ss_due = c.after_hours(ss, hours)
         if _utc(ss_due) < _utc(outer):
             due, start, event = ss_due, ss, f"receipt of the supporting statement (+{hours:g} h, earlier)"
-    return [make(TIMEFRAMES[tf_id], due, start, start_event=event, used=used)]
+    return [c.make(TIMEFRAMES[tf_id], due, start, start_event=event, used=used)]
 
 
 # --- filing windows (the enrollee's side) -------------------------------------------------------------------
@@ -797,9 +786,8 @@ def filing_timeliness(
     c = _clock(params, zone, state_overrides)
     at = c.local(filed, "filing")
     if filing == "integrated_grievance":
-        tf = TIMEFRAMES["T1"]
         return FilingCheck(id="T1", filing=filing, filed=at, deadline=None, timely=True, may_accept=True,
-                           reason="an integrated grievance may be filed at any time", cite=tf.cite)
+                           reason="an integrated grievance may be filed at any time", cite=cite_label(c.cite("T1")))
     if filing in ("integrated_reconsideration", "state_fair_hearing"):
         if notice_date is None:
             raise RuleError(f"{filing.replace('_', ' ')}: the date on the notice is needed")

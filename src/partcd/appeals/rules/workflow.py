@@ -29,7 +29,6 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from partcd.appeals.rules.clocks import (
-    TIMEFRAMES,
     Extension,
     Obligation,
     adverse_determination_windows,
@@ -43,13 +42,12 @@ from partcd.appeals.rules.clocks import (
     reversal_effectuation,
     zone_of,
 )
-from partcd.appeals.rules.parameters import AppealsParams
-from partcd.core.citation import cites
-from partcd.core.errors import RuleError
-from partcd.core.params import ParamSet
+from partcd.appeals.rules.parameters import AppealsParams, RuleCiteId
+from partcd.core.citation import Cite, cite_label, cites
+from partcd.core.errors import ParameterError, RuleError
+from partcd.core.params import Cited, ParamSet
 
 UTC = dt.UTC
-SOURCE = "cms-4185-p"
 _M = TypeVar("_M", bound=BaseModel)
 
 CaseType = Literal["integrated_grievance", "integrated_organization_determination", "integrated_reconsideration",
@@ -77,28 +75,6 @@ EVENT_KINDS: tuple[EventKind, ...] = ("review", "notice_sent", "noncontract_info
                                       "later_decision", "effectuate", "supporting_statement", "accept_good_cause")
 Continuation = Literal["none", "continuing", "continuing_to_sfh", "ended"]
 
-
-def _c(cfr: str, line: int) -> str:
-    return f"42 CFR {cfr} [{SOURCE} L{line}]"
-
-
-CITE_RECORDS = _c("422.629(h)", 2689)
-CITE_IG = _c("422.630", 2755)
-CITE_IOD_EXPEDITE = _c("422.631(c)(3)", 2791)
-CITE_IOD_DEEMED = _c("422.631(d)(1)", 2793)
-CITE_IOD_PAYMENT = _c("422.631(b)", 2785)
-CITE_IR_FILING = _c("422.633(d)", 2892)
-CITE_IR_EXPEDITE = _c("422.633(e)(3)", 2908)
-CITE_CONTINUATION = _c("422.632(b)", 2856)
-CITE_CONTINUATION_END = _c("422.632(c)", 2868)
-CITE_CONSENT = _c("422.629(l)(1)(ii)", 2741)
-CITE_EFFECT = _c("422.634(a)", 2950)
-CITE_IRE = _c("422.634(b)(1)", 2954)
-CITE_SFH = _c("422.634(b)(2)", 2960)
-CITE_BINDING = _c("422.634(c)", 2962)
-CITE_REVERSAL = _c("422.634(d)", 2964)
-CITE_PARTD = _c("423.568(b)", 3266)
-CITE_PARTD_MISSED = "42 CFR 423.568(h), 423.572(d) (current CFR; not amended by CMS-4185-P)"
 
 #: Where the rule is silent: the choice taken in this module (also in the appeals README).
 CHOICES: dict[str, str] = {
@@ -200,13 +176,14 @@ TRANSITIONS: dict[CaseType, dict[str, frozenset[str]]] = {
     },
 }
 
-#: The citation shown when an event is refused in a state (the process's governing paragraph).
-PROCESS_CITE: dict[CaseType, str] = {
-    "integrated_grievance": CITE_IG,
-    "integrated_organization_determination": _c("422.631", 2783),
-    "integrated_reconsideration": _c("422.633", 2886),
-    "partd_coverage_determination": CITE_PARTD,
-    "partd_exception": CITE_PARTD,
+#: The citation shown when an event is refused in a state (the process's governing paragraph, a row of the
+#: parameters' ``rule_citations_table``).
+PROCESS_CITE: dict[CaseType, RuleCiteId] = {
+    "integrated_grievance": "grievance_process",
+    "integrated_organization_determination": "iod_process",
+    "integrated_reconsideration": "ir_process",
+    "partd_coverage_determination": "partd_process",
+    "partd_exception": "partd_process",
 }
 
 
@@ -334,8 +311,17 @@ def _u(t: dt.datetime) -> dt.datetime:
     return t.astimezone(UTC)
 
 
+def _law(params: ParamSet) -> AppealsParams:
+    return params.typed(AppealsParams)
+
+
+def _cite(params: ParamSet, name: RuleCiteId) -> tuple[Cite, ...]:
+    """A paragraph the workflow cites, from the period's ``rule_citations_table``."""
+    return _law(params).rule_cite(name)
+
+
 def _zone(case: Intake, params: ParamSet) -> str:
-    return case.zone or params.typed(AppealsParams).plan_time_zone_text
+    return case.zone or _law(params).plan_time_zone_text
 
 
 def _aware(t: dt.datetime, zone: str, what: str) -> dt.datetime:
@@ -356,11 +342,12 @@ def _localized(model: _M, zone: str) -> _M:
     return model.model_copy(update=naive) if naive else model
 
 
-def _refuse(case: Case, kind: str, why: str | None = None, cite: str | None = None) -> RuleError:
+def _refuse(case: Case, params: ParamSet, kind: str, why: str | None = None,
+            cite: tuple[Cite, ...] | None = None) -> RuleError:
     allowed = sorted(TRANSITIONS[case.case_type][case.status] | (_RECORD_ONLY - {"effectuate"}))
     reason = why or (f"{kind.replace('_', ' ')} is not allowed for {_article(case.case_type)} in state "
                      f"{case.status}; allowed: {', '.join(allowed)}")
-    return RuleError(reason, cite or PROCESS_CITE[case.case_type],
+    return RuleError(reason, cite or _cite(params, PROCESS_CITE[case.case_type]),
                      details={"status": case.status, "event": kind, "allowed": allowed})
 
 
@@ -376,17 +363,21 @@ def open_case(intake: Intake, params: ParamSet, *, actor: str, now: dt.datetime)
     intake = _localized(intake, zone)
     received = intake.received
     if _u(received) > _u(_aware(now, zone, "now")):
-        raise RuleError(f"the receipt {received.isoformat()} is in the future", CITE_RECORDS)
+        raise RuleError(f"the receipt {received.isoformat()} is in the future", _cite(params, "records"))
+    law = _law(params)
     if intake.case_type == "integrated_grievance" and intake.grievance_subject is None:
         raise RuleError("an integrated grievance needs its subject (extension, expedite_refusal, quality_of_care or "
-                        "other): it decides the 24-hour expedited response", _c("422.630(d)", 2761))
+                        f"other): it decides the {law.expedited_grievance_response_h:g}-hour expedited response",
+                        law.timeframe_cite("T4"))
     if intake.case_type == "partd_coverage_determination" and intake.supporting_statement_at is not None:
-        raise RuleError("a supporting statement belongs to an exceptions request (partd_exception)", CITE_PARTD)
+        raise RuleError("a supporting statement belongs to an exceptions request (partd_exception)",
+                        _cite(params, "partd_process"))
     if intake.case_type == "integrated_reconsideration" and intake.adverse_notice_date is None:
         raise RuleError("an integrated reconsideration needs the date on the adverse determination notice "
-                        "(it starts the 60-day filing window)", CITE_IR_FILING)
+                        f"(it starts the {law.ir_filing_calendar_days}-day filing window)", _cite(params, "ir_filing"))
     if not intake.programs:
-        raise RuleError("a case needs the program of its disputed items (medicare, medicaid or both)", CITE_RECORDS)
+        raise RuleError("a case needs the program of its disputed items (medicare, medicaid or both)",
+                        _cite(params, "records"))
     status, expedited = _triage(intake, params, received)
     case = Case(**{**intake.model_dump(), "zone": zone, "received": received}, status=status, expedited=expedited,
                 events=(_receipt_event(received, actor),))
@@ -431,7 +422,6 @@ _NOTICE_OF: dict[str, NoticeKind] = {
     "T9": "denial_of_expedite", "T19": "denial_of_expedite", "T13": "adverse_determination",
     "T6": "adverse_determination", "T22": "reconsideration_resolution",
 }
-PARTD_IRE_KEY = "partd_missed_deadline_ire_forward_h"
 
 
 @cites("42 CFR 422.629(g)", "42 CFR 422.630(d)", "42 CFR 422.630(e)", "42 CFR 422.631(d)", "42 CFR 422.632(a)",
@@ -506,12 +496,12 @@ def _partd_obligations(case: Case, params: ParamSet, zone: str) -> list[Obligati
         out = partd_exception(case.received, params, supporting_statement=case.supporting_statement_at,
                               expedited=expedited, expedite_denied=case.expedite_denied_at, zone=zone)
     if case.deemed_adverse_at is not None and is_adverse(case):
-        hours = float(params.typed(AppealsParams).partd_missed_deadline_ire_forward_h)
-        due = (_u(case.deemed_adverse_at) + dt.timedelta(hours=hours)).astimezone(zone_of(zone))
+        limit = _law(params).partd_missed_deadline_ire_forward_h
+        due = (_u(case.deemed_adverse_at) + dt.timedelta(hours=limit.value)).astimezone(zone_of(zone))
         out.append(Obligation(id="PD-IRE", description="Forward the request to the IRE after a missed deadline",
                               party="plan", due=due, start_event="expiry of the adjudication timeframe",
-                              start=case.deemed_adverse_at, cfr="42 CFR 423.568(h)", line=1, cite=CITE_PARTD_MISSED,
-                              params_used={PARTD_IRE_KEY: hours}))
+                              start=case.deemed_adverse_at, cfr=limit.cite[0].cfr, line=limit.cite[0].line,
+                              cite=limit.citation, params_used={limit.key: limit.value}))
     return out
 
 
@@ -612,10 +602,12 @@ def advance(case: Case, params: ParamSet, now: dt.datetime) -> Case:
         return case
     target = {"integrated_organization_determination": "DEEMED_ADVERSE", "integrated_reconsideration": "DEEMED_ADVERSE_IR"
               }.get(t, "DEEMED_ADVERSE")
-    cite = {"integrated_organization_determination": CITE_IOD_DEEMED, "integrated_reconsideration": CITE_EFFECT
-            }.get(t, CITE_PARTD_MISSED)
+    law = _law(params)
+    cite = {"integrated_organization_determination": law.rule_cite("iod_untimely_is_denial"),
+            "integrated_reconsideration": law.rule_cite("untimely_is_adverse")
+            }.get(t, law.partd_missed_deadline_ire_forward_h.cite)
     ev = CaseEvent(kind="deadline_passed", at=due, actor="system", deadline_id=_resolution_id(case, params),
-                   note=f"no decision by the due time: an adverse determination ({cite})")
+                   note=f"no decision by the due time: an adverse determination ({cite_label(cite)})")
     return case.model_copy(update={"status": target, "deemed_adverse_at": due, "events": (*case.events, ev)})
 
 
@@ -641,45 +633,57 @@ def apply(case: Case, event: CaseEvent, params: ParamSet, *, now: dt.datetime) -
     event = _localized(event, zone)
     at = event.at
     if _u(at) > _u(_aware(now, zone, "now")):
-        raise RuleError(f"{event.kind.replace('_', ' ')} at {at.isoformat()} is in the future", CITE_RECORDS)
+        raise RuleError(f"{event.kind.replace('_', ' ')} at {at.isoformat()} is in the future", _cite(params, "records"))
     if _u(at) < _u(case.received):
         raise RuleError(f"{event.kind.replace('_', ' ')} at {at.isoformat()} is before the receipt "
-                        f"{case.received.isoformat()}", CITE_RECORDS)
+                        f"{case.received.isoformat()}", _cite(params, "records"))
     if event.kind in ("deadline_passed", "received"):
-        raise RuleError(f"{event.kind} is recorded by the rules and the intake, not as an event", CITE_EFFECT)
+        raise RuleError(f"{event.kind} is recorded by the rules and the intake, not as an event",
+                        _cite(params, "untimely_is_adverse"))
     case = advance(case, params, at)
     if event.kind in _RECORD_ONLY - {"effectuate"}:
-        new = _record(case, event)
+        new = _record(case, event, params)
     else:
         if event.kind not in TRANSITIONS[case.case_type][case.status]:
-            raise _refuse(case, event.kind, cite=_refusal_cite(case, event.kind))
+            raise _refuse(case, params, event.kind, cite=_refusal_cite(case, params, event.kind))
         new = _HANDLERS[event.kind](case, event, params)
     new = new.model_copy(update={"events": (*new.events, event)})
     obligations(new, params)  # the clocks validate the new facts (extension rules, order of instants)
     return new
 
 
-def _refusal_cite(case: Case, kind: str) -> str:
-    if kind == "extend" and case.case_type == "integrated_grievance":
-        return TIMEFRAMES["T4"].cite if case.status == "EXPEDITED_OPEN" else _c("422.630(e)(2)", 2775)
-    if kind == "extend":
-        return _c("422.631(d)(2)(ii)", 2815) if case.case_type.endswith("determination") else _c("422.633(f)(3)", 2926)
-    by_kind = {"forward_to_ire": CITE_IRE, "request_sfh": CITE_SFH, "later_decision": CITE_BINDING,
-               "request_continuation": CITE_CONTINUATION, "accept_good_cause": CITE_IR_FILING}
+def _extension_limit(case: Case, params: ParamSet) -> Cited[int] | None:
+    """The cited maximum extension of the case's process (None: the Part D processes have no extension)."""
+    law = _law(params)
+    return {"integrated_grievance": law.grievance_extension_calendar_days,
+            "integrated_organization_determination": law.iod_extension_max_calendar_days,
+            "integrated_reconsideration": law.ir_extension_calendar_days}.get(case.case_type)
+
+
+def _refusal_cite(case: Case, params: ParamSet, kind: str) -> tuple[Cite, ...]:
+    law = _law(params)
+    if kind == "extend" and case.status == "EXPEDITED_OPEN":
+        return law.timeframe_cite("T4")
+    limit = _extension_limit(case, params)
+    if kind == "extend" and limit is not None:
+        return limit.cite
+    by_kind: dict[str, RuleCiteId] = {"forward_to_ire": "ire_review", "request_sfh": "sfh_request",
+                                      "later_decision": "binding_decision", "request_continuation": "continuation_conditions",
+                                      "accept_good_cause": "ir_filing"}
     if kind in by_kind and case.case_type == "integrated_reconsideration":
-        return by_kind[kind]
+        return law.rule_cite(by_kind[kind])
     if kind == "decide" and case.status in ("ADVERSE_NOTICED", "APPROVED", "UPHELD", "REVERSED", "IRE_FORWARDED"):
-        return _c("422.633(a)", 2886) if case.case_type == "integrated_reconsideration" else CITE_RECORDS
-    return PROCESS_CITE[case.case_type]
+        return law.rule_cite("ir_one_level" if case.case_type == "integrated_reconsideration" else "records")
+    return law.rule_cite(PROCESS_CITE[case.case_type])
 
 
-def _record(case: Case, e: CaseEvent) -> Case:
+def _record(case: Case, e: CaseEvent, params: ParamSet) -> Case:
     if e.kind == "review":
         return case.model_copy(update={"reviews": (*case.reviews, e.at)})
     if e.kind == "noncontract_info_requested":
         return case.model_copy(update={"noncontract_info_requested_at": case.noncontract_info_requested_at or e.at})
     if e.notice is None:
-        raise RuleError("notice_sent needs the notice kind", CITE_RECORDS)
+        raise RuleError("notice_sent needs the notice kind", _cite(params, "records"))
     notices = dict(case.notices)
     notices.setdefault(e.notice, e.at)
     return case.model_copy(update={"notices": notices})
@@ -691,16 +695,18 @@ def _grant_expedite(case: Case, e: CaseEvent, params: ParamSet) -> Case:
 
 def _deny_expedite(case: Case, e: CaseEvent, params: ParamSet) -> Case:
     if case.provider_indicates_jeopardy:
-        cite = CITE_IR_EXPEDITE if case.case_type == "integrated_reconsideration" else CITE_IOD_EXPEDITE
-        raise _refuse(case, "deny_expedite", "a provider indicated that the standard timeframe could seriously jeopardize "
-                      "the enrollee: the plan must expedite", cite)
+        must: RuleCiteId = "ir_must_expedite" if case.case_type == "integrated_reconsideration" else "iod_must_expedite"
+        raise _refuse(case, params, "deny_expedite", "a provider indicated that the standard timeframe could seriously "
+                      "jeopardize the enrollee: the plan must expedite", _cite(params, must))
     return case.model_copy(update={"status": "STANDARD_PENDING", "expedited": False, "expedite_denied_at": e.at})
 
 
 def _extend(case: Case, e: CaseEvent, params: ParamSet) -> Case:
     if case.extension is not None:
-        raise _refuse(case, "extend", "the timeframe was already extended (one extension of at most 14 calendar days)",
-                      _refusal_cite(case, "extend"))
+        limit = _extension_limit(case, params)
+        assert limit is not None  # only grievances, IODs and IRs accept "extend"
+        raise _refuse(case, params, "extend", "the timeframe was already extended (one extension of at most "
+                      f"{limit.value} calendar days)", limit.cite)
     ext = Extension(requested_by=e.requested_by or "enrollee", calendar_days=e.calendar_days, decided=e.at,
                     enrollee_interest=e.enrollee_interest, needs_information=e.needs_information,
                     likely_approval=e.likely_approval, justification=e.justification)
@@ -711,8 +717,8 @@ def _extend(case: Case, e: CaseEvent, params: ParamSet) -> Case:
 def _resolve(case: Case, e: CaseEvent, params: ParamSet) -> Case:
     mode = e.response_mode or ("written" if case.channel != "oral" else "oral")
     if mode == "oral" and (case.channel == "written" or case.grievance_subject == "quality_of_care"):
-        raise _refuse(case, "resolve", "a written grievance, or one about quality of care, needs a written response "
-                      "(quality of care: with the right to complain to the QIO)", _c("422.630(e)", 2769))
+        raise _refuse(case, params, "resolve", "a written grievance, or one about quality of care, needs a written response "
+                      "(quality of care: with the right to complain to the QIO)", _cite(params, "grievance_written_response"))
     sent = e.notice_sent or e.at
     local_day = sent.astimezone(zone_of(_zone(case, params))).date()
     return case.model_copy(update={"status": "RESOLVED", "decided_at": e.at, "enrollee_notified_at": sent,
@@ -721,10 +727,10 @@ def _resolve(case: Case, e: CaseEvent, params: ParamSet) -> Case:
 
 def _decide(case: Case, e: CaseEvent, params: ParamSet) -> Case:
     if e.decision is None:
-        raise _refuse(case, "decide", "a decision needs its outcome: favorable, partially_favorable or adverse")
+        raise _refuse(case, params, "decide", "a decision needs its outcome: favorable, partially_favorable or adverse")
     sent = e.notice_sent or e.at
     if _u(sent) < _u(e.at):
-        raise _refuse(case, "decide", "the notice cannot be sent before the decision", CITE_RECORDS)
+        raise _refuse(case, params, "decide", "the notice cannot be sent before the decision", _cite(params, "records"))
     zone = zone_of(_zone(case, params))
     update: dict[str, object] = {"decision": e.decision, "decided_at": e.at, "notice_sent": sent,
                                  "notice_date": e.notice_date or sent.astimezone(zone).date(),
@@ -733,8 +739,8 @@ def _decide(case: Case, e: CaseEvent, params: ParamSet) -> Case:
     favorable = e.decision == "favorable"
     if t == "integrated_organization_determination":
         if e.reduction and e.effective_date is None:
-            raise _refuse(case, "decide", "a reduction, suspension or termination needs its date of action",
-                          _c("422.631(d)(2)(i)(A)", 2811))
+            raise _refuse(case, params, "decide", "a reduction, suspension or termination needs its date of action",
+                          _law(params).timeframe_cite("T6"))
         update |= {"status": "APPROVED" if favorable else "ADVERSE_NOTICED", "reduction": e.reduction,
                    "action_date": e.effective_date}
     elif t == "integrated_reconsideration":
@@ -753,7 +759,8 @@ def _decide(case: Case, e: CaseEvent, params: ParamSet) -> Case:
                 medicaid_only = "medicare" not in case.programs
                 update |= {"continuation": "continuing" if medicaid_only else "ended",
                            "continuation_end_reason": None if medicaid_only else
-                           f"unfavorable reconsideration issued: Medicare continuation ends ({CITE_CONTINUATION_END})"}
+                           "unfavorable reconsideration issued: Medicare continuation ends "
+                           f"({cite_label(_cite(params, 'continuation_duration'))})"}
     else:
         update["status"] = "APPROVED" if favorable else "DENIED"
     return case.model_copy(update=update)
@@ -767,7 +774,8 @@ def _receive_in_writing(case: Case, e: CaseEvent, params: ParamSet) -> Case:
 
 def _request_continuation(case: Case, e: CaseEvent, params: ParamSet) -> Case:
     if case.continuation != "none":
-        raise _refuse(case, "request_continuation", f"continuation was already {case.continuation}", CITE_CONTINUATION)
+        raise _refuse(case, params, "request_continuation", f"continuation was already {case.continuation}",
+                      _cite(params, "continuation_conditions"))
     missing = [name for name, ok in (
         ("the appeal concerns the termination, suspension or reduction of previously authorized services",
          e.previously_authorized),
@@ -781,33 +789,36 @@ def _request_continuation(case: Case, e: CaseEvent, params: ParamSet) -> Case:
         if not check.timely:
             missing.append(f"the enrollee files for continuation on time ({check.reason})")
     if case.requester in ("provider", "representative", "assignee") and not e.consent_on_file:
-        raise _refuse(case, "request_continuation", "a provider or representative asking for continued benefits needs "
-                      "the enrollee's written consent", CITE_CONSENT)
+        raise _refuse(case, params, "request_continuation", "a provider or representative asking for continued benefits "
+                      "needs the enrollee's written consent", _cite(params, "party_consent"))
     if missing:
-        raise _refuse(case, "request_continuation", "benefits must continue only if all conditions hold; not met: "
-                      + "; ".join(missing), CITE_CONTINUATION)
+        raise _refuse(case, params, "request_continuation", "benefits must continue only if all conditions hold; not met: "
+                      + "; ".join(missing), _cite(params, "continuation_conditions"))
     return case.model_copy(update={"continuation": "continuing", "continuation_requested_at": e.at})
 
 
 def _withdraw(case: Case, e: CaseEvent, params: ParamSet) -> Case:
     update: dict[str, object] = {"status": "WITHDRAWN"}
     if case.continuation in ("continuing", "continuing_to_sfh"):
-        update |= {"continuation": "ended", "continuation_end_reason": f"withdrawn ({CITE_CONTINUATION_END})"}
+        update |= {"continuation": "ended",
+                   "continuation_end_reason": f"withdrawn ({cite_label(_cite(params, 'continuation_duration'))})"}
     return case.model_copy(update=update)
 
 
 def _forward(case: Case, e: CaseEvent, params: ParamSet) -> Case:
     if case.case_type == "integrated_reconsideration" and "medicare" not in case.programs:
-        raise _refuse(case, "forward_to_ire", "only Medicare items go to the IRE; Medicaid items go to a State fair "
-                      "hearing", CITE_IRE)
+        raise _refuse(case, params, "forward_to_ire", "only Medicare items go to the IRE; Medicaid items go to a State "
+                      "fair hearing", _cite(params, "ire_review"))
     return case.model_copy(update={"status": "IRE_FORWARDED", "ire_forwarded_at": e.at})
 
 
 def _request_sfh(case: Case, e: CaseEvent, params: ParamSet) -> Case:
     if "medicaid" not in case.programs:
-        raise _refuse(case, "request_sfh", "a State fair hearing is for Medicaid items", CITE_SFH)
+        raise _refuse(case, params, "request_sfh", "a State fair hearing is for Medicaid items", _cite(params, "sfh_request"))
     if case.sfh_requested_at is not None:
-        raise _refuse(case, "request_sfh", "a State fair hearing was already requested", CITE_SFH)
+        raise _refuse(case, params, "request_sfh", "a State fair hearing was already requested",
+                      _cite(params, "sfh_request"))
+    window = cite_label(_law(params).timeframe_cite("T26"))
     update: dict[str, object] = {"sfh_requested_at": e.at}
     if e.with_continuation and case.continuation == "continuing":
         sent = case.notice_sent or case.deemed_adverse_at
@@ -819,21 +830,24 @@ def _request_sfh(case: Case, e: CaseEvent, params: ParamSet) -> Case:
                 update["status"] = "MEDICAID_BENEFITS_CONTINUING_TO_SFH"
         else:
             update |= {"continuation": "ended", "continuation_end_reason": f"SFH and continuation not requested "
-                       f"within the window ({check.reason}; {_c('422.632(c)(3)(i)', 2876)})"}
+                       f"within the window ({check.reason}; {window})"}
     elif case.continuation == "continuing":
         update |= {"continuation": "ended", "continuation_end_reason": f"continuation not requested with the SFH "
-                   f"({_c('422.632(c)(3)(i)', 2876)})"}
+                   f"({window})"}
     return case.model_copy(update=update)
 
 
 def _later_decision(case: Case, e: CaseEvent, params: ParamSet) -> Case:
     if e.forum is None or e.favorable is None:
-        raise _refuse(case, "later_decision", "a later decision needs its forum and whether it is favorable", CITE_BINDING)
+        raise _refuse(case, params, "later_decision", "a later decision needs its forum and whether it is favorable",
+                      _cite(params, "binding_decision"))
     medicaid_forums = ("state_fair_hearing", "external_medical_review")
     if e.forum in medicaid_forums and "medicaid" not in case.programs:
-        raise _refuse(case, "later_decision", f"{e.forum.replace('_', ' ')} decides Medicaid items only", CITE_SFH)
+        raise _refuse(case, params, "later_decision", f"{e.forum.replace('_', ' ')} decides Medicaid items only",
+                      _cite(params, "sfh_request"))
     if e.forum not in medicaid_forums and case.ire_forwarded_at is None:
-        raise _refuse(case, "later_decision", "the IRE and later Medicare levels decide only a forwarded case", CITE_IRE)
+        raise _refuse(case, params, "later_decision", "the IRE and later Medicare levels decide only a forwarded case",
+                      _cite(params, "ire_review"))
     update: dict[str, object] = {"later_forum": e.forum, "later_favorable": e.favorable}
     if e.favorable:
         update |= {"status": "BOUND_BY_FAVORABLE", "reversal_notice_at": e.at}
@@ -842,7 +856,7 @@ def _later_decision(case: Case, e: CaseEvent, params: ParamSet) -> Case:
     elif e.forum == "state_fair_hearing":
         if case.continuation == "continuing_to_sfh":
             update |= {"continuation": "ended", "continuation_end_reason": f"adverse State fair hearing decision "
-                       f"({_c('422.632(c)(3)(iii)', 2880)})"}
+                       f"({cite_label(_cite(params, 'sfh_adverse_decision'))})"}
         if case.status in ("SFH_ELIGIBLE", "MEDICAID_BENEFITS_CONTINUING_TO_SFH"):
             update["status"] = "UPHELD"
     return case.model_copy(update=update)
@@ -854,7 +868,8 @@ def _effectuate(case: Case, e: CaseEvent, params: ParamSet) -> Case:
 
 def _supporting_statement(case: Case, e: CaseEvent, params: ParamSet) -> Case:
     if case.supporting_statement_at is not None:
-        raise _refuse(case, "supporting_statement", "the supporting statement was already received", CITE_PARTD)
+        raise _refuse(case, params, "supporting_statement", "the supporting statement was already received",
+                      _cite(params, "partd_process"))
     return case.model_copy(update={"supporting_statement_at": e.at})
 
 
@@ -905,11 +920,11 @@ def record_fields(case: Case) -> dict[str, object]:
     }
 
 
-# --- notices: the elements the rule lists (kept as data, with citations) ---------------------------------
+# --- notices: the elements the rule lists (law in the parameters' notice_elements_table) ---------------------
 
 
 class NoticeElement(BaseModel):
-    """One element a notice must contain, with the paragraph and line that require it."""
+    """One element a notice must contain, with the label of the paragraph(s) that require it."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -918,71 +933,18 @@ class NoticeElement(BaseModel):
     cite: str
 
 
-def _el(id_: str, text: str, cfr: str, line: int) -> NoticeElement:
-    return NoticeElement(id=id_, text=text, cite=_c(cfr, line))
+@cites("42 CFR 422.629(g)", "42 CFR 422.631(d)(1)", "42 CFR 422.631(d)(2)", "42 CFR 422.632", "42 CFR 422.633(e)(4)",
+       "42 CFR 422.633(f)(4)")
+def notice_elements(params: ParamSet) -> dict[NoticeKind, tuple[NoticeElement, ...]]:
+    """For each notice kind, every element the rule lists (a test renders each template and checks each one).
 
-
-#: For each notice kind, every element the rule lists (a test renders each template and checks each one).
-NOTICE_ELEMENTS: dict[NoticeKind, tuple[NoticeElement, ...]] = {
-    "acknowledgement": (
-        _el("written_acknowledgement", "written acknowledgement of the grievance or reconsideration request",
-            "422.629(g)", 2685),
-        _el("date_of_receipt", "the date the request was received", "422.629(h)(2)(ii)", 2693),
-        _el("reason", "a general description of the reason for the appeal or grievance", "422.629(h)(2)(i)", 2691),
-        _el("evidence_opportunity", "reasonable opportunity, in person and in writing, to present evidence, testimony "
-            "and legal and factual arguments (expedited: the limited time available)", "422.629(d)", 2679),
-        _el("assistance", "reasonable assistance in completing forms and procedural steps", "422.629(e)", 2681),
-        _el("case_file", "the right to the case file free of charge (reconsiderations)", "422.633(c)", 2890),
-    ),
-    "extension": (
-        _el("reason_for_delay", "the reasons for the delay", "422.631(d)(2)(iii)(A)", 2825),
-        _el("new_due_date", "the extended date by which the plan will decide", "422.631(d)(2)(iii)(B)", 2827),
-        _el("grievance_right", "the right to file a grievance (an expedited grievance for determinations and "
-            "reconsiderations) if the enrollee disagrees with the extension", "422.630(e)(2)(ii)", 2779),
-    ),
-    "denial_of_expedite": (
-        _el("standard_timeframe", "the request is processed within the standard timeframe, counted from the day "
-            "the expedited request was received", "422.631(d)(2)(iv)(B)(2)(i)", 2837),
-        _el("reason_for_denial", "the reason for the decision not to expedite", "422.633(e)(4)(i)", 2912),
-        _el("expedited_grievance_right", "the right to file an expedited grievance", "422.631(d)(2)(iv)(B)(2)(ii)",
-            2839),
-        _el("resubmit_with_physician", "the right to resubmit a request for expedited handling with the support of "
-            "any physician", "422.631(d)(2)(iv)(B)(2)(iii)", 2841),
-        _el("grievance_process", "the grievance process and its timeframes", "422.631(d)(2)(iv)(B)(2)(iv)", 2843),
-    ),
-    "adverse_determination": (
-        _el("determination", "the determination the plan made (or would make)", "422.631(d)(1)(i)", 2795),
-        _el("date_made", "the date the determination was made", "422.631(d)(1)(ii)", 2797),
-        _el("date_effective", "the date the determination takes effect", "422.631(d)(1)(iii)", 2799),
-        _el("reasons", "the reasons for the determination", "422.631(d)(1)(iv)", 2801),
-        _el("right_to_reconsideration", "the right to file an integrated reconsideration and that someone else may "
-            "file for the enrollee", "422.631(d)(1)(v)", 2803),
-        _el("reconsideration_procedure", "the procedures for filing an integrated reconsideration",
-            "422.631(d)(1)(vi)", 2805),
-        _el("expedited_availability", "when expedited resolution is available and how to request it",
-            "422.631(d)(1)(vii)", 2807),
-        _el("continuation_right", "where applicable, the right to have benefits continue during the integrated appeal",
-            "422.631(d)(1)(viii)", 2809),
-        _el("medicare_and_medicaid_rights", "all applicable Medicare and Medicaid appeal rights, in plain language",
-            "422.631(d)(1)", 2793),
-    ),
-    "reconsideration_resolution": (
-        _el("resolution", "the resolution of the integrated reconsideration", "422.633(f)(4)(i)", 2940),
-        _el("basis", "the basis for the resolution", "422.633(f)(4)(i)", 2940),
-        _el("date_completed", "the date the resolution was completed", "422.633(f)(4)(i)", 2940),
-        _el("next_level", "if not wholly favorable: the next level of appeal under Medicare and Medicaid and how to "
-            "pursue each", "422.633(f)(4)(ii)(A)", 2944),
-        _el("medicaid_benefits_pending", "if not wholly favorable: the right to request and receive Medicaid-covered "
-            "benefits while the next level is pending, if applicable", "422.633(f)(4)(ii)(B)", 2946),
-    ),
-    "continuation": (
-        _el("benefits_continue", "benefits under Medicare Parts A and B and Medicaid continue during the integrated "
-            "reconsideration", "422.632(b)", 2856),
-        _el("duration", "continued benefits last until the request is withdrawn or an unfavorable reconsideration is "
-            "issued; Medicaid benefits may continue into a State fair hearing", "422.632(c)", 2868),
-        _el("sfh_continuation_window", "to keep Medicaid benefits during a State fair hearing, request it within 10 "
-            "calendar days after the reconsideration notice is sent", "422.632(c)(3)(i)", 2876),
-        _el("no_recovery", "the cost of services furnished only because of continuation is not recovered",
-            "422.632(d)", 2882),
-    ),
-}
+    The elements, their order and their citations are the period's ``notice_elements_table``; a day count in a
+    text is the parameter's value. Every notice kind must have its elements, and no other kind may appear.
+    """
+    law = _law(params)
+    table = law.notice_elements_table
+    if set(table) != set(NOTICE_KINDS):
+        raise ParameterError(params.file, "notice_elements_table",
+                             f"notice kinds {sorted(table)} are not the workflow's {sorted(NOTICE_KINDS)}")
+    return {kind: tuple(NoticeElement(id=row.id, text=law.notice_text(row), cite=row.citation) for row in table[kind])
+            for kind in NOTICE_KINDS}

@@ -24,7 +24,7 @@ import holidays
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from partcd.callcenter.rules.standards import CallCenterParams, ClosureKind
-from partcd.core.citation import cites
+from partcd.core.citation import Cite, cites
 from partcd.core.errors import ConfigError, RuleError
 from partcd.core.params import ParamSet
 from partcd.core.result import Verdict
@@ -231,7 +231,7 @@ def required_windows(day: dt.date, zones: Sequence[str], params: ParamSet,
 
 def _required(day: dt.date, zones: Sequence[str], p: CallCenterParams, after_hours_messaging: bool) -> tuple[TimeWindow, ...]:
     if not zones:
-        raise RuleError("a service area needs at least one time zone", cite="42 CFR 422.111(h)(1)(i)(B)")
+        raise RuleError("a service area needs at least one time zone", cite=Cite(cfr="42 CFR 422.111(h)(1)(i)(B)"))
     rule = _closure(day, p)
     if rule.allowed and (after_hours_messaging or not rule.requires_ivr_messages):
         return ()

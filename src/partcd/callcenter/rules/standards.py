@@ -207,7 +207,7 @@ def _share_within(name: str, waits_s: Sequence[float | None], max_s: float, min_
     for w in waits_s:
         if w is not None and w < 0:
             raise RuleError(f"{name}: a wait of {w:g} s is negative (connected before the clock started)",
-                            cite=param.cite[0].cfr)
+                            cite=param.cite)
     if not waits_s:
         return _lower(name, None, min_pct, param)
     passed = sum(1 for w in waits_s if w is not None and w <= max_s)

@@ -30,7 +30,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from partcd.core.citation import cites
+from partcd.core.citation import Cite, cites
 from partcd.core.errors import RuleError
 from partcd.core.params import ParamSet
 
@@ -101,6 +101,8 @@ def regulatory_number(params: ParamSet, key: str) -> RegulatoryNumber:
 
 #: Design decision (not regulation): consecutive compliant monitoring periods before a CAP may close.
 CLOSURE_COMPLIANT_PERIODS = 20
+#: The letter's request to come into compliance: a CAP closes only after CMS sees compliance (L38).
+_CAP_CLOSURE = Cite(cfr="CAP letter", source="cap-letter-h1416-2022", line=38)
 
 
 class CapSettings(BaseModel):
@@ -288,12 +290,13 @@ def new_cap(cap: Cap, params: ParamSet, settings: CapSettings | None = None) -> 
     """Validate a new CAP: status ``requested``, due date defaulted and not earlier than the 30-day floor."""
     settings = settings or CapSettings()
     if cap.status != "requested" or cap.history or cap.closed_on is not None:
-        raise RuleError("a new CAP starts in status 'requested' with no history", cite="CAP letter L28")
+        raise RuleError("a new CAP starts in status 'requested' with no history",
+                        cite=Cite(cfr="CAP letter", source="cap-letter-h1416-2022", line=28))
     floor = earliest_submission_due(cap.issued_on, params)
     due = cap.submission_due or floor
     if due < floor:
         raise RuleError(f"submission due {due.isoformat()} is earlier than {floor.isoformat()}: the organization must get "
-                        f"at least {(floor - cap.issued_on).days} calendar days", cite="42 CFR 422.510(c)(1)")
+                        f"at least {(floor - cap.issued_on).days} calendar days", cite=Cite(cfr="42 CFR 422.510(c)(1)"))
     return cap.model_copy(update={"submission_due": due, "closure_compliant_periods": settings.closure_compliant_periods,
                                   "history": (StatusChange(status="requested", on=cap.issued_on),)})
 
@@ -302,7 +305,7 @@ def transition(cap: Cap, to: CapStatus, on: dt.date, note: str | None = None) ->
     """Move the lifecycle one legal step; ``closed`` must go through :func:`close`."""
     if to == "closed":
         raise RuleError("a CAP closes only through the closure check (close), after CMS monitoring shows compliance",
-                        cite="CAP letter L38")
+                        cite=_CAP_CLOSURE)
     if to not in TRANSITIONS[cap.status]:
         allowed = ", ".join(TRANSITIONS[cap.status]) or "none (closed)"
         raise RuleError(f"a CAP in status '{cap.status}' cannot move to '{to}' (allowed: {allowed})")
@@ -349,7 +352,7 @@ def close(cap: Cap, periods: Iterable[MonitoringPeriod], on: dt.date) -> Cap:
     """Close the CAP on ``on`` - refused unless :func:`closure_decision` allows it."""
     decision = closure_decision(cap, periods, on)
     if not decision.closable:
-        raise RuleError("the CAP cannot close yet: " + "; ".join(decision.reasons), cite="CAP letter L38",
+        raise RuleError("the CAP cannot close yet: " + "; ".join(decision.reasons), cite=_CAP_CLOSURE,
                         details={"contracts": [r.model_dump(mode="json") for r in decision.contracts]})
     _not_before_last_change(cap, on)
     return cap.model_copy(update={"status": "closed", "closed_on": on,

@@ -20,11 +20,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 from scipy import stats
 
-from partcd.core.citation import cites
+from partcd.core.citation import Cite, cites
 from partcd.core.errors import ConfigError, RuleError
 from partcd.radv.rules.steps import Step, num
 
-CITE = "42 CFR 422.311(a)"
+CITE = Cite(cfr="42 CFR 422.311(a)")
 AttributeSidedness = Literal["two_sided", "one_sided_lower", "one_sided_upper"]
 
 

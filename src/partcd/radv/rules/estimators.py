@@ -29,12 +29,12 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from scipy import stats
 
-from partcd.core.citation import cites
+from partcd.core.citation import Cite, cites
 from partcd.core.errors import ConfigError, RuleError
 from partcd.radv.rules.parameters import DfMethod, Sidedness
 from partcd.radv.rules.steps import Step, num, usd
 
-CITE = "42 CFR 422.311(a)"
+CITE = Cite(cfr="42 CFR 422.311(a)")
 DF_METHODS: tuple[DfMethod, ...] = ("n_minus_1", "n_minus_L", "satterthwaite", "normal")
 SIDEDNESS: tuple[Sidedness, ...] = ("two_sided", "one_sided_lower")
 

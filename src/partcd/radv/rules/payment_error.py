@@ -26,12 +26,12 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from partcd.core.citation import cites
+from partcd.core.citation import Cite, cites
 from partcd.core.errors import RuleError
 from partcd.radv.rules.parameters import AdditionalHccOffset, RadvParams
 from partcd.radv.rules.steps import Step, num, usd
 
-CITE = "42 CFR 422.310(e)"
+CITE = Cite(cfr="42 CFR 422.310(e)")
 
 
 class Interaction(BaseModel):

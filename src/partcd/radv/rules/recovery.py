@@ -24,13 +24,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from partcd.core.citation import cites
+from partcd.core.citation import Cite, cites
 from partcd.core.errors import ConfigError, RuleError
 from partcd.radv.rules.estimators import Extrapolation, StratumSample, stratified_mpu
 from partcd.radv.rules.parameters import READINGS, AuditScope, RadvParams, Reading, RecoveryBound
 from partcd.radv.rules.steps import Step, usd
 
-CITE = "42 CFR 422.311(a)"
+CITE = Cite(cfr="42 CFR 422.311(a)")
 
 
 class ExtrapolationDecision(BaseModel):

@@ -24,12 +24,12 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from partcd.core.citation import cites
+from partcd.core.citation import Cite, cites
 from partcd.core.errors import RuleError
 from partcd.radv.rules.parameters import RadvParams
 from partcd.radv.rules.steps import Step, num
 
-CITE = "42 CFR 422.311(a)"
+CITE = Cite(cfr="42 CFR 422.311(a)")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 #: Eligibility criteria of L1197, in the order they are tested.

@@ -19,11 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from partcd.core.citation import cites
+from partcd.core.citation import Cite, cites
 from partcd.core.errors import RuleError
 from partcd.stars.rules.models import ContractType, CutPoints, Measure, MeasureScore
 
-CITE = "42 CFR 422.166(a)(2)(i), 423.186(a)(2)(i)"
+CITE = Cite(cfr="42 CFR 422.166(a)(2)(i), 423.186(a)(2)(i)")
 
 HIGHER_RULE = "higher is better: a star level includes its lower bound (score >= cut point) and excludes its upper bound"
 LOWER_RULE = "lower is better: a star level includes its upper bound (score <= cut point) and excludes its lower bound"

@@ -28,11 +28,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from partcd.core.citation import cites
+from partcd.core.citation import Cite, cites
 from partcd.core.errors import RuleError
 from partcd.stars.rules.assign import round_half_up
 
-CITE = "42 CFR 422.166(a)(3), 423.186(a)(3) (REF-ONLY; CMS practice, shared/specs/stars.md §9.1)"
+CITE = Cite(cfr="42 CFR 422.166(a)(3), 423.186(a)(3) (REF-ONLY; CMS practice, shared/specs/stars.md §9.1)")
 
 PercentileDefinition = Literal["sas5", "linear"]
 Significance = Literal["above", "below", "not significant"]

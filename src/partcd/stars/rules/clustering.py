@@ -21,14 +21,14 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from partcd.core.citation import cites
+from partcd.core.citation import Cite, cites
 from partcd.core.errors import RuleError
 from partcd.stars.rules.ward import ward_labels as exact_ward_labels
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
-_CITE = "42 CFR 422.166(a)(2)(i), 423.186(a)(2)(i)"
+_CITE = Cite(cfr="42 CFR 422.166(a)(2)(i), 423.186(a)(2)(i)")
 
 
 def ward_labels(scores: FloatArray, n_clusters: int) -> IntArray:

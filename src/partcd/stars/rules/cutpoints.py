@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from partcd.core.citation import cites
+from partcd.core.citation import Cite, cites
 from partcd.core.errors import RuleError
 from partcd.stars.rules.clustering import cluster_cut_points, improvement_cut_points
 from partcd.stars.rules.guardrails import GuardedThreshold, GuardrailReason, guard_cut_points, unguarded_as
@@ -35,7 +35,7 @@ from partcd.stars.rules.resampling import (
     single_run_thresholds,
 )
 
-_CITE = "42 CFR 422.166(a)(2)(i), 423.186(a)(2)(i)"
+_CITE = Cite(cfr="42 CFR 422.166(a)(2)(i), 423.186(a)(2)(i)")
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,13 @@ from enum import StrEnum
 import numpy as np
 import numpy.typing as npt
 
-from partcd.core.citation import cites
+from partcd.core.citation import Cite, cites
 from partcd.core.errors import RuleError
 from partcd.stars.rules.tukey import QuartileMethod, delete_outer_fence_outliers
 
 FloatArray = npt.NDArray[np.float64]
 
-_CITE = "42 CFR 422.166(a)(2)(i), 423.186(a)(2)(i)"
+_CITE = Cite(cfr="42 CFR 422.166(a)(2)(i), 423.186(a)(2)(i)")
 
 
 class GuardrailReason(StrEnum):
@@ -77,7 +77,7 @@ def restricted_range(
     """Max - min of the prior year's scores after removing outer-fence outliers (L2195)."""
     x = np.asarray(prior_scores, dtype=np.float64)
     if x.size == 0:
-        raise RuleError("the restricted range needs the prior year's measure scores", "42 CFR 422.162(a), 423.182(a)")
+        raise RuleError("the restricted range needs the prior year's measure scores", Cite(cfr="42 CFR 422.162(a), 423.182(a)"))
     kept = delete_outer_fence_outliers(x, fence_multiplier, quartile_method)
     return float(kept.max() - kept.min())
 

@@ -21,7 +21,7 @@ from typing import Literal, get_args
 import numpy as np
 import numpy.typing as npt
 
-from partcd.core.citation import cites
+from partcd.core.citation import Cite, cites
 from partcd.core.errors import RuleError
 
 FloatArray = npt.NDArray[np.float64]
@@ -33,7 +33,7 @@ ClusterRun = Callable[[FloatArray], dict[int, float]]
 Projection = Literal["none", "observed-score"]
 PROJECTIONS: tuple[str, ...] = get_args(Projection)
 
-_CITE = "42 CFR 422.162(a), 423.182(a)"
+_CITE = Cite(cfr="42 CFR 422.162(a), 423.182(a)")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from typing import Literal, get_args
 import numpy as np
 import numpy.typing as npt
 
-from partcd.core.citation import cites
+from partcd.core.citation import Cite, cites
 from partcd.core.errors import RuleError
 
 FloatArray = npt.NDArray[np.float64]
@@ -32,7 +32,7 @@ BoolArray = npt.NDArray[np.bool_]
 QuartileMethod = Literal["fn19-halves-exclusive", "fn19-halves-inclusive", "sas-qntldef5"]
 QUARTILE_METHODS: tuple[str, ...] = get_args(QuartileMethod)
 
-_CITE = "42 CFR 422.162(a), 423.182(a) (footnote 19)"
+_CITE = Cite(cfr="42 CFR 422.162(a), 423.182(a) (footnote 19)")
 
 
 def _median(sorted_x: FloatArray) -> float:
