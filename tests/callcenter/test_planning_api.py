@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from partcd.callcenter.api import planning as callcenter_planning
 from partcd.callcenter.pipelines.planning import sim_call_rows
 from partcd.callcenter.rules.simulation import SimInterval, simulate
 from partcd.callcenter.rules.standards import CallCenterParams
@@ -30,10 +29,6 @@ CALL_COLUMNS = ("call_id,contract_id,call_start,ivr_end,answered_at,call_end,end
 @pytest.fixture()
 def client(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
     app = create_app(Settings(db_url=f"sqlite:///{tmp_path / 'api.db'}", data_dir=tmp_path))
-    included = any(getattr(r, "path", "") == f"{BASE}/staff"  # a route, or a router FastAPI includes lazily
-                   or getattr(r, "original_router", None) is callcenter_planning.router for r in app.routes)
-    if not included:  # until server.AREA_ROUTERS lists it
-        app.include_router(callcenter_planning.router)
     keys = {role: create_key(app.state.engine, f"{role}-key", role) for role in ("viewer", "analyst", "admin")}
     with TestClient(app) as c:
         yield c, keys
