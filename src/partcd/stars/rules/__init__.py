@@ -1,0 +1,6 @@
+"""Pure Star Ratings rules above the measure level: summary and overall ratings, improvement, reward factor, CAI,
+extreme and uncontrollable circumstances and data integrity (42 CFR 422.162-422.166, 423.182-423.186).
+
+No file, database, network or clock access: every input is an argument and every regulatory number comes from the
+rating year's parameter file through :class:`partcd.stars.rules.params.RatingParams`.
+"""
