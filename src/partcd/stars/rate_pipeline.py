@@ -159,6 +159,12 @@ class Agreement:
         return Counter(d.cause for d in self.disagreements)
 
 
+def _gap(raw: float, published: float) -> float:
+    """How far ``raw`` lies outside the raw interval that rounds to ``published`` (0 inside)."""
+    low, high = published - 0.25, published + 0.25
+    return max(low - raw, raw - high, 0.0)
+
+
 def _cause(outcome: RatingOutcome, published: float | None, cai_reach: float, share: float | None,
            params: RatingParams) -> str:
     """A first diagnosis of a disagreement (a name, not a proof; see the issue-10 note)."""
@@ -168,13 +174,16 @@ def _cause(outcome: RatingOutcome, published: float | None, cai_reach: float, sh
         return "rated here, not by CMS"
     chosen = outcome.chosen
     assert chosen is not None
-    low, high = published - 0.25, published + 0.25
-    gap = low - chosen.raw if chosen.raw < low else chosen.raw - high
-    if not chosen.cai.applied and gap <= cai_reach:
+    reach = 0.0 if chosen.cai.applied else cai_reach
+    if _gap(chosen.raw, published) <= reach:
         return "CAI: the published half star is within the CAI range of the raw value (CAI values unknown)"
+    factors = {0.0, *(v for row in params.reward_factor_table.values() for v in row.values())}
+    if any(_gap(v.weighted.mean + f + (v.cai.value if v.cai.applied else 0.0), published) <= reach
+           for v in outcome.variants for f in factors):
+        return "reward factor: another reward factor (contract near a percentile threshold) gives the published rating"
     if share is not None and share >= params.disaster_adjustment_min_pct:
         return "disaster-affected contract (25 percent or more)"
-    return "reward factor thresholds or other: beyond the CAI range"
+    return "unexplained"
 
 
 def compare_with_published(
