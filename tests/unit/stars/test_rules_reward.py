@@ -108,7 +108,7 @@ def test_cai_from_category_and_values() -> None:
     assert not unknown.applied and "unknown" in (unknown.reason or "")
     with pytest.raises(RuleError, match="category 3"):
         cai_adjustment("overall", 3, values)
-    with pytest.raises(RuleError, match="1..n"):
+    with pytest.raises(RuleError, match=r"1\.\.n"):
         check_cai_values({"overall": {1: 0.1, 3: 0.2}})
     with pytest.raises(RuleError, match="unknown rating"):
         check_cai_values({"part_e": {1: 0.1}})
