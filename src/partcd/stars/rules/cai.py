@@ -62,5 +62,5 @@ def check_cai_values(values: Mapping[str, Mapping[int, float]]) -> dict[RatingKe
         bad = {c: v for c, v in table.items() if not -1 < v < 1}
         if bad:
             raise RuleError(f"{rating}: CAI values must be within (-1, 1) star, got {bad}", CITE)
-        out[rating] = dict(table)  # type: ignore[index]
+        out[rating] = dict(table)
     return out
