@@ -1,10 +1,12 @@
-"""load -> validate -> rate: the job behind ``partcd stars rate`` (CLI) and its API twin.
+"""load -> validate -> rate: the jobs behind ``partcd stars rate`` / ``whatif`` / ``uncertainty`` (CLI) and the API.
 
 ``rate_files`` reads a CMS "Measure Stars" table (or tidy stars), a CMS "CAI" table (or tidy categories), optional
 disaster shares and CAI values, rates the year with :func:`partcd.stars.rules.rate.rate` and returns one plain row per
 contract (``contract_id, part_c_summary, part_d_summary, overall`` as half stars or None with the reason,
 ``highest_rating``, the reward factor and CAI applied, the reasons). ``compare_with_published`` checks the result
-against a CMS Summary Ratings table (the real-data check of issue 10).
+against a CMS Summary Ratings table (the real-data check of issue 10). ``whatif_files`` lists the ratings that move
+under changed measure stars or disaster shares; ``score_model`` and ``cut_point_set`` build the inputs of
+:func:`partcd.stars.rules.uncertainty.simulate` from CMS tables.
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from partcd.core.errors import InputError
+from partcd.io.cms_tables import read_rows
 from partcd.io.params import load_params
+from partcd.stars.models import ContractType, CutPoints, Measure, MeasureScore
 from partcd.stars.readers_ratings import (
     StarsInput,
     SummaryTable,
@@ -25,9 +31,12 @@ from partcd.stars.readers_ratings import (
     read_disaster_shares,
     read_stars_input,
 )
+from partcd.stars.rules.fastrate import FloatArray, RatingFrame
 from partcd.stars.rules.params import RatingKey, RatingParams, rating_params
 from partcd.stars.rules.rate import ContractRating, RatingOutcome, RatingRun, rate
 from partcd.stars.rules.summary import RatingType, rating_key
+from partcd.stars.rules.uncertainty import CutPointSet, ScoreModel
+from partcd.stars.rules.whatif import RatingMove, rating_moves, with_stars
 
 
 @dataclass(frozen=True)
@@ -231,3 +240,99 @@ def summarize(agreements: Mapping[str, Agreement]) -> list[str]:
 def rate_rows_for(result: RateResult, contract_ids: Sequence[str]) -> list[RatedContract]:
     wanted = set(contract_ids)
     return [r for r in result.rows if r.contract_id in wanted]
+
+
+# --- what-if and uncertainty from files ---------------------------------------------------------
+
+
+def read_star_changes(path: Path | str, measures: Sequence[Measure]) -> dict[str, dict[str, int | None]]:
+    """What-if measure stars: tidy CSV ``contract_id, measure_id (or measure_key), stars`` (empty stars = no star)."""
+    file = str(path)
+    rows = read_rows(path)
+    header = {c.strip().lower(): i for i, c in enumerate(rows[0])} if rows else {}
+    if "contract_id" not in header or "stars" not in header or not ({"measure_id", "measure_key"} & set(header)):
+        raise InputError(file, 1, None, "expected columns contract_id, measure_id (or measure_key), stars")
+    by_id = {m.measure_id: m.measure_key for m in measures}
+    keys = {m.measure_key for m in measures}
+    out: dict[str, dict[str, int | None]] = {}
+    for idx, row in enumerate(rows[1:], start=2):
+        if not any(row):
+            continue
+        cell = {name: row[i].strip() if i < len(row) else "" for name, i in header.items()}
+        key = cell.get("measure_key") or by_id.get(cell.get("measure_id", ""), "")
+        if key not in keys:
+            raise InputError(file, idx, "measure_id", f"{cell.get('measure_id') or cell.get('measure_key')!r} is not a measure")
+        text = cell["stars"]
+        if text not in {"", "1", "2", "3", "4", "5"}:
+            raise InputError(file, idx, "stars", f"{text!r}: expected 1-5 or empty")
+        out.setdefault(cell["contract_id"], {})[key] = int(text) if text else None
+    return out
+
+
+def whatif_files(
+    measure_stars: Path | str,
+    cai: Path | str | None,
+    year: int | None,
+    *,
+    star_changes: Path | str | None = None,
+    disaster_shares: Path | str | None = None,
+    new_disaster_shares: Path | str | None = None,
+    cai_values: Path | str | None = None,
+) -> list[RatingMove]:
+    """Rate the year as given and with the changes (measure stars and/or disaster shares); the ratings that move."""
+    categories = read_cai_categories(cai) if cai is not None else None
+    pr = categories.puerto_rico_only if categories is not None else frozenset()
+    stars = read_stars_input(measure_stars, year or (categories.rating_year if categories else None), pr)
+    params = rating_params(load_params("stars", stars.rating_year))
+    values = read_cai_values(cai_values) if cai_values is not None else None
+    shares = read_disaster_shares(disaster_shares) if disaster_shares is not None else None
+    cats = categories.categories if categories else None
+    before = rate(stars.contracts, stars.measures, stars.rating_year, params, cai_categories=cats, cai_values=values,
+                  disaster_shares=shares)
+    changed = with_stars(stars.contracts, read_star_changes(star_changes, stars.measures)) if star_changes else \
+        list(stars.contracts)
+    after_shares = read_disaster_shares(new_disaster_shares) if new_disaster_shares is not None else shares
+    after = rate(changed, stars.measures, stars.rating_year, params, cai_categories=cats, cai_values=values,
+                 disaster_shares=after_shares)
+    return rating_moves(before, after)
+
+
+def score_model(
+    frame: RatingFrame,
+    measures: Sequence[Measure],
+    scores: Sequence[MeasureScore],
+    fixed: FloatArray,
+    standard_errors: Mapping[tuple[str, str], float] | None = None,
+) -> ScoreModel:
+    """The uncertainty model of a year: numeric scores of the clustered measures (CAHPS and improvement stars stay
+    ``fixed``), optional standard errors keyed (contract_id, measure_key)."""
+    col = {m.measure_key: j for j, m in enumerate(measures)}
+    row = {cid: i for i, cid in enumerate(frame.contract_ids)}
+    values = np.full(fixed.shape, np.nan)
+    for s in scores:
+        if s.score is not None and s.contract_id in row and s.measure_key in col:
+            values[row[s.contract_id], col[s.measure_key]] = s.score
+    clustered = np.array([not (m.cahps or m.improvement) for m in measures])
+    values[:, ~clustered] = np.nan
+    se = None
+    if standard_errors is not None:
+        se = np.zeros(fixed.shape)
+        for (cid, key), v in standard_errors.items():
+            if cid in row and key in col:
+                se[row[cid], col[key]] = v
+    return ScoreModel(values, se, np.where(clustered[None, :], np.nan, fixed),
+                      np.array([m.precision for m in measures], dtype=np.int_),
+                      np.array([m.higher_is_better for m in measures], dtype=np.bool_))
+
+
+def cut_point_set(measures: Sequence[Measure], cut_points: Sequence[CutPoints]) -> CutPointSet:
+    """Cut points (Part C for every contract, Part D per MA-PD / PDP) as the array the simulation uses."""
+    col = {m.measure_key: j for j, m in enumerate(measures)}
+    th = np.full((2, len(measures), 4), np.nan)
+    for cp in cut_points:
+        if cp.measure_key not in col:
+            continue
+        groups = (0, 1) if cp.contract_type is ContractType.ALL else (1,) if cp.contract_type is ContractType.PDP else (0,)
+        for g in groups:
+            th[g, col[cp.measure_key]] = [cp.thresholds.get(s, np.nan) for s in (2, 3, 4, 5)]
+    return CutPointSet(th)
