@@ -89,7 +89,7 @@ def test_disaster_shares_and_cai_values(tmp_path: Path) -> None:
     v.write_text("rating,category,value\noverall,1,-0.063262\noverall,2,-0.040422\npart_c,1,-0.058259\n")
     assert read_cai_values(v) == {"overall": {1: -0.063262, 2: -0.040422}, "part_c": {1: -0.058259}}
     v.write_text("rating,category,value\noverall,2,-0.04\n")
-    with pytest.raises(InputError, match="1..n"):
+    with pytest.raises(InputError, match=r"1\.\.n"):
         read_cai_values(v)
 
 
