@@ -1,6 +1,6 @@
 """§ 422.166(a)(2)(i), § 423.186(a)(2)(i) - the cut-point run report: every measure's cut points, capped ones highlighted.
 
-Inputs as in the CLI test (tests/unit/stars/test_cli_cutpoints.py), hand-checkable: 20 contracts at each of 5
+Inputs as in the CLI test (tests/stars/test_cli_cutpoints.py), hand-checkable: 20 contracts at each of 5
 well-separated scores, so every resampling run finds the same clusters; prior-year cut points chosen so that some
 thresholds move more than the cap (4185-P L2241).
 """

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from partcd.core.errors import ParameterError
+from partcd.stars.rules.params import RATING_PARAM_KEYS
 from partcd.stars.rules.resampling import Projection
 from partcd.stars.rules.tukey import QuartileMethod, delete_outer_fence_outliers, delete_outliers_by_sign
 
@@ -48,6 +49,12 @@ class StarsParams(BaseModel):
     restricted_range_quartile_method_text: QuartileMethod
     tukey_iqr_multiplier_ratio: float | None = Field(default=None, gt=0)
     tukey_quartile_method_text: QuartileMethod | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_rating_keys(cls, data: Any) -> Any:
+        """The rating-level keys of the same file are read by ``partcd.stars.rules.params.RatingParams``."""
+        return {k: v for k, v in data.items() if k not in RATING_PARAM_KEYS} if isinstance(data, dict) else data
 
 
 #: Outlier stage: (scores, is improvement measure, params) -> the scores kept for clustering.
