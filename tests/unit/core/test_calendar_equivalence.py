@@ -235,6 +235,8 @@ def test_calllog_profile_reading_of_naive_export_times(zone: str, data: st.DataO
         else:
             assert ("does not exist" in reason) == (kind == "gap"), (wall, reason)
             assert ("is ambiguous" in reason) == (kind == "fold"), (wall, reason)
+            assert reason == f"{cal.local_time_problem(wall, zone, shown=wall.isoformat(sep=' '))}; " \
+                             "the export needs a UTC offset"
             with pytest.raises(RuleError):
                 cal.local_instant(wall, zone, gap="refuse", fold="refuse")
 
