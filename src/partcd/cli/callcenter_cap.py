@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from partcd.cli import EXIT_NONCOMPLIANT, db_engine, state
+from partcd.cli import EXIT_NONCOMPLIANT, db_engine, options, state
 from partcd.core.errors import ConfigError
 
 console = Console(highlight=False, soft_wrap=True)
@@ -38,27 +38,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(cap_app, name="cap")
     app.add_typer(bcp_app, name="bcp")
 
-
-
-def _date(value: str, name: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _when(value: str, name: str) -> dt.datetime:
-    try:
-        t = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"{name}: {value!r} is not an ISO 8601 timestamp") from None
-    if t.utcoffset() is None:
-        raise ConfigError(f"{name}: {value!r} needs a UTC offset (e.g. 2022-01-04T09:00:00-05:00)")
-    return t
-
-
-def _today(value: str | None) -> dt.date:
-    return _date(value, "--today") if value else dt.date.today()
 
 
 def _echo_json(data: Any) -> None:
@@ -83,8 +62,9 @@ def daily_report(
     """
     from partcd.pipelines.callcenter_daily import daily_report as run
 
-    rep = run(calls, out, contract=contract, engine=state(ctx).engine, tz=tz, quarantine=quarantine,
-              db=db_engine(ctx) if with_caps else None)
+    options.zone("--tz", tz)
+    rep = run(options.existing_file("--calls", calls), out, contract=contract, engine=state(ctx).engine, tz=tz,
+              quarantine=quarantine, db=db_engine(ctx) if with_caps else None)
     table = Table(title=f"daily call-center report ({rep.engine})")
     for col in ("contract", "date", "calls", "hold s", "≤30 s %", "disc %", "compliant", "CAP"):
         table.add_column(col)
@@ -136,11 +116,11 @@ def cap_create(
     try:
         cap = Cap.model_validate({
             "contract_ids": tuple(contract), "parent_organization": parent, "legal_entity": legal_entity,
-            "issued_on": _date(issued_on, "--issued-on"), "deficiency": deficiency,
+            "issued_on": options.date("--issued-on", issued_on), "deficiency": deficiency,
             "authorities": tuple(authority) or LETTER_AUTHORITIES, "detection_source": detection_source,
-            "cms_contacted_on": _date(cms_contacted_on, "--cms-contacted-on") if cms_contacted_on else None,
+            "cms_contacted_on": options.date("--cms-contacted-on", cms_contacted_on or None),
             "self_disclosed": detection_source == "self_disclosure", "program": program, "root_causes": tuple(root_cause),
-            "submission_due": _date(submission_due, "--submission-due") if submission_due else None})
+            "submission_due": options.date("--submission-due", submission_due or None)})
     except ValueError as exc:
         raise ConfigError(_first_error(exc)) from None
     settings = CapSettings(closure_compliant_periods=closure_periods) if closure_periods else CapSettings()
@@ -154,7 +134,7 @@ def cap_show(ctx: typer.Context, cap_id: int = typer.Argument(...), today: str |
     """One CAP with actions, monitoring, closure decision. Exit 1 when actions are overdue."""
     from partcd.pipelines.callcenter_cap import get_cap
 
-    detail = get_cap(db_engine(ctx), cap_id, _today(today))
+    detail = get_cap(db_engine(ctx), cap_id, options.today("--today", today or None))
     if as_json:
         _echo_json(detail.model_dump(mode="json"))
     else:
@@ -207,7 +187,7 @@ def cap_status(ctx: typer.Context, cap_id: int = typer.Argument(...),
 
     if to not in CAP_STATUSES:
         raise ConfigError(f"--to must be one of {', '.join(CAP_STATUSES)}")
-    cap = set_status(db_engine(ctx), cap_id, to, _date(on, "--on"), actor=actor, expected_version=expected_version,
+    cap = set_status(db_engine(ctx), cap_id, to, options.date("--on", on), actor=actor, expected_version=expected_version,
                      note=note)
     typer.echo(json.dumps({"cap_id": cap_id, "status": cap.status}))
 
@@ -223,7 +203,7 @@ def cap_add_action(ctx: typer.Context, cap_id: int = typer.Argument(...),
     from partcd.pipelines.callcenter_cap import add_action
 
     action_id = add_action(db_engine(ctx), cap_id, CapAction(required_element=element, description=description, owner=owner,
-                                                       due_on=_date(due, "--due")), actor=actor)
+                                                       due_on=options.date("--due", due)), actor=actor)
     typer.echo(json.dumps({"action_id": action_id}))
 
 
@@ -234,7 +214,8 @@ def cap_complete_action(ctx: typer.Context, action_id: int = typer.Argument(...)
     """Mark an action done, with its evidence."""
     from partcd.pipelines.callcenter_cap import complete_action
 
-    done = complete_action(db_engine(ctx), action_id, _date(on, "--on"), evidence, actor=actor, expected_version=expected_version)
+    done = complete_action(db_engine(ctx), action_id, options.date("--on", on), evidence, actor=actor,
+                           expected_version=expected_version)
     typer.echo(json.dumps({"action_id": action_id, "done_on": str(done.done_on), "evidence": list(done.evidence)}))
 
 
@@ -247,8 +228,9 @@ def cap_record_monitoring(ctx: typer.Context, cap_id: int = typer.Argument(...),
     """Metrics by day from a call log -> monitoring periods of the CAP's contracts. Exit 1 if any period fails."""
     from partcd.pipelines.callcenter_cap import record_monitoring_from_calls
 
-    res = record_monitoring_from_calls(db_engine(ctx), cap_id, calls, actor=actor, engine_name=state(ctx).engine, tz=tz,
-                                       today=_date(today, "--today") if today else None)
+    options.zone("--tz", tz)
+    res = record_monitoring_from_calls(db_engine(ctx), cap_id, options.existing_file("--calls", calls), actor=actor,
+                                       engine_name=state(ctx).engine, tz=tz, today=options.date("--today", today or None))
     _echo_json(res.model_dump(mode="json"))
     if res.non_compliant_periods:
         raise typer.Exit(EXIT_NONCOMPLIANT)
@@ -261,7 +243,7 @@ def cap_close(ctx: typer.Context, cap_id: int = typer.Argument(...), on: str = t
     from partcd.pipelines.callcenter_cap import close_cap, get_cap
 
     engine = db_engine(ctx)
-    day = _date(on, "--on")
+    day = options.date("--on", on)
     decision = get_cap(engine, cap_id, day).closure
     if not decision.closable:
         console.print(f"[red]CAP {cap_id} cannot close yet:[/] {'; '.join(decision.reasons)}")
@@ -277,7 +259,7 @@ def cap_past_performance(ctx: typer.Context, deadline: str = typer.Option(..., "
     """Compliance actions in the 12 months before an application deadline (§ 422.502(b)(1)). Exit 1 if flagged."""
     from partcd.pipelines.callcenter_cap import past_performance_review
 
-    review = past_performance_review(db_engine(ctx), _date(deadline, "--deadline"), parent_organization=parent,
+    review = past_performance_review(db_engine(ctx), options.date("--deadline", deadline), parent_organization=parent,
                                      contract_id=contract)
     _echo_json(review.model_dump(mode="json"))
     if review.flagged:
@@ -315,7 +297,7 @@ def bcp_create_plan(
             raise ConfigError(f"--function {spec!r}: {_first_error(exc)}") from None
     try:
         plan = PlanVersion.model_validate({
-            "organization": org, "version_label": label, "approved_on": _date(approved_on, "--approved-on"),
+            "organization": org, "version_label": label, "approved_on": options.date("--approved-on", approved_on),
             "parts": tuple(p.strip() for p in parts.split(",") if p.strip()),
             "activation_events": tuple(activation_event), "alternate_sites": tuple(alternate_site)})
     except ValueError as exc:
@@ -335,7 +317,7 @@ def bcp_add_evidence(ctx: typer.Context, org: str = typer.Option(..., "--org"),
     from partcd.pipelines.callcenter_cap import add_evidence
 
     try:
-        ev = Evidence.model_validate({"kind": kind, "performed_on": _date(on, "--on"), "description": description,
+        ev = Evidence.model_validate({"kind": kind, "performed_on": options.date("--on", on), "description": description,
                                       "records": tuple(record)})
     except ValueError as exc:
         raise ConfigError(_first_error(exc)) from None
@@ -354,10 +336,10 @@ def incident_open(ctx: typer.Context, org: str = typer.Option(..., "--org"),
     from partcd.callcenter.continuity import Incident
     from partcd.pipelines.callcenter_cap import open_incident
 
-    start = _when(failure_start, "--failure-start")
+    start = options.instant("--failure-start", failure_start, offset="required")
+    detected = options.instant("--detected-at", detected_at, offset="required") if detected_at else start
     try:
-        inc = Incident(function_key=function, failure_start=start,
-                       detected_at=_when(detected_at, "--detected-at") if detected_at else start, cause=cause,
+        inc = Incident(function_key=function, failure_start=start, detected_at=detected, cause=cause,
                        activated_bcp=activated_bcp)
     except ValueError as exc:
         raise ConfigError(_first_error(exc)) from None
@@ -373,7 +355,7 @@ def incident_restore(ctx: typer.Context, incident_id: int = typer.Argument(...),
     from partcd.io.params import load_params
     from partcd.pipelines.callcenter_cap import restore_incident
 
-    when = _when(restored_at, "--restored-at")
+    when = options.instant("--restored-at", restored_at, offset="required")
     inc = restore_incident(db_engine(ctx), incident_id, when, actor=actor, expected_version=expected_version)
     check = restoration_check(inc, load_params("callcenter", inc.failure_start.date()), when)
     _echo_json({"incident_id": incident_id, "hours_to_restore": check.hours_to_restore, "deadline": check.deadline.isoformat(),
@@ -389,7 +371,7 @@ def bcp_check(ctx: typer.Context, org: str = typer.Option(..., "--org"),
     """Minimum functions, yearly test and training, incidents vs 72 h. Exit 1 when anything fails."""
     from partcd.pipelines.callcenter_cap import bcp_report_data, bcp_status
 
-    status = bcp_status(db_engine(ctx), org, _when(now, "--now") if now else dt.datetime.now(dt.UTC))
+    status = bcp_status(db_engine(ctx), org, options.instant("--now", now, offset="required") if now else dt.datetime.now(dt.UTC))
     if as_json:
         _echo_json(bcp_report_data(status))
     else:
@@ -411,7 +393,7 @@ def bcp_report(ctx: typer.Context, org: str = typer.Option(..., "--org"), out: P
     """The report for CMS on request: bcp_report.json and bcp_report.html. Exit 1 when problems are found."""
     from partcd.pipelines.callcenter_cap import bcp_status, write_bcp_report
 
-    status = bcp_status(db_engine(ctx), org, _when(now, "--now") if now else dt.datetime.now(dt.UTC))
+    status = bcp_status(db_engine(ctx), org, options.instant("--now", now, offset="required") if now else dt.datetime.now(dt.UTC))
     for p in write_bcp_report(status, out):
         console.print(f"wrote {p}")
     if not status.compliant:
