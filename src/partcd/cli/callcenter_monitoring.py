@@ -29,7 +29,7 @@ from partcd.callcenter.monitoring import (
     star_measure,
     timeliness_study,
 )
-from partcd.cli import EXIT_NONCOMPLIANT
+from partcd.cli import EXIT_NONCOMPLIANT, options
 from partcd.core.errors import ConfigError, InputError, PartcdError
 from partcd.io.params import load_params
 
@@ -66,16 +66,18 @@ def hours(
     as_json: bool = typer.Option(False, "--json", help="JSON instead of a table."),
 ) -> None:
     """Required hours (union of 08:00-20:00 in every zone) against the schedule, per day; exit 1 if any gap."""
-    start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    start, end = options.date("--from", date_from), options.date("--to", date_to)
     zone_list = [z.strip() for z in zones.split(",") if z.strip()]
     for z in zone_list:
         zone(z)
     params = load_params("callcenter", start)
-    days = check_coverage(_read_schedule(schedule), zone_list, start, end, params, after_hours_messaging=not no_ivr_messages)
+    days = check_coverage(_read_schedule(options.existing_file("--schedule", schedule)), zone_list, start, end, params,
+                          after_hours_messaging=not no_ivr_messages)
     callbacks = None
     if messages is not None:
-        judged_at = _aware(as_of, "--as-of") if as_of else dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC)
-        callbacks = check_callbacks(_read_messages(messages), params, as_of=judged_at)
+        end_of_period = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC)
+        judged_at = options.instant("--as-of", as_of, offset="required") if as_of else end_of_period
+        callbacks = check_callbacks(_read_messages(options.existing_file("--messages", messages)), params, as_of=judged_at)
     day_rows: list[dict[str, Any]] = [{
         "date": d.date.isoformat(), "season": d.closure.season, "closure_allowed": d.closure.allowed,
         "closure_applied": d.closure_applied, "closure_reasons": list(d.closure.reasons), "required_min": d.required_min,
@@ -118,7 +120,7 @@ def secret_shopper(
     as_json: bool = typer.Option(False, "--json", help="JSON instead of tables."),
 ) -> None:
     """Simulate CMS's timeliness and accessibility test calls from a call log; exit 1 if a timeliness verdict fails."""
-    records = _read_calls(calls)
+    records = _read_calls(options.existing_file("--calls", calls))
     if not records:
         raise InputError(str(calls), None, None, "no calls")
     params = load_params("callcenter", min(r.local_start().date() for r in records))
@@ -165,8 +167,8 @@ def star_measure_cmd(
 ) -> None:
     """The Star measure "Foreign Language Interpreter and TTY Availability" per contract and part."""
     cuts = _cut_points(cut_points) if cut_points else None
-    params = load_params("callcenter", _date(at, "--at") if at else dt.datetime.now(dt.UTC).date())
-    scores = star_measure(_read_test_calls(test_calls), params, cuts, precision)
+    params = load_params("callcenter", options.date("--at", at) if at else dt.datetime.now(dt.UTC).date())
+    scores = star_measure(_read_test_calls(options.existing_file("--test-calls", test_calls)), params, cuts, precision)
     if as_json:
         typer.echo(json.dumps([_score_row(s) for s in scores], indent=2))
     else:
@@ -219,23 +221,6 @@ def _all_ok(flags: list[bool | None]) -> bool | None:
 
 
 # --- input parsing ---------------------------------------------------------------------------------------
-
-
-def _date(text: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(f"{option}: expected a date YYYY-MM-DD, got {text!r}") from None
-
-
-def _aware(text: str, option: str) -> dt.datetime:
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(f"{option}: expected an ISO 8601 date-time, got {text!r}") from None
-    if value.tzinfo is None:
-        raise ConfigError(f"{option}: {text!r} needs a UTC offset")
-    return value
 
 
 def _cut_points(text: str) -> dict[int, float]:
