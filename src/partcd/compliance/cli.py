@@ -19,7 +19,7 @@ from rich.table import Table
 
 from partcd.compliance.area import AREA
 from partcd.core.errors import ConfigError
-from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, state
+from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options, state
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -36,27 +36,6 @@ app = typer.Typer(help=AREA.summary, no_args_is_help=True)
 app.add_typer(cap_app, name="cap")
 app.add_typer(bcp_app, name="bcp")
 
-
-
-def _date(value: str, name: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _when(value: str, name: str) -> dt.datetime:
-    try:
-        t = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"{name}: {value!r} is not an ISO 8601 timestamp") from None
-    if t.utcoffset() is None:
-        raise ConfigError(f"{name}: {value!r} needs a UTC offset (e.g. 2022-01-04T09:00:00-05:00)")
-    return t
-
-
-def _today(value: str | None) -> dt.date:
-    return _date(value, "--today") if value else dt.date.today()
 
 
 def _echo_json(data: Any) -> None:
@@ -94,11 +73,11 @@ def cap_create(
     try:
         cap = Cap.model_validate({
             "contract_ids": tuple(contract), "parent_organization": parent, "legal_entity": legal_entity,
-            "issued_on": _date(issued_on, "--issued-on"), "deficiency": deficiency,
+            "issued_on": options.date("--issued-on", issued_on), "deficiency": deficiency,
             "authorities": tuple(authority) or LETTER_AUTHORITIES, "detection_source": detection_source,
-            "cms_contacted_on": _date(cms_contacted_on, "--cms-contacted-on") if cms_contacted_on else None,
+            "cms_contacted_on": options.date("--cms-contacted-on", cms_contacted_on or None),
             "self_disclosed": detection_source == "self_disclosure", "program": program, "root_causes": tuple(root_cause),
-            "submission_due": _date(submission_due, "--submission-due") if submission_due else None})
+            "submission_due": options.date("--submission-due", submission_due or None)})
     except ValueError as exc:
         raise ConfigError(_first_error(exc)) from None
     settings = CapSettings(closure_compliant_periods=closure_periods) if closure_periods else CapSettings()
@@ -112,7 +91,7 @@ def cap_show(ctx: typer.Context, cap_id: int = typer.Argument(...), today: str |
     """One CAP with actions, monitoring, closure decision. Exit 1 when actions are overdue."""
     from partcd.compliance.pipelines import get_cap
 
-    detail = get_cap(db_engine(ctx), cap_id, _today(today))
+    detail = get_cap(db_engine(ctx), cap_id, options.today("--today", today or None))
     if as_json:
         _echo_json(detail.model_dump(mode="json"))
     else:
@@ -165,7 +144,7 @@ def cap_status(ctx: typer.Context, cap_id: int = typer.Argument(...),
 
     if to not in CAP_STATUSES:
         raise ConfigError(f"--to must be one of {', '.join(CAP_STATUSES)}")
-    cap = set_status(db_engine(ctx), cap_id, to, _date(on, "--on"), actor=actor, expected_version=expected_version,
+    cap = set_status(db_engine(ctx), cap_id, to, options.date("--on", on), actor=actor, expected_version=expected_version,
                      note=note)
     typer.echo(json.dumps({"cap_id": cap_id, "status": cap.status}))
 
@@ -181,7 +160,7 @@ def cap_add_action(ctx: typer.Context, cap_id: int = typer.Argument(...),
     from partcd.compliance.rules.cap import CapAction
 
     action_id = add_action(db_engine(ctx), cap_id, CapAction(required_element=element, description=description, owner=owner,
-                                                       due_on=_date(due, "--due")), actor=actor)
+                                                       due_on=options.date("--due", due)), actor=actor)
     typer.echo(json.dumps({"action_id": action_id}))
 
 
@@ -192,7 +171,8 @@ def cap_complete_action(ctx: typer.Context, action_id: int = typer.Argument(...)
     """Mark an action done, with its evidence."""
     from partcd.compliance.pipelines import complete_action
 
-    done = complete_action(db_engine(ctx), action_id, _date(on, "--on"), evidence, actor=actor, expected_version=expected_version)
+    done = complete_action(db_engine(ctx), action_id, options.date("--on", on), evidence, actor=actor,
+                           expected_version=expected_version)
     typer.echo(json.dumps({"action_id": action_id, "done_on": str(done.done_on), "evidence": list(done.evidence)}))
 
 
@@ -205,8 +185,9 @@ def cap_record_monitoring(ctx: typer.Context, cap_id: int = typer.Argument(...),
     """Metrics by day from a call log -> monitoring periods of the CAP's contracts. Exit 1 if any period fails."""
     from partcd.compliance.pipelines import record_monitoring_from_calls
 
-    res = record_monitoring_from_calls(db_engine(ctx), cap_id, calls, actor=actor, engine_name=state(ctx).engine, tz=tz,
-                                       today=_date(today, "--today") if today else None)
+    options.zone("--tz", tz)
+    res = record_monitoring_from_calls(db_engine(ctx), cap_id, options.existing_file("--calls", calls), actor=actor,
+                                       engine_name=state(ctx).engine, tz=tz, today=options.date("--today", today or None))
     _echo_json(res.model_dump(mode="json"))
     if res.non_compliant_periods:
         raise typer.Exit(EXIT_NONCOMPLIANT)
@@ -219,7 +200,7 @@ def cap_close(ctx: typer.Context, cap_id: int = typer.Argument(...), on: str = t
     from partcd.compliance.pipelines import close_cap, get_cap
 
     engine = db_engine(ctx)
-    day = _date(on, "--on")
+    day = options.date("--on", on)
     decision = get_cap(engine, cap_id, day).closure
     if not decision.closable:
         console.print(f"[red]CAP {cap_id} cannot close yet:[/] {'; '.join(decision.reasons)}")
@@ -235,7 +216,7 @@ def cap_past_performance(ctx: typer.Context, deadline: str = typer.Option(..., "
     """Compliance actions in the 12 months before an application deadline (§ 422.502(b)(1)). Exit 1 if flagged."""
     from partcd.compliance.pipelines import past_performance_review
 
-    review = past_performance_review(db_engine(ctx), _date(deadline, "--deadline"), parent_organization=parent,
+    review = past_performance_review(db_engine(ctx), options.date("--deadline", deadline), parent_organization=parent,
                                      contract_id=contract)
     _echo_json(review.model_dump(mode="json"))
     if review.flagged:
@@ -273,7 +254,7 @@ def bcp_create_plan(
             raise ConfigError(f"--function {spec!r}: {_first_error(exc)}") from None
     try:
         plan = PlanVersion.model_validate({
-            "organization": org, "version_label": label, "approved_on": _date(approved_on, "--approved-on"),
+            "organization": org, "version_label": label, "approved_on": options.date("--approved-on", approved_on),
             "parts": tuple(p.strip() for p in parts.split(",") if p.strip()),
             "activation_events": tuple(activation_event), "alternate_sites": tuple(alternate_site)})
     except ValueError as exc:
@@ -293,7 +274,7 @@ def bcp_add_evidence(ctx: typer.Context, org: str = typer.Option(..., "--org"),
     from partcd.compliance.rules.continuity import Evidence
 
     try:
-        ev = Evidence.model_validate({"kind": kind, "performed_on": _date(on, "--on"), "description": description,
+        ev = Evidence.model_validate({"kind": kind, "performed_on": options.date("--on", on), "description": description,
                                       "records": tuple(record)})
     except ValueError as exc:
         raise ConfigError(_first_error(exc)) from None
@@ -312,10 +293,10 @@ def incident_open(ctx: typer.Context, org: str = typer.Option(..., "--org"),
     from partcd.compliance.pipelines import open_incident
     from partcd.compliance.rules.continuity import Incident
 
-    start = _when(failure_start, "--failure-start")
+    start = options.instant("--failure-start", failure_start, offset="required")
+    detected = options.instant("--detected-at", detected_at, offset="required") if detected_at else start
     try:
-        inc = Incident(function_key=function, failure_start=start,
-                       detected_at=_when(detected_at, "--detected-at") if detected_at else start, cause=cause,
+        inc = Incident(function_key=function, failure_start=start, detected_at=detected, cause=cause,
                        activated_bcp=activated_bcp)
     except ValueError as exc:
         raise ConfigError(_first_error(exc)) from None
@@ -331,7 +312,7 @@ def incident_restore(ctx: typer.Context, incident_id: int = typer.Argument(...),
     from partcd.compliance.rules.continuity import restoration_check
     from partcd.platform.params import load_params
 
-    when = _when(restored_at, "--restored-at")
+    when = options.instant("--restored-at", restored_at, offset="required")
     inc = restore_incident(db_engine(ctx), incident_id, when, actor=actor, expected_version=expected_version)
     check = restoration_check(inc, load_params("compliance", inc.failure_start.date()), when)
     _echo_json({"incident_id": incident_id, "hours_to_restore": check.hours_to_restore, "deadline": check.deadline.isoformat(),
@@ -347,7 +328,7 @@ def bcp_check(ctx: typer.Context, org: str = typer.Option(..., "--org"),
     """Minimum functions, yearly test and training, incidents vs 72 h. Exit 1 when anything fails."""
     from partcd.compliance.pipelines import bcp_report_data, bcp_status
 
-    status = bcp_status(db_engine(ctx), org, _when(now, "--now") if now else dt.datetime.now(dt.UTC))
+    status = bcp_status(db_engine(ctx), org, options.instant("--now", now, offset="required") if now else dt.datetime.now(dt.UTC))
     if as_json:
         _echo_json(bcp_report_data(status))
     else:
@@ -369,7 +350,7 @@ def bcp_report(ctx: typer.Context, org: str = typer.Option(..., "--org"), out: P
     """The report for CMS on request: bcp_report.json and bcp_report.html. Exit 1 when problems are found."""
     from partcd.compliance.pipelines import bcp_status, write_bcp_report
 
-    status = bcp_status(db_engine(ctx), org, _when(now, "--now") if now else dt.datetime.now(dt.UTC))
+    status = bcp_status(db_engine(ctx), org, options.instant("--now", now, offset="required") if now else dt.datetime.now(dt.UTC))
     for p in write_bcp_report(status, out):
         console.print(f"wrote {p}")
     if not status.compliant:

@@ -30,10 +30,10 @@ from partcd.appeals.rules import (
     partd_coverage_determination,
     partd_exception,
     reconsideration_resolution_windows,
-    zone_of,
 )
 from partcd.core.errors import ConfigError, InputError
 from partcd.core.params import ParamSet
+from partcd.platform.cli import options
 from partcd.platform.params import load_params
 
 app = typer.Typer(help=AREA.summary, no_args_is_help=True)
@@ -54,41 +54,14 @@ _ACCEPTS: dict[str, set[str]] = {
 }
 
 
-def _instant(option: str, text: str | None) -> dt.datetime | None:
-    if text is None:
-        return None
-    try:
-        return dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ConfigError(f"{option}: not an ISO 8601 date-time: {text!r} (e.g. 2021-03-12T09:30 or 2021-03-12T09:30-05:00)"
-                          ) from None
-
-
-def _date(option: str, text: str | None, zone: str) -> dt.date | None:
-    """A calendar date; a date-time is taken as its local date in the plan's zone."""
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        pass
-    t = _instant(option, text)
-    assert t is not None
-    return t.astimezone(zone_of(zone)).date() if t.tzinfo else t.date()
-
-
 def _overrides(items: list[str]) -> dict[str, dt.timedelta]:
-    from pydantic import TypeAdapter
-
+    """``--state-override ID=DURATION`` (repeatable): timeframe id -> ISO 8601 duration."""
     out: dict[str, dt.timedelta] = {}
     for item in items:
         tf_id, sep, duration = item.partition("=")
-        try:
-            if not sep:
-                raise ValueError
-            out[tf_id.strip()] = TypeAdapter(dt.timedelta).validate_python(duration.strip())
-        except (ValueError, ValidationError):
-            raise ConfigError(f"--state-override: expected ID=ISO-8601-duration (e.g. T16=P15D), got {item!r}") from None
+        if not sep or not tf_id.strip():
+            raise ConfigError(f"--state-override: expected ID=ISO-8601-duration (e.g. T16=P15D), got {item!r}")
+        out[tf_id.strip()] = options.duration("--state-override", duration)
     return out
 
 
@@ -133,9 +106,9 @@ def obligations_for(
         raise ConfigError(f"{', '.join(wrong)} does not apply to --type {request_type}")
     if extension_decided is not None and not extended:
         raise ConfigError("--extension-decided needs --extended")
-    rec = _instant("--received", received)
-    assert rec is not None
-    params, zone = _params_for(rec, tz)
+    options.zone("--tz", tz)
+    params, zone = _params_for(options.instant("--received", received), tz)
+    rec = options.instant("--received", received, zone=zone)
     overrides = _overrides(state_overrides or [])
     extension = None
     if extended:
@@ -143,8 +116,8 @@ def obligations_for(
             raise ConfigError("--extension-by must be enrollee or provider (a plan-initiated extension needs its "
                               "justification: record it in the case)")
         extension = Extension(requested_by="provider" if extension_by == "provider" else "enrollee",
-                              decided=_instant("--extension-decided", extension_decided))
-    denied = _instant("--expedite-denied", expedite_denied)
+                              decided=options.instant("--extension-decided", extension_decided, zone=zone))
+    denied = options.instant("--expedite-denied", expedite_denied, zone=zone)
     common: dict[str, Any] = {"zone": zone}
     if request_type == "integrated_grievance":
         return integrated_grievance(rec, params, expedited=expedited, extension=extension, state_overrides=overrides,
@@ -152,23 +125,25 @@ def obligations_for(
     if request_type == "integrated_organization_determination":
         out = integrated_organization_determination(rec, params, expedited=expedited, expedite_denied=denied,
                                                     extension=extension, state_overrides=overrides, **common)
-        out += adverse_determination_windows(params, notice_date=_date("--notice-date", notice_date, zone),
-                                             notice_sent=_instant("--notice-sent", notice_sent),
-                                             effective=_date("--effective", effective, zone), state_overrides=overrides,
-                                             **common)
+        out += adverse_determination_windows(params, notice_date=options.local_date("--notice-date", notice_date, zone),
+                                             notice_sent=options.instant("--notice-sent", notice_sent, zone=zone),
+                                             effective=options.local_date("--effective", effective, zone),
+                                             state_overrides=overrides, **common)
         return _sort(out)
     if request_type == "integrated_reconsideration":
         out = integrated_reconsideration(rec, params, expedited=expedited, expedite_denied=denied, extension=extension,
-                                         affirmed=_instant("--affirmed", affirmed), state_overrides=overrides, **common)
-        out += reconsideration_resolution_windows(params, notice_date=_date("--notice-date", notice_date, zone),
-                                                  notice_sent=_instant("--notice-sent", notice_sent),
+                                         affirmed=options.instant("--affirmed", affirmed, zone=zone), state_overrides=overrides,
+                                         **common)
+        out += reconsideration_resolution_windows(params, notice_date=options.local_date("--notice-date", notice_date, zone),
+                                                  notice_sent=options.instant("--notice-sent", notice_sent, zone=zone),
                                                   state_overrides=overrides, **common)
         return _sort(out)
     if overrides:
         raise ConfigError("--state-override applies only to the integrated (42 CFR 422.629-422.634) timeframes")
     if request_type == "partd_coverage_determination":
         return partd_coverage_determination(rec, params, expedited=expedited, expedite_denied=denied, **common)
-    return partd_exception(rec, params, supporting_statement=_instant("--supporting-statement", supporting_statement),
+    return partd_exception(rec, params, supporting_statement=options.instant("--supporting-statement", supporting_statement,
+                                                                             zone=zone),
                            expedited=expedited, expedite_denied=denied, **common)
 
 
@@ -237,6 +212,7 @@ def classify_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """FIDE / HIDE / coordination-only D-SNP, applicable integrated plan, and the grievance and appeal rules it uses."""
+    file = options.existing_file("--file", file)
     source = str(file) if file else "command line"
     if file is not None:
         from partcd.appeals.cli.cases import json_object

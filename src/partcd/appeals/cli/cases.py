@@ -21,7 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from partcd.core.errors import ConfigError, InputError
-from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine
+from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options
 
 console = Console(highlight=False)
 case_app = typer.Typer(help="Appeal and grievance cases: create, transition, show (42 CFR 422.629-422.634, 423.568-423.572).",
@@ -31,24 +31,6 @@ case_app = typer.Typer(help="Appeal and grievance cases: create, transition, sho
 
 def _actor(actor: str | None) -> str:
     return actor or os.environ.get("PARTCD_ACTOR") or os.environ.get("USER") or "cli"
-
-
-def _instant(option: str, text: str | None) -> dt.datetime | None:
-    if text is None:
-        return None
-    try:
-        return dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ConfigError(f"{option}: not an ISO 8601 date-time: {text!r} (e.g. 2021-03-01T09:30-05:00)") from None
-
-
-def _date(option: str, text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise ConfigError(f"{option}: not an ISO date: {text!r} (e.g. 2021-03-20)") from None
 
 
 def json_object(file: Path, what: str) -> dict[str, Any]:
@@ -123,22 +105,23 @@ def create(
     """Receive a request: stores the case, its first event and the notices it owes; prints its deadlines."""
     from partcd.appeals.pipelines import cases as svc
 
-    data = json_object(file, "intake fields") if file is not None else {}
-    options: dict[str, Any] = {
-        "case_type": case_type, "received": _instant("--received", received), "reason": reason, "enrollee_name": name,
-        "mbi": mbi, "contract_id": contract, "programs": tuple(program) or None,
-        "grievance_subject": subject, "adverse_notice_date": _date("--notice-date", notice_date),
-        "adverse_notice_sent": _instant("--notice-sent", notice_sent), "intended_effective_date": _date("--effective", effective),
+    data = json_object(options.existing_file("--file", file), "intake fields") if file is not None else {}
+    from_options: dict[str, Any] = {
+        "case_type": case_type, "received": options.instant("--received", received), "reason": reason,
+        "enrollee_name": name, "mbi": mbi, "contract_id": contract, "programs": tuple(program) or None,
+        "grievance_subject": subject, "adverse_notice_date": options.date("--notice-date", notice_date),
+        "adverse_notice_sent": options.instant("--notice-sent", notice_sent),
+        "intended_effective_date": options.date("--effective", effective),
     }
     defaults = {"plan_benefit_package": pbp, "channel": channel, "requester": requester, "expedite_requested": expedite,
                 "provider_indicates_jeopardy": jeopardy}
-    merged = {**defaults, **data, **{k: v for k, v in options.items() if v is not None}}
+    merged = {**defaults, **data, **{k: v for k, v in from_options.items() if v is not None}}
     if parent is None and "received" not in merged:
         raise ConfigError("--received is required")
     if parent is not None:
         merged.setdefault("received", dt.datetime.now(dt.UTC))
         for key in ("case_type", "enrollee_name", "mbi", "contract_id"):
-            if key in options and options[key] is None:
+            if key in from_options and from_options[key] is None:
                 merged.pop(key, None)
     engine = db_engine(ctx)
     view = svc.create_case(engine, merged, actor=_actor(actor), parent_id=parent)
@@ -165,7 +148,7 @@ def transition(
     """Apply one event; a transition the rule does not allow exits 2 with the citation."""
     from partcd.appeals.pipelines import cases as svc
 
-    ev: dict[str, Any] = {"kind": event, "at": _instant("--at", at), "decision": decision, "notice": notice,
+    ev: dict[str, Any] = {"kind": event, "at": options.instant("--at", at), "decision": decision, "notice": notice,
                           "requested_by": requested_by, "calendar_days": days, "note": note, **_fields(fields)}
     engine = db_engine(ctx)
     view = svc.transition(engine, case_id, ev, actor=_actor(actor), expected_version=version)
@@ -240,7 +223,8 @@ def universe_cmd(ctx: typer.Context,
         raise ConfigError(f"--table {', '.join(unknown)}: tables are {', '.join(uni.TABLES)}")
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise ConfigError(f"--out must end in .csv or .xlsx: {out}")
-    built = uni.build(svc.all_cases(db_engine(ctx)), date_from=_date("--from", date_from), date_to=_date("--to", date_to))
+    built = uni.build(svc.all_cases(db_engine(ctx)), date_from=options.date("--from", date_from),
+                      date_to=options.date("--to", date_to))
     paths = uni.write(built, out, tables=table or None)
     summary = Table(title="universe timeliness")
     for col in ("table", "rows", "timely", "untimely", "timely %", "late obligations"):
@@ -298,7 +282,8 @@ def override_set(
     request: dict[str, Any] = {
         "contract_id": contract, "timeframe_id": timeframe, "duration_value": days if days is not None else hours,
         "duration_unit": "calendar_days" if days is not None else "hours", "state": state_code, "citation": citation,
-        "source_text": source_text, "effective_from": _date("--from", date_from), "effective_to": _date("--to", date_to),
+        "source_text": source_text, "effective_from": options.date("--from", date_from),
+        "effective_to": options.date("--to", date_to),
     }
     _print_overrides([svc.set_override(db_engine(ctx), request, actor=_actor(actor))], as_json)
 
@@ -313,7 +298,7 @@ def override_list(
     """The stored State timeframes."""
     from partcd.appeals.pipelines import cases as svc
 
-    _print_overrides(svc.list_overrides(db_engine(ctx), contract_id=contract, on=_date("--on", on)), as_json)
+    _print_overrides(svc.list_overrides(db_engine(ctx), contract_id=contract, on=options.date("--on", on)), as_json)
 
 
 @overrides_app.command("end")
@@ -328,7 +313,7 @@ def override_end(
     """End an override: later receipts get the federal limit (cases already stored keep theirs)."""
     from partcd.appeals.pipelines import cases as svc
 
-    last = _date("--on", on)
+    last = options.date("--on", on)
     assert last is not None
     _print_overrides([svc.end_override(db_engine(ctx), override_id, effective_to=last, actor=_actor(actor),
                                        expected_version=version)], as_json)

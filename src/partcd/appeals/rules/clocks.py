@@ -3,7 +3,8 @@
 Pure functions: every input instant is an argument (no wall clock), the result is a list of
 :class:`Obligation` records, one per timeframe id of shared/specs/appeals.md §5 (T1-T32, P1-P5).
 
-Conventions (named parameters, see appeals/README.md "Choices where the rule is silent"):
+Conventions (named parameters, see appeals/README.md "Choices where the rule is silent"; the arithmetic is
+:mod:`partcd.core.calendar`):
 
 - a naive date-time is read in the plan's zone (``zone`` argument, else ``plan_time_zone_text``);
 - hour limits are elapsed hours from the exact start instant (a DST change moves the wall-clock due time);
@@ -21,17 +22,15 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-import holidays
 from pydantic import BaseModel, ConfigDict, Field
 
 from partcd.appeals.rules.parameters import AppealsParams
+from partcd.core import calendar
 from partcd.core.citation import Cite, cite_label, cites
-from partcd.core.errors import RuleError
+from partcd.core.errors import ConfigError, RuleError
 from partcd.core.params import Cited, ParamSet
-
-UTC = dt.UTC
 
 Party = Literal["plan", "enrollee"]
 Kind = Literal["hours", "days", "days_before", "derived"]
@@ -214,27 +213,11 @@ class Extension(BaseModel):
 
 
 def zone_of(name: str) -> ZoneInfo:
-    """The IANA zone; an unknown name is refused."""
+    """The IANA zone (:func:`partcd.core.calendar.zone_of`); an unknown name is refused as a rule error."""
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise RuleError(f"unknown time zone {name!r} (expected an IANA name such as America/Chicago)") from None
-
-
-def _local(t: dt.datetime, zone: ZoneInfo, what: str) -> dt.datetime:
-    """An aware instant in the plan's zone; a naive time is read in the zone (a time skipped by DST is refused)."""
-    if t.tzinfo is not None and t.utcoffset() is not None:
-        return t.astimezone(zone)
-    aware = t.replace(tzinfo=zone, fold=0)
-    back = aware.astimezone(UTC).astimezone(zone)
-    if back.replace(tzinfo=None) != t:
-        raise RuleError(f"{what} {t.isoformat()} does not exist in {zone.key} (skipped by the daylight-saving change)")
-    return aware
-
-
-def _wall(naive: dt.datetime, zone: ZoneInfo) -> dt.datetime:
-    """A local wall-clock time as an aware instant; a time skipped by DST moves forward, an ambiguous one is the first."""
-    return naive.replace(tzinfo=zone, fold=0).astimezone(UTC).astimezone(zone)
+        return calendar.zone_of(name)
+    except ConfigError as exc:
+        raise RuleError(exc.message()) from None
 
 
 @dataclass(frozen=True)
@@ -245,42 +228,34 @@ class _Clock:
     overrides: Mapping[str, dt.timedelta]
 
     def local(self, t: dt.datetime, what: str) -> dt.datetime:
-        return _local(t, self.zone, what)
+        return calendar.local_instant(t, self.zone, what=what)
 
     def day_start(self, d: dt.date) -> dt.datetime:
-        return _wall(dt.datetime.combine(d, dt.time(0, 0)), self.zone)
+        return calendar.day_start(d, self.zone)
 
     def end_of_day(self, d: dt.date) -> dt.datetime:
-        return _wall(dt.datetime.combine(d, self.view.end_of_day_time_of_day), self.zone)
-
-    def _business(self, d: dt.date, step: int) -> dt.date:
-        if not self.view.weekend_holiday_rollover_bool:
-            return d
-        us = holidays.country_holidays("US", years=range(d.year - 1, d.year + 2))
-        while d.weekday() >= 5 or d in us:
-            d += dt.timedelta(days=step)
-        return d
+        return calendar.end_of_day(d, self.zone, self.view.end_of_day_time_of_day)
 
     def after_days(self, start: dt.datetime, days: int) -> dt.datetime:
         """The end of a limit of ``days`` calendar days counted from the local date of ``start``."""
-        n = days if self.view.day_count_convention_text == "receipt_day_is_day_0" else max(days - 1, 0)
-        last = self._business(start.date() + dt.timedelta(days=n), +1)
-        if self.view.day_deadline_end_text == "end_of_local_day":
-            return self.end_of_day(last)
-        return _wall(dt.datetime.combine(last, start.time()), self.zone)
+        day_0 = self.view.day_count_convention_text == "receipt_day_is_day_0"
+        return calendar.calendar_days_deadline(
+            start, days, self.zone, at=self.view.end_of_day_time_of_day,
+            count="start_day_is_day_0" if day_0 else "start_day_is_day_1", ends=self.view.day_deadline_end_text,
+            roll="forward" if self.view.weekend_holiday_rollover_bool else "none")
 
     def before_days(self, action: dt.date, days: int) -> dt.datetime:
         """The end of the last local day that is at least ``days`` calendar days before ``action``."""
-        return self.end_of_day(self._business(action - dt.timedelta(days=days), -1))
+        return calendar.days_before(action, days, self.zone, at=self.view.end_of_day_time_of_day,
+                                    roll="backward" if self.view.weekend_holiday_rollover_bool else "none")
 
     def after_hours(self, start: dt.datetime, hours: float) -> dt.datetime:
         """Elapsed hours from the exact instant (a DST change shifts the local wall-clock time)."""
-        return (start.astimezone(UTC) + dt.timedelta(hours=hours)).astimezone(self.zone)
+        return calendar.add_hours(start, hours, self.zone)
 
     def plus_days(self, due: dt.datetime, days: int) -> dt.datetime:
         """An extension: ``days`` calendar days added on the local wall clock."""
-        d = due.astimezone(self.zone)
-        return _wall(dt.datetime.combine(d.date() + dt.timedelta(days=days), d.time()), self.zone)
+        return calendar.add_calendar_days(due, days, self.zone)
 
     def value(self, key: str) -> Any:
         v = getattr(self.view, key)
@@ -316,15 +291,16 @@ class _Clock:
         override = self.overrides.get(tf.id)
         if override is None:
             return default, used, None
-        text = _iso_duration(override, in_hours=tf.kind == "hours")
+        text = calendar.format_duration(override, in_hours=tf.kind == "hours")
         if tf.kind == "hours":
-            candidate = (start.astimezone(UTC) + override).astimezone(self.zone)
+            candidate = calendar.add_hours(start, override, self.zone)
         else:
             if override % dt.timedelta(days=1):
                 raise RuleError(f"State override for {tf.id} must be whole calendar days, got {text}",
                                 self.view.rule_cite("state_flexibility"))
             candidate = self._apply(tf, start, override.days, action)
-        protective = _utc(candidate) <= _utc(default) if tf.party == "plan" else _utc(candidate) >= _utc(default)
+        protective = (calendar.utc(candidate) <= calendar.utc(default) if tf.party == "plan"
+                      else calendar.utc(candidate) >= calendar.utc(default))
         if not protective:
             federal = f"{value} {'h' if tf.kind == 'hours' else 'calendar days'}"
             raise RuleError(
@@ -350,19 +326,6 @@ class _Clock:
                          counts="before" if tf.kind == "days_before" else "after")
 
 
-def _iso_duration(td: dt.timedelta, *, in_hours: bool = False) -> str:
-    """ISO 8601 duration text: ``P15D``, ``PT48H`` (hour limits are written in hours)."""
-    secs = int(td.total_seconds())
-    days, rest = divmod(secs, 86400)
-    if in_hours:
-        days, rest = 0, secs
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    out = "P" + (f"{days}D" if days else "")
-    time = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{seconds}S" if seconds else "")
-    return out + ("T" + time if time else "") if (days or time) else "PT0S"
-
-
 def _clock(params: ParamSet, zone: str | None, state_overrides: Mapping[str, dt.timedelta] | None) -> _Clock:
     view = params.typed(AppealsParams)
     overrides = dict(state_overrides or {})
@@ -377,18 +340,13 @@ def _clock(params: ParamSet, zone: str | None, state_overrides: Mapping[str, dt.
     return _Clock(params=params, view=view, zone=zone_of(zone or view.plan_time_zone_text), overrides=overrides)
 
 
-def _utc(t: dt.datetime) -> dt.datetime:
-    """Compare instants in UTC: Python compares two times of the same zone by wall clock, wrong across a DST fold."""
-    return t.astimezone(UTC)
-
-
 def _sorted(obligations: list[Obligation]) -> list[Obligation]:
     order = list(TIMEFRAMES)
-    return sorted(obligations, key=lambda o: (_utc(o.due), order.index(o.id)))
+    return sorted(obligations, key=lambda o: (calendar.utc(o.due), order.index(o.id)))
 
 
 def _not_before(later: dt.datetime, earlier: dt.datetime, what: str, cite: tuple[Cite, ...]) -> None:
-    if _utc(later) < _utc(earlier):
+    if calendar.utc(later) < calendar.utc(earlier):
         raise RuleError(f"{what} ({later.isoformat()}) is before the receipt of the request ({earlier.isoformat()})", cite)
 
 
@@ -428,7 +386,7 @@ def _extend(c: _Clock, process: Literal["grievance", "iod", "ir"], ext: Extensio
     if ext.decided is not None:
         decided = c.local(ext.decided, "extension decision")
         _not_before(decided, received, "the decision to extend", cite)
-        if _utc(decided) > _utc(base.due):
+        if calendar.utc(decided) > calendar.utc(base.due):
             raise RuleError(f"the decision to extend ({decided.isoformat()}) comes after the timeframe expired "
                             f"({base.due.isoformat()}); an expired timeframe cannot be extended", cite)
     return c.plus_days(base.due, days), days, decided
@@ -549,9 +507,10 @@ def adverse_determination_windows(
         sent = c.local(notice_sent, "notice sent")
         tf = TIMEFRAMES["T14"]
         after_sent, used, override = c.limit(tf, sent)
-        due, start, event = after_sent, sent, f"adverse notice sent (+{c.value(str(tf.key))} calendar days)"
-        if effective is not None and _utc(c.end_of_day(effective)) > _utc(after_sent):
-            due, start, event = c.end_of_day(effective), c.day_start(effective), "intended effective date (later)"
+        windows = [(after_sent, sent, f"adverse notice sent (+{c.value(str(tf.key))} calendar days)")]
+        if effective is not None:
+            windows.append((c.end_of_day(effective), c.day_start(effective), "intended effective date (later)"))
+        due, start, event = calendar.later_of(*windows, key=lambda w: w[0])
         out.append(c.make(tf, due, start, start_event=event, used=used, override=override,
                           condition="if continuation of benefits is wanted during the reconsideration"))
     if notice_date is not None:
@@ -611,7 +570,7 @@ def integrated_reconsideration(
         t24 = c.obligation("T24", aff, condition=medicare)
         if ext_due is not None:
             rule = c.view.ire_forward_expedited_extended_text
-            due = min(t24.due, ext_due, key=_utc) if rule == "earlier_of" else ext_due
+            due = calendar.earlier_of(t24.due, ext_due) if rule == "earlier_of" else ext_due
             t24 = t24.model_copy(update={"due": due, "params_used": {**t24.params_used, **resolution.params_used,
                                                                      "ire_forward_expedited_extended_text": rule}})
         out.append(t24)
@@ -674,8 +633,8 @@ def admission_notification(
     start = c.local(admitted, "admission")
     if state_timeframe <= dt.timedelta(0):
         raise RuleError("the State-set admission notification timeframe must be positive", c.cite("T31"))
-    due = (start.astimezone(UTC) + state_timeframe).astimezone(c.zone)
-    return [c.make(TIMEFRAMES["T31"], due, start, used={"state_timeframe": _iso_duration(state_timeframe)},
+    due = calendar.add_hours(start, state_timeframe, c.zone)
+    return [c.make(TIMEFRAMES["T31"], due, start, used={"state_timeframe": calendar.format_duration(state_timeframe)},
                    condition="for the State-identified group of high-risk full-benefit dual eligible individuals")]
 
 
@@ -741,10 +700,10 @@ def partd_exception(
     if supporting_statement is not None:
         hours = float(c.value(key))
         used[key] = hours
-        ss = max(c.local(supporting_statement, "supporting statement receipt"), rec, key=_utc)
-        ss_due = c.after_hours(ss, hours)
-        if _utc(ss_due) < _utc(outer):
-            due, start, event = ss_due, ss, f"receipt of the supporting statement (+{hours:g} h, earlier)"
+        ss = calendar.later_of(c.local(supporting_statement, "supporting statement receipt"), rec)
+        due, start, event = calendar.earlier_of(
+            (due, start, event), (c.after_hours(ss, hours), ss, f"receipt of the supporting statement (+{hours:g} h, earlier)"),
+            key=lambda w: w[0])
     return [c.make(TIMEFRAMES[tf_id], due, start, start_event=event, used=used)]
 
 
@@ -805,7 +764,7 @@ def filing_timeliness(
                        reconsideration_resolution_windows(params, notice_sent=notice_sent, zone=zone,
                                                           state_overrides=state_overrides))
     window = next(o for o in obligations if o.party == "enrollee")
-    timely = _utc(at) <= _utc(window.due)
+    timely = calendar.utc(at) <= calendar.utc(window.due)
     may_accept = timely
     reason = f"filed by the deadline {window.due.isoformat()}" if timely else f"filed after the deadline {window.due.isoformat()}"
     if not timely and filing == "integrated_reconsideration":

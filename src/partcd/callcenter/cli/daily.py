@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, state
+from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options, state
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -35,8 +35,9 @@ def daily_report(
     """
     from partcd.callcenter.pipelines.daily import daily_report as run
 
-    rep = run(calls, out, contract=contract, engine=state(ctx).engine, tz=tz, quarantine=quarantine,
-              db=db_engine(ctx) if with_caps else None)
+    options.zone("--tz", tz)
+    rep = run(options.existing_file("--calls", calls), out, contract=contract, engine=state(ctx).engine, tz=tz,
+              quarantine=quarantine, db=db_engine(ctx) if with_caps else None)
     table = Table(title=f"daily call-center report ({rep.engine})")
     for col in ("contract", "date", "calls", "hold s", "≤30 s %", "disc %", "compliant", "CAP"):
         table.add_column(col)

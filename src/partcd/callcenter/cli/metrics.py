@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from partcd.platform.cli import EXIT_NONCOMPLIANT, err_console, state
+from partcd.platform.cli import EXIT_NONCOMPLIANT, err_console, options, state
 
 if TYPE_CHECKING:
     from partcd.callcenter.pipelines.metrics import MetricsReport
@@ -58,7 +58,8 @@ def metrics(
     from partcd.platform.frames import write_table
 
     known = parse_contracts(contracts) if contracts is not None else None
-    report = run_metrics(calls, by=by, engine=state(ctx).engine, tz=tz, quarantine=quarantine,  # type: ignore[arg-type]
+    options.zone("--tz", tz)
+    report = run_metrics(options.existing_file("--calls", calls), by=by, engine=state(ctx).engine, tz=tz, quarantine=quarantine,  # type: ignore[arg-type]
                          profile=profile, known_contracts=known, by_line=by_line)
     if out is not None:
         write_table(pa.Table.from_pylist([{**r, "failed_standards": "; ".join(r["failed_standards"])}

@@ -26,7 +26,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from partcd.core.errors import ConfigError, InputError, PartcdError
-from partcd.platform.cli import EXIT_NONCOMPLIANT
+from partcd.platform.cli import EXIT_NONCOMPLIANT, options
 
 console = Console(highlight=False)
 
@@ -64,16 +64,18 @@ def hours(
     from partcd.callcenter.rules.hours import check_callbacks, check_coverage, zone
     from partcd.platform.params import load_params
 
-    start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    start, end = options.date("--from", date_from), options.date("--to", date_to)
     zone_list = [z.strip() for z in zones.split(",") if z.strip()]
     for z in zone_list:
         zone(z)
     params = load_params("callcenter", start)
-    days = check_coverage(_read_schedule(schedule), zone_list, start, end, params, after_hours_messaging=not no_ivr_messages)
+    days = check_coverage(_read_schedule(options.existing_file("--schedule", schedule)), zone_list, start, end, params,
+                          after_hours_messaging=not no_ivr_messages)
     callbacks = None
     if messages is not None:
-        judged_at = _aware(as_of, "--as-of") if as_of else dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC)
-        callbacks = check_callbacks(_read_messages(messages), params, as_of=judged_at)
+        end_of_period = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC)
+        judged_at = options.instant("--as-of", as_of, offset="required") if as_of else end_of_period
+        callbacks = check_callbacks(_read_messages(options.existing_file("--messages", messages)), params, as_of=judged_at)
     day_rows: list[dict[str, Any]] = [{
         "date": d.date.isoformat(), "season": d.closure.season, "closure_allowed": d.closure.allowed,
         "closure_applied": d.closure_applied, "closure_reasons": list(d.closure.reasons), "required_min": d.required_min,
@@ -121,7 +123,7 @@ def secret_shopper(
     from partcd.callcenter.rules.monitoring import accessibility_study, star_measure, timeliness_study
     from partcd.platform.params import load_params
 
-    records = _read_calls(calls)
+    records = _read_calls(options.existing_file("--calls", calls))
     if not records:
         raise InputError(str(calls), None, None, "no calls")
     params = load_params("callcenter", min(r.local_start().date() for r in records))
@@ -171,8 +173,8 @@ def star_measure_cmd(
     from partcd.platform.params import load_params
 
     cuts = _cut_points(cut_points) if cut_points else None
-    params = load_params("callcenter", _date(at, "--at") if at else dt.datetime.now(dt.UTC).date())
-    scores = star_measure(_read_test_calls(test_calls), params, cuts, precision)
+    params = load_params("callcenter", options.date("--at", at) if at else dt.datetime.now(dt.UTC).date())
+    scores = star_measure(_read_test_calls(options.existing_file("--test-calls", test_calls)), params, cuts, precision)
     if as_json:
         typer.echo(json.dumps([_score_row(s) for s in scores], indent=2))
     else:
@@ -225,23 +227,6 @@ def _all_ok(flags: list[bool | None]) -> bool | None:
 
 
 # --- input parsing ---------------------------------------------------------------------------------------
-
-
-def _date(text: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(f"{option}: expected a date YYYY-MM-DD, got {text!r}") from None
-
-
-def _aware(text: str, option: str) -> dt.datetime:
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(f"{option}: expected an ISO 8601 date-time, got {text!r}") from None
-    if value.tzinfo is None:
-        raise ConfigError(f"{option}: {text!r} needs a UTC offset")
-    return value
 
 
 def _cut_points(text: str) -> dict[int, float]:

@@ -8,7 +8,6 @@ raised (probability of failing >= ``--alert-at``); 2 for bad input, naming file,
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
         Handle,
     )
 from partcd.core.errors import ConfigError
-from partcd.platform.cli import EXIT_NONCOMPLIANT, state
+from partcd.platform.cli import EXIT_NONCOMPLIANT, options, state
 
 console = Console(highlight=False)
 
@@ -60,7 +59,8 @@ def simulate_cmd(
     if handle not in ("exponential", "lognormal"):
         raise ConfigError(f"--handle must be exponential or lognormal, got {handle!r}")
     dist: Handle = "lognormal" if handle == "lognormal" else "exponential"
-    rows = read_forecast(forecast, aht_s, interval_min)
+    options.zone("--tz", tz)
+    rows = read_forecast(options.existing_file("--forecast", forecast), aht_s, interval_min)
     staffing = agents_for(agents, [r.interval_start for r in rows])
     params = load_params("callcenter", rows[0].interval_start.date())
     report, result = run_simulation(rows, staffing, params, seed=seed, patience_s=patience_s, handle=dist,
@@ -115,11 +115,10 @@ def early_warning_cmd(
 
     _check_positive(aht_s, "--aht-s")
     _check_positive(patience_s, "--patience-s")
-    try:
-        q_end = dt.date.fromisoformat(quarter_end)
-    except ValueError:
-        raise ConfigError(f"--quarter-end: not a date (YYYY-MM-DD): {quarter_end!r}") from None
-    rows = read_forecast(forecast, aht_s, interval_min)
+    q_end = options.date("--quarter-end", quarter_end)
+    options.zone("--tz", tz)
+    calls = options.existing_file("--calls", calls)
+    rows = read_forecast(options.existing_file("--forecast", forecast), aht_s, interval_min)
     starts = [r.interval_start for r in rows]
     planned = agents_for(agents, starts) if agents is not None else None
     report = run_early_warning(calls, rows, planned, q_end, seed=seed, tz=tz, engine=state(ctx).engine,

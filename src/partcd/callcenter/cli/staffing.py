@@ -9,7 +9,6 @@ the command with ``InputError(file, row, field, reason)`` (row = 1-based data ro
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 from pathlib import Path
@@ -22,7 +21,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     from partcd.callcenter.rules.continuity_whatif import RecoveryStep
 from partcd.core.errors import ConfigError
-from partcd.platform.cli import EXIT_NONCOMPLIANT
+from partcd.platform.cli import EXIT_NONCOMPLIANT, options
 
 console = Console(highlight=False)
 
@@ -54,7 +53,7 @@ def staffing(
     _check_positive(patience_s, "--patience-s")
     if not 0.0 <= shrinkage < 1.0:
         raise ConfigError("--shrinkage must be in [0, 1)")
-    rows = read_forecast(forecast, aht_s, interval_min)
+    rows = read_forecast(options.existing_file("--forecast", forecast), aht_s, interval_min)
     params = load_params("callcenter", rows[0].interval_start.date())
     plan = staff_intervals(rows, params, patience_s=patience_s, shrinkage=shrinkage)
     if as_json:
@@ -95,7 +94,7 @@ def staff(
     _check_positive(patience_s, "--patience-s")
     if agents is not None and agents < 0:
         raise ConfigError("--agents must be >= 0")
-    day = _date(at, "--at") if at else dt.date.today()
+    day = options.today("--at", at or None)
     figures = staff_figures(calls_per_hour, aht_s, patience_s, agents, day)
     record = figures.model_dump()
     if as_json:
@@ -136,14 +135,11 @@ def site_loss_cmd(
     if not hours > 0 or sustain_h < 0:
         raise ConfigError("--hours must be > 0 and --sustain-h >= 0")
     recovery = tuple(_recovery(s) for s in recover or ())
-    rows = read_forecast(forecast, aht_s, interval_min)
-    try:
-        t0 = dt.datetime.fromisoformat(start)
-    except ValueError:
-        raise ConfigError(f"--start: not an ISO 8601 date-time: {start!r}") from None
+    rows = read_forecast(options.existing_file("--forecast", forecast), aht_s, interval_min)
+    t0 = options.instant("--start", start)
     if (t0.tzinfo is None) != (rows[0].interval_start.tzinfo is None):
         raise ConfigError("--start and the forecast's interval_start must both have a UTC offset or both not")
-    planned = read_agents(agents, [r.interval_start for r in rows])
+    planned = read_agents(options.existing_file("--agents", agents), [r.interval_start for r in rows])
     loss = SiteLoss(start=t0, hours=hours, lose_pct=lose_pct, extra_drop_pct=extra_drop_pct,
                     recovery=recovery)
     day = rows[0].interval_start.date()
@@ -195,13 +191,6 @@ def _recovery(text: str) -> RecoveryStep:
 def _check_positive(value: float | None, option: str) -> None:
     if value is not None and not value > 0:
         raise ConfigError(f"{option} must be > 0")
-
-
-def _date(text: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(f"{option}: not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def _fmt(v: Any) -> str:

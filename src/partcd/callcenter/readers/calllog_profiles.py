@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import json
-import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
+from partcd.core import calendar
 from partcd.core.errors import ConfigError, InputError, ParameterError
 from partcd.platform.params import load_yaml
 
@@ -221,7 +221,7 @@ class MappedProfile(_Strict):
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
         if value is not None:
-            _zone(value)
+            calendar.zone_of(value)
         return value
 
     @model_validator(mode="after")
@@ -355,7 +355,7 @@ def apply_profile(table: pa.Table, profile: GenericProfile | MappedProfile, file
         raise InputError(file, None, missing[0], f"missing column required by call-log profile '{profile.name}' "
                          f"(needs: {', '.join(profile.required_columns())})")
     zone = profile.timezone or tz
-    _zone(zone)
+    calendar.zone_of(zone)
     rows = np.arange(table.num_rows, dtype=np.int64) + 2
     table, rows, report = _filter(table, rows, profile.filters)
     mapper = _Mapper(table, zone)
@@ -555,12 +555,14 @@ class _Mapper:
         late = pc.assume_timezone(naive, timezone=zone, ambiguous="latest", nonexistent="latest")
         moved = given & ~np.asarray(pc.fill_null(pc.equal(pc.local_timestamp(early), naive), True), dtype=bool)
         split = given & ~moved & ~np.asarray(pc.fill_null(pc.equal(early, late), True), dtype=bool)
-        if moved.any() or split.any():
-            shown = np.array([None if v is None else v.isoformat(sep=" ") for v in naive.to_pylist()], dtype=object)
-            self.reject(moved, field, np.array([f"local time {v} does not exist in {zone} (the clocks went forward); "
-                                                "the export needs a UTC offset" for v in shown], dtype=object))
-            self.reject(split, field, np.array([f"local time {v} is ambiguous in {zone} (the clocks went back); "
-                                                "the export needs a UTC offset" for v in shown], dtype=object))
+        flagged = np.flatnonzero(moved | split)  # Arrow finds the candidates fast; the calendar judges each one
+        if flagged.size:
+            values = naive.to_pylist()
+            reasons = np.full(self.n, None, dtype=object)
+            for i in flagged:
+                problem = calendar.local_time_problem(values[i], zone, shown=values[i].isoformat(sep=" "))
+                reasons[i] = None if problem is None else f"{problem}; the export needs a UTC offset"
+            self.reject(reasons != None, field, reasons)  # noqa: E711 - element-wise on an object array
         return pc.cast(early, UTC)
 
     def end_reason(self, spec: EndReasonSpec, done: dict[str, pa.Array]) -> pa.Array:
@@ -596,13 +598,6 @@ class _Mapper:
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
-
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"unknown time zone {name!r} (use an IANA name such as America/New_York)") from None
-
 
 def _text(col: pa.ChunkedArray) -> pa.Array:
     """A column as strings, empty cells as null."""

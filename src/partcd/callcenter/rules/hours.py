@@ -7,23 +7,22 @@ the union of the 08:00-20:00 local windows over every IANA time zone of the serv
 open 08:00-23:00 Eastern. Closures ((B)(1)/(A)(1) October 1 - March 31: Thanksgiving Day and Christmas
 Day; (B)(2)/(A)(2) April 1 - September 30: any Federal holiday, Saturday or Sunday) are allowed only
 while the IVR records messages that are returned within one business day. The seasons and their
-closures are data (``closure_seasons_table``). Federal holidays are those of 5 U.S.C. 6103 as listed
-by the ``holidays`` package (US calendar, observed days included; Juneteenth from 2021).
+closures are data (``closure_seasons_table``). Federal holidays are those of 5 U.S.C. 6103 (observed days
+included; Juneteenth from 2021) as computed by :mod:`partcd.core.calendar`, which also does the time arithmetic.
 
-Pure: the only outside data are the IANA time-zone database (``zoneinfo``) and the holiday calendar.
+Pure: the only outside data is the IANA time-zone database (``zoneinfo``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable, Sequence
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-import holidays
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from partcd.callcenter.rules.standards import CallCenterParams, ClosureKind
+from partcd.core import calendar
 from partcd.core.citation import Cite, cites
 from partcd.core.errors import ConfigError, RuleError
 from partcd.core.params import ParamSet
@@ -114,27 +113,21 @@ class CallbackReport(BaseModel):
 # --- calendars ---------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=64)
-def _us_holidays(year: int) -> dict[dt.date, str]:
-    return dict(holidays.country_holidays("US", years=year).items())
-
-
 @cites("5 U.S.C. 6103")
 def federal_holiday(day: dt.date) -> str | None:
     """The name of the Federal holiday on ``day`` (observed in-lieu days included), or None."""
-    return _us_holidays(day.year).get(day)
+    return calendar.federal_holiday(day)
 
 
 def thanksgiving_day(year: int) -> dt.date:
     """The fourth Thursday of November (5 U.S.C. 6103(a))."""
-    first = dt.date(year, 11, 1)
-    return first + dt.timedelta(days=(3 - first.weekday()) % 7 + 21)
+    return calendar.thanksgiving_day(year)
 
 
 @cites("42 CFR 422.111(h)(1)(i)(B)(1)-(2)", "42 CFR 423.128(d)(1)(i)(A)(1)-(2)")
 def is_business_day(day: dt.date) -> bool:
     """Not a Saturday, Sunday or Federal holiday (design decision, spec §1.1)."""
-    return day.weekday() < 5 and federal_holiday(day) is None
+    return calendar.is_business_day(day)
 
 
 def _closure_reasons(day: dt.date, kinds: Iterable[ClosureKind]) -> tuple[str, ...]:
@@ -175,10 +168,10 @@ def _closure(day: dt.date, p: CallCenterParams) -> ClosureRule:
 
 
 def zone(name: str) -> ZoneInfo:
-    """An IANA time zone; an unknown name is a configuration error."""
+    """An IANA time zone (:func:`partcd.core.calendar.zone_of`); an unknown name is a configuration error."""
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+        return calendar.zone_of(name)
+    except ConfigError:
         raise ConfigError(f"unknown IANA time zone {name!r}") from None
 
 
@@ -214,9 +207,8 @@ def subtract(required: Sequence[TimeWindow], open_windows: Sequence[TimeWindow])
 
 
 def _local_window(day: dt.date, tz: ZoneInfo, p: CallCenterParams) -> TimeWindow:
-    start = dt.datetime.combine(day, p.open_from_time, tzinfo=tz)
-    end = dt.datetime.combine(day, p.open_until_time, tzinfo=tz)
-    return TimeWindow(start=start.astimezone(UTC), end=end.astimezone(UTC))
+    return TimeWindow(start=calendar.utc(calendar.wall_time(day, p.open_from_time, tz)),
+                      end=calendar.utc(calendar.wall_time(day, p.open_until_time, tz)))
 
 
 @cites("42 CFR 422.111(h)(1)(i)(B)", "42 CFR 423.128(d)(1)(i)(A)")
@@ -274,16 +266,8 @@ def callback_due(left_at: dt.datetime, caller_time_zone: str, params: ParamSet) 
 
 
 def _due(left_at: dt.datetime, caller_time_zone: str, p: CallCenterParams) -> dt.datetime:
-    if left_at.tzinfo is None:
-        raise RuleError("left_at must carry a time zone or UTC offset")
-    tz = zone(caller_time_zone)
-    day = left_at.astimezone(tz).date()
-    counted = 0
-    while counted < p.ivr_callback_max_business_days:
-        day += dt.timedelta(days=1)
-        if is_business_day(day):
-            counted += 1
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=tz)
+    return calendar.business_days_deadline(calendar.aware(left_at, "left_at"), p.ivr_callback_max_business_days,
+                                           zone(caller_time_zone))
 
 
 @cites("42 CFR 422.111(h)(1)(i)(B)(1)-(2)", "42 CFR 423.128(d)(1)(i)(A)(1)-(2)")

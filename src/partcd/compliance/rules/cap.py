@@ -30,6 +30,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from partcd.core.calendar import add_months as add_months  # re-exported for the compliance rules
 from partcd.core.citation import Cite, cites
 from partcd.core.errors import RuleError
 from partcd.core.params import ParamSet
@@ -267,15 +268,6 @@ class PastPerformanceReview(BaseModel):
     incomplete_caps: tuple[ComplianceAction, ...]
     flagged: bool
     reasons: tuple[str, ...]
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Calendar months later (day clamped to the month's end: Jan 31 + 1 month = Feb 28/29)."""
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    next_month = dt.date(year + (month == 12), month % 12 + 1, 1)
-    last = (next_month - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(day.day, last))
 
 
 @cites("42 CFR 422.510(c)(1)")

@@ -29,7 +29,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from partcd.compliance.rules.cap import RegulatoryNumber, add_months, regulatory_number
+from partcd.compliance.rules.cap import RegulatoryNumber, regulatory_number
+from partcd.core.calendar import add_months
 from partcd.core.citation import cites
 from partcd.core.errors import RuleError
 from partcd.core.params import ParamSet, ParamValue
