@@ -18,8 +18,8 @@ from partcd.registry import AREAS
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted(p for area in AREAS for p in (ROOT / "tests" / area / "scenarios").glob("*.yaml"))
 RULES = sorted(p for area in AREAS for p in (ROOT / "src" / "partcd" / area / "rules").glob("*.py"))
-#: Pure computation libraries a rule may use (numbers, statistics, Federal holiday tables, discrete-event simulation).
-ALLOWED_TOP = {"numpy", "scipy", "pydantic", "holidays", "simpy", "__future__"} | set(sys.stdlib_module_names)
+#: Pure computation libraries a rule may use (numbers, statistics, discrete-event simulation).
+ALLOWED_TOP = {"numpy", "scipy", "pydantic", "simpy", "__future__"} | set(sys.stdlib_module_names)
 IMPURE_STDLIB = {"random", "time", "os", "pathlib", "io", "socket", "subprocess", "tempfile", "shutil", "urllib", "http"}
 
 
