@@ -77,3 +77,32 @@ def test_every_cited_rule_function_has_a_docstring(path: Path) -> None:
         if fn.__module__ != module.__name__ or name.startswith("_") or not cited(fn):
             continue
         assert fn.__doc__ and fn.__doc__.strip(), f"{module.__name__}.{name}: a cited rule needs a docstring"
+
+
+#: Raises of bare Python errors that are not user input: programming mistakes caught at import, or helpers that run
+#: inside a pydantic validator (pydantic turns them into the file's ParameterError).
+BARE_RAISE_ALLOWED = {
+    ("core/errors.py", "__post_init__"),      # RuleError built with a str cite: a programming error
+    ("core/citation.py", "cites"),            # @cites() without a paragraph: a programming error at import
+    ("core/params.py", "nested_cites"),       # runs inside ParamFile's validator
+    ("appeals/rules/parameters.py", "_unique"),  # runs inside AppealsParams' validators
+}
+BARE = {"ValueError", "TypeError", "KeyError", "RuntimeError", "Exception"}
+
+
+def test_pure_code_raises_only_partcd_errors() -> None:
+    """Issue 8 item 7: core and every area's rules raise PartcdError subclasses (with the value and the reason);
+    a bare ValueError is allowed only inside pydantic validators, where it becomes the file's or model's error."""
+    src = ROOT / "src" / "partcd"
+    offenders = []
+    for path in [*sorted((src / "core").glob("*.py")), *RULES]:
+        rel = str(path.relative_to(src))
+        for fn in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            if any("validator" in ast.unparse(d) for d in fn.decorator_list) or (rel, fn.name) in BARE_RAISE_ALLOWED:
+                continue
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and ast.unparse(node.exc.func) in BARE:
+                    offenders.append(f"{rel}:{node.lineno} {fn.name}")
+    assert offenders == []

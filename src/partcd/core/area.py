@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from partcd.core.errors import ConfigError
+
 _REF = re.compile(r"^partcd(\.[a-z_][a-z0-9_]*)+:[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -55,11 +57,11 @@ class Area:
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9_]*", self.name):
-            raise ValueError(f"area name {self.name!r} must be a lower-case identifier")
+            raise ConfigError(f"area name {self.name!r} must be a lower-case identifier")
         refs = [self.params_view, self.cli, self.router, self.pages, self.demo,
                 *(c.app for c in self.commands), *self.provides.values()]
         for ref in refs:
             if ref is not None and not _REF.match(ref):
-                raise ValueError(f"area {self.name}: {ref!r} is not a 'partcd.module:attribute' reference")
+                raise ConfigError(f"area {self.name}: {ref!r} is not a 'partcd.module:attribute' reference")
             if ref is not None and not ref.startswith(f"partcd.{self.name}."):
-                raise ValueError(f"area {self.name}: {ref!r} lies outside the area's own folder")
+                raise ConfigError(f"area {self.name}: {ref!r} lies outside the area's own folder")

@@ -95,6 +95,13 @@ class ConfigError(PartcdError):
     """Settings or command-line options that cannot work together (bad engine, bad DB URL, ...)."""
 
 
+class InvalidValue(PartcdError, ValueError):
+    """A value handed to a pure rule is outside what the rule accepts; the message names the value and the reason.
+
+    Also a :class:`ValueError`, so callers that validate numbers the Python way keep working.
+    """
+
+
 @dataclass(eq=False)
 class RuleError(PartcdError):
     """The rule itself refuses the request (e.g. an illegal case transition), with its citation(s).

@@ -44,7 +44,7 @@ from partcd.callcenter.rules.staffing import (
     required_agents,
 )
 from partcd.core.citation import cites
-from partcd.core.errors import RuleError
+from partcd.core.errors import InvalidValue, RuleError
 from partcd.core.params import ParamSet, ParamValue
 
 
@@ -139,11 +139,11 @@ def site_loss(forecast: Sequence[IntervalForecast], planned_agents: Sequence[int
     parameters in force (§ 422.504(o)(2)); ``params`` are the call-center standards.
     """
     if len(planned_agents) != len(forecast):
-        raise ValueError(f"{len(planned_agents)} planned staffing values for {len(forecast)} intervals")
+        raise InvalidValue(f"{len(planned_agents)} planned staffing values for {len(forecast)} intervals")
     if sustain_h < 0:
-        raise ValueError("sustain_h must be >= 0")
+        raise InvalidValue("sustain_h must be >= 0")
     if any(b.interval_start <= a.interval_start for a, b in itertools.pairwise(forecast)):
-        raise ValueError("forecast intervals must be in increasing time order")
+        raise InvalidValue("forecast intervals must be in increasing time order")
     if restoration.key != "restore_essential_functions_max_h" or restoration.unit != "h":
         raise RuleError(f"restoration limit must be restore_essential_functions_max_h in hours, got {restoration.key}")
     limit_h = float(restoration.value)

@@ -43,6 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from partcd.callcenter.rules.erlang import queue_metrics_arrays
 from partcd.callcenter.rules.staffing import IntervalForecast, Standard, limits
 from partcd.core.citation import cites
+from partcd.core.errors import InvalidValue
 from partcd.core.params import ParamSet
 
 FloatArray = npt.NDArray[np.float64]
@@ -64,7 +65,7 @@ class QuarterToDate(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> QuarterToDate:
         if self.answered_within > self.answered or self.answered + self.dropped > self.calls:
-            raise ValueError("need answered_within <= answered and answered + dropped <= calls")
+            raise InvalidValue("need answered_within <= answered and answered + dropped <= calls")
         return self
 
 
@@ -116,9 +117,9 @@ def quarter_failure_probability(to_date: QuarterToDate, forecast: Sequence[Inter
                                 alert_threshold: float = 0.5) -> EarlyWarning:
     """Probability that the quarter ends non-compliant on at least one of the three standards."""
     if len(agents) != len(forecast):
-        raise ValueError(f"{len(agents)} staffing values for {len(forecast)} intervals")
+        raise InvalidValue(f"{len(agents)} staffing values for {len(forecast)} intervals")
     if volume_cv < 0 or samples < 1 or not 0 < alert_threshold <= 1:
-        raise ValueError("need volume_cv >= 0, samples >= 1 and 0 < alert_threshold <= 1")
+        raise InvalidValue("need volume_cv >= 0, samples >= 1 and 0 < alert_threshold <= 1")
     h, sl, d = _ratios(np.array([to_date.hold_sum_s]), np.array([float(to_date.answered)]),
                        np.array([float(to_date.answered_within)]), np.array([float(to_date.calls)]),
                        np.array([float(to_date.dropped)]))

@@ -36,6 +36,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import digamma, gammainc, gammaincc, gammaln
 
+from partcd.core.errors import InvalidValue
+
 FloatArray = npt.NDArray[np.float64]
 
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -186,7 +188,7 @@ def erlang_b(agents: npt.ArrayLike, load: npt.ArrayLike) -> FloatArray:
 def erlang_b_recursive(agents: int, load: float) -> float:
     """Erlang B by the recursion of §7.1, in its stable inverse form 1/B(k) = 1 + k/A * 1/B(k-1)."""
     if agents < 0 or load < 0:
-        raise ValueError("agents and load must be >= 0")
+        raise InvalidValue("agents and load must be >= 0")
     if load == 0:
         return 1.0 if agents == 0 else 0.0
     inv = 1.0
@@ -263,7 +265,7 @@ def queue_metrics_arrays(agents: npt.ArrayLike, arrival_rate: npt.ArrayLike, aht
     n, lam, h, pat, t = (np.array(v, dtype=np.float64).ravel() for v in (n, lam, h, pat, t))
     shape = np.broadcast_shapes(*(np.shape(v) for v in (agents, arrival_rate, aht, patience, answer_within)))
     if np.any(h <= 0) or np.any(lam < 0) or np.any(n < 0) or np.any(pat <= 0) or np.any(t < 0):
-        raise ValueError("need aht > 0, arrival_rate >= 0, agents >= 0, patience > 0, answer_within >= 0")
+        raise InvalidValue("need aht > 0, arrival_rate >= 0, agents >= 0, patience > 0, answer_within >= 0")
     size = n.size
     res = {k: np.full(size, np.nan) for k in METRIC_NAMES}
     mu = 1.0 / h
@@ -355,7 +357,7 @@ def queue_metrics(agents: int, arrival_rate: float, aht: float, patience: float 
 def erlang_a(agents: int, arrival_rate: float, aht: float, patience: float, answer_within: float) -> QueueMetrics:
     """Erlang A (M/M/n+M) for one queue; ``patience`` is the mean of the exponential patience."""
     if not math.isfinite(patience):
-        raise ValueError("Erlang A needs a finite mean patience; use queue_metrics/erlang_c_* for infinite patience")
+        raise InvalidValue("Erlang A needs a finite mean patience; use queue_metrics/erlang_c_* for infinite patience")
     return queue_metrics(agents, arrival_rate, aht, patience, answer_within)
 
 
@@ -380,7 +382,7 @@ def erlang_a_chain(agents: int, arrival_rate: float, aht: float, patience: float
     The tail is extended until its terms fall below e^-45 of the largest one and keep falling.
     """
     if agents < 1 or arrival_rate <= 0 or aht <= 0 or not (0 < patience < math.inf):
-        raise ValueError("need agents >= 1, arrival_rate > 0, aht > 0 and a finite patience > 0")
+        raise InvalidValue("need agents >= 1, arrival_rate > 0, aht > 0 and a finite patience > 0")
     mu, theta, lam = 1.0 / aht, 1.0 / patience, arrival_rate
     j = np.arange(agents + 1, dtype=np.float64)
     log_head = j * math.log(lam / mu) - gammaln(j + 1.0)

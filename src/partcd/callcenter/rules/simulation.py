@@ -27,6 +27,8 @@ import simpy
 from pydantic import BaseModel, ConfigDict, Field
 from scipy import stats
 
+from partcd.core.errors import InvalidValue
+
 Outcome = Literal["answered", "abandoned", "dropped"]
 
 
@@ -89,11 +91,11 @@ def simulate(schedule: Sequence[SimInterval], aht_s: float, rng: np.random.Gener
     coefficient of variation (``handle_cv``, ``patience_cv``; ignored for exponential).
     """
     if not schedule:
-        raise ValueError("empty schedule")
+        raise InvalidValue("empty schedule")
     if aht_s <= 0 or (patience_s is not None and patience_s <= 0) or not 0 <= drop_probability <= 1:
-        raise ValueError("need aht_s > 0, patience_s > 0 (or None) and 0 <= drop_probability <= 1")
+        raise InvalidValue("need aht_s > 0, patience_s > 0 (or None) and 0 <= drop_probability <= 1")
     if patience_s is None and schedule[-1].agents == 0:
-        raise ValueError("callers never hang up (no patience_s): the last interval needs agents to drain the queue")
+        raise InvalidValue("callers never hang up (no patience_s): the last interval needs agents to drain the queue")
     starts = np.concatenate([[0.0], np.cumsum([s.length_s for s in schedule])])
     arrivals, interval_of = _arrivals(schedule, starts, rng)
     n = arrivals.size
@@ -196,10 +198,10 @@ def _draw(n: int, mean: float, dist: str, cv: float, rng: np.random.Generator) -
         return rng.exponential(mean, n)
     if dist == "lognormal":
         if cv <= 0:
-            raise ValueError("the coefficient of variation must be > 0")
+            raise InvalidValue("the coefficient of variation must be > 0")
         sigma2 = math.log1p(cv * cv)
         return rng.lognormal(math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2), n)
-    raise ValueError(f"unknown distribution {dist!r}")
+    raise InvalidValue(f"unknown distribution {dist!r}")
 
 
 def interval_metrics(calls: Sequence[CallRecord], schedule: Sequence[SimInterval],
@@ -252,7 +254,7 @@ def estimate(values: Sequence[float], level: float = 0.99) -> Estimate:
     """Student-t interval for the mean of independent (or batch-mean) observations."""
     v = np.asarray(values, dtype=np.float64)
     if v.size < 2:
-        raise ValueError("need at least two batches or replications")
+        raise InvalidValue("need at least two batches or replications")
     se = float(v.std(ddof=1)) / math.sqrt(v.size)
     return Estimate(mean=float(v.mean()), half_width=float(stats.t.ppf(0.5 + level / 2.0, v.size - 1)) * se,
                     batches=int(v.size))

@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from partcd.callcenter.rules.erlang import queue_metrics_arrays
 from partcd.callcenter.rules.standards import CallCenterParams
 from partcd.core.citation import cites
+from partcd.core.errors import InvalidValue
 from partcd.core.params import ParamSet
 
 Standard = Literal["avg_hold", "answered_within", "disconnect"]
@@ -143,7 +144,7 @@ def _patience(patience_s: float | None) -> float:
     if patience_s is None:
         return math.inf
     if not patience_s > 0:
-        raise ValueError("patience_s must be > 0 (omit it for Erlang C)")
+        raise InvalidValue("patience_s must be > 0 (omit it for Erlang C)")
     return float(patience_s)
 
 
@@ -197,7 +198,7 @@ def _first_true(pred: Callable[[IntArray, IntArray], BoolArray], lo: IntArray, i
     while todo.size:
         cand = fail + step
         if np.any(cand > _MAX_AGENTS):
-            raise ValueError("no staffing up to 10 million agents meets the standard")
+            raise InvalidValue("no staffing up to 10 million agents meets the standard")
         ok = pred(cand, idx[todo])
         hi[todo[ok]] = cand[ok]
         bracket_lo[todo[ok]] = fail[ok]
@@ -248,9 +249,9 @@ def predict(forecast: Sequence[IntervalForecast], agents: Sequence[int], params:
             patience_s: float | None = None) -> list[IntervalPrediction]:
     """Predicted figures and breached standards of each interval at the given agents on the phones."""
     if len(agents) != len(forecast):
-        raise ValueError(f"{len(agents)} staffing values for {len(forecast)} intervals")
+        raise InvalidValue(f"{len(agents)} staffing values for {len(forecast)} intervals")
     if any(n < 0 for n in agents):
-        raise ValueError("agents must be >= 0")
+        raise InvalidValue("agents must be >= 0")
     return _predictions(_Arrays(forecast), np.asarray(agents, dtype=np.int64), _patience(patience_s), limits(params))
 
 
@@ -292,9 +293,9 @@ def staff_intervals(forecast: Sequence[IntervalForecast], params: ParamSet, pati
                     shrinkage: float = 0.0, min_agents: int = 0) -> StaffingPlan:
     """Agents per interval meeting average hold, speed of answer and disconnect limits at once."""
     if not 0.0 <= shrinkage < 1.0:
-        raise ValueError("shrinkage must be in [0, 1)")
+        raise InvalidValue("shrinkage must be in [0, 1)")
     if min_agents < 0:
-        raise ValueError("min_agents must be >= 0")
+        raise InvalidValue("min_agents must be >= 0")
     lim = limits(params)
     n, n_hold, n_sl = required_agents(forecast, params, patience_s, min_agents)
     a = _Arrays(forecast)
@@ -338,7 +339,7 @@ def staff_interval(interval: IntervalForecast, params: ParamSet, patience_s: flo
 def scheduled(on_phones: int, shrinkage: float) -> int:
     """Agents to schedule so that ``on_phones`` remain after shrinkage: ceil(n / (1 - s)) (spec §7.1)."""
     if not 0.0 <= shrinkage < 1.0:
-        raise ValueError("shrinkage must be in [0, 1)")
+        raise InvalidValue("shrinkage must be in [0, 1)")
     # round away float noise first: 14 / 0.7 is 20.000000000000004 in binary, and must schedule 20
     return math.ceil(round(on_phones / (1.0 - shrinkage), 9))
 

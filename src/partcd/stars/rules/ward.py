@@ -67,6 +67,8 @@ from typing import Literal, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from partcd.core.errors import InvalidValue
+
 #: Relative gap below which two merge costs count as tied (scipy's own rounding noise is around 1e-13).
 TIE_TOLERANCE = 1e-7
 #: Largest input that ``exact_ties=True`` hands to scipy when the chain result is tie-sensitive (O(n^2) memory).
@@ -121,16 +123,16 @@ class _Tree(NamedTuple):
 def _as_scores(scores: npt.ArrayLike) -> FloatArray:
     x = np.asarray(scores, dtype=np.float64)
     if x.ndim != 1:
-        raise ValueError(f"scores must be one-dimensional, got shape {x.shape}")
+        raise InvalidValue(f"scores must be one-dimensional, got shape {x.shape}")
     if not np.all(np.isfinite(x)):
         bad = int(np.flatnonzero(~np.isfinite(x))[0])
-        raise ValueError(f"scores must be finite numbers; position {bad} is {x[bad]!r} (drop missing scores first)")
+        raise InvalidValue(f"scores must be finite numbers; position {bad} is {x[bad]!r} (drop missing scores first)")
     return x
 
 
 def _check_k(n_clusters: int) -> int:
     if isinstance(n_clusters, bool) or not isinstance(n_clusters, int | np.integer) or n_clusters < 1:
-        raise ValueError(f"n_clusters must be a positive integer, got {n_clusters!r}")
+        raise InvalidValue(f"n_clusters must be a positive integer, got {n_clusters!r}")
     return int(n_clusters)
 
 
@@ -385,7 +387,7 @@ def ward_cut(scores: npt.ArrayLike, n_clusters: int, *, ties: TieRule = "scipy",
     x = _as_scores(scores)
     n = len(x)
     if ties not in ("scipy", "sas"):
-        raise ValueError(f"ties must be 'scipy' or 'sas', got {ties!r}")
+        raise InvalidValue(f"ties must be 'scipy' or 'sas', got {ties!r}")
     if n == 0:
         return WardCut(np.zeros(0, dtype=np.intp), 0, "chain", False)
     if ties == "sas":
@@ -460,7 +462,7 @@ def ward_linkage_1d(scores: npt.ArrayLike, *, exact_ties: bool = True) -> FloatA
     x = _as_scores(scores)
     n = len(x)
     if n < 2:
-        raise ValueError("a linkage needs at least 2 scores")
+        raise InvalidValue("a linkage needs at least 2 scores")
     tree = _chain_tree(x)
     h = tree.height
     srt = np.sort(h)
