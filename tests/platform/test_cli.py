@@ -128,3 +128,16 @@ def test_cap_and_bcp_also_at_top_level(tmp_path: Path) -> None:
     assert top.exit_code == nested.exit_code == 0, top.output
     assert json.loads(top.output) == json.loads(nested.output) == []
     assert "Minimum functions, yearly test and training" in runner.invoke(app, ["bcp", "--help"]).output
+
+
+def test_a_search_for_any_paragraph_never_dead_ends() -> None:
+    """Issue 8 item 5: ``partcd params provision`` answers for every paragraph (implemented, planned or out of scope)."""
+    r = runner.invoke(app, ["params", "provision", "§ 422.629(k)", "--json"])
+    assert r.exit_code == 0, r.output
+    found = json.loads(r.output)
+    assert found[0]["paragraph"] == "42 CFR 422.629(k)" and found[0]["status"] == "out_of_scope" and found[0]["reason"]
+    assert {p["paragraph"] for p in found} >= {"42 CFR 422.629(k)", "42 CFR 422.629(k)(1)"}
+    implemented = json.loads(runner.invoke(app, ["params", "provision", "422.166(a)(2)(i)", "--json"]).output)
+    assert implemented[0]["status"] == "implemented" and implemented[0]["module"].startswith("partcd.stars.rules.")
+    missing = runner.invoke(app, ["params", "provision", "999.1"])
+    assert missing.exit_code == 2 and "no such paragraph" in missing.output

@@ -64,7 +64,7 @@ def test_a_listed_area_that_cannot_be_imported_is_a_loud_error(monkeypatch: pyte
 
 
 def test_a_reference_outside_the_area_is_refused() -> None:
-    with pytest.raises(ConfigError, match="outside the area.s own folder"):
+    with pytest.raises(ConfigError, match="outside the area's own folder"):
         Area(name="stars", title="t", summary="s", cli="partcd.appeals.cli:app")
     with pytest.raises(ConfigError, match=r"not a 'partcd\.module:attribute' reference"):
         Area(name="stars", title="t", summary="s", cli="partcd.stars.cli")

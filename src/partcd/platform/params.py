@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from partcd.core.errors import ConfigError, ParameterError
 from partcd.core.params import AreaSpec, ParamFile, ParamSet, build_set, parse_param_file, period_label, resolve
+from partcd.core.provisions import Provision, parse_provisions
 from partcd.registry import AREAS
 
 M = TypeVar("M", bound=BaseModel)
@@ -170,3 +171,10 @@ def reference_dir() -> Path:
         if cand.is_dir():
             return cand
     raise ConfigError("cannot find shared/reference; set PARTCD_REFERENCE_DIR")
+
+
+@functools.lru_cache(maxsize=1)
+def provisions() -> tuple[Provision, ...]:
+    """The provision coverage list (``src/partcd/provisions.yaml``): every paragraph of the sources, with its status."""
+    path = Path(str(importlib.resources.files("partcd"))) / "provisions.yaml"
+    return parse_provisions(load_yaml(path.read_text(encoding="utf-8"), str(path)), str(path)).provisions

@@ -75,3 +75,33 @@ def show(
             console.print(f"  note: {escape(v.note)}")
         for c in v.cite:
             console.print(escape(f"  cite: {c.label()}" + (f'\n        "{c.quote}"' if c.quote else "")))
+
+
+@app.command("provision")
+def provision(
+    paragraph: str = typer.Argument(..., help='A CFR paragraph or its start, e.g. "422.629(k)", "§ 423.568(b)", '
+                                    '"42 CFR 422.166".'),
+    as_json: bool = typer.Option(False, "--json", help="JSON entries instead of a table."),
+) -> None:
+    """Where a paragraph of the sources stands: implemented (module and scenario), planned (issue) or out of scope (why).
+
+    A paragraph listed only through its parent finds the parent; exit 2 when no source partcd reads has it.
+    """
+    from partcd.core.provisions import find
+    from partcd.platform.params import provisions
+
+    found = find(provisions(), paragraph)
+    if not found:
+        raise ParameterError("provisions.yaml", paragraph, "no such paragraph in the sources partcd lists "
+                             "(CMS-4185-P regulation text, the CAP letter's citations)")
+    if as_json:
+        typer.echo(json.dumps([p.model_dump(mode="json", exclude_none=True) for p in found], indent=2))
+        return
+    table = Table(title=f"{len(found)} provision(s) for {escape(paragraph)}")
+    for col in ("paragraph", "status", "where", "title"):
+        table.add_column(col, overflow="fold")
+    for p in found:
+        where = {"implemented": f"{p.module}\n{p.scenario}", "planned": f"issue {p.issue} ({p.area})",
+                 "out_of_scope": p.reason or ""}[p.status]
+        table.add_row(escape(p.paragraph), p.status, escape(where), escape(p.title))
+    console.print(table)
