@@ -127,12 +127,13 @@ def _index(
 
 
 def _cluster_run(measure: Measure, params: StarsParams) -> Callable[[FloatArray], dict[int, float]]:
+    ties = params.clustering_tie_rule_text
     if measure.improvement:
         neg, nonneg, floor = (params.improvement_negative_levels_count, params.improvement_nonnegative_levels_count,
                               params.improvement_three_star_floor_score)
-        return lambda x: improvement_cut_points(x, neg, nonneg, floor)
+        return lambda x: improvement_cut_points(x, neg, nonneg, floor, ties=ties)
     levels, hib = params.star_levels_count, measure.higher_is_better
-    return lambda x: cluster_cut_points(x, levels, hib)
+    return lambda x: cluster_cut_points(x, levels, hib, ties=ties)
 
 
 @cites("42 CFR 422.166(a)(2)(i)", "42 CFR 423.186(a)(2)(i)")

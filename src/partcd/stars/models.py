@@ -40,6 +40,8 @@ class Measure:
     first_rating_year: int  # for "in the program three years or less" (no guardrail)
     cahps: bool = False
     improvement: bool = False
+    weighting_category: str | None = None  # § 422.166(e)(1) category, e.g. "process"
+    unverified: bool = False  # carried from another rating year's catalogue, not checked against this year's text
 
 
 @dataclass(frozen=True)

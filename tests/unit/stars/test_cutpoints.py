@@ -64,16 +64,36 @@ def _scores(key: str, values: Sequence[float] | FloatArray, prefix: str = "H", c
 FIVE = np.repeat([10.0, 30.0, 50.0, 70.0, 90.0], 20)
 
 
-def test_every_rating_year_has_a_typed_view_and_a_known_methodology() -> None:
-    for year, method in ((2022, "rule-2022"), (2023, "rule-2022"), (2024, "cms-2024+"), (2025, "cms-2024+")):
+def test_every_rating_year_has_a_typed_view_and_the_methodology_in_force() -> None:
+    # eCFR § 422.166(a)(2)(i): guardrail from the ratings issued in October 2022 (2023), Tukey from October 2023 (2024);
+    # the 60 percent rule: not in 2022 (§ 422.166(i)(11)), 2023-2025, removed for 2026 (Technical Notes change e)
+    profiles = {
+        2022: ("cms-2022", False, False, False), 2023: ("cms-2023", True, False, True),
+        2024: ("cms-2024+", True, True, True), 2025: ("cms-2024+", True, True, True), 2026: ("cms-2024+", True, True, False),
+    }
+    for year, (method, guardrail, tukey, sixty) in profiles.items():
         p = load_params("stars", year).typed(StarsParams)
         assert p.method == method and p.method in METHODOLOGIES
+        assert (p.mean_resampling_bool, p.guardrail_bool, p.tukey_deletion_bool, p.disaster_exclusion_bool) == (
+            True, guardrail, tukey, sixty)
+        assert p.disaster_exclusion_min_pct == (60 if sixty else None)
+        assert p.clustering_tie_rule_text == "scipy"
         assert (p.star_levels_count, p.resampling_groups_count, p.absolute_cap_pp, p.restricted_range_cap_pct,
                 p.new_measure_unguarded_years, p.outer_fence_iqr_multiplier_ratio) == (5, 10, 5, 5, 3, 3)
     assert (P2025.tukey_iqr_multiplier_ratio, P2025.tukey_quartile_method_text) == (3, "sas-qntldef5")
     assert P2022.tukey_iqr_multiplier_ratio is None
     with pytest.raises(ParameterError, match="no parameters for rating_year 2021"):
         load_params("stars", 2021)
+
+
+def test_the_methodology_named_must_match_the_years_cited_profile() -> None:
+    ps = load_params("stars", 2022)
+    wrong = ps.model_copy(update={"method": "rule-2022"})  # the proposal's reading: a guardrail the 2022 law lacks
+    with pytest.raises(ParameterError, match=r"methodology 'rule-2022' .* does not match the year's cited profile"):
+        wrong.typed(StarsParams)
+    no_min = ps.with_overrides({"disaster_exclusion_bool": True})
+    with pytest.raises(ParameterError, match="disaster_exclusion_min_pct is missing"):
+        no_min.typed(StarsParams)
 
 
 def test_typed_view_refuses_unknown_keys() -> None:
@@ -85,6 +105,7 @@ def test_typed_view_refuses_unknown_keys() -> None:
 
 def test_methodologies_are_named_pipelines() -> None:
     assert methodology("rule-2022").trim.__name__ == "keep_all" and methodology("rule-2022").guardrail
+    assert methodology("cms-2023").trim.__name__ == "keep_all" and methodology("cms-2023").guardrail
     assert methodology("cms-2024+").trim.__name__ == "tukey_deletion" and methodology("cms-2024+").resample
     assert not methodology("cms-2022").guardrail and not methodology("clustering-only").resample
     with pytest.raises(ParameterError, match="unknown methodology"):
