@@ -61,6 +61,6 @@ def explain(
 
 
 # Command groups living in their own modules register themselves here: ``register(app)``.
-for _mod in ("stars_cutpoints",):
+for _mod in ("stars_cutpoints", "stars_year"):
     if importlib.util.find_spec(f"partcd.cli.{_mod}") is not None:
         importlib.import_module(f"partcd.cli.{_mod}").register(app)

@@ -10,8 +10,11 @@ year's methodology (``method:`` of the parameter file, see :mod:`partcd.stars.me
 4. guardrail against the prior year's published cut points given as input (L2241).
 
 Every threshold comes back with its clustered (unguarded) value, the cap, the final value and the reason.
-Contracts excluded from the clustering (e.g. the 60 percent disaster rule, § 422.166(i)(9), L2309) are passed in
-explicitly; only the numeric scores of the remaining contracts are clustered (L823).
+Contracts excluded from the clustering are passed in explicitly; given the contracts' disaster shares, the 60 percent
+rule of § 422.166(i)(9) / § 423.186(i)(7) (L2309, L3250) excludes the affected contracts itself in the rating years
+whose parameters say it applies (``disaster_exclusion_bool``: 2023-2025; not 2022, § 422.166(i)(11); removed for
+2026, Technical Notes change e). Only the numeric scores of the remaining contracts are clustered (L823); the
+excluded contracts are still starred with the resulting cut points ((i)(9)(ii)).
 """
 
 from __future__ import annotations
@@ -126,6 +129,22 @@ def _index(
     return out
 
 
+@cites("42 CFR 422.166(i)(9)", "42 CFR 423.186(i)(7)")
+def disaster_excluded_contracts(disaster_shares: Mapping[str, float], params: StarsParams) -> frozenset[str]:
+    """Contracts left out of the clustering by the 60 percent rule: those with ``disaster_exclusion_min_pct`` percent
+    or more (inclusive) of their enrollees in FEMA Individual Assistance areas, in years where the rule applies.
+
+    ``disaster_shares`` maps contract_id to that percentage (0-100) for the disasters counting toward the rating year.
+    """
+    for contract_id, share in disaster_shares.items():
+        if not (isinstance(share, int | float) and 0.0 <= float(share) <= 100.0):
+            raise RuleError(f"{contract_id}: disaster share must be a percentage from 0 to 100, got {share!r}",
+                            "42 CFR 422.166(i)(1)(iii), 423.186(i)(1)(iii)")
+    if not params.disaster_exclusion_bool or params.disaster_exclusion_min_pct is None:
+        return frozenset()
+    return frozenset(c for c, share in disaster_shares.items() if share >= params.disaster_exclusion_min_pct)
+
+
 def _cluster_run(measure: Measure, params: StarsParams) -> Callable[[FloatArray], dict[int, float]]:
     ties = params.clustering_tie_rule_text
     if measure.improvement:
@@ -215,15 +234,20 @@ def compute_cut_points(
     *,
     methodology_name: str | None = None,
     excluded_contracts: Collection[str] = (),
+    disaster_shares: Mapping[str, float] | None = None,
     on_measure: Callable[[Measure, ContractType], None] | None = None,
 ) -> list[MeasureCutPoints]:
     """Cut points of every non-CAHPS measure with scores, in the order given (the generator is consumed in order).
 
-    Prior cut points are matched on ``measure_key`` and contract type, never on the per-year ``measure_id``.
+    Prior cut points are matched on ``measure_key`` and contract type, never on the per-year ``measure_id``. Left out
+    of the clustering: ``excluded_contracts`` and, when ``disaster_shares`` (contract_id -> percent of enrollees in
+    FEMA Individual Assistance areas) are given, the contracts the year's 60 percent rule excludes
+    (:func:`disaster_excluded_contracts`).
     """
     priors = {(c.measure_key, c.contract_type): c.thresholds for c in prior_cut_points}
     parts = {m.measure_key: m.part for m in measures}
-    current_by = _index(scores, parts, excluded_contracts)
+    excluded = frozenset(excluded_contracts) | disaster_excluded_contracts(disaster_shares or {}, params)
+    current_by = _index(scores, parts, excluded)
     before_by = _index(prior_scores, parts, ())
     out: list[MeasureCutPoints] = []
     for measure in measures:

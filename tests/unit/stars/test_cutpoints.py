@@ -33,6 +33,7 @@ from partcd.io.params import load_params
 from partcd.stars.cutpoints import (
     MeasureCutPoints,
     compute_cut_points,
+    disaster_excluded_contracts,
     guard_measure,
     measure_cut_points,
     part_d_contract_type,
@@ -46,6 +47,8 @@ from partcd.stars.resampling import FloatArray
 R = GuardrailReason
 P2025 = load_params("stars", 2025).typed(StarsParams)
 P2022 = load_params("stars", 2022).typed(StarsParams)
+P2023 = load_params("stars", 2023).typed(StarsParams)
+P2026 = load_params("stars", 2026).typed(StarsParams)
 
 
 def _measure(key: str = "bcs", part: Part = Part.C, higher: bool = True, scale: bool = True, first: int = 2010,
@@ -181,6 +184,32 @@ def test_too_few_scores_for_ten_groups_names_the_measure() -> None:
                            np.random.default_rng(0))
 
 
+def test_sixty_percent_rule_by_year_from_disaster_shares() -> None:
+    # inclusive: 60.0 is excluded, 59.9 is not (§ 422.166(i)(9): "60 percent or more", L2309)
+    shares = {"H0001": 60.0, "H0002": 59.9, "H0003": 100.0, "H0004": 0.0}
+    assert disaster_excluded_contracts(shares, P2025) == {"H0001", "H0003"}
+    assert disaster_excluded_contracts(shares, P2023) == {"H0001", "H0003"}
+    assert disaster_excluded_contracts(shares, P2022) == frozenset()  # § 422.166(i)(11): not in 2022
+    assert disaster_excluded_contracts(shares, P2026) == frozenset()  # removed for 2026 (TN change e)
+    for bad in (-1.0, 100.5, float("nan")):
+        with pytest.raises(RuleError, match="H0009: disaster share must be a percentage from 0 to 100"):
+            disaster_excluded_contracts({"H0009": bad}, P2025)
+
+
+def test_disaster_shares_leave_affected_contracts_out_of_the_clustering_only_where_the_rule_applies() -> None:
+    m = _measure()
+    # 100 clean scores in five groups of 20 plus ten affected contracts at 62
+    scores = _scores("bcs", FIVE) + [MeasureScore(f"H9{i:03d}", "bcs", 62.0) for i in range(10)]
+    shares = {f"H9{i:03d}": 75.0 for i in range(10)}
+    y25 = compute_cut_points([m], scores, [], [], 2025, P2025, np.random.default_rng(1), disaster_shares=shares)[0]
+    y26 = compute_cut_points([m], scores, [], [], 2026, P2026, np.random.default_rng(1), disaster_shares=shares)[0]
+    assert (y25.n_scores, y26.n_scores) == (100, 110)
+    # 2025: the five clean groups give 30/50/70/90. 2026 keeps the 62s: Ward joins them to the 70s first (cost
+    # 10*20/30 * 8^2 = 427 against 20*20/40 * 20^2 = 4,000 for two clean groups), so 4 stars start at 62
+    assert [t.final for t in y25.thresholds] == [30.0, 50.0, 70.0, 90.0]
+    assert [t.final for t in y26.thresholds] == [30.0, 50.0, 62.0, 90.0]
+
+
 def test_excluded_contracts_are_not_clustered() -> None:
     scores = _scores("bcs", [*FIVE.tolist(), 0.0])
     res = compute_cut_points([_measure()], scores, [], [], 2025, P2025, np.random.default_rng(6),
@@ -252,9 +281,9 @@ def oracle() -> dict[str, object]:
     prior = [c for k in ("Part C Cut", "Part D Cut") for c in cms_tables.read_cut_points(_file(2024, k)).cut_points]
     published = [c for k in ("Part C Cut", "Part D Cut") for c in cms_tables.read_cut_points(_file(2025, k)).cut_points]
     stars = cms_tables.read_measure_stars(_file(2025, "Measure Stars")).stars
-    excluded = {c for c, v in disaster.items() if v[-1] >= 60}  # § 422.166(i)(9): 60 percent rule (L2309)
+    # § 422.166(i)(9): the 2025 parameters apply the 60 percent rule (L2309) to the shares given
     results = compute_cut_points(measures, scores, prior, prior_scores, 2025, P2025, np.random.default_rng(8675309),
-                                 excluded_contracts=excluded)
+                                 disaster_shares={c: v[-1] for c, v in disaster.items()})
     return {
         "results": results, "scores": scores, "disaster": disaster,
         "published": {(c.measure_key, c.contract_type): c.thresholds for c in published},

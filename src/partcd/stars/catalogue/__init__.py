@@ -25,12 +25,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from partcd.core.params import ParamEntry
 from partcd.stars.models import Measure, Part
 
-#: Where a measure's score comes from (CMS Technical Notes "Primary Data Source", grouped).
-DataSource = Literal["HEDIS", "HEDIS-HOS", "HOS", "CAHPS", "admin", "PDE", "ratings"]
+#: Where a measure's score comes from (CMS Technical Notes "Primary Data Source", grouped); "unknown" only in a draft.
+DataSource = Literal["HEDIS", "HEDIS-HOS", "HOS", "CAHPS", "admin", "PDE", "ratings", "unknown"]
 
-#: The weighting categories of § 422.166(e)(1) / § 423.186(e)(1) (Technical Notes: "Weighting Category").
+#: The weighting categories of § 422.166(e)(1) / § 423.186(e)(1) (Technical Notes: "Weighting Category"); "unknown"
+#: only for a new measure of a drafted (unverified) year.
 WeightingCategory = Literal[
-    "process", "intermediate_outcome", "outcome", "patient_experience_complaints", "access", "improvement"
+    "process", "intermediate_outcome", "outcome", "patient_experience_complaints", "access", "improvement", "unknown"
 ]
 
 
@@ -84,6 +85,8 @@ class CatalogueMeasure(BaseModel):
             raise ValueError(f"{self.measure_id}: improvement must be true exactly when data_source is ratings")
         if self.improvement != (self.weighting_category == "improvement"):
             raise ValueError(f"{self.measure_id}: weighting_category 'improvement' exactly for improvement measures")
+        if "unknown" in (self.data_source, self.weighting_category) and not self.unverified:
+            raise ValueError(f"{self.measure_id}: an unknown data source or weighting category needs unverified: true")
         return self
 
     def to_measure(self) -> Measure:
