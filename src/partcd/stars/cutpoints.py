@@ -26,8 +26,9 @@ import numpy as np
 
 from partcd.core.citation import cites
 from partcd.core.errors import RuleError
+from partcd.stars.assign import contract_type_of, grid_threshold
 from partcd.stars.clustering import cluster_cut_points, improvement_cut_points
-from partcd.stars.guardrails import GuardedThreshold, GuardrailReason, guard_cut_points, unguarded_as
+from partcd.stars.guardrails import GuardedThreshold, GuardrailReason, describe_threshold, guard_cut_points, unguarded_as
 from partcd.stars.methodology import Methodology, StarsParams, methodology
 from partcd.stars.models import ContractType, CutPoints, Measure, MeasureScore, Part
 from partcd.stars.resampling import (
@@ -62,6 +63,8 @@ class MeasureCutPoints:
             contract_type=self.contract_type,
             measure_id=self.measure.measure_id,
             notes={t.threshold: t.reason.value for t in self.thresholds},
+            how={t.threshold: describe_threshold(t.reason.value, t.unguarded, t.prior, t.cap, t.final)
+                 for t in self.thresholds},
         )
 
 
@@ -80,6 +83,7 @@ class CutPointRow:
     cap: float | None
     final: float
     reason: str
+    display: float | None = None  # the final threshold on the measure's display grid (what CMS's tables show)
 
 
 def contract_types_for(measure: Measure) -> tuple[ContractType, ...]:
@@ -88,14 +92,15 @@ def contract_types_for(measure: Measure) -> tuple[ContractType, ...]:
 
 
 def part_d_contract_type(score: MeasureScore) -> ContractType:
-    """The contract type of a Part D score; untyped scores are typed by contract id (S..., E... -> PDP).
+    """The contract type of a Part D score; an untyped score is typed by its contract id (:func:`contract_type_of`:
+    S -> PDP, H and R -> MA-PD; E and other letters refused - never a silent MA-PD).
 
-    CMS's data tables apply the PDP rows to organization types "PDP" and "Employer/Union Only Direct Contract PDP"
-    (ids S... and E... in 2024-2025); readers that know the organization type set ``contract_type`` themselves.
+    CMS's data tables apply the PDP rows to organization types "PDP" and "Employer/Union Only Direct Contract PDP";
+    readers that know the organization type set ``contract_type`` themselves.
     """
     if score.contract_type != ContractType.ALL:
         return score.contract_type
-    return ContractType.PDP if score.contract_id[:1].upper() in {"S", "E"} else ContractType.MAPD
+    return contract_type_of(score.contract_id)
 
 
 def scores_for(
@@ -288,6 +293,7 @@ def to_rows(results: Sequence[MeasureCutPoints]) -> list[CutPointRow]:
             measure_id=r.measure.measure_id, measure_key=r.measure.measure_key, measure_name=r.measure.name,
             part=r.measure.part.value, contract_type=r.contract_type.value, threshold=t.threshold,
             unguarded=t.unguarded, prior=t.prior, cap=t.cap, final=t.final, reason=t.reason.value,
+            display=grid_threshold(t.final, r.measure.precision, r.measure.higher_is_better),
         )
         for r in results
         for t in r.thresholds

@@ -65,4 +65,5 @@ class CutPoints:
     thresholds: dict[int, float]
     contract_type: ContractType = ContractType.ALL
     measure_id: str | None = None
-    notes: dict[int, str] = field(default_factory=dict)
+    notes: dict[int, str] = field(default_factory=dict)  # per threshold: a reason code (capped_up, new_measure, ...)
+    how: dict[int, str] = field(default_factory=dict)  # per threshold: how it was set, in words

@@ -157,11 +157,19 @@ def test_part_d_cut_points_for_ma_pd_and_pdp_separately() -> None:
     assert {t.reason for r in res for t in r.thresholds} == {R.NO_PRIOR}
 
 
-def test_untyped_part_d_scores_typed_by_contract_id() -> None:
+def test_untyped_part_d_scores_typed_by_contract_id_or_refused() -> None:
     assert part_d_contract_type(MeasureScore("S1234", "k", 1.0)) is ContractType.PDP
-    assert part_d_contract_type(MeasureScore("E0654", "k", 1.0)) is ContractType.PDP
     assert part_d_contract_type(MeasureScore("H1234", "k", 1.0)) is ContractType.MAPD
+    assert part_d_contract_type(MeasureScore("R1234", "k", 1.0)) is ContractType.MAPD
     assert part_d_contract_type(MeasureScore("S1234", "k", 1.0, None, ContractType.MAPD)) is ContractType.MAPD
+    assert part_d_contract_type(MeasureScore("E0654", "k", 1.0, None, ContractType.PDP)) is ContractType.PDP
+    # employer direct contracts can be MA-PD or PDP, other letters are unknown: never a silent MA-PD
+    for contract_id in ("E0654", "X1234"):
+        with pytest.raises(RuleError, match=f"{contract_id}: cannot tell MA-PD from PDP by the id"):
+            part_d_contract_type(MeasureScore(contract_id, "k", 1.0))
+    d = _measure("statins", Part.D)
+    with pytest.raises(RuleError, match="E0000: cannot tell MA-PD from PDP"):
+        compute_cut_points([d], _scores("statins", FIVE, "E"), [], [], 2025, P2025, np.random.default_rng(4))
 
 
 def test_prior_matched_by_measure_key_not_id_and_cahps_skipped() -> None:
