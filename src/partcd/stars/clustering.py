@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from partcd.core.citation import cites
 from partcd.core.errors import RuleError
-from partcd.stars.ward import TieRule
+from partcd.stars.ward import DEFAULT_TIE_RULE, TieRule
 from partcd.stars.ward import ward_labels as exact_ward_labels
 
 FloatArray = npt.NDArray[np.float64]
@@ -32,12 +32,14 @@ IntArray = npt.NDArray[np.intp]
 _CITE = "42 CFR 422.166(a)(2)(i), 423.186(a)(2)(i)"
 
 
-def ward_labels(scores: FloatArray, n_clusters: int, *, ties: TieRule) -> IntArray:
+def ward_labels(scores: FloatArray, n_clusters: int, *, ties: TieRule = DEFAULT_TIE_RULE) -> IntArray:
     """Ward clustering of 1-D scores: per-score cluster index 0..k-1, numbered in ascending score order.
 
     The one switch point for the Ward implementation used by every stage: the exact 1-D Ward of
     :mod:`partcd.stars.ward` with the rating year's tie rule (``clustering_tie_rule_text``): ``"scipy"`` gives the same
     partition as scipy's ``fcluster(linkage(x, 'ward'), k, 'maxclust')``, ``"sas"`` SAS PROC CLUSTER's tie rule.
+    Every clustering function here takes ``ties``; callers with a rating year pass its ``clustering_tie_rule_text``
+    (the default, :data:`~partcd.stars.ward.DEFAULT_TIE_RULE`, is the setting of every year's file so far).
     """
     return np.asarray(exact_ward_labels(scores, n_clusters, ties=ties), dtype=np.intp)
 
@@ -60,7 +62,8 @@ def _relabel_ascending(x: FloatArray, raw: IntArray) -> IntArray:
     return np.array([mapping[int(v)] for v in raw], dtype=np.intp)
 
 
-def cluster_ranges(scores: Sequence[float] | FloatArray, n_clusters: int, *, ties: TieRule) -> list[tuple[float, float]]:
+def cluster_ranges(scores: Sequence[float] | FloatArray, n_clusters: int, *, ties: TieRule = DEFAULT_TIE_RULE
+                   ) -> list[tuple[float, float]]:
     """Score ranges ``(min, max)`` of the Ward clusters, ascending; clusters sharing a score range are merged."""
     x = np.asarray(scores, dtype=np.float64)
     if x.size == 0:
@@ -88,7 +91,7 @@ def cluster_cut_points(
     higher_is_better: bool = True,
     first_level: int = 1,
     *,
-    ties: TieRule,
+    ties: TieRule = DEFAULT_TIE_RULE,
 ) -> dict[int, float]:
     """One clustering run: thresholds for levels ``first_level + 1 .. first_level + n_levels - 1``.
 
@@ -114,7 +117,7 @@ def improvement_cut_points(
     nonnegative_levels: int,
     floor: float,
     *,
-    ties: TieRule,
+    ties: TieRule = DEFAULT_TIE_RULE,
 ) -> dict[int, float]:
     """Improvement measures: scores below ``floor`` give levels 1..negative_levels, the others the levels above.
 

@@ -90,6 +90,8 @@ _SAS_NEAR = 1e-9
 #: PROC CLUSTER's documented rule in exact arithmetic (the pair with the smallest larger, then smaller, cluster id,
 #: a cluster's id being its first observation) with ``proc tree ncl=k``'s cut and shared score ranges combined.
 TieRule = Literal["scipy", "sas"]
+#: The tie rule when a caller names none (the ``clustering_tie_rule_text`` of every rating year's file so far).
+DEFAULT_TIE_RULE: TieRule = "scipy"
 
 IntArray = npt.NDArray[np.intp]
 FloatArray = npt.NDArray[np.float64]
@@ -395,7 +397,7 @@ def _sas_cut(x: FloatArray, k: int) -> WardCut:
     return WardCut(labels, min(d, k), "sas", tied)
 
 
-def ward_cut(scores: npt.ArrayLike, n_clusters: int, *, ties: TieRule = "scipy", exact_ties: bool = True) -> WardCut:
+def ward_cut(scores: npt.ArrayLike, n_clusters: int, *, ties: TieRule = DEFAULT_TIE_RULE, exact_ties: bool = True) -> WardCut:
     """Ward flat clusters and how they were obtained (see the module docstring and :data:`TieRule`)."""
     k = _check_k(n_clusters)
     x = _as_scores(scores)
@@ -438,7 +440,7 @@ def ward_cut(scores: npt.ArrayLike, n_clusters: int, *, ties: TieRule = "scipy",
     return WardCut(in_sorted[inverse], int(in_sorted[-1]) + 1, "chain", tie_sensitive)
 
 
-def ward_labels(scores: npt.ArrayLike, n_clusters: int, *, ties: TieRule = "scipy", exact_ties: bool = True) -> IntArray:
+def ward_labels(scores: npt.ArrayLike, n_clusters: int, *, ties: TieRule = DEFAULT_TIE_RULE, exact_ties: bool = True) -> IntArray:
     """Cluster index (0 = lowest scores) of each score, input order kept.
 
     With ``ties="scipy"``: equal, up to numbering, to ``fcluster(linkage(x.reshape(-1, 1), "ward"), n_clusters,
@@ -451,7 +453,7 @@ def ward_labels(scores: npt.ArrayLike, n_clusters: int, *, ties: TieRule = "scip
 
 
 def ward_cluster_ranges(
-    scores: npt.ArrayLike, n_clusters: int, *, ties: TieRule = "scipy", exact_ties: bool = True
+    scores: npt.ArrayLike, n_clusters: int, *, ties: TieRule = DEFAULT_TIE_RULE, exact_ties: bool = True
 ) -> tuple[ClusterRange, ...]:
     """(minimum, maximum, size) of each Ward cluster, lowest cluster first.
 
