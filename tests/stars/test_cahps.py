@@ -11,25 +11,36 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from partcd.core.errors import RuleError
-from partcd.stars.readers import load_cahps_method
+from partcd.platform.params import load_params
 from partcd.stars.rules.cahps import (
     CahpsCutPoints,
     CahpsMethod,
     CahpsScore,
     base_cut_points,
+    cahps_method,
     cahps_star,
     cahps_stars,
     percentile,
 )
+from partcd.stars.rules.methodology import StarsParams
+from partcd.stars.rules.models import ContractType
 
-METHOD = load_cahps_method()
+METHOD = cahps_method(load_params("stars", 2026).typed(StarsParams))
 
 
-def test_method_file() -> None:
+def test_method_from_the_rating_years_parameters() -> None:
     assert METHOD.base_percentiles == (15, 30, 60, 80)
     assert (METHOD.min_reliability, METHOD.low_reliability_below, METHOD.low_reliability_share_pct) == (0.60, 0.75, 12)
     assert METHOD.min_respondents_count == 11 and METHOD.cut_point_decimals == 0
-    assert METHOD.z_critical == pytest.approx(1.96, abs=1e-4)
+    # two-sided 5 %: the 97.5th percentile of the standard normal
+    assert METHOD.z_critical == pytest.approx(1.959964, abs=1e-6)
+    # the 2026 Technical Notes' Table K-9 cut-offs, Part D per contract type; 2025 publishes none here
+    assert METHOD.low_reliability_cutoff("getting_needed_care") == 0.725813
+    assert METHOD.low_reliability_cutoff("rating_of_drug_plan", ContractType.PDP) == 0.926741
+    assert METHOD.low_reliability_cutoff("rating_of_drug_plan", ContractType.MAPD) == 0.719340
+    assert METHOD.low_reliability_cutoff("no_such_measure") is None
+    earlier = cahps_method(load_params("stars", 2025).typed(StarsParams))
+    assert earlier.low_reliability_cutoffs == {} and earlier.base_percentiles == METHOD.base_percentiles
     with pytest.raises(ValidationError, match="4 increasing values"):
         CahpsMethod.model_validate({**METHOD.model_dump(), "base_percentiles": (30, 15, 60, 80)})
     with pytest.raises(ValidationError, match="Extra inputs"):

@@ -33,6 +33,7 @@ from partcd.platform.params import load_params
 from partcd.stars.rules.cutpoints import (
     MeasureCutPoints,
     compute_cut_points,
+    disaster_excluded_contracts,
     guard_measure,
     measure_cut_points,
     part_d_contract_type,
@@ -46,6 +47,8 @@ from partcd.stars.rules.resampling import FloatArray
 R = GuardrailReason
 P2025 = load_params("stars", 2025).typed(StarsParams)
 P2022 = load_params("stars", 2022).typed(StarsParams)
+P2023 = load_params("stars", 2023).typed(StarsParams)
+P2026 = load_params("stars", 2026).typed(StarsParams)
 
 
 def _measure(key: str = "bcs", part: Part = Part.C, higher: bool = True, scale: bool = True, first: int = 2010,
@@ -64,16 +67,36 @@ def _scores(key: str, values: Sequence[float] | FloatArray, prefix: str = "H", c
 FIVE = np.repeat([10.0, 30.0, 50.0, 70.0, 90.0], 20)
 
 
-def test_every_rating_year_has_a_typed_view_and_a_known_methodology() -> None:
-    for year, method in ((2022, "rule-2022"), (2023, "rule-2022"), (2024, "cms-2024+"), (2025, "cms-2024+")):
+def test_every_rating_year_has_a_typed_view_and_the_methodology_in_force() -> None:
+    # eCFR § 422.166(a)(2)(i): guardrail from the ratings issued in October 2022 (2023), Tukey from October 2023 (2024);
+    # the 60 percent rule: not in 2022 (§ 422.166(i)(11)), 2023-2025, removed for 2026 (Technical Notes change e)
+    profiles = {
+        2022: ("cms-2022", False, False, False), 2023: ("cms-2023", True, False, True),
+        2024: ("cms-2024+", True, True, True), 2025: ("cms-2024+", True, True, True), 2026: ("cms-2024+", True, True, False),
+    }
+    for year, (method, guardrail, tukey, sixty) in profiles.items():
         p = load_params("stars", year).typed(StarsParams)
         assert p.method == method and p.method in METHODOLOGIES
+        assert (p.mean_resampling_bool, p.guardrail_bool, p.tukey_deletion_bool, p.disaster_exclusion_bool) == (
+            True, guardrail, tukey, sixty)
+        assert p.disaster_exclusion_min_pct == (60 if sixty else None)
+        assert p.clustering_tie_rule_text == "scipy"
         assert (p.star_levels_count, p.resampling_groups_count, p.absolute_cap_pp, p.restricted_range_cap_pct,
                 p.new_measure_unguarded_years, p.outer_fence_iqr_multiplier_ratio) == (5, 10, 5, 5, 3, 3)
     assert (P2025.tukey_iqr_multiplier_ratio, P2025.tukey_quartile_method_text) == (3, "sas-qntldef5")
     assert P2022.tukey_iqr_multiplier_ratio is None
     with pytest.raises(ParameterError, match="no parameters for rating_year 2021"):
         load_params("stars", 2021)
+
+
+def test_the_methodology_named_must_match_the_years_cited_profile() -> None:
+    ps = load_params("stars", 2022)
+    wrong = ps.model_copy(update={"method": "rule-2022"})  # the proposal's reading: a guardrail the 2022 law lacks
+    with pytest.raises(ParameterError, match=r"methodology 'rule-2022' .* does not match the year's cited profile"):
+        wrong.typed(StarsParams)
+    no_min = ps.with_overrides({"disaster_exclusion_bool": True})
+    with pytest.raises(ParameterError, match="disaster_exclusion_min_pct is missing"):
+        no_min.typed(StarsParams)
 
 
 def test_typed_view_refuses_unknown_keys() -> None:
@@ -85,6 +108,7 @@ def test_typed_view_refuses_unknown_keys() -> None:
 
 def test_methodologies_are_named_pipelines() -> None:
     assert methodology("rule-2022").trim.__name__ == "keep_all" and methodology("rule-2022").guardrail
+    assert methodology("cms-2023").trim.__name__ == "keep_all" and methodology("cms-2023").guardrail
     assert methodology("cms-2024+").trim.__name__ == "tukey_deletion" and methodology("cms-2024+").resample
     assert not methodology("cms-2022").guardrail and not methodology("clustering-only").resample
     with pytest.raises(ParameterError, match="unknown methodology"):
@@ -133,11 +157,19 @@ def test_part_d_cut_points_for_ma_pd_and_pdp_separately() -> None:
     assert {t.reason for r in res for t in r.thresholds} == {R.NO_PRIOR}
 
 
-def test_untyped_part_d_scores_typed_by_contract_id() -> None:
+def test_untyped_part_d_scores_typed_by_contract_id_or_refused() -> None:
     assert part_d_contract_type(MeasureScore("S1234", "k", 1.0)) is ContractType.PDP
-    assert part_d_contract_type(MeasureScore("E0654", "k", 1.0)) is ContractType.PDP
     assert part_d_contract_type(MeasureScore("H1234", "k", 1.0)) is ContractType.MAPD
+    assert part_d_contract_type(MeasureScore("R1234", "k", 1.0)) is ContractType.MAPD
     assert part_d_contract_type(MeasureScore("S1234", "k", 1.0, None, ContractType.MAPD)) is ContractType.MAPD
+    assert part_d_contract_type(MeasureScore("E0654", "k", 1.0, None, ContractType.PDP)) is ContractType.PDP
+    # employer direct contracts can be MA-PD or PDP, other letters are unknown: never a silent MA-PD
+    for contract_id in ("E0654", "X1234"):
+        with pytest.raises(RuleError, match=f"{contract_id}: cannot tell MA-PD from PDP by the id"):
+            part_d_contract_type(MeasureScore(contract_id, "k", 1.0))
+    d = _measure("statins", Part.D)
+    with pytest.raises(RuleError, match="E0000: cannot tell MA-PD from PDP"):
+        compute_cut_points([d], _scores("statins", FIVE, "E"), [], [], 2025, P2025, np.random.default_rng(4))
 
 
 def test_prior_matched_by_measure_key_not_id_and_cahps_skipped() -> None:
@@ -158,6 +190,32 @@ def test_too_few_scores_for_ten_groups_names_the_measure() -> None:
     with pytest.raises(RuleError, match=r"C01 BCS \(MA-PD\): 9 scores cannot be split into 10"):
         measure_cut_points(_measure(), ContractType.MAPD, np.arange(9.0), None, None, 2025, P2025,
                            np.random.default_rng(0))
+
+
+def test_sixty_percent_rule_by_year_from_disaster_shares() -> None:
+    # inclusive: 60.0 is excluded, 59.9 is not (§ 422.166(i)(9): "60 percent or more", L2309)
+    shares = {"H0001": 60.0, "H0002": 59.9, "H0003": 100.0, "H0004": 0.0}
+    assert disaster_excluded_contracts(shares, P2025) == {"H0001", "H0003"}
+    assert disaster_excluded_contracts(shares, P2023) == {"H0001", "H0003"}
+    assert disaster_excluded_contracts(shares, P2022) == frozenset()  # § 422.166(i)(11): not in 2022
+    assert disaster_excluded_contracts(shares, P2026) == frozenset()  # removed for 2026 (TN change e)
+    for bad in (-1.0, 100.5, float("nan")):
+        with pytest.raises(RuleError, match="H0009: disaster share must be a percentage from 0 to 100"):
+            disaster_excluded_contracts({"H0009": bad}, P2025)
+
+
+def test_disaster_shares_leave_affected_contracts_out_of_the_clustering_only_where_the_rule_applies() -> None:
+    m = _measure()
+    # 100 clean scores in five groups of 20 plus ten affected contracts at 62
+    scores = _scores("bcs", FIVE) + [MeasureScore(f"H9{i:03d}", "bcs", 62.0) for i in range(10)]
+    shares = {f"H9{i:03d}": 75.0 for i in range(10)}
+    y25 = compute_cut_points([m], scores, [], [], 2025, P2025, np.random.default_rng(1), disaster_shares=shares)[0]
+    y26 = compute_cut_points([m], scores, [], [], 2026, P2026, np.random.default_rng(1), disaster_shares=shares)[0]
+    assert (y25.n_scores, y26.n_scores) == (100, 110)
+    # 2025: the five clean groups give 30/50/70/90. 2026 keeps the 62s: Ward joins them to the 70s first (cost
+    # 10*20/30 * 8^2 = 427 against 20*20/40 * 20^2 = 4,000 for two clean groups), so 4 stars start at 62
+    assert [t.final for t in y25.thresholds] == [30.0, 50.0, 70.0, 90.0]
+    assert [t.final for t in y26.thresholds] == [30.0, 50.0, 62.0, 90.0]
 
 
 def test_excluded_contracts_are_not_clustered() -> None:
@@ -231,9 +289,9 @@ def oracle() -> dict[str, object]:
     prior = [c for k in ("Part C Cut", "Part D Cut") for c in cms_tables.read_cut_points(_file(2024, k)).cut_points]
     published = [c for k in ("Part C Cut", "Part D Cut") for c in cms_tables.read_cut_points(_file(2025, k)).cut_points]
     stars = cms_tables.read_measure_stars(_file(2025, "Measure Stars")).stars
-    excluded = {c for c, v in disaster.items() if v[-1] >= 60}  # § 422.166(i)(9): 60 percent rule (L2309)
+    # § 422.166(i)(9): the 2025 parameters apply the 60 percent rule (L2309) to the shares given
     results = compute_cut_points(measures, scores, prior, prior_scores, 2025, P2025, np.random.default_rng(8675309),
-                                 excluded_contracts=excluded)
+                                 disaster_shares={c: v[-1] for c, v in disaster.items()})
     return {
         "results": results, "scores": scores, "disaster": disaster,
         "published": {(c.measure_key, c.contract_type): c.thresholds for c in published},

@@ -37,14 +37,14 @@ def test_each_run_uses_90_percent_of_the_scores() -> None:
 
 def test_well_separated_repeated_scores_give_the_same_cut_points_in_every_run() -> None:
     x = np.repeat([10.0, 30.0, 50.0, 70.0, 90.0], 20)
-    res = mean_resampled_thresholds(x, lambda s: cluster_cut_points(s, 5, True), 10, np.random.default_rng(7))
+    res = mean_resampled_thresholds(x, lambda s: cluster_cut_points(s, 5, True, ties="scipy"), 10, np.random.default_rng(7))
     assert res.thresholds == {2: 30.0, 3: 50.0, 4: 70.0, 5: 90.0}
     assert len(res.runs) == 10
 
 
 def test_mean_is_the_arithmetic_mean_of_the_run_values() -> None:
     x = np.linspace(0, 100, 57)
-    res = mean_resampled_thresholds(x, lambda s: cluster_cut_points(s, 5, True), 10, np.random.default_rng(11))
+    res = mean_resampled_thresholds(x, lambda s: cluster_cut_points(s, 5, True, ties="scipy"), 10, np.random.default_rng(11))
     for level in (2, 3, 4, 5):
         assert res.thresholds[level] == pytest.approx(sum(r[level] for r in res.runs) / 10)
 
@@ -65,7 +65,7 @@ def test_fewer_scores_than_groups_refused() -> None:
 
 
 def test_single_run_is_one_clustering_of_all_scores() -> None:
-    res = single_run_thresholds([1, 2, 3, 10, 11, 12, 20, 21, 30, 31, 40], lambda s: cluster_cut_points(s, 5, True))
+    res = single_run_thresholds([1, 2, 3, 10, 11, 12, 20, 21, 30, 31, 40], lambda s: cluster_cut_points(s, 5, True, ties="scipy"))
     assert res.thresholds == {2: 10.0, 3: 20.0, 4: 30.0, 5: 40.0}
 
 
@@ -91,7 +91,7 @@ def test_group_sizes_differ_by_at_most_one(n: int, groups: int, seed: int) -> No
 @given(st.lists(st.integers(0, 100).map(float), min_size=10, max_size=120), st.integers(0, 2**32 - 1))
 def test_deterministic_given_a_seed_and_monotone(xs: list[float], seed: int) -> None:
     def run(s: FloatArray) -> dict[int, float]:
-        return cluster_cut_points(s, 5, True)
+        return cluster_cut_points(s, 5, True, ties="scipy")
 
     a = mean_resampled_thresholds(xs, run, 10, np.random.default_rng(seed))
     b = mean_resampled_thresholds(xs, run, 10, np.random.default_rng(seed))

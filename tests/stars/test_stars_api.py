@@ -104,7 +104,10 @@ def test_explain_and_assign_with_a_run(client: tuple[TestClient, dict[str, str]]
     assert (body["contract_id"], body["measure_id"], body["measure_key"], body["score"], body["stars"]) == \
         ("H0070", "C01", "breast_cancer_screening", 70.0, 4)
     assert "So the contract gets 4 stars" in body["text"] and "4 stars >= 65" in body["text"]
-    assert "4 stars: capped_up; 5 stars: capped_down" in body["text"]  # the guardrail reasons of the run
+    # how the run set each cut point (the guardrail reasons of the run)
+    assert "4 stars: capped_up - capped: the clustered value rose" in body["text"]
+    assert "5 stars: capped_down - capped: the clustered value fell" in body["text"]
+    assert "To reach 5 stars the score must rise by 22 to 92." in body["text"]
     r = c.get("/api/v1/stars/explain", params={"run": run_id, "contract": "H9999", "measure": "C01"}, headers=viewer)
     assert r.status_code == 422
     assert r.json()["message"] == f"no score for contract H9999 on measure C01 in the scores of run {run_id}"

@@ -116,6 +116,18 @@ def test_overlapping_tie_follows_scipy() -> None:
     assert own.labels.tolist() == [0, 0, 0, 0, 1, 1]
 
 
+def test_equal_scores_are_collapsed_into_weighted_blocks() -> None:
+    # 500 integer percentages hold at most 101 distinct values: the chain runs over those blocks (weights = counts)
+    # and gives scipy's clusters whenever no two merge costs tie; 5 blocks of 100 equal scores need no tie-break.
+    x = np.repeat([10.0, 30.0, 50.0, 70.0, 90.0], 100)
+    np.random.default_rng(4).shuffle(x)
+    cut = ward_cut(x, 5)
+    assert (cut.method, cut.tie_sensitive, cut.n_clusters) == ("chain", False, 5)
+    assert same_partition(cut.labels, scipy_labels(x, 5))
+    # blocks 1 (x3), 2 (x1), 10 (x2): Ward joins 2 to the 1s (3*1/4 * 1^2 = 0.75) before anything else
+    assert ward_cut([10.0, 1.0, 2.0, 1.0, 10.0, 1.0], 2).labels.tolist() == [1, 0, 0, 0, 1, 0]
+
+
 def test_equal_scores() -> None:
     assert ward_labels([7.0] * 6, 5).tolist() == [0] * 6
     assert ward_cluster_ranges([7.0] * 6, 5) == (ClusterRange(7.0, 7.0, 6),)

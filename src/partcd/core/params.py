@@ -132,7 +132,11 @@ class AreaSpec(BaseModel):
 
 
 class ParamEntry(BaseModel):
-    """One regulatory value with its unit and at least one citation."""
+    """One regulatory value with its unit and at least one citation.
+
+    ``unverified: true`` marks a value carried from another period's file (a drafted year) that nobody has yet
+    checked against this period's text; outputs computed with it must say so (:meth:`ParamSet.unverified`).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -141,6 +145,7 @@ class ParamEntry(BaseModel):
     cite: tuple[Cite, ...] = Field(min_length=1)
     note: str | None = None
     applies_to: str | None = None
+    unverified: bool = False
 
     @field_validator("unit")
     @classmethod
@@ -197,6 +202,7 @@ class ParamValue(BaseModel):
     period: str
     source: str
     note: str | None = None
+    unverified: bool = False
 
 
 class ParamSet(BaseModel):
@@ -210,7 +216,7 @@ class ParamSet(BaseModel):
     source: str
     method: str | None
     values: dict[str, ParamValue]
-    _typed: dict[tuple[type[BaseModel], int], tuple[dict[str, ParamValue], BaseModel]] = PrivateAttr(
+    _typed: dict[tuple[type[BaseModel], int, str | None], tuple[dict[str, ParamValue], BaseModel]] = PrivateAttr(
         default_factory=dict)
 
     def __getitem__(self, key: str) -> ParamValue:
@@ -226,14 +232,19 @@ class ParamSet(BaseModel):
     def raw(self) -> dict[str, Any]:
         return {k: v.value for k, v in self.values.items()}
 
+    def unverified(self) -> tuple[str, ...]:
+        """Keys whose values were carried from another period and are not yet verified (empty for a checked file)."""
+        return tuple(k for k, v in self.values.items() if v.unverified)
+
     def typed(self, model: type[M]) -> M:
         """Validate the values against an area's typed view (``extra='forbid'`` models); cached per view.
 
         Fields declared ``Cited[T]`` receive the value with its key and citations (:class:`Cited`).
         """
         # copies (overrides, model_copy) share this dict: the entry keeps its values object alive and is used
-        # only for that very object, so a reused id() can never hand out another copy's view
-        key = (model, id(self.values))
+        # only for that very object, so a reused id() can never hand out another copy's view; the method is part
+        # of the key (a copy with another method never shares a view)
+        key = (model, id(self.values), self.method)
         cached = self._typed.get(key)
         if cached is not None and cached[0] is self.values:
             return cached[1]  # type: ignore[return-value]
@@ -320,7 +331,7 @@ def build_set(name: str, pf: ParamFile) -> ParamSet:
         method=pf.method,
         values={
             k: ParamValue(area=pf.area, key=k, value=e.value, unit=e.unit, cite=e.cite, file=name,
-                          period=label, source=pf.source, note=e.note)
+                          period=label, source=pf.source, note=e.note, unverified=e.unverified)
             for k, e in pf.values.items()
         },
     )

@@ -177,4 +177,4 @@ def reference_dir() -> Path:
 def provisions() -> tuple[Provision, ...]:
     """The provision coverage list (``src/partcd/provisions.yaml``): every paragraph of the sources, with its status."""
     path = Path(str(importlib.resources.files("partcd"))) / "provisions.yaml"
-    return parse_provisions(load_yaml(path.read_text(encoding="utf-8"), str(path)), str(path)).provisions
+    return tuple(parse_provisions(load_yaml(path.read_text(encoding="utf-8"), str(path)), str(path)).provisions)

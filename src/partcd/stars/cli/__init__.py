@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 
 from partcd.stars.area import AREA
-from partcd.stars.cli import cutpoints
+from partcd.stars.cli import cutpoints, year
 
 app = typer.Typer(help=AREA.summary, no_args_is_help=True)
 
@@ -54,8 +54,20 @@ def explain(
     scores: Path = typer.Option(..., "--scores", exists=True, dir_okay=False, help=SCORES_HELP),
     cut_points: list[Path] = typer.Option(..., "--cut-points", exists=True, dir_okay=False, help=CUT_POINTS_HELP),
     year: int | None = typer.Option(None, "--year", help="Rating year (read from CMS file titles when absent)."),
+    as_json: bool = typer.Option(False, "--json", help="The explanation as JSON: thresholds, how each was set, next star."),
 ) -> None:
-    """How a contract's star on a measure was reached, in words."""
+    """How a contract's star on a measure was reached, in words: each cut point and how it was set, the next star."""
+    if as_json:
+        import json
+
+        from partcd.stars.pipelines import load_star_inputs
+        from partcd.stars.rules.explain import explain_contract_measure
+
+        inputs = load_star_inputs(scores, cut_points, year, year_name="--year", cut_points_name="--cut-points")
+        record = explain_contract_measure(contract, measure, inputs.scores, inputs.cut_points, inputs.measures or (),
+                                          inputs.measure_ids, inputs.rating_year)
+        typer.echo(json.dumps(record.to_dict(), indent=1))
+        return
     from partcd.stars.pipelines import run_explain
 
     found = run_explain(contract, measure, scores, cut_points, year, year_name="--year", cut_points_name="--cut-points")
@@ -63,3 +75,4 @@ def explain(
 
 
 cutpoints.register(app)
+year.register(app)

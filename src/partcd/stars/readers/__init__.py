@@ -744,10 +744,3 @@ def rating_year_of(paths: Iterable[Path | str]) -> int | None:
         listed = ", ".join(f"{f} ({y})" for y, f in sorted(years.items()))
         raise InputError(listed, None, None, "files are from different rating years")
     return next(iter(years), None)
-
-
-@functools.cache
-def load_cahps_method() -> CahpsMethod:
-    """The CAHPS star method (``partcd/stars/cahps.yaml``; CMS practice, shared/specs/stars.md §9.1)."""
-    path = Path(str(importlib.resources.files("partcd.stars"))) / "cahps.yaml"
-    return load_model(path, CahpsMethod)

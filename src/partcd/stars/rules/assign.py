@@ -17,7 +17,7 @@ Pure: no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from partcd.core.citation import Cite, cites
 from partcd.core.errors import RuleError
@@ -105,21 +105,48 @@ def assign_star(score: float, cut_points: CutPoints, precision: int | None = Non
     )
 
 
-def contract_type_of(contract_id: str) -> ContractType:
-    """Which Part D cut points apply when a file does not say: S contracts are PDPs, H and R contracts MA-PDs.
+#: Named rule (the regulation is silent on contract numbers): which Part D cut points a contract id's first letter
+#: implies when a file gives no contract type - CMS numbers stand-alone PDP contracts S, local MA and cost contracts H,
+#: regional PPOs R. E (employer/union-only direct contracts) is refused: the 2026 Technical Notes list employer direct
+#: CCP, PFFS and PDP contracts (Table 1, L491-L498), so an E contract can be MA-PD or PDP; any other letter is refused.
+PART_D_TYPE_BY_ID_PREFIX: dict[str, ContractType] = {"H": ContractType.MAPD, "R": ContractType.MAPD, "S": ContractType.PDP}
+CONTRACT_TYPE_CITE = ("42 CFR 422.166(a)(1), 423.186(a)(1) (MA-PD and PDP cut points separately); 2026 Technical Notes "
+                      "Table 1 (organization types)")
+#: Decimal places beyond which a computed threshold is float noise (0.05 * 0.89 = 0.044500000000000005): exact texts
+#: are written with at most this many decimals.
+EXACT_DECIMALS = 12
 
-    E contracts (employer direct contracts) can be either and must be given a contract type.
-    """
-    prefix = contract_id[:1]
-    if prefix == "S":
-        return ContractType.PDP
-    if prefix in ("H", "R"):
-        return ContractType.MAPD
-    raise RuleError(f"{contract_id}: cannot tell MA-PD from PDP by the id; give the contract type", CITE)
+
+def contract_type_of(contract_id: str) -> ContractType:
+    """Which Part D cut points apply when a file does not say, by :data:`PART_D_TYPE_BY_ID_PREFIX`: S contracts are
+    PDPs, H and R contracts MA-PDs; E contracts (employer direct: MA-PD or PDP) and other letters must be given a type."""
+    found = PART_D_TYPE_BY_ID_PREFIX.get(contract_id[:1])
+    if found is None:
+        raise RuleError(f"{contract_id}: cannot tell MA-PD from PDP by the id (only H, R -> MA-PD and S -> PDP are "
+                        f"certain); give the contract type", Cite(cfr=CONTRACT_TYPE_CITE))
+    return found
+
+
+def grid_threshold(value: float, precision: int, higher_is_better: bool) -> float:
+    """The threshold as CMS displays it on the score grid: the smallest score at ``precision`` decimals that reaches it
+    (higher is better; the largest such score when lower is better), so every displayed score gets the same star."""
+    if precision < 0:
+        raise RuleError(f"precision must be >= 0, got {precision}", CITE)
+    quantum = Decimal(1).scaleb(-precision)
+    exact = Decimal(exact_text(value))
+    return float(exact.quantize(quantum, rounding=ROUND_CEILING if higher_is_better else ROUND_FLOOR))
+
+
+def exact_text(value: float) -> str:
+    """A computed value without float noise: at most :data:`EXACT_DECIMALS` decimals, no trailing zeros."""
+    text = f"{round(value, EXACT_DECIMALS):.{EXACT_DECIMALS}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
 
 
 def select_cut_points(score: MeasureScore, cut_points: list[CutPoints]) -> CutPoints:
-    """The cut points of the score's measure for its contract type (MA-PD/PDP rows, else the ALL row)."""
+    """The cut points of the score's measure for its contract type (MA-PD/PDP rows, else the ALL row); a score without
+    a contract type is typed by :func:`contract_type_of` (refused when the id cannot tell)."""
     mine = [cp for cp in cut_points if cp.measure_key == score.measure_key]
     if not mine:
         raise RuleError(f"no cut points for measure {score.measure_key}", CITE)
@@ -164,6 +191,10 @@ def assign_all(scores: list[MeasureScore], cut_points: list[CutPoints], measures
         cp = select_cut_points(s, cut_points)
         decision = assign_star(s.score, cp, measure.precision if measure is not None else None)
         ctype = cp.contract_type if s.contract_type is ContractType.ALL else s.contract_type
+        if s.contract_type is ContractType.ALL and cp.contract_type is not ContractType.ALL:
+            derived = (f"{cp.contract_type.value} cut points: contract type taken from the id prefix "
+                       f"{s.contract_id[:1]} (no contract_type given)")
+            note = derived if note is None else f"{note}; {derived}"
         out.append(StarAssignment(s.contract_id, s.measure_key, mid or cp.measure_id, ctype, s.score, decision.stars,
                                   None, note))
     return out

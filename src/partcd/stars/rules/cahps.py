@@ -1,8 +1,9 @@
 """§§ 422.166(a)(3), 423.186(a)(3) - CAHPS measure stars: base-group percentiles plus significance and reliability.
 
 The proposed rule only points to the existing CAHPS method (REF-ONLY; 4185-P L646: "CAHPS measures use a
-different method"); everything below is CMS PRACTICE from the Star Ratings Technical Notes as summarised
-in shared/specs/stars.md §9.1:
+different method"); the method is § 422.166(a)(3) / § 423.186(a)(3) (eCFR text) and the Technical Notes
+(2026: Attachment K, Tables K-7 to K-9). Its numbers are values of each rating year's parameter file
+(``cahps_*`` keys of ``stars/params/<year>.yaml``, cited), read through :func:`cahps_method`:
 
 * base-group cut points are the 15th, 30th, 60th and 80th percentiles of the contracts' case-mix adjusted
   means, rounded to integers on the 0-100 scale; all tests use the unrounded contract means;
@@ -12,9 +13,10 @@ in shared/specs/stars.md §9.1:
   0.60 <= reliability < 0.75 and among the lowest 12 % of the contracts' reliabilities;
 * the star follows the rules of §9.1 (1 and 5 stars first, then 2, 3 and 4).
 
-Named choices where the Technical Notes are silent (:class:`CahpsMethod`): the percentile definition
-(SAS QNTLDEF=5 by default, or linear interpolation), the national mean (given, or the unweighted mean
-of the rated contracts) and the low-reliability cut-off (given - CMS publishes it - or the 12th percentile
+Named choices where the Technical Notes are silent (parameters with a ``note``): the percentile definition
+(SAS QNTLDEF=5, or linear interpolation) and the significance level (two-sided 5 %); and, per call, the
+national mean (given, or the unweighted mean of the rated contracts) and the low-reliability cut-off (given,
+the year's published Table K-9 value via :meth:`CahpsMethod.low_reliability_cutoff`, or the 12th percentile
 of the rated contracts' reliabilities). "Above the 30th percentile" in the 4-star rule is read as ">=" so
 that every contract gets exactly one star. Pure: no I/O.
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from statistics import NormalDist
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -31,21 +34,19 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from partcd.core.citation import Cite, cites
 from partcd.core.errors import RuleError
 from partcd.stars.rules.assign import round_half_up
+from partcd.stars.rules.methodology import PercentileDefinition, StarsParams
+from partcd.stars.rules.models import ContractType
 
 CITE = Cite(cfr="42 CFR 422.166(a)(3), 423.186(a)(3) (REF-ONLY; CMS practice, shared/specs/stars.md §9.1)")
 
-PercentileDefinition = Literal["sas5", "linear"]
 Significance = Literal["above", "below", "not significant"]
 
 
 class CahpsMethod(BaseModel):
-    """The CAHPS star method's numbers and named choices (CMS practice, not regulation)."""
+    """The CAHPS star method's numbers of one rating year (built from its parameters by :func:`cahps_method`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    method: str = Field(min_length=1)
-    source: str = Field(min_length=1)
-    note: str | None = None
     base_percentiles: tuple[float, float, float, float]
     percentile_definition: PercentileDefinition
     cut_point_decimals: int = Field(ge=0)
@@ -54,6 +55,15 @@ class CahpsMethod(BaseModel):
     low_reliability_below: float = Field(ge=0, le=1)
     low_reliability_share_pct: float = Field(gt=0, lt=100)
     min_respondents_count: int = Field(ge=0)
+    low_reliability_cutoffs: dict[str, float] = Field(default_factory=dict)
+
+    def low_reliability_cutoff(self, measure_key: str, contract_type: ContractType = ContractType.ALL) -> float | None:
+        """The year's published 12 % reliability cut-off of a measure (Part D: per contract type), if published."""
+        if contract_type is not ContractType.ALL:
+            typed = self.low_reliability_cutoffs.get(f"{measure_key}/{contract_type.value}")
+            if typed is not None:
+                return typed
+        return self.low_reliability_cutoffs.get(measure_key)
 
     @model_validator(mode="after")
     def _ordered(self) -> CahpsMethod:
@@ -63,6 +73,23 @@ class CahpsMethod(BaseModel):
         if self.low_reliability_below < self.min_reliability:
             raise ValueError("low_reliability_below must be >= min_reliability")
         return self
+
+
+@cites("42 CFR 422.166(a)(3)", "42 CFR 423.186(a)(3)")
+def cahps_method(params: StarsParams) -> CahpsMethod:
+    """The CAHPS method of a rating year from its parameters (the ``cahps_*`` keys); the critical value of the
+    two-sided significance test is the normal quantile of the year's significance level."""
+    return CahpsMethod(
+        base_percentiles=params.cahps_base_percentiles_list,
+        percentile_definition=params.cahps_percentile_definition_text,
+        cut_point_decimals=params.cahps_cut_point_decimals_count,
+        z_critical=NormalDist().inv_cdf(1.0 - params.cahps_significance_level_pct / 200.0),
+        min_reliability=params.cahps_min_reliability_fraction,
+        low_reliability_below=params.cahps_low_reliability_below_fraction,
+        low_reliability_share_pct=params.cahps_low_reliability_share_pct,
+        min_respondents_count=params.cahps_min_respondents_count,
+        low_reliability_cutoffs=dict(params.cahps_low_reliability_cutoffs_table or {}),
+    )
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from partcd.core.citation import Cite, cites
 from partcd.core.errors import RuleError
+from partcd.stars.rules.ward import DEFAULT_TIE_RULE, TieRule
 from partcd.stars.rules.ward import ward_labels as exact_ward_labels
 
 FloatArray = npt.NDArray[np.float64]
@@ -31,14 +32,16 @@ IntArray = npt.NDArray[np.intp]
 _CITE = Cite(cfr="42 CFR 422.166(a)(2)(i), 423.186(a)(2)(i)")
 
 
-def ward_labels(scores: FloatArray, n_clusters: int) -> IntArray:
+def ward_labels(scores: FloatArray, n_clusters: int, *, ties: TieRule = DEFAULT_TIE_RULE) -> IntArray:
     """Ward clustering of 1-D scores: per-score cluster index 0..k-1, numbered in ascending score order.
 
     The one switch point for the Ward implementation used by every stage: the exact 1-D Ward of
-    :mod:`partcd.stars.rules.ward` (O(n log n); same partition as scipy's ``fcluster(linkage(x, 'ward'), k, 'maxclust')``,
-    scipy itself on tie-sensitive inputs).
+    :mod:`partcd.stars.rules.ward` with the rating year's tie rule (``clustering_tie_rule_text``): ``"scipy"`` gives the same
+    partition as scipy's ``fcluster(linkage(x, 'ward'), k, 'maxclust')``, ``"sas"`` SAS PROC CLUSTER's tie rule.
+    Every clustering function here takes ``ties``; callers with a rating year pass its ``clustering_tie_rule_text``
+    (the default, :data:`~partcd.stars.rules.ward.DEFAULT_TIE_RULE`, is the setting of every year's file so far).
     """
-    return np.asarray(exact_ward_labels(scores, n_clusters), dtype=np.intp)
+    return np.asarray(exact_ward_labels(scores, n_clusters, ties=ties), dtype=np.intp)
 
 
 def scipy_ward_labels(scores: FloatArray, n_clusters: int) -> IntArray:
@@ -59,7 +62,8 @@ def _relabel_ascending(x: FloatArray, raw: IntArray) -> IntArray:
     return np.array([mapping[int(v)] for v in raw], dtype=np.intp)
 
 
-def cluster_ranges(scores: Sequence[float] | FloatArray, n_clusters: int) -> list[tuple[float, float]]:
+def cluster_ranges(scores: Sequence[float] | FloatArray, n_clusters: int, *, ties: TieRule = DEFAULT_TIE_RULE
+                   ) -> list[tuple[float, float]]:
     """Score ranges ``(min, max)`` of the Ward clusters, ascending; clusters sharing a score range are merged."""
     x = np.asarray(scores, dtype=np.float64)
     if x.size == 0:
@@ -69,7 +73,7 @@ def cluster_ranges(scores: Sequence[float] | FloatArray, n_clusters: int) -> lis
     if n_clusters < 1:
         raise RuleError(f"number of clusters must be at least 1, got {n_clusters}", _CITE)
     k = min(n_clusters, int(np.unique(x).size))
-    labels = ward_labels(x, k) if k > 1 else np.zeros(x.size, dtype=np.intp)
+    labels = ward_labels(x, k, ties=ties) if k > 1 else np.zeros(x.size, dtype=np.intp)
     ranges = sorted((float(x[labels == lab].min()), float(x[labels == lab].max())) for lab in np.unique(labels))
     merged: list[tuple[float, float]] = [ranges[0]]
     for lo, hi in ranges[1:]:
@@ -86,6 +90,8 @@ def cluster_cut_points(
     n_levels: int,
     higher_is_better: bool = True,
     first_level: int = 1,
+    *,
+    ties: TieRule = DEFAULT_TIE_RULE,
 ) -> dict[int, float]:
     """One clustering run: thresholds for levels ``first_level + 1 .. first_level + n_levels - 1``.
 
@@ -94,7 +100,7 @@ def cluster_cut_points(
     """
     x = np.asarray(scores, dtype=np.float64)
     oriented = x if higher_is_better else -x
-    ranges = cluster_ranges(oriented, n_levels)
+    ranges = cluster_ranges(oriented, n_levels, ties=ties)
     lows = [lo for lo, _ in ranges]
     top = len(lows) - 1
     out: dict[int, float] = {}
@@ -110,6 +116,8 @@ def improvement_cut_points(
     negative_levels: int,
     nonnegative_levels: int,
     floor: float,
+    *,
+    ties: TieRule = DEFAULT_TIE_RULE,
 ) -> dict[int, float]:
     """Improvement measures: scores below ``floor`` give levels 1..negative_levels, the others the levels above.
 
@@ -122,12 +130,12 @@ def improvement_cut_points(
     neg, nonneg = x[x < floor], x[x >= floor]
     out: dict[int, float] = {}
     if neg.size:
-        out.update(cluster_cut_points(neg, negative_levels, True, first_level=1))
+        out.update(cluster_cut_points(neg, negative_levels, True, first_level=1, ties=ties))
     else:
         out.update(dict.fromkeys(range(2, negative_levels + 1), floor))
     out[negative_levels + 1] = floor
     if nonneg.size:
-        out.update(cluster_cut_points(nonneg, nonnegative_levels, True, first_level=negative_levels + 1))
+        out.update(cluster_cut_points(nonneg, nonnegative_levels, True, first_level=negative_levels + 1, ties=ties))
     else:
         out.update(dict.fromkeys(range(negative_levels + 2, negative_levels + nonnegative_levels + 1), floor))
     return out

@@ -10,8 +10,11 @@ year's methodology (``method:`` of the parameter file, see :mod:`partcd.stars.ru
 4. guardrail against the prior year's published cut points given as input (L2241).
 
 Every threshold comes back with its clustered (unguarded) value, the cap, the final value and the reason.
-Contracts excluded from the clustering (e.g. the 60 percent disaster rule, § 422.166(i)(9), L2309) are passed in
-explicitly; only the numeric scores of the remaining contracts are clustered (L823).
+Contracts excluded from the clustering are passed in explicitly; given the contracts' disaster shares, the 60 percent
+rule of § 422.166(i)(9) / § 423.186(i)(7) (L2309, L3250) excludes the affected contracts itself in the rating years
+whose parameters say it applies (``disaster_exclusion_bool``: 2023-2025; not 2022, § 422.166(i)(11); removed for
+2026, Technical Notes change e). Only the numeric scores of the remaining contracts are clustered (L823); the
+excluded contracts are still starred with the resulting cut points ((i)(9)(ii)).
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ import numpy as np
 
 from partcd.core.citation import Cite, cites
 from partcd.core.errors import RuleError
+from partcd.stars.rules.assign import contract_type_of, grid_threshold
 from partcd.stars.rules.clustering import cluster_cut_points, improvement_cut_points
-from partcd.stars.rules.guardrails import GuardedThreshold, GuardrailReason, guard_cut_points, unguarded_as
+from partcd.stars.rules.guardrails import GuardedThreshold, GuardrailReason, describe_threshold, guard_cut_points, unguarded_as
 from partcd.stars.rules.methodology import Methodology, StarsParams, methodology
 from partcd.stars.rules.models import ContractType, CutPoints, Measure, MeasureScore, Part
 from partcd.stars.rules.resampling import (
@@ -59,6 +63,8 @@ class MeasureCutPoints:
             contract_type=self.contract_type,
             measure_id=self.measure.measure_id,
             notes={t.threshold: t.reason.value for t in self.thresholds},
+            how={t.threshold: describe_threshold(t.reason.value, t.unguarded, t.prior, t.cap, t.final)
+                 for t in self.thresholds},
         )
 
 
@@ -77,6 +83,7 @@ class CutPointRow:
     cap: float | None
     final: float
     reason: str
+    display: float | None = None  # the final threshold on the measure's display grid (what CMS's tables show)
 
 
 def contract_types_for(measure: Measure) -> tuple[ContractType, ...]:
@@ -85,14 +92,15 @@ def contract_types_for(measure: Measure) -> tuple[ContractType, ...]:
 
 
 def part_d_contract_type(score: MeasureScore) -> ContractType:
-    """The contract type of a Part D score; untyped scores are typed by contract id (S..., E... -> PDP).
+    """The contract type of a Part D score; an untyped score is typed by its contract id (:func:`contract_type_of`:
+    S -> PDP, H and R -> MA-PD; E and other letters refused - never a silent MA-PD).
 
-    CMS's data tables apply the PDP rows to organization types "PDP" and "Employer/Union Only Direct Contract PDP"
-    (ids S... and E... in 2024-2025); readers that know the organization type set ``contract_type`` themselves.
+    CMS's data tables apply the PDP rows to organization types "PDP" and "Employer/Union Only Direct Contract PDP";
+    readers that know the organization type set ``contract_type`` themselves.
     """
     if score.contract_type != ContractType.ALL:
         return score.contract_type
-    return ContractType.PDP if score.contract_id[:1].upper() in {"S", "E"} else ContractType.MAPD
+    return contract_type_of(score.contract_id)
 
 
 def scores_for(
@@ -126,13 +134,30 @@ def _index(
     return out
 
 
+@cites("42 CFR 422.166(i)(9)", "42 CFR 423.186(i)(7)")
+def disaster_excluded_contracts(disaster_shares: Mapping[str, float], params: StarsParams) -> frozenset[str]:
+    """Contracts left out of the clustering by the 60 percent rule: those with ``disaster_exclusion_min_pct`` percent
+    or more (inclusive) of their enrollees in FEMA Individual Assistance areas, in years where the rule applies.
+
+    ``disaster_shares`` maps contract_id to that percentage (0-100) for the disasters counting toward the rating year.
+    """
+    for contract_id, share in disaster_shares.items():
+        if not (isinstance(share, int | float) and 0.0 <= float(share) <= 100.0):
+            raise RuleError(f"{contract_id}: disaster share must be a percentage from 0 to 100, got {share!r}",
+                            Cite(cfr="42 CFR 422.166(i)(1)(iii), 423.186(i)(1)(iii)"))
+    if not params.disaster_exclusion_bool or params.disaster_exclusion_min_pct is None:
+        return frozenset()
+    return frozenset(c for c, share in disaster_shares.items() if share >= params.disaster_exclusion_min_pct)
+
+
 def _cluster_run(measure: Measure, params: StarsParams) -> Callable[[FloatArray], dict[int, float]]:
+    ties = params.clustering_tie_rule_text
     if measure.improvement:
         neg, nonneg, floor = (params.improvement_negative_levels_count, params.improvement_nonnegative_levels_count,
                               params.improvement_three_star_floor_score)
-        return lambda x: improvement_cut_points(x, neg, nonneg, floor)
+        return lambda x: improvement_cut_points(x, neg, nonneg, floor, ties=ties)
     levels, hib = params.star_levels_count, measure.higher_is_better
-    return lambda x: cluster_cut_points(x, levels, hib)
+    return lambda x: cluster_cut_points(x, levels, hib, ties=ties)
 
 
 @cites("42 CFR 422.166(a)(2)(i)", "42 CFR 423.186(a)(2)(i)")
@@ -214,15 +239,20 @@ def compute_cut_points(
     *,
     methodology_name: str | None = None,
     excluded_contracts: Collection[str] = (),
+    disaster_shares: Mapping[str, float] | None = None,
     on_measure: Callable[[Measure, ContractType], None] | None = None,
 ) -> list[MeasureCutPoints]:
     """Cut points of every non-CAHPS measure with scores, in the order given (the generator is consumed in order).
 
-    Prior cut points are matched on ``measure_key`` and contract type, never on the per-year ``measure_id``.
+    Prior cut points are matched on ``measure_key`` and contract type, never on the per-year ``measure_id``. Left out
+    of the clustering: ``excluded_contracts`` and, when ``disaster_shares`` (contract_id -> percent of enrollees in
+    FEMA Individual Assistance areas) are given, the contracts the year's 60 percent rule excludes
+    (:func:`disaster_excluded_contracts`).
     """
     priors = {(c.measure_key, c.contract_type): c.thresholds for c in prior_cut_points}
     parts = {m.measure_key: m.part for m in measures}
-    current_by = _index(scores, parts, excluded_contracts)
+    excluded = frozenset(excluded_contracts) | disaster_excluded_contracts(disaster_shares or {}, params)
+    current_by = _index(scores, parts, excluded)
     before_by = _index(prior_scores, parts, ())
     out: list[MeasureCutPoints] = []
     for measure in measures:
@@ -263,6 +293,7 @@ def to_rows(results: Sequence[MeasureCutPoints]) -> list[CutPointRow]:
             measure_id=r.measure.measure_id, measure_key=r.measure.measure_key, measure_name=r.measure.name,
             part=r.measure.part.value, contract_type=r.contract_type.value, threshold=t.threshold,
             unguarded=t.unguarded, prior=t.prior, cap=t.cap, final=t.final, reason=t.reason.value,
+            display=grid_threshold(t.final, r.measure.precision, r.measure.higher_is_better),
         )
         for r in results
         for t in r.thresholds

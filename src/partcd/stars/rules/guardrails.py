@@ -27,6 +27,7 @@ import numpy.typing as npt
 
 from partcd.core.citation import Cite, cites
 from partcd.core.errors import RuleError
+from partcd.stars.rules.assign import exact_text
 from partcd.stars.rules.tukey import QuartileMethod, delete_outer_fence_outliers
 
 FloatArray = npt.NDArray[np.float64]
@@ -44,6 +45,31 @@ class GuardrailReason(StrEnum):
     IMPROVEMENT_MEASURE = "improvement_measure"  # improvement measures are not guardrailed
     NO_PRIOR = "no_prior"  # no published prior-year cut point for this threshold
     METHOD_UNGUARDED = "method_unguarded"  # the chosen methodology has no guardrail (e.g. cms-2022)
+
+
+#: How each reason sets a threshold, in words (explanations, reports).
+REASON_WORDS: dict[str, str] = {
+    GuardrailReason.CAPPED_UP.value: "capped: the clustered value rose more than the cap above last year's cut point",
+    GuardrailReason.CAPPED_DOWN.value: "capped: the clustered value fell more than the cap below last year's cut point",
+    GuardrailReason.WITHIN_CAP.value: "clustered, within the guardrail cap of last year's cut point",
+    GuardrailReason.NEW_MEASURE.value: "clustered; a new measure (3 rating years or less) has no guardrail",
+    GuardrailReason.IMPROVEMENT_MEASURE.value: "clustered; improvement measures have no guardrail",
+    GuardrailReason.NO_PRIOR.value: "clustered; no published cut point of last year to guard against",
+    GuardrailReason.METHOD_UNGUARDED.value: "clustered; the methodology has no guardrail",
+}
+
+
+def describe_threshold(reason: str, unguarded: float | None, prior: float | None, cap: float | None, final: float) -> str:
+    """How one threshold was set, in words with its numbers (values without float noise)."""
+    words = REASON_WORDS.get(reason, reason)
+    capped = reason in (GuardrailReason.CAPPED_UP.value, GuardrailReason.CAPPED_DOWN.value)
+    if capped and unguarded is not None and prior is not None and cap is not None:
+        sign = "+" if reason == GuardrailReason.CAPPED_UP.value else "-"
+        return (f"{words} (clustered {exact_text(unguarded)}, last year {exact_text(prior)}, cap {exact_text(cap)}: "
+                f"{exact_text(prior)} {sign} {exact_text(cap)} = {exact_text(final)})")
+    if reason == GuardrailReason.WITHIN_CAP.value and prior is not None and cap is not None:
+        return f"{words} (clustered {exact_text(final)}, last year {exact_text(prior)}, cap {exact_text(cap)})"
+    return f"{words} ({exact_text(final)})" if reason in REASON_WORDS else words
 
 
 class CapKind(StrEnum):

@@ -40,6 +40,8 @@ class Measure:
     first_rating_year: int  # for "in the program three years or less" (no guardrail)
     cahps: bool = False
     improvement: bool = False
+    weighting_category: str | None = None  # § 422.166(e)(1) category, e.g. "process"
+    unverified: bool = False  # carried from another rating year's catalogue, not checked against this year's text
 
 
 @dataclass(frozen=True)
@@ -63,4 +65,5 @@ class CutPoints:
     thresholds: dict[int, float]
     contract_type: ContractType = ContractType.ALL
     measure_id: str | None = None
-    notes: dict[int, str] = field(default_factory=dict)
+    notes: dict[int, str] = field(default_factory=dict)  # per threshold: a reason code (capped_up, new_measure, ...)
+    how: dict[int, str] = field(default_factory=dict)  # per threshold: how it was set, in words
