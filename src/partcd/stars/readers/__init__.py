@@ -37,7 +37,6 @@ from typing import Literal
 
 from partcd.core.errors import InputError, ParameterError
 from partcd.platform.params import load_model
-from partcd.stars.rules.cahps import CahpsMethod
 from partcd.stars.rules.catalogue import Catalogue, find_measure
 from partcd.stars.rules.models import ContractType, CutPoints, Measure, MeasureScore, Part
 
