@@ -209,8 +209,9 @@ def complete_action(engine: Engine, action_id: int, done_on: dt.date, evidence: 
 
 
 def record_monitoring(engine: Engine, cap_id: int, records: Sequence[dict[str, Any]], *, source: str, actor: str,
-                      today: dt.date | None = None) -> RecordResult:
-    """Store monitoring periods (``run_metrics`` records) of the CAP's contracts; a changed period is an audited update."""
+                      today: dt.date | None = None, metric_keys: Sequence[str] = METRIC_KEYS) -> RecordResult:
+    """Store monitoring periods (findings records of any area) of the CAP's contracts; a changed period is an audited
+    update. ``metric_keys`` are the record fields kept with each period (default: the call center's metrics)."""
     added = updated = unchanged = bad = 0
     ignored: set[str] = set()
     with session_scope(engine) as s:
@@ -225,7 +226,7 @@ def record_monitoring(engine: Engine, cap_id: int, records: Sequence[dict[str, A
                 continue
             start = dt.date.fromisoformat(str(rec["period_start"]))
             values = {"compliant": rec["compliant"], "failed_standards": list(rec.get("failed_standards") or []),
-                      "metrics": {k: rec.get(k) for k in METRIC_KEYS if k in rec}, "source": source[:300]}
+                      "metrics": {k: rec.get(k) for k in metric_keys if k in rec}, "source": source[:300]}
             bad += rec["compliant"] is False
             old = existing.get((contract, start))
             if old is None:
@@ -253,6 +254,17 @@ def record_monitoring_from_calls(engine: Engine, cap_id: int, calls: Path, *, ac
     report = registry.service("call_log_findings")(calls, by=by, engine=engine_name, tz=tz)
     return record_monitoring(engine, cap_id, report.records, source=f"{calls.name} ({report.engine}, by {by})",
                              actor=actor, today=today)
+
+
+def record_monitoring_from_findings(engine: Engine, cap_id: int, findings: Path, *, actor: str,
+                                    today: dt.date | None = None) -> RecordResult:
+    """A findings file (any area's verdicts by contract and period, :mod:`partcd.compliance.readers`) ->
+    :func:`record_monitoring`."""
+    from partcd.compliance.readers import read_findings
+
+    records, metric_columns = read_findings(findings)
+    return record_monitoring(engine, cap_id, records, source=f"{findings.name} (findings)", actor=actor, today=today,
+                             metric_keys=metric_columns)
 
 
 # --- compliance history and past performance -----------------------------------------------------------------
