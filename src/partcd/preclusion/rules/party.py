@@ -59,7 +59,7 @@ def episode_dates(posting: ListPosting, params: PreclusionParams) -> EpisodeDate
     """§422.222(a)(3)(ii), (a)(5); §423.120(c)(6)(v)(C)(2), (vii) (4185-P L2348-L2364, L3074-L3092): the interval on the list.
 
     Precedence as in the text: the OIG paragraph over the felony paragraph over the revoked / not-enrolled ones.
-    A CMS-shortened end must not be later than the period it shortens (``InputError``).
+    A CMS-shortened end only shortens: one later than the period it would shorten is ignored (and said so).
     """
     effective = posting.effective_date
     if params.oig_effective_on_exclusion_date_bool and posting.oig_excluded and posting.oig_exclusion_date is not None:
@@ -70,21 +70,18 @@ def episode_dates(posting: ListPosting, params: PreclusionParams) -> EpisodeDate
         assert posting.felony_conviction_date is not None  # ListPosting requires it for basis felony
         full = period_end_years(posting.felony_conviction_date, params.felony_preclusion_period_years)
         base, rule, cite = full, f"felony: {params.felony_preclusion_period_years} years from the conviction", _END_CITE["felony"]
-        if shortened is not None:
-            if shortened > full:
-                raise InputError("list", None, "cms_shortened_end",
-                                 f"NPI {posting.npi}: {shortened} is later than the {params.felony_preclusion_period_years}-year "
-                                 f"felony period end {full}")
+        if shortened is not None and shortened <= full:
             base, rule = shortened, "felony: shorter period set by CMS"
+        elif shortened is not None:
+            rule += f" (cms_shortened_end {shortened} is not shorter: ignored)"
     else:
         base = _input_end(posting.reenrollment_bar_end, params)
         rule = "reenrollment bar end" if base is not None else "open: no reenrollment bar end known"
         cite = _END_CITE["bar"]
-        if shortened is not None:
-            if base is not None and shortened > base:
-                raise InputError("list", None, "cms_shortened_end",
-                                 f"NPI {posting.npi}: {shortened} is later than the reenrollment bar end {base}")
+        if shortened is not None and (base is None or shortened <= base):
             base, rule = shortened, "shorter period set by CMS"
+        elif shortened is not None:
+            rule += f" (cms_shortened_end {shortened} is not shorter: ignored)"
     end = base
     if params.oig_reinstatement_later_of_bool and posting.oig_excluded:
         reinstated = _input_end(posting.oig_reinstatement_date, params)

@@ -1,0 +1,488 @@
+"""§§ 422.222(a)(1), 423.120(c)(6) - batch screening on the tabular engine (DuckDB by default, Spark), through Ibis.
+
+load -> validate -> compute -> report, one call each:
+
+* :func:`screen` ``(list_path, claims_path, engine="duckdb") -> ibis.Table``: one decision per claim line, the same
+  decisions as :func:`partcd.preclusion.rules.screen_claim`. The claims file (CSV or Parquet, any size) is read by
+  the engine and never passes through Python: one aggregate query validates it, then one join computes the
+  decision table's booleans and the decision as column expressions built from the same
+  :data:`~partcd.preclusion.rules.decision.DECISION_TABLE` rows. The list (tens of thousands of rows) is validated
+  row by row with the pure models and its derived dates come from the pure :func:`episode_dates`, per parameter
+  period, so both paths share one implementation of the dates.
+* :func:`party` ``(list_path, npi, as_of) -> dict``: the derived dates of one party.
+* :func:`notices` ``(list_path, history_path, posting_date, as_of) -> NoticeRun``: the beneficiary notices a
+  posting triggers (the service history is filtered in the engine).
+
+Parameters: the file in force on each claim's adjudication date (several periods in one file are handled per row);
+``variant="proposal-4185-p"`` swaps in the proposal's reading (``params/variants/``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import importlib.resources
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pyarrow as pa
+from pydantic import ValidationError
+
+from partcd.core.errors import InputError, ParameterError
+from partcd.core.params import ParamFile, build_set, parse_param_file
+from partcd.io import frames
+from partcd.io.params import area_files, area_spec, load_yaml
+from partcd.preclusion.rules.decision import DECISION_LABELS, DECISION_TABLE, FLAGS, DecisionRule
+from partcd.preclusion.rules.models import TRANSACTIONS, Claim, ClaimDecision, ListPosting
+from partcd.preclusion.rules.notices import NoticeRun, ServiceRecord, beneficiary_notices
+from partcd.preclusion.rules.params import PreclusionParams
+from partcd.preclusion.rules.party import episode_dates, first_permitted_denial, is_initial_list, notice_due_by, party_dates
+from partcd.preclusion.rules.screening import screen_claim
+
+T = TypeVar("T")
+AREA = "preclusion"
+#: first day off the list for an open-ended episode inside the engine (a plain comparison keeps the join a hash join)
+OPEN_END = dt.date(9999, 12, 31)
+
+LIST_TYPES: dict[str, str] = {
+    "npi": "VARCHAR", "party_name": "VARCHAR", "basis": "VARCHAR", "effective_date": "DATE",
+    "list_posting_date": "DATE", "reenrollment_bar_end": "DATE", "felony_conviction_date": "DATE",
+    "cms_shortened_end": "DATE", "oig_excluded": "BOOLEAN", "oig_exclusion_date": "DATE",
+    "oig_reinstatement_date": "DATE",
+}
+LIST_REQUIRED = ("npi", "party_name", "basis", "effective_date", "list_posting_date")
+CLAIM_TYPES: dict[str, str] = {
+    "claim_id": "VARCHAR", "program": "VARCHAR", "transaction": "VARCHAR", "npi": "VARCHAR", "contracted": "BOOLEAN",
+    "beneficiary_notice_sent_date": "DATE", "service_date": "DATE", "adjudication_date": "DATE",
+    "prescriber_named_in_request": "BOOLEAN",
+}
+CLAIM_REQUIRED = ("claim_id", "program", "transaction", "npi", "service_date", "adjudication_date")
+HISTORY_TYPES: dict[str, str] = {"beneficiary_id": "VARCHAR", "npi": "VARCHAR", "program": "VARCHAR",
+                                 "service_date": "DATE"}
+OUTPUT_COLUMNS = ("claim_id", "decision", "on_list_for_service_date", "in_no_denial_window", "reason", "citation")
+
+
+# --- parameters -------------------------------------------------------------------------------------------------------
+
+
+def _variants_dir() -> Path:
+    return Path(str(importlib.resources.files("partcd.preclusion"))) / "params" / "variants"
+
+
+def variant_names() -> list[str]:
+    """The named variants shipped in ``params/variants/`` (file stems)."""
+    return sorted(p.stem for p in _variants_dir().glob("*.yaml"))
+
+
+@functools.cache
+def variant_file(name: str) -> ParamFile:
+    """A named variant's parameter file, validated with the strict schema of the period files."""
+    path = _variants_dir() / f"{name}.yaml"
+    if not path.is_file():
+        raise ParameterError(str(path), None, f"no such preclusion variant; known: {', '.join(variant_names())}")
+    pf = parse_param_file(load_yaml(path.read_text(encoding="utf-8"), str(path)), str(path), AREA, area_spec(AREA))
+    if pf.method != name:
+        raise ParameterError(str(path), "method", f"a variant file must name itself: method: {name}")
+    return pf
+
+
+@functools.cache
+def law_periods(variant: str | None = None) -> tuple[tuple[dt.date, PreclusionParams], ...]:
+    """Every period file as (in force from, typed parameters), oldest first; a variant replaces the file of its date."""
+    files: dict[str, ParamFile] = dict(area_files(AREA))
+    if variant is not None:
+        vf = variant_file(variant)
+        files = {n: f for n, f in files.items() if f.period_value != vf.period_value}
+        files[f"variants/{variant}.yaml"] = vf
+    out = []
+    for name, pf in files.items():
+        start = pf.period_value
+        assert isinstance(start, dt.date)  # the area is keyed by effective date
+        out.append((start, build_set(name, pf).typed(PreclusionParams)))
+    return tuple(sorted(out, key=lambda item: item[0]))
+
+
+def params_at(day: dt.date, variant: str | None = None) -> PreclusionParams:
+    """The typed parameters in force on ``day`` (nothing before the first file: ``ParameterError``)."""
+    periods = law_periods(variant)
+    in_force = [params for start, params in periods if start <= day]
+    if not in_force:
+        raise ParameterError(AREA, None, f"no parameters in force on {day.isoformat()}; "
+                                         f"available from {periods[0][0].isoformat()}")
+    return in_force[-1]
+
+
+# --- reading ------------------------------------------------------------------------------------------------------------
+
+
+def _header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return next(csv.reader(fh), [])
+
+
+def read_typed(con: Any, path: Path, types: Mapping[str, str], required: Sequence[str], name: str) -> Any:
+    """A CSV or Parquet file as an Ibis table with exactly ``types``' columns, typed; unknown columns dropped,
+    optional ones missing from the file added as NULL. Read by the engine; a bad value names the file."""
+    import ibis
+
+    if not path.is_file():
+        raise InputError(str(path), None, None, "file not found")
+    fmt = frames.file_format(path)
+    try:
+        if fmt == "csv":
+            present = [c.strip() for c in _header(path)]
+            table = con.read_csv(str(path), table_name=name, types={c: types[c] for c in present if c in types},
+                                 header=True)
+        elif fmt == "parquet":
+            table = con.read_parquet(str(path), table_name=name)
+        else:
+            raise InputError(str(path), None, None, f"use CSV or Parquet, not {fmt}")
+    except InputError:
+        raise
+    except Exception as exc:  # the engine's own parse error (bad date, bad boolean, ...), with its line number
+        raise InputError(str(path), None, None, f"cannot read: {str(exc).splitlines()[0]}") from None
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        raise InputError(str(path), None, missing[0], "required column missing")
+    cols = {}
+    for column, sql_type in types.items():
+        ibis_type = {"VARCHAR": "string", "DATE": "date", "BOOLEAN": "boolean"}[sql_type]
+        cols[column] = table[column].cast(ibis_type) if column in table.columns else ibis.null(ibis_type)
+    return table.select(**cols)
+
+
+def _run(query: Callable[[], T], file: str) -> T:
+    """Run an engine query over a user file; the engine's conversion errors (bad date, bad boolean) name the file."""
+    try:
+        return query()
+    except (InputError, ParameterError):
+        raise
+    except Exception as exc:
+        raise InputError(file, None, None, f"cannot read: {str(exc).splitlines()[0]}") from None
+
+
+def read_postings(list_path: Path, engine: str | None = None, con: Any = None) -> tuple[ListPosting, ...]:
+    """The list file as validated postings (row numbers are 1-based data rows); episodes of one NPI must be distinct."""
+    con = con or frames.connect(engine)
+    table = read_typed(con, list_path, LIST_TYPES, LIST_REQUIRED, "partcd_preclusion_list_raw")
+    rows = _run(lambda: table.to_pyarrow().to_pylist(), str(list_path))
+    postings = []
+    seen: dict[tuple[str, dt.date], int] = {}
+    for i, row in enumerate(rows, start=1):
+        data = {k: v for k, v in row.items() if v is not None}
+        try:
+            posting = ListPosting.model_validate(data)
+        except ValidationError as exc:
+            raise InputError.from_validation(str(list_path), i, exc) from None
+        key = (posting.npi, posting.effective_date)
+        if key in seen:
+            raise InputError(str(list_path), i, "effective_date",
+                             f"NPI {posting.npi} listed twice effective {posting.effective_date} (also row {seen[key]})")
+        seen[key] = i
+        postings.append(posting)
+    return tuple(postings)
+
+
+# --- the list's derived dates per parameter period (pure code, small) ------------------------------------------------
+
+
+def _check_overlaps(postings: Sequence[ListPosting], params: PreclusionParams, list_file: str) -> None:
+    by_npi: dict[str, list[tuple[dt.date, dt.date]]] = {}
+    for p in postings:
+        e = episode_dates(p, params)
+        if e.period_end is None or e.period_end > e.effective_date:
+            by_npi.setdefault(p.npi, []).append((e.effective_date, e.period_end or OPEN_END))
+    for npi, spans in by_npi.items():
+        spans.sort()
+        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+            if start < end:
+                raise InputError(list_file, None, "npi", f"NPI {npi} has overlapping listing episodes (one starts {start} "
+                                                         f"before the previous ends {end})")
+
+
+def party_table(postings: Sequence[ListPosting], periods: Sequence[tuple[dt.date, PreclusionParams]],
+                list_file: str = "list") -> pa.Table:
+    """One row per (period, posting): the episode and everything the claim expressions need from the parameters."""
+    cols: dict[str, list[Any]] = {k: [] for k in (
+        "period_id", "npi", "list_posting_date", "effective_date", "period_end", "initial_list", "initial_deny_from",
+        "floor", "no_notice_deny_from", "notice_offset_days", "notice_required_ma", "notice_required_part_d",
+        "notice_before_posting_counts", "oig_from", "oig_until")}
+    for period_id, (_, params) in enumerate(periods):
+        _check_overlaps(postings, params, list_file)
+        offset = dt.timedelta(days=params.first_denial_after_notice_calendar_days)
+        for p in postings:
+            e = episode_dates(p, params)
+            if e.period_end is not None and e.period_end <= e.effective_date:
+                continue  # on the list for no day
+            floor = max(e.effective_date, p.list_posting_date)
+            no_notice = max(notice_due_by(p, params) + offset, floor) \
+                if params.no_notice_first_denial_text == "latest_timely_notice" else floor
+            oig_on = params.oig_exclusion_overrides_window_bool and p.oig_excluded and p.oig_exclusion_date is not None
+            until = p.oig_reinstatement_date
+            if until is not None and params.input_end_dates_text == "last_day_on":
+                until += dt.timedelta(days=1)
+            initial = is_initial_list(p, params)
+            values = {
+                "period_id": period_id, "npi": p.npi, "list_posting_date": p.list_posting_date,
+                "effective_date": e.effective_date, "period_end": e.period_end or OPEN_END, "initial_list": initial,
+                "initial_deny_from": first_permitted_denial(p, e, "PART_D", None, params) if initial else floor,
+                "floor": floor, "no_notice_deny_from": no_notice,
+                "notice_offset_days": params.first_denial_after_notice_calendar_days,
+                "notice_required_ma": "MA" in params.notice_required_before_denial_programs_list,
+                "notice_required_part_d": "PART_D" in params.notice_required_before_denial_programs_list,
+                "notice_before_posting_counts": params.notice_before_posting_counts_bool,
+                "oig_from": p.oig_exclusion_date if oig_on else None,
+                "oig_until": (until or OPEN_END) if oig_on else None,
+            }
+            for k, v in values.items():
+                cols[k].append(v)
+    schema = pa.schema([
+        ("period_id", pa.int32()), ("npi", pa.string()), ("list_posting_date", pa.date32()),
+        ("effective_date", pa.date32()), ("period_end", pa.date32()), ("initial_list", pa.bool_()),
+        ("initial_deny_from", pa.date32()), ("floor", pa.date32()), ("no_notice_deny_from", pa.date32()),
+        ("notice_offset_days", pa.int32()), ("notice_required_ma", pa.bool_()), ("notice_required_part_d", pa.bool_()),
+        ("notice_before_posting_counts", pa.bool_()), ("oig_from", pa.date32()), ("oig_until", pa.date32()),
+    ])
+    return pa.table(cols, schema=schema)
+
+
+# --- claims: validation and the decision expressions -----------------------------------------------------------------
+
+
+def _by_period(period_id: Any, values: Sequence[T], literal: Callable[[T], Any]) -> Any:
+    """A per-period constant as an expression: a literal when every period agrees, else a CASE on ``period_id``."""
+    import ibis
+
+    if all(v == values[0] for v in values):
+        return literal(values[0])
+    return ibis.cases(*[(period_id == i, literal(v)) for i, v in enumerate(values)])
+
+
+def with_period(claims: Any, periods: Sequence[tuple[dt.date, PreclusionParams]]) -> Any:
+    """Add ``period_id``: the index of the parameter file in force on the adjudication date (-1 before the first)."""
+    import ibis
+
+    adj = claims.adjudication_date
+    branches = [(adj >= ibis.literal(start), i) for i, (start, _) in reversed(list(enumerate(periods)))]
+    return claims.mutate(period_id=ibis.cases(*branches, else_=-1).cast("int32"))
+
+
+_CHECKS: tuple[tuple[str, str, Callable[[Any], Any]], ...] = (
+    ("claim_id", "empty claim_id", lambda c: c.claim_id.isnull() | (c.claim_id == "")),
+    ("program", "program must be MA or PART_D", lambda c: c.program.isnull() | ~c.program.isin(["MA", "PART_D"])),
+    ("transaction", f"transaction must be one of {', '.join(TRANSACTIONS)}",
+     lambda c: c.transaction.isnull() | ~c.transaction.isin(list(TRANSACTIONS))),
+    ("program", "the transaction belongs to the other program",
+     lambda c: (c.program == "MA") != (c.transaction == "MA_CLAIM")),
+    ("npi", "missing npi", lambda c: c.npi.isnull()),
+    ("service_date", "missing service_date", lambda c: c.service_date.isnull()),
+    ("adjudication_date", "missing adjudication_date", lambda c: c.adjudication_date.isnull()),
+    ("adjudication_date", "adjudication_date is before service_date", lambda c: c.adjudication_date < c.service_date),
+    ("contracted", "an MA claim needs contracted (true/false)",
+     lambda c: (c.transaction == "MA_CLAIM") & c.contracted.isnull()),
+    ("prescriber_named_in_request", "a reimbursement request needs prescriber_named_in_request (true/false)",
+     lambda c: (c.transaction == "REIMBURSEMENT_REQUEST") & c.prescriber_named_in_request.isnull()),
+    ("adjudication_date", "adjudicated before the first preclusion parameter file is in force",
+     lambda c: c.period_id < 0),
+)
+
+
+def validate_claims(claims: Any, claims_file: str) -> int:
+    """One aggregate query over the claims (row count + one count per check); the first failing check raises
+    ``InputError`` naming the field, the number of rows and one claim_id. Returns the row count."""
+    metrics = {"n": claims.count()}
+    for i, (_, _, check) in enumerate(_CHECKS):
+        bad = check(claims).fill_null(False)
+        metrics[f"bad_{i}"] = bad.sum()
+        metrics[f"example_{i}"] = claims.claim_id.min(where=bad)
+    row = _run(lambda: claims.aggregate(**metrics).to_pyarrow().to_pylist()[0], claims_file)
+    for i, (field, reason, _) in enumerate(_CHECKS):
+        if row[f"bad_{i}"]:
+            raise InputError(claims_file, None, field, f"{reason}: {row[f'bad_{i}']} row(s), e.g. claim_id "
+                                                       f"{row[f'example_{i}']!r}")
+    return int(row["n"])
+
+
+def npi_valid_expr(npi: Any) -> Any:
+    """The NPI check of :func:`partcd.preclusion.rules.dates.npi_check_digit_ok` as a column expression."""
+    import ibis
+
+    digits = [npi.substr(i, 1).try_cast("int64") for i in range(10)]
+    total = ibis.literal(24)
+    for position, d in enumerate(digits[:9]):
+        total = total + (ibis.ifelse(d >= 5, d * 2 - 9, d * 2) if position % 2 == 0 else d)
+    ok = (npi.length() == 10) & ((10 - total % 10) % 10 == digits[9])
+    return ok.fill_null(False)
+
+
+def rule_condition(rule: DecisionRule, claim: Any, flags: Mapping[str, Any]) -> Any:
+    """One decision-table row as a boolean column expression."""
+    cond = claim.transaction.isin(sorted(rule.transactions))
+    for name, value in rule.when:
+        cond = cond & (flags[name] if value else ~flags[name])
+    return cond
+
+
+def decision_columns(t: Any, table: Sequence[DecisionRule] = DECISION_TABLE) -> Any:
+    """Add ``rule_idx`` (the first matching row, as :func:`decide`), then ``decision``, ``reason``, ``citation``.
+
+    ``t`` has the flag columns of :data:`~partcd.preclusion.rules.decision.FLAGS` and ``transaction``. Two steps,
+    so the engine evaluates each row condition once.
+    """
+    import ibis
+
+    flags = {name: t[name] for name in FLAGS}
+    t = t.mutate(rule_idx=ibis.cases(*[(rule_condition(r, t, flags), i) for i, r in enumerate(table)], else_=-1))
+    allow = ibis.cases(*[(t.rule_idx == i, r.outcome == "allow") for i, r in enumerate(table)])
+    decision = ibis.cases(*[(t.transaction == tx, ibis.ifelse(allow, labels[0], labels[1]))
+                            for tx, labels in DECISION_LABELS.items()])
+    return t.mutate(decision=decision,
+                    reason=ibis.cases(*[(t.rule_idx == i, r.reason) for i, r in enumerate(table)]),
+                    citation=ibis.cases(*[(t.rule_idx == i, r.citation) for i, r in enumerate(table)]))
+
+
+def screen_expr(claims: Any, parties: Any, periods: Sequence[tuple[dt.date, PreclusionParams]]) -> Any:
+    """The decision of every claim as Ibis expressions (claims already carry ``period_id``), in steps: the join on
+    the list-status date, the first permitted denial, the flags, the decision."""
+    import ibis
+
+    params = [p for _, p in periods]
+    pid = claims.period_id
+    status = _by_period(pid, [p.list_status_date_text for p in params],
+                        lambda v: claims.service_date if v == "service_date" else claims.adjudication_date)
+    window = _by_period(pid, [p.no_denial_window_date_text for p in params],
+                        lambda v: claims.adjudication_date if v == "adjudication_date" else claims.service_date)
+    pde_allowed = _by_period(pid, [p.pde_in_no_denial_window_text == "allowed" for p in params], ibis.literal)
+    c = claims.mutate(status_date=status, window_date=window, pde_allowed=pde_allowed)
+    j = c.left_join(parties, [c.npi == parties.npi, c.period_id == parties.period_id,
+                              parties.effective_date <= c.status_date, c.status_date < parties.period_end])
+    j = j.select(*[j[name] for name in c.columns], **{
+        name: j[name] for name in ("list_posting_date", "initial_list", "initial_deny_from", "floor",
+                                   "no_notice_deny_from", "notice_offset_days", "notice_required_ma",
+                                   "notice_required_part_d", "notice_before_posting_counts", "oig_from", "oig_until")},
+        on_list=j.effective_date.notnull())
+    notice = j.beneficiary_notice_sent_date
+    notice_ok = notice.notnull() & ((notice >= j.list_posting_date) | j.notice_before_posting_counts)
+    required = ibis.ifelse(j.program == "MA", j.notice_required_ma, j.notice_required_part_d)
+    j = j.mutate(
+        known=(j.on_list & (j.adjudication_date >= j.list_posting_date)).fill_null(False),
+        deny_from=ibis.cases(
+            (j.initial_list, j.initial_deny_from),
+            (~required, j.floor),
+            (notice_ok, ibis.greatest((notice + j.notice_offset_days.as_interval("D")).cast("date"), j.floor)),
+            else_=j.no_notice_deny_from,
+        ))
+    j = j.mutate(in_window=(j.known & (j.window_date < j.deny_from)).fill_null(False))
+    f = j.select(
+        claim_id=j.claim_id, transaction=j.transaction, on_list=j.on_list, in_window=j.in_window,
+        npi_valid=ibis.cases((j.transaction == "PDE_SUBMISSION", npi_valid_expr(j.npi)), else_=False),
+        known=j.known, initial_list=j.initial_list.fill_null(False),
+        pde_window_exception=j.in_window & j.pde_allowed,
+        oig_bar=(j.on_list & j.oig_from.notnull() & (j.service_date >= j.oig_from)
+                 & (j.service_date < j.oig_until)).fill_null(False),
+        prescriber_named=j.prescriber_named_in_request.fill_null(False), contracted=j.contracted.fill_null(False),
+    )
+    d = decision_columns(f)
+    return d.select(claim_id=d.claim_id, decision=d.decision, on_list_for_service_date=d.on_list,
+                    in_no_denial_window=d.in_window, reason=d.reason, citation=d.citation)
+
+
+def screen(list_path: str | Path, claims_path: str | Path, engine: str = "duckdb", *, variant: str | None = None,
+           con: Any = None) -> Any:
+    """Screen every claim line of ``claims_path`` against the list: an Ibis table with :data:`OUTPUT_COLUMNS`.
+
+    Validates the list (row by row) and the claims (one engine query) first; a problem is an ``InputError``.
+    The result is lazy: write it with ``.to_parquet(path)`` / ``.to_csv(path)`` or read it with ``.to_pyarrow()``.
+    """
+    con = con or frames.connect(engine)
+    list_path, claims_path = Path(list_path), Path(claims_path)
+    periods = law_periods(variant)
+    postings = read_postings(list_path, con=con)
+    parties = frames.to_engine(con, party_table(postings, periods, str(list_path)), "partcd_preclusion_parties")
+    claims = with_period(read_typed(con, claims_path, CLAIM_TYPES, CLAIM_REQUIRED, "partcd_preclusion_claims_raw"),
+                         periods)
+    validate_claims(claims, str(claims_path))
+    return screen_expr(claims, parties, periods)
+
+
+# --- one party, one claim, notices ---------------------------------------------------------------------------------
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def party(list_path: str | Path, npi: str, as_of: dt.date, *, variant: str | None = None,
+          engine: str | None = None) -> dict[str, Any]:
+    """The derived dates of ``npi`` under the parameters in force on ``as_of`` (JSON-ready).
+
+    The episode covering ``as_of``, else the latest one that started before it, else the first one to come.
+    ``on_list`` says whether ``as_of`` is inside it; ``preclusion_period_end`` is the first day off (null if open).
+    """
+    params = params_at(as_of, variant)
+    mine = [p for p in read_postings(Path(list_path), engine) if p.npi == npi]
+    base: dict[str, Any] = {"npi": npi, "as_of": as_of.isoformat(), "episodes": len(mine),
+                            "params_method": params.method}
+    if not mine:
+        return {**base, "on_list": False, "effective_date": None, "preclusion_period_end": None, "notice_due_by": None}
+    dated = sorted(((episode_dates(p, params), p) for p in mine), key=lambda ep: ep[0].effective_date)
+    covering = [p for e, p in dated if e.covers(as_of)]
+    started = [p for e, p in dated if e.effective_date <= as_of]
+    chosen = covering[0] if covering else (started[-1] if started else dated[0][1])
+    dates = party_dates(chosen, params)
+    return {**base, "on_list": bool(covering), **{k: _iso(v) for k, v in dates.model_dump().items()},
+            "warnings": list(dates.warnings)}
+
+
+def index_postings(postings: Sequence[ListPosting]) -> dict[str, tuple[ListPosting, ...]]:
+    """The postings by NPI (for online checks: load the list once, look up each claim's NPI)."""
+    index: dict[str, list[ListPosting]] = {}
+    for p in postings:
+        index.setdefault(p.npi, []).append(p)
+    return {npi: tuple(ps) for npi, ps in index.items()}
+
+
+def check_claim(claim: Mapping[str, Any], postings: Mapping[str, Sequence[ListPosting]] | Sequence[ListPosting], *,
+                variant: str | None = None) -> ClaimDecision:
+    """One claim (a mapping, e.g. a JSON body) screened by the pure rule with the parameters of its adjudication date.
+
+    ``postings``: all postings, or :func:`index_postings` of them (faster).
+    """
+    try:
+        model = Claim.model_validate(claim)
+    except ValidationError as exc:
+        raise InputError.from_validation("claim", None, exc) from None
+    mine = postings.get(model.npi, ()) if isinstance(postings, Mapping) else [p for p in postings if p.npi == model.npi]
+    return screen_claim(model, mine, params_at(model.adjudication_date, variant))
+
+
+def notices(list_path: str | Path, history_path: str | Path, posting_date: dt.date, as_of: dt.date, *,
+            sent: Mapping[tuple[str, str], dt.date] | None = None, variant: str | None = None,
+            engine: str | None = None) -> NoticeRun:
+    """The notices owed for the parties first posted on ``posting_date`` (history: beneficiary_id, npi, program,
+    service_date). Only the look-back rows of the newly added NPIs leave the engine."""
+    import ibis
+
+    params = params_at(posting_date, variant)
+    con = frames.connect(engine)
+    postings = read_postings(Path(list_path), con=con)
+    added = sorted({p.npi for p in postings if p.list_posting_date == posting_date})
+    history = read_typed(con, Path(history_path), HISTORY_TYPES, tuple(HISTORY_TYPES), "partcd_preclusion_history")
+    start = ibis.literal(posting_date) - ibis.interval(months=params.notice_lookback_months)
+    rows = history.filter(history.npi.isin(added or [""]), history.service_date > start.cast("date"),
+                          history.service_date <= ibis.literal(posting_date)).to_pyarrow().to_pylist()
+    records = []
+    for i, row in enumerate(rows, start=1):
+        try:
+            records.append(ServiceRecord.model_validate(row))
+        except ValidationError as exc:
+            raise InputError.from_validation(str(history_path), i, exc) from None
+    return beneficiary_notices(postings, records, posting_date, params, as_of, sent)
+
+
+def decisions_as_records(table: Any) -> list[dict[str, Any]]:
+    """A screen result as plain records sorted by claim_id (for JSON output and tests)."""
+    return sorted(table.to_pyarrow().to_pylist(), key=lambda r: r["claim_id"])
+
