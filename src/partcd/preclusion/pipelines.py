@@ -3,12 +3,11 @@
 load -> validate -> compute -> report, one call each:
 
 * :func:`screen` ``(list_path, claims_path, engine="duckdb") -> ibis.Table``: one decision per claim line, the same
-  decisions as :func:`partcd.preclusion.rules.screen_claim`. The claims file (CSV or Parquet, any size) is read by
-  the engine and never passes through Python: one aggregate query validates it, then one join computes the
-  decision table's booleans and the decision as column expressions built from the same
-  :data:`~partcd.preclusion.rules.decision.DECISION_TABLE` rows. The list (tens of thousands of rows) is validated
-  row by row with the pure models and its derived dates come from the pure :func:`episode_dates`, per parameter
-  period, so both paths share one implementation of the dates.
+  decisions as :func:`partcd.preclusion.rules.screen_claim`. Both files (CSV or Parquet, any size) are read by the
+  engine and never pass through Python: aggregate queries validate them, the list's episodes are derived per
+  parameter period as column expressions (:func:`episode_expr`, the pure :func:`episode_dates` written for the
+  engine), then one join computes the decision table's booleans and the decision from the same
+  :data:`~partcd.preclusion.rules.decision.DECISION_TABLE` rows. Parity with the pure code is tested.
 * :func:`party` ``(list_path, npi, as_of) -> dict``: the derived dates of one party.
 * :func:`notices` ``(list_path, history_path, posting_date, as_of) -> NoticeRun``: the beneficiary notices a
   posting triggers (the service history is filtered in the engine).
@@ -27,7 +26,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pyarrow as pa
 from pydantic import ValidationError
 
 from partcd.core.errors import InputError, ParameterError
@@ -38,7 +36,7 @@ from partcd.preclusion.rules.decision import DECISION_LABELS, DECISION_TABLE, FL
 from partcd.preclusion.rules.models import TRANSACTIONS, Claim, ClaimDecision, ListPosting
 from partcd.preclusion.rules.notices import NoticeRun, ServiceRecord, beneficiary_notices
 from partcd.preclusion.rules.params import PreclusionParams
-from partcd.preclusion.rules.party import episode_dates, first_permitted_denial, is_initial_list, notice_due_by, party_dates
+from partcd.preclusion.rules.party import episode_dates, party_dates
 from partcd.preclusion.rules.screening import screen_claim
 
 T = TypeVar("T")
@@ -185,67 +183,138 @@ def read_postings(list_path: Path, engine: str | None = None, con: Any = None) -
     return tuple(postings)
 
 
-# --- the list's derived dates per parameter period (pure code, small) ------------------------------------------------
+# --- the list in the engine: validation and derived dates per parameter period ---------------------------------------
+
+#: (field, reason, bad-row predicate): the checks of ListPosting as column expressions
+_LIST_CHECKS: tuple[tuple[str, str, Callable[[Any], Any]], ...] = (
+    ("npi", "a listed NPI must be 10 digits", lambda t: t.npi.isnull() | ~t.npi.re_search(r"^[0-9]{10}$")),
+    ("party_name", "empty party_name", lambda t: t.party_name.isnull() | (t.party_name == "")),
+    ("basis", "basis must be revoked, not_enrolled or felony",
+     lambda t: t.basis.isnull() | ~t.basis.isin(["revoked", "not_enrolled", "felony"])),
+    ("effective_date", "missing effective_date", lambda t: t.effective_date.isnull()),
+    ("list_posting_date", "missing list_posting_date", lambda t: t.list_posting_date.isnull()),
+    ("felony_conviction_date", "basis felony needs felony_conviction_date (the 10-year period runs from it)",
+     lambda t: (t.basis == "felony") & t.felony_conviction_date.isnull()),
+    ("felony_conviction_date", "felony_conviction_date is after effective_date",
+     lambda t: t.felony_conviction_date > t.effective_date),
+    ("oig_exclusion_date", "oig_excluded is true but oig_exclusion_date is missing",
+     lambda t: t.oig_excluded.fill_null(False) & t.oig_exclusion_date.isnull()),
+    ("oig_excluded", "OIG dates given but oig_excluded is not true",
+     lambda t: ~t.oig_excluded.fill_null(False) & (t.oig_exclusion_date.notnull() | t.oig_reinstatement_date.notnull())),
+    ("oig_reinstatement_date", "oig_reinstatement_date is before oig_exclusion_date",
+     lambda t: t.oig_reinstatement_date < t.oig_exclusion_date),
+)
 
 
-def _check_overlaps(postings: Sequence[ListPosting], params: PreclusionParams, list_file: str) -> None:
-    by_npi: dict[str, list[tuple[dt.date, dt.date]]] = {}
-    for p in postings:
-        e = episode_dates(p, params)
-        if e.period_end is None or e.period_end > e.effective_date:
-            by_npi.setdefault(p.npi, []).append((e.effective_date, e.period_end or OPEN_END))
-    for npi, spans in by_npi.items():
-        spans.sort()
-        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
-            if start < end:
-                raise InputError(list_file, None, "npi", f"NPI {npi} has overlapping listing episodes (one starts {start} "
-                                                         f"before the previous ends {end})")
+def _first_failure(table: Any, checks: Sequence[tuple[str, str, Callable[[Any], Any]]], example: str,
+                   file: str) -> int:
+    """One aggregate query: the row count and, per check, the failing rows and one example; raise on the first."""
+    metrics = {"n": table.count()}
+    for i, (_, _, check) in enumerate(checks):
+        bad = check(table).fill_null(False)
+        metrics[f"bad_{i}"] = bad.sum()
+        metrics[f"example_{i}"] = table[example].min(where=bad)
+    row = _run(lambda: table.aggregate(**metrics).to_pyarrow().to_pylist()[0], file)
+    for i, (field, reason, _) in enumerate(checks):
+        if row[f"bad_{i}"]:
+            raise InputError(file, None, field, f"{reason}: {row[f'bad_{i}']} row(s), e.g. {example} "
+                                                f"{row[f'example_{i}']!r}")
+    return int(row["n"])
 
 
-def party_table(postings: Sequence[ListPosting], periods: Sequence[tuple[dt.date, PreclusionParams]],
-                list_file: str = "list") -> pa.Table:
-    """One row per (period, posting): the episode and everything the claim expressions need from the parameters."""
-    cols: dict[str, list[Any]] = {k: [] for k in (
-        "period_id", "npi", "list_posting_date", "effective_date", "period_end", "initial_list", "initial_deny_from",
-        "floor", "no_notice_deny_from", "notice_offset_days", "notice_required_ma", "notice_required_part_d",
-        "notice_before_posting_counts", "oig_from", "oig_until")}
-    for period_id, (_, params) in enumerate(periods):
-        _check_overlaps(postings, params, list_file)
-        offset = dt.timedelta(days=params.first_denial_after_notice_calendar_days)
-        for p in postings:
-            e = episode_dates(p, params)
-            if e.period_end is not None and e.period_end <= e.effective_date:
-                continue  # on the list for no day
-            floor = max(e.effective_date, p.list_posting_date)
-            no_notice = max(notice_due_by(p, params) + offset, floor) \
-                if params.no_notice_first_denial_text == "latest_timely_notice" else floor
-            oig_on = params.oig_exclusion_overrides_window_bool and p.oig_excluded and p.oig_exclusion_date is not None
-            until = p.oig_reinstatement_date
-            if until is not None and params.input_end_dates_text == "last_day_on":
-                until += dt.timedelta(days=1)
-            initial = is_initial_list(p, params)
-            values = {
-                "period_id": period_id, "npi": p.npi, "list_posting_date": p.list_posting_date,
-                "effective_date": e.effective_date, "period_end": e.period_end or OPEN_END, "initial_list": initial,
-                "initial_deny_from": first_permitted_denial(p, e, "PART_D", None, params) if initial else floor,
-                "floor": floor, "no_notice_deny_from": no_notice,
-                "notice_offset_days": params.first_denial_after_notice_calendar_days,
-                "notice_required_ma": "MA" in params.notice_required_before_denial_programs_list,
-                "notice_required_part_d": "PART_D" in params.notice_required_before_denial_programs_list,
-                "notice_before_posting_counts": params.notice_before_posting_counts_bool,
-                "oig_from": p.oig_exclusion_date if oig_on else None,
-                "oig_until": (until or OPEN_END) if oig_on else None,
-            }
-            for k, v in values.items():
-                cols[k].append(v)
-    schema = pa.schema([
-        ("period_id", pa.int32()), ("npi", pa.string()), ("list_posting_date", pa.date32()),
-        ("effective_date", pa.date32()), ("period_end", pa.date32()), ("initial_list", pa.bool_()),
-        ("initial_deny_from", pa.date32()), ("floor", pa.date32()), ("no_notice_deny_from", pa.date32()),
-        ("notice_offset_days", pa.int32()), ("notice_required_ma", pa.bool_()), ("notice_required_part_d", pa.bool_()),
-        ("notice_before_posting_counts", pa.bool_()), ("oig_from", pa.date32()), ("oig_until", pa.date32()),
-    ])
-    return pa.table(cols, schema=schema)
+def _days(n: int) -> Any:
+    import ibis
+
+    return ibis.interval(days=n)
+
+
+def episode_expr(t: Any, params: PreclusionParams) -> tuple[Any, Any]:
+    """(effective date, first day off or NULL while open) of every list row: :func:`episode_dates` as columns."""
+    import ibis
+
+    def input_end(col: Any) -> Any:
+        return col if params.input_end_dates_text == "first_day_off" else (col + _days(1)).cast("date")
+
+    effective = t.effective_date
+    if params.oig_effective_on_exclusion_date_bool:
+        effective = ibis.ifelse(t.oig_excluded.fill_null(False) & t.oig_exclusion_date.notnull(),
+                                ibis.least(t.effective_date, t.oig_exclusion_date), t.effective_date)
+    shortened, bar = input_end(t.cms_shortened_end), input_end(t.reenrollment_bar_end)
+    base = ibis.ifelse(shortened.notnull() & (bar.isnull() | (shortened <= bar)), shortened, bar)
+    if params.felony_preclusion_period_years is not None:
+        full = ((t.felony_conviction_date - _days(1)) + ibis.interval(years=params.felony_preclusion_period_years)
+                + _days(1)).cast("date")
+        base = ibis.ifelse(t.basis == "felony", ibis.ifelse(shortened.notnull() & (shortened <= full), shortened, full),
+                           base)
+    end = base
+    if params.oig_reinstatement_later_of_bool:
+        reinstated = input_end(t.oig_reinstatement_date)
+        later = ibis.ifelse(reinstated.isnull() | base.isnull(), ibis.null("date"), ibis.greatest(base, reinstated))
+        end = ibis.ifelse(t.oig_excluded.fill_null(False), later, base)
+    return effective, end
+
+
+def parties_expr(t: Any, period_id: int, params: PreclusionParams) -> Any:
+    """One row per non-empty episode under one parameter period, with what the claim expressions need
+    (the same values as :func:`first_permitted_denial` pieces; parity-tested against the pure code)."""
+    import ibis
+
+    effective, end = episode_expr(t, params)
+    e = t.mutate(eff=effective, fin=end)
+    e = e.filter(e.fin.isnull() | (e.fin > e.eff))
+    floor = ibis.greatest(e.eff, e.list_posting_date)
+    initial_day = params.initial_list_posting_date_text
+    initial_from = initial_day + dt.timedelta(days=params.initial_list_no_impact_calendar_days)
+    offset = params.first_denial_after_notice_calendar_days
+    due_plus_offset = (e.list_posting_date + _days(params.notice_due_after_posting_calendar_days + offset)).cast("date")
+    oig_on = params.oig_exclusion_overrides_window_bool
+    excluded = e.oig_excluded.fill_null(False) & e.oig_exclusion_date.notnull()
+    until = e.oig_reinstatement_date if params.input_end_dates_text == "first_day_off" \
+        else (e.oig_reinstatement_date + _days(1)).cast("date")
+    return e.select(
+        period_id=ibis.literal(period_id, "int32"), npi=e.npi, list_posting_date=e.list_posting_date,
+        effective_date=e.eff, period_end=e.fin.fill_null(OPEN_END),
+        initial_list=e.list_posting_date <= initial_day,
+        initial_deny_from=ibis.greatest(ibis.literal(initial_from), floor),
+        floor=floor,
+        no_notice_deny_from=ibis.greatest(due_plus_offset, floor)
+        if params.no_notice_first_denial_text == "latest_timely_notice" else floor,
+        notice_offset_days=ibis.literal(offset, "int32"),
+        notice_required_ma=ibis.literal("MA" in params.notice_required_before_denial_programs_list),
+        notice_required_part_d=ibis.literal("PART_D" in params.notice_required_before_denial_programs_list),
+        notice_before_posting_counts=ibis.literal(params.notice_before_posting_counts_bool),
+        oig_from=ibis.ifelse(excluded, e.oig_exclusion_date, ibis.null("date")) if oig_on else ibis.null("date"),
+        oig_until=ibis.ifelse(excluded, until.fill_null(OPEN_END), ibis.null("date")) if oig_on else ibis.null("date"),
+    )
+
+
+def load_list(con: Any, list_path: Path, periods: Sequence[tuple[dt.date, PreclusionParams]]) -> Any:
+    """Read and validate the list in the engine; the episodes of every period as one temporary table.
+
+    Checks: the :class:`ListPosting` rules, one listing per (npi, effective_date), and no two episodes of one NPI
+    overlapping under any period's rules.
+    """
+    import ibis
+
+    file = str(list_path)
+    raw = read_typed(con, list_path, LIST_TYPES, LIST_REQUIRED, "partcd_preclusion_list_raw")
+    _first_failure(raw, _LIST_CHECKS, "npi", file)
+    dup = _run(lambda: raw.group_by(["npi", "effective_date"]).aggregate(n=raw.count()).filter(lambda g: g.n > 1)
+               .order_by("npi").limit(1).to_pyarrow().to_pylist(), file)
+    if dup:
+        raise InputError(file, None, "effective_date",
+                         f"NPI {dup[0]['npi']} listed {dup[0]['n']} times effective {dup[0]['effective_date']}")
+    parties = ibis.union(*[parties_expr(raw, i, params) for i, (_, params) in enumerate(periods)])
+    table = _run(lambda: con.create_table("partcd_preclusion_parties", parties, temp=True, overwrite=True), file)
+    w = ibis.window(group_by=[table.period_id, table.npi], order_by=[table.effective_date, table.period_end])
+    overlap = table.mutate(previous_end=table.period_end.lag().over(w))
+    overlap = _run(lambda: overlap.filter(overlap.effective_date < overlap.previous_end).order_by("npi").limit(1)
+                   .to_pyarrow().to_pylist(), file)
+    if overlap:
+        o = overlap[0]
+        raise InputError(file, None, "npi", f"NPI {o['npi']} has overlapping listing episodes (one starts "
+                                            f"{o['effective_date']} before the previous ends {o['previous_end']})")
+    return table
 
 
 # --- claims: validation and the decision expressions -----------------------------------------------------------------
@@ -290,19 +359,8 @@ _CHECKS: tuple[tuple[str, str, Callable[[Any], Any]], ...] = (
 
 
 def validate_claims(claims: Any, claims_file: str) -> int:
-    """One aggregate query over the claims (row count + one count per check); the first failing check raises
-    ``InputError`` naming the field, the number of rows and one claim_id. Returns the row count."""
-    metrics = {"n": claims.count()}
-    for i, (_, _, check) in enumerate(_CHECKS):
-        bad = check(claims).fill_null(False)
-        metrics[f"bad_{i}"] = bad.sum()
-        metrics[f"example_{i}"] = claims.claim_id.min(where=bad)
-    row = _run(lambda: claims.aggregate(**metrics).to_pyarrow().to_pylist()[0], claims_file)
-    for i, (field, reason, _) in enumerate(_CHECKS):
-        if row[f"bad_{i}"]:
-            raise InputError(claims_file, None, field, f"{reason}: {row[f'bad_{i}']} row(s), e.g. claim_id "
-                                                       f"{row[f'example_{i}']!r}")
-    return int(row["n"])
+    """One aggregate query over the claims (the checks of :class:`Claim` + a period in force); returns the row count."""
+    return _first_failure(claims, _CHECKS, "claim_id", claims_file)
 
 
 def npi_valid_expr(npi: Any) -> Any:
@@ -393,14 +451,14 @@ def screen(list_path: str | Path, claims_path: str | Path, engine: str = "duckdb
            con: Any = None) -> Any:
     """Screen every claim line of ``claims_path`` against the list: an Ibis table with :data:`OUTPUT_COLUMNS`.
 
-    Validates the list (row by row) and the claims (one engine query) first; a problem is an ``InputError``.
+    Validates the list and the claims in the engine first (a problem is an ``InputError`` naming the field, the
+    number of rows and one NPI or claim_id).
     The result is lazy: write it with ``.to_parquet(path)`` / ``.to_csv(path)`` or read it with ``.to_pyarrow()``.
     """
     con = con or frames.connect(engine)
     list_path, claims_path = Path(list_path), Path(claims_path)
     periods = law_periods(variant)
-    postings = read_postings(list_path, con=con)
-    parties = frames.to_engine(con, party_table(postings, periods, str(list_path)), "partcd_preclusion_parties")
+    parties = load_list(con, list_path, periods)
     claims = with_period(read_typed(con, claims_path, CLAIM_TYPES, CLAIM_REQUIRED, "partcd_preclusion_claims_raw"),
                          periods)
     validate_claims(claims, str(claims_path))
