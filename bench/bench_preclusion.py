@@ -95,9 +95,10 @@ def baseline_sql(list_path: Path, claims_path: Path, out: Path) -> str:
     reason = "CASE rule " + " ".join(f"WHEN {i} THEN '{t[k][0]}'" for i, (k, _) in enumerate(rule_order)) + " END"
     citation = "CASE rule " + " ".join(f"WHEN {i} THEN '{t[k][1]}'" for i, (k, _) in enumerate(rule_order)) + " END"
     allowed = "rule IN (" + ", ".join(str(i) for i, (k, _) in enumerate(rule_order) if k in allow) + ")"
+    digit = {i: f"try_cast(substr(npi, {i + 1}, 1) AS BIGINT)" for i in range(10)}
     luhn_terms = " + ".join(
-        f"(CASE WHEN d{i} >= 5 THEN d{i} * 2 - 9 ELSE d{i} * 2 END)" if i % 2 == 0 else f"d{i}" for i in range(9))
-    digits = ", ".join(f"try_cast(substr(c.npi, {i + 1}, 1) AS BIGINT) AS d{i}" for i in range(10))
+        f"(CASE WHEN {digit[i]} >= 5 THEN {digit[i]} * 2 - 9 ELSE {digit[i]} * 2 END)" if i % 2 == 0 else digit[i]
+        for i in range(9))
     return f"""
 COPY (
 WITH l0 AS (
@@ -120,7 +121,7 @@ WITH l0 AS (
          coalesce(oig_reinstatement_date, DATE '9999-12-31') AS oig_until
   FROM l1
 ), j AS (
-  SELECT c.claim_id, c.transaction, {digits},
+  SELECT c.claim_id, c.transaction, c.npi,
          l.npi IS NOT NULL AS on_list,
          coalesce(c.adjudication_date >= l.list_posting_date, false) AS known,
          coalesce(c.adjudication_date >= l.list_posting_date AND c.adjudication_date <
@@ -130,12 +131,14 @@ WITH l0 AS (
                 ELSE greatest(CAST(l.list_posting_date + INTERVAL 91 DAY AS DATE), l.floor) END, false) AS in_window,
          coalesce(l.initial_list, false) AS initial_list,
          coalesce(c.service_date >= l.oig_from AND c.service_date < l.oig_until, false) AS oig_bar,
-         coalesce(c.prescriber_named_in_request, false) AS named, coalesce(c.contracted, false) AS contracted,
-         length(c.npi) = 10 AS npi_len
+         coalesce(c.prescriber_named_in_request, false) AS named, coalesce(c.contracted, false) AS contracted
   FROM read_parquet('{claims_path}') c
   LEFT JOIN l ON c.npi = l.npi AND l.eff <= c.service_date AND c.service_date < l.fin
 ), f AS (
-  SELECT *, coalesce(npi_len AND (10 - (24 + {luhn_terms}) % 10) % 10 = d9, false) AS npi_valid FROM j
+  SELECT *, CASE WHEN transaction = 'PDE_SUBMISSION'
+                 THEN coalesce(length(npi) = 10 AND (10 - (24 + {luhn_terms}) % 10) % 10 = {digit[9]}, false)
+                 ELSE false END AS npi_valid
+  FROM j
 ), r AS (
   SELECT claim_id, transaction, on_list, in_window, {rule_case} AS rule FROM f
 )

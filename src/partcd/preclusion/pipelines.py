@@ -19,6 +19,7 @@ Parameters: the file in force on each claim's adjudication date (several periods
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import functools
 import importlib.resources
@@ -206,20 +207,19 @@ _LIST_CHECKS: tuple[tuple[str, str, Callable[[Any], Any]], ...] = (
 )
 
 
-def _first_failure(table: Any, checks: Sequence[tuple[str, str, Callable[[Any], Any]]], example: str,
-                   file: str) -> int:
-    """One aggregate query: the row count and, per check, the failing rows and one example; raise on the first."""
-    metrics = {"n": table.count()}
-    for i, (_, _, check) in enumerate(checks):
-        bad = check(table).fill_null(False)
-        metrics[f"bad_{i}"] = bad.sum()
-        metrics[f"example_{i}"] = table[example].min(where=bad)
-    row = _run(lambda: table.aggregate(**metrics).to_pyarrow().to_pylist()[0], file)
+def _aggregate_checks(table: Any, checks: Sequence[tuple[str, str, Callable[[Any], Any]]], example: str, file: str,
+                      **extra: Any) -> dict[str, Any]:
+    """One aggregate query: the row count, the rows each check fails and any ``extra`` aggregates. When a check
+    fails, a second query finds an example and ``InputError`` names the field, the count and the example."""
+    bad = [check(table).fill_null(False) for _, _, check in checks]
+    row: dict[str, Any] = _run(lambda: table.aggregate(n=table.count(), **{f"bad_{i}": b.sum() for i, b in enumerate(bad)},
+                                                       **extra).to_pyarrow().to_pylist()[0], file)
     for i, (field, reason, _) in enumerate(checks):
         if row[f"bad_{i}"]:
+            first = _run(lambda i=i: table.filter(bad[i]).select(table[example]).limit(1).to_pyarrow().to_pylist(), file)
             raise InputError(file, None, field, f"{reason}: {row[f'bad_{i}']} row(s), e.g. {example} "
-                                                f"{row[f'example_{i}']!r}")
-    return int(row["n"])
+                                                f"{first[0][example]!r}")
+    return row
 
 
 def _days(n: int) -> Any:
@@ -254,9 +254,30 @@ def episode_expr(t: Any, params: PreclusionParams) -> tuple[Any, Any]:
     return effective, end
 
 
-def parties_expr(t: Any, period_id: int, params: PreclusionParams) -> Any:
-    """One row per non-empty episode under one parameter period, with what the claim expressions need
-    (the same values as :func:`first_permitted_denial` pieces; parity-tested against the pure code)."""
+@dataclasses.dataclass(frozen=True)
+class Period:
+    """A parameter file in use by a batch: its index among the law periods, where it starts, its values."""
+
+    period_id: int
+    start: dt.date
+    params: PreclusionParams
+
+
+def periods_in_use(periods: Sequence[tuple[dt.date, PreclusionParams]], first: dt.date, last: dt.date) -> list[Period]:
+    """The parameter files in force on some day of [first, last] (the claims' adjudication dates)."""
+    out = []
+    for i, (start, params) in enumerate(periods):
+        following = periods[i + 1][0] if i + 1 < len(periods) else None
+        if start <= last and (following is None or following > first):
+            out.append(Period(i, start, params))
+    return out
+
+
+def parties_expr(t: Any, params: PreclusionParams, period_id: int | None) -> Any:
+    """One row per non-empty episode under one parameter file, with the dates the claim expressions need:
+    effective date, first day off (``OPEN_END`` while open), the initial-list flag and its first denial, the floor
+    (never deny before the effective date or the posting), the no-notice first denial, the OIG exclusion span.
+    The same values as the pure :func:`first_permitted_denial` pieces (parity-tested)."""
     import ibis
 
     effective, end = episode_expr(t, params)
@@ -265,53 +286,52 @@ def parties_expr(t: Any, period_id: int, params: PreclusionParams) -> Any:
     floor = ibis.greatest(e.eff, e.list_posting_date)
     initial_day = params.initial_list_posting_date_text
     initial_from = initial_day + dt.timedelta(days=params.initial_list_no_impact_calendar_days)
-    offset = params.first_denial_after_notice_calendar_days
-    due_plus_offset = (e.list_posting_date + _days(params.notice_due_after_posting_calendar_days + offset)).cast("date")
-    oig_on = params.oig_exclusion_overrides_window_bool
+    due_plus_offset = (e.list_posting_date + _days(params.notice_due_after_posting_calendar_days
+                                                   + params.first_denial_after_notice_calendar_days)).cast("date")
     excluded = e.oig_excluded.fill_null(False) & e.oig_exclusion_date.notnull()
     until = e.oig_reinstatement_date if params.input_end_dates_text == "first_day_off" \
         else (e.oig_reinstatement_date + _days(1)).cast("date")
+    oig_on = params.oig_exclusion_overrides_window_bool
+    columns: dict[str, Any] = {} if period_id is None else {"period_id": ibis.literal(period_id, "int32")}
     return e.select(
-        period_id=ibis.literal(period_id, "int32"), npi=e.npi, list_posting_date=e.list_posting_date,
-        effective_date=e.eff, period_end=e.fin.fill_null(OPEN_END),
-        initial_list=e.list_posting_date <= initial_day,
-        initial_deny_from=ibis.greatest(ibis.literal(initial_from), floor),
-        floor=floor,
+        **columns, npi=e.npi, list_posting_date=e.list_posting_date, effective_date=e.eff,
+        period_end=e.fin.fill_null(OPEN_END), initial_list=e.list_posting_date <= initial_day,
+        initial_deny_from=ibis.greatest(ibis.literal(initial_from), floor), floor=floor,
         no_notice_deny_from=ibis.greatest(due_plus_offset, floor)
         if params.no_notice_first_denial_text == "latest_timely_notice" else floor,
-        notice_offset_days=ibis.literal(offset, "int32"),
-        notice_required_ma=ibis.literal("MA" in params.notice_required_before_denial_programs_list),
-        notice_required_part_d=ibis.literal("PART_D" in params.notice_required_before_denial_programs_list),
-        notice_before_posting_counts=ibis.literal(params.notice_before_posting_counts_bool),
         oig_from=ibis.ifelse(excluded, e.oig_exclusion_date, ibis.null("date")) if oig_on else ibis.null("date"),
         oig_until=ibis.ifelse(excluded, until.fill_null(OPEN_END), ibis.null("date")) if oig_on else ibis.null("date"),
     )
 
 
-def load_list(con: Any, list_path: Path, periods: Sequence[tuple[dt.date, PreclusionParams]]) -> Any:
-    """Read and validate the list in the engine; the episodes of every period as one temporary table.
-
-    Checks: the :class:`ListPosting` rules, one listing per (npi, effective_date), and no two episodes of one NPI
-    overlapping under any period's rules.
-    """
-    import ibis
-
+def read_list(con: Any, list_path: Path) -> Any:
+    """The list read by the engine and validated (the :class:`ListPosting` rules, one listing per NPI and date)."""
     file = str(list_path)
     raw = read_typed(con, list_path, LIST_TYPES, LIST_REQUIRED, "partcd_preclusion_list_raw")
-    _first_failure(raw, _LIST_CHECKS, "npi", file)
+    _aggregate_checks(raw, _LIST_CHECKS, "npi", file)
     dup = _run(lambda: raw.group_by(["npi", "effective_date"]).aggregate(n=raw.count()).filter(lambda g: g.n > 1)
                .order_by("npi").limit(1).to_pyarrow().to_pylist(), file)
     if dup:
         raise InputError(file, None, "effective_date",
                          f"NPI {dup[0]['npi']} listed {dup[0]['n']} times effective {dup[0]['effective_date']}")
-    parties = ibis.union(*[parties_expr(raw, i, params) for i, (_, params) in enumerate(periods)])
-    table = _run(lambda: con.create_table("partcd_preclusion_parties", parties, temp=True, overwrite=True), file)
-    w = ibis.window(group_by=[table.period_id, table.npi], order_by=[table.effective_date, table.period_end])
+    return raw
+
+
+def episodes_table(con: Any, raw: Any, periods: Sequence[Period], file: str) -> Any:
+    """The episodes of every period in use as one temporary table; two episodes of one NPI must not overlap."""
+    import ibis
+
+    multi = len(periods) > 1
+    parts = [parties_expr(raw, p.params, p.period_id if multi else None) for p in periods]
+    table = _run(lambda: con.create_table("partcd_preclusion_parties", ibis.union(*parts) if multi else parts[0],
+                                          temp=True, overwrite=True), file)
+    keys = [table.period_id, table.npi] if multi else [table.npi]
+    w = ibis.window(group_by=keys, order_by=[table.effective_date, table.period_end])
     overlap = table.mutate(previous_end=table.period_end.lag().over(w))
-    overlap = _run(lambda: overlap.filter(overlap.effective_date < overlap.previous_end).order_by("npi").limit(1)
-                   .to_pyarrow().to_pylist(), file)
-    if overlap:
-        o = overlap[0]
+    found = _run(lambda: overlap.filter(overlap.effective_date < overlap.previous_end).order_by("npi").limit(1)
+                 .to_pyarrow().to_pylist(), file)
+    if found:
+        o = found[0]
         raise InputError(file, None, "npi", f"NPI {o['npi']} has overlapping listing episodes (one starts "
                                             f"{o['effective_date']} before the previous ends {o['previous_end']})")
     return table
@@ -320,64 +340,59 @@ def load_list(con: Any, list_path: Path, periods: Sequence[tuple[dt.date, Preclu
 # --- claims: validation and the decision expressions -----------------------------------------------------------------
 
 
-def _by_period(period_id: Any, values: Sequence[T], literal: Callable[[T], Any]) -> Any:
-    """A per-period constant as an expression: a literal when every period agrees, else a CASE on ``period_id``."""
+def _claim_checks(first_start: dt.date) -> tuple[tuple[str, str, Callable[[Any], Any]], ...]:
+    """(field, reason, bad-row predicate): the checks of :class:`Claim`, and a parameter file in force."""
     import ibis
 
-    if all(v == values[0] for v in values):
-        return literal(values[0])
-    return ibis.cases(*[(period_id == i, literal(v)) for i, v in enumerate(values)])
+    return (
+        ("claim_id", "empty claim_id", lambda c: c.claim_id.isnull() | (c.claim_id == "")),
+        ("program", "program must be MA or PART_D", lambda c: c.program.isnull() | ~c.program.isin(["MA", "PART_D"])),
+        ("transaction", f"transaction must be one of {', '.join(TRANSACTIONS)}",
+         lambda c: c.transaction.isnull() | ~c.transaction.isin(list(TRANSACTIONS))),
+        ("program", "the transaction belongs to the other program",
+         lambda c: (c.program == "MA") != (c.transaction == "MA_CLAIM")),
+        ("npi", "missing npi", lambda c: c.npi.isnull()),
+        ("service_date", "missing service_date", lambda c: c.service_date.isnull()),
+        ("adjudication_date", "missing adjudication_date", lambda c: c.adjudication_date.isnull()),
+        ("adjudication_date", "adjudication_date is before service_date", lambda c: c.adjudication_date < c.service_date),
+        ("contracted", "an MA claim needs contracted (true/false)",
+         lambda c: (c.transaction == "MA_CLAIM") & c.contracted.isnull()),
+        ("prescriber_named_in_request", "a reimbursement request needs prescriber_named_in_request (true/false)",
+         lambda c: (c.transaction == "REIMBURSEMENT_REQUEST") & c.prescriber_named_in_request.isnull()),
+        ("adjudication_date", f"adjudicated before {first_start}, when the first preclusion parameter file starts",
+         lambda c: c.adjudication_date < ibis.literal(first_start)),
+    )
 
 
-def with_period(claims: Any, periods: Sequence[tuple[dt.date, PreclusionParams]]) -> Any:
-    """Add ``period_id``: the index of the parameter file in force on the adjudication date (-1 before the first)."""
-    import ibis
-
-    adj = claims.adjudication_date
-    branches = [(adj >= ibis.literal(start), i) for i, (start, _) in reversed(list(enumerate(periods)))]
-    return claims.mutate(period_id=ibis.cases(*branches, else_=-1).cast("int32"))
-
-
-_CHECKS: tuple[tuple[str, str, Callable[[Any], Any]], ...] = (
-    ("claim_id", "empty claim_id", lambda c: c.claim_id.isnull() | (c.claim_id == "")),
-    ("program", "program must be MA or PART_D", lambda c: c.program.isnull() | ~c.program.isin(["MA", "PART_D"])),
-    ("transaction", f"transaction must be one of {', '.join(TRANSACTIONS)}",
-     lambda c: c.transaction.isnull() | ~c.transaction.isin(list(TRANSACTIONS))),
-    ("program", "the transaction belongs to the other program",
-     lambda c: (c.program == "MA") != (c.transaction == "MA_CLAIM")),
-    ("npi", "missing npi", lambda c: c.npi.isnull()),
-    ("service_date", "missing service_date", lambda c: c.service_date.isnull()),
-    ("adjudication_date", "missing adjudication_date", lambda c: c.adjudication_date.isnull()),
-    ("adjudication_date", "adjudication_date is before service_date", lambda c: c.adjudication_date < c.service_date),
-    ("contracted", "an MA claim needs contracted (true/false)",
-     lambda c: (c.transaction == "MA_CLAIM") & c.contracted.isnull()),
-    ("prescriber_named_in_request", "a reimbursement request needs prescriber_named_in_request (true/false)",
-     lambda c: (c.transaction == "REIMBURSEMENT_REQUEST") & c.prescriber_named_in_request.isnull()),
-    ("adjudication_date", "adjudicated before the first preclusion parameter file is in force",
-     lambda c: c.period_id < 0),
-)
-
-
-def validate_claims(claims: Any, claims_file: str) -> int:
-    """One aggregate query over the claims (the checks of :class:`Claim` + a period in force); returns the row count."""
-    return _first_failure(claims, _CHECKS, "claim_id", claims_file)
+def validate_claims(claims: Any, claims_file: str, first_start: dt.date) -> tuple[int, dt.date, dt.date]:
+    """One aggregate query over the claims (the checks of :class:`Claim` + a parameter file in force);
+    returns (rows, first adjudication date, last adjudication date)."""
+    row = _aggregate_checks(claims, _claim_checks(first_start), "claim_id", claims_file,
+                            first=claims.adjudication_date.min(), last=claims.adjudication_date.max())
+    return int(row["n"]), row["first"], row["last"]
 
 
 def npi_valid_expr(npi: Any) -> Any:
-    """The NPI check of :func:`partcd.preclusion.rules.dates.npi_check_digit_ok` as a column expression."""
+    """:func:`partcd.preclusion.rules.dates.npi_check_digit_ok` as a column expression: exactly 10 ASCII digits,
+    then the Luhn check digit over 80840 + the first nine. Each digit is read once (ASCII code - 48); a doubled
+    digit is ``(2d - 1) % 9 + 1`` (0->0, 5->1, 9->9 with the engine's sign-keeping modulo), so no division or cast."""
     import ibis
 
-    digits = [npi.substr(i, 1).try_cast("int64") for i in range(10)]
-    total = ibis.literal(24)
+    digits = [npi.substr(i, 1).ascii_str() - 48 for i in range(10)]
+    total = ibis.literal(24, "int32")
     for position, d in enumerate(digits[:9]):
-        total = total + (ibis.ifelse(d >= 5, d * 2 - 9, d * 2) if position % 2 == 0 else d)
-    ok = (npi.length() == 10) & ((10 - total % 10) % 10 == digits[9])
-    return ok.fill_null(False)
+        total = total + (((d * 2 - 1) % 9 + 1) if position % 2 == 0 else d)
+    return ibis.ifelse(npi.re_search(r"^[0-9]{10}$"), (10 - total % 10) % 10 == digits[9], False)
 
 
-def rule_condition(rule: DecisionRule, claim: Any, flags: Mapping[str, Any]) -> Any:
+#: transaction -> small integer code, so each row condition compares integers
+TX_CODE: dict[str, int] = {t: i for i, t in enumerate(TRANSACTIONS)}
+
+
+def rule_condition(rule: DecisionRule, tx_code: Any, flags: Mapping[str, Any]) -> Any:
     """One decision-table row as a boolean column expression."""
-    cond = claim.transaction.isin(sorted(rule.transactions))
+    codes = sorted(TX_CODE[t] for t in rule.transactions)
+    cond = tx_code == codes[0] if len(codes) == 1 else tx_code.isin(codes)
     for name, value in rule.when:
         cond = cond & (flags[name] if value else ~flags[name])
     return cond
@@ -386,58 +401,87 @@ def rule_condition(rule: DecisionRule, claim: Any, flags: Mapping[str, Any]) -> 
 def decision_columns(t: Any, table: Sequence[DecisionRule] = DECISION_TABLE) -> Any:
     """Add ``rule_idx`` (the first matching row, as :func:`decide`), then ``decision``, ``reason``, ``citation``.
 
-    ``t`` has the flag columns of :data:`~partcd.preclusion.rules.decision.FLAGS` and ``transaction``. Two steps,
-    so the engine evaluates each row condition once.
+    ``t`` has the flag columns of :data:`~partcd.preclusion.rules.decision.FLAGS` and ``tx_code``. Two steps, so
+    the engine evaluates each row condition once.
     """
     import ibis
 
     flags = {name: t[name] for name in FLAGS}
-    t = t.mutate(rule_idx=ibis.cases(*[(rule_condition(r, t, flags), i) for i, r in enumerate(table)], else_=-1))
-    allow = ibis.cases(*[(t.rule_idx == i, r.outcome == "allow") for i, r in enumerate(table)])
-    decision = ibis.cases(*[(t.transaction == tx, ibis.ifelse(allow, labels[0], labels[1]))
+    t = t.mutate(rule_idx=ibis.cases(*[(rule_condition(r, t.tx_code, flags), i) for i, r in enumerate(table)],
+                                     else_=-1))
+    allow = t.rule_idx.isin([i for i, r in enumerate(table) if r.outcome == "allow"])
+    decision = ibis.cases(*[(t.tx_code == TX_CODE[tx], ibis.ifelse(allow, labels[0], labels[1]))
                             for tx, labels in DECISION_LABELS.items()])
     return t.mutate(decision=decision,
                     reason=ibis.cases(*[(t.rule_idx == i, r.reason) for i, r in enumerate(table)]),
                     citation=ibis.cases(*[(t.rule_idx == i, r.citation) for i, r in enumerate(table)]))
 
 
-def screen_expr(claims: Any, parties: Any, periods: Sequence[tuple[dt.date, PreclusionParams]]) -> Any:
-    """The decision of every claim as Ibis expressions (claims already carry ``period_id``), in steps: the join on
-    the list-status date, the first permitted denial, the flags, the decision."""
+def _per_period(periods: Sequence[Period], period_id: Any, value: Callable[[PreclusionParams], Any]) -> Any:
+    """A parameter as an expression: a literal when the periods in use agree, else a CASE on ``period_id``."""
     import ibis
 
-    params = [p for _, p in periods]
-    pid = claims.period_id
-    status = _by_period(pid, [p.list_status_date_text for p in params],
-                        lambda v: claims.service_date if v == "service_date" else claims.adjudication_date)
-    window = _by_period(pid, [p.no_denial_window_date_text for p in params],
-                        lambda v: claims.adjudication_date if v == "adjudication_date" else claims.service_date)
-    pde_allowed = _by_period(pid, [p.pde_in_no_denial_window_text == "allowed" for p in params], ibis.literal)
-    c = claims.mutate(status_date=status, window_date=window, pde_allowed=pde_allowed)
-    j = c.left_join(parties, [c.npi == parties.npi, c.period_id == parties.period_id,
-                              parties.effective_date <= c.status_date, c.status_date < parties.period_end])
-    j = j.select(*[j[name] for name in c.columns], **{
-        name: j[name] for name in ("list_posting_date", "initial_list", "initial_deny_from", "floor",
-                                   "no_notice_deny_from", "notice_offset_days", "notice_required_ma",
-                                   "notice_required_part_d", "notice_before_posting_counts", "oig_from", "oig_until")},
-        on_list=j.effective_date.notnull())
+    values = [value(p.params) for p in periods]
+    if all(v == values[0] for v in values):
+        return ibis.literal(values[0])
+    return ibis.cases(*[(period_id == p.period_id, ibis.literal(v)) for p, v in zip(periods, values, strict=True)])
+
+
+def with_period(claims: Any, periods: Sequence[Period]) -> Any:
+    """Add ``period_id``: the parameter file in force on the adjudication date (only when several are in use)."""
+    import ibis
+
+    if len(periods) == 1:
+        return claims
+    branches = [(claims.adjudication_date >= ibis.literal(p.start), p.period_id) for p in reversed(periods)]
+    return claims.mutate(period_id=ibis.cases(*branches).cast("int32"))
+
+
+def screen_expr(claims: Any, parties: Any, periods: Sequence[Period]) -> Any:
+    """The decision of every claim as Ibis expressions, in steps: the join on the list-status date, the first
+    permitted denial, the flags, the decision. With one parameter file in use every parameter is a literal."""
+    import ibis
+
+    pid = claims.period_id if len(periods) > 1 else None
+
+    def per(value: Callable[[PreclusionParams], Any]) -> Any:
+        return _per_period(periods, pid, value)
+
+    status = ibis.ifelse(per(lambda p: p.list_status_date_text == "service_date"), claims.service_date,
+                         claims.adjudication_date)
+    window = ibis.ifelse(per(lambda p: p.no_denial_window_date_text == "adjudication_date"), claims.adjudication_date,
+                         claims.service_date)
+    c = claims.mutate(status_date=status, window_date=window)
+    keys = [c.npi == parties.npi, parties.effective_date <= c.status_date, c.status_date < parties.period_end]
+    if pid is not None:
+        keys.append(c.period_id == parties.period_id)
+    j = c.left_join(parties, keys)
+    j = j.select(*[j[name] for name in c.columns],
+                 **{name: j[name] for name in ("list_posting_date", "initial_list", "initial_deny_from", "floor",
+                                               "no_notice_deny_from", "oig_from", "oig_until")},
+                 on_list=j.effective_date.notnull())
+    if pid is not None:
+        pid = j.period_id
     notice = j.beneficiary_notice_sent_date
-    notice_ok = notice.notnull() & ((notice >= j.list_posting_date) | j.notice_before_posting_counts)
-    required = ibis.ifelse(j.program == "MA", j.notice_required_ma, j.notice_required_part_d)
+    notice_ok = notice.notnull() & ((notice >= j.list_posting_date) | per(lambda p: p.notice_before_posting_counts_bool))
+    required = ibis.ifelse(j.program == "MA", per(lambda p: "MA" in p.notice_required_before_denial_programs_list),
+                           per(lambda p: "PART_D" in p.notice_required_before_denial_programs_list))
+    offset = per(lambda p: p.first_denial_after_notice_calendar_days).cast("int32")
     j = j.mutate(
         known=(j.on_list & (j.adjudication_date >= j.list_posting_date)).fill_null(False),
         deny_from=ibis.cases(
             (j.initial_list, j.initial_deny_from),
             (~required, j.floor),
-            (notice_ok, ibis.greatest((notice + j.notice_offset_days.as_interval("D")).cast("date"), j.floor)),
+            (notice_ok, ibis.greatest((notice + offset.as_interval("D")).cast("date"), j.floor)),
             else_=j.no_notice_deny_from,
         ))
     j = j.mutate(in_window=(j.known & (j.window_date < j.deny_from)).fill_null(False))
     f = j.select(
-        claim_id=j.claim_id, transaction=j.transaction, on_list=j.on_list, in_window=j.in_window,
-        npi_valid=ibis.cases((j.transaction == "PDE_SUBMISSION", npi_valid_expr(j.npi)), else_=False),
-        known=j.known, initial_list=j.initial_list.fill_null(False),
-        pde_window_exception=j.in_window & j.pde_allowed,
+        claim_id=j.claim_id, tx_code=ibis.cases(*[(j.transaction == tx, code) for tx, code in TX_CODE.items()]),
+        on_list=j.on_list, in_window=j.in_window, known=j.known,
+        npi_valid=ibis.ifelse(j.transaction == "PDE_SUBMISSION", npi_valid_expr(j.npi), False),
+        initial_list=j.initial_list.fill_null(False),
+        pde_window_exception=j.in_window & per(lambda p: p.pde_in_no_denial_window_text == "allowed"),
         oig_bar=(j.on_list & j.oig_from.notnull() & (j.service_date >= j.oig_from)
                  & (j.service_date < j.oig_until)).fill_null(False),
         prescriber_named=j.prescriber_named_in_request.fill_null(False), contracted=j.contracted.fill_null(False),
@@ -452,17 +496,19 @@ def screen(list_path: str | Path, claims_path: str | Path, engine: str = "duckdb
     """Screen every claim line of ``claims_path`` against the list: an Ibis table with :data:`OUTPUT_COLUMNS`.
 
     Validates the list and the claims in the engine first (a problem is an ``InputError`` naming the field, the
-    number of rows and one NPI or claim_id).
-    The result is lazy: write it with ``.to_parquet(path)`` / ``.to_csv(path)`` or read it with ``.to_pyarrow()``.
+    number of rows and one NPI or claim_id), then builds the episodes of the parameter files the claims' adjudication
+    dates fall in. The result is lazy: write it with ``.to_parquet(path)`` / ``.to_csv(path)`` or read it with
+    ``.to_pyarrow()``.
     """
     con = con or frames.connect(engine)
     list_path, claims_path = Path(list_path), Path(claims_path)
-    periods = law_periods(variant)
-    parties = load_list(con, list_path, periods)
-    claims = with_period(read_typed(con, claims_path, CLAIM_TYPES, CLAIM_REQUIRED, "partcd_preclusion_claims_raw"),
-                         periods)
-    validate_claims(claims, str(claims_path))
-    return screen_expr(claims, parties, periods)
+    law = law_periods(variant)
+    raw_list = read_list(con, list_path)
+    claims = read_typed(con, claims_path, CLAIM_TYPES, CLAIM_REQUIRED, "partcd_preclusion_claims_raw")
+    n, first, last = validate_claims(claims, str(claims_path), law[0][0])
+    periods = periods_in_use(law, first, last) if n else [Period(len(law) - 1, *law[-1])]
+    parties = episodes_table(con, raw_list, periods, str(list_path))
+    return screen_expr(with_period(claims, periods), parties, periods)
 
 
 # --- one party, one claim, notices ---------------------------------------------------------------------------------
