@@ -33,9 +33,9 @@ from partcd.core.errors import InputError, ParameterError
 from partcd.core.params import ParamFile, build_set, parse_param_file
 from partcd.io import frames
 from partcd.io.params import area_files, area_spec, load_yaml
-from partcd.preclusion.rules.decision import DECISION_LABELS, DECISION_TABLE, FLAGS, DecisionRule
+from partcd.preclusion.rules.decision import DECISION_LABELS, DECISION_TABLE, FLAGS, DecisionRule, Flag
 from partcd.preclusion.rules.models import TRANSACTIONS, Claim, ClaimDecision, ListPosting
-from partcd.preclusion.rules.notices import NoticeRun, ServiceRecord, beneficiary_notices
+from partcd.preclusion.rules.notices import NoticeRun, NoticeSent, ServiceRecord, beneficiary_notices
 from partcd.preclusion.rules.params import PreclusionParams
 from partcd.preclusion.rules.party import episode_dates, party_dates
 from partcd.preclusion.rules.screening import screen_claim
@@ -214,11 +214,13 @@ def _aggregate_checks(table: Any, checks: Sequence[tuple[str, str, Callable[[Any
     bad = [check(table).fill_null(False) for _, _, check in checks]
     row: dict[str, Any] = _run(lambda: table.aggregate(n=table.count(), **{f"bad_{i}": b.sum() for i, b in enumerate(bad)},
                                                        **extra).to_pyarrow().to_pylist()[0], file)
-    for i, (field, reason, _) in enumerate(checks):
-        if row[f"bad_{i}"]:
-            first = _run(lambda i=i: table.filter(bad[i]).select(table[example]).limit(1).to_pyarrow().to_pylist(), file)
-            raise InputError(file, None, field, f"{reason}: {row[f'bad_{i}']} row(s), e.g. {example} "
-                                                f"{first[0][example]!r}")
+    failed = [i for i in range(len(checks)) if row[f"bad_{i}"]]
+    if failed:
+        i = failed[0]
+        field, reason, _ = checks[i]
+        failing = table.filter(bad[i]).select(table[example]).limit(1)
+        first: list[dict[str, Any]] = _run(lambda: failing.to_pyarrow().to_pylist(), file)
+        raise InputError(file, None, field, f"{reason}: {row[f'bad_{i}']} row(s), e.g. {example} {first[0][example]!r}")
     return row
 
 
@@ -389,7 +391,7 @@ def npi_valid_expr(npi: Any) -> Any:
 TX_CODE: dict[str, int] = {t: i for i, t in enumerate(TRANSACTIONS)}
 
 
-def rule_condition(rule: DecisionRule, tx_code: Any, flags: Mapping[str, Any]) -> Any:
+def rule_condition(rule: DecisionRule, tx_code: Any, flags: Mapping[Flag, Any]) -> Any:
     """One decision-table row as a boolean column expression."""
     codes = sorted(TX_CODE[t] for t in rule.transactions)
     cond = tx_code == codes[0] if len(codes) == 1 else tx_code.isin(codes)
@@ -563,7 +565,7 @@ def check_claim(claim: Mapping[str, Any], postings: Mapping[str, Sequence[ListPo
 
 
 def notices(list_path: str | Path, history_path: str | Path, posting_date: dt.date, as_of: dt.date, *,
-            sent: Mapping[tuple[str, str], dt.date] | None = None, variant: str | None = None,
+            sent: Sequence[NoticeSent] = (), variant: str | None = None,
             engine: str | None = None) -> NoticeRun:
     """The notices owed for the parties first posted on ``posting_date`` (history: beneficiary_id, npi, program,
     service_date). Only the look-back rows of the newly added NPIs leave the engine."""

@@ -12,7 +12,7 @@ The party-side duty (B), reasonable efforts to tell the party whom the plan noti
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,6 +35,16 @@ class ServiceRecord(BaseModel):
     npi: str
     program: Program
     service_date: dt.date
+
+
+class NoticeSent(BaseModel):
+    """The date the plan sent one beneficiary the notice about one party."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    beneficiary_id: str = Field(min_length=1)
+    npi: str
+    sent_date: dt.date
 
 
 class BeneficiaryNotice(BaseModel):
@@ -86,15 +96,18 @@ _CITE: dict[Program, str] = {
 @cites("42 CFR 422.222(a)(1)(ii)", "42 CFR 423.120(c)(6)(iv)")
 def beneficiary_notices(postings: Sequence[ListPosting], history: Sequence[ServiceRecord], posting_date: dt.date,
                         params: PreclusionParams, as_of: dt.date,
-                        sent: Mapping[tuple[str, str], dt.date] | None = None) -> NoticeRun:
+                        sent: Sequence[NoticeSent] = ()) -> NoticeRun:
     """§422.222(a)(1)(ii), §423.120(c)(6)(iv) (4185-P L2326-L2332, L3052-L3058): the notices a posting triggers.
 
-    ``params`` are those in force on ``posting_date``; ``as_of`` (today) decides due vs overdue; ``sent`` maps
-    (beneficiary_id, npi) to the date the notice went out. Rows are sorted by NPI, then beneficiary.
+    ``params`` are those in force on ``posting_date``; ``as_of`` (today) decides due vs overdue; ``sent`` holds the
+    notices already sent (the earliest per beneficiary x party counts). Rows are sorted by NPI, then beneficiary.
     """
     added = {p.npi: p for p in postings if p.list_posting_date == posting_date}
     lookback_start = add_months(posting_date, -params.notice_lookback_months) + ONE_DAY
-    sent = sent or {}
+    sent_on: dict[tuple[str, str], dt.date] = {}
+    for notice_sent in sent:
+        pair = (notice_sent.beneficiary_id, notice_sent.npi)
+        sent_on[pair] = min(sent_on.get(pair, notice_sent.sent_date), notice_sent.sent_date)
     last: dict[tuple[str, str, Program], dt.date] = {}
     for record in history:
         if record.npi not in added or record.program not in params.notice_required_before_denial_programs_list:
@@ -107,12 +120,9 @@ def beneficiary_notices(postings: Sequence[ListPosting], history: Sequence[Servi
     for (npi, beneficiary, program), last_service in sorted(last.items()):
         posting = added[npi]
         due = notice_due_by(posting, params)
-        notice = sent.get((beneficiary, npi))
-        status: NoticeStatus
-        if notice is not None:
-            status = "sent" if notice <= due else "sent_late"
-        else:
-            status = "due" if as_of <= due else "overdue"
+        notice = sent_on.get((beneficiary, npi))
+        status: NoticeStatus = ("sent" if notice <= due else "sent_late") if notice is not None \
+            else ("due" if as_of <= due else "overdue")
         deny_from = first_permitted_denial(posting, episode_dates(posting, params), program, notice, params)
         notices.append(BeneficiaryNotice(
             beneficiary_id=beneficiary, npi=npi, party_name=posting.party_name, program=program,
