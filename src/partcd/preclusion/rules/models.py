@@ -74,7 +74,7 @@ class Claim(BaseModel):
     claim_id: str = Field(min_length=1)
     program: Program
     transaction: Transaction
-    npi: str
+    npi: str = Field(min_length=1)
     contracted: bool | None = None
     beneficiary_notice_sent_date: dt.date | None = None
     service_date: dt.date
