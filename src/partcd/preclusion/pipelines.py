@@ -23,11 +23,12 @@ import dataclasses
 import datetime as dt
 import functools
 import importlib.resources
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from partcd.core.errors import InputError, ParameterError
 from partcd.core.params import ParamFile, build_set, parse_param_file
@@ -41,6 +42,7 @@ from partcd.preclusion.rules.party import episode_dates, party_dates
 from partcd.preclusion.rules.screening import screen_claim
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 AREA = "preclusion"
 #: first day off the list for an open-ended episode inside the engine (a plain comparison keeps the join a hash join)
 OPEN_END = dt.date(9999, 12, 31)
@@ -123,17 +125,22 @@ def _header(path: Path) -> list[str]:
 
 def read_typed(con: Any, path: Path, types: Mapping[str, str], required: Sequence[str], name: str) -> Any:
     """A CSV or Parquet file as an Ibis table with exactly ``types``' columns, typed; unknown columns dropped,
-    optional ones missing from the file added as NULL. Read by the engine; a bad value names the file."""
+    optional ones missing from the file added as NULL. Read by the engine; a bad value names the file.
+    ``name`` gets a random suffix, so two reads on one connection never replace each other."""
     import ibis
 
+    name = f"{name}_{uuid.uuid4().hex[:8]}"
     if not path.is_file():
         raise InputError(str(path), None, None, "file not found")
     fmt = frames.file_format(path)
     try:
         if fmt == "csv":
             present = [c.strip() for c in _header(path)]
-            table = con.read_csv(str(path), table_name=name, types={c: types[c] for c in present if c in types},
-                                 header=True)
+            if con.name == "duckdb":
+                table = con.read_csv(str(path), table_name=name, types={c: types[c] for c in present if c in types},
+                                     header=True)
+            else:  # Spark reads every CSV column as text; the casts below type them
+                table = con.read_csv(str(path), table_name=name, header=True)
         elif fmt == "parquet":
             table = con.read_parquet(str(path), table_name=name)
         else:
@@ -162,25 +169,38 @@ def _run(query: Callable[[], T], file: str) -> T:
         raise InputError(file, None, None, f"cannot read: {str(exc).splitlines()[0]}") from None
 
 
-def read_postings(list_path: Path, engine: str | None = None, con: Any = None) -> tuple[ListPosting, ...]:
-    """The list file as validated postings (row numbers are 1-based data rows); episodes of one NPI must be distinct."""
+def _validated(model: type[M], rows: Sequence[dict[str, Any]], file: str, numbered: bool, key: str) -> list[M]:
+    """Rows as models; a bad row is an ``InputError`` with its 1-based data row (``numbered``) or its ``key`` value."""
+    out = []
+    for i, row in enumerate(rows, start=1):
+        try:
+            out.append(model.model_validate({k: v for k, v in row.items() if v is not None}))
+        except ValidationError as exc:
+            error = InputError.from_validation(file, i if numbered else None, exc)
+            if not numbered:
+                error = InputError(file, None, error.field, f"{error.reason} ({key} {row.get(key)!r})")
+            raise error from None
+    return out
+
+
+def read_postings(list_path: Path, engine: str | None = None, con: Any = None,
+                  where: Callable[[Any], Any] | None = None) -> tuple[ListPosting, ...]:
+    """The list file as validated postings. With ``where`` (a filter on the engine table, e.g. one NPI) only the
+    matching rows leave the engine and an error names the NPI; without it, the 1-based data row. One listing per
+    (npi, effective_date)."""
     con = con or frames.connect(engine)
     table = read_typed(con, list_path, LIST_TYPES, LIST_REQUIRED, "partcd_preclusion_list_raw")
+    if where is not None:
+        table = table.filter(where(table))
     rows = _run(lambda: table.to_pyarrow().to_pylist(), str(list_path))
-    postings = []
+    postings = _validated(ListPosting, rows, str(list_path), where is None, "npi")
     seen: dict[tuple[str, dt.date], int] = {}
-    for i, row in enumerate(rows, start=1):
-        data = {k: v for k, v in row.items() if v is not None}
-        try:
-            posting = ListPosting.model_validate(data)
-        except ValidationError as exc:
-            raise InputError.from_validation(str(list_path), i, exc) from None
+    for i, posting in enumerate(postings, start=1):
         key = (posting.npi, posting.effective_date)
         if key in seen:
-            raise InputError(str(list_path), i, "effective_date",
-                             f"NPI {posting.npi} listed twice effective {posting.effective_date} (also row {seen[key]})")
+            raise InputError(str(list_path), i if where is None else None, "effective_date",
+                             f"NPI {posting.npi} listed twice effective {posting.effective_date}")
         seen[key] = i
-        postings.append(posting)
     return tuple(postings)
 
 
@@ -325,8 +345,12 @@ def episodes_table(con: Any, raw: Any, periods: Sequence[Period], file: str) -> 
 
     multi = len(periods) > 1
     parts = [parties_expr(raw, p.params, p.period_id if multi else None) for p in periods]
-    table = _run(lambda: con.create_table("partcd_preclusion_parties", ibis.union(*parts) if multi else parts[0],
-                                          temp=True, overwrite=True), file)
+    episodes = ibis.union(*parts) if multi else parts[0]
+    name = f"partcd_preclusion_parties_{uuid.uuid4().hex[:8]}"
+    if con.name == "duckdb":
+        table = _run(lambda: con.create_table(name, episodes, temp=True), file)
+    else:  # Spark: a temporary view (nothing written to disk), cached for the join and the overlap check
+        table = _run(lambda: con.create_view(name, episodes).cache(), file)
     keys = [table.period_id, table.npi] if multi else [table.npi]
     w = ibis.window(group_by=keys, order_by=[table.effective_date, table.period_end])
     overlap = table.mutate(previous_end=table.period_end.lag().over(w))
@@ -528,7 +552,7 @@ def party(list_path: str | Path, npi: str, as_of: dt.date, *, variant: str | Non
     ``on_list`` says whether ``as_of`` is inside it; ``preclusion_period_end`` is the first day off (null if open).
     """
     params = params_at(as_of, variant)
-    mine = [p for p in read_postings(Path(list_path), engine) if p.npi == npi]
+    mine = list(read_postings(Path(list_path), engine, where=lambda t: t.npi == npi))
     base: dict[str, Any] = {"npi": npi, "as_of": as_of.isoformat(), "episodes": len(mine),
                             "params_method": params.method}
     if not mine:
@@ -573,18 +597,14 @@ def notices(list_path: str | Path, history_path: str | Path, posting_date: dt.da
 
     params = params_at(posting_date, variant)
     con = frames.connect(engine)
-    postings = read_postings(Path(list_path), con=con)
-    added = sorted({p.npi for p in postings if p.list_posting_date == posting_date})
+    postings = read_postings(Path(list_path), con=con, where=lambda t: t.list_posting_date == posting_date)
+    added = sorted({p.npi for p in postings})
     history = read_typed(con, Path(history_path), HISTORY_TYPES, tuple(HISTORY_TYPES), "partcd_preclusion_history")
     start = ibis.literal(posting_date) - ibis.interval(months=params.notice_lookback_months)
-    rows = history.filter(history.npi.isin(added or [""]), history.service_date > start.cast("date"),
-                          history.service_date <= ibis.literal(posting_date)).to_pyarrow().to_pylist()
-    records = []
-    for i, row in enumerate(rows, start=1):
-        try:
-            records.append(ServiceRecord.model_validate(row))
-        except ValidationError as exc:
-            raise InputError.from_validation(str(history_path), i, exc) from None
+    window = history.filter(history.npi.isin(added or [""]), history.service_date > start.cast("date"),
+                            history.service_date <= ibis.literal(posting_date))
+    rows = _run(lambda: window.to_pyarrow().to_pylist(), str(history_path))
+    records = _validated(ServiceRecord, rows, str(history_path), False, "beneficiary_id")
     return beneficiary_notices(postings, records, posting_date, params, as_of, sent)
 
 

@@ -281,3 +281,35 @@ def test_write_sample_is_seeded(tmp_path: Path) -> None:
     assert pipelines.read_postings(a_list) == pipelines.read_postings(b_list)
     assert pipelines.decisions_as_records(pipelines.screen(a_list, a_claims)) == \
         pipelines.decisions_as_records(pipelines.screen(b_list, b_claims))
+
+
+@pytest.mark.spark
+def test_spark_gives_the_duckdb_decisions(sample: dict[str, Any]) -> None:
+    """The same expressions on a local Spark session: CSV list, Parquet claims (both periods), 3,000 claims."""
+    pytest.importorskip("pyspark")
+    rows = sample["claims_table"].slice(0, 3000)
+    claims_path = _write(rows, sample["folder"] / "spark_claims.parquet")
+    csv_claims = _write(rows.slice(0, 500), sample["folder"] / "spark_claims.csv")
+    duck = pipelines.decisions_as_records(pipelines.screen(sample["list"], claims_path))
+    assert pipelines.decisions_as_records(pipelines.screen(sample["list"], claims_path, engine="spark")) == duck
+    assert pipelines.decisions_as_records(pipelines.screen(sample["list"], csv_claims, engine="spark")) == \
+        pipelines.decisions_as_records(pipelines.screen(sample["list"], csv_claims))
+
+
+def test_read_postings_names_the_row_or_the_npi(tmp_path: Path) -> None:
+    (tmp_path / "list.csv").write_text(LIST_HEADER + "1234567893,A,revoked,2020-03-01,2020-03-01,,2022-01-01\n"
+                                                     "1111111112,B,felony,2020-03-01,2020-03-01,,2022-01-01\n")
+    with pytest.raises(InputError) as exc:
+        pipelines.read_postings(tmp_path / "list.csv")
+    assert (exc.value.row, exc.value.field) == (2, None) and "felony_conviction_date" in exc.value.reason
+    with pytest.raises(InputError, match="NPI '1111111112'|npi '1111111112'"):
+        pipelines.party(tmp_path / "list.csv", "1111111112", dt.date(2021, 1, 1))
+    assert pipelines.party(tmp_path / "list.csv", "1234567893", dt.date(2021, 1, 1))["on_list"] is True
+
+
+def test_notices_refuse_a_bad_history_row(tmp_path: Path) -> None:
+    (tmp_path / "list.csv").write_text(LIST_HEADER + "1234567893,A,revoked,2020-03-01,2020-03-01,,2022-01-01\n")
+    (tmp_path / "history.csv").write_text("beneficiary_id,npi,program,service_date\nB1,1234567893,PART_C,2020-01-05\n")
+    with pytest.raises(InputError) as exc:
+        pipelines.notices(tmp_path / "list.csv", tmp_path / "history.csv", dt.date(2020, 3, 1), dt.date(2020, 3, 5))
+    assert exc.value.field == "program" and "'B1'" in exc.value.reason

@@ -20,7 +20,7 @@ from partcd.core.citation import cited
 from partcd.core.errors import InputError, RuleError
 from partcd.preclusion import pipelines
 from partcd.preclusion.rules.decision import DECISION_LABELS, DECISION_TABLE, FLAGS, decide
-from partcd.preclusion.rules.models import TRANSACTIONS, Claim, ListPosting
+from partcd.preclusion.rules.models import TRANSACTIONS, Claim, ListPosting, Transaction
 from partcd.preclusion.rules.params import PreclusionParams
 from partcd.preclusion.rules.party import episode_dates
 from partcd.preclusion.rules.screening import claim_flags, screen_claim
@@ -34,11 +34,11 @@ def _denied(decision: str) -> bool:
 
 
 @pytest.mark.parametrize("transaction", TRANSACTIONS)
-def test_every_flag_combination_is_decided(transaction: str) -> None:
+def test_every_flag_combination_is_decided(transaction: Transaction) -> None:
     """2^9 combinations x 4 transactions: a row always matches and its label belongs to the transaction."""
     for values in itertools.product([False, True], repeat=len(FLAGS)):
-        rule = decide(transaction, dict(zip(FLAGS, values, strict=True)))  # type: ignore[arg-type]
-        assert rule.decision(transaction) in DECISION_LABELS[transaction]  # type: ignore[index]
+        flags: dict[str, bool] = dict(zip(FLAGS, values, strict=True))
+        assert decide(transaction, flags).decision(transaction) in DECISION_LABELS[transaction]
 
 
 def test_rows_cite_and_name_their_rule() -> None:
@@ -53,7 +53,7 @@ def test_unknown_flag_is_refused() -> None:
 
 
 def test_order_pde_gate_before_list_lookup_and_oig_before_window() -> None:
-    base = dict.fromkeys(FLAGS, False)
+    base: dict[str, bool] = dict.fromkeys(FLAGS, False)
     assert decide("PDE_SUBMISSION", base).rule_id == "S1"  # invalid NPI, not listed: still forbidden
     assert decide("PDE_SUBMISSION", {**base, "npi_valid": True}).rule_id == "S2"
     listed = {**base, "npi_valid": True, "on_list": True, "known": True, "in_window": True}
