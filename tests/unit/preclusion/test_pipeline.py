@@ -284,9 +284,11 @@ def test_write_sample_is_seeded(tmp_path: Path) -> None:
 
 
 @pytest.mark.spark
-def test_spark_gives_the_duckdb_decisions(sample: dict[str, Any]) -> None:
-    """The same expressions on a local Spark session: CSV list, Parquet claims (both periods), 3,000 claims."""
+def test_spark_gives_the_duckdb_decisions(sample: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same expressions on a local Spark session: CSV list, Parquet claims (both periods), 3,000 claims.
+    (SPARK_LOCAL_IP: this machine's host name resolves to an address Spark's block manager cannot reach.)"""
     pytest.importorskip("pyspark")
+    monkeypatch.setenv("SPARK_LOCAL_IP", "127.0.0.1")
     rows = sample["claims_table"].slice(0, 3000)
     claims_path = _write(rows, sample["folder"] / "spark_claims.parquet")
     csv_claims = _write(rows.slice(0, 500), sample["folder"] / "spark_claims.csv")
