@@ -304,7 +304,7 @@ def test_read_postings_names_the_row_or_the_npi(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         pipelines.read_postings(tmp_path / "list.csv")
     assert (exc.value.row, exc.value.field) == (2, None) and "felony_conviction_date" in exc.value.reason
-    with pytest.raises(InputError, match="NPI '1111111112'|npi '1111111112'"):
+    with pytest.raises(InputError, match=r"npi '1111111112'"):
         pipelines.party(tmp_path / "list.csv", "1111111112", dt.date(2021, 1, 1))
     assert pipelines.party(tmp_path / "list.csv", "1234567893", dt.date(2021, 1, 1))["on_list"] is True
 
