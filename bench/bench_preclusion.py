@@ -32,7 +32,7 @@ import duckdb
 import numpy as np
 import pyarrow.parquet as pq
 
-from partcd.io import frames
+from partcd.platform import frames
 from partcd.preclusion import pipelines
 from partcd.preclusion.rules.decision import DECISION_TABLE
 from partcd.preclusion.samples import synthetic_claims, synthetic_list

@@ -63,6 +63,7 @@ def spark_session() -> Any:
                 .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.sql.ansi.enabled", "false")
                 .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.driver.host", "127.0.0.1")
                 .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                 .getOrCreate()
             )

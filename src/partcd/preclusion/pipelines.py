@@ -32,8 +32,8 @@ from pydantic import BaseModel, ValidationError
 
 from partcd.core.errors import InputError, ParameterError
 from partcd.core.params import ParamFile, build_set, parse_param_file
-from partcd.io import frames
-from partcd.io.params import area_files, area_spec, load_yaml
+from partcd.platform import frames
+from partcd.platform.params import area_files, area_spec, load_yaml
 from partcd.preclusion.rules.decision import DECISION_LABELS, DECISION_TABLE, FLAGS, DecisionRule, Flag
 from partcd.preclusion.rules.models import TRANSACTIONS, Claim, ClaimDecision, ListPosting
 from partcd.preclusion.rules.notices import NoticeRun, NoticeSent, ServiceRecord, beneficiary_notices

@@ -31,8 +31,13 @@ def add_years(day: dt.date, years: int) -> dt.date:
 
 
 def period_end_years(start: dt.date, years: int) -> dt.date:
-    """First day after a period of ``years`` years that begins on ``start`` (the day it is over)."""
-    return add_years(start - ONE_DAY, years) + ONE_DAY
+    """First day after a period of ``years`` years that begins on ``start`` (the day it is over): the anniversary of
+    ``start``; a period beginning on 29 February is over on 1 March of a common year (2001-03-01 + 3 years is over on
+    2004-03-01, not on the leap day before it)."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:
+        return dt.date(start.year + years, 3, 1)
 
 
 def whole_months(start: dt.date, end: dt.date) -> int:

@@ -17,7 +17,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Literal
 
-from partcd.core.citation import cites
+from partcd.core.citation import Cite, cites
 from partcd.core.errors import RuleError
 from partcd.preclusion.rules.models import TRANSACTIONS, Decision, Transaction
 
@@ -155,7 +155,7 @@ def decide(transaction: Transaction, flags: Mapping[str, bool],
         if rule.matches(transaction, flags):
             return rule
     raise RuleError(f"no screening rule matches transaction {transaction!r} with {dict(flags)}",
-                    "42 CFR 422.222(a)(1), 423.120(c)(6)")
+                    Cite(cfr="42 CFR 422.222(a)(1), 423.120(c)(6)"))
 
 
 def _complete(table: tuple[DecisionRule, ...]) -> None:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from preclusion_strategies import claims, postings
 
 from partcd.core.errors import InputError
-from partcd.io import frames
+from partcd.platform import frames
 from partcd.preclusion import pipelines
 from partcd.preclusion.rules.models import Claim, ListPosting
 from partcd.preclusion.rules.notices import NoticeSent, ServiceRecord, beneficiary_notices
