@@ -358,24 +358,25 @@ class ImportResult(BaseModel):
     source_file: str
 
 
-def import_cms_list(engine: Engine, path: Path, year: int, *, actor: str) -> ImportResult:
+def import_cms_list(engine: Engine, path: Path, year: int, *, actor: str, source_name: str | None = None) -> ImportResult:
     """Read and store CMS's list for ``year``; the year's earlier rows are replaced (each removal and addition audited).
     A bad row refuses the whole file (nothing half-imported)."""
     if not 2021 <= year <= 2100:
         raise ConfigError(f"--year: CMS lists integrated D-SNPs from 2021; got {year}")
     rows = read_cms_list(path, year, params_for_year(year))
+    name = source_name or path.name
     with session_scope(engine) as s:
         old = list(s.scalars(select(CmsListRowRecord).where(CmsListRowRecord.list_year == year)))
         for stale in old:
-            audit.delete(s, stale, actor=actor, reason=f"replaced by {path.name}")
+            audit.delete(s, stale, actor=actor, reason=f"replaced by {name}")
         for r in rows:
             record = CmsListRowRecord(
                 list_year=year, contract_id=r.contract_id, plan_benefit_package=r.plan_benefit_package, state=r.state,
                 integration_status=r.integration_status, applicable_integrated_plan=r.applicable_integrated_plan,
-                source_file=path.name, source_row=r.source_row or 0, imported_by=actor)
+                source_file=name, source_row=r.source_row or 0, imported_by=actor)
             audit.create(s, record, actor=actor)
     log.info("dsnp CMS list %s: %s rows imported, %s replaced", year, len(rows), len(old))
-    return ImportResult(year=year, rows=len(rows), replaced=len(old), source_file=path.name)
+    return ImportResult(year=year, rows=len(rows), replaced=len(old), source_file=name)
 
 
 def cms_rows(engine: Engine, year: int) -> list[CmsListRow]:
@@ -720,6 +721,15 @@ def update_assistance(engine: Engine, case_id: str, changes: dict[str, Any], *, 
         view = _assistance_view(row, today)
     log.info("dsnp assistance record %s updated", view.id)
     return view
+
+
+def assistance_phi(engine: Engine, case_id: str) -> dict[str, Any]:
+    """The PHI of a record (MBI, need, notes): callers check the role."""
+    with session_scope(engine) as s:
+        row = s.scalar(select(AssistanceRow).where(AssistanceRow.case_id == case_id))
+        if row is None:
+            raise ConfigError(f"no Medicaid-assistance record for case {case_id}")
+        return {"mbi": row.mbi, "need": row.need, "notes": row.notes}
 
 
 def get_assistance(engine: Engine, case_id: str, today: dt.date) -> AssistanceView:
