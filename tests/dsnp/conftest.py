@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 import sqlalchemy as sa
 
 from partcd.dsnp import pipelines as svc
 from partcd.dsnp import samples
 from partcd.platform.store.db import connect, upgrade
-
 
 
 @pytest.fixture()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from dsnp_data import NOW, assistance_record
 
 from partcd import registry
 from partcd.core.errors import ConfigError, InputError, RuleError
@@ -18,8 +19,6 @@ from partcd.dsnp import samples
 from partcd.platform.store import audit
 from partcd.platform.store.db import session_scope
 from partcd.platform.store.tables import AuditEvent
-
-from dsnp_data import NOW, assistance_record
 
 MBI = "1EG4TE5MK73"
 
@@ -47,7 +46,7 @@ def test_plan_year_status_of_the_four_tiers(seeded: tuple[sa.Engine, dict[str, i
     assert not any(got[c].sanction.sanction_mandatory for c in ("H2001", "H2002", "H2003"))
     # plan year 2022 (same contract period) reads the same law; a year outside the period is refused
     assert svc.plan_year_status(engine, ids["H2004"], 2022).sanction.sanction_mandatory
-    with pytest.raises(RuleError, match="outside the contract period"):
+    with pytest.raises(RuleError, match=r"outside the contract period"):
         svc.plan_year_status(engine, ids["H2004"], 2023)
 
 
@@ -61,7 +60,7 @@ def test_adding_the_missing_term_changes_the_verdict(seeded: tuple[sa.Engine, di
     status = svc.plan_year_status(engine, fl, 2021)
     assert (status.classification["integration_level"], status.integration.meets, status.sanction.sanction_mandatory) == \
         ("coordination_only", True, False)
-    with pytest.raises(InputError, match="unknown § 422.107 term 'z9'"):
+    with pytest.raises(InputError, match=r"unknown § 422\.107 term 'z9'"):
         svc.add_evidence(engine, fl, {"term_id": "z9", "document": "x"}, actor="lead")
 
 

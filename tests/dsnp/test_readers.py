@@ -12,7 +12,8 @@ from partcd.core.errors import InputError
 from partcd.dsnp.pipelines import params_for_year
 from partcd.dsnp.readers import read_admissions, read_cms_list
 
-HEADER = "Contract Number,Plan ID,State,Dual Eligible SNP (D-SNP) Integration Status,D-SNP Applicable Integrated Plan (AIP) Identifier\n"
+HEADER = ("Contract Number,Plan ID,State,Dual Eligible SNP (D-SNP) Integration Status,"
+          "D-SNP Applicable Integrated Plan (AIP) Identifier\n")
 
 
 def _write(tmp_path: Path, text: str, name: str = "list.csv") -> Path:

@@ -408,7 +408,7 @@ class AdmissionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     admission_ref: str = Field(min_length=1, max_length=60, description="the plan's own reference (not PHI)")
-    mbi: str = Field(min_length=11, max_length=13)
+    mbi: str = Field(description="checked by normalise_mbi, which never repeats a refused value (PHI)")
     setting: str = Field(min_length=1, max_length=40)
     admitted_at: dt.datetime
     plan_aware_at: dt.datetime | None = None
@@ -633,7 +633,7 @@ class AssistanceIn(BaseModel):
     case_id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$")
     contract_id: str = Field(pattern=r"^[HR][0-9]{4}$")
     plan_benefit_package: str = Field(pattern=r"^[0-9]{3}$")
-    mbi: str = Field(min_length=11, max_length=13)
+    mbi: str = Field(description="checked by normalise_mbi, which never repeats a refused value (PHI)")
     need_identified_on: dt.date
     need: str = Field(min_length=1, max_length=2000)
     offered_on: dt.date | None = None
