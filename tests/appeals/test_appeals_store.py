@@ -97,14 +97,15 @@ def test_illegal_transition_changes_nothing(engine: sa.Engine) -> None:
 
 def test_concurrent_edit_from_two_sessions_is_refused(engine: sa.Engine) -> None:
     v = ac.create_case(engine, IOD, actor="ina", now=REC)
-    with session_scope(engine) as s1, session_scope(engine) as s2:
-        a = s1.get(AppealCase, v.id)
-        b = s2.get(AppealCase, v.id)
-        assert a is not None and b is not None and a.version == b.version == 1
-        audit.update(s1, a, {"status": "APPROVED"}, actor="ana", expected_version=1)
-        s1.commit()
-        with pytest.raises(RuleError, match="changed by someone else"):
-            audit.update(s2, b, {"status": "ADVERSE_NOTICED"}, actor="bob", expected_version=1)
+    with session_scope(engine) as s1:  # bob loads the case (version 1) and keeps it on screen
+        b = s1.get(AppealCase, v.id)
+        assert b is not None and b.version == 1
+    with session_scope(engine) as s2:
+        a = s2.get(AppealCase, v.id)
+        assert a is not None and a.version == 1
+        audit.update(s2, a, {"status": "APPROVED"}, actor="ana", expected_version=1)
+    with session_scope(engine) as s3, pytest.raises(RuleError, match="changed by someone else"):
+        audit.update(s3, s3.merge(b, load=False), {"status": "ADVERSE_NOTICED"}, actor="bob", expected_version=1)
     with session_scope(engine) as s:
         row = s.get(AppealCase, v.id)
         assert row is not None and (row.status, row.version) == ("APPROVED", 2)

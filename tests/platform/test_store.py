@@ -82,16 +82,19 @@ def test_optimistic_locking_refuses_a_stale_edit(db_url: str) -> None:
     upgrade(engine)
     with session_scope(engine) as s:
         run_id = audit.create(s, Run(kind="k", status="a", params={}, summary={}, created_by="u"), actor="u").id
+    # reviewer 1 loads the record and keeps it on screen (one request, one short transaction: on SQLite every
+    # transaction takes the write lock at BEGIN, so two open sessions in one thread would wait for each other)
     with session_scope(engine) as s1:
         first = s1.get(Run, run_id)
         assert first is not None
         seen_version = first.version
-        with session_scope(engine) as s2:
-            second = s2.get(Run, run_id)
-            assert second is not None
-            audit.update(s2, second, {"status": "b"}, actor="reviewer-2", expected_version=seen_version)
-        with pytest.raises(RuleError, match="changed by someone else"):
-            audit.update(s1, first, {"status": "c"}, actor="reviewer-1", expected_version=seen_version)
+    with session_scope(engine) as s2:
+        second = s2.get(Run, run_id)
+        assert second is not None
+        audit.update(s2, second, {"status": "b"}, actor="reviewer-2", expected_version=seen_version)
+    with session_scope(engine) as s3, pytest.raises(RuleError, match="changed by someone else"):
+        stale = s3.merge(first, load=False)  # the version reviewer 1 saw, not re-read: the database refuses it
+        audit.update(s3, stale, {"status": "c"}, actor="reviewer-1", expected_version=seen_version)
     with session_scope(engine) as s:
         run = s.get(Run, run_id)
         assert run is not None and (run.status, run.version) == ("b", 2)

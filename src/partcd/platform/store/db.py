@@ -32,20 +32,39 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+#: How long a SQLite writer waits for another one to finish before giving up (``PRAGMA busy_timeout``).
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
 def connect(url: str) -> Engine:
-    """An Engine; SQLite gets foreign keys on and a busy timeout."""
+    """An Engine that never writes SQL parameters (MBIs, names) into logs or error messages (``hide_parameters``).
+
+    SQLite: foreign keys on, write-ahead log (readers never wait for a writer, a writer never waits for readers),
+    a busy timeout, and every transaction started with ``BEGIN IMMEDIATE``: a unit of work that reads and then writes
+    takes the write lock at its start and waits its turn (up to :data:`SQLITE_BUSY_TIMEOUT_S`) instead of failing
+    with "database is locked" when it upgrades a read lock while another writer holds the database.
+    """
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, hide_parameters=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+        in_memory = make_url(url).database in (None, "", ":memory:")
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # pysqlite's own BEGIN is deferred; _begin below issues IMMEDIATE
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+            if not in_memory:
+                cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
 
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def alembic_config(engine: Engine) -> Any:
@@ -74,7 +93,7 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     from alembic import command
 
     cfg = alembic_config(engine)
-    with engine.begin() as conn:
+    with engine.begin() as conn, _known_revision(revision):
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
@@ -83,9 +102,20 @@ def downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
 
     cfg = alembic_config(engine)
-    with engine.begin() as conn:
+    with engine.begin() as conn, _known_revision(revision):
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
+
+
+@contextmanager
+def _known_revision(revision: str) -> Iterator[None]:
+    """Alembic's "can't locate revision" is a ``ConfigError`` (a user typed it)."""
+    from alembic.util.exc import CommandError
+
+    try:
+        yield
+    except CommandError as exc:
+        raise ConfigError(f"database revision {revision!r}: {exc}") from None
 
 
 def current_revision(engine: Engine) -> str | None:
