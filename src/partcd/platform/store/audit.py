@@ -10,10 +10,13 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from partcd.core.errors import RuleError
+from partcd.core.errors import ConfigError, RuleError
 from partcd.platform.store.tables import AuditEvent, Base
 
 T = TypeVar("T", bound=Base)
+
+#: The most audit events one read returns (SQL's ``LIMIT -1`` would mean "all").
+PAGE_MAX = 1000
 
 
 def snapshot(obj: Base) -> dict[str, Any]:
@@ -86,7 +89,9 @@ def history(session: Session, entity_type: str, entity_id: str) -> list[AuditEve
 
 def recent(session: Session, entity_type: str | None = None, entity_id: str | None = None,
            limit: int = 100) -> list[AuditEvent]:
-    """The newest ``limit`` audit events, newest first, optionally of one entity type and id."""
+    """The newest ``limit`` audit events (1 to :data:`PAGE_MAX`), newest first, optionally of one entity type and id."""
+    if not 1 <= limit <= PAGE_MAX:
+        raise ConfigError(f"limit must be between 1 and {PAGE_MAX}, got {limit}")
     stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
     if entity_type:
         stmt = stmt.where(AuditEvent.entity_type == entity_type)
