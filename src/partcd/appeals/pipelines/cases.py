@@ -45,6 +45,7 @@ from partcd.appeals.rules.clocks import (
 )
 from partcd.appeals.rules.parameters import AppealsParams
 from partcd.appeals.rules.workflow import (
+    FREE_TEXT_MAX_CHARS,
     Case,
     CaseEvent,
     CaseType,
@@ -106,6 +107,8 @@ CITE_STATE_OVERRIDE = "42 CFR 422.629(c) [cms-4185-p L2677]"
 #: Where a stored case keeps the overrides it was received under (beside the ``Case`` fields in ``appeal_case.data``).
 OVERRIDES_KEY = "contract_clock_overrides"
 DurationUnit = Literal["calendar_days", "hours"]
+#: The largest State timeframe a request may store (days or hours; a larger number is a typing error, not a rule).
+OVERRIDE_MAX_DURATION = 10_000
 
 
 class OverrideRequest(BaseModel):
@@ -115,11 +118,12 @@ class OverrideRequest(BaseModel):
 
     contract_id: str = Field(pattern=r"^[A-Z][0-9]{4}$")
     timeframe_id: str = Field(min_length=1, max_length=10)
-    duration_value: int = Field(gt=0)
+    duration_value: int = Field(gt=0, le=OVERRIDE_MAX_DURATION)
     duration_unit: DurationUnit
     state: str = Field(pattern=r"^[A-Z]{2}$", description="USPS code of the State whose contract sets it")
     citation: str = Field(min_length=1, max_length=300, description="the State contract or rule, e.g. OAC 5160-58-08.4")
-    source_text: str | None = Field(default=None, description="the quoted text of the source")
+    source_text: str | None = Field(default=None, max_length=FREE_TEXT_MAX_CHARS,
+                                    description="the quoted text of the source")
     effective_from: dt.date
     effective_to: dt.date | None = Field(default=None, description="last local receipt date in force (inclusive)")
 
