@@ -4,23 +4,29 @@ optimistic locking (two sessions; 20 parallel writers), nothing lost or half-wri
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import subprocess
 import sys
 import textwrap
 import threading
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
 from sqlalchemy.exc import DBAPIError
 
 from partcd.appeals.pipelines import cases as ac
-from partcd.appeals.store import AppealCase, CaseEvent, Notice
+from partcd.appeals.rules.workflow import FREE_TEXT_MAX_CHARS, Intake
+from partcd.appeals.rules.workflow import CaseEvent as WorkflowEvent
+from partcd.appeals.store import AppealCase, CaseEvent, ContractClockOverride, Notice
 from partcd.core.errors import InputError, RuleError
 from partcd.platform.store import audit
 from partcd.platform.store.db import connect, current_revision, downgrade, head_revisions, session_scope, upgrade
+from partcd.platform.store.tables import AuditEvent
 
 NY = ZoneInfo("America/New_York")
 REC = dt.datetime(2021, 3, 1, 9, 0, tzinfo=NY)
@@ -138,10 +144,43 @@ def test_twenty_parallel_writers_lose_no_update(engine: sa.Engine) -> None:
     for t in threads:
         t.join()
     assert ok and len(ok) + len(refused) == 20
+    if engine.dialect.name == "sqlite":  # BEGIN IMMEDIATE: writers wait their turn instead of "database is locked"
+        assert refused == []
     final = ac.get_case(engine, v.id, now=REC + dt.timedelta(hours=3))
     assert final.version == 1 + len(ok)
     assert len(final.case.reviews) == len(ok) and len(final.case.events) == 1 + len(ok)
     assert len(ac.timeline(engine, v.id)) == 1 + len(ok)
+    with session_scope(engine) as s:  # the audit log matches: one update event per acknowledged write
+        trail = audit.history(s, "appeal_case", str(v.id))
+        assert [e.action for e in trail] == ["create"] + ["update"] * len(ok)
+        assert sorted(e.actor for e in trail[1:]) == sorted(f"w{i}" for i in ok)
+
+
+def test_twenty_concurrent_intakes_are_all_stored(engine: sa.Engine) -> None:
+    """A concurrent intake never gets "database is locked" (issue 9): every acknowledged case is stored, with its
+    timeline and its audit event."""
+    acknowledged: list[int] = []
+    failed: list[str] = []
+    barrier = threading.Barrier(20)
+
+    def intake(i: int) -> None:
+        barrier.wait()
+        try:
+            acknowledged.append(ac.create_case(engine, {**IOD, "reason": f"request {i}"}, actor=f"i{i}", now=REC).id)
+        except Exception as exc:
+            failed.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=intake, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failed == [] and len(acknowledged) == 20
+    with session_scope(engine) as s:
+        stored = set(s.scalars(sa.select(AppealCase.id)))
+        created = {e.entity_id for e in s.scalars(sa.select(AuditEvent).where(AuditEvent.entity_type == "appeal_case"))}
+    assert stored == set(acknowledged) and created == {str(i) for i in acknowledged}
+    assert all(len(ac.timeline(engine, i)) == 1 for i in acknowledged)
 
 
 def test_crash_mid_transaction_loses_nothing(engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -228,3 +267,115 @@ def test_phi_is_never_logged(engine: sa.Engine, caplog: pytest.LogCaptureFixture
                   actor="rev", now=REC + dt.timedelta(days=1))
     assert f"appeal case {v.id}" in caplog.text
     assert MBI not in caplog.text and NAME not in caplog.text and "Quinn" not in caplog.text
+
+
+def _beyond_columns(model: type[BaseModel], table: type[Any]) -> list[str]:
+    """Fields of ``model`` that accept a value its same-named column cannot hold: a text one character longer than
+    a VARCHAR (a Text column: than the free-text bound), an integer beyond PostgreSQL's INTEGER."""
+    wrong: list[str] = []
+    for column in table.__table__.columns:
+        field = model.model_fields.get(column.name)
+        if field is None:
+            continue
+        if isinstance(column.type, sa.String):
+            value: object = "A" * ((column.type.length or FREE_TEXT_MAX_CHARS) + 1)
+        elif isinstance(column.type, sa.Integer) and not isinstance(column.type, sa.Boolean):
+            value = 2**31
+        else:
+            continue
+        try:
+            _adapter(field).validate_python(value)
+        except ValidationError:
+            continue
+        wrong.append(f"{model.__name__}.{column.name} accepts {str(value)[:12]}... beyond {table.__tablename__}")
+    return wrong
+
+
+def _adapter(field: FieldInfo) -> TypeAdapter[Any]:
+    """The validator of one model field on its own (its type with its constraints)."""
+    if not field.metadata:
+        return TypeAdapter(field.annotation)
+    return TypeAdapter(Annotated[(field.annotation, *field.metadata)])  # type: ignore[arg-type]
+
+
+def test_input_models_fit_their_columns() -> None:
+    """Model lengths = column lengths: PostgreSQL never refuses a value the model accepted (its error would put
+    the statement in the server log)."""
+    assert _beyond_columns(Intake, AppealCase) == []
+    assert _beyond_columns(WorkflowEvent, CaseEvent) == []
+    assert _beyond_columns(ac.OverrideRequest, ContractClockOverride) == []
+    assert Intake.model_fields["enrollee_name"].metadata[-1].max_length == AppealCase.__table__.c.enrollee_name.type.length
+    for model, name in ((Intake, "reason"), (WorkflowEvent, "note"), (WorkflowEvent, "justification")):
+        adapter = _adapter(model.model_fields[name])
+        assert adapter.validate_python("x" * FREE_TEXT_MAX_CHARS) == "x" * FREE_TEXT_MAX_CHARS
+        with pytest.raises(ValidationError):
+            adapter.validate_python("x" * (FREE_TEXT_MAX_CHARS + 1))
+
+
+LONG_NAME = "Quinn Zebulon " * 10  # 140 characters > VARCHAR(120)
+
+
+def test_a_failed_write_never_logs_phi(engine: sa.Engine, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.INFO, logger="sqlalchemy.engine")  # statement logging on: parameters must stay hidden
+    with pytest.raises(InputError, match="enrollee_name") as refused:  # refused at the model edge
+        ac.create_case(engine, {**IOD, "enrollee_name": LONG_NAME}, actor="ina", now=REC)
+    assert "Quinn" not in str(refused.value)
+    # forced past the model: both databases refuse a missing case type (IntegrityError), PostgreSQL the long name
+    forced: list[dict[str, Any]] = [{"case_type": None, "enrollee_name": NAME}]
+    if engine.dialect.name == "postgresql":
+        forced.append({"case_type": "integrated_grievance", "enrollee_name": LONG_NAME})  # DataError
+    log = logging.getLogger("partcd.test")
+    for values in forced:
+        with pytest.raises(DBAPIError) as failed, session_scope(engine) as s:
+            s.add(AppealCase(status="RECEIVED", contract_id="H1234", plan_benefit_package="001", mbi=MBI,
+                             received_at=REC, data={}, **values))
+            s.flush()
+        log.error("write failed", exc_info=failed.value)  # what a server's error log shows
+        assert MBI not in str(failed.value) and "Quinn" not in str(failed.value)
+    assert "INSERT INTO appeal_case" in caplog.text  # the statements were logged ...
+    assert MBI not in caplog.text and "Quinn" not in caplog.text  # ... without their parameters
+
+
+def test_the_audit_log_holds_no_phi(engine: sa.Engine) -> None:
+    v = ac.create_case(engine, IOD, actor="ina", now=REC)
+    ac.transition(engine, v.id, {"kind": "review", "note": f"spoke with {NAME}, MBI {MBI}", "at": REC + dt.timedelta(hours=1)},
+                  actor="rev", now=REC + dt.timedelta(hours=1))
+    twin = ac.create_case(engine, {**IOD, "reason": "another request"}, actor="ina", now=REC)
+    with session_scope(engine) as s:
+        events = list(s.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)))
+        dumped = json.dumps([[e.before, e.after, e.reason] for e in events])
+        assert MBI not in dumped and "Quinn" not in dumped and "Zebulon" not in dumped and "home health" not in dumped
+        first, second = (audit.history(s, "appeal_case", str(i))[0].after for i in (v.id, twin.id))
+        assert first is not None and second is not None
+        assert first["mbi"] == second["mbi"] and len(first["mbi"]["hmac_sha256"]) == 64  # same enrollee, same hash
+        assert first["data"]["reason"] != second["data"]["reason"]
+        assert first["contract_id"] == "H1234" and first["status"] == "STANDARD_PENDING"  # what is not PHI stays
+        update = audit.history(s, "appeal_case", str(v.id))[1]
+        assert update.after is not None and set(update.after["data"]["events"]) == {"[1]"}  # the new event only
+        assert update.after["data"]["events"]["[1]"]["note"].keys() == {"hmac_sha256"}
+    assert ac.timeline(engine, v.id)[1]["details"]["note"] == f"spoke with {NAME}, MBI {MBI}"  # the record keeps it
+
+
+def _audit_bytes(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.text(
+            "SELECT coalesce(sum(length(CAST(before AS TEXT))), 0) + coalesce(sum(length(CAST(after AS TEXT))), 0) "
+            "FROM audit_event")).scalar_one())
+
+
+def test_a_one_word_event_adds_little_to_the_audit_log(engine: sa.Engine) -> None:
+    """Issue 9: with full before/after snapshots a one-word event on a case holding a 20 MB note added 40 MB; here
+    the longest note the edge accepts (10,000 characters) is on the case. Measured: full snapshots 27,166 bytes per
+    one-word event on SQLite; stored diffs 1,328 bytes (appeal_case update + case_event create)."""
+    v = ac.create_case(engine, IOD, actor="ina", now=REC)
+    ac.transition(engine, v.id, {"kind": "review", "note": "n" * FREE_TEXT_MAX_CHARS, "at": REC + dt.timedelta(hours=1)},
+                  actor="rev", now=REC + dt.timedelta(hours=1))
+    with pytest.raises(InputError, match="note"):
+        ac.transition(engine, v.id, {"kind": "review", "note": "n" * (FREE_TEXT_MAX_CHARS + 1),
+                                     "at": REC + dt.timedelta(hours=1)}, actor="rev", now=REC + dt.timedelta(hours=1))
+    before = _audit_bytes(engine)
+    ac.transition(engine, v.id, {"kind": "review", "note": "ok", "at": REC + dt.timedelta(hours=2)}, actor="rev",
+                  now=REC + dt.timedelta(hours=2))
+    added = _audit_bytes(engine) - before
+    assert added < 2_000 < 2 * FREE_TEXT_MAX_CHARS, added

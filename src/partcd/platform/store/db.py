@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from partcd.core.errors import ConfigError
@@ -45,6 +45,7 @@ def connect(url: str) -> Engine:
     with "database is locked" when it upgrades a read lock while another writer holds the database.
     """
     url = normalise_url(url)
+    engine: Engine
     if url.startswith("sqlite"):
         engine = create_engine(url, hide_parameters=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
         in_memory = make_url(url).database in (None, "", ":memory:")
@@ -63,8 +64,26 @@ def connect(url: str) -> Engine:
         def _begin(conn: Any) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-        return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    event.listen(engine, "handle_error", _first_line_only)
+    return engine
+
+
+def _first_line_only(context: Any) -> DBAPIError | None:
+    """A database error keeps only the driver's first line: PostgreSQL adds a DETAIL line that repeats the values
+    of the row (``Failing row contains (..., 1EG4TE5MK73, Quinn Zebulon, ...)``, ``Key (mbi)=(...)``), which would
+    put PHI into every log that records the error or its cause. The driver's exception keeps its class and
+    diagnostics (``sqlstate``, ``diag``) but its text becomes the first line; the statement stays, its parameters
+    are hidden."""
+    error = context.sqlalchemy_exception
+    original = context.original_exception
+    text = str(original).strip()
+    if not isinstance(error, DBAPIError) or "\n" not in text:
+        return None
+    original.args = (text.splitlines()[0],)
+    return type(error)(error.statement, None, original, hide_parameters=True,
+                       connection_invalidated=error.connection_invalidated)
 
 
 def alembic_config(engine: Engine) -> Any:
