@@ -10,19 +10,16 @@ import subprocess
 import sys
 import textwrap
 import threading
-from typing import Annotated, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from pydantic import BaseModel, TypeAdapter, ValidationError
-from pydantic.fields import FieldInfo
 from sqlalchemy.exc import DBAPIError
 
 from partcd.appeals.pipelines import cases as ac
-from partcd.appeals.rules.workflow import FREE_TEXT_MAX_CHARS, Intake
-from partcd.appeals.rules.workflow import CaseEvent as WorkflowEvent
-from partcd.appeals.store import AppealCase, CaseEvent, ContractClockOverride, Notice
+from partcd.appeals.rules.workflow import FREE_TEXT_MAX_CHARS
+from partcd.appeals.store import AppealCase, CaseEvent, Notice
 from partcd.core.errors import InputError, RuleError
 from partcd.platform.store import audit
 from partcd.platform.store.db import connect, current_revision, downgrade, head_revisions, session_scope, upgrade
@@ -267,49 +264,6 @@ def test_phi_is_never_logged(engine: sa.Engine, caplog: pytest.LogCaptureFixture
                   actor="rev", now=REC + dt.timedelta(days=1))
     assert f"appeal case {v.id}" in caplog.text
     assert MBI not in caplog.text and NAME not in caplog.text and "Quinn" not in caplog.text
-
-
-def _beyond_columns(model: type[BaseModel], table: type[Any]) -> list[str]:
-    """Fields of ``model`` that accept a value its same-named column cannot hold: a text one character longer than
-    a VARCHAR (a Text column: than the free-text bound), an integer beyond PostgreSQL's INTEGER."""
-    wrong: list[str] = []
-    for column in table.__table__.columns:
-        field = model.model_fields.get(column.name)
-        if field is None:
-            continue
-        if isinstance(column.type, sa.String):
-            value: object = "A" * ((column.type.length or FREE_TEXT_MAX_CHARS) + 1)
-        elif isinstance(column.type, sa.Integer) and not isinstance(column.type, sa.Boolean):
-            value = 2**31
-        else:
-            continue
-        try:
-            _adapter(field).validate_python(value)
-        except ValidationError:
-            continue
-        wrong.append(f"{model.__name__}.{column.name} accepts {str(value)[:12]}... beyond {table.__tablename__}")
-    return wrong
-
-
-def _adapter(field: FieldInfo) -> TypeAdapter[Any]:
-    """The validator of one model field on its own (its type with its constraints)."""
-    if not field.metadata:
-        return TypeAdapter(field.annotation)
-    return TypeAdapter(Annotated[(field.annotation, *field.metadata)])  # type: ignore[arg-type]
-
-
-def test_input_models_fit_their_columns() -> None:
-    """Model lengths = column lengths: PostgreSQL never refuses a value the model accepted (its error would put
-    the statement in the server log)."""
-    assert _beyond_columns(Intake, AppealCase) == []
-    assert _beyond_columns(WorkflowEvent, CaseEvent) == []
-    assert _beyond_columns(ac.OverrideRequest, ContractClockOverride) == []
-    assert Intake.model_fields["enrollee_name"].metadata[-1].max_length == AppealCase.__table__.c.enrollee_name.type.length
-    for model, name in ((Intake, "reason"), (WorkflowEvent, "note"), (WorkflowEvent, "justification")):
-        adapter = _adapter(model.model_fields[name])
-        assert adapter.validate_python("x" * FREE_TEXT_MAX_CHARS) == "x" * FREE_TEXT_MAX_CHARS
-        with pytest.raises(ValidationError):
-            adapter.validate_python("x" * (FREE_TEXT_MAX_CHARS + 1))
 
 
 LONG_NAME = "Quinn Zebulon " * 10  # 140 characters > VARCHAR(120)

@@ -59,6 +59,8 @@ ContractId = Annotated[str, Field(min_length=1, max_length=CONTRACT_ID_MAX_CHARS
 ListItem = Annotated[str, Field(max_length=ITEM_MAX_CHARS)]
 FreeText = Annotated[str, Field(max_length=FREE_TEXT_MAX_CHARS)]
 Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX_CHARS)]
+#: A stored record's id (an INTEGER column: 32 bits on PostgreSQL).
+RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 CapStatus = Literal["requested", "submitted", "accepted", "revision_requested", "implementing", "monitoring", "closed"]
 CAP_STATUSES: tuple[CapStatus, ...] = ("requested", "submitted", "accepted", "revision_requested", "implementing",
@@ -160,7 +162,7 @@ class Cap(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    cap_id: int | None = None
+    cap_id: RecordId | None = None
     contract_ids: tuple[ContractId, ...] = Field(min_length=1, max_length=CAP_CONTRACTS_MAX)
     parent_organization: Name
     legal_entity: Name
@@ -215,7 +217,7 @@ class CapAction(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    action_id: int | None = None
+    action_id: RecordId | None = None
     required_element: str | None = Field(default=None, max_length=KEY_MAX_CHARS)
     description: str = Field(min_length=1, max_length=FREE_TEXT_MAX_CHARS)
     owner: Name
@@ -274,7 +276,7 @@ class ComplianceAction(BaseModel):
     contract_id: ContractId
     parent_organization: Name
     program: Program = "C&D"
-    cap_id: int | None = None
+    cap_id: RecordId | None = None
     self_disclosed: bool = False
     summary: FreeText = ""
     closed_on: dt.date | None = None

@@ -37,6 +37,7 @@ from partcd.compliance.rules.cap import (
     FreeText,
     ListItem,
     Name,
+    RecordId,
     RegulatoryNumber,
     regulatory_number,
 )
@@ -146,7 +147,7 @@ class Incident(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    incident_id: int | None = None
+    incident_id: RecordId | None = None
     function_key: str = Field(min_length=1, max_length=KEY_MAX_CHARS)
     failure_start: dt.datetime
     detected_at: dt.datetime
