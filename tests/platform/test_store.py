@@ -210,3 +210,24 @@ def test_audit_reads_and_actors_are_bounded(db_url: str) -> None:
                 audit.recent(s, limit=limit)
         with pytest.raises(ConfigError, match="actor name must be 1 to 100 characters"):
             audit.record(s, actor="a" * 101, action="note", entity_type="run", entity_id="1")
+
+
+def test_a_long_read_never_holds_up_a_writer(db_url: str) -> None:
+    """SQLite in write-ahead-log mode: a read-only unit of work begins DEFERRED, so a writer goes ahead while it is
+    open (a write unit of work begins IMMEDIATE and would wait for it); PostgreSQL refuses a write in it."""
+    import time
+
+    engine = connect(db_url)
+    upgrade(engine)
+    with session_scope(engine, read_only=True) as reader:
+        assert list(reader.scalars(sa.select(Run))) == []
+        started = time.perf_counter()
+        with session_scope(engine) as writer:
+            audit.create(writer, Run(kind="k", status="a", params={}, summary={}, created_by="u"), actor="u")
+        assert time.perf_counter() - started < 5  # not the 30-second busy timeout
+    if engine.dialect.name == "postgresql":
+        with pytest.raises(DBAPIError, match="read-only transaction"), session_scope(engine, read_only=True) as wrong:
+            wrong.add(Run(kind="k", status="b", params={}, summary={}, created_by="u"))
+            wrong.flush()
+    with session_scope(engine, read_only=True) as again:
+        assert [r.status for r in again.scalars(sa.select(Run))] == ["a"]

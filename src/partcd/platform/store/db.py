@@ -40,9 +40,10 @@ def connect(url: str) -> Engine:
     """An Engine that never writes SQL parameters (MBIs, names) into logs or error messages (``hide_parameters``).
 
     SQLite: foreign keys on, write-ahead log (readers never wait for a writer, a writer never waits for readers),
-    a busy timeout, and every transaction started with ``BEGIN IMMEDIATE``: a unit of work that reads and then writes
-    takes the write lock at its start and waits its turn (up to :data:`SQLITE_BUSY_TIMEOUT_S`) instead of failing
-    with "database is locked" when it upgrades a read lock while another writer holds the database.
+    a busy timeout, and every unit of work started with ``BEGIN IMMEDIATE``: one that reads and then writes takes
+    the write lock at its start and waits its turn (up to :data:`SQLITE_BUSY_TIMEOUT_S`) instead of failing with
+    "database is locked" when it upgrades a read lock while another writer holds the database. Units of work that
+    only read say so (``session_scope(engine, read_only=True)``) and begin DEFERRED: they never wait.
     """
     url = normalise_url(url)
     engine: Engine
@@ -62,10 +63,15 @@ def connect(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("partcd_read_only") else "BEGIN IMMEDIATE")
 
     else:
         engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+        @event.listens_for(engine, "begin")
+        def _read_only(conn: Any) -> None:
+            if conn.get_execution_options().get("partcd_read_only"):
+                conn.exec_driver_sql("SET TRANSACTION READ ONLY")
     event.listen(engine, "handle_error", _first_line_only)
     return engine
 
@@ -154,9 +160,14 @@ def head_revisions(engine: Engine) -> str:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """Unit of work: commit on success, roll back everything on any error (nothing half-written)."""
-    factory = sessionmaker(engine, expire_on_commit=False)
+def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Session]:
+    """Unit of work: commit on success, roll back everything on any error (nothing half-written).
+
+    ``read_only``: a unit of work that only reads (lists, queues, universes). On SQLite it begins DEFERRED, so in
+    write-ahead-log mode it neither waits for writers nor holds them up however long it reads; on PostgreSQL it is
+    a READ ONLY transaction (a write in it is an error)."""
+    factory = sessionmaker(engine.execution_options(partcd_read_only=True) if read_only else engine,
+                           expire_on_commit=False)
     session = factory()
     try:
         yield session
