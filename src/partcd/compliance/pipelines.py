@@ -116,7 +116,7 @@ def create_cap(engine: Engine, cap: Cap, *, actor: str, settings: CapSettings | 
 
 
 def get_cap(engine: Engine, cap_id: int, today: dt.date) -> CapDetail:
-    with session_scope(engine) as s:
+    with session_scope(engine, read_only=True) as s:
         row = _cap_row(s, cap_id)
         cap = _cap(row)
         actions = [ActionView(action_id=a.id, version=a.version, action=_action(a),
@@ -134,7 +134,7 @@ def get_cap(engine: Engine, cap_id: int, today: dt.date) -> CapDetail:
 def list_caps(engine: Engine, *, status: str | None = None, contract_id: str | None = None,
               parent_organization: str | None = None) -> list[tuple[Cap, int]]:
     """CAPs (newest first) with their versions, filtered by status, contract or parent organization."""
-    with session_scope(engine) as s:
+    with session_scope(engine, read_only=True) as s:
         stmt = select(CapRow).order_by(CapRow.id.desc())
         if status:
             stmt = stmt.where(CapRow.status == status)
@@ -277,7 +277,7 @@ def add_compliance_action(engine: Engine, action: ComplianceAction, *, actor: st
 
 def compliance_history(engine: Engine, *, parent_organization: str | None = None,
                        contract_id: str | None = None) -> list[ComplianceAction]:
-    with session_scope(engine) as s:
+    with session_scope(engine, read_only=True) as s:
         stmt = select(ComplianceActionRow).order_by(ComplianceActionRow.issued_on, ComplianceActionRow.id)
         if parent_organization:
             stmt = stmt.where(ComplianceActionRow.parent_organization == parent_organization)
@@ -342,7 +342,7 @@ def restore_incident(engine: Engine, incident_id: int, restored_at: dt.datetime,
 def bcp_status(engine: Engine, organization: str, now: dt.datetime, *, settings: ContinuitySettings | None = None,
                params: ParamSet | None = None) -> ContinuityStatus:
     """The CMS-on-request view of one organization, with the 72-hour limit of the parameters in force on ``now``."""
-    with session_scope(engine) as s:
+    with session_scope(engine, read_only=True) as s:
         plans = [p for _, p in _plans(s, organization)]
         evidence = [Evidence(kind=r.kind, performed_on=r.performed_on, description=r.description,
                              records=tuple(r.records))
@@ -353,7 +353,7 @@ def bcp_status(engine: Engine, organization: str, now: dt.datetime, *, settings:
 
 
 def organizations(engine: Engine) -> list[str]:
-    with session_scope(engine) as s:
+    with session_scope(engine, read_only=True) as s:
         names = set(s.scalars(select(BcpPlanVersionRow.organization))) | set(s.scalars(select(BcpIncidentRow.organization)))
         return sorted(names)
 

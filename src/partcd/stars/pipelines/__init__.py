@@ -26,6 +26,7 @@ import numpy as np
 
 from partcd.core.errors import ConfigError, InputError
 from partcd.core.params import ParamSet
+from partcd.platform.exports import safe_cell
 from partcd.platform.params import load_params
 from partcd.stars.readers import catalogue_years, load_catalogue, rating_year_of, read_cut_points, read_scores
 from partcd.stars.rules.assign import StarAssignment, assign_all
@@ -336,9 +337,10 @@ def run_explain(contract: str, measure: str, scores_path: Path, cut_points: Sequ
 
 
 def _cell(v: object, float_text: Callable[[float], str]) -> object:
+    """One CSV cell: None empty, floats as ``float_text`` writes them, text formula-safe (``platform.exports``)."""
     if v is None:
         return ""
-    return float_text(v) if isinstance(v, float) else v
+    return safe_cell(float_text(v) if isinstance(v, float) else v)
 
 
 def records_csv(records: Sequence[dict[str, Any]], columns: Sequence[str], float_text: Callable[[float], str] = repr) -> str:
@@ -367,8 +369,9 @@ def write_tidy_scores(path: Path, scores: Sequence[MeasureScore], measure_ids: d
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["contract_id", "measure_id", "measure_key", "score", "contract_type", "missing_reason"])
     for s in scores:
-        writer.writerow([s.contract_id, ids.get(s.measure_key, ""), s.measure_key, "" if s.score is None else repr(s.score),
-                         "" if s.contract_type is ContractType.ALL else s.contract_type.value, s.missing_reason or ""])
+        writer.writerow([safe_cell(c) for c in (
+            s.contract_id, ids.get(s.measure_key, ""), s.measure_key, "" if s.score is None else repr(s.score),
+            "" if s.contract_type is ContractType.ALL else s.contract_type.value, s.missing_reason or "")])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(buf.getvalue(), encoding="utf-8")
     return path
@@ -381,7 +384,8 @@ def write_tidy_cut_points(path: Path, cut_points: Sequence[CutPoints]) -> Path:
     writer.writerow(["measure_key", "threshold", "value", "contract_type", "higher_is_better"])
     for cp in cut_points:
         for level, value in sorted(cp.thresholds.items()):
-            writer.writerow([cp.measure_key, level, repr(value), cp.contract_type.value, str(cp.higher_is_better).lower()])
+            writer.writerow([safe_cell(c) for c in (cp.measure_key, level, repr(value), cp.contract_type.value,
+                                                    str(cp.higher_is_better).lower())])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(buf.getvalue(), encoding="utf-8")
     return path
