@@ -51,7 +51,7 @@ ContractId = Annotated[str, StringConstraints(min_length=1, max_length=10)]
 Name = Annotated[str, StringConstraints(max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=5_000)]
 Reference = Annotated[str, StringConstraints(max_length=300)]
-Version = Annotated[int | None, Field(default=None, ge=1, le=MAX_VERSION)]
+Version = Annotated[int | None, Field(default=None, ge=1, le=MAX_VERSION, strict=True)]
 Organization = Annotated[str, PathParam(max_length=200)]
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from partcd import __version__, registry
 from partcd.core.errors import InputError, PartcdError, RuleError
 from partcd.platform.api import core as core_api
-from partcd.platform.api.limits import BodyLimit
+from partcd.platform.api.limits import BodyLimit, BodyTooLarge
 from partcd.platform.api.uploads import UploadRefused, UploadTimeout, scrub_paths
 from partcd.platform.settings import Settings
 from partcd.platform.store.db import connect, upgrade
@@ -72,6 +72,10 @@ def _error_handlers(app: FastAPI) -> None:
         if isinstance(exc, InputError):
             body["pointer"] = {"file": exc.file, "row": exc.row, "field": exc.field}
         return JSONResponse(_scrubbed(body), status_code=code)
+
+    @app.exception_handler(BodyTooLarge)
+    async def _body_too_large(_: Request, exc: BodyTooLarge) -> JSONResponse:
+        return JSONResponse(exc.to_dict(), status_code=413, headers={"Connection": "close"})
 
     @app.exception_handler(UploadRefused)
     async def _upload_refused(_: Request, exc: UploadRefused) -> JSONResponse:

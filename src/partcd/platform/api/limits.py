@@ -17,9 +17,15 @@ from partcd.platform.settings import Settings
 
 
 class BodyTooLarge(HTTPException):
+    """Raised from the body stream when it passes the cap (an HTTPException, so that the body parsers re-raise it)."""
+
     def __init__(self, limit_name: str, limit: int) -> None:
         super().__init__(413, f"the request body is larger than {limit:,} bytes ({limit_name})")
-        self.limit_name = limit_name
+        self.limit_name, self.limit = limit_name, limit
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"error": "BodyTooLarge", "limit": self.limit_name,
+                "message": f"the request body is larger than {self.limit:,} bytes"}
 
 
 class BodyLimit:
@@ -74,9 +80,7 @@ class BodyLimit:
 
 
 async def _refuse(send: Send, limit_name: str, limit: int) -> None:
-    body: dict[str, Any] = {"error": "BodyTooLarge", "limit": limit_name,
-                            "message": f"the request body is larger than {limit:,} bytes"}
-    payload = json.dumps(body).encode()
+    payload = json.dumps(BodyTooLarge(limit_name, limit).to_dict()).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
                             (b"connection", b"close")]})

@@ -223,30 +223,30 @@ def store(source: BinaryIO, path: Path, label: str, limits: Limits) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     source.seek(0)
     size = newlines = 0
-    columns = 1
-    header: bytes | None = b""
+    header = b""
+    columns: int | None = None
+    last = b""
     with path.open("wb") as out:
         while chunk := source.read(CHUNK):
             size += len(chunk)
             if size > limits.max_bytes:
                 raise UploadRefused(label, "upload_max_bytes", f"{label} is larger than {limits.max_bytes:,} bytes")
             newlines += chunk.count(b"\n")
-            if header is not None:
+            if columns is None:
                 header += chunk
                 if b"\n" in header or len(header) > CHUNK:
-                    header = header.split(b"\n", 1)[0] if b"\n" in header else header
-                    columns = header.count(b",") + 1
-                    header = None
+                    columns = header.split(b"\n", 1)[0].count(b",") + 1
+            last = chunk[-1:]
             out.write(chunk)
-    if header is not None:
-        columns = header.count(b",") + 1
     fmt = path.suffix.lower()
     if fmt in {".parquet", ".pq"}:
         check_parquet(path, label, limits)
     elif fmt in {".xlsx", ".xlsm"}:
         check_xlsx(path, label, limits)
     else:
-        check_rows(label, newlines, newlines * columns, limits)
+        lines = newlines + (1 if size and last != b"\n" else 0)
+        rows = max(lines - 1, 0)  # the header is not a row
+        check_rows(label, rows, rows * (columns if columns is not None else header.count(b",") + 1), limits)
     return path
 
 
