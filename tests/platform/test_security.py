@@ -24,10 +24,12 @@ from hostile_files import call_log_csv, parquet_bomb, xlsx_bomb
 
 from browser_fixtures import same_origin, sign_in_client
 from partcd.appeals.pipelines import cases
+from partcd.core.errors import ConfigError
 from partcd.platform.auth import create_key, revoke_key
 from partcd.platform.server import create_app
 from partcd.platform.settings import Settings
 from partcd.platform.web import shell
+from partcd.platform.web.security import same_origin as same_origin_check
 
 ROLES = ("admin", "analyst", "coordinator", "intake", "viewer", "auditor")
 CASE = {"case_type": "integrated_organization_determination", "received": "2021-03-01T09:00:00-05:00",
@@ -150,17 +152,29 @@ def test_a_slow_parse_runs_off_the_event_loop(live: tuple[str, dict[str, str]]) 
     assert max(health) < max(0.5 * seconds, 0.25), (seconds, sorted(health)[-3:])
 
 
-def test_time_limit_answers_503_naming_the_upload(tmp_path: Path) -> None:
-    app = _app(tmp_path, upload_time_limit_s=0.2)
+def test_time_limit_answers_503_and_abandoned_work_still_counts(tmp_path: Path) -> None:
+    """At the time limit the request answers 503 at once; the parse thread cannot be killed, so it keeps the upload
+    worker (``upload_workers`` = 1) until it ends: a second upload waits for it instead of starting a second thread."""
+    app = _app(tmp_path, upload_time_limit_s=0.3, upload_workers=1)
     keys = _keys(app)
+    _, gate = app.state.upload_workers
     with TestClient(app) as c:
         t0 = time.perf_counter()
-        r = c.post("/api/v1/callcenter/metrics", files={"calls": ("calls.csv", call_log_csv(60_000, bad=True))},
+        r = c.post("/api/v1/callcenter/metrics", files={"calls": ("calls.csv", call_log_csv(30_000, bad=True))},
                    headers=_h(keys, "analyst"))
         assert r.status_code == 503 and time.perf_counter() - t0 < 5
-        assert r.json()["message"].startswith("calls.csv was not processed within the time limit of 0.2 s")
+        assert r.json()["message"].startswith("calls.csv was not processed within the time limit of 0.3 s")
         assert r.headers["retry-after"] == "60"
         assert c.get("/health").status_code == 200
+        assert gate.acquire(blocking=False) is False, "the abandoned parse still holds the only worker"
+        deadline = time.monotonic() + 60
+        while not gate.acquire(blocking=False):
+            assert time.monotonic() < deadline, "the abandoned parse ends and gives the worker back"
+            time.sleep(0.05)
+        gate.release()
+        small = c.post("/api/v1/callcenter/staffing", params={"interval_min": 30},
+                       files={"forecast": ("forecast.csv", FORECAST)}, headers=_h(keys, "analyst"))
+        assert small.status_code == 200 and len(small.json()["intervals"]) == 2
 
 
 @pytest.mark.parametrize(("path", "field", "extra"), CALL_LOG_UPLOADS)
@@ -348,6 +362,36 @@ def test_json_bodies_are_capped(api: tuple[TestClient, dict[str, str]]) -> None:
     assert r.status_code == 413 and r.json()["limit"] == "json_max_bytes"
 
 
+def test_a_domain_model_refusal_inside_a_handler_is_422(tmp_path: Path) -> None:
+    """A pydantic model validated inside a handler (not by FastAPI) used to escape as a 500."""
+    from pydantic import BaseModel, Field
+
+    class Small(BaseModel):
+        n: int = Field(le=5)
+
+    app = _app(tmp_path)
+
+    @app.get("/api/v1/probe-model")
+    def probe() -> dict[str, int]:
+        return {"n": Small.model_validate({"n": 6}).n}
+
+    with TestClient(app) as c:
+        r = c.get("/api/v1/probe-model")
+    assert r.status_code == 422 and r.json()["detail"] == [{"type": "less_than_equal", "loc": ["n"],
+                                                           "msg": "Input should be less than or equal to 5"}]
+
+
+def test_bad_limit_settings_are_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PARTCD_UPLOAD_MAX_BYTES", "-5")
+    with pytest.raises(ConfigError, match="PARTCD_UPLOAD_MAX_BYTES: Input should be greater than or equal to 1"):
+        Settings.from_env(db="sqlite://")
+    monkeypatch.setenv("PARTCD_UPLOAD_MAX_BYTES", "1048576")
+    monkeypatch.setenv("PARTCD_TRUSTED_ORIGINS", "https://partcd.example.org/, https://b.example")
+    settings = Settings.from_env(db="sqlite://")
+    assert settings.upload_max_bytes == 2**20
+    assert settings.trusted_origins == ("https://partcd.example.org", "https://b.example")
+
+
 def test_duplicate_plan_version_is_409_without_sql_or_values(api: tuple[TestClient, dict[str, str]],
                                                              caplog: pytest.LogCaptureFixture) -> None:
     c, keys = api
@@ -512,6 +556,21 @@ def test_login_form_has_its_own_token_and_origin_check(web: tuple[TestClient, di
     assert r.status_code == 401 and "expired" in r.text and shell.COOKIE not in r.cookies
     r = c.post("/login", data={"api_key": keys["viewer"]}, headers={"Origin": "null"}, follow_redirects=False)
     assert r.status_code == 403
+
+
+def test_same_origin_rules() -> None:
+    def scope(**headers: str) -> dict[str, Any]:
+        return {"scheme": "http", "headers": [(b"host", b"127.0.0.1:8000"),
+                                              *((k.encode(), v.encode()) for k, v in headers.items())]}
+
+    trusted = ("https://partcd.example.org",)
+    assert same_origin_check(scope(origin="http://127.0.0.1:8000"), ())
+    assert not same_origin_check(scope(origin="http://127.0.0.1:8001"), ())
+    assert not same_origin_check(scope(origin="https://127.0.0.1:8000"), ())  # another scheme is another origin
+    assert same_origin_check(scope(origin="https://partcd.example.org"), trusted)
+    assert same_origin_check(scope(referer="http://127.0.0.1:8000/appeals/cases/1"), ())
+    assert not same_origin_check(scope(origin="https://evil.example", referer="http://127.0.0.1:8000/"), ())
+    assert not same_origin_check(scope(origin="null"), ()) and not same_origin_check(scope(), ())
 
 
 def test_security_headers_on_every_answer(web: tuple[TestClient, dict[str, str]]) -> None:

@@ -44,7 +44,7 @@ Editor = Annotated[Principal, Depends(require("analyst", "coordinator"))]
 Db = Annotated[Engine, Depends(get_engine)]
 
 #: Contracts of one CAP: a CMS letter names a parent organization's contracts (dozens at most).
-MAX_CONTRACTS = 1_000
+MAX_CONTRACTS = 500
 #: Entries of any other list in a request (authorities, root causes, evidence, sites ...).
 MAX_ITEMS = 200
 ContractId = Annotated[str, StringConstraints(min_length=1, max_length=10)]

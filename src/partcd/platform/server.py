@@ -9,19 +9,20 @@ database cannot hold and numbers out of range 422; uploads over a limit 413; upl
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
 
 from partcd import __version__, registry
 from partcd.core.errors import InputError, PartcdError, RuleError
 from partcd.platform.api import core as core_api
 from partcd.platform.api.limits import BodyLimit, BodyTooLarge
-from partcd.platform.api.uploads import UploadRefused, UploadTimeout, scrub_paths
+from partcd.platform.api.uploads import UploadRefused, UploadTimeout, scrub_paths, workers
 from partcd.platform.settings import Settings
 from partcd.platform.store.db import connect, upgrade
 from partcd.platform.web import shell
@@ -39,7 +40,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
                   description="Medicare Advantage (Part C) and Part D rules as code. Authenticate with `X-API-Key`.")
     app.state.settings = settings
     app.state.engine = engine
-    app.state.upload_limiter = anyio.CapacityLimiter(settings.upload_workers)
+    app.state.upload_workers = workers(settings)
     app.state.login_throttle = LoginThrottle(settings.login_failures_per_min)
     app.include_router(core_api.router)
     for area in registry.areas():  # every declared router and page set; a broken one fails start-up
@@ -61,9 +62,12 @@ def _error_handlers(app: FastAPI) -> None:
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         """422 naming each field and what is wrong, without echoing the input (a NaN cannot be written as JSON, a
         150,000-item list should not come back, and PHI should not travel twice)."""
-        detail = [{"type": e.get("type"), "loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))[:500]}
-                  for e in exc.errors()[:50]]
-        return JSONResponse({"detail": detail}, status_code=422)
+        return JSONResponse({"detail": _errors(exc.errors())}, status_code=422)
+
+    @app.exception_handler(ValidationError)
+    async def _invalid_inside(_: Request, exc: ValidationError) -> JSONResponse:
+        """A domain model refusing what the request carried (validated again inside a handler): 422 as well."""
+        return JSONResponse({"detail": _errors(exc.errors())}, status_code=422)
 
     @app.exception_handler(PartcdError)
     async def _partcd_error(_: Request, exc: PartcdError) -> JSONResponse:
@@ -104,6 +108,11 @@ def _error_handlers(app: FastAPI) -> None:
     async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
         log.warning("number or date out of range on %s %s", request.method, _route(request))
         return JSONResponse({"error": "OutOfRange", "message": "a number or date is out of range"}, status_code=422)
+
+
+def _errors(errors: Any) -> list[dict[str, Any]]:
+    return [{"type": e.get("type"), "loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))[:500]}
+            for e in list(errors)[:50]]
 
 
 def _route(request: Request) -> str:

@@ -11,7 +11,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from partcd.core.errors import ConfigError
 
 MIB = 1024 * 1024
 
@@ -70,10 +72,15 @@ class Settings(BaseModel):
         origins = os.environ.get("PARTCD_TRUSTED_ORIGINS")
         if origins:
             limits["trusted_origins"] = tuple(o.strip().rstrip("/") for o in origins.split(",") if o.strip())
-        return cls(
-            db_url=url,
-            engine=engine or os.environ.get("PARTCD_ENGINE") or "duckdb",
-            data_dir=data_dir,
-            plan_timezone=os.environ.get("PARTCD_PLAN_TZ") or "America/New_York",
-            **limits,
-        )
+        try:
+            return cls(
+                db_url=url,
+                engine=engine or os.environ.get("PARTCD_ENGINE") or "duckdb",
+                data_dir=data_dir,
+                plan_timezone=os.environ.get("PARTCD_PLAN_TZ") or "America/New_York",
+                **limits,
+            )
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = str(first["loc"][0]) if first["loc"] else "setting"
+            raise ConfigError(f"PARTCD_{name.upper()}: {first['msg']}") from None

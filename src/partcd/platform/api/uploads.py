@@ -9,9 +9,11 @@
   then the decoded size of dictionary-encoded text columns, streamed as dictionaries (a 216 KB file can hold 5 M rows
   of one long string); .xlsx members' unpacked sizes from the zip directory and each sheet's declared dimension. Over a
   limit the request answers 413 naming the upload and the limit.
-- ``await job.run(fn, ...)`` runs the parse/computation in a worker thread (at most ``Settings.upload_workers`` at a
-  time, so uploads never take the threads other requests run on) and answers 503 when the request's
-  ``Settings.upload_time_limit_s`` is spent. A file the readers cannot parse answers 422 naming the upload.
+- ``await job.run(fn, ...)`` runs the parse/computation in a worker thread and answers 503 when the request's
+  ``Settings.upload_time_limit_s`` is spent (a thread cannot be killed: it finishes its bounded work unobserved). At
+  most ``Settings.upload_workers`` upload threads exist at any time - finished, running or abandoned at the time
+  limit - so uploads never take the threads other requests run on; the others wait their turn within their own
+  time limit. A file the readers cannot parse answers 422 naming the upload.
 - leaving ``with job:`` deletes the folder; an error about a stored file names the upload, never the server's path.
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import functools
 import re
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Callable
@@ -40,6 +43,8 @@ CHUNK = 1024 * 1024
 XLSX_MAX_MEMBERS = 10_000
 #: Rows decoded per batch while measuring dictionary-encoded Parquet columns.
 PARQUET_BATCH_ROWS = 65_536
+#: How often a waiting upload looks for a free worker.
+GATE_POLL_S = 0.05
 
 
 class UploadRefused(Exception):
@@ -88,6 +93,7 @@ class UploadJob:
 
     settings: Settings
     limiter: anyio.CapacityLimiter
+    gate: threading.BoundedSemaphore
     names: dict[str, str] = field(default_factory=dict)
     _tmp: tempfile.TemporaryDirectory[str] | None = None
     _deadline: float = 0.0
@@ -140,18 +146,58 @@ class UploadJob:
             raise relabel(exc, self.names) from None
 
     async def _offload(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        call = functools.partial(fn, *args, **kwargs)
         try:
             with anyio.fail_after(self._remaining()):
-                # abandon_on_cancel: at the limit the request answers at once; the thread finishes its bounded work.
-                return await anyio.to_thread.run_sync(call, limiter=self.limiter, abandon_on_cancel=True)
+                while not self.gate.acquire(blocking=False):  # held until the thread ends, even when abandoned
+                    await anyio.sleep(GATE_POLL_S)
+                ticket = _Ticket(self.gate)
+                try:
+                    # abandon_on_cancel: at the limit the request answers at once; the thread gives the gate back.
+                    return await anyio.to_thread.run_sync(functools.partial(ticket.run, fn, *args, **kwargs),
+                                                          limiter=self.limiter, abandon_on_cancel=True)
+                finally:
+                    ticket.withdraw()
         except TimeoutError:
             raise UploadTimeout(sorted(set(self.names.values())), self.settings.upload_time_limit_s) from None
 
 
+class _Ticket:
+    """One upload thread's hold on the gate: the thread gives it back when it ends; a request that gives up before
+    its thread started gives it back itself (exactly one of them does)."""
+
+    def __init__(self, gate: threading.BoundedSemaphore) -> None:
+        self.gate = gate
+        self._lock = threading.Lock()
+        self._state = "waiting"
+
+    def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        with self._lock:
+            if self._state == "withdrawn":
+                raise UploadTimeout([], 0.0)  # nobody waits for this answer any more
+            self._state = "running"
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            with self._lock:
+                self._state = "done"
+                self.gate.release()
+
+    def withdraw(self) -> None:
+        with self._lock:
+            if self._state == "waiting":
+                self._state = "withdrawn"
+                self.gate.release()
+
+
+def workers(settings: Settings) -> tuple[anyio.CapacityLimiter, threading.BoundedSemaphore]:
+    """The app's upload workers: a thread limiter of their own and the gate counting their threads."""
+    return anyio.CapacityLimiter(settings.upload_workers), threading.BoundedSemaphore(settings.upload_workers)
+
+
 def upload_job(request: Request) -> UploadJob:
-    """The request's upload job (the app's worker limiter and settings)."""
-    return UploadJob(request.app.state.settings, request.app.state.upload_limiter)
+    """The request's upload job (the app's settings and upload workers)."""
+    limiter, gate = request.app.state.upload_workers
+    return UploadJob(request.app.state.settings, limiter, gate)
 
 
 Uploads = Annotated[UploadJob, Depends(upload_job)]
