@@ -7,7 +7,7 @@ in a temporary directory, default settings), creates an analyst key, and drives 
   steady hour) at 1, 10 and 50 concurrent clients, each cell for ``LOAD_SECONDS`` or ``LOAD_MAX_REQUESTS`` requests,
   whichever comes first: requests/s, p50 and p99 latency; ``ratio`` = throughput / throughput with one client.
 - hostile uploads: ``/health`` polled every ``HEALTH_EVERY_S`` while one upload is posted to
-  ``POST /api/v1/callcenter/metrics`` - the 216 KB dictionary-encoded Parquet of 5 M rows, a 1.7 MB .xlsx unpacking to
+  ``POST /api/v1/callcenter/metrics`` - the 216 KB dictionary-encoded Parquet of 5 M rows, a 1.3 MB .xlsx unpacking to
   300 MB, and a CSV of 100,000 bad rows (a legitimate size, parsed): the upload's status and time, ``/health``
   p50/p99/max; ``ratio`` = ``/health`` p99 during the upload / p99 idle.
 

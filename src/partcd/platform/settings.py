@@ -31,7 +31,8 @@ class Settings(BaseModel):
     ``upload_max_rows`` - rows of one table (2 M: about the rows of a CSV at the byte cap);
     ``upload_max_cells`` - rows x columns of one table (40 M: 2 M rows of 20 columns);
     ``upload_max_unpacked_bytes`` - what a compressed upload unpacks to: the members of an .xlsx (zip) and the decoded
-    column data of a Parquet file (1 GiB: a 2 M-row call log decodes to ~0.6 GiB);
+    column data of a Parquet file (1 GiB: a 2 M-row call log decodes to ~0.6 GiB; an .xlsx gets no more than
+    ``upload_max_bytes``, as its XML is read cell by cell in Python);
     ``upload_time_limit_s`` - wall time of one upload's parse and computation (the request answers 503 after it);
     ``upload_workers`` - uploads parsed at the same time (others wait their turn inside their time limit), so that
     uploads cannot take the threads every other request runs on.
