@@ -6,7 +6,9 @@ keeps the run - its inputs, the tidy cut points, the stars and the HTML report -
 ``<data dir>/stars/runs/<run id>/``. ``POST /assign`` stars uploaded scores against uploaded cut points or a run's;
 ``GET /explain`` says in words how a contract's star on a measure was reached under a run's cut points;
 ``GET /runs/{id}`` and ``/runs/{id}/report.html`` return a run. Bad files answer 422 naming the uploaded file, row and
-field (the server's :class:`~partcd.core.errors.PartcdError` handler); a rule refusal answers 409.
+field (the server's :class:`~partcd.core.errors.PartcdError` handler); a rule refusal answers 409. Uploads are bounded
+and parsed off the event loop within the request's time limit (``partcd.platform.api.uploads``); years, seeds and
+lists are bounded (422).
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile, status
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
-from starlette.concurrency import run_in_threadpool
 
 from partcd.core.errors import ConfigError, InputError, PartcdError
 from partcd.platform import report
 from partcd.platform.api.deps import Analyst, Viewer, get_settings
+from partcd.platform.api.uploads import UploadJob, Uploads, suffix_of
 from partcd.platform.settings import Settings
 from partcd.stars.pipelines import (
     DEFAULT_SEED,
@@ -47,6 +50,14 @@ router = APIRouter(prefix="/api/v1/stars", tags=["stars"])
 
 RUN_ID = r"^[0-9a-f]{32}$"
 REPORT_PATH = "/api/v1/stars/runs/{run_id}/report.html"
+#: Bounds of the form fields: rating years CMS has published Star Ratings for (2008 on) up to a planning horizon;
+#: numpy seeds; contracts left out of one clustering.
+YEAR_MIN, YEAR_MAX = 2008, 2100
+MAX_SEED = 2**32 - 1
+MAX_EXCLUDED = 1_000
+Year = Annotated[int, Form(ge=YEAR_MIN, le=YEAR_MAX, description="rating year of the scores (selects stars/params/<year>.yaml)")]
+Seed = Annotated[int, Form(ge=0, le=MAX_SEED, description="seed of the random resampling groups")]
+RunId = Annotated[str, PathParam(max_length=40, description="run id of POST /cutpoints")]
 
 
 def runs_dir(settings: Settings) -> Path:
@@ -62,13 +73,9 @@ def run_folder(settings: Settings, run_id: str) -> Path:
     return folder
 
 
-def _suffix(upload: UploadFile) -> str:
-    suffix = Path(upload.filename or "").suffix.lower()
-    return suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ".csv"
-
-
-async def _save(upload: UploadFile, path: Path, labels: dict[str, str]) -> Path:
-    path.write_bytes(await upload.read())
+async def _save(job: UploadJob, upload: UploadFile, path: Path, labels: dict[str, str]) -> Path:
+    """Store the upload at ``path`` under the upload limits (``UploadJob.save_as``) and remember its name."""
+    await job.save_as(upload, path)
     labels[str(path)] = upload.filename or path.name
     return path
 
@@ -105,7 +112,7 @@ class StoredRun:
 
 
 async def create_cut_point_run(
-    settings: Settings,
+    job: UploadJob,
     scores: UploadFile,
     prior_cut_points: list[UploadFile],
     prior_scores: UploadFile | None,
@@ -114,22 +121,23 @@ async def create_cut_point_run(
     methodology: str | None = None,
     excluded_contracts: list[str] | None = None,
 ) -> StoredRun:
-    """Store the uploads, run the cut points and write the run's files and report (shared by the API and the web page)."""
+    """Store the uploads, run the cut points and write the run's files and report (shared by the API and the web page;
+    ``job`` is the request's upload job, entered by the caller)."""
     run_id = uuid.uuid4().hex
-    root = runs_dir(settings)
+    root = runs_dir(job.settings)
     folder = root / run_id
     inputs = folder / "inputs"
     inputs.mkdir(parents=True)
     labels: dict[str, str] = {}
     try:
-        scores_path = await _save(scores, inputs / f"scores{_suffix(scores)}", labels)
-        prior_paths = [await _save(f, inputs / f"prior_cut_points_{i}{_suffix(f)}", labels)
+        scores_path = await _save(job, scores, inputs / f"scores{suffix_of(scores)}", labels)
+        prior_paths = [await _save(job, f, inputs / f"prior_cut_points_{i}{suffix_of(f)}", labels)
                        for i, f in enumerate(prior_cut_points, start=1) if f.filename]
-        prior_scores_path = (await _save(prior_scores, inputs / f"prior_scores{_suffix(prior_scores)}", labels)
+        prior_scores_path = (await _save(job, prior_scores, inputs / f"prior_scores{suffix_of(prior_scores)}", labels)
                              if prior_scores is not None and prior_scores.filename else None)
         try:
-            run = await run_in_threadpool(run_cut_points, scores_path, year, prior_paths, prior_scores_path, seed,
-                                          methodology or None, excluded_contracts=excluded_contracts or ())
+            run = await job.run(run_cut_points, scores_path, year, prior_paths, prior_scores_path, seed,
+                                methodology or None, excluded_contracts=excluded_contracts or ())
         except (InputError, ConfigError) as exc:
             raise _relabel(exc, labels) from None
         run = dataclasses.replace(
@@ -138,7 +146,7 @@ async def create_cut_point_run(
             prior_scores_file=None if prior_scores_path is None else labels[str(prior_scores_path)],
         )
         report.ensure_plotly_js(root)
-        await run_in_threadpool(save_run, run, folder, "../" + report.PLOTLY_JS)
+        await job.run(save_run, run, folder, "../" + report.PLOTLY_JS)
         (folder / "inputs.json").write_text(json.dumps({"scores": scores_path.name, "labels": labels}), encoding="utf-8")
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -174,19 +182,21 @@ def _run_cut_points(folder: Path) -> list[CutPoints]:
 @router.post("/cutpoints")
 async def cutpoints(
     _: Analyst,
-    settings: Annotated[Settings, Depends(get_settings)],
+    job: Uploads,
     scores: Annotated[UploadFile, File(description="CMS 'Measure Data' CSV or tidy CSV (contract_id, measure_id, score)")],
-    year: Annotated[int, Form(description="rating year of the scores (selects stars/params/<year>.yaml)")],
+    year: Year,
     prior_cut_points: Annotated[list[UploadFile], File(description="the prior year's published cut points: CMS 'Part C/D Cut "
                                                                    "Points' or tidy CSV; one file per part")] = [],  # noqa: B006
     prior_scores: Annotated[UploadFile | None, File(description="the prior year's scores (restricted-range cap)")] = None,
-    seed: Annotated[int, Form(description="seed of the random resampling groups")] = DEFAULT_SEED,
-    methodology: Annotated[str | None, Form(description=f"methodology instead of the rating year's own "
-                                                        f"({', '.join(METHODOLOGIES)})")] = None,
-    exclude: Annotated[list[str], Form(description="contract ids left out of the clustering")] = [],  # noqa: B006
+    seed: Seed = DEFAULT_SEED,
+    methodology: Annotated[str | None, Form(max_length=40, description=f"methodology instead of the rating year's own "
+                                                                       f"({', '.join(METHODOLOGIES)})")] = None,
+    exclude: Annotated[list[str], Form(max_length=MAX_EXCLUDED,
+                                       description="contract ids left out of the clustering")] = [],  # noqa: B006
 ) -> dict[str, Any]:
     """Non-CAHPS cut points per measure, contract type and threshold (2..5): unguarded value, prior, cap, final, reason."""
-    stored = await create_cut_point_run(settings, scores, prior_cut_points, prior_scores, year, seed, methodology, exclude)
+    with job:
+        stored = await create_cut_point_run(job, scores, prior_cut_points, prior_scores, year, seed, methodology, exclude)
     return stored.body()
 
 
@@ -199,13 +209,13 @@ def plotly_js(_: Viewer, settings: Annotated[Settings, Depends(get_settings)]) -
 
 
 @router.get("/runs/{run_id}")
-def get_run(run_id: str, _: Viewer, settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, Any]:
+def get_run(run_id: RunId, _: Viewer, settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, Any]:
     """A kept run: what was run, the report's URL and the threshold records."""
     return kept_run(settings, run_id)
 
 
 @router.get("/runs/{run_id}/report.html", response_class=FileResponse)
-def run_report(run_id: str, _: Viewer, settings: Annotated[Settings, Depends(get_settings)]) -> FileResponse:
+def run_report(run_id: RunId, _: Viewer, settings: Annotated[Settings, Depends(get_settings)]) -> FileResponse:
     """The run's HTML report (score distributions with the cut points, movement against the prior year)."""
     return FileResponse(run_folder(settings, run_id) / "report.html", media_type="text/html")
 
@@ -213,34 +223,32 @@ def run_report(run_id: str, _: Viewer, settings: Annotated[Settings, Depends(get
 @router.post("/assign")
 async def assign(
     _: Analyst,
-    settings: Annotated[Settings, Depends(get_settings)],
+    job: Uploads,
     scores: Annotated[UploadFile, File(description="scores: CMS 'Measure Data' CSV or tidy CSV")],
     cut_points: Annotated[list[UploadFile], File(description="cut points: CMS 'Part C/D Cut Points' or tidy CSV")] = [],  # noqa: B006
-    run: Annotated[str | None, Form(description="use the final cut points of this run instead of files")] = None,
-    year: Annotated[int | None, Form(description="rating year (from CMS titles or the run when absent)")] = None,
+    run: Annotated[str | None, Form(max_length=40, description="use the final cut points of this run instead of files")] = None,
+    year: Annotated[int | None, Form(ge=YEAR_MIN, le=YEAR_MAX,
+                                     description="rating year (from CMS titles or the run when absent)")] = None,
 ) -> dict[str, Any]:
     """Contract x measure stars: each score against its measure's cut points (CMS boundary rules)."""
     given = [f for f in cut_points if f.filename]
     if bool(given) == bool(run):
         raise ConfigError("give either cut-point files or a run id, not both or neither")
     labels: dict[str, str] = {}
-    tmp = settings.data_dir / "stars" / "tmp" / uuid.uuid4().hex
-    tmp.mkdir(parents=True)
-    try:
-        scores_path = await _save(scores, tmp / f"scores{_suffix(scores)}", labels)
+    with job:
+        scores_path = await _save(job, scores, job.folder / f"scores{suffix_of(scores)}", labels)
         sources: list[Path | CutPoints] = []
         if run:
-            folder = run_folder(settings, run)
+            folder = run_folder(job.settings, run)
             sources += _run_cut_points(folder)
             year = year if year is not None else _run_year(folder)
         else:
-            sources += [await _save(f, tmp / f"cut_points_{i}{_suffix(f)}", labels) for i, f in enumerate(given, start=1)]
+            sources += [await _save(job, f, job.folder / f"cut_points_{i}{suffix_of(f)}", labels)
+                        for i, f in enumerate(given, start=1)]
         try:
-            assignments = await run_in_threadpool(run_assign, scores_path, sources, year)
+            assignments = await job.run(run_assign, scores_path, sources, year)
         except (InputError, ConfigError) as exc:
             raise _relabel(exc, labels) from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     records = assignment_records(assignments)
     return {"records": records, "starred": sum(r["stars"] is not None for r in records)}
 
@@ -249,9 +257,9 @@ async def assign(
 def explain(
     _: Viewer,
     settings: Annotated[Settings, Depends(get_settings)],
-    run: Annotated[str, Query(description="run id of POST /cutpoints")],
-    contract: Annotated[str, Query(description="contract id, e.g. H1234")],
-    measure: Annotated[str, Query(description="measure id of the rating year (C01) or stable key")],
+    run: Annotated[str, Query(max_length=40, description="run id of POST /cutpoints")],
+    contract: Annotated[str, Query(max_length=10, description="contract id, e.g. H1234")],
+    measure: Annotated[str, Query(max_length=80, description="measure id of the rating year (C01) or stable key")],
 ) -> dict[str, Any]:
     """How the contract's star on the measure was reached under the run's final cut points, in words."""
     folder = run_folder(settings, run)

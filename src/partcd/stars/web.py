@@ -4,7 +4,8 @@
 seed and methodology, and see the cut-point table - prior, unguarded, cap, final and reason per measure, contract
 type and threshold, capped thresholds highlighted - with a link to the run's HTML report. Runs are computed and kept by
 the same code as ``POST /api/v1/stars/cutpoints`` (:func:`partcd.stars.api.create_cut_point_run`). Viewers
-see runs; analysts (and admins) start them.
+see runs; analysts (and admins) start them. ``/stars/runs/<id>/report.html`` shows a run's report to the signed-in
+browser (the API takes keys only in headers); the upload form carries the session's CSRF token.
 """
 
 from __future__ import annotations
@@ -13,15 +14,19 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from partcd.core.errors import PartcdError
+from partcd.platform import report
 from partcd.platform.api.deps import get_engine, get_settings
+from partcd.platform.api.uploads import Uploads
 from partcd.platform.auth import Principal
 from partcd.platform.settings import Settings
-from partcd.platform.web.shell import current, render
-from partcd.stars.api import create_cut_point_run, kept_run, runs_dir
+from partcd.platform.web.security import CHART_CSP
+from partcd.platform.web.shell import CsrfForm, current, render
+from partcd.stars.api import RunId, Seed, Year, create_cut_point_run, kept_run, run_folder, runs_dir
 from partcd.stars.pipelines import DEFAULT_SEED
 from partcd.stars.rules.methodology import METHODOLOGIES
 
@@ -67,23 +72,45 @@ def stars_page(request: Request, engine: Annotated[Engine, Depends(get_engine)],
 async def start_run(
     request: Request,
     engine: Annotated[Engine, Depends(get_engine)],
-    settings: Annotated[Settings, Depends(get_settings)],
+    job: Uploads,
+    _: CsrfForm,
     scores: Annotated[UploadFile, File()],
-    year: Annotated[int, Form()],
+    year: Year,
     prior_cut_points: Annotated[list[UploadFile], File()] = [],  # noqa: B006
     prior_scores: Annotated[UploadFile | None, File()] = None,
-    seed: Annotated[int, Form()] = DEFAULT_SEED,
-    methodology: Annotated[str, Form()] = "",
+    seed: Seed = DEFAULT_SEED,
+    methodology: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     """Compute and keep a run from the form, then show it (errors are shown on the form)."""
-    who = current(request, engine)
+    settings = job.settings
+    who = await run_in_threadpool(current, request, engine)
     if who is None:
         return RedirectResponse("/login", status_code=303)
     if not who.allowed(STARTERS):
         return _page(request, settings, who, error=f"role '{who.role}' may not start a run; needs analyst or admin",
                      status_code=403)
     try:
-        stored = await create_cut_point_run(settings, scores, prior_cut_points, prior_scores, year, seed, methodology or None)
+        with job:
+            stored = await create_cut_point_run(job, scores, prior_cut_points, prior_scores, year, seed, methodology or None)
     except PartcdError as exc:
         return _page(request, settings, who, error=exc.message(), status_code=422)
     return RedirectResponse(f"/stars?run={stored.run_id}", status_code=303)
+
+
+@router.get("/stars/runs/plotly.min.js", response_model=None)
+def plotly_js(settings: Annotated[Settings, Depends(get_settings)]) -> FileResponse:
+    """plotly.js for the run reports (public library code: served without a session, cached by the browser)."""
+    root = runs_dir(settings)
+    root.mkdir(parents=True, exist_ok=True)
+    return FileResponse(report.ensure_plotly_js(root), media_type="text/javascript",
+                        headers={"Cache-Control": "private, max-age=86400"})
+
+
+@router.get("/stars/runs/{run_id}/report.html", response_model=None)
+def run_report(request: Request, run_id: RunId, engine: Annotated[Engine, Depends(get_engine)],
+               settings: Annotated[Settings, Depends(get_settings)]) -> Response:
+    """A kept run's HTML report (its charts' inline code allowed by the report's own CSP, nothing sent elsewhere)."""
+    if current(request, engine) is None:
+        return RedirectResponse("/login", status_code=303)
+    return FileResponse(run_folder(settings, run_id) / "report.html", media_type="text/html",
+                        headers={"Content-Security-Policy": CHART_CSP})
