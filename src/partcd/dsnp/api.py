@@ -14,12 +14,13 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile
+from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
 from partcd.dsnp import pipelines as svc
 from partcd.dsnp.rules.integration import Reading
-from partcd.platform.api.deps import Viewer, get_engine, require
+from partcd.platform.api.deps import MAX_ID, RecordId, Viewer, get_engine, require
 from partcd.platform.api.uploads import Uploads
 from partcd.platform.auth import Principal
 
@@ -31,6 +32,8 @@ PhiWriter = Annotated[Principal, Depends(require("intake", "coordinator"))]
 AssistanceWriter = Annotated[Principal, Depends(require("intake", "reviewer", "coordinator"))]
 PhiReader = Annotated[Principal, Depends(require("coordinator", "auditor"))]
 Year = Annotated[int, Query(ge=2021, le=2100, description="plan year")]
+PathYear = Annotated[int, PathParam(ge=2006, le=2100, description="plan year of the list")]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID, description="record id")]
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -73,36 +76,36 @@ def create_contract(body: svc.ContractIn, who: Editor, engine: Db) -> dict[str, 
 
 
 @router.get("/contracts/{contract_row_id}")
-def get_contract(contract_row_id: int, _: Viewer, engine: Db) -> dict[str, Any]:
+def get_contract(contract_row_id: RecordId, _: Viewer, engine: Db) -> dict[str, Any]:
     return svc.get_contract(engine, contract_row_id).model_dump(mode="json")
 
 
 @router.patch("/contracts/{contract_row_id}")
-def update_contract(contract_row_id: int, body: ContractPatch, who: Editor, engine: Db) -> dict[str, Any]:
+def update_contract(contract_row_id: RecordId, body: ContractPatch, who: Editor, engine: Db) -> dict[str, Any]:
     """Change fields; 409 when ``expected_version`` is stale (someone else changed it)."""
     return svc.update_contract(engine, contract_row_id, body.changes, actor=who.name, expected_version=body.expected_version,
                                reason=body.reason).model_dump(mode="json")
 
 
 @router.post("/contracts/{contract_row_id}/evidence", status_code=201)
-def add_evidence(contract_row_id: int, body: svc.EvidenceIn, who: Editor, engine: Db) -> dict[str, Any]:
+def add_evidence(contract_row_id: RecordId, body: svc.EvidenceIn, who: Editor, engine: Db) -> dict[str, Any]:
     """Where a § 422.107 term stands in the State contract."""
     return svc.add_evidence(engine, contract_row_id, body, actor=who.name).model_dump(mode="json")
 
 
 @router.get("/contracts/{contract_row_id}/evidence")
-def list_evidence(contract_row_id: int, _: Viewer, engine: Db) -> list[dict[str, Any]]:
+def list_evidence(contract_row_id: RecordId, _: Viewer, engine: Db) -> list[dict[str, Any]]:
     return [e.model_dump(mode="json") for e in svc.list_evidence(engine, contract_row_id)]
 
 
 @router.delete("/evidence/{evidence_id}", status_code=204)
-def delete_evidence(evidence_id: int, who: Editor, engine: Db,
+def delete_evidence(evidence_id: RecordId, who: Editor, engine: Db,
                     expected_version: Annotated[int | None, Query()] = None) -> None:
     svc.delete_evidence(engine, evidence_id, actor=who.name, expected_version=expected_version)
 
 
 @router.get("/contracts/{contract_row_id}/status")
-def plan_year_status(contract_row_id: int, _: Viewer, engine: Db, year: Year, reading: Reading = "final") -> dict[str, Any]:
+def plan_year_status(contract_row_id: RecordId, _: Viewer, engine: Db, year: Year, reading: Reading = "final") -> dict[str, Any]:
     """Checklist, classification, minimum-integration test and § 422.752(d) determination of one plan year."""
     return svc.plan_year_status(engine, contract_row_id, year, reading=reading).model_dump(mode="json")
 
@@ -112,7 +115,7 @@ def plan_year_status(contract_row_id: int, _: Viewer, engine: Db, year: Year, re
 
 @router.post("/cms-list/{year}", status_code=201)
 async def import_cms_list(
-    year: int, who: Editor, engine: Db, job: Uploads,
+    year: PathYear, who: Editor, engine: Db, job: Uploads,
     file: Annotated[UploadFile, File(description="CMS's list of integrated D-SNPs (CSV)")],
 ) -> dict[str, Any]:
     """Replace the year's list; 422 with file, row and field for a bad row (nothing imported). The upload is bounded
@@ -125,12 +128,12 @@ async def import_cms_list(
 
 
 @router.get("/cms-list/{year}")
-def cms_list(year: int, _: Viewer, engine: Db) -> list[dict[str, Any]]:
+def cms_list(year: PathYear, _: Viewer, engine: Db) -> list[dict[str, Any]]:
     return [r.model_dump(mode="json") for r in svc.cms_rows(engine, year)]
 
 
 @router.get("/reconciliation/{year}")
-def reconciliation(year: int, _: Viewer, engine: Db) -> dict[str, Any]:
+def reconciliation(year: PathYear, _: Viewer, engine: Db) -> dict[str, Any]:
     """Every difference between CMS's list and partcd's classification, with its reasons."""
     return svc.reconcile_year(engine, year).model_dump(mode="json")
 
@@ -139,13 +142,13 @@ def reconciliation(year: int, _: Viewer, engine: Db) -> dict[str, Any]:
 
 
 @router.post("/contracts/{contract_row_id}/admissions", status_code=201)
-def record_admission(contract_row_id: int, body: svc.AdmissionIn, who: PhiWriter, engine: Db,
+def record_admission(contract_row_id: RecordId, body: svc.AdmissionIn, who: PhiWriter, engine: Db,
                      now: dt.datetime | None = None) -> dict[str, Any]:
     return svc.record_admission(engine, contract_row_id, body, actor=who.name, now=_now(now)).model_dump(mode="json")
 
 
 @router.post("/contracts/{contract_row_id}/admissions/import", status_code=201)
-async def import_admissions(contract_row_id: int, who: PhiWriter, engine: Db, job: Uploads,
+async def import_admissions(contract_row_id: RecordId, who: PhiWriter, engine: Db, job: Uploads,
                             file: Annotated[UploadFile, File(description="admissions feed (CSV)")],
                             now: dt.datetime | None = None) -> dict[str, Any]:
     with job:
@@ -155,7 +158,7 @@ async def import_admissions(contract_row_id: int, who: PhiWriter, engine: Db, jo
 
 
 @router.get("/admissions")
-def list_admissions(_: Viewer, engine: Db, contract_row_id: int | None = None, date_from: dt.date | None = None,
+def list_admissions(_: Viewer, engine: Db, contract_row_id: QueryId = None, date_from: dt.date | None = None,
                     date_to: dt.date | None = None, now: dt.datetime | None = None,
                     limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> list[dict[str, Any]]:
     """Admissions with their notice state; no PHI."""
@@ -164,20 +167,20 @@ def list_admissions(_: Viewer, engine: Db, contract_row_id: int | None = None, d
 
 
 @router.get("/admissions/{admission_id}")
-def admission_detail(admission_id: int, _: PhiReader, engine: Db, now: dt.datetime | None = None) -> dict[str, Any]:
+def admission_detail(admission_id: RecordId, _: PhiReader, engine: Db, now: dt.datetime | None = None) -> dict[str, Any]:
     """One admission with the enrollee's MBI (coordinator, auditor)."""
     view, mbi = svc.admission_detail(engine, admission_id, _now(now))
     return {**view.model_dump(mode="json"), "mbi": mbi}
 
 
 @router.post("/admissions/{admission_id}/notice")
-def record_notice(admission_id: int, body: svc.NoticeIn, who: PhiWriter, engine: Db,
+def record_notice(admission_id: RecordId, body: svc.NoticeIn, who: PhiWriter, engine: Db,
                   now: dt.datetime | None = None) -> dict[str, Any]:
     return svc.record_notice(engine, admission_id, body, actor=who.name, now=_now(now)).model_dump(mode="json")
 
 
 @router.get("/timeliness")
-def timeliness(_: Viewer, engine: Db, contract_row_id: int | None = None, date_from: dt.date | None = None,
+def timeliness(_: Viewer, engine: Db, contract_row_id: QueryId = None, date_from: dt.date | None = None,
                date_to: dt.date | None = None, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """On-time notices per State contract and month (§ 422.107(d))."""
     return [r.model_dump(mode="json") for r in svc.timeliness_report(

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from partcd.core.errors import PartcdError
 from partcd.dsnp import pipelines as svc
-from partcd.platform.api.deps import get_engine
+from partcd.platform.api.deps import RecordId, get_engine
 from partcd.platform.auth import Principal
 from partcd.platform.web.shell import current, render
 
@@ -67,7 +67,7 @@ def overview(request: Request, engine: Db, year: str | None = None) -> Response:
 
 
 @router.get("/dsnp/contracts/{contract_row_id}", response_class=HTMLResponse, response_model=None)
-def contract_page(request: Request, contract_row_id: int, engine: Db, year: str | None = None) -> Response:
+def contract_page(request: Request, contract_row_id: RecordId, engine: Db, year: str | None = None) -> Response:
     who, stop = _who(request, engine)
     if stop is not None:
         return stop
