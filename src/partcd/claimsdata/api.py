@@ -47,7 +47,7 @@ CHUNK = 1 << 20
 
 _REQUEST_EXAMPLE = {"sponsor": {"sponsor_id": "PDP-ACME", "name": "Acme Drug Plans", "sponsor_type": "PDP",
                                 "contract_ids": ["S5601", "S5602"]}, "submitted_on": "2020-01-06"}
-_EVENT_EXAMPLE = {"kind": "attest", "on": "2020-01-07", "attestation": {
+_EVENT_EXAMPLE = {"kind": "attest", "event_date": "2020-01-07", "attestation": {
     "signed_by": "Pat Officer", "title": "Compliance officer", "contractors_bound": True,
     "permitted_uses": ["medication_outcomes", "care_coordination", "health_care_operations_1",
                        "health_care_operations_2", "fraud_abuse_compliance", "required_by_law"],

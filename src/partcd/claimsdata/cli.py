@@ -116,7 +116,7 @@ def event(
     from partcd.platform.params import load_yaml
 
     opt.existing_file("--attestation", attestation)
-    body: dict[str, object] = {"kind": kind, "on": opt.today("--on", on).isoformat(), "note": note}
+    body: dict[str, object] = {"kind": kind, "event_date": opt.today("--on", on).isoformat(), "note": note}
     if attestation is not None:
         body["attestation"] = load_yaml(attestation.read_text(encoding="utf-8"), str(attestation))
     view = record_event(db_engine(ctx), request_id, body, actor=_actor(actor), expected_version=version)

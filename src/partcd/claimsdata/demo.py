@@ -59,22 +59,22 @@ def demo(out: Path, seed: int, engine: str) -> DemoResult:
     acme = service.create_request(store, {"sponsor": {"sponsor_id": "PDP-ACME", "name": "Acme Drug Plans",
                                                       "sponsor_type": "PDP", "contract_ids": ["S5601", "S5602"]},
                                           "submitted_on": "2020-01-06"}, actor="acme-analyst")
-    service.record_event(store, acme.id, {"kind": "attest", "on": "2020-01-07", "attestation": _attestation("A. Officer")},
-                         actor="acme-analyst")
-    service.record_event(store, acme.id, {"kind": "approve", "on": "2020-02-03"}, actor="cms-reviewer")
+    service.record_event(store, acme.id, {"kind": "attest", "event_date": "2020-01-07",
+                                          "attestation": _attestation("A. Officer")}, actor="acme-analyst")
+    service.record_event(store, acme.id, {"kind": "approve", "event_date": "2020-02-03"}, actor="cms-reviewer")
     late = service.create_request(store, {"sponsor": {"sponsor_id": "PDP-LATE", "name": "Late Drug Plans",
                                                       "sponsor_type": "PDP", "contract_ids": ["S7001"]},
                                           "submitted_on": "2020-08-01"}, actor="late-analyst")
-    service.record_event(store, late.id, {"kind": "attest", "on": "2020-08-10", "attestation": _attestation("L. Officer")},
-                         actor="late-analyst")
-    service.record_event(store, late.id, {"kind": "approve", "on": "2020-08-20"}, actor="cms-reviewer")
+    service.record_event(store, late.id, {"kind": "attest", "event_date": "2020-08-10",
+                                          "attestation": _attestation("L. Officer")}, actor="late-analyst")
+    service.record_event(store, late.id, {"kind": "approve", "event_date": "2020-08-20"}, actor="cms-reviewer")
     gone = service.create_request(store, {"sponsor": {"sponsor_id": "PDP-GONE", "name": "Departing Drug Plans",
                                                       "sponsor_type": "PDP", "contract_ids": ["S9901"]},
                                           "submitted_on": "2020-02-01"}, actor="gone-analyst")
-    service.record_event(store, gone.id, {"kind": "attest", "on": "2020-02-02", "attestation": _attestation("G. Officer")},
-                         actor="gone-analyst")
-    service.record_event(store, gone.id, {"kind": "approve", "on": "2020-03-02"}, actor="cms-reviewer")
-    service.record_event(store, gone.id, {"kind": "leave_part_d", "on": "2020-12-31"}, actor="cms-reviewer")
+    service.record_event(store, gone.id, {"kind": "attest", "event_date": "2020-02-02",
+                                          "attestation": _attestation("G. Officer")}, actor="gone-analyst")
+    service.record_event(store, gone.id, {"kind": "approve", "event_date": "2020-03-02"}, actor="cms-reviewer")
+    service.record_event(store, gone.id, {"kind": "leave_part_d", "event_date": "2020-12-31"}, actor="cms-reviewer")
     extracts: list[dict[str, Any]] = []
     accesses = [
         (acme.id, RELEASES[0], {"purpose": "care_coordination"}),

@@ -65,7 +65,8 @@ class RequestView:
     on: dt.date
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "version": self.version, "eligible": eligible(self.state, self.on), "on": self.on.isoformat(),
+        return {"id": self.id, "version": self.version, "eligible": eligible(self.state, self.on),
+                "as_of": self.on.isoformat(),
                 **self.state.model_dump(mode="json")}
 
 
@@ -103,10 +104,10 @@ def record_event(engine: Engine, request_id: int, body: Mapping[str, Any] | Even
     event: Event = _model(Event, body, "event")
     with session_scope(engine) as s:
         row = _row(s, request_id)
-        state = apply_event(RequestState.model_validate(row.data), event, params_on(event.on))
+        state = apply_event(RequestState.model_validate(row.data), event, params_on(event.event_date))
         audit.update(s, row, _columns(state), actor=actor, expected_version=expected_version,
                      reason=f"{event.kind} ({state.history[-1].citation})")
-        return _view(row, event.on)
+        return _view(row, event.event_date)
 
 
 def get_request(engine: Engine, request_id: int, *, on: dt.date) -> RequestView:

@@ -145,20 +145,20 @@ def population_date(release: Release, params: ClaimsDataParams) -> dt.date:
 
 @cites("42 CFR 423.153(g)(1)(ii)", "42 CFR 423.153(g)(1)(iii)")
 def check_access(state: RequestState, release: Release, releases: list[Release], params: ClaimsDataParams,
-                 on: dt.date) -> None:
-    """Refuse (``RuleError`` with the citation) data access on ``on`` to ``release`` unless the request is in force
-    on ``on`` and the sponsor receives that release ((g)(1)(ii) L3107 "eligible PDP sponsors", (g)(1)(iii) L3109,
+                 day: dt.date) -> None:
+    """Refuse (``RuleError`` with the citation) data access on ``day`` to ``release`` unless the request is in force
+    on ``day`` and the sponsor receives that release ((g)(1)(ii) L3107 "eligible PDP sponsors", (g)(1)(iii) L3109,
     no retroactive extract L609)."""
-    if state.ended_on is not None and state.ended_on <= on:
+    if state.ended_on is not None and state.ended_on <= day:
         row = params.transition(state.end_reason or "withdraw")
         raise RuleError(f"the request ended on {state.ended_on.isoformat()} ({state.status}); no further access", row.cite)
-    if state.approved_on is None or state.approved_on > on:
+    if state.approved_on is None or state.approved_on > day:
         cites_: tuple[Cite, ...] = (*params.attestation_required_bool.cite, *params.transition("approve").cite)
         raise RuleError(f"the request is {state.status}: data only after the attestation and CMS's approval", cites_)
-    if release.release_date > on:
+    if release.release_date > day:
         raise RuleError(f"the release of {release.release_date.isoformat()} has not been made yet",
                         params.release_interval_max_months.cite)
-    if release not in releases_received(state, releases, params, as_of=on):
+    if release not in releases_received(state, releases, params, as_of=day):
         raise RuleError(f"the sponsor was not eligible on the release date {release.release_date.isoformat()}; "
                         "no extract is generated retroactively (the next release is the first)",
                         params.eligible_on_release_day_included_bool.cite)

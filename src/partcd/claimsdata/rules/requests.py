@@ -72,12 +72,12 @@ class Attestation(BaseModel):
 
 
 class Event(BaseModel):
-    """One event of a request: its kind, its day, the attestation (for ``attest``) and a note."""
+    """One event of a request: its kind, its date, the attestation (for ``attest``) and a note."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: EventKind
-    on: dt.date
+    event_date: dt.date
     attestation: Attestation | None = None
     note: str = Field(default="", max_length=500)
 
@@ -86,7 +86,7 @@ class HistoryEntry(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     kind: str
-    on: dt.date
+    event_date: dt.date
     status_after: Status
     citation: str
 
@@ -132,7 +132,7 @@ def open_request(request: RequestInput, params: ClaimsDataParams) -> RequestStat
     if request.scope != "all_enrollees" and params.whole_enrollment_only_bool.value:
         raise RuleError("a request covers all enrollees of the sponsor's PDPs, never a subset",
                         params.whole_enrollment_only_bool.cite)
-    entry = HistoryEntry(kind="submit", on=request.submitted_on, status_after="submitted",
+    entry = HistoryEntry(kind="submit", event_date=request.submitted_on, status_after="submitted",
                          citation=params.eligible_sponsor_types_list.citation)
     return RequestState(sponsor=s, status="submitted", submitted_on=request.submitted_on, history=(entry,))
 
@@ -165,30 +165,30 @@ def apply_event(state: RequestState, event: Event, params: ClaimsDataParams) -> 
         ended = f" (ended {state.ended_on.isoformat()}: {state.end_reason})" if state.ended_on else ""
         raise RuleError(f"cannot {event.kind.replace('_', ' ')} a request that is {state.status}{ended}; "
                         f"allowed from: {', '.join(row.from_states)}", row.cite)
-    last = state.history[-1].on if state.history else state.submitted_on
-    if event.on < last:
-        raise RuleError(f"{event.kind} dated {event.on.isoformat()} is before the request's last event "
+    last = state.history[-1].event_date if state.history else state.submitted_on
+    if event.event_date < last:
+        raise RuleError(f"{event.kind} dated {event.event_date.isoformat()} is before the request's last event "
                         f"({last.isoformat()})", row.cite)
     changes: dict[str, object] = {"status": row.to_state}
     if event.kind == "attest":
         if event.attestation is None:
             raise RuleError("attest needs the attestation", params.attestation_required_bool.cite)
         check_attestation(event.attestation, params)
-        changes.update(attested_on=event.on, attestation=event.attestation)
+        changes.update(attested_on=event.event_date, attestation=event.attestation)
     elif event.kind == "approve":
-        changes["approved_on"] = event.on
+        changes["approved_on"] = event.event_date
     elif event.kind == "resubmit":
         changes.update(attested_on=None, attestation=None)
     if row.to_state not in ACTIVE:
-        changes.update(ended_on=event.on, end_reason=event.kind)
-    entry = HistoryEntry(kind=event.kind, on=event.on, status_after=row.to_state, citation=row.citation)
+        changes.update(ended_on=event.event_date, end_reason=event.kind)
+    entry = HistoryEntry(kind=event.kind, event_date=event.event_date, status_after=row.to_state, citation=row.citation)
     return state.model_copy(update={**changes, "history": (*state.history, entry)})
 
 
 @cites("42 CFR 423.153(g)(1)(ii)", "42 CFR 423.153(g)(1)(iii)")
-def eligible(state: RequestState, on: dt.date) -> bool:
-    """Whether the sponsor is an *eligible PDP sponsor* on ``on`` ((g)(1)(ii) L3107): its request was approved (after
-    the attestation) on or before ``on`` and had not ended by then."""
-    if state.approved_on is None or state.attested_on is None or state.approved_on > on:
+def eligible(state: RequestState, day: dt.date) -> bool:
+    """Whether the sponsor is an *eligible PDP sponsor* on ``day`` ((g)(1)(ii) L3107): its request was approved (after
+    the attestation) on or before ``day`` and had not ended by then."""
+    if state.approved_on is None or state.attested_on is None or state.approved_on > day:
         return False
-    return state.ended_on is None or state.ended_on > on
+    return state.ended_on is None or state.ended_on > day

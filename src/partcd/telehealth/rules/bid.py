@@ -179,7 +179,7 @@ def _place(line: WorksheetLine, cls: Classification | None, params: TelehealthPa
     assert cls is not None
     kind = params.cost_kind(line.cost_type)
     if cls.category != "additional_telehealth_benefit":
-        component = "M1" if cls.basic_benefit or cls.category == "in_person" else "S1"
+        component = "M1" if cls.basic_benefit else "S1"
         placement: Placement = "basic" if component == "M1" else "supplemental"
         return placement, component, f"service {cls.service_id}: {cls.reason}"
     if scenario == "telehealth_as_supplemental":

@@ -132,7 +132,7 @@ def classify(service: TelehealthService, plan: PlanCompliance, params: Telehealt
     consistent = None if service.offered_as is None else service.offered_as == category
     return Classification(
         service_id=service.service_id, reading=chosen, category=category, category_title=CATEGORY_TITLES[category],
-        basic_benefit=category in ("additional_telehealth_benefit", "original_medicare_telehealth"),
+        basic_benefit=category != "supplemental",
         cms_approval_required=category == "supplemental" and params.supplemental_needs_cms_approval_bool.value,
         capital_infrastructure_excluded=atb and params.capital_infrastructure_excluded_bool.value,
         cost_sharing_may_differ=atb and params.cost_sharing_may_differ_bool.value,
