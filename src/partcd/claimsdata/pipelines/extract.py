@@ -72,11 +72,13 @@ class ExtractSummary:
 def _read(con: Any, path: Path, name: str) -> Any:
     """A file read natively by the engine; CSV cells stay text (codes such as place of service "02" or an NPI keep
     their digits), dates are parsed later."""
-    if frames.file_format(path) == "csv" and con.name == "duckdb":
-        if not path.is_file():
-            raise InputError(str(path), None, None, "file not found")
+    if frames.file_format(path) != "csv":
+        return frames.read_table(con, path, name)
+    if not path.is_file():
+        raise InputError(str(path), None, None, "file not found")
+    if con.name == "duckdb":
         return con.read_csv(str(path), table_name=name, all_varchar=True)
-    return frames.read_table(con, path, name)
+    return con.read_csv(str(path), table_name=name, inferSchema=False)
 
 
 def _require(table: Any, columns: tuple[str, ...] | list[str], file: Path, why: str) -> None:

@@ -1,0 +1,17 @@
+"""The README's paths exist: every backquoted file or folder (relative to the area or to the repository)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+AREA = ROOT / "src" / "partcd" / "telehealth"
+
+
+def test_every_path_in_the_readme_exists() -> None:
+    text = (AREA / "README.md").read_text(encoding="utf-8")
+    paths = {p for p in re.findall(r"`([A-Za-z0-9_./-]+)`", text) if re.search(r"\.(py|yaml|md)$|/$", p)}
+    assert paths, "the README names its modules"
+    missing = [p for p in sorted(paths) if not (AREA / p).exists() and not (ROOT / p).exists()]
+    assert missing == []
