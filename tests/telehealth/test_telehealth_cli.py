@@ -7,9 +7,11 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
+from partcd.core.errors import InputError
 from partcd.platform.cli import app
 from partcd.telehealth import pipelines
 from partcd.telehealth.samples import example_services, example_worksheet
@@ -119,10 +121,6 @@ def test_errors_are_one_line_with_file_row_and_field(tmp_path: Path) -> None:
 def test_yaml_errors_name_the_line_item() -> None:
     data = example_worksheet()
     data["lines"][2]["cost_sharing_pmpm_usd"] = 5.0  # more than the 1.20 allowed, item 3
-    try:
+    with pytest.raises(InputError, match="larger than allowed") as err:
         pipelines.worksheet_from(data, "ws.yaml")
-    except Exception as exc:  # noqa: BLE001 - the InputError's fields are the point
-        assert (getattr(exc, "row", None), getattr(exc, "field", None)) == (3, None)
-        assert "larger than allowed" in str(exc)
-    else:
-        raise AssertionError("expected an InputError")
+    assert (err.value.file, err.value.row, err.value.field) == ("ws.yaml", 3, None)

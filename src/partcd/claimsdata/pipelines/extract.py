@@ -124,21 +124,20 @@ def build_extract(enrollment: Path, claims: Path, *, contract_ids: list[str], re
                              enr.enrollment_end.isnull() | (enr.enrollment_end >= on))
                   .select(enrollee_id=enr.enrollee_id.cast("string")).distinct())
     clm = clm.mutate(enrollee_id=clm.enrollee_id.cast("string"), claim_type=clm.claim_type.cast("string"))
-    types = list(params.claim_types_list.value)
-    of_type = clm.filter(clm.claim_type.isin(types))
-    in_period = of_type.filter(of_type.from_date >= ibis.literal(release.period_start),
-                               of_type.from_date <= ibis.literal(release.period_end))
-    kept = in_period.join(population, "enrollee_id", how="semi")
+    of_type = clm.claim_type.isin(list(params.claim_types_list.value))
+    in_period = (clm.from_date >= ibis.literal(release.period_start)) & (clm.from_date <= ibis.literal(release.period_end))
+    enrolled = clm.enrollee_id.isin(population.enrollee_id)
+    keep = of_type & in_period & enrolled
+    one = ibis.literal(1)
+    stats = clm.aggregate(
+        all=clm.count(), of_type=ibis.ifelse(of_type, one, 0).sum(),
+        in_period=ibis.ifelse(of_type & in_period, one, 0).sum(), kept=ibis.ifelse(keep, one, 0).sum(),
+        enrollees=clm.enrollee_id.nunique(where=keep)).to_pyarrow().to_pylist()[0]
+    counts = {k: int(v or 0) for k, v in stats.items()}
+    counts["population"] = int(population.count().to_pyarrow().as_py())
+    kept = clm.filter(keep)
     result = (kept.select(**{c: kept[c] if c in DATE_COLUMNS else kept[c].cast("string") for c in plan.keep})
               .order_by(["enrollee_id", "from_date", "claim_id"]))
-    counts = {
-        "population": population.count().to_pyarrow().as_py(),
-        "all": clm.count().to_pyarrow().as_py(),
-        "of_type": of_type.count().to_pyarrow().as_py(),
-        "in_period": in_period.count().to_pyarrow().as_py(),
-        "kept": kept.count().to_pyarrow().as_py(),
-        "enrollees": kept.enrollee_id.nunique().to_pyarrow().as_py(),
-    }
     by_type = {r["claim_type"]: r["n"] for r in kept.group_by("claim_type").aggregate(n=kept.count()).to_pyarrow().to_pylist()}
     summary = ExtractSummary(
         contract_ids=list(contract_ids), release_date=release.release_date.isoformat(),

@@ -19,7 +19,7 @@ import datetime as dt
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from partcd.claimsdata.rules.parameters import ACTIVE, ClaimsDataParams, EventKind, Status
 from partcd.core.citation import cites
@@ -39,14 +39,15 @@ class Sponsor(BaseModel):
     active_in_part_d: bool = True
     contract_ids: tuple[str, ...] = Field(min_length=1, max_length=200)
 
-    @model_validator(mode="after")
-    def _contracts(self) -> Sponsor:
-        bad = [c for c in self.contract_ids if not re.match(CONTRACT_ID, c)]
+    @field_validator("contract_ids")
+    @classmethod
+    def _contracts(cls, contract_ids: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [c for c in contract_ids if not re.match(CONTRACT_ID, c)]
         if bad:
             raise ValueError(f"contract id {bad[0]!r} is not a CMS contract number (e.g. S1234)")
-        if len(set(self.contract_ids)) != len(self.contract_ids):
+        if len(set(contract_ids)) != len(contract_ids):
             raise ValueError("a contract id is listed twice")
-        return self
+        return contract_ids
 
 
 class RequestInput(BaseModel):
