@@ -56,6 +56,11 @@ def test_the_whole_flow(tmp_path: Path) -> None:
     data = json.loads(r.output)
     assert data["eligible"] is True and [x["release_date"] for x in data["releases_received"]] == ["2020-08-15",
                                                                                                      "2020-12-01"]
+    r = RUN.invoke(app, [*db, "claimsdata", "report", "--out", str(tmp_path / "report.html"), "--on", "2021-03-01"])
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "report.html").read_text()
+    assert f'<td class="num">{built["claims_out"]}</td>' in html and "108 days after" in html
+    assert "refused" in html and "42 CFR 423.153(g)(4)(iv) [cms-4185-p L3135]" in html
 
 
 def test_pure_commands() -> None:

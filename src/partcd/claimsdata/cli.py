@@ -218,6 +218,25 @@ def access_log(ctx: typer.Context, request_id: int | None = typer.Option(None, "
                    f"{a['actor']} ({a['role']})  {a['citation']}")
 
 
+@app.command("report")
+def report(ctx: typer.Context, out: Path = typer.Option(..., "--out", help="HTML file to write."),
+           on: str | None = typer.Option(None, "--on", help="As of (default today).")) -> None:
+    """An HTML report of the store: requests with their history, the calendar and its findings, the extracts built,
+    every access (counts and citations, never identifiers)."""
+    from partcd.claimsdata.pipelines import requests as service
+    from partcd.claimsdata.report import write_report
+
+    day = opt.today("--on", on)
+    engine = db_engine(ctx)
+    write_report(out, title="Parts A and B claims data for PDP sponsors", as_of=day.isoformat(),
+                 requests=[v.to_dict() for v in service.list_requests(engine, on=day)], refused_requests=[],
+                 releases=[r.model_dump(mode="json") for r in service.list_releases(engine)],
+                 findings=[f.model_dump(mode="json") for f in service.calendar_findings(engine)],
+                 extracts=service.list_extracts(engine), accesses=list(reversed(service.access_log(engine))),
+                 purposes=service.purposes(day))
+    typer.echo(f"wrote {out}")
+
+
 @app.command("window")
 def window(quarter: str = typer.Option(..., "--quarter", help="Any day of the quarter, e.g. 2020-01-01."),
            as_json: bool = typer.Option(False, "--json")) -> None:

@@ -263,6 +263,22 @@ def access_log(engine: Engine, *, request_id: int | None = None, limit: int = 50
                  "details": a.details} for a in s.scalars(stmt)]
 
 
+def list_extracts(engine: Engine, *, request_id: int | None = None, limit: int = 500) -> list[dict[str, Any]]:
+    """The extracts built (counts, columns and checksum; never their content), newest first."""
+    with session_scope(engine) as s:
+        stmt = select(ClaimsDataExtract).order_by(ClaimsDataExtract.id.desc()).limit(limit)
+        if request_id is not None:
+            stmt = stmt.where(ClaimsDataExtract.request_id == request_id)
+        rows = list(s.scalars(stmt))
+        builds = {a.extract_id: a.details for a in s.scalars(
+            select(ClaimsDataAccess).where(ClaimsDataAccess.extract_id.in_([x.id for x in rows]),
+                                           ClaimsDataAccess.action == "build", ClaimsDataAccess.decision == "permitted"))}
+        return [{**builds.get(x.id, {}), "extract_id": x.id, "request_id": x.request_id,
+                 "release_date": x.release_date.isoformat(), "claims_out": x.claims,
+                 "enrollees_with_claims": x.enrollees, "columns": x.columns, "dropped_columns": x.dropped_columns,
+                 "sha256": x.sha256} for x in rows]
+
+
 def purposes(on: dt.date) -> dict[str, Any]:
     """The permitted and forbidden purposes in force on ``on``, with paragraphs and citations."""
     p = params_on(on)
