@@ -1,12 +1,16 @@
-"""§ 422.166(a)(2)(i), § 423.186(a)(2)(i) - Star Ratings endpoints: cut points, stars, explanations (4185-P L2241, L3212).
+"""§§ 422.166, 423.186 - Star Ratings endpoints: cut points, stars, ratings, what-if, explanations (4185-P L2241, L3212).
 
 ``POST /api/v1/stars/cutpoints`` (analyst) runs :func:`partcd.stars.pipelines.run_cut_points` on uploaded files (a CMS
 "Measure Data" table or tidy scores, the prior year's published cut points, optionally the prior year's scores) and
 keeps the run - its inputs, the tidy cut points, the stars and the HTML report - under
 ``<data dir>/stars/runs/<run id>/``. ``POST /assign`` stars uploaded scores against uploaded cut points or a run's;
 ``GET /explain`` says in words how a contract's star on a measure was reached under a run's cut points;
-``GET /runs/{id}`` and ``/runs/{id}/report.html`` return a run. Bad files answer 422 naming the uploaded file, row and
-field (the server's :class:`~partcd.core.errors.PartcdError` handler); a rule refusal answers 409.
+``GET /runs/{id}`` and ``/runs/{id}/report.html`` return a run. ``POST /rate`` rates a year from uploaded Measure Stars
+(or scores and cut points) and CAI tables; ``POST /whatif`` lists what moves under changed stars, scores, disaster
+shares or methodology; ``POST /explain`` says how one contract's ratings and measure stars were reached. Every upload
+is bounded (:data:`MAX_UPLOAD_BYTES`); the work runs in a thread, never on the event loop. Bad files answer 422 naming
+the uploaded file, row and field (the server's :class:`~partcd.core.errors.PartcdError` handler); a rule refusal
+answers 409.
 """
 
 from __future__ import annotations
@@ -67,13 +71,22 @@ def _suffix(upload: UploadFile) -> str:
     return suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ".csv"
 
 
+#: Largest upload accepted (a CMS Measure Data table is about 0.6 MB).
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+#: Most contracts one request may name.
+MAX_CONTRACTS = 1000
+
+
 async def _save(upload: UploadFile, path: Path, labels: dict[str, str]) -> Path:
-    path.write_bytes(await upload.read())
+    data = await upload.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InputError(upload.filename or "upload", None, None, f"larger than {MAX_UPLOAD_BYTES} bytes")
+    path.write_bytes(data)
     labels[str(path)] = upload.filename or path.name
     return path
 
 
-def _relabel(exc: PartcdError, labels: dict[str, str]) -> PartcdError:
+def relabel_error(exc: PartcdError, labels: dict[str, str]) -> PartcdError:
     """The same error naming the uploaded files instead of where the server stored them."""
     def name(text: str) -> str:
         for stored, label in sorted(labels.items(), key=lambda kv: -len(kv[0])):
@@ -131,7 +144,7 @@ async def create_cut_point_run(
             run = await run_in_threadpool(run_cut_points, scores_path, year, prior_paths, prior_scores_path, seed,
                                           methodology or None, excluded_contracts=excluded_contracts or ())
         except (InputError, ConfigError) as exc:
-            raise _relabel(exc, labels) from None
+            raise relabel_error(exc, labels) from None
         run = dataclasses.replace(
             run, scores_file=labels[str(scores_path)],
             prior_cut_points_files=tuple(labels[str(p)] for p in prior_paths),
@@ -238,7 +251,7 @@ async def assign(
         try:
             assignments = await run_in_threadpool(run_assign, scores_path, sources, year)
         except (InputError, ConfigError) as exc:
-            raise _relabel(exc, labels) from None
+            raise relabel_error(exc, labels) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     records = assignment_records(assignments)
@@ -260,5 +273,172 @@ def explain(
     try:
         found = run_explain(contract, measure, scores, _run_cut_points(folder), _run_year(folder))
     except (InputError, ConfigError) as exc:
-        raise _relabel(exc, labels) from None
+        raise relabel_error(exc, labels) from None
     return {"run_id": run, **dataclasses.asdict(found)}
+
+
+# --- ratings, what-if and explanations from uploads ------------------------------------------------------------------
+
+
+class _Uploads:
+    """Uploaded files of one request in a temporary folder, with their names for error messages."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.folder = settings.data_dir / "stars" / "tmp" / uuid.uuid4().hex
+        self.folder.mkdir(parents=True)
+        self.labels: dict[str, str] = {}
+
+    async def one(self, name: str, upload: UploadFile | None) -> Path | None:
+        if upload is None or not upload.filename:
+            return None
+        return await _save(upload, self.folder / f"{name}{_suffix(upload)}", self.labels)
+
+    async def many(self, name: str, uploads: list[UploadFile]) -> list[Path]:
+        return [await _save(u, self.folder / f"{name}_{i}{_suffix(u)}", self.labels)
+                for i, u in enumerate(uploads, start=1) if u.filename]
+
+    def close(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _contracts(contract: list[str]) -> list[str]:
+    if len(contract) > MAX_CONTRACTS:
+        raise ConfigError(f"at most {MAX_CONTRACTS} contracts per request")
+    bad = [c for c in contract if not re.fullmatch(r"[A-Z]\d{4}", c)]
+    if bad:
+        raise ConfigError(f"contract: {bad[0]!r} is not a contract id (letter + 4 digits)")
+    return contract
+
+
+Upload = Annotated[UploadFile | None, File()]
+Uploads = Annotated[list[UploadFile], File()]
+
+
+@router.post("/rate")
+async def rate(
+    _: Analyst,
+    settings: Annotated[Settings, Depends(get_settings)],
+    measure_stars: Annotated[UploadFile | None, File(description="CMS 'Measure Stars' CSV or tidy stars")] = None,
+    cai: Annotated[UploadFile | None, File(description="CMS 'CAI' table or tidy categories")] = None,
+    cai_values: Annotated[UploadFile | None, File(description="CAI values (rating, category, value)")] = None,
+    disaster_shares: Annotated[UploadFile | None, File(description="contract_id, year, percent or CMS Summary Ratings")] = None,
+    scores: Annotated[UploadFile | None, File(description="scores (starred first with cut_points)")] = None,
+    cut_points: Annotated[list[UploadFile], File(description="the rating year's cut points (with scores)")] = [],  # noqa: B006
+    year: Annotated[int | None, Form(ge=2008, le=2100, description="rating year (from CMS titles when absent)")] = None,
+    contract: Annotated[list[str], Form(description="only these contracts")] = [],  # noqa: B006
+) -> dict[str, Any]:
+    """Part C summary, Part D summary and overall rating per contract (half stars or null with the reason), the highest
+    rating, reward factor, CAI and why (42 CFR 422.166(c)-(i), 423.186(c)-(i))."""
+    from partcd.stars.pipelines.rate import rate_files, rate_records
+
+    wanted = set(_contracts(contract))
+    up = _Uploads(settings)
+    try:
+        paths = {name: await up.one(name, f) for name, f in (("measure_stars", measure_stars), ("cai", cai),
+                                                              ("cai_values", cai_values), ("disaster_shares", disaster_shares),
+                                                              ("scores", scores))}
+        cps = await up.many("cut_points", cut_points)
+        try:
+            result = await run_in_threadpool(rate_files, paths["measure_stars"], paths["cai"], year,
+                                             disaster_shares=paths["disaster_shares"], cai_values=paths["cai_values"],
+                                             scores=paths["scores"], cut_points=cps)
+        except (InputError, ConfigError) as exc:
+            raise relabel_error(exc, up.labels) from None
+    finally:
+        up.close()
+    records = [r for r in rate_records(result) if not wanted or r["contract_id"] in wanted]
+    return {"rating_year": result.rating_year, "notes": list(result.notes), "unverified_inputs": list(result.unverified),
+            "records": records}
+
+
+@router.post("/whatif")
+async def whatif(
+    _: Analyst,
+    settings: Annotated[Settings, Depends(get_settings)],
+    measure_stars: Upload = None,
+    star_changes: Annotated[UploadFile | None, File(description="contract_id, measure_id, stars")] = None,
+    scores: Annotated[UploadFile | None, File(description="scores: the scores route")] = None,
+    score_changes: Annotated[UploadFile | None, File(description="contract_id, measure_id, score")] = None,
+    cut_points: Uploads = [],  # noqa: B006
+    prior_cut_points: Uploads = [],  # noqa: B006
+    prior_scores: Upload = None,
+    cai: Upload = None,
+    cai_values: Upload = None,
+    disaster_shares: Upload = None,
+    new_disaster_shares: Annotated[UploadFile | None, File(description="what-if disaster shares")] = None,
+    prior_measure_stars: Annotated[UploadFile | None, File(description="prior year's Measure Stars (higher-of)")] = None,
+    methodology: Annotated[str | None, Form(description=f"baseline methodology ({', '.join(METHODOLOGIES)})")] = None,
+    new_methodology: Annotated[str | None, Form(description="what-if methodology (scores route)")] = None,
+    year: Annotated[int | None, Form(ge=2008, le=2100)] = None,
+) -> dict[str, Any]:
+    """Every summary/overall rating, measure star and cut point that moves under the changes, with why."""
+    from partcd.stars.pipelines.rate import whatif_files, whatif_scores
+
+    up = _Uploads(settings)
+    try:
+        one = {name: await up.one(name, f) for name, f in (
+            ("measure_stars", measure_stars), ("star_changes", star_changes), ("scores", scores),
+            ("score_changes", score_changes), ("prior_scores", prior_scores), ("cai", cai), ("cai_values", cai_values),
+            ("disaster_shares", disaster_shares), ("new_disaster_shares", new_disaster_shares),
+            ("prior_measure_stars", prior_measure_stars))}
+        cps, priors = await up.many("cut_points", cut_points), await up.many("prior_cut_points", prior_cut_points)
+        try:
+            if one["scores"] is not None:
+                if not (one["score_changes"] or one["new_disaster_shares"] or new_methodology):
+                    raise ConfigError("nothing to change: give score_changes, new_disaster_shares or new_methodology")
+                result = await run_in_threadpool(
+                    whatif_scores, one["scores"], year, measure_stars=one["measure_stars"], cai=one["cai"],
+                    cai_values=one["cai_values"], cut_points=cps, prior_cut_points=priors, prior_scores=one["prior_scores"],
+                    score_changes=one["score_changes"], disaster_shares=one["disaster_shares"],
+                    new_disaster_shares=one["new_disaster_shares"], methodology=methodology or None,
+                    new_methodology=new_methodology or None)
+            elif one["measure_stars"] is not None:
+                if not (one["star_changes"] or one["new_disaster_shares"]):
+                    raise ConfigError("nothing to change: give star_changes or new_disaster_shares")
+                result = await run_in_threadpool(
+                    whatif_files, one["measure_stars"], one["cai"], year, star_changes=one["star_changes"],
+                    disaster_shares=one["disaster_shares"], new_disaster_shares=one["new_disaster_shares"],
+                    cai_values=one["cai_values"], prior_measure_stars=one["prior_measure_stars"])
+            else:
+                raise ConfigError("give measure_stars (star changes) or scores (score or methodology changes)")
+        except (InputError, ConfigError) as exc:
+            raise relabel_error(exc, up.labels) from None
+    finally:
+        up.close()
+    return {"rating_year": result.rating_year, "notes": list(result.notes), "moves": result.records()}
+
+
+@router.post("/explain")
+async def explain_contract(
+    _: Analyst,
+    settings: Annotated[Settings, Depends(get_settings)],
+    contract: Annotated[str, Form(pattern=r"^[A-Z]\d{4}$", description="contract id, e.g. H0028")],
+    measure: Annotated[str | None, Form(max_length=80, description="only this measure (id or key)")] = None,
+    measure_stars: Upload = None,
+    cai: Upload = None,
+    cai_values: Upload = None,
+    disaster_shares: Upload = None,
+    scores: Upload = None,
+    cut_points: Uploads = [],  # noqa: B006
+    year: Annotated[int | None, Form(ge=2008, le=2100)] = None,
+) -> dict[str, Any]:
+    """How a contract's ratings (with measure_stars) and measure stars (with scores and cut_points) were reached."""
+    from partcd.stars.pipelines.rate import contract_explanation
+
+    up = _Uploads(settings)
+    try:
+        one = {name: await up.one(name, f) for name, f in (("measure_stars", measure_stars), ("cai", cai),
+                                                            ("cai_values", cai_values), ("disaster_shares", disaster_shares),
+                                                            ("scores", scores))}
+        cps = await up.many("cut_points", cut_points)
+        try:
+            found = await run_in_threadpool(
+                lambda: contract_explanation(contract, measure=measure or None, scores=one["scores"], cut_points=cps,
+                                             measure_stars=one["measure_stars"], cai=one["cai"],
+                                             cai_values=one["cai_values"], disaster_shares=one["disaster_shares"],
+                                             year=year))
+        except (InputError, ConfigError) as exc:
+            raise relabel_error(exc, up.labels) from None
+    finally:
+        up.close()
+    return found.to_dict()
