@@ -42,6 +42,7 @@ def assign(
     rows = assignment_records(run_assign(scores, cut_points, year, year_name="--year", cut_points_name="--cut-points"))
     text = records_text(rows, ASSIGN_COLUMNS, as_json, _float_text)
     if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
         typer.echo(f"{len(rows)} contract-measure rows written to {out}", err=True)
     else:

@@ -50,6 +50,7 @@ def _write(records: list[dict[str, Any]], out: Path | None, as_json: bool, colum
 
     text = records_text(records, columns or CUT_POINT_COLUMNS, as_json)
     if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
         typer.echo(f"{len(records)} threshold rows written to {out}", err=True)
     else:

@@ -38,6 +38,7 @@ OUT_HELP = "Write here instead of standard output."
 
 def _emit(text: str, out: Path | None, what: str) -> None:
     if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
         typer.echo(f"{what} written to {out}", err=True)
     else:
