@@ -219,3 +219,25 @@ def test_missing_year_says_how_to_draft_it(star_file: File) -> None:
     message = " ".join(result.output.split())
     assert "no parameters for rating_year 2027" in message
     assert "partcd stars year new 2027 --from 2026 --measure-data FILE" in message
+
+
+def test_outputs_computed_with_unverified_values_say_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A drafted year (``partcd stars year new``) carries every value unverified: a run on it lists them (run.json,
+    standard error), never silently."""
+    from partcd.core.params import build_set
+    from partcd.platform.params import area_files
+    from partcd.stars import pipelines
+    from partcd.stars.rules.yearly import draft_params
+
+    draft = draft_params(area_files("stars")["2025.yaml"], 2026)
+    monkeypatch.setattr(pipelines, "year_params", lambda year: build_set("2026.yaml", draft))
+    scores = tmp_path / "s.csv"
+    scores.write_text("contract_id,measure_id,score\n" + "".join(f"H{i:04d},C01,{10 + 20 * (i // 20)}%\n"
+                                                                 for i in range(100)), encoding="utf-8")
+    folder = tmp_path / "run"
+    result = runner.invoke(app, ["stars", "cutpoints", "--scores", str(scores), "--year", "2026", "--report", str(folder)])
+    assert result.exit_code == 0, result.output
+    listed = json.loads((folder / "run.json").read_text(encoding="utf-8"))["unverified_inputs"]
+    assert "parameter absolute_cap_pp of 2026.yaml is carried from another year and unverified" in listed
+    assert "unverified: parameter absolute_cap_pp of 2026.yaml" in " ".join(result.stderr.split())
+    assert 'id="unverified"' in (folder / "report.html").read_text(encoding="utf-8")
