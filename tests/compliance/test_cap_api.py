@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from test_daily_report import DAYS, HEADER
 
+from calllog_support import DAYS, HEADER
 from partcd.platform.auth import create_key
 from partcd.platform.server import create_app
 from partcd.platform.settings import Settings

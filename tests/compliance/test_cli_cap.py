@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 from sqlalchemy import select
-from test_daily_report import compliant_days, write_log
 from typer.testing import CliRunner
 
+from calllog_support import compliant_days, write_log
 from partcd.platform.cli import app
 from partcd.platform.store.db import connect, session_scope
 from partcd.platform.store.tables import AuditEvent

@@ -72,3 +72,28 @@ def test_the_parsers_import_no_heavy_module() -> None:
             "print(sorted(m for m in ('numpy', 'pyarrow', 'pandas', 'duckdb', 'typer', 'rich', 'holidays') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_json_file_bounds_depth_size_and_numbers(tmp_path: Path) -> None:
+    ok = tmp_path / "ok.json"
+    ok.write_text('{"reason": "[[[[ brackets in a string do not nest ]]]] \\" still a string [[[", "n": [1, [2]]}')
+    assert options.json_file("--file", ok) == {"reason": '[[[[ brackets in a string do not nest ]]]] " still a string [[[',
+                                                "n": [1, [2]]}
+    assert options.json_object("--file", ok, "fields")["n"] == [1, [2]]
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 33 + "]" * 33)
+    with pytest.raises(ConfigError, match=r"--file: .*deep.json: JSON nested 33 levels deep; at most 32 allowed"):
+        options.json_file("--file", deep)
+    deep.write_text("[" * 32 + "]" * 32)
+    assert options.json_file("--file", deep) == [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]
+    for text, reason in (('{"x": NaN}', "NaN is not a JSON number"), ('{"x": -Infinity}', "-Infinity is not a JSON number"),
+                         ("{", "invalid JSON: Expecting property name"), ("[1]", "expected a JSON object of fields")):
+        ok.write_text(text)
+        with pytest.raises(ConfigError, match=reason):
+            options.json_object("--file", ok, "fields")
+    ok.write_text('{"x": "' + "y" * 100 + '"}')
+    with pytest.raises(ConfigError, match="109 bytes is over the limit of 100 bytes"):  # 7 + 100 + 2
+        options.json_file("--file", ok, max_bytes=100)
+    ok.write_bytes(b'{"x": "\xff"}')
+    with pytest.raises(ConfigError, match="not UTF-8 text"):
+        options.json_file("--file", ok)

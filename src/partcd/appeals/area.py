@@ -13,4 +13,5 @@ AREA = Area(
     nav=(NavItem("Appeals", "/appeals"),),
     migrations=True,
     demo="partcd.appeals.demo:demo",
+    provides={"dsnp_classification": "partcd.appeals.rules.classification:classify"},
 )

@@ -9,7 +9,7 @@ each notice owed or sent, with its due time. Migration: ``0002_appeals`` (branch
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,6 +21,10 @@ class AppealCase(Base):
     """One grievance, organization determination, reconsideration or Part D request (the § 422.629(h) record)."""
 
     __tablename__ = "appeal_case"
+    #: The enrollee (§ 422.629(h)(6)), the reason (h)(1) and staff notes: hashed in the audit log.
+    phi_columns: ClassVar[frozenset[str]] = frozenset({
+        "mbi", "enrollee_name", "data.mbi", "data.enrollee_name", "data.reason", "data.events.*.note",
+        "data.events.*.justification"})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_type: Mapped[str] = mapped_column(String(50), index=True)
@@ -48,6 +52,7 @@ class CaseEvent(Base):
     """One event of a case's timeline (append-only): what, when it happened, who recorded it and when."""
 
     __tablename__ = "case_event"
+    phi_columns: ClassVar[frozenset[str]] = frozenset({"details.note", "details.justification"})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("appeal_case.id"), index=True)
@@ -66,6 +71,7 @@ class Notice(Base):
     """A notice a case owes or has sent: kind, due time (from the clocks), sent time and the rendered HTML."""
 
     __tablename__ = "notice"
+    phi_columns: ClassVar[frozenset[str]] = frozenset({"html"})  # the rendered notice names the enrollee
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("appeal_case.id"), index=True)

@@ -177,17 +177,29 @@ def cap_complete_action(ctx: typer.Context, action_id: int = typer.Argument(...)
 
 
 @cap_app.command("record-monitoring")
-def cap_record_monitoring(ctx: typer.Context, cap_id: int = typer.Argument(...),
-                          calls: Path = typer.Option(..., "--calls", help="Call log of the monitoring days."),
-                          tz: str = typer.Option("America/New_York", "--tz"),
+def cap_record_monitoring(ctx: typer.Context, cap_id: int = typer.Argument(..., help="The CAP's id."),
+                          calls: Path | None = typer.Option(None, "--calls", help="Call log of the monitoring days (the "
+                                                            "call center's findings, by the CAP's monitoring period)."),
+                          findings: Path | None = typer.Option(None, "--findings", help="Findings CSV of any area: "
+                                                               "contract_id, period_start, compliant[, failed_standards, "
+                                                               "metric columns]."),
+                          tz: str = typer.Option("America/New_York", "--tz", help="Time zone of the call log's days."),
                           today: str | None = typer.Option(None, "--today", help="Judge closure as of this day."),
                           actor: str = ACTOR) -> None:
-    """Metrics by day from a call log -> monitoring periods of the CAP's contracts. Exit 1 if any period fails."""
-    from partcd.compliance.pipelines import record_monitoring_from_calls
+    """Monitoring periods of the CAP's contracts from a call log or any area's findings. Exit 1 if any period fails."""
+    from partcd.compliance.pipelines import record_monitoring_from_calls, record_monitoring_from_findings
 
-    options.zone("--tz", tz)
-    res = record_monitoring_from_calls(db_engine(ctx), cap_id, options.existing_file("--calls", calls), actor=actor,
-                                       engine_name=state(ctx).engine, tz=tz, today=options.date("--today", today or None))
+    if (calls is None) == (findings is None):
+        raise ConfigError("give exactly one of --calls FILE or --findings FILE")
+    as_of = options.date("--today", today or None)
+    if findings is not None:
+        res = record_monitoring_from_findings(db_engine(ctx), cap_id, options.existing_file("--findings", findings),
+                                              actor=actor, today=as_of)
+    else:
+        assert calls is not None
+        options.zone("--tz", tz)
+        res = record_monitoring_from_calls(db_engine(ctx), cap_id, options.existing_file("--calls", calls), actor=actor,
+                                           engine_name=state(ctx).engine, tz=tz, today=as_of)
     _echo_json(res.model_dump(mode="json"))
     if res.non_compliant_periods:
         raise typer.Exit(EXIT_NONCOMPLIANT)

@@ -116,7 +116,7 @@ def create_cap(engine: Engine, cap: Cap, *, actor: str, settings: CapSettings | 
 
 
 def get_cap(engine: Engine, cap_id: int, today: dt.date) -> CapDetail:
-    with session_scope(engine) as s:
+    with session_scope(engine, read_only=True) as s:
         row = _cap_row(s, cap_id)
         cap = _cap(row)
         actions = [ActionView(action_id=a.id, version=a.version, action=_action(a),
@@ -134,7 +134,7 @@ def get_cap(engine: Engine, cap_id: int, today: dt.date) -> CapDetail:
 def list_caps(engine: Engine, *, status: str | None = None, contract_id: str | None = None,
               parent_organization: str | None = None) -> list[tuple[Cap, int]]:
     """CAPs (newest first) with their versions, filtered by status, contract or parent organization."""
-    with session_scope(engine) as s:
+    with session_scope(engine, read_only=True) as s:
         stmt = select(CapRow).order_by(CapRow.id.desc())
         if status:
             stmt = stmt.where(CapRow.status == status)
@@ -209,8 +209,9 @@ def complete_action(engine: Engine, action_id: int, done_on: dt.date, evidence: 
 
 
 def record_monitoring(engine: Engine, cap_id: int, records: Sequence[dict[str, Any]], *, source: str, actor: str,
-                      today: dt.date | None = None) -> RecordResult:
-    """Store monitoring periods (``run_metrics`` records) of the CAP's contracts; a changed period is an audited update."""
+                      today: dt.date | None = None, metric_keys: Sequence[str] = METRIC_KEYS) -> RecordResult:
+    """Store monitoring periods (findings records of any area) of the CAP's contracts; a changed period is an audited
+    update. ``metric_keys`` are the record fields kept with each period (default: the call center's metrics)."""
     added = updated = unchanged = bad = 0
     ignored: set[str] = set()
     with session_scope(engine) as s:
@@ -225,7 +226,7 @@ def record_monitoring(engine: Engine, cap_id: int, records: Sequence[dict[str, A
                 continue
             start = dt.date.fromisoformat(str(rec["period_start"]))
             values = {"compliant": rec["compliant"], "failed_standards": list(rec.get("failed_standards") or []),
-                      "metrics": {k: rec.get(k) for k in METRIC_KEYS if k in rec}, "source": source[:300]}
+                      "metrics": {k: rec.get(k) for k in metric_keys if k in rec}, "source": source[:300]}
             bad += rec["compliant"] is False
             old = existing.get((contract, start))
             if old is None:
@@ -255,6 +256,17 @@ def record_monitoring_from_calls(engine: Engine, cap_id: int, calls: Path, *, ac
                              actor=actor, today=today)
 
 
+def record_monitoring_from_findings(engine: Engine, cap_id: int, findings: Path, *, actor: str,
+                                    today: dt.date | None = None) -> RecordResult:
+    """A findings file (any area's verdicts by contract and period, :mod:`partcd.compliance.readers`) ->
+    :func:`record_monitoring`."""
+    from partcd.compliance.readers import read_findings
+
+    records, metric_columns = read_findings(findings)
+    return record_monitoring(engine, cap_id, records, source=f"{findings.name} (findings)", actor=actor, today=today,
+                             metric_keys=metric_columns)
+
+
 # --- compliance history and past performance -----------------------------------------------------------------
 
 
@@ -265,7 +277,7 @@ def add_compliance_action(engine: Engine, action: ComplianceAction, *, actor: st
 
 def compliance_history(engine: Engine, *, parent_organization: str | None = None,
                        contract_id: str | None = None) -> list[ComplianceAction]:
-    with session_scope(engine) as s:
+    with session_scope(engine, read_only=True) as s:
         stmt = select(ComplianceActionRow).order_by(ComplianceActionRow.issued_on, ComplianceActionRow.id)
         if parent_organization:
             stmt = stmt.where(ComplianceActionRow.parent_organization == parent_organization)
@@ -330,7 +342,7 @@ def restore_incident(engine: Engine, incident_id: int, restored_at: dt.datetime,
 def bcp_status(engine: Engine, organization: str, now: dt.datetime, *, settings: ContinuitySettings | None = None,
                params: ParamSet | None = None) -> ContinuityStatus:
     """The CMS-on-request view of one organization, with the 72-hour limit of the parameters in force on ``now``."""
-    with session_scope(engine) as s:
+    with session_scope(engine, read_only=True) as s:
         plans = [p for _, p in _plans(s, organization)]
         evidence = [Evidence(kind=r.kind, performed_on=r.performed_on, description=r.description,
                              records=tuple(r.records))
@@ -341,7 +353,7 @@ def bcp_status(engine: Engine, organization: str, now: dt.datetime, *, settings:
 
 
 def organizations(engine: Engine) -> list[str]:
-    with session_scope(engine) as s:
+    with session_scope(engine, read_only=True) as s:
         names = set(s.scalars(select(BcpPlanVersionRow.organization))) | set(s.scalars(select(BcpIncidentRow.organization)))
         return sorted(names)
 

@@ -1,7 +1,7 @@
 """The tabular engine seam: one Ibis expression, run on DuckDB (embedded default) or PySpark.
 
 Pipelines receive an Ibis backend from :func:`connect` and never know which engine it is.
-Readers: CSV, Parquet, Excel. Writers: CSV, Parquet, JSON (via Arrow, identical on both engines).
+Readers: CSV, Parquet, Excel. Writers: CSV (formula-safe cells), Parquet, JSON (via Arrow, identical on both engines).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from partcd.core.errors import ConfigError, InputError
+from partcd.platform.exports import safe_table
 
 Engine = Literal["duckdb", "spark"]
 ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
@@ -63,6 +64,7 @@ def spark_session() -> Any:
                 .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.sql.ansi.enabled", "false")
                 .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.driver.host", "127.0.0.1")
                 .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                 .getOrCreate()
             )
@@ -133,12 +135,13 @@ def read_table(con: Any, path: Path, name: str | None = None) -> Any:
 
 
 def write_table(data: Any, path: Path, fmt: str | None = None) -> Path:
-    """Write an Ibis expression or Arrow table as CSV, Parquet or JSON (records)."""
+    """Write an Ibis expression or Arrow table as CSV, Parquet or JSON (records). CSV text cells that a spreadsheet
+    would run as a formula are neutralised (:func:`partcd.platform.exports.safe_table`)."""
     table: pa.Table = data if isinstance(data, pa.Table) else data.to_pyarrow()
     fmt = fmt or file_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        pacsv.write_csv(table, path)
+        pacsv.write_csv(safe_table(table), path)
     elif fmt == "parquet":
         pq.write_table(table, path)
     elif fmt == "json":

@@ -66,7 +66,14 @@ def load_yaml(text: str, file: str) -> Any:
 
 def load_model(path: Path, model: type[M]) -> M:
     """A YAML file validated against ``model``; errors name the file (and the key)."""
-    data = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParameterError(str(path), None, f"not UTF-8 text (byte {exc.start})") from None
+    try:
+        data = load_yaml(text, str(path))
+    except RecursionError:
+        raise ParameterError(str(path), None, "YAML nested too deeply") from None
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -143,6 +150,8 @@ def parse_period(area: str, text: str | int | dt.date) -> int | dt.date:
 def load_params(area: str, at: int | dt.date) -> ParamSet:
     """The parameter set that governs ``area`` at period ``at`` (no silent carry-forward)."""
     spec = area_spec(area)
+    if isinstance(at, int) and not dt.MINYEAR <= at <= dt.MAXYEAR:
+        raise ParameterError(area, None, f"no parameters for year {at}")
     name, pf = resolve(spec, area_files(area), at)
     return build_set(name, pf)
 

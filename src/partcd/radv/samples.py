@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from partcd.core.errors import ConfigError
+from partcd.platform.exports import safe_cell
 from partcd.radv.rules.payment_error import HccModel, Interaction
 from partcd.radv.rules.sampling import FrameEnrollee
 
@@ -79,11 +80,11 @@ class SyntheticAudit:
         with sample_path.open("w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(["enrollee_id", "stratum", "payment_error"])
-            w.writerows([e, h, f"{y:.2f}"] for e, h, y in self.sample)
+            w.writerows([safe_cell(e), safe_cell(h), f"{y:.2f}"] for e, h, y in self.sample)
         with strata_path.open("w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(["stratum", "population"])
-            w.writerows(self.strata_rows)
+            w.writerows((safe_cell(h), n) for h, n in self.strata_rows)
         return sample_path, strata_path
 
 

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from partcd.core.errors import ConfigError, InputError
+from partcd.core.errors import ConfigError
 from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options
 
 console = Console(highlight=False)
@@ -34,14 +34,9 @@ def _actor(actor: str | None) -> str:
 
 
 def json_object(file: Path, what: str) -> dict[str, Any]:
-    """The JSON object in ``file``; anything else is an ``InputError`` naming the file."""
-    try:
-        loaded = json.loads(file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(str(file), None, None, f"invalid JSON: {exc.msg} (line {exc.lineno})") from None
-    if not isinstance(loaded, dict):
-        raise InputError(str(file), None, None, f"expected a JSON object of {what}")
-    return loaded
+    """The JSON object in ``--file`` (bounded size and nesting, :func:`partcd.platform.cli.options.json_file`);
+    anything else is a ``ConfigError`` naming the file."""
+    return dict(options.json_object("--file", file, what))
 
 
 def _fields(items: list[str]) -> dict[str, Any]:

@@ -45,6 +45,7 @@ from partcd.appeals.rules.clocks import (
 )
 from partcd.appeals.rules.parameters import AppealsParams
 from partcd.appeals.rules.workflow import (
+    FREE_TEXT_MAX_CHARS,
     Case,
     CaseEvent,
     CaseType,
@@ -106,6 +107,8 @@ CITE_STATE_OVERRIDE = "42 CFR 422.629(c) [cms-4185-p L2677]"
 #: Where a stored case keeps the overrides it was received under (beside the ``Case`` fields in ``appeal_case.data``).
 OVERRIDES_KEY = "contract_clock_overrides"
 DurationUnit = Literal["calendar_days", "hours"]
+#: The largest State timeframe a request may store (days or hours; a larger number is a typing error, not a rule).
+OVERRIDE_MAX_DURATION = 10_000
 
 
 class OverrideRequest(BaseModel):
@@ -115,11 +118,12 @@ class OverrideRequest(BaseModel):
 
     contract_id: str = Field(pattern=r"^[A-Z][0-9]{4}$")
     timeframe_id: str = Field(min_length=1, max_length=10)
-    duration_value: int = Field(gt=0)
+    duration_value: int = Field(gt=0, le=OVERRIDE_MAX_DURATION)
     duration_unit: DurationUnit
     state: str = Field(pattern=r"^[A-Z]{2}$", description="USPS code of the State whose contract sets it")
     citation: str = Field(min_length=1, max_length=300, description="the State contract or rule, e.g. OAC 5160-58-08.4")
-    source_text: str | None = Field(default=None, description="the quoted text of the source")
+    source_text: str | None = Field(default=None, max_length=FREE_TEXT_MAX_CHARS,
+                                    description="the quoted text of the source")
     effective_from: dt.date
     effective_to: dt.date | None = Field(default=None, description="last local receipt date in force (inclusive)")
 
@@ -291,7 +295,7 @@ def list_overrides(engine: Engine, *, contract_id: str | None = None, on: dt.dat
                                                   ContractClockOverride.effective_from)
     if contract_id:
         stmt = stmt.where(ContractClockOverride.contract_id == contract_id.strip().upper())
-    with session_scope(engine) as s:
+    with session_scope(engine, read_only=True) as s:
         out = [_override(r) for r in s.scalars(stmt)]
     return [o for o in out if on is None or o.in_force(on)]
 
@@ -594,7 +598,7 @@ def sweep(engine: Engine, *, now: dt.datetime | None = None, actor: str = "syste
 
 def get_case(engine: Engine, case_id: int, *, now: dt.datetime | None = None) -> CaseView:
     now = now or dt.datetime.now(dt.UTC)
-    with session_scope(engine) as s:
+    with session_scope(engine, read_only=True) as s:
         row = s.get(AppealCase, case_id)
         if row is None:
             raise InputError("case", None, "id", f"no case {case_id}")
@@ -603,7 +607,7 @@ def get_case(engine: Engine, case_id: int, *, now: dt.datetime | None = None) ->
 
 def timeline(engine: Engine, case_id: int) -> list[dict[str, Any]]:
     """The stored events of a case in order, each with who recorded it and the state after it."""
-    with session_scope(engine) as s:
+    with session_scope(engine, read_only=True) as s:
         if s.get(AppealCase, case_id) is None:
             raise InputError("case", None, "id", f"no case {case_id}")
         rows = s.scalars(select(CaseEventRow).where(CaseEventRow.case_id == case_id).order_by(CaseEventRow.seq))
@@ -612,7 +616,7 @@ def timeline(engine: Engine, case_id: int) -> list[dict[str, Any]]:
 
 
 def case_notices(engine: Engine, case_id: int) -> list[dict[str, Any]]:
-    with session_scope(engine) as s:
+    with session_scope(engine, read_only=True) as s:
         rows = s.scalars(select(Notice).where(Notice.case_id == case_id).order_by(Notice.due_at, Notice.kind))
         return [{"kind": n.kind, "obligation_id": n.obligation_id, "due": _iso(n.due_at), "sent": _iso(n.sent_at)}
                 for n in rows]
@@ -698,7 +702,7 @@ def queue(engine: Engine, *, now: dt.datetime | None = None, case_type: str | No
     stmt = stmt.where(*_bucket_clauses(bucket, now)).order_by(AppealCase.next_due_at, AppealCase.id)
     out: list[QueueItem] = []
     after: tuple[dt.datetime, int] | None = None
-    with session_scope(engine) as s:
+    with session_scope(engine, read_only=True) as s:
         while len(out) < limit:
             page = stmt if after is None else stmt.where(or_(
                 AppealCase.next_due_at > after[0], and_(AppealCase.next_due_at == after[0], AppealCase.id > after[1])))
@@ -734,7 +738,7 @@ def queue_counts(engine: Engine, *, now: dt.datetime | None = None) -> dict[str,
     """Counts by case type and bucket (the dashboard's summary)."""
     now = _utc(now) or dt.datetime.now(dt.UTC)
     out: dict[str, dict[str, int]] = {}
-    with session_scope(engine) as s:
+    with session_scope(engine, read_only=True) as s:
         for name in BUCKETS:
             stmt = select(AppealCase.case_type, func.count()).where(AppealCase.next_due_at.is_not(None),
                                                                      *_bucket_clauses(name, now))
@@ -750,7 +754,7 @@ def all_cases(engine: Engine, *, now: dt.datetime | None = None, case_type: Case
     stmt = select(AppealCase).order_by(AppealCase.id)
     if case_type:
         stmt = stmt.where(AppealCase.case_type == case_type)
-    with session_scope(engine) as s:
+    with session_scope(engine, read_only=True) as s:
         views = [_view(row, now) for row in s.scalars(stmt)]
     if received_from or received_to:
         views = [v for v in views if (received_from is None or _local_day(v.case) >= received_from)

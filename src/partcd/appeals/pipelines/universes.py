@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from partcd.appeals.pipelines.cases import CaseView
 from partcd.appeals.rules.clocks import TIMEFRAMES, zone_of
 from partcd.appeals.rules.workflow import Case, Deadline, is_adverse
+from partcd.platform.exports import safe_row, xlsx_row
 
 NONE = "None"
 TABLES: tuple[str, ...] = ("OD", "RECON", "GRV_C", "AIP", "CD", "CDER")
@@ -352,7 +353,8 @@ _FINDING_COLUMNS = ["table", "case_id", "obligation_id", "obligation", "due", "m
 
 def write(universe: Universe, out: Path, *, tables: list[str] | None = None) -> list[Path]:
     """``.xlsx``: one sheet per table plus "Self-check"; ``.csv``: ``out`` for one table, else ``<stem>_<TABLE>.csv``
-    per table and ``<stem>_self_check.csv``."""
+    per table and ``<stem>_self_check.csv``. Cells that a spreadsheet would run as a formula are neutralised and
+    texts are string cells in ``.xlsx`` (:mod:`partcd.platform.exports`)."""
     chosen = tables or list(TABLES)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".xlsx":
@@ -365,18 +367,18 @@ def write(universe: Universe, out: Path, *, tables: list[str] | None = None) -> 
             ws = wb.active if first else wb.create_sheet()
             first = False
             ws.title = table
-            ws.append(COLUMNS[table])
+            xlsx_row(ws, COLUMNS[table])
             for cell in ws[1]:
                 cell.font = Font(bold=True)
             for row in universe.tables[table]:
-                ws.append([row.get(col, NONE) for col in COLUMNS[table]])
+                xlsx_row(ws, [row.get(col, NONE) for col in COLUMNS[table]])
             ws.freeze_panes = "A2"
         ws = wb.create_sheet("Self-check")
-        ws.append(_FINDING_COLUMNS)
+        xlsx_row(ws, _FINDING_COLUMNS)
         for f in universe.findings:
             if f.table in chosen:
                 d = f.to_dict()
-                ws.append([d[c] for c in _FINDING_COLUMNS])
+                xlsx_row(ws, [d[c] for c in _FINDING_COLUMNS])
         wb.save(out)
         return [out]
     if out.suffix.lower() != ".csv":
@@ -387,7 +389,7 @@ def write(universe: Universe, out: Path, *, tables: list[str] | None = None) -> 
         with path.open("w", newline="", encoding="utf-8") as fh:
             w = csv.DictWriter(fh, fieldnames=COLUMNS[table], restval=NONE)
             w.writeheader()
-            w.writerows(universe.tables[table])
+            w.writerows(safe_row(row) for row in universe.tables[table])
         paths.append(path)
     if len(chosen) > 1:
         path = out.with_name(f"{out.stem}_self_check.csv")
@@ -396,6 +398,6 @@ def write(universe: Universe, out: Path, *, tables: list[str] | None = None) -> 
             w.writeheader()
             for f in universe.findings:
                 d = f.to_dict()
-                w.writerow({c: d[c] for c in _FINDING_COLUMNS})
+                w.writerow(safe_row({c: d[c] for c in _FINDING_COLUMNS}))
         paths.append(path)
     return paths

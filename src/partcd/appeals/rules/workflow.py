@@ -50,6 +50,21 @@ from partcd.core.params import Cited, ParamSet
 UTC = dt.UTC
 _M = TypeVar("_M", bound=BaseModel)
 
+# Input bounds (design choices, not rules): texts fit the columns they are stored in (``partcd.appeals.store``:
+# enrollee_name VARCHAR(120), actor VARCHAR(100)); free text (the reason, notes, justifications) is bounded so one
+# request cannot make the stored case, its timeline and the audit log grow without limit.
+#: Free text: the reason (§ 422.629(h)(1)), event notes and justifications.
+FREE_TEXT_MAX_CHARS = 10_000
+#: ``appeal_case.enrollee_name`` is VARCHAR(120).
+ENROLLEE_NAME_MAX_CHARS = 120
+#: ``case_event.actor`` and ``audit_event.actor`` are VARCHAR(100).
+ACTOR_MAX_CHARS = 100
+#: Short identifiers kept in the case data (zone names, references to another case, obligation ids).
+ZONE_MAX_CHARS = 64
+REFERENCE_MAX_CHARS = 40
+#: The longest extension a request may name (the rules allow 14 days; a larger number is a typing error).
+EXTENSION_MAX_CALENDAR_DAYS = 366
+
 CaseType = Literal["integrated_grievance", "integrated_organization_determination", "integrated_reconsideration",
                    "partd_coverage_determination", "partd_exception"]
 CASE_TYPES: tuple[CaseType, ...] = ("integrated_grievance", "integrated_organization_determination",
@@ -194,23 +209,24 @@ class Intake(BaseModel):
 
     case_type: CaseType
     received: dt.datetime
-    reason: str = Field(min_length=1, description="(h)(1) general description of the reason")
-    enrollee_name: str = Field(min_length=1, description="(h)(6) the enrollee for whom it was filed")
+    reason: str = Field(min_length=1, max_length=FREE_TEXT_MAX_CHARS, description="(h)(1) general description of the reason")
+    enrollee_name: str = Field(min_length=1, max_length=ENROLLEE_NAME_MAX_CHARS,
+                               description="(h)(6) the enrollee for whom it was filed")
     mbi: str = Field(min_length=11, max_length=11, description="Medicare Beneficiary Identifier (no hyphens)")
     contract_id: str = Field(pattern=r"^[A-Z][0-9]{4}$")
     plan_benefit_package: str = Field(default="001", pattern=r"^[0-9]{3}$")
     channel: Channel = "written"
     requester: Requester = "enrollee"
     aor_received: dt.date | None = None
-    programs: tuple[Program, ...] = ("medicare", "medicaid")
-    zone: str | None = None
+    programs: tuple[Program, ...] = Field(default=("medicare", "medicaid"), max_length=2)
+    zone: str | None = Field(default=None, max_length=ZONE_MAX_CHARS)
     expedite_requested: bool = False
     provider_indicates_jeopardy: bool = False
     grievance_subject: GrievanceSubject | None = None
     payment_request: bool = False
     oral_payment_policy: bool = False
     noncontract_info_needed: bool = False
-    parent_ref: str | None = None
+    parent_ref: str | None = Field(default=None, max_length=REFERENCE_MAX_CHARS)
     adverse_notice_date: dt.date | None = None
     adverse_notice_sent: dt.datetime | None = None
     intended_effective_date: dt.date | None = None
@@ -225,8 +241,8 @@ class CaseEvent(BaseModel):
 
     kind: EventKind
     at: dt.datetime
-    actor: str = "system"
-    note: str | None = None
+    actor: str = Field(default="system", min_length=1, max_length=ACTOR_MAX_CHARS)
+    note: str | None = Field(default=None, max_length=FREE_TEXT_MAX_CHARS)
     decision: Decision | None = None
     notice: NoticeKind | None = None
     notice_date: dt.date | None = None
@@ -235,11 +251,11 @@ class CaseEvent(BaseModel):
     effective_date: dt.date | None = None
     reduction: bool = False
     requested_by: Literal["enrollee", "provider", "plan"] | None = None
-    calendar_days: int | None = Field(default=None, ge=1)
+    calendar_days: int | None = Field(default=None, ge=1, le=EXTENSION_MAX_CALENDAR_DAYS)
     enrollee_interest: bool = False
     needs_information: bool = False
     likely_approval: bool = False
-    justification: str | None = None
+    justification: str | None = Field(default=None, max_length=FREE_TEXT_MAX_CHARS)
     consent_on_file: bool = False
     previously_authorized: bool = False
     ordered_by_authorized_provider: bool = False
@@ -248,7 +264,7 @@ class CaseEvent(BaseModel):
     forum: Forum | None = None
     favorable: bool | None = None
     response_mode: Literal["oral", "written"] | None = None
-    deadline_id: str | None = None
+    deadline_id: str | None = Field(default=None, max_length=REFERENCE_MAX_CHARS)
 
 
 class Case(Intake):

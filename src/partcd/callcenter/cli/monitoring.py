@@ -27,6 +27,7 @@ from rich.table import Table
 
 from partcd.core.errors import ConfigError, InputError, PartcdError
 from partcd.platform.cli import EXIT_NONCOMPLIANT, options
+from partcd.platform.exports import safe_row
 
 console = Console(highlight=False)
 
@@ -203,8 +204,8 @@ def _write_test_calls(path: Path, tests: list[TestCallOutcome]) -> None:
         w.writeheader()
         for t in tests:
             row = _test_call_row(t)
-            w.writerow({**row, "connect_s": "" if t.connect_s is None else f"{t.connect_s:g}",
-                        "benefit_question_answered": str(t.benefit_question_answered).lower()})
+            w.writerow(safe_row({**row, "connect_s": "" if t.connect_s is None else f"{t.connect_s:g}",
+                                 "benefit_question_answered": str(t.benefit_question_answered).lower()}))
 
 
 def _print_scores(scores: list[Any]) -> None:

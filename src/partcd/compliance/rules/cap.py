@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -34,6 +34,33 @@ from partcd.core.calendar import add_months as add_months  # re-exported for the
 from partcd.core.citation import Cite, cites
 from partcd.core.errors import RuleError
 from partcd.core.params import ParamSet
+
+# Input bounds (design choices, not rules): texts fit the columns they are stored in (``partcd.compliance.store``),
+# free text and lists are bounded so one request stays one short transaction (a CAP naming 150,000 contracts wrote
+# 150,000 audited rows and held the SQLite write lock for a minute while every other writer waited).
+#: Free text: deficiency, descriptions, notes, summaries, causes, root causes, plans.
+FREE_TEXT_MAX_CHARS = 10_000
+#: Organization, legal entity and owner names (VARCHAR(200) columns).
+NAME_MAX_CHARS = 200
+#: ``contract_id`` columns are VARCHAR(10) (a contract id is a letter and four digits).
+CONTRACT_ID_MAX_CHARS = 10
+#: Contracts one CAP names: the largest parent organizations hold a few hundred contracts.
+CAP_CONTRACTS_MAX = 500
+#: Items of a list field (authorities, root causes, evidence, plan lists) and the length of one short item.
+LIST_MAX_ITEMS = 100
+ITEM_MAX_CHARS = 500
+#: Keys of required elements and essential functions (VARCHAR(60) columns).
+KEY_MAX_CHARS = 60
+#: Monitoring periods a CAP may require before closure, and days of "due soon" warnings.
+PERIODS_MAX = 1000
+DAYS_MAX = 366
+
+ContractId = Annotated[str, Field(min_length=1, max_length=CONTRACT_ID_MAX_CHARS)]
+ListItem = Annotated[str, Field(max_length=ITEM_MAX_CHARS)]
+FreeText = Annotated[str, Field(max_length=FREE_TEXT_MAX_CHARS)]
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX_CHARS)]
+#: A stored record's id (an INTEGER column: 32 bits on PostgreSQL).
+RecordId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 CapStatus = Literal["requested", "submitted", "accepted", "revision_requested", "implementing", "monitoring", "closed"]
 CAP_STATUSES: tuple[CapStatus, ...] = ("requested", "submitted", "accepted", "revision_requested", "implementing",
@@ -66,9 +93,9 @@ class RequiredElement(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    key: str = Field(min_length=1)
-    description: str = Field(min_length=1)
-    cite: str
+    key: str = Field(min_length=1, max_length=KEY_MAX_CHARS)
+    description: str = Field(min_length=1, max_length=FREE_TEXT_MAX_CHARS)
+    cite: str = Field(max_length=ITEM_MAX_CHARS)
 
 
 #: CAP letter L38: "(1) how your organization will ensure beneficiaries are able to reach a representative at your
@@ -117,9 +144,9 @@ class CapSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    closure_compliant_periods: int = Field(default=CLOSURE_COMPLIANT_PERIODS, ge=1)
+    closure_compliant_periods: int = Field(default=CLOSURE_COMPLIANT_PERIODS, ge=1, le=PERIODS_MAX)
     monitoring_period: Literal["day", "week", "month"] = "day"
-    action_due_soon_days: int = Field(default=7, ge=0)
+    action_due_soon_days: int = Field(default=7, ge=0, le=DAYS_MAX)
 
 
 class StatusChange(BaseModel):
@@ -127,7 +154,7 @@ class StatusChange(BaseModel):
 
     status: CapStatus
     on: dt.date
-    note: str | None = None
+    note: FreeText | None = None
 
 
 class Cap(BaseModel):
@@ -135,25 +162,25 @@ class Cap(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    cap_id: int | None = None
-    contract_ids: tuple[str, ...] = Field(min_length=1)
-    parent_organization: str = Field(min_length=1)
-    legal_entity: str = Field(min_length=1)
+    cap_id: RecordId | None = None
+    contract_ids: tuple[ContractId, ...] = Field(min_length=1, max_length=CAP_CONTRACTS_MAX)
+    parent_organization: Name
+    legal_entity: Name
     issued_on: dt.date
-    deficiency: str = Field(min_length=1)
-    authorities: tuple[str, ...] = Field(min_length=1)
+    deficiency: str = Field(min_length=1, max_length=FREE_TEXT_MAX_CHARS)
+    authorities: tuple[ListItem, ...] = Field(min_length=1, max_length=LIST_MAX_ITEMS)
     detection_source: DetectionSource
     cms_contacted_on: dt.date | None = None
     self_disclosed: bool = False
     program: Program = "C&D"
-    root_causes: tuple[str, ...] = ()
-    required_elements: tuple[RequiredElement, ...] = LETTER_REQUIRED_ELEMENTS
+    root_causes: tuple[FreeText, ...] = Field(default=(), max_length=LIST_MAX_ITEMS)
+    required_elements: tuple[RequiredElement, ...] = Field(default=LETTER_REQUIRED_ELEMENTS, max_length=LIST_MAX_ITEMS)
     submission_due: dt.date | None = None
     implementation_due: dt.date | None = None
     status: CapStatus = "requested"
     history: tuple[StatusChange, ...] = ()
     closed_on: dt.date | None = None
-    closure_compliant_periods: int = Field(default=CLOSURE_COMPLIANT_PERIODS, ge=1)
+    closure_compliant_periods: int = Field(default=CLOSURE_COMPLIANT_PERIODS, ge=1, le=PERIODS_MAX)
 
     @model_validator(mode="after")
     def _consistent(self) -> Cap:
@@ -190,13 +217,13 @@ class CapAction(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    action_id: int | None = None
-    required_element: str | None = None
-    description: str = Field(min_length=1)
-    owner: str = Field(min_length=1)
+    action_id: RecordId | None = None
+    required_element: str | None = Field(default=None, max_length=KEY_MAX_CHARS)
+    description: str = Field(min_length=1, max_length=FREE_TEXT_MAX_CHARS)
+    owner: Name
     due_on: dt.date
     done_on: dt.date | None = None
-    evidence: tuple[str, ...] = ()
+    evidence: tuple[ListItem, ...] = Field(default=(), max_length=LIST_MAX_ITEMS)
 
     @model_validator(mode="after")
     def _evidence_when_done(self) -> CapAction:
@@ -210,10 +237,10 @@ class MonitoringPeriod(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    contract_id: str
+    contract_id: ContractId
     period_start: dt.date
     compliant: bool | None
-    failed_standards: tuple[str, ...] = ()
+    failed_standards: tuple[ListItem, ...] = Field(default=(), max_length=LIST_MAX_ITEMS)
 
 
 class ContractRun(BaseModel):
@@ -246,12 +273,12 @@ class ComplianceAction(BaseModel):
 
     kind: ComplianceActionKind
     issued_on: dt.date
-    contract_id: str
-    parent_organization: str
+    contract_id: ContractId
+    parent_organization: Name
     program: Program = "C&D"
-    cap_id: int | None = None
+    cap_id: RecordId | None = None
     self_disclosed: bool = False
-    summary: str = ""
+    summary: FreeText = ""
     closed_on: dt.date | None = None
 
 

@@ -29,7 +29,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from partcd.compliance.rules.cap import RegulatoryNumber, regulatory_number
+from partcd.compliance.rules.cap import (
+    DAYS_MAX,
+    FREE_TEXT_MAX_CHARS,
+    KEY_MAX_CHARS,
+    LIST_MAX_ITEMS,
+    FreeText,
+    ListItem,
+    Name,
+    RecordId,
+    RegulatoryNumber,
+    regulatory_number,
+)
 from partcd.core.calendar import add_months
 from partcd.core.citation import cites
 from partcd.core.errors import RuleError
@@ -39,6 +50,13 @@ from partcd.core.result import Verdict
 Part = Literal["C", "D"]
 EvidenceKind = Literal["test", "training", "revision"]
 RESTORE_KEY = "restore_essential_functions_max_h"
+#: Input bounds (design choices; columns of ``partcd.compliance.store``): version_label VARCHAR(40), function name
+#: VARCHAR(300), cite VARCHAR(100); ranks and recovery-time objectives far beyond any plan are typing errors.
+VERSION_LABEL_MAX_CHARS = 40
+FUNCTION_NAME_MAX_CHARS = 300
+FUNCTION_CITE_MAX_CHARS = 100
+RANK_MAX = 1000
+RTO_MAX_HOURS = 8784.0  # a leap year
 
 
 class EssentialFunction(BaseModel):
@@ -46,14 +64,14 @@ class EssentialFunction(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    key: str = Field(min_length=1)
-    name: str = Field(min_length=1)
+    key: str = Field(min_length=1, max_length=KEY_MAX_CHARS)
+    name: str = Field(min_length=1, max_length=FUNCTION_NAME_MAX_CHARS)
     part: Part
     regulatory_minimum: bool = False
-    cite: str | None = None
-    priority_rank: int = Field(default=1, ge=1)
-    rto_hours: float | None = Field(default=None, gt=0)
-    dependencies: tuple[str, ...] = ()
+    cite: str | None = Field(default=None, max_length=FUNCTION_CITE_MAX_CHARS)
+    priority_rank: int = Field(default=1, ge=1, le=RANK_MAX)
+    rto_hours: float | None = Field(default=None, gt=0, le=RTO_MAX_HOURS, allow_inf_nan=False)
+    dependencies: tuple[ListItem, ...] = Field(default=(), max_length=LIST_MAX_ITEMS)
 
 
 #: The regulatory minimum per part (spec §1.2), in the order of the paragraphs.
@@ -92,7 +110,7 @@ class ContinuitySettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    due_soon_days: int = Field(default=30, ge=0)
+    due_soon_days: int = Field(default=30, ge=0, le=DAYS_MAX)
     clock_starts_at: Literal["failure_start"] = "failure_start"
 
 
@@ -101,16 +119,16 @@ class PlanVersion(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    organization: str = Field(min_length=1)
-    version_label: str = Field(min_length=1)
+    organization: Name
+    version_label: str = Field(min_length=1, max_length=VERSION_LABEL_MAX_CHARS)
     approved_on: dt.date
-    parts: tuple[Part, ...] = Field(min_length=1)
-    activation_events: tuple[str, ...] = ()
-    chain_of_command: tuple[str, ...] = ()
-    comms_plan: dict[str, str] = Field(default_factory=dict)
-    alternate_sites: tuple[str, ...] = ()
-    restoration_plan: str = ""
-    functions: tuple[EssentialFunction, ...] = ()
+    parts: tuple[Part, ...] = Field(min_length=1, max_length=2)
+    activation_events: tuple[ListItem, ...] = Field(default=(), max_length=LIST_MAX_ITEMS)
+    chain_of_command: tuple[ListItem, ...] = Field(default=(), max_length=LIST_MAX_ITEMS)
+    comms_plan: dict[ListItem, FreeText] = Field(default_factory=dict, max_length=LIST_MAX_ITEMS)
+    alternate_sites: tuple[ListItem, ...] = Field(default=(), max_length=LIST_MAX_ITEMS)
+    restoration_plan: FreeText = ""
+    functions: tuple[EssentialFunction, ...] = Field(default=(), max_length=LIST_MAX_ITEMS)
 
 
 class Evidence(BaseModel):
@@ -120,8 +138,8 @@ class Evidence(BaseModel):
 
     kind: EvidenceKind
     performed_on: dt.date
-    description: str = Field(min_length=1)
-    records: tuple[str, ...] = ()
+    description: str = Field(min_length=1, max_length=FREE_TEXT_MAX_CHARS)
+    records: tuple[ListItem, ...] = Field(default=(), max_length=LIST_MAX_ITEMS)
 
 
 class Incident(BaseModel):
@@ -129,12 +147,12 @@ class Incident(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    incident_id: int | None = None
-    function_key: str = Field(min_length=1)
+    incident_id: RecordId | None = None
+    function_key: str = Field(min_length=1, max_length=KEY_MAX_CHARS)
     failure_start: dt.datetime
     detected_at: dt.datetime
     restored_at: dt.datetime | None = None
-    cause: str = ""
+    cause: FreeText = ""
     activated_bcp: bool = False
 
     @model_validator(mode="after")

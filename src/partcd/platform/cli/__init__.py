@@ -1,16 +1,26 @@
 """The ``partcd`` command line: one Typer app; the platform's commands and one sub-app per registered area.
 
 Sub-apps are imported only when their command runs (``partcd --help`` lists them from the area declarations of
-:mod:`partcd.registry`, importing no area code). User errors (:class:`~partcd.core.errors.PartcdError`) print one
-readable line and exit 2; ``--debug`` shows the traceback. Exit 1 means "ran fine, found non-compliance".
+:mod:`partcd.registry`, importing no area code). Exit codes (the README's list):
+
+- 0 ran and compliant; 1 ran and found non-compliance (only a command that finished its work returns 1);
+- 2 bad input or configuration: user errors (:class:`~partcd.core.errors.PartcdError`), unreadable files, input that
+  is not UTF-8 text, numbers or dates out of range, invalid fields, and a database that cannot be reached or used
+  (one line naming the database URL without its password);
+- 3 internal error: any other exception (a defect of partcd), one line naming it.
+
+Every message is one line; ``--debug`` (or ``PARTCD_DEBUG=1``) shows the traceback instead. Every integer and
+number option of every command is bounded before the command runs (:func:`bound_numbers`).
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import math
 import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -18,6 +28,7 @@ import typer.core
 import typer.main
 from rich.console import Console
 from rich.markup import escape
+from typer.exceptions import TyperException
 
 from partcd.core.errors import PartcdError
 
@@ -26,6 +37,13 @@ if TYPE_CHECKING:
 
 EXIT_NONCOMPLIANT = 1
 EXIT_USER_ERROR = 2
+EXIT_INTERNAL_ERROR = 3
+
+#: The largest integer any command takes: record ids and versions are ``Integer`` columns (32-bit on PostgreSQL),
+#: and no count, day number, seed or size the rules use comes near it.
+INT_MAX = 2**31 - 1
+#: The largest magnitude of a decimal option (seconds, calls per hour, percentages, fractions are far below it).
+FLOAT_MAX = 1e9
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -56,7 +74,7 @@ def lazy_groups() -> dict[str, tuple[str, str]]:
 
 
 class _Group(typer.core.TyperGroup):
-    """Root group: lazy sub-apps; turns user errors into one line + exit 2 (unless --debug)."""
+    """Root group: lazy sub-apps with bounded numbers; every exception becomes one line and its exit code (2 or 3)."""
 
     _listing = False
 
@@ -65,13 +83,14 @@ class _Group(typer.core.TyperGroup):
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name in self.commands or cmd_name not in lazy_groups():
-            return self.commands.get(cmd_name)
+            found = self.commands.get(cmd_name)
+            return found if found is None or self._listing else bound_numbers(found)
         ref, summary = lazy_groups()[cmd_name]
         if self._listing:  # the root --help shows the declared one-line help without importing the sub-app
             return typer.core.TyperCommand(cmd_name, help=summary, short_help=summary)
         from partcd import registry
 
-        command = typer.main.get_group(registry.load(ref))
+        command = bound_numbers(typer.main.get_group(registry.load(ref)))
         command.name = cmd_name
         self.commands[cmd_name] = command
         return command
@@ -86,17 +105,111 @@ class _Group(typer.core.TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except PartcdError as exc:
+        except (typer.Exit, typer.Abort, TyperException):
+            raise  # exits, aborts and usage errors (exit 2) are handled by Click
+        except Exception as exc:
             if _debug(ctx):
                 raise
-            err_console.print(f"[bold red]error:[/] {escape(exc.message())}", markup=True)
-            raise typer.Exit(EXIT_USER_ERROR) from None
-        except OSError as exc:
-            if _debug(ctx):
-                raise
-            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-            err_console.print(f"[bold red]error:[/] {escape(f'{where}{exc.strerror or exc}')}", markup=True)
-            raise typer.Exit(EXIT_USER_ERROR) from None
+            code, message = explain(exc, ctx)
+            err_console.print(f"[bold red]{'internal error' if code == EXIT_INTERNAL_ERROR else 'error'}:[/] "
+                              f"{escape(message)}", markup=True)
+            raise typer.Exit(code) from None
+
+
+def explain(exc: Exception, ctx: Any) -> tuple[int, str]:
+    """The exit code and the one line for an exception that ended a command (see the module docstring)."""
+    if isinstance(exc, PartcdError):
+        return EXIT_USER_ERROR, exc.message()
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        return EXIT_USER_ERROR, f"{where}{exc.strerror or exc}"
+    if isinstance(exc, UnicodeDecodeError):
+        return EXIT_USER_ERROR, f"an input file is not UTF-8 text ({exc.reason} at byte {exc.start})"
+    if isinstance(exc, OverflowError):
+        return EXIT_USER_ERROR, f"a number or date is out of range ({_first_line(exc)})"
+    database = _database_error(exc, ctx)
+    if database is not None:
+        return EXIT_USER_ERROR, database
+    invalid = _validation_error(exc)
+    if invalid is not None:
+        return EXIT_USER_ERROR, invalid
+    return EXIT_INTERNAL_ERROR, (f"{type(exc).__name__}: {_first_line(exc)} (a defect of partcd: please report it; "
+                                 "--debug or PARTCD_DEBUG=1 shows the traceback)")
+
+
+def _first_line(exc: BaseException, limit: int = 200) -> str:
+    text = (str(exc).strip().splitlines() or [""])[0]
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _database_error(exc: Exception, ctx: Any) -> str | None:
+    """A SQLAlchemy database error as one line naming the database (password hidden) and the driver's first line
+    (never the SQL or its parameters, which may hold PHI; PostgreSQL's DETAIL lines are dropped too)."""
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if sa_exc is None or not isinstance(exc, sa_exc.DBAPIError | sa_exc.ArgumentError):
+        return None
+    where = database_label(ctx)
+    orig = getattr(exc, "orig", None)
+    reason = _first_line(orig if orig is not None else exc)
+    if isinstance(exc, sa_exc.IntegrityError):
+        return f"database {where}: the change conflicts with a stored record ({reason})"
+    if isinstance(exc, sa_exc.DataError):
+        return f"database {where}: a value does not fit its column ({reason})"
+    return f"database {where}: cannot use it ({reason})"
+
+
+def database_label(ctx: Any) -> str:
+    """The database URL of ``--db`` / ``PARTCD_DB`` (or the default file) with the password masked."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from partcd.platform.settings import Settings
+
+    url = Settings.from_env(db=state(ctx).db).db_url
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:  # an unparsable URL is named by its scheme only
+        return url.split("://", 1)[0] + "://..."
+
+
+def _validation_error(exc: Exception) -> str | None:
+    """A pydantic ValidationError that escaped a command: the first field and reason (never the input value)."""
+    pydantic_core = sys.modules.get("pydantic_core")
+    if pydantic_core is None or not isinstance(exc, pydantic_core.ValidationError):
+        return None
+    errors = exc.errors(include_input=False, include_url=False)
+    first = errors[0] if errors else {"loc": (), "msg": "invalid value"}
+    field = ".".join(str(p) for p in first["loc"]) or exc.title
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{field}: {first['msg']}{more}"
+
+
+def bound_numbers(command: Any) -> Any:
+    """Refuse out-of-range numbers before ``command`` (and every sub-command) runs: an integer beyond
+    :data:`INT_MAX` in magnitude, a decimal that is not finite or beyond :data:`FLOAT_MAX` (a usage error, exit 2)."""
+    if getattr(command, "_partcd_bounded", False):
+        return command
+    command._partcd_bounded = True
+    for param in getattr(command, "params", ()):
+        param.callback = _bounded(param.callback)
+    for sub in getattr(command, "commands", {}).values():
+        bound_numbers(sub)
+    return command
+
+
+def _bounded(callback: Callable[..., Any] | None) -> Callable[..., Any]:
+    def check(ctx: Any, param: Any, value: Any) -> Any:
+        for item in value if isinstance(value, list | tuple) else (value,):
+            if isinstance(item, bool):
+                continue
+            if isinstance(item, int) and abs(item) > INT_MAX:
+                raise typer.BadParameter(f"{item} is out of range (at most {INT_MAX} in magnitude)", ctx, param)
+            if isinstance(item, float) and not (math.isfinite(item) and abs(item) <= FLOAT_MAX):
+                raise typer.BadParameter(f"{item} is not a finite number of at most {FLOAT_MAX:g} in magnitude",
+                                         ctx, param)
+        return value if callback is None else callback(ctx, param, value)
+
+    return check
 
 
 def _debug(ctx: typer.Context) -> bool:

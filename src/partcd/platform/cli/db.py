@@ -45,7 +45,7 @@ def audit(
     from partcd.platform.store.audit import recent
     from partcd.platform.store.db import session_scope
 
-    with session_scope(db_engine(ctx, migrate=False)) as s:
+    with session_scope(db_engine(ctx, migrate=False), read_only=True) as s:
         events = [{"id": e.id, "at": e.occurred_at.isoformat(), "actor": e.actor, "action": e.action,
                    "entity": f"{e.entity_type}/{e.entity_id}", "before": e.before, "after": e.after}
                   for e in recent(s, entity_type, entity_id, limit)]

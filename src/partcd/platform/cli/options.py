@@ -115,3 +115,68 @@ def existing_file(flag: str, path: Path | None) -> Path | None:
     if not path.is_file():
         raise ConfigError(f"{flag}: {path}: not a file")
     return path
+
+
+#: Bounds of a JSON input file (``--file``): a request or a set of plan attributes is a few kilobytes; the limits
+#: keep a hostile file from exhausting memory or Python's recursion limit (a design choice, not a rule).
+JSON_MAX_BYTES = 1_000_000
+JSON_MAX_DEPTH = 32
+
+
+def json_file(flag: str, path: Path, *, max_bytes: int = JSON_MAX_BYTES, max_depth: int = JSON_MAX_DEPTH) -> object:
+    """The JSON value in an input file: at most ``max_bytes`` bytes of UTF-8, nested at most ``max_depth`` arrays
+    or objects deep, numbers finite (``NaN``/``Infinity`` are not JSON). Anything else is a ``ConfigError`` naming
+    the flag and the file (the depth is checked before parsing, so no input reaches the parser's recursion)."""
+    import json
+
+    existing_file(flag, path)
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ConfigError(f"{flag}: {path}: {size} bytes is over the limit of {max_bytes} bytes for a JSON file")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{flag}: {path}: not UTF-8 text (byte {exc.start})") from None
+    depth = _json_depth(text)
+    if depth > max_depth:
+        raise ConfigError(f"{flag}: {path}: JSON nested {depth} levels deep; at most {max_depth} allowed")
+
+    def _no_constant(name: str) -> object:
+        raise ValueError(f"{name} is not a JSON number")
+
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{flag}: {path}: invalid JSON: {exc.msg} (line {exc.lineno})") from None
+    except ValueError as exc:  # NaN/Infinity, or an integer with more digits than Python converts
+        raise ConfigError(f"{flag}: {path}: invalid JSON: {exc}") from None
+
+
+def json_object(flag: str, path: Path, what: str) -> dict[str, object]:
+    """:func:`json_file` that must hold one JSON object (``what`` names its fields in the message)."""
+    loaded = json_file(flag, path)
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{flag}: {path}: expected a JSON object of {what}")
+    return loaded
+
+
+def _json_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in ``text`` (brackets inside strings do not count)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest

@@ -17,6 +17,10 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON}
     #: Columns never copied into ``audit_event`` (secrets and credential verifiers).
     audit_excluded: ClassVar[frozenset[str]] = frozenset()
+    #: Protected health information: ``audit_event`` stores a keyed hash of these values, never the values
+    #: (:mod:`partcd.platform.store.audit`). A name is a column (``mbi``) or a path into a JSON column, with ``*``
+    #: for every item of a list or every value of an object (``data.events.*.note``).
+    phi_columns: ClassVar[frozenset[str]] = frozenset()
 
 
 def utcnow() -> dt.datetime:
@@ -57,7 +61,12 @@ class Run(Base):
 
 
 class AuditEvent(Base):
-    """Append-only (UPDATE/DELETE refused by a trigger): who did what to which record, before and after."""
+    """Append-only (UPDATE, DELETE and, on PostgreSQL, TRUNCATE refused by triggers): who did what to which record.
+
+    ``create``: ``after`` is the record; ``delete``: ``before`` is the record; ``update``: ``before`` and ``after``
+    hold only what changed (old and new values; inside JSON columns only the changed keys and list items).
+    PHI columns and long texts are stored as keyed hashes (:mod:`partcd.platform.store.audit`).
+    """
 
     __tablename__ = "audit_event"
 
@@ -73,3 +82,14 @@ class AuditEvent(Base):
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id"), nullable=True)
 
     __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),)
+
+
+class AuditKey(Base):
+    """The secret of the keyed hashes (HMAC-SHA256) that stand for PHI in ``audit_event``: one row, made by
+    migration ``0007_audit_hardening`` and append-only like the log (a changed key would orphan every hash)."""
+
+    __tablename__ = "audit_key"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    secret_hex: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

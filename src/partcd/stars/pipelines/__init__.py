@@ -26,6 +26,7 @@ import numpy as np
 
 from partcd.core.errors import ConfigError, InputError, ParameterError, RuleError
 from partcd.core.params import ParamSet
+from partcd.platform.exports import safe_cell
 from partcd.platform.params import area_files, load_params
 from partcd.stars.pipelines.carryover import (
     CarriedOver,
@@ -517,38 +518,28 @@ def contract_measure_explanations(inputs: StarInputs, contract: str) -> list[Sta
 # --- files -----------------------------------------------------------------------------------
 
 
-#: First characters that make a spreadsheet read a cell as a formula (CSV injection): such text cells get a leading '.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(text: str) -> str:
-    """A text cell that no spreadsheet runs as a formula (a leading ' before = + - @ TAB CR)."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def number_text(v: float) -> str:
     """A number without float noise (:func:`partcd.stars.rules.assign.exact_text`: 0.769, not 0.7689999999999999)."""
     return exact_text(v)
 
 
 def _cell(v: object, float_text: Callable[[float], str]) -> object:
+    """One CSV cell: None empty, floats as ``float_text`` writes them, text formula-safe (``platform.exports``)."""
     if v is None:
         return ""
     if isinstance(v, bool):
         return str(v).lower()
     if isinstance(v, float):
-        return float_text(v)
-    if isinstance(v, str):
-        return safe_text(v)
+        return safe_cell(float_text(v))
     if isinstance(v, list | tuple):
-        return safe_text("; ".join(str(x) for x in v))
-    return v
+        return safe_cell("; ".join(str(x) for x in v))
+    return safe_cell(v)
 
 
 def records_csv(records: Sequence[dict[str, Any]], columns: Sequence[str],
                 float_text: Callable[[float], str] = number_text) -> str:
     """Records as CSV text: floats without float noise (:func:`number_text`), None as an empty cell, lists joined by
-    "; ", text cells that start like a formula neutralised (:func:`safe_text`)."""
+    "; ", text cells that start like a formula neutralised (:func:`partcd.platform.exports.safe_cell`)."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
@@ -573,8 +564,9 @@ def write_tidy_scores(path: Path, scores: Sequence[MeasureScore], measure_ids: d
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["contract_id", "measure_id", "measure_key", "score", "contract_type", "missing_reason"])
     for s in scores:
-        writer.writerow([s.contract_id, ids.get(s.measure_key, ""), s.measure_key, "" if s.score is None else repr(s.score),
-                         "" if s.contract_type is ContractType.ALL else s.contract_type.value, s.missing_reason or ""])
+        writer.writerow([safe_cell(c) for c in (
+            s.contract_id, ids.get(s.measure_key, ""), s.measure_key, "" if s.score is None else repr(s.score),
+            "" if s.contract_type is ContractType.ALL else s.contract_type.value, s.missing_reason or "")])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(buf.getvalue(), encoding="utf-8")
     return path
@@ -587,7 +579,8 @@ def write_tidy_cut_points(path: Path, cut_points: Sequence[CutPoints]) -> Path:
     writer.writerow(["measure_key", "threshold", "value", "contract_type", "higher_is_better"])
     for cp in cut_points:
         for level, value in sorted(cp.thresholds.items()):
-            writer.writerow([cp.measure_key, level, repr(value), cp.contract_type.value, str(cp.higher_is_better).lower()])
+            writer.writerow([safe_cell(c) for c in (cp.measure_key, level, repr(value), cp.contract_type.value,
+                                                    str(cp.higher_is_better).lower())])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(buf.getvalue(), encoding="utf-8")
     return path

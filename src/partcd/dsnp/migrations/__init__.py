@@ -1,0 +1,1 @@
+"""Alembic branch ``dsnp`` (off ``0001_base``): the D-SNP integration tables."""
