@@ -1,8 +1,13 @@
-"""Browser-test plumbing shared by the web tests: a live uvicorn server per app, one headless Chromium, login."""
+"""Browser-test plumbing shared by the web tests: a live uvicorn server per app, one headless Chromium, login.
+
+Signing in goes through the login form (its CSRF token and the server-side session it opens); ``sign_in_client``
+does the same for a FastAPI ``TestClient`` (page tests without a browser), posting with the server's own ``Origin``.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import threading
@@ -18,6 +23,26 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # As the machine's probe starts it: no sandbox as root, and no background networking (the network is closed).
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def sign_in_client(client: Any, key: str) -> str:
+    """Sign a ``TestClient`` in through the login form with ``key``; returns the session's CSRF token for form posts
+    (send them with ``headers=same_origin(client)``)."""
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]*)"', form.text)
+    assert token is not None, "the login form carries a CSRF token"
+    done = client.post("/login", data={"api_key": key, "csrf_token": token.group(1)}, headers=same_origin(client),
+                       follow_redirects=False)
+    assert done.status_code == 303, done.text
+    home = client.get("/")
+    found = re.search(r'name="csrf_token" value="([^"]*)"', home.text)
+    assert found is not None, "signed-in pages carry the session's CSRF token"
+    return found.group(1)
+
+
+def same_origin(client: Any) -> dict[str, str]:
+    """The ``Origin`` header a browser sends with a form posted from the client's own pages."""
+    return {"Origin": str(client.base_url).rstrip("/")}
 
 
 def _free_port() -> int:

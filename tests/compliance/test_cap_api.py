@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from browser_fixtures import sign_in_client
 from calllog_support import DAYS, HEADER
 from partcd.platform.auth import create_key
 from partcd.platform.server import create_app
@@ -123,7 +124,9 @@ def test_web_pages(client: tuple[TestClient, dict[str, str]]) -> None:
     cap_id = c.post(f"{BASE}/caps", json=body, headers=_h(keys, "analyst")).json()["cap"]["cap_id"]
     c.post(f"{BASE}/bcp/plans", json={"organization": "Centene", "version_label": "v1", "approved_on": "2022-02-01",
                                       "parts": ["C"]}, headers=_h(keys, "analyst"))
-    c.cookies.set("partcd_key", keys["viewer"])
+    c.cookies.set("partcd_key", keys["viewer"])  # the raw key as a cookie opens nothing (no more key cookies)
+    assert c.get("/callcenter/caps", follow_redirects=False).status_code == 303
+    sign_in_client(c, keys["viewer"])
     page = c.get("/callcenter/caps", params={"status": "requested"})
     assert page.status_code == 200 and f"/callcenter/caps/{cap_id}" in page.text and "HARMONY HEALTH PLAN, INC." in page.text
     assert 'href="/callcenter/bcp"' in page.text  # NAV

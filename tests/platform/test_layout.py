@@ -96,3 +96,11 @@ def test_root_help_imports_no_area_code() -> None:
     declared = {f"partcd.{a}" for a in registry.AREAS} | {f"partcd.{a}.area" for a in registry.AREAS}
     assert sorted(m for m in loaded if m.split(".")[0] == "partcd" and len(m.split(".")) > 1
                   and m.split(".")[1] in registry.AREAS and m not in declared) == []
+
+
+def test_test_file_names_are_unique_across_areas() -> None:
+    """pytest imports test modules by file name (no packages under tests/): ``tests/<area>/test_api.py`` next to
+    ``tests/platform/test_api.py`` is an import-file mismatch. Prefix the area (``test_dsnp_api.py``)."""
+    tests = Path(__file__).resolve().parents[1]
+    names = [p.name for p in tests.rglob("*.py") if p.name != "conftest.py" and "__pycache__" not in p.parts]
+    assert sorted({n for n in names if names.count(n) > 1}) == []

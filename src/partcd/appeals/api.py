@@ -5,7 +5,9 @@ work queue, notices (HTML/PDF), audit universes (CSV/Excel) and the State-specif
 Roles: ``intake`` creates cases and records notices; ``reviewer`` and ``coordinator`` also decide, extend and
 triage; ``auditor`` reads (cases, queue, universes); ``coordinator`` (and ``admin``) alone sets, lists and ends
 State overrides (a less protective one answers 409 with § 422.629(c)); ``admin`` does everything. A refused transition answers
-409 with the rule's citation; a stale ``expected_version`` answers 409 too.
+409 with the rule's citation; a stale ``expected_version`` answers 409 too. Ids, versions, dates and numbers are
+bounded at the edge (422 naming the field): ``partcd.platform.api.deps.check_body`` checks the fields of the free-form
+bodies against the model that will read them.
 """
 
 from __future__ import annotations
@@ -16,18 +18,30 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, status
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Engine
 
 from partcd.appeals.pipelines import cases, universes
-from partcd.appeals.rules.workflow import CASE_TYPES, EVENT_KINDS, NOTICE_KINDS
-from partcd.platform.api.deps import get_engine, require
+from partcd.appeals.rules.workflow import CASE_TYPES, EVENT_KINDS, NOTICE_KINDS, CaseEvent, Intake
+from partcd.platform.api.deps import (
+    DATE_MAX,
+    DATE_MIN,
+    MAX_ID,
+    Day,
+    RecordId,
+    check_body,
+    expected_version,
+    get_engine,
+    require,
+)
 from partcd.platform.auth import Principal
 
 router = APIRouter(prefix="/api/v1/appeals", tags=["appeals"])
 
 Reader = Annotated[Principal, Depends(require("intake", "reviewer", "coordinator", "auditor"))]
-Intake = Annotated[Principal, Depends(require("intake", "coordinator"))]
+IntakeRole = Annotated[Principal, Depends(require("intake", "coordinator"))]
 Worker = Annotated[Principal, Depends(require("intake", "reviewer", "coordinator"))]
 Exporter = Annotated[Principal, Depends(require("coordinator", "auditor"))]
 Coordinator = Annotated[Principal, Depends(require("coordinator"))]
@@ -56,22 +70,24 @@ def _full(engine: Engine, case_id: int, now: dt.datetime) -> dict[str, Any]:
 
 
 @router.post("/cases", status_code=status.HTTP_201_CREATED)
-def create_case(who: Intake, engine: EngineDep,
+def create_case(who: IntakeRole, engine: EngineDep,
                 body: Annotated[dict[str, Any], Body(examples=[_CASE_EXAMPLE])],
-                parent_id: Annotated[int | None, Query(description="the adverse IOD an IR appeals")] = None,
+                parent_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="the adverse IOD an IR appeals")] = None,
                 ) -> dict[str, Any]:
     """Receive a request (fields of ``Intake``; a naive time is the plan's zone). Returns the case with its deadlines."""
+    check_body(body, Intake)
     now = _now()
     view = cases.create_case(engine, body, actor=who.name, now=now, parent_id=parent_id)
     return _full(engine, view.id, now)
 
 
 @router.post("/cases/{case_id}/events")
-def transition(case_id: int, who: Worker, engine: EngineDep,
+def transition(case_id: RecordId, who: Worker, engine: EngineDep,
                body: Annotated[dict[str, Any], Body(examples=[_EVENT_EXAMPLE])]) -> dict[str, Any]:
     """Apply one event (fields of ``CaseEvent``; ``at`` defaults to now; ``expected_version`` refuses a stale edit)."""
     data = dict(body)
-    expected = data.pop("expected_version", None)
+    expected = expected_version(data.pop("expected_version", None))
+    check_body(data, CaseEvent)
     kind = data.get("kind")
     if kind not in EVENT_KINDS:
         raise HTTPException(422, f"kind must be one of: {', '.join(EVENT_KINDS)}")
@@ -79,24 +95,23 @@ def transition(case_id: int, who: Worker, engine: EngineDep,
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"role '{who.role}' may not record '{kind}'; needs one of: "
                             "admin, coordinator, reviewer")
     now = _now()
-    view = cases.transition(engine, case_id, data, actor=who.name, now=now,
-                            expected_version=int(expected) if expected is not None else None)
+    view = cases.transition(engine, case_id, data, actor=who.name, now=now, expected_version=expected)
     return _full(engine, view.id, now)
 
 
 @router.get("/cases/{case_id}")
-def get_case(case_id: int, _: Reader, engine: EngineDep) -> dict[str, Any]:
+def get_case(case_id: RecordId, _: Reader, engine: EngineDep) -> dict[str, Any]:
     """The case as of now: record (§ 422.629(h)), state, deadlines, allowed events, timeline and notices."""
     return _full(engine, case_id, _now())
 
 
 @router.get("/cases/{case_id}/timeline")
-def get_timeline(case_id: int, _: Reader, engine: EngineDep) -> list[dict[str, Any]]:
+def get_timeline(case_id: RecordId, _: Reader, engine: EngineDep) -> list[dict[str, Any]]:
     return cases.timeline(engine, case_id)
 
 
 @router.get("/cases/{case_id}/notices/{kind}", response_model=None)
-def get_notice(case_id: int, kind: str, _: Reader, engine: EngineDep,
+def get_notice(case_id: RecordId, kind: Annotated[str, PathParam(max_length=40)], _: Reader, engine: EngineDep,
                format: Annotated[Literal["html", "pdf"], Query()] = "html") -> Response:
     """A notice of the case rendered now, as HTML or PDF (every element the rule lists)."""
     if kind not in NOTICE_KINDS:
@@ -116,10 +131,10 @@ def get_notice(case_id: int, kind: str, _: Reader, engine: EngineDep,
 
 @router.get("/queue")
 def work_queue(_: Reader, engine: EngineDep,
-               case_type: Annotated[str | None, Query(description=", ".join(CASE_TYPES))] = None,
-               status_: Annotated[str | None, Query(alias="status")] = None,
+               case_type: Annotated[str | None, Query(max_length=60, description=", ".join(CASE_TYPES))] = None,
+               status_: Annotated[str | None, Query(alias="status", max_length=40)] = None,
                bucket: Annotated[cases.Bucket | None, Query()] = None,
-               limit: Annotated[int, Query(le=5000)] = 500) -> dict[str, Any]:
+               limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> dict[str, Any]:
     """Open cases by next due obligation: overdue, due within 24 h, within 72 h, later; counts by type."""
     now = _now()
     if case_type is not None and case_type not in CASE_TYPES:
@@ -130,9 +145,9 @@ def work_queue(_: Reader, engine: EngineDep,
 
 @router.get("/universe", response_model=None)
 def universe(_: Exporter, engine: EngineDep,
-             table: Annotated[str, Query(description=", ".join(universes.TABLES))],
-             date_from: Annotated[dt.date | None, Query(alias="from")] = None,
-             date_to: Annotated[dt.date | None, Query(alias="to")] = None,
+             table: Annotated[str, Query(max_length=20, description=", ".join(universes.TABLES))],
+             date_from: Annotated[Day | None, Query(alias="from")] = None,
+             date_to: Annotated[Day | None, Query(alias="to")] = None,
              format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json") -> Any:
     """One audit universe table (decisions in [from, to]) with the timeliness columns; JSON, CSV or Excel."""
     if table not in universes.TABLES:
@@ -153,8 +168,8 @@ def universe(_: Exporter, engine: EngineDep,
 
 @router.get("/universe/self-check")
 def self_check(_: Exporter, engine: EngineDep,
-               date_from: Annotated[dt.date | None, Query(alias="from")] = None,
-               date_to: Annotated[dt.date | None, Query(alias="to")] = None) -> dict[str, Any]:
+               date_from: Annotated[Day | None, Query(alias="from")] = None,
+               date_to: Annotated[Day | None, Query(alias="to")] = None) -> dict[str, Any]:
     """Late cases in every universe table: by how much and why."""
     built = universes.build(cases.all_cases(engine, now=_now()), date_from=date_from, date_to=date_to)
     return {"summary": built.summary(), "findings": [f.to_dict() for f in built.findings]}
@@ -162,8 +177,8 @@ def self_check(_: Exporter, engine: EngineDep,
 
 @router.get("/overrides")
 def list_overrides(_: Coordinator, engine: EngineDep,
-                   contract_id: Annotated[str | None, Query(description="e.g. H1234")] = None,
-                   on: Annotated[dt.date | None, Query(description="only those in force on this local date")] = None,
+                   contract_id: Annotated[str | None, Query(max_length=10, description="e.g. H1234")] = None,
+                   on: Annotated[Day | None, Query(description="only those in force on this local date")] = None,
                    ) -> list[dict[str, Any]]:
     """State-specific timeframes stored per contract (42 CFR 422.629(c))."""
     return [o.to_dict() for o in cases.list_overrides(engine, contract_id=contract_id, on=on)]
@@ -173,19 +188,19 @@ def list_overrides(_: Coordinator, engine: EngineDep,
 def set_override(who: Coordinator, engine: EngineDep,
                  body: Annotated[dict[str, Any], Body(examples=[_OVERRIDE_EXAMPLE])]) -> dict[str, Any]:
     """Store a more protective State timeframe for a contract; a less protective one is 409 (42 CFR 422.629(c))."""
+    check_body(body, cases.OverrideRequest)
     return cases.set_override(engine, body, actor=who.name).to_dict()
 
 
 @router.post("/overrides/{override_id}/end")
-def end_override(override_id: int, who: Coordinator, engine: EngineDep,
+def end_override(override_id: RecordId, who: Coordinator, engine: EngineDep,
                  body: Annotated[dict[str, Any], Body(examples=[{"effective_to": "2021-06-30", "expected_version": 1}])],
                  ) -> dict[str, Any]:
     """End an override: ``effective_to`` is the last local receipt date it applies to."""
     raw = body.get("effective_to")
     try:
-        effective_to = dt.date.fromisoformat(str(raw))
-    except ValueError:
-        raise HTTPException(422, f"effective_to must be an ISO date, got {raw!r}") from None
-    expected = body.get("expected_version")
+        effective_to = TypeAdapter(Day).validate_python(str(raw)[:40])
+    except ValidationError:
+        raise HTTPException(422, f"effective_to must be an ISO date in {DATE_MIN}..{DATE_MAX}, got {str(raw)[:40]!r}") from None
     return cases.end_override(engine, override_id, effective_to=effective_to, actor=who.name,
-                              expected_version=int(expected) if expected is not None else None).to_dict()
+                              expected_version=expected_version(body.get("expected_version"))).to_dict()

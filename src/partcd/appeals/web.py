@@ -1,26 +1,30 @@
 """§§ 422.629-422.634, 423.568-423.572 - appeals dashboard: the work queue (overdue, due in 24 h, due in 72 h; by type
 and status) and one case with its deadlines, § 422.629(h) record, notices and timeline, plus a form that records
-an event through the same audited service as the API (``partcd.appeals.pipelines.cases``)."""
+an event through the same audited service as the API (``partcd.appeals.pipelines.cases``; the form carries the
+session's CSRF token). A case's notices open at ``/appeals/cases/<id>/notices/<kind>`` for the signed-in browser (the
+API takes keys only in headers)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 
-from partcd.appeals.api import DECISION_EVENTS
+from partcd.appeals.api import DECISION_EVENTS, get_notice
 from partcd.appeals.pipelines import cases
 from partcd.appeals.rules.workflow import CASE_TYPES, NOTICE_KINDS
 from partcd.core.errors import InputError, PartcdError
-from partcd.platform.api.deps import get_engine, get_settings
+from partcd.platform.api.deps import MAX_VERSION, RecordId, get_engine, get_settings
 from partcd.platform.auth import Principal
 from partcd.platform.settings import Settings
-from partcd.platform.web.shell import current, render
+from partcd.platform.web.security import DOCUMENT_CSP
+from partcd.platform.web.shell import CsrfForm, current, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,8 +58,10 @@ def _fmt(zone: ZoneInfo) -> Any:
 
 
 @router.get("/appeals", response_class=HTMLResponse, response_model=None)
-def queue_page(request: Request, engine: Db, settings: Conf, case_type: str | None = None, status: str | None = None,
-               bucket: str | None = None) -> Response:
+def queue_page(request: Request, engine: Db, settings: Conf,
+               case_type: Annotated[str | None, Query(max_length=60)] = None,
+               status: Annotated[str | None, Query(max_length=40)] = None,
+               bucket: Annotated[str | None, Query(max_length=20)] = None) -> Response:
     who, stop = _who(request, engine)
     if stop is not None:
         return stop
@@ -70,7 +76,8 @@ def queue_page(request: Request, engine: Db, settings: Conf, case_type: str | No
 
 
 @router.get("/appeals/cases/{case_id}", response_class=HTMLResponse, response_model=None)
-def case_page(request: Request, case_id: int, engine: Db, settings: Conf, error: str | None = None) -> Response:
+def case_page(request: Request, case_id: RecordId, engine: Db, settings: Conf,
+              error: Annotated[str | None, Query(max_length=500)] = None) -> Response:
     who, stop = _who(request, engine)
     if stop is not None:
         return stop
@@ -90,9 +97,10 @@ def case_page(request: Request, case_id: int, engine: Db, settings: Conf, error:
 
 
 @router.post("/appeals/cases/{case_id}/events", response_model=None)
-def record_event(request: Request, case_id: int, engine: Db, kind: Annotated[str, Form()],
-                 expected_version: Annotated[int, Form()], decision: Annotated[str, Form()] = "",
-                 notice: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "") -> Response:
+def record_event(request: Request, case_id: RecordId, engine: Db, _: CsrfForm, kind: Annotated[str, Form(max_length=40)],
+                 expected_version: Annotated[int, Form(ge=1, le=MAX_VERSION)],
+                 decision: Annotated[str, Form(max_length=40)] = "", notice: Annotated[str, Form(max_length=40)] = "",
+                 note: Annotated[str, Form(max_length=5_000)] = "") -> Response:
     who = current(request, engine)
     if who is None:
         return RedirectResponse("/login", status_code=303)
@@ -104,3 +112,17 @@ def record_event(request: Request, case_id: int, engine: Db, kind: Annotated[str
     except PartcdError as exc:
         return RedirectResponse(f"/appeals/cases/{case_id}?error={quote(exc.message())}", status_code=303)
     return RedirectResponse(f"/appeals/cases/{case_id}", status_code=303)
+
+
+@router.get("/appeals/cases/{case_id}/notices/{kind}", response_model=None)
+def notice_page(request: Request, case_id: RecordId, kind: Annotated[str, PathParam(max_length=40)], engine: Db,
+                format: Annotated[Literal["html", "pdf"], Query()] = "html") -> Response:
+    """A notice of the case as HTML or PDF (the API's ``GET .../notices/{kind}`` for the signed-in reader)."""
+    who, stop = _who(request, engine)
+    if stop is not None:
+        return stop
+    assert who is not None
+    answer = get_notice(case_id, kind, who, engine, format)
+    if format == "html":
+        answer.headers["Content-Security-Policy"] = DOCUMENT_CSP
+    return answer

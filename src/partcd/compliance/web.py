@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 
 from partcd.compliance import pipelines as svc
 from partcd.core.errors import ConfigError
-from partcd.platform.api.deps import get_engine
+from partcd.platform.api.deps import RecordId, get_engine
 from partcd.platform.web.shell import current, render
 
 router = APIRouter(include_in_schema=False)
@@ -24,7 +24,8 @@ Db = Annotated[Engine, Depends(get_engine)]
 
 
 @router.get("/callcenter/caps", response_class=HTMLResponse, response_model=None)
-def caps(request: Request, engine: Db, status: str | None = None, contract_id: str | None = None) -> Response:
+def caps(request: Request, engine: Db, status: Annotated[str | None, Query(max_length=30)] = None,
+         contract_id: Annotated[str | None, Query(max_length=10)] = None) -> Response:
     who = current(request, engine)
     if who is None:
         return RedirectResponse("/login", status_code=303)
@@ -33,7 +34,8 @@ def caps(request: Request, engine: Db, status: str | None = None, contract_id: s
 
 
 @router.get("/callcenter/caps/{cap_id}", response_class=HTMLResponse, response_model=None)
-def cap_detail(request: Request, cap_id: int, engine: Db, today: str | None = None) -> Response:
+def cap_detail(request: Request, cap_id: RecordId, engine: Db,
+               today: Annotated[str | None, Query(max_length=10)] = None) -> Response:
     who = current(request, engine)
     if who is None:
         return RedirectResponse("/login", status_code=303)
@@ -47,7 +49,7 @@ def cap_detail(request: Request, cap_id: int, engine: Db, today: str | None = No
 
 
 @router.get("/callcenter/bcp", response_class=HTMLResponse, response_model=None)
-def bcp(request: Request, engine: Db, org: str | None = None) -> Response:
+def bcp(request: Request, engine: Db, org: Annotated[str | None, Query(max_length=200)] = None) -> Response:
     who = current(request, engine)
     if who is None:
         return RedirectResponse("/login", status_code=303)

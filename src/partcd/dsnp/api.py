@@ -5,7 +5,7 @@ list need ``analyst`` or ``coordinator``. Admissions and assistance records hold
 or ``coordinator`` (assistance also ``reviewer``); lists and reports never contain PHI; the MBI, the need and the
 notes are returned only to ``coordinator`` and ``auditor`` (admin always). Every change is audited with the calling
 key's name. A bad value answers 422 with its pointer, a rule refusal or stale version 409, an unknown record 422.
-Uploads are bounded (:data:`MAX_UPLOAD_BYTES`) and parsed off the event loop.
+Uploads are bounded by the platform limits and parsed off the event loop (:mod:`partcd.platform.api.uploads`).
 """
 
 from __future__ import annotations
@@ -14,14 +14,13 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
 from partcd.dsnp import pipelines as svc
 from partcd.dsnp.rules.integration import Reading
 from partcd.platform.api.deps import Viewer, get_engine, require
-from partcd.platform.api.uploads import save_upload, uploads
+from partcd.platform.api.uploads import Uploads
 from partcd.platform.auth import Principal
 
 router = APIRouter(prefix="/api/v1/dsnp", tags=["D-SNP integration"])
@@ -32,7 +31,6 @@ PhiWriter = Annotated[Principal, Depends(require("intake", "coordinator"))]
 AssistanceWriter = Annotated[Principal, Depends(require("intake", "reviewer", "coordinator"))]
 PhiReader = Annotated[Principal, Depends(require("coordinator", "auditor"))]
 Year = Annotated[int, Query(ge=2021, le=2100, description="plan year")]
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -56,15 +54,6 @@ class AssistancePatch(BaseModel):
 
     changes: dict[str, Any] = Field(min_length=1, max_length=20)
     expected_version: int | None = None
-
-
-async def _saved_upload(upload: UploadFile, folder: Any, names: dict[str, str]) -> Any:
-    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-        raise HTTPException(413, f"{upload.filename}: larger than {MAX_UPLOAD_BYTES} bytes")
-    path = await save_upload(upload, folder, names)
-    if path.stat().st_size > MAX_UPLOAD_BYTES:
-        raise HTTPException(413, f"{upload.filename}: larger than {MAX_UPLOAD_BYTES} bytes")
-    return path
 
 
 # --- contracts, evidence, status ---------------------------------------------------------------------------------
@@ -123,14 +112,15 @@ def plan_year_status(contract_row_id: int, _: Viewer, engine: Db, year: Year, re
 
 @router.post("/cms-list/{year}", status_code=201)
 async def import_cms_list(
-    year: int, who: Editor, engine: Db,
+    year: int, who: Editor, engine: Db, job: Uploads,
     file: Annotated[UploadFile, File(description="CMS's list of integrated D-SNPs (CSV)")],
 ) -> dict[str, Any]:
-    """Replace the year's list; 422 with file, row and field for a bad row (nothing imported)."""
-    with uploads() as (folder, names):
-        path = await _saved_upload(file, folder, names)
-        result = await run_in_threadpool(svc.import_cms_list, engine, path, year, actor=who.name,
-                                         source_name=file.filename or path.name)
+    """Replace the year's list; 422 with file, row and field for a bad row (nothing imported). The upload is bounded
+    and parsed off the event loop (``partcd.platform.api.uploads``)."""
+    with job:
+        path = await job.save(file)
+        result = await job.run(svc.import_cms_list, engine, path, year, actor=who.name,
+                               source_name=file.filename or path.name)
     return result.model_dump(mode="json")
 
 
@@ -155,12 +145,12 @@ def record_admission(contract_row_id: int, body: svc.AdmissionIn, who: PhiWriter
 
 
 @router.post("/contracts/{contract_row_id}/admissions/import", status_code=201)
-async def import_admissions(contract_row_id: int, who: PhiWriter, engine: Db,
+async def import_admissions(contract_row_id: int, who: PhiWriter, engine: Db, job: Uploads,
                             file: Annotated[UploadFile, File(description="admissions feed (CSV)")],
                             now: dt.datetime | None = None) -> dict[str, Any]:
-    with uploads() as (folder, names):
-        path = await _saved_upload(file, folder, names)
-        views = await run_in_threadpool(svc.import_admissions, engine, contract_row_id, path, actor=who.name, now=_now(now))
+    with job:
+        path = await job.save(file)
+        views = await job.run(svc.import_admissions, engine, contract_row_id, path, actor=who.name, now=_now(now))
     return {"admissions": len(views), "owed": sum(1 for v in views if v.notice.required)}
 
 

@@ -7,10 +7,10 @@ keeps the run - its inputs, the tidy cut points, the stars and the HTML report -
 ``GET /explain`` says in words how a contract's star on a measure was reached under a run's cut points;
 ``GET /runs/{id}`` and ``/runs/{id}/report.html`` return a run. ``POST /rate`` rates a year from uploaded Measure Stars
 (or scores and cut points) and CAI tables; ``POST /whatif`` lists what moves under changed stars, scores, disaster
-shares or methodology; ``POST /explain`` says how one contract's ratings and measure stars were reached. Every upload
-is bounded (:data:`MAX_UPLOAD_BYTES`); the work runs in a thread, never on the event loop. Bad files answer 422 naming
-the uploaded file, row and field (the server's :class:`~partcd.core.errors.PartcdError` handler); a rule refusal
-answers 409.
+shares or methodology; ``POST /explain`` says how one contract's ratings and measure stars were reached. Bad files
+answer 422 naming the uploaded file, row and field (the server's :class:`~partcd.core.errors.PartcdError` handler); a
+rule refusal answers 409. Uploads are bounded and parsed off the event loop within the request's time limit
+(``partcd.platform.api.uploads``); years, seeds, contract ids and lists are bounded (422).
 """
 
 from __future__ import annotations
@@ -25,12 +25,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile, status
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
-from starlette.concurrency import run_in_threadpool
+from pydantic import StringConstraints
 
 from partcd.core.errors import ConfigError, InputError, PartcdError
 from partcd.platform import report
 from partcd.platform.api.deps import Analyst, Viewer, get_settings
+from partcd.platform.api.uploads import UploadJob, Uploads, suffix_of
 from partcd.platform.settings import Settings
 from partcd.stars.pipelines import (
     DEFAULT_SEED,
@@ -51,6 +53,23 @@ router = APIRouter(prefix="/api/v1/stars", tags=["stars"])
 
 RUN_ID = r"^[0-9a-f]{32}$"
 REPORT_PATH = "/api/v1/stars/runs/{run_id}/report.html"
+#: Bounds of the form fields: rating years CMS has published Star Ratings for (2008 on) up to a planning horizon;
+#: numpy seeds; contracts left out of one clustering; contracts one rating request may name (CMS rates about 800 a
+#: year; below the 1,000 fields a multipart form may carry, so the cap answers first); files in one cut-point field
+#: (CMS publishes one per part, C and D; room for split files).
+YEAR_MIN, YEAR_MAX = 2008, 2100
+MAX_SEED = 2**32 - 1
+MAX_EXCLUDED = 1_000
+MAX_CONTRACTS = 900
+MAX_CUT_POINT_FILES = 10
+Year = Annotated[int, Form(ge=YEAR_MIN, le=YEAR_MAX, description="rating year of the scores (selects stars/params/<year>.yaml)")]
+Seed = Annotated[int, Form(ge=0, le=MAX_SEED, description="seed of the random resampling groups")]
+RunId = Annotated[str, PathParam(max_length=40, description="run id of POST /cutpoints")]
+ContractId = Annotated[str, StringConstraints(pattern=r"^[A-Z]\d{4}$")]
+OptionalYear = Annotated[int | None, Form(ge=YEAR_MIN, le=YEAR_MAX, description="rating year (from CMS titles when absent)")]
+Methodology = Annotated[str | None, Form(max_length=40, description=f"methodology ({', '.join(METHODOLOGIES)})")]
+Upload = Annotated[UploadFile | None, File()]
+UploadList = Annotated[list[UploadFile], File(max_length=MAX_CUT_POINT_FILES)]
 
 
 def runs_dir(settings: Settings) -> Path:
@@ -66,22 +85,9 @@ def run_folder(settings: Settings, run_id: str) -> Path:
     return folder
 
 
-def _suffix(upload: UploadFile) -> str:
-    suffix = Path(upload.filename or "").suffix.lower()
-    return suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ".csv"
-
-
-#: Largest upload accepted (a CMS Measure Data table is about 0.6 MB).
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-#: Most contracts one request may name.
-MAX_CONTRACTS = 1000
-
-
-async def _save(upload: UploadFile, path: Path, labels: dict[str, str]) -> Path:
-    data = await upload.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise InputError(upload.filename or "upload", None, None, f"larger than {MAX_UPLOAD_BYTES} bytes")
-    path.write_bytes(data)
+async def _save(job: UploadJob, upload: UploadFile, path: Path, labels: dict[str, str]) -> Path:
+    """Store the upload at ``path`` under the upload limits (``UploadJob.save_as``) and remember its name."""
+    await job.save_as(upload, path)
     labels[str(path)] = upload.filename or path.name
     return path
 
@@ -118,7 +124,7 @@ class StoredRun:
 
 
 async def create_cut_point_run(
-    settings: Settings,
+    job: UploadJob,
     scores: UploadFile,
     prior_cut_points: list[UploadFile],
     prior_scores: UploadFile | None,
@@ -127,22 +133,23 @@ async def create_cut_point_run(
     methodology: str | None = None,
     excluded_contracts: list[str] | None = None,
 ) -> StoredRun:
-    """Store the uploads, run the cut points and write the run's files and report (shared by the API and the web page)."""
+    """Store the uploads, run the cut points and write the run's files and report (shared by the API and the web page;
+    ``job`` is the request's upload job, entered by the caller)."""
     run_id = uuid.uuid4().hex
-    root = runs_dir(settings)
+    root = runs_dir(job.settings)
     folder = root / run_id
     inputs = folder / "inputs"
     inputs.mkdir(parents=True)
     labels: dict[str, str] = {}
     try:
-        scores_path = await _save(scores, inputs / f"scores{_suffix(scores)}", labels)
-        prior_paths = [await _save(f, inputs / f"prior_cut_points_{i}{_suffix(f)}", labels)
+        scores_path = await _save(job, scores, inputs / f"scores{suffix_of(scores)}", labels)
+        prior_paths = [await _save(job, f, inputs / f"prior_cut_points_{i}{suffix_of(f)}", labels)
                        for i, f in enumerate(prior_cut_points, start=1) if f.filename]
-        prior_scores_path = (await _save(prior_scores, inputs / f"prior_scores{_suffix(prior_scores)}", labels)
+        prior_scores_path = (await _save(job, prior_scores, inputs / f"prior_scores{suffix_of(prior_scores)}", labels)
                              if prior_scores is not None and prior_scores.filename else None)
         try:
-            run = await run_in_threadpool(run_cut_points, scores_path, year, prior_paths, prior_scores_path, seed,
-                                          methodology or None, excluded_contracts=excluded_contracts or ())
+            run = await job.run(run_cut_points, scores_path, year, prior_paths, prior_scores_path, seed,
+                                methodology or None, excluded_contracts=excluded_contracts or ())
         except (InputError, ConfigError) as exc:
             raise relabel_error(exc, labels) from None
         run = dataclasses.replace(
@@ -151,7 +158,7 @@ async def create_cut_point_run(
             prior_scores_file=None if prior_scores_path is None else labels[str(prior_scores_path)],
         )
         report.ensure_plotly_js(root)
-        await run_in_threadpool(save_run, run, folder, "../" + report.PLOTLY_JS)
+        await job.run(save_run, run, folder, "../" + report.PLOTLY_JS)
         (folder / "inputs.json").write_text(json.dumps({"scores": scores_path.name, "labels": labels}), encoding="utf-8")
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -187,19 +194,22 @@ def _run_cut_points(folder: Path) -> list[CutPoints]:
 @router.post("/cutpoints")
 async def cutpoints(
     _: Analyst,
-    settings: Annotated[Settings, Depends(get_settings)],
+    job: Uploads,
     scores: Annotated[UploadFile, File(description="CMS 'Measure Data' CSV or tidy CSV (contract_id, measure_id, score)")],
-    year: Annotated[int, Form(description="rating year of the scores (selects stars/params/<year>.yaml)")],
-    prior_cut_points: Annotated[list[UploadFile], File(description="the prior year's published cut points: CMS 'Part C/D Cut "
-                                                                   "Points' or tidy CSV; one file per part")] = [],  # noqa: B006
+    year: Year,
+    prior_cut_points: Annotated[list[UploadFile], File(max_length=MAX_CUT_POINT_FILES,
+                                                       description="the prior year's published cut points: CMS 'Part C/D "
+                                                                   "Cut Points' or tidy CSV; one file per part")] = [],  # noqa: B006
     prior_scores: Annotated[UploadFile | None, File(description="the prior year's scores (restricted-range cap)")] = None,
-    seed: Annotated[int, Form(description="seed of the random resampling groups")] = DEFAULT_SEED,
-    methodology: Annotated[str | None, Form(description=f"methodology instead of the rating year's own "
-                                                        f"({', '.join(METHODOLOGIES)})")] = None,
-    exclude: Annotated[list[str], Form(description="contract ids left out of the clustering")] = [],  # noqa: B006
+    seed: Seed = DEFAULT_SEED,
+    methodology: Annotated[str | None, Form(max_length=40, description=f"methodology instead of the rating year's own "
+                                                                       f"({', '.join(METHODOLOGIES)})")] = None,
+    exclude: Annotated[list[str], Form(max_length=MAX_EXCLUDED,
+                                       description="contract ids left out of the clustering")] = [],  # noqa: B006
 ) -> dict[str, Any]:
     """Non-CAHPS cut points per measure, contract type and threshold (2..5): unguarded value, prior, cap, final, reason."""
-    stored = await create_cut_point_run(settings, scores, prior_cut_points, prior_scores, year, seed, methodology, exclude)
+    with job:
+        stored = await create_cut_point_run(job, scores, prior_cut_points, prior_scores, year, seed, methodology, exclude)
     return stored.body()
 
 
@@ -212,13 +222,13 @@ def plotly_js(_: Viewer, settings: Annotated[Settings, Depends(get_settings)]) -
 
 
 @router.get("/runs/{run_id}")
-def get_run(run_id: str, _: Viewer, settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, Any]:
+def get_run(run_id: RunId, _: Viewer, settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, Any]:
     """A kept run: what was run, the report's URL and the threshold records."""
     return kept_run(settings, run_id)
 
 
 @router.get("/runs/{run_id}/report.html", response_class=FileResponse)
-def run_report(run_id: str, _: Viewer, settings: Annotated[Settings, Depends(get_settings)]) -> FileResponse:
+def run_report(run_id: RunId, _: Viewer, settings: Annotated[Settings, Depends(get_settings)]) -> FileResponse:
     """The run's HTML report (score distributions with the cut points, movement against the prior year)."""
     return FileResponse(run_folder(settings, run_id) / "report.html", media_type="text/html")
 
@@ -226,34 +236,33 @@ def run_report(run_id: str, _: Viewer, settings: Annotated[Settings, Depends(get
 @router.post("/assign")
 async def assign(
     _: Analyst,
-    settings: Annotated[Settings, Depends(get_settings)],
+    job: Uploads,
     scores: Annotated[UploadFile, File(description="scores: CMS 'Measure Data' CSV or tidy CSV")],
-    cut_points: Annotated[list[UploadFile], File(description="cut points: CMS 'Part C/D Cut Points' or tidy CSV")] = [],  # noqa: B006
-    run: Annotated[str | None, Form(description="use the final cut points of this run instead of files")] = None,
-    year: Annotated[int | None, Form(description="rating year (from CMS titles or the run when absent)")] = None,
+    cut_points: Annotated[list[UploadFile], File(max_length=MAX_CUT_POINT_FILES,
+                                                 description="cut points: CMS 'Part C/D Cut Points' or tidy CSV")] = [],  # noqa: B006
+    run: Annotated[str | None, Form(max_length=40, description="use the final cut points of this run instead of files")] = None,
+    year: Annotated[int | None, Form(ge=YEAR_MIN, le=YEAR_MAX,
+                                     description="rating year (from CMS titles or the run when absent)")] = None,
 ) -> dict[str, Any]:
     """Contract x measure stars: each score against its measure's cut points (CMS boundary rules)."""
     given = [f for f in cut_points if f.filename]
     if bool(given) == bool(run):
         raise ConfigError("give either cut-point files or a run id, not both or neither")
     labels: dict[str, str] = {}
-    tmp = settings.data_dir / "stars" / "tmp" / uuid.uuid4().hex
-    tmp.mkdir(parents=True)
-    try:
-        scores_path = await _save(scores, tmp / f"scores{_suffix(scores)}", labels)
+    with job:
+        scores_path = await _save(job, scores, job.folder / f"scores{suffix_of(scores)}", labels)
         sources: list[Path | CutPoints] = []
         if run:
-            folder = run_folder(settings, run)
+            folder = run_folder(job.settings, run)
             sources += _run_cut_points(folder)
             year = year if year is not None else _run_year(folder)
         else:
-            sources += [await _save(f, tmp / f"cut_points_{i}{_suffix(f)}", labels) for i, f in enumerate(given, start=1)]
+            sources += [await _save(job, f, job.folder / f"cut_points_{i}{suffix_of(f)}", labels)
+                        for i, f in enumerate(given, start=1)]
         try:
-            assignments = await run_in_threadpool(run_assign, scores_path, sources, year)
+            assignments = await job.run(run_assign, scores_path, sources, year)
         except (InputError, ConfigError) as exc:
             raise relabel_error(exc, labels) from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     records = assignment_records(assignments)
     return {"records": records, "starred": sum(r["stars"] is not None for r in records)}
 
@@ -262,9 +271,9 @@ async def assign(
 def explain(
     _: Viewer,
     settings: Annotated[Settings, Depends(get_settings)],
-    run: Annotated[str, Query(description="run id of POST /cutpoints")],
-    contract: Annotated[str, Query(description="contract id, e.g. H1234")],
-    measure: Annotated[str, Query(description="measure id of the rating year (C01) or stable key")],
+    run: Annotated[str, Query(max_length=40, description="run id of POST /cutpoints")],
+    contract: Annotated[str, Query(max_length=10, description="contract id, e.g. H1234")],
+    measure: Annotated[str, Query(max_length=80, description="measure id of the rating year (C01) or stable key")],
 ) -> dict[str, Any]:
     """How the contract's star on the measure was reached under the run's final cut points, in words."""
     folder = run_folder(settings, run)
@@ -280,72 +289,47 @@ def explain(
 # --- ratings, what-if and explanations from uploads ------------------------------------------------------------------
 
 
-class _Uploads:
-    """Uploaded files of one request in a temporary folder, with their names for error messages."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.folder = settings.data_dir / "stars" / "tmp" / uuid.uuid4().hex
-        self.folder.mkdir(parents=True)
-        self.labels: dict[str, str] = {}
-
-    async def one(self, name: str, upload: UploadFile | None) -> Path | None:
-        if upload is None or not upload.filename:
-            return None
-        return await _save(upload, self.folder / f"{name}{_suffix(upload)}", self.labels)
-
-    async def many(self, name: str, uploads: list[UploadFile]) -> list[Path]:
-        return [await _save(u, self.folder / f"{name}_{i}{_suffix(u)}", self.labels)
-                for i, u in enumerate(uploads, start=1) if u.filename]
-
-    def close(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def _contracts(contract: list[str]) -> list[str]:
-    if len(contract) > MAX_CONTRACTS:
-        raise ConfigError(f"at most {MAX_CONTRACTS} contracts per request")
-    bad = [c for c in contract if not re.fullmatch(r"[A-Z]\d{4}", c)]
-    if bad:
-        raise ConfigError(f"contract: {bad[0]!r} is not a contract id (letter + 4 digits)")
-    return contract
-
-
-Upload = Annotated[UploadFile | None, File()]
-Uploads = Annotated[list[UploadFile], File()]
+async def save_uploads(job: UploadJob, **uploads: UploadFile | list[UploadFile] | None) -> dict[str, Any]:
+    """Store each given upload in the job's folder under its field's name (``UploadJob.save_as``: bounded, named in
+    errors): a path, ``None`` for a field left empty, a list of paths for a list field."""
+    stored: dict[str, Any] = {}
+    for name, given in uploads.items():
+        if isinstance(given, list):
+            stored[name] = [await job.save_as(u, job.folder / f"{name}_{i}{suffix_of(u)}")
+                            for i, u in enumerate(given, start=1) if u.filename]
+        elif given is not None and given.filename:
+            stored[name] = await job.save_as(given, job.folder / f"{name}{suffix_of(given)}")
+        else:
+            stored[name] = None
+    return stored
 
 
 @router.post("/rate")
 async def rate(
     _: Analyst,
-    settings: Annotated[Settings, Depends(get_settings)],
+    job: Uploads,
     measure_stars: Annotated[UploadFile | None, File(description="CMS 'Measure Stars' CSV or tidy stars")] = None,
     cai: Annotated[UploadFile | None, File(description="CMS 'CAI' table or tidy categories")] = None,
     cai_values: Annotated[UploadFile | None, File(description="CAI values (rating, category, value)")] = None,
     disaster_shares: Annotated[UploadFile | None, File(description="contract_id, year, percent or CMS Summary Ratings")] = None,
     scores: Annotated[UploadFile | None, File(description="scores (starred first with cut_points)")] = None,
-    cut_points: Annotated[list[UploadFile], File(description="the rating year's cut points (with scores)")] = [],  # noqa: B006
-    year: Annotated[int | None, Form(ge=2008, le=2100, description="rating year (from CMS titles when absent)")] = None,
-    contract: Annotated[list[str], Form(description="only these contracts")] = [],  # noqa: B006
+    cut_points: Annotated[list[UploadFile], File(max_length=MAX_CUT_POINT_FILES,
+                                                 description="the rating year's cut points (with scores)")] = [],  # noqa: B006
+    year: OptionalYear = None,
+    contract: Annotated[list[ContractId], Form(max_length=MAX_CONTRACTS, description="only these contracts")] = [],  # noqa: B006
 ) -> dict[str, Any]:
     """Part C summary, Part D summary and overall rating per contract (half stars or null with the reason), the highest
     rating, reward factor, CAI and why (42 CFR 422.166(c)-(i), 423.186(c)-(i))."""
     from partcd.stars.pipelines.rate import rate_files, rate_records
 
-    wanted = set(_contracts(contract))
-    up = _Uploads(settings)
-    try:
-        paths = {name: await up.one(name, f) for name, f in (("measure_stars", measure_stars), ("cai", cai),
-                                                              ("cai_values", cai_values), ("disaster_shares", disaster_shares),
-                                                              ("scores", scores))}
-        cps = await up.many("cut_points", cut_points)
-        try:
-            result = await run_in_threadpool(rate_files, paths["measure_stars"], paths["cai"], year,
-                                             disaster_shares=paths["disaster_shares"], cai_values=paths["cai_values"],
-                                             scores=paths["scores"], cut_points=cps)
-        except (InputError, ConfigError) as exc:
-            raise relabel_error(exc, up.labels) from None
-    finally:
-        up.close()
+    with job:
+        paths = await save_uploads(job, measure_stars=measure_stars, cai=cai, cai_values=cai_values,
+                                   disaster_shares=disaster_shares, scores=scores, cut_points=cut_points)
+        result = await job.run(rate_files, paths["measure_stars"], paths["cai"], year,
+                               disaster_shares=paths["disaster_shares"], cai_values=paths["cai_values"],
+                               scores=paths["scores"], cut_points=paths["cut_points"])
+    wanted = set(contract)
     records = [r for r in rate_records(result) if not wanted or r["contract_id"] in wanted]
     return {"rating_year": result.rating_year, "notes": list(result.notes), "unverified_inputs": list(result.unverified),
             "records": records}
@@ -354,64 +338,83 @@ async def rate(
 @router.post("/whatif")
 async def whatif(
     _: Analyst,
-    settings: Annotated[Settings, Depends(get_settings)],
+    job: Uploads,
     measure_stars: Upload = None,
     star_changes: Annotated[UploadFile | None, File(description="contract_id, measure_id, stars")] = None,
     scores: Annotated[UploadFile | None, File(description="scores: the scores route")] = None,
     score_changes: Annotated[UploadFile | None, File(description="contract_id, measure_id, score")] = None,
-    cut_points: Uploads = [],  # noqa: B006
-    prior_cut_points: Uploads = [],  # noqa: B006
+    cut_points: UploadList = [],  # noqa: B006
+    prior_cut_points: UploadList = [],  # noqa: B006
     prior_scores: Upload = None,
     cai: Upload = None,
     cai_values: Upload = None,
     disaster_shares: Upload = None,
     new_disaster_shares: Annotated[UploadFile | None, File(description="what-if disaster shares")] = None,
     prior_measure_stars: Annotated[UploadFile | None, File(description="prior year's Measure Stars (higher-of)")] = None,
-    methodology: Annotated[str | None, Form(description=f"baseline methodology ({', '.join(METHODOLOGIES)})")] = None,
-    new_methodology: Annotated[str | None, Form(description="what-if methodology (scores route)")] = None,
-    year: Annotated[int | None, Form(ge=2008, le=2100)] = None,
+    methodology: Methodology = None,
+    new_methodology: Annotated[str | None, Form(max_length=40, description="what-if methodology (scores route)")] = None,
+    year: OptionalYear = None,
 ) -> dict[str, Any]:
     """Every summary/overall rating, measure star and cut point that moves under the changes, with why."""
-    from partcd.stars.pipelines.rate import whatif_files, whatif_scores
+    from partcd.stars.pipelines.rate import WhatIf, whatif_files, whatif_scores
 
-    up = _Uploads(settings)
-    try:
-        one = {name: await up.one(name, f) for name, f in (
-            ("measure_stars", measure_stars), ("star_changes", star_changes), ("scores", scores),
-            ("score_changes", score_changes), ("prior_scores", prior_scores), ("cai", cai), ("cai_values", cai_values),
-            ("disaster_shares", disaster_shares), ("new_disaster_shares", new_disaster_shares),
-            ("prior_measure_stars", prior_measure_stars))}
-        cps, priors = await up.many("cut_points", cut_points), await up.many("prior_cut_points", prior_cut_points)
-        try:
-            if one["scores"] is not None:
-                if not (one["score_changes"] or one["new_disaster_shares"] or new_methodology):
-                    raise ConfigError("nothing to change: give score_changes, new_disaster_shares or new_methodology")
-                result = await run_in_threadpool(
-                    whatif_scores, one["scores"], year, measure_stars=one["measure_stars"], cai=one["cai"],
-                    cai_values=one["cai_values"], cut_points=cps, prior_cut_points=priors, prior_scores=one["prior_scores"],
-                    score_changes=one["score_changes"], disaster_shares=one["disaster_shares"],
-                    new_disaster_shares=one["new_disaster_shares"], methodology=methodology or None,
-                    new_methodology=new_methodology or None)
-            elif one["measure_stars"] is not None:
-                if not (one["star_changes"] or one["new_disaster_shares"]):
-                    raise ConfigError("nothing to change: give star_changes or new_disaster_shares")
-                result = await run_in_threadpool(
-                    whatif_files, one["measure_stars"], one["cai"], year, star_changes=one["star_changes"],
-                    disaster_shares=one["disaster_shares"], new_disaster_shares=one["new_disaster_shares"],
-                    cai_values=one["cai_values"], prior_measure_stars=one["prior_measure_stars"])
-            else:
-                raise ConfigError("give measure_stars (star changes) or scores (score or methodology changes)")
-        except (InputError, ConfigError) as exc:
-            raise relabel_error(exc, up.labels) from None
-    finally:
-        up.close()
+    with job:
+        one = await save_uploads(
+            job, measure_stars=measure_stars, star_changes=star_changes, scores=scores, score_changes=score_changes,
+            prior_scores=prior_scores, cai=cai, cai_values=cai_values, disaster_shares=disaster_shares,
+            new_disaster_shares=new_disaster_shares, prior_measure_stars=prior_measure_stars, cut_points=cut_points,
+            prior_cut_points=prior_cut_points)
+        result: WhatIf
+        if one["scores"] is not None:
+            if not (one["score_changes"] or one["new_disaster_shares"] or new_methodology):
+                raise ConfigError("nothing to change: give score_changes, new_disaster_shares or new_methodology")
+            result = await job.run(
+                whatif_scores, one["scores"], year, measure_stars=one["measure_stars"], cai=one["cai"],
+                cai_values=one["cai_values"], cut_points=one["cut_points"], prior_cut_points=one["prior_cut_points"],
+                prior_scores=one["prior_scores"], score_changes=one["score_changes"],
+                disaster_shares=one["disaster_shares"], new_disaster_shares=one["new_disaster_shares"],
+                methodology=methodology or None, new_methodology=new_methodology or None)
+        elif one["measure_stars"] is not None:
+            if not (one["star_changes"] or one["new_disaster_shares"]):
+                raise ConfigError("nothing to change: give star_changes or new_disaster_shares")
+            result = await job.run(
+                whatif_files, one["measure_stars"], one["cai"], year, star_changes=one["star_changes"],
+                disaster_shares=one["disaster_shares"], new_disaster_shares=one["new_disaster_shares"],
+                cai_values=one["cai_values"], prior_measure_stars=one["prior_measure_stars"])
+        else:
+            raise ConfigError("give measure_stars (star changes) or scores (score or methodology changes)")
     return {"rating_year": result.rating_year, "notes": list(result.notes), "moves": result.records()}
+
+
+async def explain_uploads(
+    job: UploadJob,
+    contract: str,
+    *,
+    measure: str | None = None,
+    measure_stars: UploadFile | None = None,
+    cai: UploadFile | None = None,
+    cai_values: UploadFile | None = None,
+    disaster_shares: UploadFile | None = None,
+    scores: UploadFile | None = None,
+    cut_points: list[UploadFile] | None = None,
+    year: int | None = None,
+) -> dict[str, Any]:
+    """How a contract's ratings and measure stars were reached, from uploads (shared by ``POST /explain`` and the
+    ``/stars/contract`` page; ``job`` is the request's upload job, entered by the caller)."""
+    from partcd.stars.pipelines.rate import contract_explanation
+
+    one = await save_uploads(job, measure_stars=measure_stars, cai=cai, cai_values=cai_values,
+                             disaster_shares=disaster_shares, scores=scores, cut_points=cut_points or [])
+    found = await job.run(contract_explanation, contract, measure=measure or None, scores=one["scores"],
+                          cut_points=one["cut_points"], measure_stars=one["measure_stars"], cai=one["cai"],
+                          cai_values=one["cai_values"], disaster_shares=one["disaster_shares"], year=year)
+    return found.to_dict()
 
 
 @router.post("/explain")
 async def explain_contract(
     _: Analyst,
-    settings: Annotated[Settings, Depends(get_settings)],
+    job: Uploads,
     contract: Annotated[str, Form(pattern=r"^[A-Z]\d{4}$", description="contract id, e.g. H0028")],
     measure: Annotated[str | None, Form(max_length=80, description="only this measure (id or key)")] = None,
     measure_stars: Upload = None,
@@ -419,26 +422,11 @@ async def explain_contract(
     cai_values: Upload = None,
     disaster_shares: Upload = None,
     scores: Upload = None,
-    cut_points: Uploads = [],  # noqa: B006
-    year: Annotated[int | None, Form(ge=2008, le=2100)] = None,
+    cut_points: UploadList = [],  # noqa: B006
+    year: OptionalYear = None,
 ) -> dict[str, Any]:
     """How a contract's ratings (with measure_stars) and measure stars (with scores and cut_points) were reached."""
-    from partcd.stars.pipelines.rate import contract_explanation
-
-    up = _Uploads(settings)
-    try:
-        one = {name: await up.one(name, f) for name, f in (("measure_stars", measure_stars), ("cai", cai),
-                                                            ("cai_values", cai_values), ("disaster_shares", disaster_shares),
-                                                            ("scores", scores))}
-        cps = await up.many("cut_points", cut_points)
-        try:
-            found = await run_in_threadpool(
-                lambda: contract_explanation(contract, measure=measure or None, scores=one["scores"], cut_points=cps,
-                                             measure_stars=one["measure_stars"], cai=one["cai"],
-                                             cai_values=one["cai_values"], disaster_shares=one["disaster_shares"],
-                                             year=year))
-        except (InputError, ConfigError) as exc:
-            raise relabel_error(exc, up.labels) from None
-    finally:
-        up.close()
-    return found.to_dict()
+    with job:
+        return await explain_uploads(job, contract, measure=measure, measure_stars=measure_stars, cai=cai,
+                                     cai_values=cai_values, disaster_shares=disaster_shares, scores=scores,
+                                     cut_points=cut_points, year=year)

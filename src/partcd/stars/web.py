@@ -4,31 +4,49 @@
 seed and methodology, and see the cut-point table - prior, unguarded, cap, final and reason per measure, contract
 type and threshold, capped thresholds highlighted - with a link to the run's HTML report. Runs are computed and kept by
 the same code as ``POST /api/v1/stars/cutpoints`` (:func:`partcd.stars.api.create_cut_point_run`). Viewers
-see runs; analysts (and admins) start them.
+see runs; analysts (and admins) start them. ``/stars/runs/<id>/report.html`` shows a run's report to the signed-in
+browser (the API takes keys only in headers).
 
 ``/stars/contract``: upload a year's Measure Stars (with CAI) and/or scores with cut points and name a contract: its
 Part C, Part D and overall ratings with how each was reached (weighted mean, reward factor, CAI, hold-harmless) and
 its star on each measure with the cut points, how each was set and the distance to the next star - the same job as
-``POST /api/v1/stars/explain`` (:func:`partcd.stars.pipelines.rate.contract_explanation`). Analysts only (uploads).
+``POST /api/v1/stars/explain`` (:func:`partcd.stars.api.explain_uploads`). Analysts only (uploads).
+
+Both upload forms carry the session's CSRF token; their uploads go through the platform's upload job (bounded, parsed
+off the event loop within the request's time limit).
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from partcd.core.errors import PartcdError
+from partcd.core.errors import ConfigError, PartcdError
+from partcd.platform import report
 from partcd.platform.api.deps import get_engine, get_settings
+from partcd.platform.api.uploads import Uploads
 from partcd.platform.auth import Principal
 from partcd.platform.settings import Settings
-from partcd.platform.web.shell import current, render
-from partcd.stars.api import MAX_UPLOAD_BYTES, create_cut_point_run, kept_run, runs_dir
+from partcd.platform.web.security import CHART_CSP
+from partcd.platform.web.shell import CsrfForm, current, render
+from partcd.stars.api import (
+    MAX_CUT_POINT_FILES,
+    OptionalYear,
+    RunId,
+    Seed,
+    Year,
+    create_cut_point_run,
+    explain_uploads,
+    kept_run,
+    run_folder,
+    runs_dir,
+)
 from partcd.stars.pipelines import DEFAULT_SEED
 from partcd.stars.rules.methodology import METHODOLOGIES
 
@@ -74,26 +92,48 @@ def stars_page(request: Request, engine: Annotated[Engine, Depends(get_engine)],
 async def start_run(
     request: Request,
     engine: Annotated[Engine, Depends(get_engine)],
-    settings: Annotated[Settings, Depends(get_settings)],
+    job: Uploads,
+    _: CsrfForm,
     scores: Annotated[UploadFile, File()],
-    year: Annotated[int, Form()],
+    year: Year,
     prior_cut_points: Annotated[list[UploadFile], File()] = [],  # noqa: B006
     prior_scores: Annotated[UploadFile | None, File()] = None,
-    seed: Annotated[int, Form()] = DEFAULT_SEED,
-    methodology: Annotated[str, Form()] = "",
+    seed: Seed = DEFAULT_SEED,
+    methodology: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     """Compute and keep a run from the form, then show it (errors are shown on the form)."""
-    who = current(request, engine)
+    settings = job.settings
+    who = await run_in_threadpool(current, request, engine)
     if who is None:
         return RedirectResponse("/login", status_code=303)
     if not who.allowed(STARTERS):
         return _page(request, settings, who, error=f"role '{who.role}' may not start a run; needs analyst or admin",
                      status_code=403)
     try:
-        stored = await create_cut_point_run(settings, scores, prior_cut_points, prior_scores, year, seed, methodology or None)
+        with job:
+            stored = await create_cut_point_run(job, scores, prior_cut_points, prior_scores, year, seed, methodology or None)
     except PartcdError as exc:
         return _page(request, settings, who, error=exc.message(), status_code=422)
     return RedirectResponse(f"/stars?run={stored.run_id}", status_code=303)
+
+
+@router.get("/stars/runs/plotly.min.js", response_model=None)
+def plotly_js(settings: Annotated[Settings, Depends(get_settings)]) -> FileResponse:
+    """plotly.js for the run reports (public library code: served without a session, cached by the browser)."""
+    root = runs_dir(settings)
+    root.mkdir(parents=True, exist_ok=True)
+    return FileResponse(report.ensure_plotly_js(root), media_type="text/javascript",
+                        headers={"Cache-Control": "private, max-age=86400"})
+
+
+@router.get("/stars/runs/{run_id}/report.html", response_model=None)
+def run_report(request: Request, run_id: RunId, engine: Annotated[Engine, Depends(get_engine)],
+               settings: Annotated[Settings, Depends(get_settings)]) -> Response:
+    """A kept run's HTML report (its charts' inline code allowed by the report's own CSP, nothing sent elsewhere)."""
+    if current(request, engine) is None:
+        return RedirectResponse("/login", status_code=303)
+    return FileResponse(run_folder(settings, run_id) / "report.html", media_type="text/html",
+                        headers={"Content-Security-Policy": CHART_CSP})
 
 
 def _contract_page(request: Request, who: Principal, *, explained: dict[str, Any] | None = None, error: str | None = None,
@@ -117,61 +157,29 @@ def contract_form(request: Request, engine: Annotated[Engine, Depends(get_engine
 async def contract_explained(
     request: Request,
     engine: Annotated[Engine, Depends(get_engine)],
-    settings: Annotated[Settings, Depends(get_settings)],
-    contract: Annotated[str, Form()],
+    job: Uploads,
+    _: CsrfForm,
+    contract: Annotated[str, Form(max_length=10)],
     measure_stars: Annotated[UploadFile | None, File()] = None,
     cai: Annotated[UploadFile | None, File()] = None,
     scores: Annotated[UploadFile | None, File()] = None,
-    cut_points: Annotated[list[UploadFile], File()] = [],  # noqa: B006
-    year: Annotated[str, Form()] = "",
+    cut_points: Annotated[list[UploadFile], File(max_length=MAX_CUT_POINT_FILES)] = [],  # noqa: B006
+    year: OptionalYear = None,
 ) -> Response:
     """A contract's ratings and measure stars explained (errors are shown on the form)."""
-    import re
-    import shutil
-    import uuid
-
-    from partcd.core.errors import ConfigError, InputError
-    from partcd.stars.api import relabel_error
-    from partcd.stars.pipelines.rate import contract_explanation
-
-    who = current(request, engine)
+    who = await run_in_threadpool(current, request, engine)
     if who is None:
         return RedirectResponse("/login", status_code=303)
     contract = contract.strip().upper()
     if not who.allowed(STARTERS):
         return _contract_page(request, who, error=f"role '{who.role}' may not upload files; needs analyst or admin",
                               contract=contract, status_code=403)
-    folder = settings.data_dir / "stars" / "tmp" / uuid.uuid4().hex
-    folder.mkdir(parents=True)
-    labels: dict[str, str] = {}
-
-    async def keep(name: str, upload: UploadFile | None) -> Path | None:
-        if upload is None or not upload.filename:
-            return None
-        data = await upload.read(MAX_UPLOAD_BYTES + 1)
-        if len(data) > MAX_UPLOAD_BYTES:
-            raise InputError(upload.filename, None, None, f"larger than {MAX_UPLOAD_BYTES} bytes")
-        path = folder / f"{name}.csv"
-        path.write_bytes(data)
-        labels[str(path)] = upload.filename
-        return path
-
     try:
         if not re.fullmatch(r"[A-Z]\d{4}", contract):
             raise ConfigError(f"contract: {contract!r} is not a contract id (letter + 4 digits)")
-        if year and not re.fullmatch(r"\d{4}", year.strip()):
-            raise ConfigError(f"year: {year!r} is not a year")
-        stars_path, cai_path, scores_path = (await keep("measure_stars", measure_stars), await keep("cai", cai),
-                                             await keep("scores", scores))
-        cps = [p for i, f in enumerate(cut_points) if (p := await keep(f"cut_points_{i}", f)) is not None]
-        try:
-            found = await run_in_threadpool(
-                lambda: contract_explanation(contract, scores=scores_path, cut_points=cps, measure_stars=stars_path,
-                                             cai=cai_path, year=int(year) if year.strip() else None))
-        except (InputError, ConfigError) as exc:
-            raise relabel_error(exc, labels) from None
+        with job:
+            explained = await explain_uploads(job, contract, measure_stars=measure_stars, cai=cai, scores=scores,
+                                              cut_points=cut_points, year=year)
     except PartcdError as exc:
         return _contract_page(request, who, error=exc.message(), contract=contract, status_code=422)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    return _contract_page(request, who, explained=found.to_dict(), contract=contract)
+    return _contract_page(request, who, explained=explained, contract=contract)

@@ -9,10 +9,9 @@ from sqlalchemy import Engine
 
 from partcd.callcenter.pipelines.daily import daily_report
 from partcd.callcenter.pipelines.metrics import Period, run_metrics
-from partcd.platform.api.deps import Analyst, get_engine, get_settings, require
-from partcd.platform.api.uploads import save_upload, uploads
+from partcd.platform.api.deps import Analyst, get_engine, require
+from partcd.platform.api.uploads import Uploads
 from partcd.platform.auth import Principal
-from partcd.platform.settings import Settings
 
 router = APIRouter(prefix="/api/v1/callcenter", tags=["callcenter"])
 
@@ -20,14 +19,15 @@ router = APIRouter(prefix="/api/v1/callcenter", tags=["callcenter"])
 @router.post("/metrics")
 async def metrics(
     _: Analyst,
-    settings: Annotated[Settings, Depends(get_settings)],
+    job: Uploads,
     calls: Annotated[UploadFile, File(description="call log (generic CSV schema or Parquet)")],
     by: Annotated[Period, Query()] = "day",
 ) -> dict[str, Any]:
-    """One record per contract x period with verdicts; ``compliant`` is false if any record fails."""
-    with uploads() as (folder, names):
-        report = run_metrics(await save_upload(calls, folder, names), by=by, engine=settings.engine,
-                             tz=settings.plan_timezone)
+    """One record per contract x period with verdicts; ``compliant`` is false if any record fails (the upload is
+    bounded and parsed off the event loop: ``partcd.platform.api.uploads``)."""
+    with job:
+        report = await job.run(run_metrics, await job.save(calls), by=by, engine=job.settings.engine,
+                               tz=job.settings.plan_timezone)
     return {"compliant": report.compliant, "by": report.by, "engine": report.engine, "records": report.records}
 
 
@@ -37,12 +37,12 @@ CapEditor = Annotated[Principal, Depends(require("analyst", "coordinator"))]
 
 @router.post("/daily-report")
 async def daily(
-    _: CapEditor, engine: Annotated[Engine, Depends(get_engine)], settings: Annotated[Settings, Depends(get_settings)],
+    _: CapEditor, engine: Annotated[Engine, Depends(get_engine)], job: Uploads,
     calls: Annotated[UploadFile, File(description="call log (generic CSV schema or Parquet)")],
-    contract_id: Annotated[str | None, Query()] = None,
+    contract_id: Annotated[str | None, Query(max_length=10)] = None,
 ) -> dict[str, Any]:
     """The daily report (CAP letter L34) as JSON records; ``compliant`` is false if any contract-day fails."""
-    with uploads() as (folder, names):
-        rep = daily_report(await save_upload(calls, folder, names), folder / "out", contract=contract_id,
-                           engine=settings.engine, tz=settings.plan_timezone, db=engine)
+    with job:
+        rep = await job.run(daily_report, await job.save(calls), job.folder / "out", contract=contract_id,
+                            engine=job.settings.engine, tz=job.settings.plan_timezone, db=engine)
     return {"compliant": rep.compliant, "engine": rep.engine, "breach_days": rep.breach_days, "records": rep.records}

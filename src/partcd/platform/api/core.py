@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import Engine, text
 
 from partcd import __version__
@@ -44,7 +44,8 @@ def law_areas(_: Viewer) -> list[dict[str, Any]]:
 
 
 @router.get("/api/v1/law/{area}", tags=["law"])
-def law_area(area: str, _: Viewer, at: Annotated[str | None, Query(description="period (year or ISO date)")] = None,
+def law_area(area: Annotated[str, Path(max_length=40)], _: Viewer,
+             at: Annotated[str | None, Query(max_length=40, description="period (year or ISO date)")] = None,
              ) -> dict[str, Any]:
     """The parameter set in force (latest file, or at ``at``) with every citation and the source's status."""
     files = area_files(area)
@@ -59,9 +60,11 @@ def law_area(area: str, _: Viewer, at: Annotated[str | None, Query(description="
 
 
 @router.get("/api/v1/audit", tags=["core"])
-def audit_log(_: Admin, engine: Annotated[Engine, Depends(get_engine)], entity_type: str | None = None,
-              entity_id: str | None = None, limit: Annotated[int, Query(le=1000)] = 100) -> list[dict[str, Any]]:
-    """Audit events, newest first (admin only)."""
+def audit_log(_: Admin, engine: Annotated[Engine, Depends(get_engine)],
+              entity_type: Annotated[str | None, Query(max_length=60)] = None,
+              entity_id: Annotated[str | None, Query(max_length=100)] = None,
+              limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
+    """Audit events, newest first (admin only); ``limit`` 1..1000."""
     with session_scope(engine) as s:
         return [
             {"id": e.id, "occurred_at": e.occurred_at.isoformat(), "actor": e.actor, "action": e.action,

@@ -33,14 +33,18 @@ def test_migration_adds_the_dsnp_branch_and_goes_down_cleanly(db_url: str) -> No
 
 def test_two_sessions_editing_one_contract_the_second_is_refused(engine: sa.Engine) -> None:
     cid = svc.create_contract(engine, samples.contracts(2021)[0], actor="lead").id
-    with session_scope(engine) as first, session_scope(engine) as second:
+    # user two loads the contract and keeps it on screen (one short transaction: on SQLite every writing
+    # transaction takes the write lock at BEGIN, so two open sessions in one thread would wait for each other)
+    with session_scope(engine) as s2:
+        b = s2.get(StateContractRow, cid)
+        assert b is not None
+    with session_scope(engine) as first:
         a = first.get(StateContractRow, cid)
-        b = second.get(StateContractRow, cid)
-        assert a is not None and b is not None
+        assert a is not None
         audit.update(first, a, {"notice_method": "HIE"}, actor="one", expected_version=1)
-        first.commit()
-        with pytest.raises(RuleError, match="changed by someone else"):
-            audit.update(second, b, {"notice_method": "fax"}, actor="two", expected_version=1)
+    with session_scope(engine) as second, pytest.raises(RuleError, match="changed by someone else"):
+        stale = second.merge(b, load=False)  # the version user two saw, not re-read: the database refuses it
+        audit.update(second, stale, {"notice_method": "fax"}, actor="two", expected_version=1)
     assert svc.get_contract(engine, cid).notice_method == "HIE"
 
 
