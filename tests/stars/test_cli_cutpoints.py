@@ -75,8 +75,13 @@ def test_cutpoints_tidy_inputs_hand_computed(tmp_path: Path) -> None:
     assert [got[("D08", "MA-PD", s)] for s in (2, 3, 4, 5)] == [(v, "no_prior") for v in (30.0, 50.0, 70.0, 90.0)]
     assert [got[("D08", "PDP", s)][0] for s in (2, 3, 4, 5)] == [35.0, 55.0, 75.0, 95.0]
     assert next(csv.reader(io.StringIO(res.stdout))) == [
-        "measure_id", "measure_key", "measure_name", "part", "contract_type", "threshold", "value", "unguarded", "prior",
-        "cap", "reason"]
+        "measure_id", "measure_key", "measure_name", "part", "contract_type", "threshold", "value", "display", "unguarded",
+        "prior", "cap", "reason"]
+    # display precision: C25 (2 decimals, lower is better) 0.765 -> 0.76 is the largest displayed score reaching it;
+    # exact values are written without float noise (0.765, not 0.7650000000000001)
+    assert (rows[("C25", "ALL", 2)]["value"], rows[("C25", "ALL", 2)]["display"]) == ("0.765", "0.76")
+    assert (rows[("C25", "ALL", 4)]["value"], rows[("C25", "ALL", 4)]["display"]) == ("0.285", "0.28")
+    assert rows[("C01", "ALL", 4)]["display"] == "65"
 
 
 def test_cutpoints_same_seed_same_output_and_json(tmp_path: Path) -> None:

@@ -9,6 +9,9 @@ re-specified Controlling Blood Pressure (C14, back since 2023) is guarded again 
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -101,6 +104,20 @@ def test_cli_cutpoints_guardrail_and_assign_for_2026(shared_dir: Path, tmp_path:
     guarded = runner.invoke(app, ["stars", "guardrail", "--year", "2026", "--unguarded", str(out), *prior,
                                   "--prior-scores", str(_file(shared_dir, 2025, "Measure Data"))])
     assert guarded.exit_code == 0, guarded.output
+    run_rows = {(r["measure_id"], r["contract_type"], r["threshold"]): r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    again = {(r["measure_id"], r["contract_type"], r["threshold"]): r for r in csv.DictReader(io.StringIO(guarded.stdout))}
+    # the final thresholds are inside the caps already: guarding them again changes no value
+    assert {k: r["value"] for k, r in again.items()} == {k: r["value"] for k, r in run_rows.items()}
+    for r in run_rows.values():
+        assert "999999" not in r["value"] and "000000" not in r["value"]  # written without float noise
+        assert float(r["display"]) == pytest.approx(float(r["value"]), abs=1.0)
     starred = runner.invoke(app, ["stars", "assign", "--year", "2026", "--scores", scores_2026, "--cut-points", str(out)])
     assert starred.exit_code == 0, starred.output
     assert len(starred.stdout.splitlines()) == 1 + 769 * 45
+    stars = {(r["contract_id"], r["measure_id"]): r for r in csv.DictReader(io.StringIO(starred.stdout))}
+    c01 = next(k for k, r in stars.items() if k[1] == "C01" and r["stars"])
+    explained = runner.invoke(app, ["stars", "explain", "--contract", c01[0], "--measure", "C01", "--year", "2026",
+                                    "--scores", scores_2026, "--cut-points", str(out), "--json"])
+    record = json.loads(explained.stdout)
+    assert str(record["stars"]) == stars[c01]["stars"]
+    assert all(t["how"] and "as given in the cut-point file" not in t["how"] for t in record["thresholds"])

@@ -144,7 +144,9 @@ def test_whatif_files_and_simulation_inputs(tmp_path: Path) -> None:
     changes.write_text("contract_id,measure_id,stars\n" + "".join(f"H0028,{ids[k]},5\n" for k in raised))
     assert set(read_star_changes(changes, stars.measures)["H0028"].values()) == {5}
     moves = whatif_files(next(d.glob("* - Measure Stars*")), next(d.glob("* - CAI*")), 2025, star_changes=changes)
-    mine = [m for m in moves if m.contract_id == "H0028"]
+    assert {(m.measure_id, m.before, m.after) for m in moves.stars} == {
+        (ids[k], h0028.stars[k], 5) for k in raised}
+    mine = [m for m in moves.ratings if m.contract_id == "H0028"]
     assert {m.rating.value for m in mine} == {"part_c", "part_d", "overall"}
     assert all(m.after is not None and m.before is not None and m.after > m.before for m in mine)
     measures = list(stars.measures)

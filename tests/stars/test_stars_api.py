@@ -105,8 +105,12 @@ def test_explain_and_assign_with_a_run(client: tuple[TestClient, dict[str, str]]
         ("H0070", "C01", "breast_cancer_screening", 70.0, 4)
     assert "So the contract gets 4 stars" in body["text"] and "4 stars >= 65" in body["text"]
     # how the run set each cut point (the guardrail reasons of the run)
-    assert "4 stars: capped_up - capped: the clustered value rose" in body["text"]
-    assert "5 stars: capped_down - capped: the clustered value fell" in body["text"]
+    assert ("4 stars: capped: the clustered value rose more than the cap above last year's cut point (clustered 70, "
+            "last year 60, cap 5: 60 + 5 = 65)") in body["text"]
+    assert ("5 stars: capped: the clustered value fell more than the cap below last year's cut point (clustered 90, "
+            "last year 97, cap 5: 97 - 5 = 92)") in body["text"]
+    assert [t["how"].split(" (")[0] for t in body["detail"]["thresholds"]][:2] == [
+        "clustered, within the guardrail cap of last year's cut point"] * 2
     assert "To reach 5 stars the score must rise by 22 to 92." in body["text"]
     r = c.get("/api/v1/stars/explain", params={"run": run_id, "contract": "H9999", "measure": "C01"}, headers=viewer)
     assert r.status_code == 422

@@ -25,6 +25,9 @@ def test_demo_without_cms_tables_is_synthetic_and_reproducible(tmp_path: Path, m
     demo(tmp_path / "c", 8, "duckdb")
     assert first.href == SYNTHETIC_HREF and first.headline == second.headline
     assert "real-data run skipped" in first.details[-1]
+    # the headline is what `partcd demo` prints: the skipped CMS run is said there, with where the tables are looked for
+    assert "CMS 2025 run skipped: the public Star Ratings tables were not found" in first.headline
+    assert "PARTCD_SHARED_DIR" in first.headline
     report = (tmp_path / "a" / SYNTHETIC_HREF).read_text(encoding="utf-8")
     assert (tmp_path / "a" / "plotly.min.js").is_file() and 'src="../../plotly.min.js"' in report
     assert "cms-2025/report.html" not in report

@@ -91,8 +91,9 @@ def test_every_measure_and_threshold_with_final_values(run: CutPointRun, tmp_pat
         ("D08", "PDP", 2): "35.00", ("D08", "PDP", 3): "55.00", ("D08", "PDP", 4): "75.00", ("D08", "PDP", 5): "95.00",
     }
     # prior, unguarded, cap, change and reason of a capped threshold
-    assert parser.rows[("C01", "ALL", 4)][1][3:] == ["60.00", "70.00", "5.00", "65.00", "+5.00", "capped_up"]
-    assert parser.rows[("D08", "PDP", 5)][1][3:] == ["–", "95.00", "–", "95.00", "–", "no_prior"]
+    # ... with the display value between final and change (0 decimals: 65.00 shows as 65)
+    assert parser.rows[("C01", "ALL", 4)][1][3:] == ["60.00", "70.00", "5.00", "65.00", "65", "+5.00", "capped_up"]
+    assert parser.rows[("D08", "PDP", 5)][1][3:] == ["–", "95.00", "–", "95.00", "95", "–", "no_prior"]
     for anchor in ("C01-ALL", "C25-ALL", "D08-MA-PD", "D08-PDP"):
         assert f'<section class="measure" id="{anchor}">' in html
 

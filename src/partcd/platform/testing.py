@@ -158,7 +158,7 @@ def _params_for(sf: ScenarioFile, case: Case, ann: Any) -> Any:
 
 
 def _plain(obj: Any) -> Any:
-    """JSON-like form: models, dataclasses, dates, tuples -> dicts, ISO strings, lists."""
+    """JSON-like form: models, dataclasses, dates, tuples, sets -> dicts, ISO strings, lists (sets sorted)."""
     if isinstance(obj, BaseModel):
         return _plain(obj.model_dump())
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
@@ -167,6 +167,8 @@ def _plain(obj: Any) -> Any:
         return {str(_plain(k)): _plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_plain(v) for v in obj]
+    if isinstance(obj, (set, frozenset)):  # sets compare as sorted lists
+        return sorted((_plain(v) for v in obj), key=str)
     if isinstance(obj, (dt.datetime, dt.date, dt.time)):
         return obj.isoformat()
     if isinstance(obj, dt.timedelta):

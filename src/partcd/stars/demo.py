@@ -8,7 +8,8 @@ year's methodology (``cms-2024+``); stars are assigned and the report written to
 When the public CMS data tables are present (``$PARTCD_SHARED_DIR/data/star-ratings``, else ``shared/`` beside the
 working directory or the checkout, see :func:`star_data_dir`), the 2025 Measure Data is also run with the 2024
 published Part C and Part D cut points and the 2024 Measure Data as prior (``stars/cms-2025/report.html``); the two
-reports link each other. The ``engine`` argument is not used: cut points are computed in memory (numpy), not by DuckDB or Spark.
+reports link each other. Without them the headline printed by ``partcd demo`` says the CMS run was skipped and where
+the tables are looked for. The ``engine`` argument is not used: cut points are computed in memory (numpy), not by DuckDB or Spark.
 """
 
 from __future__ import annotations
@@ -119,6 +120,9 @@ def demo(out: Path, seed: int, engine: str) -> DemoResult:
         demo_links.append(("CMS 2025 Measure Data run", CMS_HREF))
         headline += f"; CMS 2025 Measure Data: {_headline(real)} ({CMS_HREF})"
     else:
-        details.append("CMS data tables not found (set PARTCD_SHARED_DIR): real-data run skipped")
+        skipped = (f"CMS {RATING_YEAR} run skipped: the public Star Ratings tables were not found (shared/data/star-ratings "
+                   "beside the checkout; set PARTCD_SHARED_DIR to the folder holding data/star-ratings)")
+        headline += f"; {skipped}"
+        details.append(f"CMS data tables not found: real-data run skipped - {skipped}")
     return DemoResult("stars", "Star Ratings cut points 2025 (cms-2024+, guardrail vs. prior year)", SYNTHETIC_HREF,
                       headline, details=details, links=demo_links)

@@ -1,17 +1,25 @@
-"""§ 422.166(a)(2)(i), § 423.186(a)(2)(i) - the HTML report of a cut-point run (4185-P L2241 / L3212).
+"""§ 422.166(a)(2)(i), § 423.186(a)(2)(i) - the HTML report of a cut-point run (4185-P L2241 / L3212); §§ 422.166(b)-(i),
+423.186(b)-(i) - the HTML pages of a rated year, one per contract.
 
-One page per run: for each measure and contract type the distribution of the scores (histogram and strip) with the
-final and the unguarded (clustered) cut points and the prior year's published ones drawn as vertical lines; a table of
-the cut-point movement against the prior year (prior, unguarded, cap, final, change, reason) with capped thresholds
-highlighted; the stars the final cut points give; and what was run - rating year, methodology, seed, the parameter file
-with every value's citation and quote, the input files.
+Cut points, one page per run: for each measure and contract type the distribution of the scores (histogram and strip)
+with the final and the unguarded (clustered) cut points and the prior year's published ones drawn as vertical lines; a
+table of the cut-point movement against the prior year (prior, unguarded, cap, final, change, reason) with capped
+thresholds highlighted, the display value and - when given - the published value; the stars the final cut points give;
+the disaster picture (contracts left out by the 60 percent rule, public scores that may be carried over and how far
+the thresholds move without them); unverified inputs; and what was run - rating year, methodology, seed, the parameter
+file with every value's citation and quote, the input files.
+
+Ratings (:func:`save_rating_report`): an index of every contract's summary, overall and highest rating, and a page per
+contract with how each rating was reached (weighted mean, reward factor, CAI, hold-harmless), its domain stars and
+its star on each measure (with score, cut points, how each was set and the distance to the next star when the
+ratings were computed from scores).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +31,19 @@ from partcd.platform import report
 from partcd.stars.pipelines import (
     ASSIGN_COLUMNS,
     CITATION,
-    CUT_POINT_COLUMNS,
     CutPointRun,
     assignment_records,
+    contract_measure_explanations,
     records_csv,
     run_summary,
 )
-from partcd.stars.rules.assign import StarAssignment
+from partcd.stars.pipelines.carryover import CITATION as CARRIED_OVER_CITATION
+from partcd.stars.pipelines.rate import RATE_COLUMNS, RateResult, flat_rate_records, rate_records
+from partcd.stars.rules.assign import StarAssignment, exact_text, grid_threshold
 from partcd.stars.rules.cutpoints import MeasureCutPoints, scores_for
+from partcd.stars.rules.explain import StarExplanation
 from partcd.stars.rules.guardrails import GuardedThreshold, GuardrailReason
-from partcd.stars.rules.models import ContractType, Part
+from partcd.stars.rules.models import ContractType, MeasureScore, Part
 
 CAPPED = frozenset({GuardrailReason.CAPPED_UP, GuardrailReason.CAPPED_DOWN})
 
@@ -63,6 +74,9 @@ class ThresholdRow:
     reason: str
     reason_text: str
     capped: bool
+    display: str = "–"
+    published: str = "–"
+    vs_published: str = "–"
 
 
 def _fmt(value: float | None, decimals: int) -> str:
@@ -74,16 +88,22 @@ def _decimals(result: MeasureCutPoints) -> int:
     return result.measure.precision + 2
 
 
-def threshold_rows(result: MeasureCutPoints) -> list[ThresholdRow]:
-    """The thresholds of one result with prior, unguarded, cap, final and the change against the prior year."""
+def threshold_rows(result: MeasureCutPoints, published: dict[int, float] | None = None) -> list[ThresholdRow]:
+    """The thresholds of one result with prior, unguarded, cap, final, display value, the change against the prior
+    year and - when given - the rating year's published value and final minus published."""
     d = _decimals(result)
+    m = result.measure
     rows = []
     for t in result.thresholds:
         change = None if t.prior is None else t.final - t.prior
+        theirs = (published or {}).get(t.threshold)
         rows.append(ThresholdRow(
             threshold=t.threshold, prior=_fmt(t.prior, d), unguarded=_fmt(t.unguarded, d), cap=_fmt(t.cap, d),
             final=_fmt(t.final, d), change="–" if change is None else f"{change:+.{d}f}", reason=t.reason.value,
             reason_text=REASON_TEXT.get(t.reason.value, t.reason.value), capped=t.reason in CAPPED,
+            display=_fmt(grid_threshold(t.final, m.precision, m.higher_is_better), m.precision),
+            published="–" if theirs is None else exact_text(theirs),
+            vs_published="–" if theirs is None else f"{t.final - theirs:+.{d}f}",
         ))
     return rows
 
@@ -152,7 +172,8 @@ def measure_figure(result: MeasureCutPoints, scores: np.ndarray[Any, np.dtype[np
 
 def _section(run: CutPointRun, result: MeasureCutPoints, assignments: Sequence[StarAssignment], chart: str) -> dict[str, Any]:
     m = result.measure
-    rows = threshold_rows(result)
+    published = {(c.measure_key, c.contract_type): c.thresholds for c in run.published}
+    rows = threshold_rows(result, published.get((m.measure_key, result.contract_type)))
     return {
         "anchor": f"{m.measure_id}-{result.contract_type.value}",
         "measure_id": m.measure_id, "measure_key": m.measure_key, "name": m.name, "part": m.part.value,
@@ -179,10 +200,14 @@ def report_context(run: CutPointRun, plotly_js_src: str, assignments: Sequence[S
     for s in sections:
         for r in s["rows"]:
             reasons[r.reason] = reasons.get(r.reason, 0) + 1
+    ids = {m.measure_key: m.measure_id for m in run.measures}
     return {
         "run": run, "sections": sections, "reasons": dict(sorted(reasons.items())), "reason_text": REASON_TEXT,
         "capped_total": sum(s["capped"] for s in sections), "thresholds_total": sum(len(s["rows"]) for s in sections),
-        "citation": CITATION, "params_values": list(run.params.values.values()),
+        "citation": CITATION, "params_values": list(run.params.values.values()), "summary": run_summary(run),
+        "shifts": sorted(run.shifts, key=lambda t: -abs(t.shift)), "carried_citation": CARRIED_OVER_CITATION,
+        "replaced": [(cid, ids.get(key, key), public, actual) for cid, key, public, actual in run.replaced_scores],
+        "exact": exact_text,
     }
 
 
@@ -213,10 +238,76 @@ def save_run(run: CutPointRun, folder: Path, plotly_js_src: str | None = None, *
         report.ensure_plotly_js(folder)
         plotly_js_src = report.PLOTLY_JS
     records = run.records()
-    (folder / "cut_points.csv").write_text(records_csv(records, CUT_POINT_COLUMNS), encoding="utf-8")
+    (folder / "cut_points.csv").write_text(records_csv(records, run.columns()), encoding="utf-8")
     (folder / "cut_points.json").write_text(json.dumps(records, indent=1) + "\n", encoding="utf-8")
     assignments = run.assignments()
     (folder / "stars.csv").write_text(records_csv(assignment_records(assignments), ASSIGN_COLUMNS), encoding="utf-8")
     (folder / "run.json").write_text(json.dumps(run_summary(run), indent=1) + "\n", encoding="utf-8")
     return write_cut_points_report(run, folder / "report.html", plotly_js_src, assignments=assignments, title=title,
                                    links=links)
+
+
+# --- the ratings of a year: one page per contract ---------------------------------------------------------------------
+
+RATING_CITATION = ("42 CFR 422.166(b)-(i) and 423.186(b)-(i) (CMS-4185-P L2245-L2315, L3216-L3256): domain, summary and "
+                   "overall ratings, reward factor, CAI, hold-harmless, extreme and uncontrollable circumstances")
+
+
+def _contract_file(contract_id: str) -> str:
+    return f"contracts/{contract_id}.html"
+
+
+def contract_context(result: RateResult, record: dict[str, Any],
+                     scores_by_contract: Mapping[str, Sequence[MeasureScore]] | None = None) -> dict[str, Any]:
+    """What one contract's page shows: its ratings and how they were reached, domain stars, each measure's star (with
+    the score, the cut points and the distance to the next star when the ratings were computed from scores).
+    ``scores_by_contract`` (the scores grouped once) saves a pass over every score per page."""
+    cid = record["contract_id"]
+    rating = result.run.by_contract().get(cid)
+    stars = {c.contract_id: c for c in (result.stars.contracts if result.stars is not None else ())}.get(cid)
+    measures = list(result.stars.measures) if result.stars is not None else []
+    explained: dict[str, StarExplanation] = {}
+    inputs = result.star_inputs
+    if inputs is not None:
+        mine = (scores_by_contract or {}).get(cid) if scores_by_contract is not None else \
+            [s for s in inputs.scores if s.contract_id == cid]
+        if mine:
+            explained = {e.measure_key: e for e in contract_measure_explanations(replace(inputs, scores=tuple(mine)), cid)}
+    rows = []
+    for m in measures:
+        e = explained.get(m.measure_key)
+        rows.append({
+            "measure_id": m.measure_id, "name": m.name, "part": m.part.value, "domain": m.domain, "weight": m.weight,
+            "stars": stars.stars.get(m.measure_key) if stars is not None else None,
+            "not_required": stars is not None and m.measure_key in stars.not_required,
+            "score": None if e is None else e.score, "missing": None if e is None else e.missing_reason,
+            "thresholds": "" if e is None else ", ".join(f"{t.stars}\u2605 {t.operator} {t.label()}" for t in e.thresholds),
+            "next_star": None if e is None or e.next_star is None else
+            f"{e.next_star.stars}\u2605 at {e.next_star.score_needed:g} ({'+' if e.higher_is_better else '-'}"
+            f"{e.next_star.distance:g})",
+            "how": "" if e is None else "; ".join(f"{t.stars}\u2605: {t.how}" for t in e.thresholds),
+        })
+    return {"record": record, "rating": rating, "measures": rows, "rating_year": result.rating_year,
+            "notes": list(result.notes), "unverified": list(result.unverified), "citation": RATING_CITATION}
+
+
+def save_rating_report(result: RateResult, folder: Path, contracts: Sequence[str] = ()) -> Path:
+    """Write ``ratings.csv``, ``ratings.json``, ``index.html`` (every contract, linked) and ``contracts/<id>.html``
+    (one page per contract, or only ``contracts``) into ``folder``; returns the index page."""
+    folder.mkdir(parents=True, exist_ok=True)
+    records = rate_records(result)
+    wanted = set(contracts)
+    shown = [r for r in records if not wanted or r["contract_id"] in wanted]
+    (folder / "ratings.csv").write_text(records_csv(flat_rate_records(shown), RATE_COLUMNS), encoding="utf-8")
+    (folder / "ratings.json").write_text(json.dumps(shown, indent=1) + "\n", encoding="utf-8")
+    grouped: dict[str, list[MeasureScore]] = {}
+    for s in result.star_inputs.scores if result.star_inputs is not None else ():
+        grouped.setdefault(s.contract_id, []).append(s)
+    for record in shown:
+        report.render("stars/contract.html.j2", folder / _contract_file(record["contract_id"]),
+                      title=f"{record['contract_id']} - {result.rating_year} Star Ratings", index="../index.html",
+                      **contract_context(result, record, grouped))
+    return report.render("stars/ratings.html.j2", folder / "index.html",
+                         title=f"{result.rating_year} Star Ratings - summary and overall ratings", records=shown,
+                         href=_contract_file, notes=list(result.notes), unverified=list(result.unverified),
+                         citation=RATING_CITATION)

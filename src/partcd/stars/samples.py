@@ -183,7 +183,8 @@ def _published_cut_points(
         for ctype in types:
             x = np.asarray([s.score for s in scores if s.measure_key == m.measure_key and s.score is not None
                             and (ctype is ContractType.ALL or s.contract_type is ctype)], dtype=np.float64)
-            raw = cluster_cut_points(trim(x, m.improvement, params), params.star_levels_count, m.higher_is_better)
+            raw = cluster_cut_points(trim(x, m.improvement, params), params.star_levels_count, m.higher_is_better,
+                                     ties=params.clustering_tie_rule_text)
             thresholds = {k: float(_round(np.asarray([v]), m.precision)[0]) for k, v in raw.items()}
             out.append(CutPoints(m.measure_key, m.higher_is_better, thresholds, ctype))
     return out

@@ -1,16 +1,25 @@
-"""§ 422.166(a)(2)(i), § 423.186(a)(2)(i) - the Star Ratings dashboard page (4185-P L2241, L3212).
+"""§§ 422.166, 423.186 - the Star Ratings dashboard pages (4185-P L2241, L3212).
 
 ``/stars``: upload a rating year's scores with the prior year's published cut points (and scores), choose the year,
 seed and methodology, and see the cut-point table - prior, unguarded, cap, final and reason per measure, contract
 type and threshold, capped thresholds highlighted - with a link to the run's HTML report. Runs are computed and kept by
 the same code as ``POST /api/v1/stars/cutpoints`` (:func:`partcd.stars.api.create_cut_point_run`). Viewers
 see runs; analysts (and admins) start them. ``/stars/runs/<id>/report.html`` shows a run's report to the signed-in
-browser (the API takes keys only in headers); the upload form carries the session's CSRF token.
+browser (the API takes keys only in headers).
+
+``/stars/contract``: upload a year's Measure Stars (with CAI) and/or scores with cut points and name a contract: its
+Part C, Part D and overall ratings with how each was reached (weighted mean, reward factor, CAI, hold-harmless) and
+its star on each measure with the cut points, how each was set and the distance to the next star - the same job as
+``POST /api/v1/stars/explain`` (:func:`partcd.stars.api.explain_uploads`). Analysts only (uploads).
+
+Both upload forms carry the session's CSRF token; their uploads go through the platform's upload job (bounded, parsed
+off the event loop within the request's time limit).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -18,7 +27,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from partcd.core.errors import PartcdError
+from partcd.core.errors import ConfigError, PartcdError
 from partcd.platform import report
 from partcd.platform.api.deps import get_engine, get_settings
 from partcd.platform.api.uploads import Uploads
@@ -26,7 +35,18 @@ from partcd.platform.auth import Principal
 from partcd.platform.settings import Settings
 from partcd.platform.web.security import CHART_CSP
 from partcd.platform.web.shell import CsrfForm, current, render
-from partcd.stars.api import RunId, Seed, Year, create_cut_point_run, kept_run, run_folder, runs_dir
+from partcd.stars.api import (
+    MAX_CUT_POINT_FILES,
+    OptionalYear,
+    RunId,
+    Seed,
+    Year,
+    create_cut_point_run,
+    explain_uploads,
+    kept_run,
+    run_folder,
+    runs_dir,
+)
 from partcd.stars.pipelines import DEFAULT_SEED
 from partcd.stars.rules.methodology import METHODOLOGIES
 
@@ -114,3 +134,52 @@ def run_report(request: Request, run_id: RunId, engine: Annotated[Engine, Depend
         return RedirectResponse("/login", status_code=303)
     return FileResponse(run_folder(settings, run_id) / "report.html", media_type="text/html",
                         headers={"Content-Security-Policy": CHART_CSP})
+
+
+def _contract_page(request: Request, who: Principal, *, explained: dict[str, Any] | None = None, error: str | None = None,
+                   contract: str = "", status_code: int = 200) -> HTMLResponse:
+    response = render(request, "stars/contract.html", who, explained=explained, error=error, contract=contract,
+                      can_run=who.allowed(STARTERS))
+    response.status_code = status_code
+    return response
+
+
+@router.get("/stars/contract", response_class=HTMLResponse, response_model=None)
+def contract_form(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> Response:
+    """The form: a year's Measure Stars, CAI, scores and cut points, and a contract id."""
+    who = current(request, engine)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    return _contract_page(request, who)
+
+
+@router.post("/stars/contract", response_class=HTMLResponse, response_model=None)
+async def contract_explained(
+    request: Request,
+    engine: Annotated[Engine, Depends(get_engine)],
+    job: Uploads,
+    _: CsrfForm,
+    contract: Annotated[str, Form(max_length=10)],
+    measure_stars: Annotated[UploadFile | None, File()] = None,
+    cai: Annotated[UploadFile | None, File()] = None,
+    scores: Annotated[UploadFile | None, File()] = None,
+    cut_points: Annotated[list[UploadFile], File(max_length=MAX_CUT_POINT_FILES)] = [],  # noqa: B006
+    year: OptionalYear = None,
+) -> Response:
+    """A contract's ratings and measure stars explained (errors are shown on the form)."""
+    who = await run_in_threadpool(current, request, engine)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    contract = contract.strip().upper()
+    if not who.allowed(STARTERS):
+        return _contract_page(request, who, error=f"role '{who.role}' may not upload files; needs analyst or admin",
+                              contract=contract, status_code=403)
+    try:
+        if not re.fullmatch(r"[A-Z]\d{4}", contract):
+            raise ConfigError(f"contract: {contract!r} is not a contract id (letter + 4 digits)")
+        with job:
+            explained = await explain_uploads(job, contract, measure_stars=measure_stars, cai=cai, scores=scores,
+                                              cut_points=cut_points, year=year)
+    except PartcdError as exc:
+        return _contract_page(request, who, error=exc.message(), contract=contract, status_code=422)
+    return _contract_page(request, who, explained=explained, contract=contract)

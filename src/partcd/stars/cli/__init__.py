@@ -1,9 +1,10 @@
-"""``partcd stars``: measure-level Star Ratings (42 CFR 422.166(a), 423.186(a)) - assign and explain stars.
+"""``partcd stars``: Star Ratings (42 CFR 422.166, 423.186) - assign stars and explain a contract's ratings.
 
-Inputs are CMS data tables (Measure Data, Part C/D Cut Points) or the tidy CSV formats of
+Inputs are CMS data tables (Measure Data, Measure Stars, CAI, Part C/D Cut Points) or the tidy CSV formats of
 :mod:`partcd.stars.readers`, detected automatically. The jobs are :mod:`partcd.stars.pipelines` (shared with the
 API, the web pages and the demo); this module only reads options and writes what they return. Command groups living
-in their own modules (``partcd.stars.cli.cutpoints``: ``cutpoints``, ``guardrail``) register themselves here with
+in their own modules (``partcd.stars.cli.cutpoints``: ``cutpoints``, ``guardrail``; ``partcd.stars.cli.rate``:
+``rate``, ``whatif``, ``uncertainty``; ``partcd.stars.cli.year``: ``year new``) register themselves here with
 ``register(app)``; heavy imports happen inside the commands.
 """
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import typer
 
 from partcd.stars.area import AREA
-from partcd.stars.cli import cutpoints, year
+from partcd.stars.cli import cutpoints, rate, year
 
 app = typer.Typer(help=AREA.summary, no_args_is_help=True)
 
@@ -41,6 +42,7 @@ def assign(
     rows = assignment_records(run_assign(scores, cut_points, year, year_name="--year", cut_points_name="--cut-points"))
     text = records_text(rows, ASSIGN_COLUMNS, as_json, _float_text)
     if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
         typer.echo(f"{len(rows)} contract-measure rows written to {out}", err=True)
     else:
@@ -50,29 +52,37 @@ def assign(
 @app.command("explain")
 def explain(
     contract: str = typer.Option(..., "--contract", help="Contract id, e.g. H0028."),
-    measure: str = typer.Option(..., "--measure", help="Measure id of the rating year (C01) or stable key."),
-    scores: Path = typer.Option(..., "--scores", exists=True, dir_okay=False, help=SCORES_HELP),
-    cut_points: list[Path] = typer.Option(..., "--cut-points", exists=True, dir_okay=False, help=CUT_POINTS_HELP),
+    measure: str | None = typer.Option(None, "--measure", help="Only this measure: id of the rating year (C01) or stable "
+                                                               "key; without it every measure with a score."),
+    scores: Path | None = typer.Option(None, "--scores", exists=True, dir_okay=False, help=SCORES_HELP),
+    cut_points: list[Path] = typer.Option([], "--cut-points", exists=True, dir_okay=False, help=CUT_POINTS_HELP),
+    measure_stars: Path | None = typer.Option(None, "--measure-stars", exists=True, dir_okay=False,
+                                              help="A CMS 'Measure Stars' table (or tidy stars): explains the summary and "
+                                                   "overall ratings too (reward factor, CAI, hold-harmless)."),
+    cai: Path | None = typer.Option(None, "--cai", exists=True, dir_okay=False,
+                                    help="The CMS 'CAI' table (with --measure-stars)."),
+    cai_values: Path | None = typer.Option(None, "--cai-values", exists=True, dir_okay=False, help="CAI values per category."),
+    disaster_shares: Path | None = typer.Option(None, "--disaster-shares", exists=True, dir_okay=False,
+                                                help="Disaster shares (tidy contract_id, year, percent or CMS Summary Ratings)."),
     year: int | None = typer.Option(None, "--year", help="Rating year (read from CMS file titles when absent)."),
     as_json: bool = typer.Option(False, "--json", help="The explanation as JSON: thresholds, how each was set, next star."),
 ) -> None:
-    """How a contract's star on a measure was reached, in words: each cut point and how it was set, the next star."""
+    """How a contract's ratings and stars were reached, in words: summary and overall ratings (with --measure-stars),
+    each measure's cut points and how each was set, and the distance to the next star."""
+    import json
+
+    from partcd.stars.pipelines.rate import contract_explanation
+
+    found = contract_explanation(contract, measure=measure, scores=scores, cut_points=cut_points,
+                                 measure_stars=measure_stars, cai=cai, cai_values=cai_values,
+                                 disaster_shares=disaster_shares, year=year)
+    single = measure is not None and found.rating is None and len(found.measures) == 1
     if as_json:
-        import json
-
-        from partcd.stars.pipelines import load_star_inputs
-        from partcd.stars.rules.explain import explain_contract_measure
-
-        inputs = load_star_inputs(scores, cut_points, year, year_name="--year", cut_points_name="--cut-points")
-        record = explain_contract_measure(contract, measure, inputs.scores, inputs.cut_points, inputs.measures or (),
-                                          inputs.measure_ids, inputs.rating_year)
-        typer.echo(json.dumps(record.to_dict(), indent=1))
-        return
-    from partcd.stars.pipelines import run_explain
-
-    found = run_explain(contract, measure, scores, cut_points, year, year_name="--year", cut_points_name="--cut-points")
-    typer.echo(found.text)
+        typer.echo(json.dumps(found.measures[0].to_dict() if single else found.to_dict(), indent=1))
+    else:
+        typer.echo(found.measures[0].text() if single else found.text())
 
 
 cutpoints.register(app)
+rate.register(app)
 year.register(app)

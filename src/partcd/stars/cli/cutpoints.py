@@ -5,13 +5,17 @@ on a year's scores; ``guardrail`` runs the guardrail stage alone on given unguar
 tables or tidy CSVs (detected by :mod:`partcd.stars.readers`); the prior year's published cut points are always an
 explicit input. Output: one row per measure x contract type x threshold (2..5 = lower bound of that many stars, upper
 bound when lower is better) with ``value`` (the final threshold, unrounded), ``unguarded``, ``prior``, ``cap`` and
-``reason`` - a tidy cut-point CSV that ``partcd stars assign --cut-points`` reads back. ``cutpoints --report DIR``
-also writes the run's files and HTML report. The jobs themselves are :mod:`partcd.stars.pipelines` (shared with the
-API, the web pages and the demo); this module only reads options and writes what they return.
+``reason`` - a tidy cut-point CSV that ``partcd stars assign --cut-points`` reads back (with ``display``, the value on
+the measure's display grid). ``cutpoints --disaster-shares`` applies the year's 60 percent rule and adds the
+carried-over sensitivity columns, ``--published`` the comparison with the year's published cut points,
+``--actual-scores`` a plan's own scores. ``cutpoints --report DIR`` also writes the run's files and HTML report. The
+jobs themselves are :mod:`partcd.stars.pipelines` (shared with the API, the web pages and the demo); this module only
+reads options and writes what they return.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 if TYPE_CHECKING:
+    from partcd.stars.pipelines import CutPointRun
     from partcd.stars.rules.models import ContractType, Measure
 
 
@@ -31,14 +36,21 @@ METHOD_HELP = "Methodology instead of the rating year's own (a named profile suc
 REPORT_HELP = ("Also write the run into this folder: its HTML report (report.html), cut_points.csv/.json, stars.csv "
                "and run.json.")
 
+SHARES_HELP = ("Disaster shares: tidy CSV contract_id, year, percent or a CMS Summary Ratings table. Applies the year's 60 "
+               "percent rule (42 CFR 422.166(i)(9), 423.186(i)(7)) and names the public scores that may be carried over.")
+ACTUAL_HELP = ("A plan's own actual scores (tidy CSV contract_id, measure_id, score) put in place of the public ones, e.g. "
+               "a disaster-affected contract whose public score is last year's.")
+PUBLISHED_HELP = "The rating year's own published cut points, to compare with (columns published, vs_published); repeat."
+
 _err = Console(stderr=True, highlight=False)
 
 
-def _write(records: list[dict[str, Any]], out: Path | None, as_json: bool) -> None:
+def _write(records: list[dict[str, Any]], out: Path | None, as_json: bool, columns: Sequence[str] | None = None) -> None:
     from partcd.stars.pipelines import CUT_POINT_COLUMNS, records_text
 
-    text = records_text(records, CUT_POINT_COLUMNS, as_json)
+    text = records_text(records, columns or CUT_POINT_COLUMNS, as_json)
     if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
         typer.echo(f"{len(records)} threshold rows written to {out}", err=True)
     else:
@@ -55,6 +67,11 @@ def cutpoints(
     method: str | None = typer.Option(None, "--methodology", help=METHOD_HELP),
     exclude: list[str] = typer.Option([], "--exclude", help="Contract id left out of the clustering (e.g. the 60 percent "
                                       "disaster rule, 42 CFR 422.166(i)(9)); repeat as needed."),
+    disaster_shares: Path | None = typer.Option(None, "--disaster-shares", exists=True, dir_okay=False,
+                                                help=SHARES_HELP),
+    actual_scores: Path | None = typer.Option(None, "--actual-scores", exists=True, dir_okay=False,
+                                              help=ACTUAL_HELP),
+    published: list[Path] = typer.Option([], "--published", exists=True, dir_okay=False, help=PUBLISHED_HELP),
     out: Path | None = typer.Option(None, "--out", dir_okay=False, help="Write here instead of standard output."),
     as_json: bool = typer.Option(False, "--json", help="JSON instead of CSV."),
     report: Path | None = typer.Option(None, "--report", file_okay=False, help=REPORT_HELP),
@@ -74,11 +91,38 @@ def cutpoints(
             progress.update(task, advance=1, description=f"{measure.measure_id} {ctype.value}")
 
         run = run_cut_points(scores, year, prior_cut_points, prior_scores, DEFAULT_SEED if seed is None else seed, method,
-                             excluded_contracts=exclude,
-                             on_start=start, on_measure=advance)
-    _write(run.records(), out, as_json)
+                             excluded_contracts=exclude, published_paths=published, disaster_shares_path=disaster_shares,
+                             actual_scores_path=actual_scores, on_start=start, on_measure=advance)
+    _write(run.records(), out, as_json, run.columns())
+    _run_notes(run)
     if report is not None:
         typer.echo(f"report written to {save_run(run, report)}", err=True)
+
+
+def _run_notes(run: CutPointRun) -> None:
+    """What the analyst must know about a run, on standard error: unverified inputs, the 60 percent rule, scores that
+    may be carried over and how far the thresholds could move, the comparison with published cut points."""
+    from partcd.stars.pipelines import run_summary
+
+    summary = run_summary(run)
+    for u in summary["unverified_inputs"]:
+        _err.print(f"[bold]unverified:[/bold] {u}")
+    if run.disaster_shares_file is not None:
+        _err.print(f"60 percent rule: {len(run.disaster_excluded)} contract(s) left out of the clustering"
+                   + (f" ({', '.join(run.disaster_excluded)})" if run.disaster_excluded else ""))
+        flagged = sum(len(c.measures) for c in run.carried_over)
+        if run.carried_over:
+            _err.print(f"possibly carried over: {flagged} public scores of {len(run.carried_over)} disaster-affected "
+                       f"contract(s) may be last year's (higher-of rule); without them the thresholds move by up to "
+                       f"{summary['carried_over_max_abs_shift']} (columns without_carried_over, carried_over_shift, "
+                       "seed_noise; --actual-scores puts a plan's own scores in their place)")
+        else:
+            _err.print("possibly carried over: none (no contract at 25 percent or more outside the 60 percent rule)")
+    if run.actual_scores_file is not None:
+        _err.print(f"actual scores: {len(run.replaced_scores)} public score(s) replaced by the plan's own")
+    if run.published:
+        _err.print(f"published: {summary['published_equal']} of {summary['published_compared']} thresholds equal; "
+                   f"largest difference {summary['published_max_abs_difference']}")
 
 
 def guardrail(

@@ -17,39 +17,61 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from partcd.core.errors import ConfigError, InputError
+from partcd.core.errors import ConfigError, InputError, ParameterError, RuleError
 from partcd.core.params import ParamSet
 from partcd.platform.exports import safe_cell
-from partcd.platform.params import load_params
+from partcd.platform.params import area_files, load_params
+from partcd.stars.pipelines.carryover import (
+    CarriedOver,
+    ThresholdShift,
+    flagged_pairs,
+    possibly_carried_over,
+    replace_scores,
+    threshold_shifts,
+    without_pairs,
+)
 from partcd.stars.readers import catalogue_years, load_catalogue, rating_year_of, read_cut_points, read_scores
-from partcd.stars.rules.assign import StarAssignment, assign_all
+from partcd.stars.readers.ratings import read_disaster_shares
+from partcd.stars.rules.assign import StarAssignment, assign_all, exact_text
 from partcd.stars.rules.cutpoints import (
     CutPointRow,
     MeasureCutPoints,
     compute_cut_points,
     contract_types_for,
+    disaster_excluded_contracts,
     guard_measure,
     scores_for,
     to_rows,
 )
-from partcd.stars.rules.explain import explain_star
+from partcd.stars.rules.disaster import governing_share, sixty_percent_years
+from partcd.stars.rules.explain import StarExplanation, explain_contract_measure
+from partcd.stars.rules.guardrails import describe_threshold
 from partcd.stars.rules.methodology import Methodology, StarsParams
 from partcd.stars.rules.methodology import methodology as named_methodology
 from partcd.stars.rules.models import ContractType, CutPoints, Measure, MeasureScore, Part
+from partcd.stars.rules.params import RatingParams, rating_params
+from partcd.stars.rules.yearly import unverified_inputs
 
 #: The seed CMS passes to SAS PROC SURVEYSELECT; numpy's generator gives different groups (stars.md §9, §14).
 DEFAULT_SEED = 8675309
 
-#: Columns of a cut-point run's tidy output (same as ``partcd stars cutpoints``); ``value`` is the final threshold.
-CUT_POINT_COLUMNS = ("measure_id", "measure_key", "measure_name", "part", "contract_type", "threshold", "value", "unguarded",
-                     "prior", "cap", "reason")
+#: Columns of a cut-point run's tidy output (same as ``partcd stars cutpoints``); ``value`` is the final threshold,
+#: ``display`` the same on the measure's display grid (what CMS's tables show).
+CUT_POINT_COLUMNS = ("measure_id", "measure_key", "measure_name", "part", "contract_type", "threshold", "value", "display",
+                     "unguarded", "prior", "cap", "reason")
+#: Extra columns when the rating year's published cut points are given: the published value and value - published.
+PUBLISHED_COLUMNS = ("published", "vs_published")
+#: Extra columns when disaster shares flag possibly carried-over public scores: the final value of the run without
+#: them, value-without minus value, and the same threshold's change under the next seed (resampling noise: a shift
+#: no larger than this says little).
+CARRIED_OVER_COLUMNS = ("without_carried_over", "carried_over_shift", "seed_noise")
 #: Columns of a star assignment (same as ``partcd stars assign``).
 ASSIGN_COLUMNS = ("contract_id", "contract_type", "measure_id", "measure_key", "score", "stars", "missing_reason", "note")
 
@@ -73,6 +95,15 @@ class CutPointRun:
     results: tuple[MeasureCutPoints, ...]
     excluded_contracts: tuple[str, ...] = ()
     measure_ids: dict[str, str] = field(default_factory=dict)
+    published: tuple[CutPoints, ...] = ()
+    published_files: tuple[str, ...] = ()
+    disaster_shares_file: str | None = None
+    disaster_excluded: tuple[str, ...] = ()  # left out of the clustering by the year's 60 percent rule
+    carried_over: tuple[CarriedOver, ...] = ()
+    shifts: tuple[ThresholdShift, ...] = ()
+    actual_scores_file: str | None = None
+    replaced_scores: tuple[tuple[str, str, float | None, float | None], ...] = ()
+    unverified: tuple[str, ...] = ()
 
     @property
     def params_file(self) -> str:
@@ -83,9 +114,29 @@ class CutPointRun:
         """Measure x contract type x threshold rows."""
         return to_rows(self.results)
 
+    def columns(self) -> tuple[str, ...]:
+        """The columns of :meth:`records`: :data:`CUT_POINT_COLUMNS`, the published comparison when published cut
+        points were given, the carried-over sensitivity when disaster shares flagged contracts."""
+        return (CUT_POINT_COLUMNS + (PUBLISHED_COLUMNS if self.published else ())
+                + (CARRIED_OVER_COLUMNS if self.shifts else ()))
+
     def records(self) -> list[dict[str, Any]]:
-        """The rows as dicts with :data:`CUT_POINT_COLUMNS` (``value`` = final threshold, unrounded)."""
-        return cut_point_records(self.rows())
+        """The rows as dicts with :meth:`columns` (``value`` = final threshold, unrounded)."""
+        records = cut_point_records(self.rows())
+        if self.published:
+            published = {(c.measure_key, c.contract_type.value): c.thresholds for c in self.published}
+            for r in records:
+                theirs = published.get((r["measure_key"], r["contract_type"]), {}).get(r["threshold"])
+                r["published"] = theirs
+                r["vs_published"] = None if theirs is None else float(exact_text(r["value"] - theirs))
+        if self.shifts:
+            shifted = {(t.measure_key, t.contract_type, t.threshold): t for t in self.shifts}
+            for r in records:
+                t = shifted.get((r["measure_key"], r["contract_type"], r["threshold"]))
+                r["without_carried_over"] = None if t is None else t.without_value
+                r["carried_over_shift"] = None if t is None else float(exact_text(t.shift))
+                r["seed_noise"] = None if t is None else float(exact_text(t.seed_noise))
+        return records
 
     def cut_points(self) -> list[CutPoints]:
         """The final cut points of every measure and contract type."""
@@ -99,12 +150,63 @@ class CutPointRun:
 
 
 def cut_point_records(rows: Sequence[CutPointRow]) -> list[dict[str, Any]]:
-    """Cut-point rows as dicts with :data:`CUT_POINT_COLUMNS` (``value`` = final threshold, unrounded)."""
+    """Cut-point rows as dicts with :data:`CUT_POINT_COLUMNS` (``value`` = final threshold, unrounded; ``display`` on
+    the measure's display grid)."""
     out = []
     for r in rows:
         d = asdict(r)
         d["value"] = d.pop("final")
+        for k in ("value", "unguarded", "prior", "cap"):
+            d[k] = None if d[k] is None else float(exact_text(d[k]))  # 0.769, not 0.7689999999999999
         out.append({k: d[k] for k in CUT_POINT_COLUMNS})
+    return out
+
+
+def year_params(year: int) -> ParamSet:
+    """The stars parameters of rating year ``year``; a year the package does not know is refused with the way to draft
+    it (``partcd stars year new``) - never a silent carry-forward."""
+    try:
+        return load_params("stars", year)
+    except ParameterError as exc:
+        raise ParameterError(exc.file, exc.key, exc.reason + _draft_hint(year)) from None
+
+
+def year_catalogue(year: int) -> list[Measure]:
+    """The measure catalogue of rating year ``year``; a missing year is refused with the way to draft it."""
+    try:
+        return load_catalogue(year)
+    except ParameterError as exc:
+        available = ", ".join(str(y) for y in catalogue_years()) or "none"
+        raise ParameterError(f"stars/catalogue/{year}.yaml", exc.key,
+                             f"no measure catalogue for rating year {year}; available: {available}" + _draft_hint(year)
+                             ) from None
+
+
+def _draft_hint(year: int) -> str:
+    known = sorted(int(name.removesuffix(".yaml")) for name in area_files("stars") if name.removesuffix(".yaml").isdigit())
+    base = max((y for y in known if y < year), default=known[-1] if known else year - 1)
+    return (f". To work on {year}, draft it from a known year and check every carried value: "
+            f"partcd stars year new {year} --from {base} --measure-data FILE")
+
+
+def rating_year_params(params: ParamSet) -> RatingParams:
+    """The rating-level view of a year's parameters (disaster years, 25 percent share); refused with the reason for
+    a year whose file has no rating-level keys."""
+    try:
+        return rating_params(params)
+    except ParameterError as exc:
+        raise ConfigError(f"rating year {params.period}: its parameter file has no rating-level keys (disaster years, "
+                          f"summary ratings), so disaster shares cannot be applied ({exc.reason})") from None
+
+
+def sixty_percent_shares(shares: Mapping[str, Mapping[int, float]], year: int, params: RatingParams) -> dict[str, float]:
+    """Per contract the share that decides the 60 percent rule: the largest over the rating year's disaster years."""
+    years = sixty_percent_years(year, params)
+    out: dict[str, float] = {}
+    for cid, by_year in shares.items():
+        share = governing_share(by_year, years)
+        if share is not None:
+            out[cid] = share
     return out
 
 
@@ -141,6 +243,17 @@ def load_prior_cut_points(paths: Sequence[Path], year: int) -> list[CutPoints]:
     return unique_cut_points(_prior_cut_point_file(path, year) for path in paths)
 
 
+def load_published_cut_points(paths: Sequence[Path], year: int) -> list[CutPoints]:
+    """The rating year's own published cut points (to compare a run with); a file of another year is refused."""
+    def one(path: Path) -> tuple[str, tuple[CutPoints, ...]]:
+        table = read_cut_points(path, year)
+        if table.rating_year is not None and table.rating_year != year:
+            raise InputError(str(path), 1, None, f"published cut points are for {table.rating_year}, expected {year}")
+        return str(path), table.cut_points
+
+    return unique_cut_points(one(p) for p in paths)
+
+
 def load_prior_scores(path: Path | None, year: int) -> list[MeasureScore]:
     """The prior year's scores (empty without a file); a file of another year is refused."""
     if path is None:
@@ -160,35 +273,77 @@ def run_cut_points(
     methodology: str | None = None,
     *,
     excluded_contracts: Collection[str] = (),
+    published_paths: Sequence[Path] = (),
+    disaster_shares_path: Path | None = None,
+    actual_scores_path: Path | None = None,
     on_start: Callable[[int], None] | None = None,
     on_measure: Callable[[Measure, ContractType], None] | None = None,
 ) -> CutPointRun:
     """load -> validate -> compute: the job behind ``partcd stars cutpoints`` and ``POST /api/v1/stars/cutpoints``.
 
     ``methodology`` names a pipeline of :data:`partcd.stars.rules.methodology.METHODOLOGIES` instead of the rating year's own;
-    ``seed`` seeds the random resampling groups; ``excluded_contracts`` are left out of the clustering (e.g. the 60
-    percent disaster rule, 42 CFR 422.166(i)(9)). Progress: ``on_start`` gets the number of measure x contract type
-    computations once the inputs are read, ``on_measure`` is called before each of them.
+    ``seed`` seeds the random resampling groups; ``excluded_contracts`` are left out of the clustering by hand.
+    ``disaster_shares_path`` (tidy ``contract_id, year, percent`` or a CMS Summary Ratings table) applies the rating
+    year's 60 percent rule (42 CFR 422.166(i)(9), 423.186(i)(7)) and names the contracts whose public scores may be
+    the disaster-adjusted ones, with a sensitivity run without those scores (:mod:`partcd.stars.pipelines.carryover`).
+    ``actual_scores_path`` (tidy scores) puts a plan's own actual scores in place of the public ones.
+    ``published_paths`` are the rating year's own published cut points, to compare with. Progress: ``on_start`` gets
+    the number of measure x contract type computations once the inputs are read, ``on_measure`` is called before each.
     """
-    params = load_params("stars", year)
+    params = year_params(year)
     typed = params.typed(StarsParams)
     method = named_methodology(methodology or typed.method)
-    measures = load_catalogue(year)
+    measures = year_catalogue(year)
     table = read_scores(scores_path, year)
+    scores: list[MeasureScore] = list(table.scores)
+    replaced: list[tuple[str, str, float | None, float | None]] = []
+    if actual_scores_path is not None:
+        actual = read_scores(actual_scores_path, year)
+        scores, replaced = replace_scores(scores, actual.scores, str(actual_scores_path))
     priors = load_prior_cut_points(prior_cut_points_paths, year)
     before = load_prior_scores(prior_scores_path, year)
+    published = load_published_cut_points(published_paths, year)
     excluded = frozenset(excluded_contracts)
+    shares: dict[str, dict[int, float]] = {}
+    sixty: dict[str, float] = {}
+    rparams: RatingParams | None = None
+    if disaster_shares_path is not None:
+        shares = read_disaster_shares(disaster_shares_path)
+        rparams = rating_year_params(params)
+        sixty = sixty_percent_shares(shares, year, rparams)
+    disaster_out = disaster_excluded_contracts(sixty, typed)
+    left_out = excluded | disaster_out
     if on_start is not None:
         on_start(sum(1 for m in measures if not m.cahps for t in contract_types_for(m)
-                     if scores_for(m, t, table.scores, excluded).size))
-    results = compute_cut_points(measures, table.scores, priors, before, year, typed, np.random.default_rng(seed),
-                                 methodology_name=method.name, excluded_contracts=excluded, on_measure=on_measure)
+                     if scores_for(m, t, scores, left_out).size))
+    results = compute_cut_points(measures, scores, priors, before, year, typed, np.random.default_rng(seed),
+                                 methodology_name=method.name, excluded_contracts=excluded, disaster_shares=sixty,
+                                 on_measure=on_measure)
+    carried: list[CarriedOver] = []
+    shifts: list[ThresholdShift] = []
+    if rparams is not None:
+        carried = possibly_carried_over(measures, scores, shares, year, rparams, excluded_contracts=left_out,
+                                        replaced={(c, k) for c, k, _, _ in replaced},
+                                        prior_scores=before if prior_scores_path is not None else None)
+        if carried:
+            pairs = flagged_pairs(carried, measures)
+            again = compute_cut_points(measures, without_pairs(scores, pairs), priors, before, year, typed,
+                                       np.random.default_rng(seed), methodology_name=method.name,
+                                       excluded_contracts=excluded, disaster_shares=sixty)
+            reseeded = compute_cut_points(measures, scores, priors, before, year, typed, np.random.default_rng(seed + 1),
+                                          methodology_name=method.name, excluded_contracts=excluded, disaster_shares=sixty)
+            shifts = threshold_shifts(results, again, reseeded)
     return CutPointRun(
         rating_year=year, method=method, seed=seed, params=params, scores_file=str(scores_path),
         prior_cut_points_files=tuple(str(p) for p in prior_cut_points_paths),
         prior_scores_file=None if prior_scores_path is None else str(prior_scores_path),
-        measures=tuple(measures), scores=tuple(table.scores), prior_cut_points=tuple(priors), results=tuple(results),
-        excluded_contracts=tuple(sorted(excluded)), measure_ids=dict(table.measure_ids),
+        measures=tuple(measures), scores=tuple(scores), prior_cut_points=tuple(priors), results=tuple(results),
+        excluded_contracts=tuple(sorted(left_out)), measure_ids=dict(table.measure_ids),
+        published=tuple(published), published_files=tuple(str(p) for p in published_paths),
+        disaster_shares_file=None if disaster_shares_path is None else str(disaster_shares_path),
+        disaster_excluded=tuple(sorted(disaster_out)), carried_over=tuple(carried), shifts=tuple(shifts),
+        actual_scores_file=None if actual_scores_path is None else str(actual_scores_path),
+        replaced_scores=tuple(replaced), unverified=tuple(unverified_inputs(params, measures)),
     )
 
 
@@ -202,10 +357,10 @@ def run_guardrail(
     """The guardrail stage alone (``partcd stars guardrail``): cap given unguarded thresholds (a tidy cut-point file)
     against the prior year's published cut points; a measure not of ``year``, or Part D thresholds without an MA-PD or
     PDP contract type, is refused."""
-    typed = load_params("stars", year).typed(StarsParams)
+    typed = year_params(year).typed(StarsParams)
     if methodology is not None:
         named_methodology(methodology)
-    measures = {m.measure_key: m for m in load_catalogue(year)}
+    measures = {m.measure_key: m for m in year_catalogue(year)}
     table = read_cut_points(unguarded_path, year)
     priors = {(c.measure_key, c.contract_type): c.thresholds for c in load_prior_cut_points(prior_cut_points_paths, year)}
     before = load_prior_scores(prior_scores_path, year)
@@ -262,19 +417,27 @@ def load_star_inputs(scores_path: Path, cut_points: Sequence[Path | CutPoints], 
         else ("the cut points given", (item,))
         for item in cut_points
     )
-    measures = tuple(load_catalogue(rating_year)) if rating_year is not None else None
+    measures = tuple(year_catalogue(rating_year)) if rating_year is not None else None
     return StarInputs(rating_year, table.scores, dict(table.measure_ids), tuple(cps), measures)
 
 
 def cut_points_from_records(records: Sequence[dict[str, Any]], measures: Sequence[Measure]) -> list[CutPoints]:
-    """Final cut points from a run's records (:data:`CUT_POINT_COLUMNS`), each threshold noted with its reason."""
+    """Final cut points from a run's records (:data:`CUT_POINT_COLUMNS`), each threshold noted with its reason and how
+    it was set (:func:`partcd.stars.rules.guardrails.describe_threshold`)."""
     direction = {m.measure_key: m.higher_is_better for m in measures}
     grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in records:
         grouped.setdefault((r["measure_key"], r["contract_type"]), []).append(r)
+
+    def number(v: object) -> float | None:
+        return None if v is None or v == "" else float(str(v))
+
     return [
         CutPoints(key, direction[key], {int(r["threshold"]): float(r["value"]) for r in rows}, ContractType(ctype),
-                  rows[0]["measure_id"], {int(r["threshold"]): str(r["reason"]) for r in rows})
+                  rows[0]["measure_id"], {int(r["threshold"]): str(r["reason"]) for r in rows},
+                  {int(r["threshold"]): describe_threshold(str(r["reason"]), number(r.get("unguarded")),
+                                                           number(r.get("prior")), number(r.get("cap")), float(r["value"]))
+                   for r in rows})
         for (key, ctype), rows in grouped.items()
     ]
 
@@ -299,7 +462,8 @@ def run_assign(scores_path: Path, cut_points: Sequence[Path | CutPoints], year: 
 
 @dataclass(frozen=True)
 class Explanation:
-    """How one contract's star on one measure was reached."""
+    """How one contract's star on one measure was reached: the headline fields, the paragraph and the full record
+    (:class:`partcd.stars.rules.explain.StarExplanation` as JSON-ready data)."""
 
     contract_id: str
     measure_id: str | None
@@ -307,54 +471,85 @@ class Explanation:
     score: float | None
     stars: int | None
     text: str
+    detail: dict[str, object]
+
+
+def explanation_of(record: StarExplanation) -> Explanation:
+    """The pipeline's view of an explanation record."""
+    return Explanation(record.contract_id, record.measure_id, record.measure_key, record.score, record.stars,
+                       record.text(), record.to_dict())
+
+
+def explain_inputs(inputs: StarInputs, contract: str, measure: str, where: str) -> StarExplanation:
+    """:func:`partcd.stars.rules.explain.explain_contract_measure` on inputs already read; an unknown measure or a
+    missing score names ``where`` the scores came from."""
+    try:
+        return explain_contract_measure(contract, measure, inputs.scores, inputs.cut_points, inputs.measures or (),
+                                        inputs.measure_ids, inputs.rating_year)
+    except RuleError as exc:
+        if exc.reason.startswith(("no score for", "measure ")):
+            raise ConfigError(f"{exc.reason} in {where}") from None
+        raise
 
 
 def run_explain(contract: str, measure: str, scores_path: Path, cut_points: Sequence[Path | CutPoints],
-                year: int | None = None, *, year_name: str = "year", cut_points_name: str = "cut-points") -> Explanation:
-    """The star of ``contract`` on ``measure`` (an id of the rating year or a stable key), in words."""
+                year: int | None = None, *, year_name: str = "year", cut_points_name: str = "cut-points",
+                scores_label: str | None = None) -> Explanation:
+    """The star of ``contract`` on ``measure`` (an id of the rating year or a stable key), in words and as a record;
+    errors name the scores as ``scores_label`` (default: the file)."""
     inputs = load_star_inputs(scores_path, cut_points, year, year_name=year_name, cut_points_name=cut_points_name)
-    by_key = {m.measure_key: m for m in inputs.measures or ()}
-    key = measure
-    if measure not in by_key:
-        ids = {m.measure_id: m.measure_key for m in inputs.measures or ()}
-        ids.update({mid: k for k, mid in inputs.measure_ids.items()})
-        ids.update({cp.measure_id: cp.measure_key for cp in inputs.cut_points if cp.measure_id})
-        if measure in ids:
-            key = ids[measure]
-        elif not any(s.measure_key == measure for s in inputs.scores):
-            raise ConfigError(f"measure {measure!r} is neither a measure id nor a measure key of {scores_path}")
-    found = [s for s in inputs.scores if s.contract_id == contract and s.measure_key == key]
-    if not found:
-        raise ConfigError(f"no score for contract {contract} on measure {measure} in {scores_path}")
-    score = found[0]
-    catalogue = list(inputs.measures) if inputs.measures is not None else None
-    starred = assign_all([score], list(inputs.cut_points), catalogue, inputs.measure_ids)[0]
-    text = explain_star(score, list(inputs.cut_points), by_key.get(key), inputs.rating_year)
-    return Explanation(contract, starred.measure_id, key, score.score, starred.stars, text)
+    return explanation_of(explain_inputs(inputs, contract, measure, scores_label or str(scores_path)))
+
+
+def contract_measure_explanations(inputs: StarInputs, contract: str) -> list[StarExplanation]:
+    """The contract's star on every measure it has a score row for (in catalogue order), each explained; measures
+    without cut points are left out (CAHPS without base-group cut points, improvement measures without scores)."""
+    keys_with_cut_points = {cp.measure_key for cp in inputs.cut_points}
+    scores = [s for s in inputs.scores if s.contract_id == contract]
+    mine = {s.measure_key for s in scores}
+    if not mine:
+        raise ConfigError(f"contract {contract} has no row in the scores")
+    order = [m.measure_key for m in inputs.measures or ()] or sorted(mine)
+    return [explain_contract_measure(contract, key, scores, inputs.cut_points, inputs.measures or (),
+                                     inputs.measure_ids, inputs.rating_year)
+            for key in order if key in mine and key in keys_with_cut_points]
 
 
 # --- files -----------------------------------------------------------------------------------
+
+
+def number_text(v: float) -> str:
+    """A number without float noise (:func:`partcd.stars.rules.assign.exact_text`: 0.769, not 0.7689999999999999)."""
+    return exact_text(v)
 
 
 def _cell(v: object, float_text: Callable[[float], str]) -> object:
     """One CSV cell: None empty, floats as ``float_text`` writes them, text formula-safe (``platform.exports``)."""
     if v is None:
         return ""
-    return safe_cell(float_text(v) if isinstance(v, float) else v)
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, float):
+        return safe_cell(float_text(v))
+    if isinstance(v, list | tuple):
+        return safe_cell("; ".join(str(x) for x in v))
+    return safe_cell(v)
 
 
-def records_csv(records: Sequence[dict[str, Any]], columns: Sequence[str], float_text: Callable[[float], str] = repr) -> str:
-    """Records as CSV text (floats written by ``float_text``, exactly by default; None as an empty cell)."""
+def records_csv(records: Sequence[dict[str, Any]], columns: Sequence[str],
+                float_text: Callable[[float], str] = number_text) -> str:
+    """Records as CSV text: floats without float noise (:func:`number_text`), None as an empty cell, lists joined by
+    "; ", text cells that start like a formula neutralised (:func:`partcd.platform.exports.safe_cell`)."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
     for row in records:
-        writer.writerow({k: _cell(row[k], float_text) for k in columns})
+        writer.writerow({k: _cell(row.get(k), float_text) for k in columns})
     return buf.getvalue()
 
 
 def records_text(records: Sequence[dict[str, Any]], columns: Sequence[str], as_json: bool = False,
-                 float_text: Callable[[float], str] = repr) -> str:
+                 float_text: Callable[[float], str] = number_text) -> str:
     """Records as JSON (a list of objects) or as CSV text (:func:`records_csv`)."""
     return json.dumps(list(records), indent=1) + "\n" if as_json else records_csv(records, columns, float_text)
 
@@ -392,14 +587,31 @@ def write_tidy_cut_points(path: Path, cut_points: Sequence[CutPoints]) -> Path:
 
 
 def run_summary(run: CutPointRun) -> dict[str, Any]:
-    """What a run was: year, methodology, seed, parameter file, inputs, counts by reason."""
+    """What a run was: year, methodology, seed, parameter file, inputs, counts by reason, unverified inputs, the
+    comparison with published cut points and the disaster picture (60 percent rule, possibly carried-over scores)."""
     reasons: dict[str, int] = {}
     for row in run.rows():
         reasons[row.reason] = reasons.get(row.reason, 0) + 1
-    return {
+    summary: dict[str, Any] = {
         "rating_year": run.rating_year, "methodology": run.method.name, "methodology_description": run.method.description,
         "seed": run.seed, "params_file": run.params_file, "scores_file": run.scores_file,
         "prior_cut_points_files": list(run.prior_cut_points_files), "prior_scores_file": run.prior_scores_file,
         "excluded_contracts": list(run.excluded_contracts), "measures": len(run.results), "thresholds": len(run.rows()),
-        "reasons": dict(sorted(reasons.items())), "citation": CITATION,
+        "reasons": dict(sorted(reasons.items())), "citation": CITATION, "unverified_inputs": list(run.unverified),
     }
+    if run.published:
+        diffs = [abs(r["vs_published"]) for r in run.records() if r.get("vs_published") is not None]
+        summary["published_cut_points_files"] = list(run.published_files)
+        summary["published_compared"] = len(diffs)
+        summary["published_equal"] = sum(d == 0 for d in diffs)
+        summary["published_max_abs_difference"] = max(diffs, default=None)
+    if run.disaster_shares_file is not None:
+        summary["disaster_shares_file"] = run.disaster_shares_file
+        summary["disaster_excluded_contracts"] = list(run.disaster_excluded)
+        summary["possibly_carried_over"] = [c.to_dict() for c in run.carried_over]
+        shifts = [abs(t.shift) for t in run.shifts]
+        summary["carried_over_max_abs_shift"] = float(exact_text(max(shifts))) if shifts else None
+    if run.actual_scores_file is not None:
+        summary["actual_scores_file"] = run.actual_scores_file
+        summary["actual_scores_replaced"] = len(run.replaced_scores)
+    return summary

@@ -11,7 +11,7 @@ a tidy long format, and detects which one a file is:
   (``">= 58 % to < 71 %"``, lower-is-better ``"> 0.83 to <= 1.46"``, bare ``"100%"``); Part D has
   separate MA-PD and PDP rows -> one :class:`CutPoints` per contract type.
 * ``tidy_scores``   - CSV with a header ``contract_id, measure_id, score[, measure_key][, contract_type]
-  [, missing_reason]``.
+  [, organization_type][, missing_reason]``.
 * ``tidy_cut_points`` - CSV with ``measure_id, threshold, value`` (or ``final``) and optional
   ``measure_key``, ``contract_type``, ``higher_is_better`` and other columns (ignored).
 
@@ -31,13 +31,14 @@ import io
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from partcd.core.errors import InputError, ParameterError
 from partcd.platform.params import load_model
 from partcd.stars.rules.catalogue import Catalogue, find_measure
+from partcd.stars.rules.guardrails import REASON_WORDS, describe_threshold
 from partcd.stars.rules.models import ContractType, CutPoints, Measure, MeasureScore, Part
 
 TableKind = Literal["measure_data", "measure_stars", "cut_points", "tidy_scores", "tidy_cut_points"]
@@ -535,6 +536,8 @@ class _TidyEntry:
     measure_id: str | None
     first_row: int
     levels: dict[int, tuple[int, float]]  # threshold -> (row, value)
+    notes: dict[int, str] = field(default_factory=dict)  # threshold -> reason code of a cut-point run
+    how: dict[int, str] = field(default_factory=dict)  # threshold -> how it was set, in words
 
 
 _TRUE = {"true", "1", "yes", "y", "higher"}
@@ -587,6 +590,14 @@ def read_tidy_cut_points(path: Path | str, year: int | None = None) -> CutPointT
             raise InputError(file, rownum, "threshold",
                              f"{key} {ctype.value}: threshold {level} repeats row {entry.levels[level][0]}")
         entry.levels[level] = (rownum, value)
+        reason = cell("reason")
+        if reason:
+            if reason not in REASON_WORDS:
+                raise InputError(file, rownum, "reason", f"{reason!r}: expected one of {', '.join(REASON_WORDS)}")
+            entry.notes[level] = reason
+            entry.how[level] = describe_threshold(reason, _optional_number(file, rownum, "unguarded", cell("unguarded")),
+                                                  _optional_number(file, rownum, "prior", cell("prior")),
+                                                  _optional_number(file, rownum, "cap", cell("cap")), value)
     out: list[CutPoints] = []
     for (key, ctype), entry in collected.items():
         thresholds = {lvl: v for lvl, (_, v) in sorted(entry.levels.items())}
@@ -594,10 +605,23 @@ def read_tidy_cut_points(path: Path | str, year: int | None = None) -> CutPointT
         if ordered != sorted(ordered, reverse=not entry.higher):
             last_row = max(r for r, _ in entry.levels.values())
             raise InputError(file, last_row, value_col, f"{key} {ctype.value}: thresholds {ordered} are not monotone")
-        out.append(CutPoints(key, entry.higher, thresholds, ctype, entry.measure_id))
+        out.append(CutPoints(key, entry.higher, thresholds, ctype, entry.measure_id, dict(entry.notes), dict(entry.how)))
     if not out:
         raise InputError(file, 2, None, "no cut points in the file")
     return CutPointTable(file, year, tuple(out))
+
+
+def _optional_number(file: str, rownum: int, column: str, text: str) -> float | None:
+    """A numeric cell that may be empty (a run's ``unguarded``, ``prior``, ``cap``)."""
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(file, rownum, column, f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise InputError(file, rownum, column, f"{text!r} is not a finite number")
+    return value
 
 
 def _tidy_columns(rows: list[list[str]]) -> dict[str, int]:
@@ -674,7 +698,10 @@ class ScoreTable:
 
 
 def read_tidy_scores(path: Path | str, year: int | None = None) -> ScoreTable:
-    """Tidy scores: ``contract_id, measure_id, score[, measure_key][, contract_type][, missing_reason]``.
+    """Tidy scores: ``contract_id, measure_id, score[, measure_key][, contract_type][, organization_type]
+    [, missing_reason]``. Without ``contract_type`` an ``organization_type`` types the score (the PDP organization types
+    -> PDP, others MA-PD); without either, Part D cut points follow the contract id's prefix
+    (:func:`partcd.stars.rules.assign.contract_type_of`: H, R -> MA-PD, S -> PDP, others refused).
 
     A score cell may hold a CMS status text instead of a number; an empty score needs a ``missing_reason``.
     """
@@ -696,6 +723,9 @@ def read_tidy_scores(path: Path | str, year: int | None = None) -> ScoreTable:
         if cell("measure_id"):
             ids[key] = cell("measure_id")
         ctype = _tidy_contract_type(file, rownum, cell("contract_type"))
+        org = cell("organization_type")
+        if ctype is ContractType.ALL and org:
+            ctype = ContractType.PDP if org in PDP_ORGANIZATION_TYPES else ContractType.MAPD
         text = cell("score")
         reason = cell("missing_reason") or None
         if text in STATUS_TEXTS or (not text and reason):

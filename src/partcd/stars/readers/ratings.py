@@ -49,6 +49,8 @@ _TIDY_CAI_COLUMNS: dict[str, RatingKey] = {
     "part_c_fac": "part_c", "part_d_mapd_fac": "part_d_mapd", "part_d_pdp_fac": "part_d_pdp", "overall_fac": "overall",
 }
 _CONTRACT = re.compile(r"[A-Z]\d{4}")
+#: Largest standard error accepted (score units; a 0-100 measure's binomial standard error is at most 50).
+MAX_STANDARD_ERROR = 100.0
 
 
 @dataclass(frozen=True)
@@ -211,9 +213,12 @@ def read_summary_ratings(path: Path | str) -> SummaryTable:
 
 
 def read_disaster_shares(path: Path | str) -> dict[str, dict[int, float]]:
-    """Tidy disaster shares ``contract_id, year, percent`` (percent of enrollees in Individual Assistance areas)."""
+    """Disaster shares per contract and year of circumstances: a tidy CSV ``contract_id, year, percent`` (percent of
+    enrollees in Individual Assistance areas) or a CMS Summary Ratings table (its "<year> Disaster %" columns)."""
     file = str(path)
     rows = read_rows(path)
+    if len(rows) > 1 and rows[0] and re.match(r"^(?:19|20)\d{2} Summary Star View", rows[0][0]):
+        return disaster_shares_from_summary(read_summary_ratings(path))
     need = {"contract_id", "year", "percent"}
     have = {c.strip().lower() for c in rows[0]} if rows else set()
     if not need <= have:
@@ -304,13 +309,15 @@ def contracts_from_table(table: MeasureTable, puerto_rico_only: frozenset[str] =
             by_contract[s.contract_id][s.measure_key] = s.stars
         elif s.missing_reason in NOT_REQUIRED_STATUSES:
             not_required[s.contract_id].add(s.measure_key)
-    return _build(table.file, table.rating_year, measures, [(c.contract_id, c.organization_type) for c in table.contracts],
+    return stars_input(table.file, table.rating_year, measures, [(c.contract_id, c.organization_type) for c in table.contracts],
                   by_contract, not_required, puerto_rico_only)
 
 
-def _build(file: str, year: int, measures: Sequence[Measure], contracts: Sequence[tuple[str, str]],
+def stars_input(file: str, year: int, measures: Sequence[Measure], contracts: Sequence[tuple[str, str]],
            stars: Mapping[str, Mapping[str, int]], not_required: Mapping[str, set[str]],
            puerto_rico_only: frozenset[str]) -> StarsInput:
+    """Contracts of a rating year from their measure stars, organization types and not-required measures (Demo
+    contracts are left out with the reason)."""
     d_keys = {m.measure_key for m in measures if m.part is Part.D}
     out: list[ContractStars] = []
     unrated: dict[str, str] = {}
@@ -373,4 +380,34 @@ def _read_tidy_stars(file: str, rows: list[list[str]], year: int | None, puerto_
             raise InputError(file, rownum, "stars", f"{text!r} is neither a star 1-5 nor a known status")
     if not orgs:
         raise InputError(file, 2, None, "no measure stars in the file")
-    return _build(file, year, catalogue, list(orgs.items()), stars, not_required, puerto_rico_only)
+    return stars_input(file, year, catalogue, list(orgs.items()), stars, not_required, puerto_rico_only)
+
+
+def read_standard_errors(path: Path | str, measures: Sequence[Measure]) -> dict[tuple[str, str], float]:
+    """Standard errors of scores: tidy CSV ``contract_id, measure_id (or measure_key), standard_error`` in the score's
+    units (e.g. percentage points) -> {(contract_id, measure_key): standard error}."""
+    file = str(path)
+    rows = read_rows(path)
+    have = {c.strip().lower() for c in rows[0]} if rows else set()
+    if not ({"contract_id", "standard_error"} <= have and have & {"measure_id", "measure_key"}):
+        raise InputError(file, 1, None, "expected columns contract_id, measure_id (or measure_key), standard_error")
+    by_id = {m.measure_id: m.measure_key for m in measures}
+    keys = {m.measure_key for m in measures}
+    out: dict[tuple[str, str], float] = {}
+    for rownum, cell in _tidy(file, rows):
+        cid = cell("contract_id")
+        if not _CONTRACT.fullmatch(cid):
+            raise InputError(file, rownum, "contract_id", f"{cid!r} is not a contract id (letter + 4 digits)")
+        key = cell("measure_key") or by_id.get(cell("measure_id"), "")
+        if key not in keys:
+            raise InputError(file, rownum, "measure_id", f"{cell('measure_id') or cell('measure_key')!r} is not a measure")
+        try:
+            se = float(cell("standard_error"))
+        except ValueError:
+            raise InputError(file, rownum, "standard_error", f"{cell('standard_error')!r} is not a number") from None
+        if not (math.isfinite(se) and 0 <= se <= MAX_STANDARD_ERROR):
+            raise InputError(file, rownum, "standard_error", f"{se:g}: expected 0 to {MAX_STANDARD_ERROR:g}")
+        if (cid, key) in out:
+            raise InputError(file, rownum, "measure_id", f"{cid} {key} given twice")
+        out[(cid, key)] = se
+    return out
