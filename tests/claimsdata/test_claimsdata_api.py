@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from browser_fixtures import sign_in_client
 from partcd.claimsdata import api as claims_api
 from partcd.claimsdata.demo import demo
 from partcd.claimsdata.samples import RELEASES, write_files
-from partcd.platform.api.deps import COOKIE
 from partcd.platform.auth import create_key
 from partcd.platform.server import create_app
 from partcd.platform.settings import Settings
@@ -158,13 +158,13 @@ def test_page_by_role(api: Api) -> None:
     c, keys, _ = api
     rid = _approved(c, keys)
     assert c.get("/claimsdata", follow_redirects=False).headers["location"] == "/login"
-    c.cookies.set(COOKIE, keys["viewer"]["X-API-Key"])
+    sign_in_client(c, keys["viewer"]["X-API-Key"])
     page = c.get("/claimsdata").text
     assert f'data-request="{rid}"' in page and "2020-08-15" in page and 'id="access-log"' not in page
     assert "never: inform marketing of benefits" in page
-    c.cookies.set(COOKIE, keys["auditor"]["X-API-Key"])
+    sign_in_client(c, keys["auditor"]["X-API-Key"])
     assert 'id="access-log"' in c.get("/claimsdata").text
-    c.cookies.set(COOKIE, keys["intake"]["X-API-Key"])
+    sign_in_client(c, keys["intake"]["X-API-Key"])
     assert c.get("/claimsdata").status_code == 403
 
 

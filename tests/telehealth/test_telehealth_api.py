@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from partcd.platform.api.deps import COOKIE
+from browser_fixtures import sign_in_client
 from partcd.platform.auth import create_key
 from partcd.platform.server import create_app
 from partcd.platform.settings import Settings
@@ -79,7 +79,7 @@ def test_bad_input_is_422_with_the_pointer(api: tuple[TestClient, dict[str, dict
 def test_page_recomputes_from_the_form(api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
     c, keys = api
     assert c.get("/telehealth", follow_redirects=False).headers["location"] == "/login"
-    c.cookies.set(COOKIE, keys["viewer"]["X-API-Key"])
+    sign_in_client(c, keys["viewer"]["X-API-Key"])
     page = c.get("/telehealth").text
     assert 'data-line="G2"' in page and "+2.72" in page and "Telehealth" in page
     page = c.get("/telehealth", params={"rebate_pct": "50", "facts": "1", "enrollees_advised_of_choice": "on",
