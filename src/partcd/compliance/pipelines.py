@@ -83,6 +83,8 @@ class CapDetail(BaseModel):
     closure: ClosureDecision
     elements_without_actions: tuple[RequiredElement, ...]
     compliance_actions: tuple[ComplianceAction, ...]
+    #: Warnings on the record (e.g. a submission window shorter than § 422.510(c)(1)'s 30 days).
+    warnings: tuple[str, ...] = ()
 
 
 class RecordResult(BaseModel):
@@ -128,7 +130,8 @@ def get_cap(engine: Engine, cap_id: int, today: dt.date) -> CapDetail:
         return CapDetail(cap=cap, version=row.version, today=today, actions=tuple(actions), monitoring=tuple(periods),
                          closure=caprules.closure_decision(cap, periods, today),
                          elements_without_actions=tuple(caprules.elements_without_actions(cap, [a.action for a in actions])),
-                         compliance_actions=tuple(history))
+                         compliance_actions=tuple(history),
+                         warnings=caprules.submission_window_warnings(cap, cap_params(cap.issued_on)))
 
 
 def list_caps(engine: Engine, *, status: str | None = None, contract_id: str | None = None,
