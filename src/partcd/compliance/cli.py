@@ -120,6 +120,28 @@ def cap_show(ctx: typer.Context, cap_id: int = typer.Argument(..., help="The CAP
         raise typer.Exit(EXIT_NONCOMPLIANT)
 
 
+@cap_app.command("document")
+def cap_document(ctx: typer.Context, cap_id: int = typer.Argument(..., help="The CAP's id."),
+                 out: Path = typer.Option(..., "--out", help="Output file; its extension picks the format: .pdf "
+                                          "(headless Chromium), .docx (Word) or .html."),
+                 as_of: str | None = typer.Option(None, "--as-of", help="State action status and the closure run as of "
+                                                  "this day (YYYY-MM-DD; default: today). Use the data's date for history."),
+                 contact: str | None = typer.Option(None, "--contact", help="The plan's contact for this CAP (name, title, "
+                                                    "e-mail, phone) shown on the cover.")) -> None:
+    """The corrective action plan document the plan submits: cover data, deficiency and authorities, root causes, each
+    required element with its actions, monitoring and closure, and the parent-organization roll-up."""
+    from partcd.compliance.pipelines import cap_document as build
+    from partcd.compliance.report import write_cap_document
+
+    if contact is not None and len(contact) > 500:
+        raise ConfigError("--contact: at most 500 characters")
+    doc = build(db_engine(ctx), cap_id, options.today("--as-of", as_of or None), contact=contact)
+    path = write_cap_document(doc, out)
+    console.print(f"wrote {path} (as of {doc.as_of})")
+    for w in doc.detail.warnings:
+        console.print(f"[yellow]WARNING:[/] {w}")
+
+
 @cap_app.command("list")
 def cap_list(ctx: typer.Context, status: str | None = typer.Option(None, "--status"),
              contract: str | None = typer.Option(None, "--contract"), parent: str | None = typer.Option(None, "--parent"),
