@@ -14,10 +14,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from partcd.compliance import pipelines as svc
+from partcd.platform.auth import create_key
 from partcd.platform.cli import app
+from partcd.platform.server import create_app
+from partcd.platform.settings import Settings
 from partcd.platform.store.db import connect
 
 runner = CliRunner()
@@ -160,3 +164,19 @@ def test_document_model_as_of(cap_db: tuple[str, int]) -> None:
     assert [s.element.key for s in doc.elements] == ["timely_access", "bcp_72h"]
     assert [len(s.actions) for s in doc.elements] == [1, 1] and doc.other_actions == ()
     assert [r.contract_id for r in doc.rollup] == ["H1416", "H2001", "H3333"]
+
+
+def test_api_document_as_word_for_a_viewer(cap_db: tuple[str, int], tmp_path: Path) -> None:
+    db, cap_id = cap_db
+    server = create_app(Settings(db_url=db, data_dir=tmp_path))
+    key = create_key(server.state.engine, "viewer-key", "viewer")
+    url = f"/api/v1/callcenter/caps/{cap_id}/document"
+    with TestClient(server) as c:
+        assert c.get(url, params={"as_of": "2022-07-01", "format": "docx"}).status_code == 401
+        assert c.get(url, params={"format": "docx"}, headers={"X-API-Key": key}).status_code == 422  # as_of is required
+        r = c.get(url, params={"as_of": "2022-07-01", "format": "docx"}, headers={"X-API-Key": key})
+    assert r.status_code == 200 and r.content[:2] == b"PK"  # a .docx is a zip
+    assert f'filename="cap-{cap_id}-2022-07-01.docx"' in r.headers["content-disposition"]
+    (tmp_path / "api.docx").write_bytes(r.content)
+    _, rows = _docx_text(tmp_path / "api.docx")
+    assert ["Hire and train 120 CSRs", "Workforce Management", "2022-06-30", "OVERDUE", "-"] in rows
