@@ -25,6 +25,7 @@ from partcd.compliance.rules.cap import (
     new_cap,
     overdue_actions,
     past_performance,
+    submission_window_warnings,
     transition,
 )
 from partcd.core.errors import RuleError
@@ -65,10 +66,14 @@ def test_letter_fields_and_defaults() -> None:
     assert earliest_submission_due(dt.date(2022, 1, 31), PARAMS) == dt.date(2022, 3, 2)
 
 
-def test_due_date_earlier_than_30_days_is_refused() -> None:
-    with pytest.raises(RuleError, match=r"earlier than 2022-06-25.*at least 30 calendar days.*422.510\(c\)\(1\)"):
-        new_cap(letter(submission_due=dt.date(2022, 6, 24)), PARAMS)
-    assert new_cap(letter(submission_due=dt.date(2022, 6, 25)), PARAMS).submission_due == dt.date(2022, 6, 25)
+def test_due_date_earlier_than_30_days_is_kept_with_a_warning() -> None:
+    # the letter sets the date; 2022-06-24 is 29 days after 2022-05-26, one short of the 30 of § 422.510(c)(1)
+    short = new_cap(letter(submission_due=dt.date(2022, 6, 24)), PARAMS)
+    assert short.submission_due == dt.date(2022, 6, 24)
+    (warning,) = submission_window_warnings(short, PARAMS)
+    assert "gives 29 calendar days" in warning and "30 calendar days of 42 CFR 422.510(c)(1)" in warning
+    exact = new_cap(letter(submission_due=dt.date(2022, 6, 25)), PARAMS)
+    assert exact.submission_due == dt.date(2022, 6, 25) and submission_window_warnings(exact, PARAMS) == ()
 
 
 def test_self_disclosure_must_match_the_source() -> None:

@@ -41,8 +41,13 @@ def test_cap_flow_roles_and_refusals(client: tuple[TestClient, dict[str, str]]) 
     cap_id = cap["cap_id"]
     assert cap["submission_due"] == "2022-02-03" and cap["authorities"][0] == "42 CFR 422.111(h)(1)"
     assert [e["key"] for e in cap["required_elements"]] == ["timely_access", "bcp_72h"]
-    r = c.post(f"{BASE}/caps", json={**body, "submission_due": "2022-01-10"}, headers=_h(keys, "analyst"))
-    assert r.status_code == 409 and "at least 30 calendar days" in r.json()["message"]
+    assert r.json()["warnings"] == []  # 2022-01-04 + 30 days: no warning
+    other = {**body, "contract_ids": ["H9999"], "parent_organization": "Other Parent", "submission_due": "2022-01-10"}
+    r = c.post(f"{BASE}/caps", json=other, headers=_h(keys, "analyst"))
+    # a letter date 6 days after issue is kept, with the § 422.510(c)(1) warning on the record
+    assert r.status_code == 201 and r.json()["cap"]["submission_due"] == "2022-01-10", r.text
+    (warning,) = r.json()["warnings"]
+    assert "gives 6 calendar days, shorter than the 30 calendar days of 42 CFR 422.510(c)(1)" in warning
 
     r = c.post(f"{BASE}/caps/{cap_id}/status", json={"to": "monitoring", "on": "2022-01-05"}, headers=_h(keys, "analyst"))
     assert r.status_code == 409 and "cannot move to 'monitoring'" in r.json()["reason"]

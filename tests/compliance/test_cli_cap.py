@@ -50,7 +50,11 @@ def test_cap_lifecycle_from_the_command_line(tmp_path: Path) -> None:
     cap_id = json.loads(out)["cap_id"]
     code, out = _run(db, "cap", "create", "--contract", "H1416", "--parent", "P", "--legal-entity", "L",
                      "--issued-on", "2022-01-04", "--submission-due", "2022-01-10")
-    assert code == 2 and "at least 30 calendar days" in out
+    # the letter's date is kept (6 days after issue) and warned about, not refused (issue 13)
+    assert code == 0 and "gives 6 calendar days, shorter than the 30 calendar days" in out, out
+    short_id = json.loads(out)["cap_id"]
+    code, out = _run(db, "cap", "show", str(short_id), "--as-of", "2022-01-05")
+    assert code == 0 and "WARNING: submission due 2022-01-10 gives 6 calendar days" in out, out
     code, out = _run(db, "cap", "add-action", str(cap_id), "--description", "hire CSRs", "--owner", "WFM",
                      "--due", "2022-01-20", "--element", "timely_access")
     assert code == 0, out
@@ -80,7 +84,7 @@ def test_cap_lifecycle_from_the_command_line(tmp_path: Path) -> None:
     assert code == 0 and json.loads(out)["closure"]["closable"] is True
     code, out = _run(db, "cap", "close", str(cap_id), "--on", "2022-02-01")
     assert code == 0 and json.loads(out) == {"cap_id": cap_id, "status": "closed", "closed_on": "2022-02-01"}
-    code, out = _run(db, "cap", "list", "--json")
+    code, out = _run(db, "cap", "list", "--json", "--parent", "Centene Corporation")
     assert json.loads(out)[0]["status"] == "closed"
     code, out = _run(db, "cap", "past-performance", "--deadline", "2022-02-15", "--parent", "Centene Corporation")
     assert code == 0 and json.loads(out)["counts"] == {"cap": 1}

@@ -12,15 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import Engine
 
 from partcd.compliance import pipelines as svc
+from partcd.compliance.report import write_cap_document
 from partcd.compliance.rules.cap import (
     LETTER_AUTHORITIES,
     LETTER_REQUIRED_ELEMENTS,
@@ -191,6 +192,23 @@ def get_cap(cap_id: RecordId, _: Viewer, engine: Db,
             ) -> dict[str, Any]:
     """A CAP with actions, monitoring periods, the closure decision and its compliance-history entries."""
     return svc.get_cap(engine, cap_id, today or dt.date.today()).model_dump(mode="json")
+
+
+DOCUMENT_MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf",
+                  "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
+@router.get("/caps/{cap_id}/document")
+def cap_document(cap_id: RecordId, _: Viewer, engine: Db,
+                 as_of: Annotated[Day, Query(description="state action status and the closure run as of this day")],
+                 format: Annotated[Literal["html", "pdf", "docx"], Query()] = "pdf",
+                 contact: Annotated[str | None, Query(max_length=500)] = None) -> Response:
+    """The corrective action plan document the plan submits (``partcd cap document``), as of a stated day."""
+    doc = svc.cap_document(engine, cap_id, as_of, contact=contact)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = write_cap_document(doc, Path(tmp) / f"cap.{format}").read_bytes()
+    return Response(data, media_type=DOCUMENT_MEDIA[format],
+                    headers={"Content-Disposition": f'attachment; filename="cap-{cap_id}-{as_of.isoformat()}.{format}"'})
 
 
 @router.post("/caps/{cap_id}/status")

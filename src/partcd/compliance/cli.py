@@ -61,14 +61,15 @@ def cap_create(
     program: str = typer.Option("C&D", "--program", help="C | D | C&D"),
     root_cause: list[str] = typer.Option([], "--root-cause", help="Root cause stated (repeat)."),
     submission_due: str | None = typer.Option(None, "--submission-due",
-                                              help="Default: issued + cap_window_min_calendar_days (the earliest allowed)."),
+                                              help="The date the letter sets (default: issued + 30 calendar days, "
+                                                   "cap_window_min_calendar_days); a shorter window is kept with a warning."),
     closure_periods: int | None = typer.Option(None, "--closure-periods",
                                                help="Consecutive compliant periods needed to close (default 20)."),
     actor: str = ACTOR,
 ) -> None:
-    """Record a CAP request (the letter's fields); prints its id."""
-    from partcd.compliance.pipelines import create_cap
-    from partcd.compliance.rules.cap import LETTER_AUTHORITIES, Cap, CapSettings
+    """Record a CAP request (the letter's fields); prints its id and any warnings on the record."""
+    from partcd.compliance.pipelines import cap_params, create_cap
+    from partcd.compliance.rules.cap import LETTER_AUTHORITIES, Cap, CapSettings, submission_window_warnings
 
     try:
         cap = Cap.model_validate({
@@ -82,16 +83,19 @@ def cap_create(
         raise ConfigError(_first_error(exc)) from None
     settings = CapSettings(closure_compliant_periods=closure_periods) if closure_periods else CapSettings()
     cap_id = create_cap(db_engine(ctx), cap, actor=actor, settings=settings)
-    typer.echo(json.dumps({"cap_id": cap_id}))
+    warnings = submission_window_warnings(cap, cap_params(cap.issued_on)) if cap.submission_due else ()
+    typer.echo(json.dumps({"cap_id": cap_id, "warnings": list(warnings)}))
 
 
 @cap_app.command("show")
-def cap_show(ctx: typer.Context, cap_id: int = typer.Argument(...), today: str | None = typer.Option(None, "--today"),
-             as_json: bool = typer.Option(False, "--json")) -> None:
-    """One CAP with actions, monitoring, closure decision. Exit 1 when actions are overdue."""
+def cap_show(ctx: typer.Context, cap_id: int = typer.Argument(..., help="The CAP's id."),
+             as_of: str | None = typer.Option(None, "--as-of", "--today", help="Judge overdue actions and closure as of "
+                                              "this day (YYYY-MM-DD; default: today). Use the data's date for history."),
+             as_json: bool = typer.Option(False, "--json", help="Print the record as JSON.")) -> None:
+    """One CAP with actions, monitoring, closure decision, as of a stated day. Exit 1 when actions are overdue."""
     from partcd.compliance.pipelines import get_cap
 
-    detail = get_cap(db_engine(ctx), cap_id, options.today("--today", today or None))
+    detail = get_cap(db_engine(ctx), cap_id, options.today("--as-of", as_of or None))
     if as_json:
         _echo_json(detail.model_dump(mode="json"))
     else:
@@ -100,6 +104,9 @@ def cap_show(ctx: typer.Context, cap_id: int = typer.Argument(...), today: str |
                       f"{c.legal_entity} · parent {c.parent_organization}")
         console.print(f"issued {c.issued_on} · submission due {c.submission_due} · detected by {c.detection_source} · "
                       f"self-disclosed: {'yes' if c.self_disclosed else 'no'} · program {c.program}")
+        console.print(f"as of {detail.today}")
+        for w in detail.warnings:
+            console.print(f"[yellow]WARNING:[/] {w}")
         console.print(f"deficiency: {c.deficiency}")
         for e in c.required_elements:
             console.print(f"  required: {e.key} - {e.description}")
@@ -111,6 +118,28 @@ def cap_show(ctx: typer.Context, cap_id: int = typer.Argument(...), today: str |
                       f"{'possible' if detail.closure.closable else 'not yet'} - {'; '.join(detail.closure.reasons)}")
     if any(a.overdue for a in detail.actions):
         raise typer.Exit(EXIT_NONCOMPLIANT)
+
+
+@cap_app.command("document")
+def cap_document(ctx: typer.Context, cap_id: int = typer.Argument(..., help="The CAP's id."),
+                 out: Path = typer.Option(..., "--out", help="Output file; its extension picks the format: .pdf "
+                                          "(headless Chromium), .docx (Word) or .html."),
+                 as_of: str | None = typer.Option(None, "--as-of", help="State action status and the closure run as of "
+                                                  "this day (YYYY-MM-DD; default: today). Use the data's date for history."),
+                 contact: str | None = typer.Option(None, "--contact", help="The plan's contact for this CAP (name, title, "
+                                                    "e-mail, phone) shown on the cover.")) -> None:
+    """The corrective action plan document the plan submits: cover data, deficiency and authorities, root causes, each
+    required element with its actions, monitoring and closure, and the parent-organization roll-up."""
+    from partcd.compliance.pipelines import cap_document as build
+    from partcd.compliance.report import write_cap_document
+
+    if contact is not None and len(contact) > 500:
+        raise ConfigError("--contact: at most 500 characters")
+    doc = build(db_engine(ctx), cap_id, options.today("--as-of", as_of or None), contact=contact)
+    path = write_cap_document(doc, out)
+    console.print(f"wrote {path} (as of {doc.as_of})")
+    for w in doc.detail.warnings:
+        console.print(f"[yellow]WARNING:[/] {w}")
 
 
 @cap_app.command("list")

@@ -83,6 +83,8 @@ class CapDetail(BaseModel):
     closure: ClosureDecision
     elements_without_actions: tuple[RequiredElement, ...]
     compliance_actions: tuple[ComplianceAction, ...]
+    #: Warnings on the record (e.g. a submission window shorter than § 422.510(c)(1)'s 30 days).
+    warnings: tuple[str, ...] = ()
 
 
 class RecordResult(BaseModel):
@@ -128,7 +130,8 @@ def get_cap(engine: Engine, cap_id: int, today: dt.date) -> CapDetail:
         return CapDetail(cap=cap, version=row.version, today=today, actions=tuple(actions), monitoring=tuple(periods),
                          closure=caprules.closure_decision(cap, periods, today),
                          elements_without_actions=tuple(caprules.elements_without_actions(cap, [a.action for a in actions])),
-                         compliance_actions=tuple(history))
+                         compliance_actions=tuple(history),
+                         warnings=caprules.submission_window_warnings(cap, cap_params(cap.issued_on)))
 
 
 def list_caps(engine: Engine, *, status: str | None = None, contract_id: str | None = None,
@@ -265,6 +268,104 @@ def record_monitoring_from_findings(engine: Engine, cap_id: int, findings: Path,
     records, metric_columns = read_findings(findings)
     return record_monitoring(engine, cap_id, records, source=f"{findings.name} (findings)", actor=actor, today=today,
                              metric_keys=metric_columns)
+
+
+# --- the CAP document the plan submits --------------------------------------------------------------------
+
+
+class ElementSection(BaseModel):
+    """One required element of the letter with the actions that address it and the evidence they link."""
+
+    model_config = ConfigDict(frozen=True)
+
+    element: RequiredElement
+    actions: tuple[ActionView, ...]
+    linked_records: tuple[str, ...] = ()
+
+
+class RollupRow(BaseModel):
+    """One contract of the parent organization: named in this CAP or not, its monitoring run, its other CAPs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    contract_id: str
+    in_this_cap: bool
+    run: int | None
+    needed: int | None
+    last_period: dt.date | None
+    last_failure: dt.date | None
+    periods_without_calls: int
+    other_caps: tuple[str, ...]
+
+
+class CapDocument(BaseModel):
+    """Everything the corrective action plan document shows, as of one stated day (CAP letter L7-L40)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    detail: CapDetail
+    as_of: dt.date
+    contact: str | None
+    elements: tuple[ElementSection, ...]
+    other_actions: tuple[ActionView, ...]
+    failed_periods: tuple[MonitoringPeriod, ...]
+    rollup: tuple[RollupRow, ...]
+
+
+def cap_document(engine: Engine, cap_id: int, as_of: dt.date, *, contact: str | None = None) -> CapDocument:
+    """The CAP as the plan submits it: cover data, elements with actions, monitoring and the parent roll-up.
+
+    The business-continuity element (``bcp_72h``, § 422.504(o)(1), letter L38) links the BCP records of the legal
+    entity and the parent organization (plan versions, yearly tests and trainings, incidents against 72 hours).
+    """
+    detail = get_cap(engine, cap_id, as_of)
+    cap = detail.cap
+    bcp_links = _bcp_links(engine, (cap.legal_entity, cap.parent_organization), as_of)
+    sections = tuple(ElementSection(element=e, actions=tuple(a for a in detail.actions if a.action.required_element == e.key),
+                                    linked_records=bcp_links if e.key == "bcp_72h" else ())
+                     for e in cap.required_elements)
+    keys = {e.key for e in cap.required_elements}
+    others = tuple(a for a in detail.actions if a.action.required_element not in keys)
+    runs = {r.contract_id: r for r in detail.closure.contracts}
+    history = compliance_history(engine, parent_organization=cap.parent_organization)
+    sibling_caps = [c for c, _ in list_caps(engine, parent_organization=cap.parent_organization) if c.cap_id != cap.cap_id]
+    of_parent = {h.contract_id for h in history} | {c for other in sibling_caps for c in other.contract_ids}
+    contracts = list(cap.contract_ids) + sorted(of_parent - set(cap.contract_ids))
+    rollup = []
+    for contract in contracts:
+        run = runs.get(contract)
+        no_calls = sum(1 for p in detail.monitoring if p.contract_id == contract and p.compliant is None)
+        rollup.append(RollupRow(contract_id=contract, in_this_cap=contract in cap.contract_ids,
+                                run=run.run if run else None, needed=run.needed if run else None,
+                                last_period=run.last_period if run else None, last_failure=run.last_failure if run else None,
+                                periods_without_calls=no_calls,
+                                other_caps=tuple(f"CAP {o.cap_id} ({o.status}, issued {o.issued_on.isoformat()})"
+                                                 for o in sibling_caps if contract in o.contract_ids)))
+    return CapDocument(detail=detail, as_of=as_of, contact=contact, elements=sections, other_actions=others,
+                       failed_periods=tuple(p for p in detail.monitoring if p.compliant is False), rollup=tuple(rollup))
+
+
+def _bcp_links(engine: Engine, organizations_named: Sequence[str], as_of: dt.date) -> tuple[str, ...]:
+    """The BCP records of the named organizations on ``as_of`` (end of day, UTC), one line each."""
+    known = set(organizations(engine))
+    now = dt.datetime.combine(as_of, dt.time(23, 59, 59), dt.UTC)
+    lines: list[str] = []
+    for org in dict.fromkeys(organizations_named):
+        if org not in known:
+            continue
+        status = bcp_status(engine, org, now)
+        if status.plan is not None:
+            lines.append(f"{org}: business continuity plan {status.plan.version_label} approved "
+                         f"{status.plan.approved_on.isoformat()}")
+        for a in status.annual:
+            lines.append(f"{org}: yearly {a.kind} last {a.last_on.isoformat() if a.last_on else 'never'}, "
+                         f"next due {a.next_due}{' (overdue)' if a.overdue else ''}")
+        for e in status.evidence:
+            records = f" (records: {', '.join(e.records)})" if e.records else ""
+            lines.append(f"{org}: {e.kind} {e.performed_on.isoformat()}: {e.description}{records}")
+        for i in status.incidents:
+            lines.append(f"{org}: incident {i.incident_id}: {i.verdict.explain()}")
+    return tuple(lines)
 
 
 # --- compliance history and past performance -----------------------------------------------------------------

@@ -17,9 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -65,8 +62,9 @@ from partcd.appeals.rules.workflow import (
 )
 from partcd.appeals.store import AppealCase, ContractClockOverride, Notice
 from partcd.appeals.store import CaseEvent as CaseEventRow
-from partcd.core.errors import ConfigError, InputError, RuleError
+from partcd.core.errors import InputError, RuleError
 from partcd.core.params import ParamSet
+from partcd.platform import report
 from partcd.platform.jinja import environment
 from partcd.platform.params import area_files, load_params
 from partcd.platform.store import audit
@@ -819,17 +817,5 @@ def _resolution(case: Case, obs: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_notice_pdf(html: str, out: Path, *, chromium: str | None = None, timeout_s: float = 90) -> Path:
-    """Print the HTML to PDF with headless Chromium (Debian ``chromium``; no extra Python dependency)."""
-    exe = chromium or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(exe).exists():
-        raise ConfigError(f"PDF needs Chromium at {exe} (apt-get install chromium)")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / "notice.html"
-        src.write_text(html, encoding="utf-8")
-        cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer", f"--user-data-dir={tmp}/p",
-               f"--print-to-pdf={out.resolve()}", src.resolve().as_uri()]
-        done = subprocess.run(cmd, capture_output=True, timeout=timeout_s, check=False)  # noqa: S603 - fixed argv
-    if not out.exists() or out.stat().st_size == 0 or out.read_bytes()[:5] != b"%PDF-":
-        raise ConfigError(f"Chromium did not write the PDF (exit {done.returncode})")
-    return out
+    """Print the notice HTML to PDF with headless Chromium (:func:`partcd.platform.report.print_pdf`)."""
+    return report.print_pdf(html, out, chromium=chromium, timeout_s=timeout_s)

@@ -15,7 +15,8 @@ named in :class:`CapSettings`:
   periods, is about one month of daily reports - the length of one CMS timeliness study ("conducted during one
   month each quarter", spec §2.7). A non-compliant period resets the run; a period with no measurable calls
   (``compliant is None``) neither counts nor breaks it; a missing business day is not filled in.
-* The CAP window floor (≥ 30 calendar days, § 422.510(c)(1)) and the past-performance look-back (12 months,
+* The CAP window floor (≥ 30 calendar days, § 422.510(c)(1); a shorter date set by the letter is kept with a
+  warning, since the floor applies before a termination) and the past-performance look-back (12 months,
   § 422.502(b)(1)) are regulation numbers, read from the parameters (``cap_window_min_calendar_days``,
   ``past_performance_lookback_months``).
 * "Fails to complete a corrective action plan during the 12 months preceding the deadline" is read as: a CAP open
@@ -305,17 +306,35 @@ def earliest_submission_due(issued_on: dt.date, params: ParamSet) -> dt.date:
 
 
 @cites("42 CFR 422.510(c)(1)")
+def submission_window_warnings(cap: Cap, params: ParamSet) -> tuple[str, ...]:
+    """Warnings on the submission due date the letter set: shorter than the ≥ 30 calendar days of § 422.510(c)(1).
+
+    The letter sets the date and the plan must meet it; the 30-day minimum is the window CMS gives before a
+    termination (§ 422.510(c)(1)), so a shorter CAP window is recorded and warned about, not refused.
+    """
+    if cap.submission_due is None:
+        return ()
+    floor = earliest_submission_due(cap.issued_on, params)
+    if cap.submission_due >= floor:
+        return ()
+    days = (cap.submission_due - cap.issued_on).days
+    minimum = (floor - cap.issued_on).days
+    return (f"submission due {cap.submission_due.isoformat()} gives {days} calendar days, shorter than the "
+            f"{minimum} calendar days of 42 CFR 422.510(c)(1) (that minimum applies before a termination); "
+            f"the letter's date is kept",)
+
+
+@cites("42 CFR 422.510(c)(1)")
 def new_cap(cap: Cap, params: ParamSet, settings: CapSettings | None = None) -> Cap:
-    """Validate a new CAP: status ``requested``, due date defaulted and not earlier than the 30-day floor."""
+    """Validate a new CAP: status ``requested``; the due date defaults to the 30-day floor of § 422.510(c)(1).
+
+    A due date the letter sets earlier than that floor is accepted (see :func:`submission_window_warnings`).
+    """
     settings = settings or CapSettings()
     if cap.status != "requested" or cap.history or cap.closed_on is not None:
         raise RuleError("a new CAP starts in status 'requested' with no history",
                         cite=Cite(cfr="CAP letter", source="cap-letter-h1416-2022", line=28))
-    floor = earliest_submission_due(cap.issued_on, params)
-    due = cap.submission_due or floor
-    if due < floor:
-        raise RuleError(f"submission due {due.isoformat()} is earlier than {floor.isoformat()}: the organization must get "
-                        f"at least {(floor - cap.issued_on).days} calendar days", cite=Cite(cfr="42 CFR 422.510(c)(1)"))
+    due = cap.submission_due or earliest_submission_due(cap.issued_on, params)
     return cap.model_copy(update={"submission_due": due, "closure_compliant_periods": settings.closure_compliant_periods,
                                   "history": (StatusChange(status="requested", on=cap.issued_on),)})
 
