@@ -6,6 +6,7 @@ into every sub-group, so a new area's commands are checked without an edit here.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import typer.main
@@ -49,3 +50,28 @@ def test_help_renders_the_new_help_texts() -> None:
     result = CliRunner().invoke(app, ["compliance", "cap", "close", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     assert "Date the CAP was closed, YYYY-MM-DD." in result.output
+
+
+RAW_TYPE = re.compile(r"<(?:bool|str|int|float|path|file|dir|datetime|list\[[^\]]*\])(?: range)?>")
+
+
+def test_help_shows_types_in_words_never_python_annotations() -> None:
+    runner = CliRunner()
+    rendered = {}
+    for path, _ in _commands():
+        result = runner.invoke(app, [*path[1:], "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, (path, result.output)
+        rendered[" ".join(path)] = result.output
+    raw = {name: RAW_TYPE.findall(text) for name, text in rendered.items() if RAW_TYPE.search(text)}
+    assert raw == {}
+    # flags show no type; values show it in words; a repeatable option says so
+    assert _option_line(rendered["partcd callcenter metrics"], "--json").split()[:3] == ["--json", "JSON", "records"]
+    assert _option_line(rendered["partcd callcenter metrics"], "--quarantine").split()[:2] == ["--quarantine", "PATH"]
+    assert _option_line(rendered["partcd db audit"], "--limit").split()[:2] == ["--limit", "INTEGER"]
+    assert _option_line(rendered["partcd db audit"], "--type").split()[:2] == ["--type", "TEXT"]
+    assert "PATH (repeat)" in _option_line(rendered["partcd stars cutpoints"], "--prior-cut-points")
+    assert "paths...      PATH " in rendered["partcd scenarios run"]
+
+
+def _option_line(help_text: str, option: str) -> str:
+    return next(line.strip("│ *") for line in help_text.splitlines() if line.strip("│ *").startswith(option + " "))
