@@ -48,7 +48,7 @@ def check_use(
     bound_by: str | None = typer.Option(None, "--bound-by", help="sponsor | contractor (who bound the recipient)"),
     reading: str | None = typer.Option(None, "--reading", help="final (default) | proposed"),
     on: str | None = typer.Option(None, "--on", help="Date the rule is read on (default today)."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """May the data be used for PURPOSE by RECIPIENT? (§ 423.153(g)(3), (g)(4)); exit 1 when refused."""
     from partcd.claimsdata.pipelines.requests import params_on
@@ -68,7 +68,8 @@ def check_use(
 
 
 @app.command("purposes")
-def list_purposes(on: str | None = typer.Option(None, "--on"), as_json: bool = typer.Option(False, "--json")) -> None:
+def list_purposes(on: str | None = typer.Option(None, "--on", help="The 'as of' date, YYYY-MM-DD (default: today)."),
+                  as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """The permitted and forbidden purposes with their paragraphs and citations."""
     from partcd.claimsdata.pipelines.requests import purposes
 
@@ -87,7 +88,7 @@ def create_request(
     file: Path = typer.Option(..., "--file", help="YAML/JSON: sponsor {sponsor_id, name, sponsor_type, contract_ids}, "
                               "submitted_on"),
     actor: str | None = ACTOR,
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Submit a request (refused with the paragraph when the sponsor may not ask)."""
     from partcd.claimsdata.pipelines.requests import create_request as create
@@ -106,10 +107,10 @@ def event(
                              "leave_part_d | deny_further_access"),
     on: str | None = typer.Option(None, "--on", help="Date of the event (default today)."),
     attestation: Path | None = typer.Option(None, "--attestation", help="YAML of the attestation (for attest)."),
-    note: str = typer.Option("", "--note"),
+    note: str = typer.Option("", "--note", help="Free-text note kept with the event."),
     version: int | None = typer.Option(None, "--version", help="The version you read (refuses a stale edit)."),
     actor: str | None = ACTOR,
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Record an event of a request's life."""
     from partcd.claimsdata.pipelines.requests import record_event
@@ -124,8 +125,9 @@ def event(
 
 
 @app.command("show")
-def show(ctx: typer.Context, request_id: int = typer.Argument(...), on: str | None = typer.Option(None, "--on"),
-         as_json: bool = typer.Option(False, "--json")) -> None:
+def show(ctx: typer.Context, request_id: int = typer.Argument(..., help="The data request's id."),
+         on: str | None = typer.Option(None, "--on", help="The 'as of' date, YYYY-MM-DD (default: today)."),
+         as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """One request with its history and the releases its sponsor receives."""
     from partcd.claimsdata.pipelines.requests import get_request, received
 
@@ -140,8 +142,8 @@ def show(ctx: typer.Context, request_id: int = typer.Argument(...), on: str | No
 def release(
     ctx: typer.Context,
     date: str = typer.Option(..., "--date", help="CMS's release date."),
-    period_start: str = typer.Option(..., "--period-start"),
-    period_end: str = typer.Option(..., "--period-end"),
+    period_start: str = typer.Option(..., "--period-start", help="First service date the release covers, YYYY-MM-DD."),
+    period_end: str = typer.Option(..., "--period-end", help="Last service date the release covers, YYYY-MM-DD."),
     actor: str | None = ACTOR,
 ) -> None:
     """Record one CMS release (its date and the period of service dates it covers)."""
@@ -154,7 +156,7 @@ def release(
 
 
 @app.command("releases")
-def releases(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+def releases(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """The release calendar and its findings (exit 1 when there is a finding)."""
     from partcd.claimsdata.pipelines.requests import calendar_findings, list_releases
 
@@ -175,18 +177,18 @@ def releases(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) 
 @app.command("extract")
 def extract(
     ctx: typer.Context,
-    request_id: int = typer.Argument(...),
+    request_id: int = typer.Argument(..., help="The data request's id."),
     release_date: str = typer.Option(..., "--release", help="The release date (one of `releases`)."),
-    purpose: str = typer.Option(..., "--purpose"),
+    purpose: str = typer.Option(..., "--purpose", help="The purpose the data are used for (one the request names)."),
     enrollment: Path = typer.Option(..., "--enrollment", help="enrollee_id, contract_id, enrollment_start, enrollment_end"),
     claims: Path = typer.Option(..., "--claims", help="Parts A and B claims (CSV or Parquet)"),
     out: Path = typer.Option(..., "--out", help="Folder for the extract."),
-    recipient: str = typer.Option("sponsor", "--recipient"),
-    bound_by: str | None = typer.Option(None, "--bound-by"),
+    recipient: str = typer.Option("sponsor", "--recipient", help="Who receives the extract: sponsor or a contractor."),
+    bound_by: str | None = typer.Option(None, "--bound-by", help="The agreement that binds a contractor recipient."),
     file_format: str = typer.Option("parquet", "--format", help="parquet | csv"),
     on: str | None = typer.Option(None, "--on", help="Date of the access (default today)."),
     actor: str | None = ACTOR,
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Build a release's extract for the request (checked for purpose and eligibility, audited)."""
     from partcd.claimsdata.pipelines.requests import create_extract
@@ -203,8 +205,10 @@ def extract(
 
 
 @app.command("access-log")
-def access_log(ctx: typer.Context, request_id: int | None = typer.Option(None, "--request"),
-               limit: int = typer.Option(100, "--limit", min=1, max=5000), as_json: bool = typer.Option(False, "--json"),
+def access_log(ctx: typer.Context,
+               request_id: int | None = typer.Option(None, "--request", help="Only accesses for this data request id."),
+               limit: int = typer.Option(100, "--limit", min=1, max=5000, help="Show at most this many entries."),
+               as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
                ) -> None:
     """Every access to the data, permitted and refused, newest first."""
     from partcd.claimsdata.pipelines.requests import access_log as log
@@ -239,7 +243,7 @@ def report(ctx: typer.Context, out: Path = typer.Option(..., "--out", help="HTML
 
 @app.command("window")
 def window(quarter: str = typer.Option(..., "--quarter", help="Any day of the quarter, e.g. 2020-01-01."),
-           as_json: bool = typer.Option(False, "--json")) -> None:
+           as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """The preamble's timing of a quarter's extract: data complete, shipped by."""
     from partcd.claimsdata.pipelines.requests import params_on
     from partcd.claimsdata.rules.releases import expected_window

@@ -52,12 +52,13 @@ def cap_create(
     parent: str = typer.Option(..., "--parent", help="Parent organization name."),
     legal_entity: str = typer.Option(..., "--legal-entity", help="Legal entity name."),
     issued_on: str = typer.Option(..., "--issued-on", help="Date of the CAP request (YYYY-MM-DD)."),
-    deficiency: str = typer.Option("Failure to Provide Compliant Call Center Services", "--deficiency"),
+    deficiency: str = typer.Option("Failure to Provide Compliant Call Center Services", "--deficiency",
+                                   help="The deficiency as the CMS letter names it."),
     authority: list[str] = typer.Option([], "--authority", help="Authority cited (repeat; default: the letter's six)."),
     detection_source: str = typer.Option("beneficiary_complaints", "--detection-source",
                                          help="beneficiary_complaints | monitoring_study | audit | self_disclosure | "
                                               "daily_reports | other"),
-    cms_contacted_on: str | None = typer.Option(None, "--cms-contacted-on"),
+    cms_contacted_on: str | None = typer.Option(None, "--cms-contacted-on", help="Date CMS contacted the plan, YYYY-MM-DD."),
     program: str = typer.Option("C&D", "--program", help="C | D | C&D"),
     root_cause: list[str] = typer.Option([], "--root-cause", help="Root cause stated (repeat)."),
     submission_due: str | None = typer.Option(None, "--submission-due",
@@ -88,7 +89,7 @@ def cap_create(
 
 
 @cap_app.command("show")
-def cap_show(ctx: typer.Context, cap_id: int = typer.Argument(..., help="The CAP's id."),
+def cap_show(ctx: typer.Context, cap_id: int = typer.Argument(..., help="The CAP's id (from `cap list`)."),
              as_of: str | None = typer.Option(None, "--as-of", "--today", help="Judge overdue actions and closure as of "
                                               "this day (YYYY-MM-DD; default: today). Use the data's date for history."),
              as_json: bool = typer.Option(False, "--json", help="Print the record as JSON.")) -> None:
@@ -143,9 +144,10 @@ def cap_document(ctx: typer.Context, cap_id: int = typer.Argument(..., help="The
 
 
 @cap_app.command("list")
-def cap_list(ctx: typer.Context, status: str | None = typer.Option(None, "--status"),
-             contract: str | None = typer.Option(None, "--contract"), parent: str | None = typer.Option(None, "--parent"),
-             as_json: bool = typer.Option(False, "--json")) -> None:
+def cap_list(ctx: typer.Context, status: str | None = typer.Option(None, "--status", help="Only CAPs in this status."),
+             contract: str | None = typer.Option(None, "--contract", help="Only CAPs covering this contract (e.g. H1234)."),
+             parent: str | None = typer.Option(None, "--parent", help="Only CAPs of this parent organization."),
+             as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """CAPs, newest first."""
     from partcd.compliance.pipelines import list_caps
 
@@ -163,10 +165,13 @@ def cap_list(ctx: typer.Context, status: str | None = typer.Option(None, "--stat
 
 
 @cap_app.command("status")
-def cap_status(ctx: typer.Context, cap_id: int = typer.Argument(...),
+def cap_status(ctx: typer.Context, cap_id: int = typer.Argument(..., help="The CAP's id (from `cap list`)."),
                to: str = typer.Option(..., "--to", help="submitted | accepted | revision_requested | implementing | monitoring"),
-               on: str = typer.Option(..., "--on"), note: str | None = typer.Option(None, "--note"),
-               expected_version: int | None = typer.Option(None, "--expected-version"), actor: str = ACTOR) -> None:
+               on: str = typer.Option(..., "--on", help="Date of the status change, YYYY-MM-DD."),
+               note: str | None = typer.Option(None, "--note", help="Free-text note kept with the event."),
+               expected_version: int | None = typer.Option(None, "--expected-version",
+                                                           help="Version you last read (refused if the record changed)."),
+               actor: str = ACTOR) -> None:
     """Move the CAP one step in its lifecycle (closing is `cap close`)."""
     from partcd.compliance.pipelines import set_status
     from partcd.compliance.rules.cap import CAP_STATUSES
@@ -179,9 +184,10 @@ def cap_status(ctx: typer.Context, cap_id: int = typer.Argument(...),
 
 
 @cap_app.command("add-action")
-def cap_add_action(ctx: typer.Context, cap_id: int = typer.Argument(...),
-                   description: str = typer.Option(..., "--description"), owner: str = typer.Option(..., "--owner"),
-                   due: str = typer.Option(..., "--due"),
+def cap_add_action(ctx: typer.Context, cap_id: int = typer.Argument(..., help="The CAP's id (from `cap list`)."),
+                   description: str = typer.Option(..., "--description", help="What the action does."),
+                   owner: str = typer.Option(..., "--owner", help="Who is responsible for the action."),
+                   due: str = typer.Option(..., "--due", help="Milestone date, YYYY-MM-DD."),
                    element: str | None = typer.Option(None, "--element", help="Required element: timely_access | bcp_72h"),
                    actor: str = ACTOR) -> None:
     """Add a corrective action with its owner and due date."""
@@ -194,9 +200,12 @@ def cap_add_action(ctx: typer.Context, cap_id: int = typer.Argument(...),
 
 
 @cap_app.command("complete-action")
-def cap_complete_action(ctx: typer.Context, action_id: int = typer.Argument(...), on: str = typer.Option(..., "--on"),
+def cap_complete_action(ctx: typer.Context, action_id: int = typer.Argument(..., help="The action's id (from `cap show`)."),
+                        on: str = typer.Option(..., "--on", help="Date the action was completed, YYYY-MM-DD."),
                         evidence: list[str] = typer.Option(..., "--evidence", help="Evidence reference (repeat)."),
-                        expected_version: int | None = typer.Option(None, "--expected-version"), actor: str = ACTOR) -> None:
+                        expected_version: int | None = typer.Option(None, "--expected-version",
+                                                                    help="Version you last read (refused if changed)."),
+                        actor: str = ACTOR) -> None:
     """Mark an action done, with its evidence."""
     from partcd.compliance.pipelines import complete_action
 
@@ -235,8 +244,11 @@ def cap_record_monitoring(ctx: typer.Context, cap_id: int = typer.Argument(..., 
 
 
 @cap_app.command("close")
-def cap_close(ctx: typer.Context, cap_id: int = typer.Argument(...), on: str = typer.Option(..., "--on"),
-              expected_version: int | None = typer.Option(None, "--expected-version"), actor: str = ACTOR) -> None:
+def cap_close(ctx: typer.Context, cap_id: int = typer.Argument(..., help="The CAP's id (from `cap list`)."),
+              on: str = typer.Option(..., "--on", help="Date the CAP was closed, YYYY-MM-DD."),
+              expected_version: int | None = typer.Option(None, "--expected-version",
+                                                          help="Version you last read (refused if the record changed)."),
+              actor: str = ACTOR) -> None:
     """Close the CAP once monitoring shows every affected contract compliant. Exit 1 (nothing changed) if not yet."""
     from partcd.compliance.pipelines import close_cap, get_cap
 
@@ -252,8 +264,9 @@ def cap_close(ctx: typer.Context, cap_id: int = typer.Argument(...), on: str = t
 
 @cap_app.command("past-performance")
 def cap_past_performance(ctx: typer.Context, deadline: str = typer.Option(..., "--deadline", help="Application deadline."),
-                         parent: str | None = typer.Option(None, "--parent"),
-                         contract: str | None = typer.Option(None, "--contract")) -> None:
+                         parent: str | None = typer.Option(None, "--parent", help="Only this parent organization."),
+                         contract: str | None = typer.Option(None, "--contract",
+                                                             help="Only this contract (e.g. H1234).")) -> None:
     """Compliance actions in the 12 months before an application deadline (§ 422.502(b)(1)). Exit 1 if flagged."""
     from partcd.compliance.pipelines import past_performance_review
 
@@ -272,11 +285,11 @@ def bcp_create_plan(
     ctx: typer.Context,
     org: str = typer.Option(..., "--org", help="Organization (parent or legal entity)."),
     label: str = typer.Option(..., "--label", help="Plan version label."),
-    approved_on: str = typer.Option(..., "--approved-on"),
+    approved_on: str = typer.Option(..., "--approved-on", help="Date the plan was approved, YYYY-MM-DD."),
     parts: str = typer.Option("C,D", "--parts", help="C, D or C,D - seeds the regulatory minimum functions."),
     function: list[str] = typer.Option([], "--function", help="Extra function KEY|NAME|PART|RANK|RTO_HOURS (repeat)."),
-    activation_event: list[str] = typer.Option([], "--activation-event"),
-    alternate_site: list[str] = typer.Option([], "--alternate-site"),
+    activation_event: list[str] = typer.Option([], "--activation-event", help="An event that activates the plan (repeat)."),
+    alternate_site: list[str] = typer.Option([], "--alternate-site", help="An alternate site for essential functions (repeat)."),
     actor: str = ACTOR,
 ) -> None:
     """A plan version with the regulatory minimum essential functions of its parts (plus extra ones)."""
@@ -305,9 +318,10 @@ def bcp_create_plan(
 
 
 @bcp_app.command("add-evidence")
-def bcp_add_evidence(ctx: typer.Context, org: str = typer.Option(..., "--org"),
+def bcp_add_evidence(ctx: typer.Context, org: str = typer.Option(..., "--org", help="Organization (parent or legal entity)."),
                      kind: str = typer.Option(..., "--kind", help="test | training | revision"),
-                     on: str = typer.Option(..., "--on"), description: str = typer.Option(..., "--description"),
+                     on: str = typer.Option(..., "--on", help="Date of the evidence (test, training, review), YYYY-MM-DD."),
+                     description: str = typer.Option(..., "--description", help="What the evidence shows."),
                      record: list[str] = typer.Option([], "--record", help="Record reference (repeat)."),
                      actor: str = ACTOR) -> None:
     """Yearly test / training / revision evidence ((o)(1)(iii)-(v))."""
@@ -323,12 +337,13 @@ def bcp_add_evidence(ctx: typer.Context, org: str = typer.Option(..., "--org"),
 
 
 @incident_app.command("open")
-def incident_open(ctx: typer.Context, org: str = typer.Option(..., "--org"),
+def incident_open(ctx: typer.Context, org: str = typer.Option(..., "--org", help="Organization (parent or legal entity)."),
                   function: str = typer.Option("C.call_center", "--function", help="Essential function key."),
                   failure_start: str = typer.Option(..., "--failure-start", help="When it failed (ISO 8601 + offset)."),
                   detected_at: str | None = typer.Option(None, "--detected-at", help="Default: the failure start."),
-                  cause: str = typer.Option("", "--cause"),
-                  activated_bcp: bool = typer.Option(False, "--activated-bcp/--no-activated-bcp"),
+                  cause: str = typer.Option("", "--cause", help="What disrupted operations."),
+                  activated_bcp: bool = typer.Option(False, "--activated-bcp/--no-activated-bcp",
+                                                     help="Whether the business continuity plan was activated."),
                   actor: str = ACTOR) -> None:
     """Open an incident: an essential function failed or stopped functioning as usual."""
     from partcd.compliance.pipelines import open_incident
@@ -345,9 +360,12 @@ def incident_open(ctx: typer.Context, org: str = typer.Option(..., "--org"),
 
 
 @incident_app.command("restore")
-def incident_restore(ctx: typer.Context, incident_id: int = typer.Argument(...),
-                     restored_at: str = typer.Option(..., "--restored-at"),
-                     expected_version: int | None = typer.Option(None, "--expected-version"), actor: str = ACTOR) -> None:
+def incident_restore(ctx: typer.Context, incident_id: int = typer.Argument(..., help="The incident's id."),
+                     restored_at: str = typer.Option(..., "--restored-at",
+                                                     help="When essential functions were restored, ISO 8601 with offset."),
+                     expected_version: int | None = typer.Option(None, "--expected-version",
+                                                                 help="Version you last read (refused if the record changed)."),
+                     actor: str = ACTOR) -> None:
     """Record the restoration and check it against the 72-hour limit. Exit 1 when the limit was missed."""
     from partcd.compliance.pipelines import restore_incident
     from partcd.compliance.rules.continuity import restoration_check
@@ -363,9 +381,9 @@ def incident_restore(ctx: typer.Context, incident_id: int = typer.Argument(...),
 
 
 @bcp_app.command("check")
-def bcp_check(ctx: typer.Context, org: str = typer.Option(..., "--org"),
+def bcp_check(ctx: typer.Context, org: str = typer.Option(..., "--org", help="Organization (parent or legal entity)."),
               now: str | None = typer.Option(None, "--now", help="As of (ISO 8601 + offset; default: now)."),
-              as_json: bool = typer.Option(False, "--json")) -> None:
+              as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """Minimum functions, yearly test and training, incidents vs 72 h. Exit 1 when anything fails."""
     from partcd.compliance.pipelines import bcp_report_data, bcp_status
 
@@ -386,8 +404,10 @@ def bcp_check(ctx: typer.Context, org: str = typer.Option(..., "--org"),
 
 
 @bcp_app.command("report")
-def bcp_report(ctx: typer.Context, org: str = typer.Option(..., "--org"), out: Path = typer.Option(..., "--out"),
-               now: str | None = typer.Option(None, "--now")) -> None:
+def bcp_report(ctx: typer.Context, org: str = typer.Option(..., "--org", help="Organization (parent or legal entity)."),
+               out: Path = typer.Option(..., "--out", help="Folder for the report files."),
+               now: str | None = typer.Option(None, "--now",
+                                              help="The 'as of' time, ISO 8601 with offset (default: now).")) -> None:
     """The report for CMS on request: bcp_report.json and bcp_report.html. Exit 1 when problems are found."""
     from partcd.compliance.pipelines import bcp_status, write_bcp_report
 

@@ -93,8 +93,9 @@ def contract_add(ctx: typer.Context, file: Path = typer.Option(..., "--file", he
 
 
 @contract_app.command("list")
-def contract_list(ctx: typer.Context, year: int | None = typer.Option(None, "--year"),
-                  state: str | None = typer.Option(None, "--state"), as_json: bool = AS_JSON) -> None:
+def contract_list(ctx: typer.Context, year: int | None = typer.Option(None, "--year", help="Only this plan year."),
+                  state: str | None = typer.Option(None, "--state", help="Only this State (two-letter code)."),
+                  as_json: bool = AS_JSON) -> None:
     from partcd.dsnp.pipelines import list_contracts
 
     rows = list_contracts(db_engine(ctx), year=year, state=state)
@@ -111,10 +112,14 @@ def contract_list(ctx: typer.Context, year: int | None = typer.Option(None, "--y
 
 
 @contract_app.command("update")
-def contract_update(ctx: typer.Context, contract_row_id: int = typer.Argument(...),
+def contract_update(ctx: typer.Context,
+                    contract_row_id: int = typer.Argument(...,
+                                                          help="The D-SNP contract record's id (from `dsnp contract list`)."),
                     set_: list[str] = typer.Option(..., "--set", help="FIELD=VALUE (JSON values accepted); repeat."),
-                    expected_version: int | None = typer.Option(None, "--expected-version"),
-                    reason: str | None = typer.Option(None, "--reason"), actor: str | None = ACTOR) -> None:
+                    expected_version: int | None = typer.Option(None, "--expected-version",
+                                                                help="Version you last read (refused if the record changed)."),
+                    reason: str | None = typer.Option(None, "--reason", help="Why the record changes (kept in the audit log)."),
+                    actor: str | None = ACTOR) -> None:
     from partcd.dsnp.pipelines import update_contract
 
     view = update_contract(db_engine(ctx), contract_row_id, _sets(set_), actor=_actor(actor),
@@ -123,10 +128,14 @@ def contract_update(ctx: typer.Context, contract_row_id: int = typer.Argument(..
 
 
 @contract_app.command("evidence")
-def contract_evidence(ctx: typer.Context, contract_row_id: int = typer.Argument(...),
+def contract_evidence(ctx: typer.Context,
+                      contract_row_id: int = typer.Argument(...,
+                                                            help="The D-SNP contract record's id (from `dsnp contract list`)."),
                       term: str = typer.Option(..., "--term", help="Term id, e.g. d_admission_notification."),
-                      document: str = typer.Option(..., "--document"), location: str = typer.Option("", "--location"),
-                      excerpt: str | None = typer.Option(None, "--excerpt"), actor: str | None = ACTOR) -> None:
+                      document: str = typer.Option(..., "--document", help="The document that shows the element."),
+                      location: str = typer.Option("", "--location", help="Where in the document (page, section)."),
+                      excerpt: str | None = typer.Option(None, "--excerpt", help="The words that show the element."),
+                      actor: str | None = ACTOR) -> None:
     """Record where a § 422.107 term stands in the State contract."""
     from partcd.dsnp.pipelines import add_evidence
 
@@ -136,7 +145,10 @@ def contract_evidence(ctx: typer.Context, contract_row_id: int = typer.Argument(
 
 
 @contract_app.command("status")
-def contract_status(ctx: typer.Context, contract_row_id: int = typer.Argument(...), year: int = typer.Option(..., "--year"),
+def contract_status(ctx: typer.Context,
+                    contract_row_id: int = typer.Argument(...,
+                                                          help="The D-SNP contract record's id (from `dsnp contract list`)."),
+                    year: int = typer.Option(..., "--year", help="Plan year."),
                     reading: str = typer.Option("final", "--reading", help="final | proposed (§ 422.752(d) sanctions)"),
                     as_json: bool = AS_JSON) -> None:
     """Checklist, classification, minimum-integration test and § 422.752(d); exit 1 when something is missing or failed."""
@@ -166,8 +178,9 @@ def contract_status(ctx: typer.Context, contract_row_id: int = typer.Argument(..
 
 @app.command("sanction")
 def sanction(year: int = typer.Option(..., "--year", help="Plan year."),
-             integration_met: bool = typer.Option(..., "--integration-met/--integration-not-met"),
-             reading: str = typer.Option("final", "--reading")) -> None:
+             integration_met: bool = typer.Option(..., "--integration-met/--integration-not-met",
+                                                  help="Whether the plan met the minimum integration criteria."),
+             reading: str = typer.Option("final", "--reading", help="Which reading of § 422.752(d): final or proposed.")) -> None:
     """The § 422.752(d) determination for a plan year (pure rule, no database); exit 1 when a sanction is mandatory."""
     from partcd.dsnp.pipelines import params_for_year
     from partcd.dsnp.rules.integration import enrollment_sanction
@@ -185,7 +198,7 @@ def sanction(year: int = typer.Option(..., "--year", help="Plan year."),
 
 @cms_app.command("import")
 def cms_import(ctx: typer.Context, file: Path = typer.Argument(..., help="CMS's list (CSV)."),
-               year: int = typer.Option(..., "--year"), actor: str | None = ACTOR) -> None:
+               year: int = typer.Option(..., "--year", help="Plan year."), actor: str | None = ACTOR) -> None:
     """Replace the year's stored list (every row checked first; one bad row refuses the file)."""
     from partcd.dsnp.pipelines import import_cms_list
 
@@ -194,7 +207,8 @@ def cms_import(ctx: typer.Context, file: Path = typer.Argument(..., help="CMS's 
 
 
 @cms_app.command("reconcile")
-def cms_reconcile(ctx: typer.Context, year: int = typer.Option(..., "--year"), as_json: bool = AS_JSON) -> None:
+def cms_reconcile(ctx: typer.Context, year: int = typer.Option(..., "--year", help="Plan year."),
+                  as_json: bool = AS_JSON) -> None:
     """CMS's list against partcd's classification; exit 1 when they differ."""
     from partcd.dsnp.pipelines import reconcile_year
 
@@ -216,7 +230,8 @@ def cms_reconcile(ctx: typer.Context, year: int = typer.Option(..., "--year"), a
 
 
 @admissions_app.command("import")
-def admissions_import(ctx: typer.Context, contract_row_id: int = typer.Argument(...),
+def admissions_import(ctx: typer.Context,
+                      contract_row_id: int = typer.Argument(..., help="The D-SNP contract record the admissions belong to."),
                       file: Path = typer.Argument(..., help="Admissions feed (CSV)."),
                       now: str | None = typer.Option(None, "--now", help="As of (ISO 8601 with offset)."),
                       actor: str | None = ACTOR) -> None:
@@ -228,12 +243,17 @@ def admissions_import(ctx: typer.Context, contract_row_id: int = typer.Argument(
 
 
 @admissions_app.command("notice")
-def admissions_notice(ctx: typer.Context, admission_id: int = typer.Argument(...),
+def admissions_notice(ctx: typer.Context, admission_id: int = typer.Argument(..., help="The admission's id."),
                       at: str = typer.Option(..., "--at", help="When the notice was sent (ISO 8601 with offset)."),
                       to: str = typer.Option(..., "--to", help="The State agency or designee notified."),
-                      method: str | None = typer.Option(None, "--method"), by: str | None = typer.Option(None, "--by"),
-                      expected_version: int | None = typer.Option(None, "--expected-version"),
-                      now: str | None = typer.Option(None, "--now"), actor: str | None = ACTOR) -> None:
+                      method: str | None = typer.Option(None, "--method",
+                                                        help="How the notice was sent (e.g. fax, portal, email)."),
+                      by: str | None = typer.Option(None, "--by", help="Who sent the notice."),
+                      expected_version: int | None = typer.Option(None, "--expected-version",
+                                                                  help="Version you last read (refused if the record changed)."),
+                      now: str | None = typer.Option(None, "--now",
+                                                     help="The 'as of' time, ISO 8601 with offset (default: now)."),
+                      actor: str | None = ACTOR) -> None:
     from partcd.dsnp.pipelines import record_notice
 
     view = record_notice(db_engine(ctx), admission_id, {
@@ -243,8 +263,9 @@ def admissions_notice(ctx: typer.Context, admission_id: int = typer.Argument(...
 
 
 @admissions_app.command("show")
-def admissions_show(ctx: typer.Context, admission_id: int = typer.Argument(...),
-                    now: str | None = typer.Option(None, "--now")) -> None:
+def admissions_show(ctx: typer.Context, admission_id: int = typer.Argument(..., help="The admission's id."),
+                    now: str | None = typer.Option(None, "--now",
+                                                   help="The 'as of' time, ISO 8601 with offset (default: now).")) -> None:
     """One admission with the enrollee's MBI (PHI: printed only here)."""
     from partcd.dsnp.pipelines import admission_detail
 
@@ -253,9 +274,12 @@ def admissions_show(ctx: typer.Context, admission_id: int = typer.Argument(...),
 
 
 @app.command("timeliness")
-def timeliness(ctx: typer.Context, contract_row_id: int | None = typer.Option(None, "--contract"),
-               date_from: str | None = typer.Option(None, "--from"), date_to: str | None = typer.Option(None, "--to"),
-               now: str | None = typer.Option(None, "--now"), as_json: bool = AS_JSON) -> None:
+def timeliness(ctx: typer.Context,
+               contract_row_id: int | None = typer.Option(None, "--contract", help="Only this D-SNP contract record id."),
+               date_from: str | None = typer.Option(None, "--from", help="First admission date, YYYY-MM-DD."),
+               date_to: str | None = typer.Option(None, "--to", help="Last admission date, YYYY-MM-DD."),
+               now: str | None = typer.Option(None, "--now", help="The 'as of' time, ISO 8601 with offset (default: now)."),
+               as_json: bool = AS_JSON) -> None:
     """On-time admission notices per contract and month; exit 1 when one is late or overdue."""
     from partcd.dsnp.pipelines import timeliness_report
 
@@ -281,7 +305,8 @@ def timeliness(ctx: typer.Context, contract_row_id: int | None = typer.Option(No
 
 @assistance_app.command("add")
 def assistance_add(ctx: typer.Context, file: Path = typer.Option(..., "--file", help="The record as a JSON object."),
-                   today: str | None = typer.Option(None, "--today"), actor: str | None = ACTOR) -> None:
+                   today: str | None = typer.Option(None, "--today", help="The 'as of' date, YYYY-MM-DD (default: today)."),
+                   actor: str | None = ACTOR) -> None:
     from partcd.dsnp.pipelines import record_assistance
 
     view = record_assistance(db_engine(ctx), _object(file), actor=_actor(actor), today=options.today("--today", today))
@@ -289,10 +314,12 @@ def assistance_add(ctx: typer.Context, file: Path = typer.Option(..., "--file", 
 
 
 @assistance_app.command("update")
-def assistance_update(ctx: typer.Context, case_id: str = typer.Argument(...),
+def assistance_update(ctx: typer.Context, case_id: str = typer.Argument(..., help="The case's id."),
                       set_: list[str] = typer.Option(..., "--set", help="FIELD=VALUE; repeat."),
-                      expected_version: int | None = typer.Option(None, "--expected-version"),
-                      today: str | None = typer.Option(None, "--today"), actor: str | None = ACTOR) -> None:
+                      expected_version: int | None = typer.Option(None, "--expected-version",
+                                                                  help="Version you last read (refused if the record changed)."),
+                      today: str | None = typer.Option(None, "--today", help="The 'as of' date, YYYY-MM-DD (default: today)."),
+                      actor: str | None = ACTOR) -> None:
     from partcd.dsnp.pipelines import update_assistance
 
     view = update_assistance(db_engine(ctx), case_id, _sets(set_), actor=_actor(actor), expected_version=expected_version,
@@ -301,8 +328,10 @@ def assistance_update(ctx: typer.Context, case_id: str = typer.Argument(...),
 
 
 @assistance_app.command("list")
-def assistance_list(ctx: typer.Context, contract: str | None = typer.Option(None, "--contract"),
-                    status: str | None = typer.Option(None, "--status"), today: str | None = typer.Option(None, "--today"),
+def assistance_list(ctx: typer.Context,
+                    contract: str | None = typer.Option(None, "--contract", help="Only this contract (e.g. H1234)."),
+                    status: str | None = typer.Option(None, "--status", help="Only cases in this status."),
+                    today: str | None = typer.Option(None, "--today", help="The 'as of' date, YYYY-MM-DD (default: today)."),
                     as_json: bool = AS_JSON) -> None:
     """The records for CMS (§ 422.562(a)(5)(iv)), no PHI; exit 1 when one is non-compliant."""
     from partcd.dsnp.pipelines import list_assistance
@@ -324,7 +353,8 @@ def assistance_list(ctx: typer.Context, contract: str | None = typer.Option(None
 
 
 @assistance_app.command("show")
-def assistance_show(ctx: typer.Context, case_id: str = typer.Argument(...), today: str | None = typer.Option(None, "--today"),
+def assistance_show(ctx: typer.Context, case_id: str = typer.Argument(..., help="The case's id."),
+                    today: str | None = typer.Option(None, "--today", help="The 'as of' date, YYYY-MM-DD (default: today)."),
                     phi: bool = typer.Option(False, "--phi", help="Also print the MBI, the need and the notes.")) -> None:
     from partcd.dsnp.pipelines import assistance_phi, get_assistance
 

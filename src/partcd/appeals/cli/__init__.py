@@ -194,22 +194,27 @@ def clock(
 @app.command("classify")
 def classify_command(
     file: Path | None = typer.Option(None, "--file", help="JSON object of plan attributes (fields of PlanAttributes)."),
-    plan_id: str | None = typer.Option(None, "--plan-id"),
-    plan_year: int | None = typer.Option(None, "--plan-year"),
+    plan_id: str | None = typer.Option(None, "--plan-id", help="Plan id (contract-PBP)."),
+    plan_year: int | None = typer.Option(None, "--plan-year", help="Plan year."),
     holder: str = typer.Option("none", "--medicaid-contract-holder",
                                help="Who holds the capitated Medicaid contract: same_organization, parent_organization, "
                                     "sibling_entity or none."),
     medicaid_plan_type: str = typer.Option("none", "--medicaid-plan-type", help="MCO, PIHP, PAHP or none."),
     benefit: list[str] = typer.Option([], "--benefit", help="Capitated Medicaid benefit (repeat): primary_care, "
                                                              "acute_care, behavioral_health, ltss, nursing_facility."),
-    nursing_days: int = typer.Option(0, "--nursing-facility-days"),
-    aligned_care_management: bool = typer.Option(False, "--aligned-care-management"),
-    integrated_procedures: bool = typer.Option(False, "--integrated-procedures"),
-    exclusively_aligned: bool = typer.Option(False, "--exclusively-aligned"),
-    admission_term: bool = typer.Option(False, "--admission-notification-term"),
-    other_state: bool = typer.Option(False, "--contract-in-other-state"),
-    not_dsnp: bool = typer.Option(False, "--no-state-medicaid-contract"),
-    as_json: bool = typer.Option(False, "--json"),
+    nursing_days: int = typer.Option(0, "--nursing-facility-days", help="Nursing facility days the Medicaid contract covers."),
+    aligned_care_management: bool = typer.Option(False, "--aligned-care-management",
+                                                 help="The Medicaid plan provides aligned care management."),
+    integrated_procedures: bool = typer.Option(False, "--integrated-procedures",
+                                               help="The plan uses integrated appeals and grievance procedures."),
+    exclusively_aligned: bool = typer.Option(False, "--exclusively-aligned",
+                                             help="Only full-benefit duals of the aligned Medicaid plan enroll."),
+    admission_term: bool = typer.Option(False, "--admission-notification-term",
+                                        help="The State contract has the hospital/SNF admission notification term."),
+    other_state: bool = typer.Option(False, "--contract-in-other-state", help="The plan also has a contract in another State."),
+    not_dsnp: bool = typer.Option(False, "--no-state-medicaid-contract",
+                                  help="The plan has no State Medicaid agency contract (not a D-SNP)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """FIDE / HIDE / coordination-only D-SNP, applicable integrated plan, and the grievance and appeal rules it uses."""
     file = options.existing_file("--file", file)

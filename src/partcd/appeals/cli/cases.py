@@ -80,7 +80,7 @@ def create(
     name: str | None = typer.Option(None, "--name", help="Enrollee name (stored, never logged)."),
     mbi: str | None = typer.Option(None, "--mbi", help="Medicare Beneficiary Identifier."),
     contract: str | None = typer.Option(None, "--contract", help="Contract id, e.g. H1234."),
-    pbp: str = typer.Option("001", "--pbp"),
+    pbp: str = typer.Option("001", "--pbp", help="Plan benefit package number."),
     channel: str = typer.Option("written", "--channel", help="oral, written or state_forwarded."),
     requester: str = typer.Option("enrollee", "--requester", help="enrollee, representative, provider, assignee, estate."),
     expedite: bool = typer.Option(False, "--expedite", help="Expedited handling requested."),
@@ -95,7 +95,7 @@ def create(
     effective: str | None = typer.Option(None, "--effective", help="IR: intended effective date of the action."),
     file: Path | None = typer.Option(None, "--file", help="JSON object with the intake fields (overridden by options)."),
     actor: str | None = typer.Option(None, "--actor", help="Who records this (default: $PARTCD_ACTOR or $USER)."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Receive a request: stores the case, its first event and the notices it owes; prints its deadlines."""
     from partcd.appeals.pipelines import cases as svc
@@ -134,11 +134,12 @@ def transition(
     notice: str | None = typer.Option(None, "--notice", help="For notice_sent: the notice kind."),
     requested_by: str | None = typer.Option(None, "--requested-by", help="For extend: enrollee, provider or plan."),
     days: int | None = typer.Option(None, "--days", help="For extend: calendar days (default the maximum)."),
-    note: str | None = typer.Option(None, "--note"),
+    note: str | None = typer.Option(None, "--note", help="Free-text note kept with the event."),
     version: int | None = typer.Option(None, "--version", help="Refuse if the case changed since this version."),
     fields: list[str] = typer.Option([], "--set", help="Any other event field, FIELD=VALUE (repeat)."),
-    actor: str | None = typer.Option(None, "--actor"),
-    as_json: bool = typer.Option(False, "--json"),
+    actor: str | None = typer.Option(None, "--actor",
+                                     help="Who makes the change (recorded in the audit log; default: your user name)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Apply one event; a transition the rule does not allow exits 2 with the citation."""
     from partcd.appeals.pipelines import cases as svc
@@ -151,7 +152,8 @@ def transition(
 
 
 @case_app.command("show")
-def show(ctx: typer.Context, case_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+def show(ctx: typer.Context, case_id: int = typer.Argument(..., help="The case's id."),
+         as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """The case as of now: state, deadlines (met, late, open, overdue) and timeline."""
     from partcd.appeals.pipelines import cases as svc
 
@@ -160,7 +162,7 @@ def show(ctx: typer.Context, case_id: int = typer.Argument(...), as_json: bool =
 
 
 @case_app.command("notice")
-def notice_cmd(ctx: typer.Context, case_id: int = typer.Argument(...),
+def notice_cmd(ctx: typer.Context, case_id: int = typer.Argument(..., help="The case's id."),
                kind: str = typer.Option(..., "--kind", help="acknowledgement, extension, denial_of_expedite, "
                                                             "adverse_determination, reconsideration_resolution, continuation."),
                out: Path = typer.Option(..., "--out", help="FILE.html or FILE.pdf")) -> None:
@@ -182,10 +184,10 @@ def notice_cmd(ctx: typer.Context, case_id: int = typer.Argument(...),
 
 
 def queue_cmd(ctx: typer.Context,
-              case_type: str | None = typer.Option(None, "--type"),
-              status: str | None = typer.Option(None, "--status"),
+              case_type: str | None = typer.Option(None, "--type", help="Only cases of this type."),
+              status: str | None = typer.Option(None, "--status", help="Only cases in this status."),
               bucket: str | None = typer.Option(None, "--bucket", help="overdue, due_24h, due_72h or later."),
-              as_json: bool = typer.Option(False, "--json")) -> None:
+              as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """Open cases by their next due obligation: overdue, due within 24 h, within 72 h, later (no PHI shown)."""
     from partcd.appeals.pipelines import cases as svc
 
@@ -267,7 +269,7 @@ def override_set(
     date_from: str = typer.Option(..., "--from", help="First local receipt date it applies to (ISO date)."),
     date_to: str | None = typer.Option(None, "--to", help="Last local receipt date it applies to (default open)."),
     actor: str | None = typer.Option(None, "--actor", help="Who records this (default: $PARTCD_ACTOR or $USER)."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Store a State timeframe for a contract; a less protective one exits 2 with 42 CFR 422.629(c)."""
     from partcd.appeals.pipelines import cases as svc
@@ -288,7 +290,7 @@ def override_list(
     ctx: typer.Context,
     contract: str | None = typer.Option(None, "--contract", help="Only this contract."),
     on: str | None = typer.Option(None, "--on", help="Only those in force on this local date (ISO date)."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """The stored State timeframes."""
     from partcd.appeals.pipelines import cases as svc
@@ -302,8 +304,9 @@ def override_end(
     override_id: int = typer.Argument(..., help="Override id (see list)."),
     on: str = typer.Option(..., "--on", help="Last local receipt date it applies to (ISO date)."),
     version: int | None = typer.Option(None, "--version", help="Refuse if the override changed since this version."),
-    actor: str | None = typer.Option(None, "--actor"),
-    as_json: bool = typer.Option(False, "--json"),
+    actor: str | None = typer.Option(None, "--actor",
+                                     help="Who makes the change (recorded in the audit log; default: your user name)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """End an override: later receipts get the federal limit (cases already stored keep theirs)."""
     from partcd.appeals.pipelines import cases as svc

@@ -96,6 +96,7 @@ class _Group(typer.core.TyperGroup):
         return command
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
+        readable_types(self)
         self._listing = True
         try:
             super().format_help(ctx, formatter)
@@ -190,11 +191,48 @@ def bound_numbers(command: Any) -> Any:
     if getattr(command, "_partcd_bounded", False):
         return command
     command._partcd_bounded = True
+    readable_types(command)
     for param in getattr(command, "params", ()):
         param.callback = _bounded(param.callback)
     for sub in getattr(command, "commands", {}).values():
         bound_numbers(sub)
     return command
+
+
+#: The help's type column in words (Typer's default shows Python annotations such as ``<str>``, ``<list[Path]>``).
+TYPE_WORDS = {"str": "TEXT", "int": "INTEGER", "int range": "INTEGER", "float": "NUMBER", "float range": "NUMBER",
+              "path": "PATH", "Path": "PATH", "file": "FILE", "dir": "FOLDER", "datetime": "DATE-TIME"}
+
+
+def readable_types(command: Any) -> None:
+    """Show each option's type in words in ``--help``: none for a flag, ``TEXT``, ``INTEGER``, ``NUMBER``, ``FILE``,
+    ``FOLDER``, ``PATH``, the choices as ``a|b``, and ``(repeat)`` after the type of an option given more than once
+    (an argument taking many values shows ``...`` after its name instead)."""
+    for param in getattr(command, "params", ()):
+        param.display_type_rich = functools.partial(_readable_type, param)
+    if hasattr(command, "get_help_option") and not getattr(command, "_partcd_readable", False):
+        command._partcd_readable = True
+        help_option = command.get_help_option
+
+        def readable_help_option(ctx: Any) -> Any:  # --help is made on demand, after the walk above
+            option = help_option(ctx)
+            if option is not None:
+                option.display_type_rich = functools.partial(_readable_type, option)
+            return option
+
+        command.get_help_option = readable_help_option
+
+
+def _readable_type(param: Any, ctx: Any) -> str | None:
+    if getattr(param, "is_flag", False):
+        return None
+    label = type(param).display_type_rich(param, ctx) or ""
+    label = label.removeprefix("<").removesuffix(">")
+    repeat = label.startswith("list[")
+    if repeat:
+        label = label.removeprefix("list[").removesuffix("]")
+    word = TYPE_WORDS.get(label, label)
+    return f"{word} (repeat)" if repeat and getattr(param, "param_type_name", "") == "option" else word
 
 
 def _bounded(callback: Callable[..., Any] | None) -> Callable[..., Any]:

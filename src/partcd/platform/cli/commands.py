@@ -25,8 +25,8 @@ def demo(
 @app.command()
 def serve(
     ctx: typer.Context,
-    host: str = typer.Option("127.0.0.1", "--host"),
-    port: int = typer.Option(8000, "--port"),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
 ) -> None:
     """Start the HTTP API (OpenAPI at /docs) and the web dashboard."""
     import uvicorn

@@ -15,7 +15,8 @@ console = Console(highlight=False)
 
 
 @app.command()
-def upgrade(ctx: typer.Context, revision: str = typer.Argument("heads")) -> None:
+def upgrade(ctx: typer.Context,
+            revision: str = typer.Argument("heads", help="Alembic revision to migrate to (default: heads).")) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
     from partcd.platform.store.db import current_revision
     from partcd.platform.store.db import upgrade as do_upgrade
@@ -36,10 +37,10 @@ def current(ctx: typer.Context) -> None:
 @app.command()
 def audit(
     ctx: typer.Context,
-    entity_type: str | None = typer.Option(None, "--type"),
-    entity_id: str | None = typer.Option(None, "--id"),
-    limit: int = typer.Option(50, "--limit"),
-    as_json: bool = typer.Option(False, "--json"),
+    entity_type: str | None = typer.Option(None, "--type", help="Only events of this entity type (e.g. cap, case)."),
+    entity_id: str | None = typer.Option(None, "--id", help="Only events of this entity id."),
+    limit: int = typer.Option(50, "--limit", help="Show at most this many events (newest first)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """The audit log, newest first."""
     from partcd.platform.store.audit import recent

@@ -13,7 +13,8 @@ console = Console(highlight=False)
 
 
 @app.command()
-def create(ctx: typer.Context, name: str = typer.Option(..., "--name"), role: str = typer.Option(..., "--role")) -> None:
+def create(ctx: typer.Context, name: str = typer.Option(..., "--name", help="Name of the key's holder (unique)."),
+           role: str = typer.Option(..., "--role", help="Role of the key: viewer, analyst or admin.")) -> None:
     """Create a key and print it (store it now: it cannot be shown again)."""
     from partcd.platform.auth import create_key
 
@@ -35,7 +36,7 @@ def list_keys(ctx: typer.Context) -> None:
 
 
 @app.command()
-def revoke(ctx: typer.Context, name: str = typer.Argument(...)) -> None:
+def revoke(ctx: typer.Context, name: str = typer.Argument(..., help="Name of the key to revoke.")) -> None:
     """Revoke a key (audited)."""
     from partcd.platform.auth import revoke_key
 

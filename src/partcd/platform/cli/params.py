@@ -48,7 +48,7 @@ def list_params(
 def show(
     name: str = typer.Argument(..., help="AREA.KEY, e.g. callcenter.avg_hold_time_max_s"),
     at: str | None = typer.Option(None, "--at", help="Period (year or ISO date); every period if omitted."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """One parameter: its value in each period (or at --at), unit, citations and quotes."""
     area, _, key = name.partition(".")

@@ -1,0 +1,121 @@
+"""Docs that run (issue 13, item 7): every ``partcd`` command in README.md's fenced shell blocks, executed.
+
+Each command runs through ``CliRunner`` on :data:`partcd.platform.cli.app` in a temp folder prepared as a new user's
+checkout would be after ``partcd demo --out partcd-demo`` (its call log, plus a two-contact Amazon Connect export for
+the profile example and a link to this checkout's ``tests/`` for ``scenarios run``), with a temp database. Commands
+reading ``../shared`` (``$S``) run when the CMS tables are present and are skipped by name otherwise; ``serve`` (it
+would block) is checked with ``--help``. Exit 0, or 1 where the README says so (``# exit 1 = non-compliant``);
+never 2 (bad input: the README would be wrong) or 3 (a defect).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from partcd.platform.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+
+#: Two Amazon Connect contact records (hold 20 s answered; a TELECOM_PROBLEM drop) as a flattened export writes them.
+CONNECT_EXPORT = (
+    "ContactId,Channel,InitiationMethod,InitiationTimestamp,Queue.Name,Queue.EnqueueTimestamp,"
+    "Agent.ConnectedToAgentTimestamp,DisconnectTimestamp,DisconnectReason,Attributes.ContractId,"
+    "Attributes.InterpreterRequested,Attributes.TTY\n"
+    "c1,VOICE,INBOUND,2022-01-03T14:00:00Z,MemberServices,2022-01-03T14:00:30Z,2022-01-03T14:00:50Z,"
+    "2022-01-03T14:05:00Z,CUSTOMER_DISCONNECT,H1416,false,false\n"
+    "c2,VOICE,INBOUND,2022-01-03T14:30:00Z,MemberServices,2022-01-03T14:30:30Z,,2022-01-03T14:31:00Z,"
+    "TELECOM_PROBLEM,H1416,false,false\n"
+)
+
+#: Commands that would not return; their ``--help`` runs instead.
+BLOCKING = {("serve",)}
+
+
+def readme_commands(text: str) -> list[tuple[int, str, bool]]:
+    """(line, command after ``partcd``, may exit 1) for each ``partcd`` command of each fenced block of ``text``:
+    ``\\`` continuations joined, ``NAME=value`` lines substituted for ``$NAME``, ``;`` separating commands."""
+    commands: list[tuple[int, str, bool]] = []
+    variables: dict[str, str] = {}
+    in_block = False
+    pending, start = "", 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("```"):
+            in_block = not in_block
+            continue
+        if not in_block:
+            continue
+        if not pending:
+            start = number
+        pending += line.rstrip()
+        if pending.endswith("\\"):
+            pending = pending[:-1] + " "
+            continue
+        logical, pending = pending, ""
+        assignment = re.fullmatch(r"\s*([A-Z_]+)=(\S+)(?:\s+#.*)?", logical)
+        if assignment:
+            variables[assignment[1]] = assignment[2]
+            continue
+        if not re.match(r"\s*(?:\S*bin/)?partcd\s", logical):
+            continue  # make, YAML and layout listings
+        may_fail = "exit 1" in logical
+        for part in logical.split(" ; "):
+            words = shlex.split(part, comments=True)
+            if words and (words[0].endswith("bin/partcd") or words[0] == "partcd"):
+                command = " ".join(shlex.quote(w) for w in words[1:])
+                for name, value in variables.items():
+                    command = command.replace(f"${name}", value)
+                commands.append((start, command, may_fail))
+    return commands
+
+
+COMMANDS = readme_commands(README.read_text(encoding="utf-8"))
+
+
+def test_the_readme_has_its_commands() -> None:
+    assert len(COMMANDS) >= 20
+    words = [shlex.split(c)[0] for _, c, _ in COMMANDS]
+    assert {"params", "callcenter", "stars", "appeals", "scenarios", "keys", "serve"} <= set(words)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("readme")
+    (folder / "tests").symlink_to(ROOT / "tests")
+    (folder / "export.csv").write_text(CONNECT_EXPORT, encoding="utf-8")
+    cwd = Path.cwd()
+    os.chdir(folder)
+    try:
+        result = CliRunner().invoke(app, ["demo", "--out", "partcd-demo"], env=_env(folder))
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == 0, result.output
+    assert (folder / "partcd-demo" / "callcenter" / "calls.csv").is_file()
+    return folder
+
+
+def _env(folder: Path) -> dict[str, str]:
+    return {"PARTCD_DB": f"sqlite:///{folder / 'partcd.db'}", "COLUMNS": "160", "PARTCD_ACTOR": "readme-test"}
+
+
+@pytest.mark.parametrize(("line", "command", "may_fail"), COMMANDS, ids=[f"L{n}:{c[:60]}" for n, c, _ in COMMANDS])
+def test_readme_command_runs(workdir: Path, line: int, command: str, may_fail: bool,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    args = shlex.split(command)
+    shared = os.environ.get("PARTCD_SHARED_DIR", str(ROOT.parent / "shared"))
+    if "../shared/" in command:
+        if not (Path(shared) / "data" / "star-ratings").is_dir():
+            pytest.skip(f"README line {line} reads ../shared/data/star-ratings, not present (set PARTCD_SHARED_DIR)")
+        args = [a.replace("../shared/", f"{shared}/") for a in args]
+    if tuple(a for a in args if not a.startswith("-")) in BLOCKING:
+        args = [*args, "--help"]
+    monkeypatch.chdir(workdir)
+    result = CliRunner().invoke(app, args, env=_env(workdir))
+    allowed = {0, 1} if may_fail else {0}
+    assert result.exit_code in allowed, f"README line {line}: partcd {command}\n{result.output}"
