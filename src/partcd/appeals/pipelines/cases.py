@@ -26,6 +26,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import ColumnElement, Engine, Table, delete, func, select, update
+from sqlalchemy import ColumnElement, Engine, Table, delete, func, insert, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
@@ -52,6 +53,8 @@ from partcd.appeals.rules.clocks import (
 )
 from partcd.appeals.rules.parameters import AppealsParams
 from partcd.appeals.rules.workflow import (
+    DECISION_IDS,
+    INTEGRATED_TYPES,
     WAITING_STATES,
     Case,
     CaseEvent,
@@ -493,21 +496,30 @@ def _tally(s: Session, case_type: str, hour: int, delta: int) -> None:
     s.execute(delete(table).where(key, table.c.open_cases <= 0))
 
 
-def _store_queue(s: Session, row: AppealCase, case: Case, deadlines_now: Sequence[Deadline]) -> None:
-    """Rewrite the case's open plan obligations and move it in the tally (same transaction as the change)."""
-    old_next = s.execute(select(AppealObligation.case_type, AppealObligation.due_hour).where(
-        AppealObligation.case_id == row.id, AppealObligation.is_next)).first()
-    s.execute(delete(AppealObligation).where(AppealObligation.case_id == row.id))
+def _queue_rows(case_id: int, case: Case, deadlines_now: Sequence[Deadline]) -> tuple[list[dict[str, Any]],
+                                                                                     tuple[str, int] | None]:
+    """The case's open plan obligations as ``appeal_obligation`` rows, and its (type, hour) key in the tally (None
+    when it has no open binding obligation)."""
     open_ = [d for d in deadlines_now if d.party == "plan" and d.met_at is None
              and d.state in ("open", "overdue", "target_missed")]
     binding = [d for d in open_ if d.binding]
     first = min(binding, key=lambda d: (_aware_utc(d.due), d.id)) if binding else None
-    for d in open_:
-        s.add(AppealObligation(case_id=row.id, obligation_id=d.id, case_type=case.case_type, status=case.status,
-                               expedited=case.expedited, contract_id=case.contract_id, due_at=_utc(d.due),
-                               due_hour=_hour(d.due), is_next=d is first, binding=d.binding,
-                               description=d.description[:300], cite=d.cite[:300]))
-    new_next = (case.case_type, _hour(first.due)) if first is not None else None
+    rows = [{"case_id": case_id, "obligation_id": d.id, "case_type": case.case_type, "status": case.status,
+             "expedited": case.expedited, "contract_id": case.contract_id, "due_at": _utc(d.due), "due_hour": _hour(d.due),
+             "is_next": d is first, "binding": d.binding, "description": d.description[:300], "cite": d.cite[:300]}
+            for d in open_]
+    return rows, ((case.case_type, _hour(first.due)) if first is not None else None)
+
+
+def _store_queue(s: Session, row: AppealCase, case: Case, deadlines_now: Sequence[Deadline]) -> None:
+    """Rewrite the case's open plan obligations and move it in the tally (same transaction as the change)."""
+    old_next = s.execute(select(AppealObligation.case_type, AppealObligation.due_hour).where(
+        AppealObligation.case_id == row.id, AppealObligation.is_next)).first()
+    s.execute(delete(AppealObligation).where(AppealObligation.case_id == row.id)
+              .execution_options(synchronize_session=False))
+    rows, new_next = _queue_rows(row.id, case, deadlines_now)
+    if rows:
+        s.execute(insert(AppealObligation), rows)
     old_key = (old_next.case_type, old_next.due_hour) if old_next is not None else None
     if old_key != new_next:
         for key, delta in sorted([(k, d) for k, d in ((old_key, -1), (new_next, 1)) if k is not None]):
@@ -576,7 +588,8 @@ def create_case(engine: Engine, intake: dict[str, Any] | Intake, *, actor: str, 
         validated = _intake(data, "case")
         pinned = _overrides_at_receipt(s, validated)
         params = case_params(validated.received, validated.zone, pinned)
-        case = open_case(validated, params, actor=actor, now=now)
+        # a request entered after its deadline already passed is stored with the consequence (deemed adverse ...)
+        case = advance(open_case(validated, params, actor=actor, now=now), params, now)
         row = AppealCase(case_type=case.case_type, contract_id=case.contract_id,
                          plan_benefit_package=case.plan_benefit_package, mbi=case.mbi, enrollee_name=case.enrollee_name,
                          received_at=_utc(case.received), parent_id=parent_id, created_at=_utc(now),
@@ -666,22 +679,33 @@ def sweep(engine: Engine, *, now: dt.datetime | None = None, actor: str = "syste
 def rebuild_queue(engine: Engine, *, now: dt.datetime | None = None, batch: int = 2000) -> int:
     """Recompute the stored queue (every open obligation and the tally) of every stored case; returns the cases read.
 
-    For a store upgraded from before ``0006_appeals_queue`` (whose rows carry only the next due time) or repaired by
-    hand. Cases are read and written in batches of ``batch`` (one transaction each)."""
+    For a store upgraded from before ``0006_appeals_queue`` (whose rows carry only the next due time), loaded in bulk,
+    or repaired by hand. Cases are read in batches of ``batch`` and their rows inserted in bulk (one transaction per
+    batch); the tally is written at the end. Run it while nothing else writes cases."""
     now = _utc(now) or dt.datetime.now(dt.UTC)
     with session_scope(engine) as s:
-        s.execute(delete(AppealObligation))
-        s.execute(delete(AppealQueueTally))
+        s.execute(delete(AppealObligation).execution_options(synchronize_session=False))
+        s.execute(delete(AppealQueueTally).execution_options(synchronize_session=False))
     done = 0
     last = 0
+    tally: Counter[tuple[str, int]] = Counter()
     while True:
         with session_scope(engine) as s:
             rows = list(s.scalars(select(AppealCase).where(AppealCase.id > last).order_by(AppealCase.id).limit(batch)))
+            out: list[dict[str, Any]] = []
             for row in rows:
                 case, pinned = _load(row)
                 params = case_params(case.received, case.zone, pinned)
-                _store_queue(s, row, case, deadlines(case, params, now))
+                obs, key = _queue_rows(row.id, case, deadlines(case, params, now))
+                out.extend(obs)
+                if key is not None:
+                    tally[key] += 1
+            if out:
+                s.execute(insert(AppealObligation), out)
             if not rows:
+                if tally:
+                    s.execute(insert(AppealQueueTally), [{"case_type": t, "due_hour": h, "open_cases": n}
+                                                         for (t, h), n in sorted(tally.items())])
                 return done
             done += len(rows)
             last = rows[-1].id
@@ -769,11 +793,6 @@ def _bucket_clauses(bucket: str | None, now: dt.datetime) -> tuple[ColumnElement
     return clauses.get(bucket or "", ())
 
 
-#: The timeframe ids of the decisions a waiting case's deemed consequence follows (for ``consequence_pending``).
-_DECISION_PREFIXES = ("T2", "T4", "T5", "T7", "T8", "T12", "T16", "T17", "T18", "P", "C1", "C2", "C3", "C4", "C5",
-                      "C8", "C11", "C13", "C14", "C15", "C16", "C17", "D1", "D6", "D7", "D8", "D9")
-
-
 def queue(engine: Engine, *, now: dt.datetime | None = None, case_type: str | None = None, status: str | None = None,
           bucket: Bucket | None = None, limit: int = 500) -> list[QueueItem]:
     """Open cases by their next due binding obligation (earliest first), with the overdue / 24 h / 72 h bucket.
@@ -794,8 +813,7 @@ def queue(engine: Engine, *, now: dt.datetime | None = None, case_type: str | No
     out: list[QueueItem] = []
     for r in rows:
         due = _aware_utc(r.due_at)
-        pending = (r.status in WAITING_STATES and due < now and r.obligation_id.startswith(_DECISION_PREFIXES)
-                   and r.obligation_id not in ("T29", "PD-IRE"))
+        pending = r.status in WAITING_STATES and due < now and r.obligation_id in DECISION_IDS
         out.append(QueueItem(id=r.case_id, case_type=r.case_type, status=r.status, expedited=r.expedited,
                              contract_id=r.contract_id, next_due=due, bucket=bucket_of(due, now),
                              obligation=r.description, obligation_id=r.obligation_id, consequence_pending=pending))
@@ -860,6 +878,15 @@ def _local_day(case: Case) -> dt.date:
 def notice_kinds_for(case: Case) -> list[NoticeKind]:
     """The notices that apply to a case (by type and what happened)."""
     kinds: list[NoticeKind] = []
+    if case.case_type not in INTEGRATED_TYPES:
+        if case.extension is not None:
+            kinds.append("standard_extension")
+        if case.expedite_denied_at is not None:
+            kinds.append("standard_denial_of_expedite")
+        if case.case_type not in ("partc_grievance", "partd_grievance") and case.decision in ("adverse",
+                                                                                               "partially_favorable"):
+            kinds.append("standard_denial")
+        return kinds
     if case.case_type in ("integrated_grievance", "integrated_reconsideration"):
         kinds.append("acknowledgement")
     if case.extension is not None:
@@ -898,10 +925,15 @@ def render_notice(case: Case, kind: NoticeKind, *, case_id: int | str, now: dt.d
 
 def _resolution(case: Case, obs: dict[str, Any]) -> dict[str, Any]:
     """The decision deadline the notice talks about and the days an extension added."""
-    deadline = next((o for k, o in obs.items() if k in ("T12", "T5", "T7", "T8", "T16", "T17", "T18", "T2", "T4")), None)
+    ids = ("T12", "T5", "T7", "T8", "T16", "T17", "T18", "T2", "T4", "C8", "C1", "C2", "C3", "C4", "C5", "C11", "C13",
+           "C14", "C15", "C16", "C17", "C24", "C26", "D1", "D6", "D7", "D8", "D9", "D15", "D17", "P1", "P2", "P3", "P4",
+           "P5")
+    deadline = next((obs[k] for k in ids if k in obs), None)
     used = deadline.params_used if deadline is not None else {}
     days = next((used[k] for k in ("extension_calendar_days", "ir_extension_calendar_days",
-                                   "grievance_extension_calendar_days") if k in used), None)
+                                   "grievance_extension_calendar_days", "recon_extension_max_calendar_days",
+                                   "partc_grievance_extension_calendar_days", "partd_grievance_extension_calendar_days")
+                 if k in used), None)
     return {"deadline": deadline, "extension_days": days if case.extension is not None else None}
 
 

@@ -455,8 +455,16 @@ class _Clock:
                                 self.view.rule_cite("state_flexibility"))
             candidate = self._apply(tf, start, override.days, action)
         target_only = tf.id == "T29" and not self.value("acknowledgement_binding_bool")
-        protective = target_only or (calendar.utc(candidate) <= calendar.utc(default) if tf.party == "plan"
-                                     else calendar.utc(candidate) >= calendar.utc(default))
+        # Compared by amount, not by instant: a roll-over can make a shorter window end on the same day as the
+        # federal one, but the State timeframe is still shorter (less protective) in general.
+        amount = override / dt.timedelta(hours=1) if tf.kind == "hours" else override / dt.timedelta(days=1)
+        if tf.kind == "days_before":
+            protective = amount >= float(value)
+        elif tf.party == "plan":
+            protective = amount <= float(value)
+        else:
+            protective = amount >= float(value)
+        protective = target_only or protective
         if not protective:
             federal = f"{value} {'h' if tf.kind == 'hours' else 'calendar days'}"
             raise RuleError(

@@ -568,6 +568,8 @@ _RESOLUTION_IDS = frozenset({"T5", "T7", "T8", "T12", "T16", "T17", "T18", "P1",
                              "C3", "C4", "C5", "C8", "C11", "C13", "C14", "C15", "C16", "C17", "D1", "D6", "D7", "D8",
                              "D9"})
 _GRIEVANCE_IDS = frozenset({"T2", "T4", "C24", "C26", "D15", "D17"})
+#: The timeframe ids of the decisions (and grievance resolutions) a waiting case waits for.
+DECISION_IDS = _RESOLUTION_IDS | _GRIEVANCE_IDS
 _NOTICE_OF: dict[str, NoticeKind] = {
     "T29": "acknowledgement", "T3": "extension", "T11": "extension", "T21": "extension",
     "T9": "denial_of_expedite", "T19": "denial_of_expedite", "T13": "adverse_determination",
@@ -911,15 +913,14 @@ def apply(case: Case, event: CaseEvent, params: ParamSet, *, now: dt.datetime) -
     if event.kind in ("deadline_passed", "received"):
         raise RuleError(f"{event.kind} is recorded by the rules and the intake, not as an event",
                         _records_cite(case, params))
-    _check_backdating(case, event, params, now)
-    event = event.model_copy(update={"recorded_at": now})
+    stored = case
     case = advance(case, params, at)
-    if event.kind in _RECORD_ONLY - {"effectuate"}:
-        new = _record(case, event, params)
-    else:
-        if event.kind not in TRANSITIONS[case.case_type][case.status]:
-            raise _refuse(case, params, event.kind, cite=_refusal_cite(case, params, event.kind))
-        new = _HANDLERS[event.kind](case, event, params)
+    record_only = event.kind in _RECORD_ONLY - {"effectuate"}
+    if not record_only and event.kind not in TRANSITIONS[case.case_type][case.status]:
+        raise _refuse(case, params, event.kind, cite=_refusal_cite(case, params, event.kind))
+    _check_backdating(stored, event, params, now)  # a legal event dated too far back needs a reason and a 2nd person
+    event = event.model_copy(update={"recorded_at": now})
+    new = _record(case, event, params) if record_only else _HANDLERS[event.kind](case, event, params)
     new = new.model_copy(update={"events": (*new.events, event)})
     obligations(new, params)  # the clocks validate the new facts (extension rules, order of instants)
     return new
@@ -1226,6 +1227,7 @@ def is_terminal(case_type: CaseType, status: str) -> bool:
 # --- § 422.629(h) record --------------------------------------------------------------------------------
 
 
+@cites("42 CFR 422.629(h)")
 def record_fields(case: Case) -> dict[str, object]:
     """The seven § 422.629(h)(2) elements (L2689-L2703) of the case; dates are local dates in the plan's zone."""
     zone = zone_of(case.zone or "UTC")
