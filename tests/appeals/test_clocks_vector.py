@@ -7,6 +7,7 @@ end of day 14), in the 2021 and the 2026 (CMS-0057-F) periods - plus hand-comput
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -169,3 +170,30 @@ def test_unsupported_inputs_are_refused() -> None:
     with pytest.raises(RuleError, match="applies from January 1, 2021"):
         decision_due(np.array(["2020-03-01T14:00"], dtype="datetime64[us]"), np.array([0]), np.array([False]),
                      load_params("appeals", dt.date(2020, 3, 1)))
+
+
+def test_bulk_file_equals_the_engine_case_by_case(tmp_path: Path) -> None:
+    """``partcd appeals clock --cases FILE --out FILE`` (pipelines.bulk): the id, the local due time with its offset and
+    the UTC time of every row equal the per-case engine's (2,000 seeded cases of every type and variant)."""
+    import pandas as pd
+
+    from partcd.appeals.pipelines.bulk import bulk_clocks
+
+    received, types, expedited, ss, flags = _sample(2_000, seed=11)
+    received = np.maximum(received, np.datetime64("2021-01-02T12:00:00", "us"))  # local 2021 in Chicago too
+    iso = np.char.add(np.datetime_as_string(received, unit="us"), "Z")
+    frame = pd.DataFrame({"case_id": [f"c{i}" for i in range(received.size)], "case_type": np.array(CASE_TYPES)[types],
+                          "received": iso, "expedited": expedited, **flags,
+                          "supporting_statement": np.where(np.isnat(ss), "",
+                                                           np.char.add(np.datetime_as_string(ss, unit="us"), "Z"))})
+    frame.to_csv(tmp_path / "cases.csv", index=False)
+    bulk_clocks(tmp_path / "cases.csv", tmp_path / "due.csv", tz="America/Chicago")
+    out = pd.read_csv(tmp_path / "due.csv", dtype=str)
+    for i in range(received.size):
+        case_type = CASE_TYPES[int(types[i])]
+        p = load_params("appeals", _aware(received[i]).astimezone(ZoneInfo("America/Chicago")).date())
+        args = (bool(flags["payment"][i]), bool(flags["part_b_drug"][i]), bool(flags["prior_authorization"][i]))
+        want = _engine(case_type, _aware(received[i]), bool(expedited[i]), None if np.isnat(ss[i]) else _aware(ss[i]),
+                       "America/Chicago", p, *args)
+        assert out["due"][i] == want.isoformat(), (i, case_type)
+        assert out["timeframe_id"][i] == decision_id(case_type, bool(expedited[i]), *args)

@@ -140,9 +140,14 @@ def bulk_clocks(path: Path, out: Path, *, tz: str | None = None) -> dict[str, An
                          f"({starts[0].isoformat()}): nothing is answered earlier")
     due = np.empty(len(frame), dtype="datetime64[us]")
     cite_of: dict[tuple[int, str], str] = {}
-    tf_ids = np.array([decision_id(t, bool(e), bool(p), bool(b), bool(a)) for t, e, p, b, a in
-                       zip(types, flags["expedited"], flags["payment"], flags["part_b_drug"],
-                           flags["prior_authorization"], strict=True)], dtype=object)
+    # the decision's id per distinct combination of type and flags (a few dozen), not per row
+    combo = codes.astype(np.int64) * 16
+    for bit, f in enumerate(("prior_authorization", "part_b_drug", "payment", "expedited")):
+        combo += flags[f].astype(np.int64) << bit
+    uniq, inverse = np.unique(combo, return_inverse=True)
+    ids_of = np.array([decision_id(CASE_TYPES[int(c) // 16], bool(c & 8), bool(c & 4), bool(c & 2), bool(c & 1))
+                       for c in uniq.tolist()], dtype=object)
+    tf_ids = ids_of[inverse.reshape(-1)]
     for k in np.unique(period).tolist():
         rows = period == k
         params = load_params("appeals", starts[k])
@@ -158,7 +163,7 @@ def bulk_clocks(path: Path, out: Path, *, tz: str | None = None) -> dict[str, An
             cite_of[(k, tf)] = "; ".join(c.label() for c in view.timeframe_cite(tf))
     result = pd.DataFrame({
         "case_id": ids.to_numpy(), "case_type": types.to_numpy(), "timeframe_id": tf_ids,
-        "due": _local_iso(due, zone), "due_utc": np.char.add(np.datetime_as_string(due, unit="s"), "Z"),
+        "due": _local_iso(due, zone), "due_utc": np.char.add(_iso_text(due), "Z"),
         "citation": [cite_of[(int(k), str(t))] for k, t in zip(period, tf_ids, strict=True)],
         "parameters": [starts[int(k)].isoformat() for k in period],
     })
@@ -173,8 +178,25 @@ def bulk_clocks(path: Path, out: Path, *, tz: str | None = None) -> dict[str, An
             "periods": sorted({starts[int(k)].isoformat() for k in np.unique(period)})}
 
 
+def _iso_text(values: npt.NDArray[np.datetime64]) -> npt.NDArray[np.str_]:
+    """ISO 8601 without an offset, to the second - or to the microsecond where there is a fraction (as
+    ``datetime.isoformat`` prints the per-case due times)."""
+    text = np.datetime_as_string(values.astype("datetime64[s]"), unit="s")
+    frac = values.astype(np.int64) % 1_000_000 != 0
+    if frac.any():
+        text = np.where(frac, np.datetime_as_string(values, unit="us"), text)
+    return text
+
+
 def _local_iso(due: npt.NDArray[np.datetime64], zone: str) -> npt.NDArray[np.str_]:
-    """ISO 8601 local times with their offset (``2021-03-16T23:59:59-04:00``), as the per-case clock prints them."""
-    local = pd.Series(due).dt.tz_localize("UTC").dt.tz_convert(zone)
-    text = local.dt.strftime("%Y-%m-%dT%H:%M:%S%z").to_numpy(dtype=str)
-    return np.array([t[:-2] + ":" + t[-2:] for t in text])
+    """ISO 8601 local times with their offset (``2021-03-16T23:59:59-04:00``), as the per-case clock prints them.
+
+    Vectorised: the local wall time is the UTC instant converted by pandas, its offset is the difference, and each
+    distinct offset is formatted once."""
+    utc = pd.DatetimeIndex(due.astype("datetime64[us]"))
+    wall = utc.tz_localize("UTC").tz_convert(zone).tz_localize(None)
+    offset_s = ((wall - utc).to_numpy().astype("timedelta64[s]").astype(np.int64))
+    text = _iso_text(wall.to_numpy().astype("datetime64[us]"))
+    codes, inverse = np.unique(offset_s, return_inverse=True)
+    labels = np.array([f"{'-' if o < 0 else '+'}{abs(int(o)) // 3600:02d}:{abs(int(o)) % 3600 // 60:02d}" for o in codes])
+    return np.char.add(text, labels[inverse.reshape(-1)])

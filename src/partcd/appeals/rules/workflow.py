@@ -1117,8 +1117,6 @@ def _request_continuation(case: Case, e: CaseEvent, params: ParamSet) -> Case:
     return case.model_copy(update={"continuation": "continuing", "continuation_requested_at": e.at})
 
 
-
-
 def _withdraw(case: Case, e: CaseEvent, params: ParamSet) -> Case:
     update: dict[str, object] = {"status": "WITHDRAWN"}
     if case.continuation in ("continuing", "continuing_to_sfh"):
@@ -1157,8 +1155,6 @@ def _request_sfh(case: Case, e: CaseEvent, params: ParamSet) -> Case:
         update |= {"continuation": "ended", "continuation_end_reason": f"continuation not requested with the SFH "
                    f"({window})"}
     return case.model_copy(update=update)
-
-
 
 
 def _later_decision(case: Case, e: CaseEvent, params: ParamSet) -> Case:
