@@ -63,8 +63,8 @@ def test_table_rows_are_checked_too() -> None:
     where = [w for w, _ in _all_cites("appeals", "2021-01-01.yaml")]
     rows = {table: sum(1 for w in where if w.startswith(f"{table} value.")) for table in
             ("timeframes_table", "rule_citations_table", "notice_elements_table")}
-    # issue 11: + 60 standard timeframe rows (C1-C26, D1-D17, E1-E17), + 32 refusal cites (24 standard rows, one
-    # unified row), + 10 notice elements (the three standard notices)
+    # issue 11: + 60 timeframe rows (C1-C26, D1-D17, E1-E17), the cites of the standard processes' refusal rows and
+    # the elements of the three standard notices
     assert rows == {"timeframes_table": 97, "rule_citations_table": 58, "notice_elements_table": 42}
 
 
