@@ -95,7 +95,7 @@ def test_intake_to_decision_with_real_due_times(api: tuple[TestClient, dict[str,
     assert "423.572(a)" in partd["deadlines"][0]["cite"]
     iod_rec = (_now() - dt.timedelta(days=20)).astimezone(NY)
     iod = _create(c, keys, case_type="integrated_organization_determination", received=iod_rec.isoformat())
-    assert iod["status"] == "DEEMED_ADVERSE"  # 14 calendar days passed without a decision
+    assert iod["status"] == "DEEMED_ADVERSE", iod  # 14 calendar days passed without a decision
     t13 = next(d for d in iod["deadlines"] if d["id"] == "T13")
     due = dt.datetime.combine(iod_rec.date() + dt.timedelta(days=14), dt.time(23, 59, 59), NY)
     assert _t(t13["due"]) == due and t13["state"] == "overdue"
@@ -105,8 +105,11 @@ def test_intake_to_decision_with_real_due_times(api: tuple[TestClient, dict[str,
     by_id = {i["id"]: i for i in q["items"]}
     assert by_id[partd["id"]]["bucket"] == "due_24h" and by_id[partd["id"]]["obligation_id"] == "P3"
     assert by_id[iod["id"]]["bucket"] == "overdue" and by_id[iod["id"]]["status"] == "DEEMED_ADVERSE"
-    assert by_id[ig["id"]]["bucket"] == "overdue"  # T29 acknowledgement was due on the day of receipt
-    assert q["items"][0]["id"] in (iod["id"], ig["id"])  # earliest due first
+    # the T29 acknowledgement "upon receiving" is a target, not a deadline (acknowledgement_binding_bool): a missed
+    # target is shown on the case but does not make the grievance overdue; the queue shows the T2 resolution
+    assert (by_id[ig["id"]]["bucket"], by_id[ig["id"]]["obligation_id"]) == ("later", "T2")
+    assert [d["state"] for d in ig["deadlines"] if d["id"] == "T29"] == ["target_missed"]
+    assert q["items"][0]["id"] == iod["id"]  # earliest due first
     assert q["counts"]["partd_coverage_determination"]["due_24h"] == 1
     only = c.get("/api/v1/appeals/queue", params={"bucket": "due_24h"}, headers=keys["auditor"]).json()["items"]
     assert [i["id"] for i in only] == [partd["id"]]

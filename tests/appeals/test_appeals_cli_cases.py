@@ -27,14 +27,22 @@ def test_case_lifecycle_queue_and_universe(tmp_path: Path) -> None:
     assert code == 0, out
     case = json.loads(out)
     assert (case["id"], case["case"]["mbi"], case["timeline"][0]["actor"]) == (1, "1EG4TE5MK73", "ina")
-    code, out = _run(db, "appeals", "case", "transition", "1", "--event", "decide", "--decision", "adverse", "--at",
-                     "2021-03-03T10:00", "--set", "reduction=true", "--set", "effective_date=2021-03-20", "--version",
-                     "1", "--actor", "rev", "--json")
+    decide = ["appeals", "case", "transition", "1", "--event", "decide", "--decision", "adverse", "--at",
+              "2021-03-03T10:00", "--set", "reduction=true", "--set", "effective_date=2021-03-20", "--version", "1",
+              "--actor", "rev", "--json"]
+    code, out = _run(db, *decide)  # entered years after the date it gives: the back-dating guard
+    assert code == 2 and "backdate_reason" in out and "approved_by" in out
+    code, out = _run(db, *decide, "--set", "backdate_reason=paper file keyed late", "--set", "approved_by=rev")
+    assert code == 2 and "second person" in out
+    code, out = _run(db, *decide, "--set", "backdate_reason=paper file keyed late", "--set", "approved_by=sup")
     assert code == 0, out
     done = json.loads(out)
     assert (done["status"], done["version"]) == ("ADVERSE_NOTICED", 2)
     assert {d["id"]: d["due"] for d in done["deadlines"]}["T14"] == "2021-03-20T23:59:59-04:00"
-    assert done["timeline"][1] == {**done["timeline"][1], "kind": "decide", "actor": "rev", "at": "2021-03-03T15:00:00+00:00"}
+    # entered in 2026, the case was stored deemed adverse (its deadline had long passed); the approved back-dated
+    # decision follows that event in the timeline, which keeps both and when each was recorded
+    assert done["timeline"][1] == {**done["timeline"][1], "kind": "deadline_passed", "actor": "system"}
+    assert done["timeline"][2] == {**done["timeline"][2], "kind": "decide", "actor": "rev", "at": "2021-03-03T15:00:00+00:00"}
     code, out = _run(db, "appeals", "case", "transition", "1", "--event", "extend", "--at", "2021-03-04T10:00")
     assert code == 2 and "extend is not allowed" in out and "422.631(d)(2)(ii)" in out
     code, out = _run(db, "appeals", "case", "transition", "1", "--event", "review", "--version", "1")

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from partcd.appeals.rules import PlanAttributes, classify
+from partcd.appeals.rules import AppealsParams, PlanAttributes, classify
 from partcd.appeals.rules.classification import STANDARD_PART_C_RULES, UNIFIED_RULES
 from partcd.core.citation import cited
-from partcd.core.errors import ParameterError
+from partcd.core.errors import ParameterError, RuleError
 from partcd.platform.params import load_params
 
 PARAMS = load_params("appeals", dt.date(2021, 1, 1))
@@ -77,8 +77,14 @@ def test_unknown_attribute_is_refused() -> None:
 
 
 def test_before_2021_there_are_no_parameters() -> None:
-    with pytest.raises(ParameterError, match="no parameters in force on 2020-01-01"):
-        load_params("appeals", dt.date(2020, 1, 1))
+    """§ 422.107(e)(2): the integration criteria apply from 2021; the 2020 file has the standard processes and Part D
+    only, so classification refuses 2020 and nothing at all is answered before 2020-01-01."""
+    with pytest.raises(ParameterError, match="no parameters in force on 2019-12-31"):
+        load_params("appeals", dt.date(2019, 12, 31))
+    p2020 = load_params("appeals", dt.date(2020, 1, 1))
+    assert p2020.file == "2020-01-01.yaml" and not p2020.typed(AppealsParams).unified_in_force
+    with pytest.raises(RuleError, match="no earlier plan year is classified"):
+        classify(PlanAttributes(plan_id="H0001-001", plan_year=2020), p2020)
 
 
 plans = st.builds(

@@ -2,7 +2,8 @@
 
 Properties: a deadline never exceeds receipt + the outside limit; expedited <= standard; an extension only
 lengthens, by exactly the extension (local wall clock); deadlines are monotone in the receipt time; the Part D
-exception deadline is the earlier of its two limits; a State override is accepted iff it is more protective.
+exception deadline follows the final § 423.568(b) (the earlier of the statement and the end of day 14, plus the
+hours); a State override is accepted iff it is more protective.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ PARAMS = load_params("appeals", dt.date(2021, 1, 1))
 NY = ZoneInfo("America/New_York")
 UTC = dt.UTC
 SPEC_IDS = [f"T{i}" for i in range(1, 33)] + [f"P{i}" for i in range(1, 6)]
+#: The ids issue 11 adds for the standard processes and effectuation (appeals README).
+STANDARD_IDS = [f"C{i}" for i in range(1, 27)] + [f"D{i}" for i in range(1, 18)] + [f"E{i}" for i in range(1, 18)]
 
 receipts = st.datetimes(min_value=dt.datetime(2021, 1, 1, 5), max_value=dt.datetime(2030, 12, 31)).map(
     lambda t: t.replace(tzinfo=UTC).astimezone(NY))
@@ -59,14 +62,16 @@ def _naive(t: dt.datetime) -> dt.datetime:
 
 
 def test_every_timeframe_id_of_the_spec_is_in_the_catalogue() -> None:
-    assert list(TIMEFRAMES) == SPEC_IDS
+    assert list(TIMEFRAMES) == SPEC_IDS + STANDARD_IDS
 
 
 @pytest.mark.parametrize("name", sorted(area_files("appeals")))
 def test_every_period_file_cites_exactly_the_timeframes_of_the_table(name: str) -> None:
-    """Both ways: each timeframe id has its row (paragraph, line, quote - checked by tests/law), no row is unknown."""
+    """Both ways: each timeframe id in force has its row (paragraph, quote - checked by tests/law), no row is unknown.
+    A period without the unified process (2020) has no T rows; every period has the P, C, D and E rows."""
     view = load_params("appeals", area_files("appeals")[name].period_value).typed(AppealsParams)
-    assert [row.id for row in view.timeframes_table] == SPEC_IDS
+    wanted = (SPEC_IDS if view.unified_in_force else SPEC_IDS[32:]) + STANDARD_IDS
+    assert sorted(row.id for row in view.timeframes_table) == sorted(wanted)
 
 
 def test_every_limit_key_is_a_typed_parameter() -> None:
@@ -149,7 +154,7 @@ def test_deadline_never_exceeds_receipt_plus_the_outside_limit(received: dt.date
         (_by_id(integrated_reconsideration(received, PARAMS, expedited=True))["T17"].due, dt.timedelta(hours=72)),
         (partd_coverage_determination(received, PARAMS)[0].due, dt.timedelta(hours=72)),
         (partd_coverage_determination(received, PARAMS, expedited=True)[0].due, dt.timedelta(hours=24)),
-        (partd_exception(received, PARAMS)[0].due, _outer(14)),
+        (partd_exception(received, PARAMS)[0].due, _outer(14) + dt.timedelta(hours=72)),
     ]
     start = _u(received)
     for due, limit in cases:
@@ -214,13 +219,19 @@ def test_deadlines_are_monotone_in_receipt_time(first: dt.datetime, gap: dt.time
 
 @settings(max_examples=150, deadline=None)
 @given(received=receipts, ss_after=gaps, expedited=st.booleans())
-def test_partd_exception_is_whichever_comes_first(received: dt.datetime, ss_after: dt.timedelta, expedited: bool) -> None:
+def test_partd_exception_follows_the_final_rule(received: dt.datetime, ss_after: dt.timedelta, expedited: bool) -> None:
+    """§ 423.568(b), § 423.572(a) as CMS-4185-F wrote them: hours after the statement, or after the end of day 14
+    when none has arrived by then - never earlier than without a statement, and never later than without one."""
     ss = received + ss_after
-    hours = 24 if expedited else 72
+    hours = dt.timedelta(hours=24 if expedited else 72)
     outer = dt.datetime.combine(received.date() + 14 * DAY, dt.time(23, 59, 59), tzinfo=NY)
     due = partd_exception(received, PARAMS, supporting_statement=ss, expedited=expedited)[0].due
-    assert _u(due) == min(_u(ss) + dt.timedelta(hours=hours), _u(outer))
+    assert _u(due) == min(_u(ss), _u(outer)) + hours
     assert _u(due) <= _u(partd_exception(received, PARAMS, expedited=expedited)[0].due)
+    proposal = PARAMS.with_overrides({"partd_exception_missing_statement_text": "whichever_first"})
+    proposed = partd_exception(received, proposal, supporting_statement=ss, expedited=expedited)[0].due
+    assert _u(proposed) == min(_u(ss) + hours, _u(outer))  # CMS-4185-P L3266: whichever occurs first
+    assert _u(proposed) <= _u(due)
 
 
 @settings(max_examples=100, deadline=None)

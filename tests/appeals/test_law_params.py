@@ -27,7 +27,8 @@ def test_refusal_citations_are_cited_rows_with_one_label_shape() -> None:
         cfr="42 CFR 422.629(c)", source="cms-4185-p", line=2677,
         quote="implement standards for timeframes or notice requirements that are more protective for the enrollee"),)
     assert [c.line for c in view.rule_cite("iod_extension_requesters")] == [2817, 2821, 2823]  # (A), (B)(1), (B)(2)
-    assert len(RULE_CITE_IDS) == len(view.rule_citations_table) == 22
+    assert len(RULE_CITE_IDS) == len(view.rule_citations_table) == 46  # 22 unified + 24 standard
+    assert len(load_params("appeals", dt.date(2020, 6, 1)).typed(AppealsParams).rule_citations_table) == 24
 
 
 def test_a_file_without_a_named_citation_is_refused() -> None:
@@ -63,7 +64,7 @@ def test_extension_refusals_cite_the_limit_and_state_its_value() -> None:
     extended = apply(case, extend, ten, now=at)
     with pytest.raises(RuleError, match="in state EXTENDED") as refused:
         apply(extended, extend, ten, now=at)
-    assert refused.value.cites == P.typed(AppealsParams).iod_extension_max_calendar_days.cite
+    assert refused.value.cites == P.cite("iod_extension_max_calendar_days")
     assert refused.value.citation == "42 CFR 422.631(d)(2)(ii) [cms-4185-p L2815]"
     # a case that carries an extension in a state that still lists "extend" is told the limit in force
     pending_again = extended.model_copy(update={"status": "STANDARD_PENDING"})
@@ -73,9 +74,11 @@ def test_extension_refusals_cite_the_limit_and_state_its_value() -> None:
 
 def test_obligation_descriptions_state_the_amounts_in_force() -> None:
     (p2,) = partd_exception(REC, P)
-    assert p2.description == ("Notify the Part D exceptions decision (72 h after the supporting statement or 14 calendar "
-                              "days after the request, whichever comes first)")
-    assert (p2.cfr, p2.line) == ("42 CFR 423.568(b)", 3266)
+    assert p2.description == ("Notify the Part D exceptions decision (72 h after the supporting statement, or after the "
+                              "end of 14 calendar days from the request if none has arrived by then)")
+    assert (p2.cfr, p2.line) == ("42 CFR 423.568(b)", None)  # current CFR (ecfr-42): not line-checked
     (ten,) = partd_exception(REC, P.with_overrides({"partd_exception_outer_calendar_days": 10}))
-    assert "or 10 calendar days after the request" in ten.description
-    assert ten.due.isoformat() == "2021-03-11T23:59:59-05:00"  # Mar 1 + 10 cd, end of the local day
+    assert "after the end of 10 calendar days from the request" in ten.description
+    # Mar 1 + 10 cd = Mar 11 23:59:59 EST (04:59:59Z Mar 12); + 72 elapsed hours = Mar 15 04:59:59Z = 00:59:59 EDT
+    # (the clocks sprang forward on Mar 14)
+    assert ten.due.isoformat() == "2021-03-15T00:59:59-04:00"

@@ -71,8 +71,14 @@ def _cases() -> dict[str, wf.Case]:
     upheld = _ev(ir, "decide", dt.datetime(2021, 4, 15, 10, tzinfo=NY), decision="adverse")
     grievance = open_case(Intake(case_type="integrated_grievance", received=REC, grievance_subject="other", **BASE), P,
                           actor="intake", now=REC)
+    od = open_case(Intake(case_type="partc_organization_determination", received=REC, expedite_requested=True,
+                          **BASE), P, actor="intake", now=REC)
+    od = _ev(od, "deny_expedite", REC + dt.timedelta(hours=2))
+    od = _ev(od, "extend", REC + dt.timedelta(days=3), requested_by="enrollee")
+    denied = _ev(od, "decide", REC + dt.timedelta(days=20), decision="adverse", note="Not medically necessary.")
     return {"acknowledgement": ir, "extension": iod, "denial_of_expedite": iod, "adverse_determination": adverse,
-            "reconsideration_resolution": upheld, "continuation": ir, "grievance": grievance}
+            "reconsideration_resolution": upheld, "continuation": ir, "grievance": grievance,
+            "standard_extension": od, "standard_denial_of_expedite": od, "standard_denial": denied}
 
 
 CASES = _cases()
@@ -106,7 +112,7 @@ def test_notices_carry_the_real_due_times() -> None:
     assert "(by May 20, 2021)" in adverse  # T15: 60 cd from the date on the notice (March 21)
     res = render_notice(CASES["reconsideration_resolution"], "reconsideration_resolution", case_id=1, now=NOW)
     assert "Independent Review Entity automatically" in res and "(by August 13, 2021)" in res  # T25: 120 cd
-    assert "(by April 25, 2021)" in res  # T26: 10 cd after sending
+    assert "(by April 26, 2021)" in res  # T26: 10 cd after sending (Sun Apr 25), an enrollee window rolls to Monday
 
 
 def test_user_text_is_escaped() -> None:
@@ -128,3 +134,18 @@ def test_pdf_with_headless_chromium(tmp_path: Path) -> None:
     out = write_notice_pdf(html, tmp_path / "notice.pdf")
     data = out.read_bytes()
     assert data.startswith(b"%PDF-") and len(data) > 5000
+
+
+def test_standard_notices_carry_their_due_times_and_rights() -> None:
+    """§ 422.568(b)(1)(ii): the extension notice gives the reasons, the right to an expedited grievance and the new date;
+    § 422.570(d)(2): the denial of expedite; § 422.568(e): the denial's reasons and appeal rights."""
+    ext = render_notice(CASES["standard_extension"], "standard_extension", case_id=5, now=NOW)
+    # C5 (denied expedite): Mar 1 + 14 = Mar 15; + 14 days extension = Mar 29 23:59 EDT
+    assert "March 29, 2021 23:59 EDT" in ext and "(14 calendar days more)" in ext and "expedited grievance" in ext
+    assert "You asked for more time." in ext
+    fast = render_notice(CASES["standard_denial_of_expedite"], "standard_denial_of_expedite", case_id=5, now=NOW)
+    assert "physician" in fast and "24 hours" in fast
+    denial = render_notice(CASES["standard_denial"], "standard_denial", case_id=5, now=NOW)
+    assert "Not medically necessary." in denial and "reconsideration" in denial
+    assert notice_kinds_for(CASES["standard_denial"]) == ["standard_extension", "standard_denial_of_expedite",
+                                                         "standard_denial"]

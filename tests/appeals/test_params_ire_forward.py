@@ -28,7 +28,7 @@ def test_parameter_is_typed_and_cited_as_current_cfr() -> None:
     (cite,) = entry.cite
     assert (cite.source, cite.cfr, cite.line) == ("ecfr-42", "42 CFR 423.568(h), 423.572(d)", None)
     assert "within 24 hours of the expiration of the adjudication timeframe" in (cite.quote or "")
-    assert "not CMS-4185-P" in (entry.note or "")
+    assert "not line-checked" in (entry.note or "")
 
 
 def test_deemed_adverse_standard_partd_gets_ire_forward_24h_after_the_deadline() -> None:
@@ -48,12 +48,14 @@ def test_deemed_adverse_standard_partd_gets_ire_forward_24h_after_the_deadline()
 
 
 def test_deemed_adverse_expedited_exception_forwards_24h_after_the_outer_limit() -> None:
-    """P4 without a supporting statement: the 14-day outer limit ends 2021-03-15 23:59:59 EDT; PD-IRE 24 h later."""
+    """P4 without a supporting statement (§ 423.572(a) as CMS-4185-F wrote it): 24 h from the end of day 14
+    (2021-03-15 23:59:59 EDT) = 2021-03-16 23:59:59 EDT; PD-IRE 24 h after that (§ 423.572(d))."""
     case = open_case(Intake(case_type="partd_exception", received=REC, expedite_requested=True,
                             provider_indicates_jeopardy=True, **BASE), P, actor="intake", now=REC)
     assert case.status == "EXPEDITED_PENDING"
-    deadline = dt.datetime(2021, 3, 15, 23, 59, 59, tzinfo=NY)
+    deadline = dt.datetime(2021, 3, 16, 23, 59, 59, tzinfo=NY)
+    assert advance(case, P, deadline).status == "EXPEDITED_PENDING"  # not yet: the deadline is inclusive
     late = advance(case, P, deadline + _h(1))
     assert late.deemed_adverse_at == deadline
     ire = next(o for o in obligations(late, P) if o.id == "PD-IRE")
-    assert ire.due == dt.datetime(2021, 3, 16, 23, 59, 59, tzinfo=NY)
+    assert ire.due == dt.datetime(2021, 3, 17, 23, 59, 59, tzinfo=NY)

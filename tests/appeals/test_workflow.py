@@ -180,13 +180,19 @@ def _ir(**kw: Any) -> wf.Case:
 
 
 def test_ir_untimely_filing_and_good_cause() -> None:
-    late = _ir(received=dt.datetime(2021, 5, 3, 9, tzinfo=NY))  # 61 days after the date on the notice
+    """§ 422.633(d)(1): 60 calendar days from the date on the notice. Day 60 (2021-05-02) is a Sunday; the enrollee
+    window rolls to Monday (``enrollee_window_rollover_bool``), so Monday is on time and Tuesday is late."""
+    late = _ir(received=dt.datetime(2021, 5, 4, 9, tzinfo=NY))  # 62 days after the date on the notice
     assert late.status == "UNTIMELY" and late.outcome == "untimely_filing"
     assert [o.id for o in obligations(late, P)] == ["T29"]
-    accepted = _ev(late, "accept_good_cause", dt.datetime(2021, 5, 4, 9, tzinfo=NY))
+    accepted = _ev(late, "accept_good_cause", dt.datetime(2021, 5, 5, 9, tzinfo=NY))
     assert accepted.status == "STANDARD_PENDING"
-    ok = _ir(received=dt.datetime(2021, 5, 2, 23, 30, tzinfo=NY))  # day 60
-    assert ok.status == "STANDARD_PENDING"
+    for day60 in (dt.datetime(2021, 5, 2, 23, 30, tzinfo=NY), dt.datetime(2021, 5, 3, 23, 30, tzinfo=NY)):
+        assert _ir(received=day60).status == "STANDARD_PENDING"
+    strict = P.with_overrides({"enrollee_window_rollover_bool": False})
+    no_roll = open_case(Intake(case_type="integrated_reconsideration", received=dt.datetime(2021, 5, 3, 9, tzinfo=NY),
+                               **{**BASE, **IR_BASE}), strict, actor="intake", now=dt.datetime(2021, 5, 3, 9, tzinfo=NY))
+    assert no_roll.status == "UNTIMELY"
 
 
 def test_ir_continuation_conditions_and_consent() -> None:
@@ -287,11 +293,13 @@ def test_ir_withdrawal_ends_continuation() -> None:
 # --- Part D (§§ 423.568(b), 423.570(d)(1), 423.572(a)) --------------------------------------------------------
 
 
-def test_partd_exception_statement_on_day_12_still_due_day_14() -> None:
+def test_partd_exception_statement_on_day_12_gets_its_72_hours() -> None:
+    """§ 423.568(b) as CMS-4185-F finalised it: 72 hours after the supporting statement; with none by the end of the
+    14th calendar day, 72 hours after the end of that day (not "whichever is first" as proposed)."""
     case = _open("partd_exception")
-    assert _due(case, "P2") == dt.datetime(2021, 3, 15, 23, 59, 59, tzinfo=NY)
+    assert _due(case, "P2") == dt.datetime(2021, 3, 18, 23, 59, 59, tzinfo=NY)  # end of day 14 + 72 h
     ss = _ev(case, "supporting_statement", dt.datetime(2021, 3, 13, 10, tzinfo=NY))
-    assert _due(ss, "P2") == dt.datetime(2021, 3, 15, 23, 59, 59, tzinfo=NY)
+    assert _due(ss, "P2") == dt.datetime(2021, 3, 16, 11, tzinfo=NY)  # 72 elapsed hours across the DST change
     early = _ev(case, "supporting_statement", dt.datetime(2021, 3, 2, 10, tzinfo=NY))
     assert _due(early, "P2") == dt.datetime(2021, 3, 5, 10, tzinfo=NY)
 
@@ -326,7 +334,8 @@ def test_notice_elements_are_cited_and_cover_every_kind() -> None:
     for kind, elements in notice_elements.items():
         assert elements, kind
         for e in elements:
-            assert e.cite.startswith("42 CFR 42") and "cms-4185-p L" in e.cite
+            assert e.cite.startswith("42 CFR 42"), (kind, e)
+            assert ("cms-4185-p L" in e.cite) == (not kind.startswith("standard_")), (kind, e)
     assert [e.id for e in notice_elements["adverse_determination"]][:8] == [
         "determination", "date_made", "date_effective", "reasons", "right_to_reconsideration",
         "reconsideration_procedure", "expedited_availability", "continuation_right"]
@@ -369,26 +378,43 @@ def intakes(draw: st.DrawFn) -> Intake:
         "channel": draw(st.sampled_from(["oral", "written"])),
         "requester": draw(st.sampled_from(["enrollee", "provider", "representative"])),
     }
-    if case_type == "integrated_grievance":
+    if case_type in wf.GRIEVANCE_TYPES:
         kw["grievance_subject"] = draw(st.sampled_from(["extension", "expedite_refusal", "quality_of_care", "other"]))
-    if case_type == "integrated_organization_determination":
+        if case_type != "integrated_grievance":
+            kw["grievance_event_date"] = received.date() - dt.timedelta(days=draw(st.integers(0, 90)))
+            kw["drug_already_received"] = case_type == "partd_grievance" and draw(st.booleans())
+    if case_type in _PAYMENT:
         kw["payment_request"] = draw(st.booleans())
-    if case_type == "integrated_reconsideration":
+    if case_type in ("partc_organization_determination", "partc_reconsideration"):
+        kw["part_b_drug"] = not kw.get("payment_request") and draw(st.booleans())
+    if case_type == "partc_organization_determination":
+        kw["prior_authorization"] = not kw.get("payment_request") and draw(st.booleans())
+    if case_type in ("integrated_reconsideration", "partc_reconsideration", "partd_redetermination"):
         sent = received - dt.timedelta(days=draw(st.integers(min_value=0, max_value=70)))
         kw |= {"adverse_notice_sent": sent, "adverse_notice_date": sent.date(),
-               "intended_effective_date": sent.date() + dt.timedelta(days=draw(st.integers(0, 20))),
                "good_cause_in_writing": draw(st.booleans())}
+        if case_type == "integrated_reconsideration":
+            kw["intended_effective_date"] = sent.date() + dt.timedelta(days=draw(st.integers(0, 20)))
     return Intake(case_type=case_type, received=received, **{**BASE, **kw})
 
 
-def _check(case: wf.Case, now: dt.datetime) -> None:
+_PAYMENT = ("integrated_organization_determination", "partd_coverage_determination", "partc_organization_determination",
+            "partc_reconsideration", "partd_redetermination")
+
+
+def _period(intake: Intake) -> Any:
+    """The parameters in force on the receipt date (a 2026 case uses the CMS-0057-F period file)."""
+    return load_params("appeals", intake.received.date())
+
+
+def _check(case: wf.Case, now: dt.datetime, params: Any = P) -> None:
     assert case.status in wf.STATES[case.case_type]
     if wf.is_terminal(case.case_type, case.status):
         assert case.status in wf.SPEC_TERMINAL[case.case_type]
         assert case.outcome is not None
-    for o in obligations(case, P):
+    for o in obligations(case, params):
         assert o.due.astimezone(dt.UTC) >= o.start.astimezone(dt.UTC) or o.counts == "before", o.id
-    deadlines(case, P, now)
+    deadlines(case, params, now)
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -397,8 +423,9 @@ def test_random_event_sequences_stay_legal_and_end_with_an_outcome(intake: Intak
     """Any sequence of events: every state is a state of the machine, every terminal state is one the spec lists and
     has an outcome, every obligation is due no earlier than its start, and once every deadline has passed no
     determination or reconsideration is left pending without an outcome."""
-    case = open_case(intake, P, actor="intake", now=intake.received)
-    _check(case, case.received)
+    pp = _period(intake)
+    case = open_case(intake, pp, actor="intake", now=intake.received)
+    _check(case, case.received, pp)
     t = case.received
     for kind, gap_h, decision, flag, who, forum, notice in events:
         t = t + dt.timedelta(hours=gap_h)
@@ -409,15 +436,15 @@ def test_random_event_sequences_stay_legal_and_end_with_an_outcome(intake: Intak
                        likely_approval=True, justification="need records" if who == "plan" else None)
         before = case
         try:
-            case = apply(case, ev, P, now=t)
+            case = apply(case, ev, pp, now=t)
         except RuleError as exc:
             assert exc.cite, f"refusal without a citation: {exc}"
             case = before
             continue
-        _check(case, t)
-    final = advance(case, P, t + dt.timedelta(days=400))
-    _check(final, t + dt.timedelta(days=400))
-    if final.case_type != "integrated_grievance" and final.status != "NOT_A_VALID_REQUEST":
+        _check(case, t, pp)
+    final = advance(case, pp, t + dt.timedelta(days=400))
+    _check(final, t + dt.timedelta(days=400), pp)
+    if final.case_type not in wf.GRIEVANCE_TYPES and final.status != "NOT_A_VALID_REQUEST":
         assert final.outcome is not None, final.status
 
 
@@ -426,7 +453,8 @@ def test_random_event_sequences_stay_legal_and_end_with_an_outcome(intake: Intak
 def test_guided_sequences_reach_every_end_state_legally(intake: Intake, data: st.DataObject) -> None:
     """Events drawn from those the state accepts (so paths go deep): the same invariants, and a decision made before
     its due time is always accepted (a legal path is never refused)."""
-    case = open_case(intake, P, actor="intake", now=intake.received)
+    pp = _period(intake)
+    case = open_case(intake, pp, actor="intake", now=intake.received)
     t = case.received
     for _ in range(data.draw(st.integers(min_value=0, max_value=10))):
         kinds = [k for k in wf.allowed_events(case) if k != "notice_sent"] or ["review"]
@@ -438,17 +466,17 @@ def test_guided_sequences_reach_every_end_state_legally(intake: Intake, data: st
             requested_by="enrollee", forum=data.draw(st.sampled_from(["state_fair_hearing", "independent_review_entity"])),
             response_mode="written", consent_on_file=True, previously_authorized=True,
             ordered_by_authorized_provider=True, authorization_period_unexpired=True)
-        due = wf.resolution_due(advance(case, P, t), P)
+        due = wf.resolution_due(advance(case, pp, t), pp)
         try:
-            case = apply(case, ev, P, now=t)
+            case = apply(case, ev, pp, now=t)
         except RuleError as exc:
             assert exc.cite, f"refusal without a citation: {exc}"
             if kind == "decide" and due is not None and t.astimezone(dt.UTC) <= due.astimezone(dt.UTC) \
                     and case.status in ("STANDARD_PENDING", "EXPEDITED_PENDING", "EXTENDED"):
                 raise AssertionError(f"an on-time decision was refused: {exc}") from exc
             continue
-        _check(case, t)
-    final = advance(case, P, t + dt.timedelta(days=400))
-    _check(final, t + dt.timedelta(days=400))
-    if final.case_type != "integrated_grievance" and final.status != "NOT_A_VALID_REQUEST":
+        _check(case, t, pp)
+    final = advance(case, pp, t + dt.timedelta(days=400))
+    _check(final, t + dt.timedelta(days=400), pp)
+    if final.case_type not in wf.GRIEVANCE_TYPES and final.status != "NOT_A_VALID_REQUEST":
         assert final.outcome is not None, final.status

@@ -4,6 +4,11 @@
 and sorts on; the full case (:class:`partcd.appeals.rules.workflow.Case`) is kept as JSON in ``data``. ``case_event``
 is the append-only timeline (the database refuses UPDATE and DELETE, like ``audit_event``); ``notice`` holds
 each notice owed or sent, with its due time. Migration: ``0002_appeals`` (branch ``appeals`` off ``0001_base``).
+
+The work queue (migration ``0006_appeals_queue``): ``appeal_obligation`` holds each open plan obligation of each case
+with its due time, ``is_next`` marking the case's earliest binding one, and ``appeal_queue_tally`` the number of cases
+whose next due time falls in each UTC hour, by case type. Both are rewritten in the same transaction as every
+transition (``partcd.appeals.pipelines.cases``), so the queue's counts and pages are plain indexed SQL.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partcd.platform.store.tables import Base, utcnow
@@ -111,3 +116,47 @@ class ContractClockOverride(Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads this mapping
     __table_args__ = (UniqueConstraint("contract_id", "timeframe_id", "effective_from", name="uq_contract_clock_override"),)
+
+
+class AppealObligation(Base):
+    """One open plan obligation of a case (the work queue): its timeframe id, due time and whether it is the case's
+    next binding one (``is_next``; a target without a number in the rule, T29, is ``binding`` false).
+
+    Rewritten with every transition of its case, in the same transaction (migration ``0006_appeals_queue``).
+    """
+
+    __tablename__ = "appeal_obligation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("appeal_case.id"), index=True)
+    obligation_id: Mapped[str] = mapped_column(String(10))
+    case_type: Mapped[str] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(50))
+    expedited: Mapped[bool] = mapped_column(Boolean, default=False)
+    contract_id: Mapped[str] = mapped_column(String(5))
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    due_hour: Mapped[int] = mapped_column(Integer)
+    is_next: Mapped[bool] = mapped_column(Boolean, default=False)
+    binding: Mapped[bool] = mapped_column(Boolean, default=True)
+    description: Mapped[str] = mapped_column(String(300))
+    cite: Mapped[str] = mapped_column(String(300))
+
+    __table_args__ = (
+        Index("ix_appeal_obligation_next", "due_at", "case_id", postgresql_where=text("is_next"),
+              sqlite_where=text("is_next")),
+        Index("ix_appeal_obligation_type_next", "case_type", "due_at", "case_id", postgresql_where=text("is_next"),
+              sqlite_where=text("is_next")),
+        Index("ix_appeal_obligation_status_next", "status", "due_at", "case_id", postgresql_where=text("is_next"),
+              sqlite_where=text("is_next")),
+    )
+
+
+class AppealQueueTally(Base):
+    """How many cases have their next binding due time in one UTC hour (``due_hour`` = hours since 1970-01-01 UTC),
+    by case type: the queue counts sum these rows and count only the partial hours at the bucket edges."""
+
+    __tablename__ = "appeal_queue_tally"
+
+    case_type: Mapped[str] = mapped_column(String(50), primary_key=True)
+    due_hour: Mapped[int] = mapped_column(Integer, primary_key=True)
+    open_cases: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -1,5 +1,7 @@
-"""``partcd appeals``: deadlines of the unified grievance and appeal process (42 CFR 422.629-422.634), Part D
-coverage determinations and exceptions (42 CFR 423.568-423.572), and D-SNP classification (42 CFR 422.2, 422.561)."""
+"""``partcd appeals``: deadlines of the standard Part C and Part D processes (42 CFR 422 subpart M, 423 subpart M), the
+unified grievance and appeal process (42 CFR 422.629-422.634), Part D coverage determinations and exceptions, the
+effectuation of reversals, and D-SNP classification (42 CFR 422.2, 422.561). ``clock --cases FILE --out FILE``
+computes the decision due time of every case of a file (the vectorised clocks)."""
 
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ from partcd.appeals.rules import (
     partd_coverage_determination,
     partd_exception,
     reconsideration_resolution_windows,
+    reversal_effectuation,
+    standard,
 )
 from partcd.core.errors import ConfigError, InputError
 from partcd.core.params import ParamSet
@@ -40,17 +44,26 @@ app = typer.Typer(help=AREA.summary, no_args_is_help=True)
 console = Console(highlight=False)
 
 TYPES = ("integrated_grievance", "integrated_organization_determination", "integrated_reconsideration",
-         "partd_coverage_determination", "partd_exception")
+         "partd_coverage_determination", "partd_exception", "partc_organization_determination", "partc_reconsideration",
+         "partc_grievance", "partd_redetermination", "partd_grievance")
 
-#: Which optional events each request type accepts.
+#: Which optional events and facts each request type accepts.
 _ACCEPTS: dict[str, set[str]] = {
     "integrated_grievance": {"--expedited", "--extended"},
     "integrated_organization_determination": {"--expedited", "--extended", "--expedite-denied", "--notice-date",
                                               "--notice-sent", "--effective"},
     "integrated_reconsideration": {"--expedited", "--extended", "--expedite-denied", "--affirmed", "--notice-date",
-                                   "--notice-sent"},
-    "partd_coverage_determination": {"--expedited", "--expedite-denied"},
-    "partd_exception": {"--expedited", "--expedite-denied", "--supporting-statement"},
+                                   "--notice-sent", "--reversed-by", "--reversal-notice"},
+    "partd_coverage_determination": {"--expedited", "--expedite-denied", "--payment", "--oral-notice"},
+    "partd_exception": {"--expedited", "--expedite-denied", "--supporting-statement", "--oral-notice"},
+    "partc_organization_determination": {"--expedited", "--extended", "--expedite-denied", "--payment",
+                                         "--part-b-drug", "--prior-authorization", "--oral-notice"},
+    "partc_reconsideration": {"--expedited", "--extended", "--expedite-denied", "--payment", "--part-b-drug",
+                              "--affirmed", "--oral-notice", "--notice-date", "--reversed-by", "--reversal-notice"},
+    "partc_grievance": {"--expedited", "--extended"},
+    "partd_redetermination": {"--expedited", "--expedite-denied", "--payment", "--oral-notice", "--notice-date",
+                              "--reversed-by", "--reversal-notice"},
+    "partd_grievance": {"--expedited", "--extended"},
 }
 
 
@@ -92,6 +105,12 @@ def obligations_for(
     effective: str | None = None,
     affirmed: str | None = None,
     expedite_denied: str | None = None,
+    payment: bool = False,
+    part_b_drug: bool = False,
+    prior_authorization: bool = False,
+    oral_notice: str | None = None,
+    reversed_by: str | None = None,
+    reversal_notice: str | None = None,
     tz: str | None = None,
     state_overrides: list[str] | None = None,
 ) -> list[Obligation]:
@@ -100,51 +119,125 @@ def obligations_for(
         raise ConfigError(f"--type must be one of {', '.join(TYPES)}; got {request_type!r}")
     given = {"--expedited": expedited, "--extended": extended, "--supporting-statement": supporting_statement,
              "--notice-date": notice_date, "--notice-sent": notice_sent, "--effective": effective,
-             "--affirmed": affirmed, "--expedite-denied": expedite_denied}
+             "--affirmed": affirmed, "--expedite-denied": expedite_denied, "--payment": payment,
+             "--part-b-drug": part_b_drug, "--prior-authorization": prior_authorization, "--oral-notice": oral_notice,
+             "--reversed-by": reversed_by, "--reversal-notice": reversal_notice}
     wrong = [opt for opt, v in given.items() if v not in (None, False) and opt not in _ACCEPTS[request_type]]
     if wrong:
         raise ConfigError(f"{', '.join(wrong)} does not apply to --type {request_type}")
     if extension_decided is not None and not extended:
         raise ConfigError("--extension-decided needs --extended")
+    if (reversed_by is None) != (reversal_notice is None) and reversed_by not in (None, "plan"):
+        raise ConfigError("--reversed-by needs --reversal-notice (when the plan received the notice reversing)")
     options.zone("--tz", tz)
     params, zone = _params_for(options.instant("--received", received), tz)
     rec = options.instant("--received", received, zone=zone)
     overrides = _overrides(state_overrides or [])
     extension = None
     if extended:
-        if extension_by not in ("enrollee", "provider"):
-            raise ConfigError("--extension-by must be enrollee or provider (a plan-initiated extension needs its "
-                              "justification: record it in the case)")
-        extension = Extension(requested_by="provider" if extension_by == "provider" else "enrollee",
+        if extension_by not in ("enrollee", "representative", "provider", "filing_provider"):
+            raise ConfigError("--extension-by must be enrollee, representative, provider or filing_provider (a "
+                              "plan-initiated extension needs its justification: record it in the case)")
+        extension = Extension(requested_by="provider" if extension_by in ("provider", "filing_provider")
+                              else extension_by,  # type: ignore[arg-type]
+                              filed_by_requester=extension_by == "filing_provider",
                               decided=options.instant("--extension-decided", extension_decided, zone=zone))
     denied = options.instant("--expedite-denied", expedite_denied, zone=zone)
+    oral = options.instant("--oral-notice", oral_notice, zone=zone)
     common: dict[str, Any] = {"zone": zone}
-    if request_type == "integrated_grievance":
-        return integrated_grievance(rec, params, expedited=expedited, extension=extension, state_overrides=overrides,
-                                    **common)
-    if request_type == "integrated_organization_determination":
-        out = integrated_organization_determination(rec, params, expedited=expedited, expedite_denied=denied,
-                                                    extension=extension, state_overrides=overrides, **common)
-        out += adverse_determination_windows(params, notice_date=options.local_date("--notice-date", notice_date, zone),
-                                             notice_sent=options.instant("--notice-sent", notice_sent, zone=zone),
-                                             effective=options.local_date("--effective", effective, zone),
-                                             state_overrides=overrides, **common)
-        return _sort(out)
-    if request_type == "integrated_reconsideration":
-        out = integrated_reconsideration(rec, params, expedited=expedited, expedite_denied=denied, extension=extension,
-                                         affirmed=options.instant("--affirmed", affirmed, zone=zone), state_overrides=overrides,
-                                         **common)
-        out += reconsideration_resolution_windows(params, notice_date=options.local_date("--notice-date", notice_date, zone),
-                                                  notice_sent=options.instant("--notice-sent", notice_sent, zone=zone),
-                                                  state_overrides=overrides, **common)
-        return _sort(out)
-    if overrides:
+    if overrides and not request_type.startswith("integrated"):
         raise ConfigError("--state-override applies only to the integrated (42 CFR 422.629-422.634) timeframes")
+    out = _standard_obligations(request_type, rec, params, zone, expedited=expedited, extension=extension,
+                                denied=denied, oral=oral, payment=payment, part_b_drug=part_b_drug,
+                                prior_authorization=prior_authorization,
+                                supporting_statement=options.instant("--supporting-statement", supporting_statement,
+                                                                     zone=zone),
+                                affirmed=options.instant("--affirmed", affirmed, zone=zone),
+                                notice_date=options.local_date("--notice-date", notice_date, zone))
+    if out is None:
+        if request_type == "integrated_grievance":
+            out = integrated_grievance(rec, params, expedited=expedited, extension=extension, state_overrides=overrides,
+                                       **common)
+        elif request_type == "integrated_organization_determination":
+            out = integrated_organization_determination(rec, params, expedited=expedited, expedite_denied=denied,
+                                                        extension=extension, state_overrides=overrides, **common)
+            out += adverse_determination_windows(params, notice_date=options.local_date("--notice-date", notice_date, zone),
+                                                 notice_sent=options.instant("--notice-sent", notice_sent, zone=zone),
+                                                 effective=options.local_date("--effective", effective, zone),
+                                                 state_overrides=overrides, **common)
+        else:
+            out = integrated_reconsideration(rec, params, expedited=expedited, expedite_denied=denied,
+                                             extension=extension, affirmed=options.instant("--affirmed", affirmed, zone=zone),
+                                             state_overrides=overrides, **common)
+            out += reconsideration_resolution_windows(params, notice_date=options.local_date("--notice-date", notice_date,
+                                                                                             zone),
+                                                      notice_sent=options.instant("--notice-sent", notice_sent, zone=zone),
+                                                      state_overrides=overrides, **common)
+    if reversed_by is not None:
+        out += _effectuation(request_type, rec, params, zone, reversed_by, options.instant("--reversal-notice",
+                                                                                          reversal_notice, zone=zone),
+                             expedited=expedited, payment=payment, part_b_drug=part_b_drug)
+    return _sort(out)
+
+
+def _standard_obligations(request_type: str, rec: dt.datetime, params: ParamSet, zone: str, *, expedited: bool,
+                          extension: Extension | None, denied: dt.datetime | None, oral: dt.datetime | None,
+                          payment: bool, part_b_drug: bool, prior_authorization: bool,
+                          supporting_statement: dt.datetime | None, affirmed: dt.datetime | None,
+                          notice_date: dt.date | None) -> list[Obligation] | None:
+    """The clocks of the standard processes and Part D (None: an integrated type); the filing window when the date
+    of the notice appealed is given (C12, D5)."""
     if request_type == "partd_coverage_determination":
-        return partd_coverage_determination(rec, params, expedited=expedited, expedite_denied=denied, **common)
-    return partd_exception(rec, params, supporting_statement=options.instant("--supporting-statement", supporting_statement,
-                                                                             zone=zone),
-                           expedited=expedited, expedite_denied=denied, **common)
+        return partd_coverage_determination(rec, params, expedited=expedited, expedite_denied=denied, payment=payment,
+                                            oral_notice=oral, zone=zone)
+    if request_type == "partd_exception":
+        return partd_exception(rec, params, supporting_statement=supporting_statement, expedited=expedited,
+                               expedite_denied=denied, oral_notice=oral, zone=zone)
+    if request_type == "partc_organization_determination":
+        return standard.partc_organization_determination(rec, params, expedited=expedited, expedite_denied=denied,
+                                                         part_b_drug=part_b_drug, payment=payment,
+                                                         prior_authorization=prior_authorization, extension=extension,
+                                                         oral_notice=oral, zone=zone)
+    if request_type in ("partc_grievance", "partd_grievance"):
+        fn = standard.partc_grievance if request_type == "partc_grievance" else standard.partd_grievance
+        return fn(rec, params, expedited=expedited, extension=extension, zone=zone)
+    out: list[Obligation]
+    if request_type == "partc_reconsideration":
+        out = standard.partc_reconsideration(rec, params, expedited=expedited, expedite_denied=denied,
+                                             part_b_drug=part_b_drug, payment=payment, extension=extension,
+                                             affirmed=affirmed, oral_notice=oral, zone=zone)
+    elif request_type == "partd_redetermination":
+        if extension is not None:
+            raise ConfigError("--extended does not apply to --type partd_redetermination (the rule has no extension)")
+        out = standard.partd_redetermination(rec, params, expedited=expedited, expedite_denied=denied, payment=payment,
+                                             oral_notice=oral, zone=zone)
+    else:
+        return None
+    if notice_date is not None:
+        filing = "partc_reconsideration" if request_type == "partc_reconsideration" else "partd_redetermination"
+        from partcd.appeals.rules.clocks import _clock, standard_filing_window
+
+        out.append(standard_filing_window(_clock(params, zone, None), filing, notice_date, None, None))
+    return out
+
+
+def _effectuation(request_type: str, rec: dt.datetime, params: ParamSet, zone: str, reversed_by: str,
+                  notice: dt.datetime | None, *, expedited: bool, payment: bool, part_b_drug: bool) -> list[Obligation]:
+    """E1-E17 / T27: effectuating a reversal (``--reversed-by plan`` runs from the request's receipt)."""
+    forums = ("plan", "state_fair_hearing", "independent_review_entity", "administrative_law_judge",
+              "medicare_appeals_council")
+    if reversed_by not in forums:
+        raise ConfigError(f"--reversed-by must be one of {', '.join(forums)}; got {reversed_by!r}")
+    by: Any = reversed_by
+    if request_type == "integrated_reconsideration":
+        if notice is None:
+            raise ConfigError("--reversed-by needs --reversal-notice for an integrated reconsideration")
+        return reversal_effectuation(notice, params, reversed_by=by, expedited=expedited, payment=payment, zone=zone)
+    if request_type == "partc_reconsideration":
+        return standard.partc_effectuation(params, by, request_received=rec, notice_received=notice, expedited=expedited,
+                                           payment=payment, part_b_drug=part_b_drug, zone=zone)
+    return standard.partd_effectuation(params, by, request_received=rec, notice_received=notice, expedited=expedited,
+                                       payment=payment, zone=zone)
 
 
 def as_record(o: Obligation) -> dict[str, str]:
@@ -154,11 +247,15 @@ def as_record(o: Obligation) -> dict[str, str]:
 
 @app.command("clock")
 def clock(
-    request_type: str = typer.Option(..., "--type", help=f"One of: {', '.join(TYPES)}."),
-    received: str = typer.Option(..., "--received", help="Receipt of the request (ISO 8601; naive = plan's zone)."),
+    request_type: str | None = typer.Option(None, "--type", help=f"One of: {', '.join(TYPES)}."),
+    received: str | None = typer.Option(None, "--received", help="Receipt of the request (ISO 8601; naive = plan's zone)."),
+    cases_file: Path | None = typer.Option(None, "--cases", help="Bulk: a case CSV (see the appeals README); writes the "
+                                                                 "decision due time of every case to --out."),
+    out: Path | None = typer.Option(None, "--out", help="Bulk: the output file (.csv or .parquet)."),
     expedited: bool = typer.Option(False, "--expedited", help="Expedited handling requested (and granted)."),
     extended: bool = typer.Option(False, "--extended", help="The timeframe is extended (full extension)."),
-    extension_by: str = typer.Option("enrollee", "--extension-by", help="Who asked for the extension: enrollee or provider."),
+    extension_by: str = typer.Option("enrollee", "--extension-by", help="Who asked for the extension: enrollee, "
+                                     "representative, provider, or filing_provider (the provider that filed the request)."),
     extension_decided: str | None = typer.Option(None, "--extension-decided", help="When the plan decided to extend."),
     supporting_statement: str | None = typer.Option(None, "--supporting-statement",
                                                     help="Receipt of the prescriber's supporting statement (Part D)."),
@@ -168,17 +265,38 @@ def clock(
                                                                    "suspension or termination (date of action)."),
     affirmed: str | None = typer.Option(None, "--affirmed", help="When the plan affirmed its adverse decision (IR)."),
     expedite_denied: str | None = typer.Option(None, "--expedite-denied", help="When the plan denied expedited handling."),
+    payment: bool = typer.Option(False, "--payment", help="A request for payment (never expedited)."),
+    part_b_drug: bool = typer.Option(False, "--part-b-drug", help="The request is for a Part B drug (Part C)."),
+    prior_authorization: bool = typer.Option(False, "--prior-authorization",
+                                             help="A service or item subject to prior authorization (7 days from 2026)."),
+    oral_notice: str | None = typer.Option(None, "--oral-notice", help="When the decision was first given orally."),
+    reversed_by: str | None = typer.Option(None, "--reversed-by", help="Who reversed: plan, independent_review_entity, "
+                                                                     "administrative_law_judge, medicare_appeals_council."),
+    reversal_notice: str | None = typer.Option(None, "--reversal-notice", help="When the notice reversing was received."),
     tz: str | None = typer.Option(None, "--tz", help="The plan's IANA time zone (default: the parameter value)."),
     state_override: list[str] = typer.Option([], "--state-override",
                                              help="More protective State timeframe, ID=ISO duration (e.g. T16=P15D)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list instead of a table."),
 ) -> None:
-    """The obligations (timeframe ids of the spec) that apply to one request, with their due times and citations."""
+    """The obligations (timeframe ids) that apply to one request, with their due times and citations; or, with
+    ``--cases FILE --out FILE``, the decision due time of every case of a file (vectorised)."""
+    if cases_file is not None or out is not None:
+        if cases_file is None or out is None or request_type is not None or received is not None:
+            raise ConfigError("the bulk form is --cases FILE --out FILE (with --tz at most)")
+        from partcd.appeals.pipelines.bulk import bulk_clocks
+
+        summary = bulk_clocks(options.existing_file("--cases", cases_file), out, tz=tz)
+        typer.echo(json.dumps(summary, indent=2) if as_json else
+                   f"{summary['cases']} cases, due times written to {summary['out']} ({summary['seconds']:.2f} s)")
+        return
+    if request_type is None or received is None:
+        raise ConfigError("give --type and --received (or --cases FILE --out FILE)")
     obligations = obligations_for(
         request_type, received, expedited=expedited, extended=extended, extension_by=extension_by,
         extension_decided=extension_decided, supporting_statement=supporting_statement, notice_date=notice_date,
-        notice_sent=notice_sent, effective=effective, affirmed=affirmed, expedite_denied=expedite_denied, tz=tz,
-        state_overrides=state_override)
+        notice_sent=notice_sent, effective=effective, affirmed=affirmed, expedite_denied=expedite_denied,
+        payment=payment, part_b_drug=part_b_drug, prior_authorization=prior_authorization, oral_notice=oral_notice,
+        reversed_by=reversed_by, reversal_notice=reversal_notice, tz=tz, state_overrides=state_override)
     records = [as_record(o) for o in obligations]
     if as_json:
         typer.echo(json.dumps(records, indent=2, ensure_ascii=False))

@@ -73,8 +73,10 @@ def _print_case(view: Any, timeline: list[dict[str, Any]], as_json: bool) -> Non
 @case_app.command("create")
 def create(
     ctx: typer.Context,
-    case_type: str | None = typer.Option(None, "--type", help="integrated_grievance, integrated_organization_determination, "
-                                         "integrated_reconsideration, partd_coverage_determination or partd_exception."),
+    case_type: str | None = typer.Option(None, "--type", help="partc_organization_determination, partc_reconsideration, "
+                                         "partc_grievance, partd_coverage_determination, partd_exception, "
+                                         "partd_redetermination, partd_grievance, integrated_grievance, "
+                                         "integrated_organization_determination or integrated_reconsideration."),
     received: str | None = typer.Option(None, "--received", help="Receipt (ISO 8601; naive = the plan's zone)."),
     reason: str | None = typer.Option(None, "--reason", help="General description of the reason (422.629(h)(2)(i))."),
     name: str | None = typer.Option(None, "--name", help="Enrollee name (stored, never logged)."),
@@ -88,9 +90,15 @@ def create(
                                                                      "seriously jeopardize the enrollee."),
     subject: str | None = typer.Option(None, "--subject", help="Grievance subject: extension, expedite_refusal, "
                                                                "quality_of_care, other."),
+    payment: bool = typer.Option(False, "--payment", help="A request for payment (never expedited)."),
+    part_b_drug: bool = typer.Option(False, "--part-b-drug", help="A Part B drug (Part C request)."),
+    prior_authorization: bool = typer.Option(False, "--prior-authorization",
+                                             help="A service or item subject to prior authorization (§ 422.122)."),
+    event_date: str | None = typer.Option(None, "--event-date", help="Standard grievance: date of the event grieved."),
     program: list[str] = typer.Option([], "--program", help="medicare and/or medicaid (default both)."),
     parent: int | None = typer.Option(None, "--parent", help="The adverse IOD case this reconsideration appeals."),
-    notice_date: str | None = typer.Option(None, "--notice-date", help="IR: date on the adverse notice."),
+    notice_date: str | None = typer.Option(None, "--notice-date", help="Reconsideration / redetermination: date on the "
+                                                                      "notice appealed."),
     notice_sent: str | None = typer.Option(None, "--notice-sent", help="IR: when the adverse notice was sent."),
     effective: str | None = typer.Option(None, "--effective", help="IR: intended effective date of the action."),
     file: Path | None = typer.Option(None, "--file", help="JSON object with the intake fields (overridden by options)."),
@@ -105,11 +113,13 @@ def create(
         "case_type": case_type, "received": options.instant("--received", received), "reason": reason,
         "enrollee_name": name, "mbi": mbi, "contract_id": contract, "programs": tuple(program) or None,
         "grievance_subject": subject, "adverse_notice_date": options.date("--notice-date", notice_date),
+        "grievance_event_date": options.date("--event-date", event_date),
         "adverse_notice_sent": options.instant("--notice-sent", notice_sent),
         "intended_effective_date": options.date("--effective", effective),
     }
     defaults = {"plan_benefit_package": pbp, "channel": channel, "requester": requester, "expedite_requested": expedite,
-                "provider_indicates_jeopardy": jeopardy}
+                "provider_indicates_jeopardy": jeopardy, "payment_request": payment, "part_b_drug": part_b_drug,
+                "prior_authorization": prior_authorization}
     merged = {**defaults, **data, **{k: v for k, v in from_options.items() if v is not None}}
     if parent is None and "received" not in merged:
         raise ConfigError("--received is required")
@@ -187,10 +197,14 @@ def queue_cmd(ctx: typer.Context,
               case_type: str | None = typer.Option(None, "--type", help="Only cases of this type."),
               status: str | None = typer.Option(None, "--status", help="Only cases in this status."),
               bucket: str | None = typer.Option(None, "--bucket", help="overdue, due_24h, due_72h or later."),
+              rebuild: bool = typer.Option(False, "--rebuild", help="Recompute the stored queue of every case first "
+                                                                    "(after an upgrade from before the queue table)."),
               as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """Open cases by their next due obligation: overdue, due within 24 h, within 72 h, later (no PHI shown)."""
     from partcd.appeals.pipelines import cases as svc
 
+    if rebuild:
+        typer.echo(f"queue rebuilt from {svc.rebuild_queue(db_engine(ctx))} stored cases", err=True)
     if bucket is not None and bucket not in svc.BUCKETS:
         raise ConfigError(f"--bucket must be one of {', '.join(svc.BUCKETS)}")
     items = svc.queue(db_engine(ctx), case_type=case_type, status=status, bucket=bucket)  # type: ignore[arg-type]
@@ -201,9 +215,20 @@ def queue_cmd(ctx: typer.Context,
     for col in ("bucket", "due", "case", "type", "status", "next obligation"):
         table.add_column(col, overflow="fold")
     for i in items:
-        table.add_row(i.bucket, i.next_due.isoformat(), str(i.id), i.case_type, i.status,
+        state = i.status + (" (deadline passed: run sweep)" if i.consequence_pending else "")
+        table.add_row(i.bucket, i.next_due.isoformat(), str(i.id), i.case_type, state,
                       escape(f"{i.obligation_id or ''} {i.obligation or ''}"))
     console.print(table)
+
+
+def sweep_cmd(ctx: typer.Context,
+              as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
+    """Record the consequence of every decision deadline that has passed (deemed adverse / affirmed); run it often."""
+    from partcd.appeals.pipelines import cases as svc
+
+    changed = svc.sweep(db_engine(ctx), actor=_actor(None))
+    typer.echo(json.dumps({"changed": changed}) if as_json else f"{len(changed)} case(s) changed: "
+               + ", ".join(str(c) for c in changed))
 
 
 def universe_cmd(ctx: typer.Context,
@@ -318,9 +343,10 @@ def override_end(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``case`` (create, transition, show, notice), ``queue``, ``universe`` and ``overrides`` (set, list, end) to
-    ``partcd appeals``."""
+    """Add ``case`` (create, transition, show, notice), ``queue``, ``sweep``, ``universe`` and ``overrides`` (set, list,
+    end) to ``partcd appeals``."""
     app.add_typer(case_app, name="case")
     app.add_typer(overrides_app, name="overrides")
     app.command("queue")(queue_cmd)
+    app.command("sweep")(sweep_cmd)
     app.command("universe")(universe_cmd)

@@ -10,6 +10,12 @@ State-specific, more protective timeframes (§ 422.629(c)) are stored per contra
 is set. A case takes the overrides in force for its contract on the local date of receipt; they are pinned in the
 stored case (``data["contract_clock_overrides"]``: which State, which source) and every due time of the case (view,
 queue, notices, universes) is computed with them.
+
+The work queue is stored: every open plan obligation of a case (``appeal_obligation``) and the number of cases by
+next-due hour and type (``appeal_queue_tally``) are rewritten in the transaction of each change of the case, so
+:func:`queue` and :func:`queue_counts` read them with indexed SQL and re-derive nothing. They show the case as stored:
+:func:`sweep` (``partcd appeals sweep``, run every few minutes) records the consequence of a deadline that has passed
+(``deemed adverse``); until then a waiting case whose decision is overdue is flagged ``consequence_pending``.
 """
 
 from __future__ import annotations
@@ -17,14 +23,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import ColumnElement, Engine, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Table, delete, func, insert, select, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from partcd import __version__
@@ -42,7 +50,10 @@ from partcd.appeals.rules.clocks import (
 )
 from partcd.appeals.rules.parameters import AppealsParams
 from partcd.appeals.rules.workflow import (
+    DECISION_IDS,
     FREE_TEXT_MAX_CHARS,
+    INTEGRATED_TYPES,
+    WAITING_STATES,
     Case,
     CaseEvent,
     CaseType,
@@ -60,7 +71,7 @@ from partcd.appeals.rules.workflow import (
     open_case,
     record_fields,
 )
-from partcd.appeals.store import AppealCase, ContractClockOverride, Notice
+from partcd.appeals.store import AppealCase, AppealObligation, AppealQueueTally, ContractClockOverride, Notice
 from partcd.appeals.store import CaseEvent as CaseEventRow
 from partcd.core.errors import InputError, RuleError
 from partcd.core.params import ParamSet
@@ -447,17 +458,90 @@ def _columns(case: Case, params: ParamSet, now: dt.datetime, overrides: Sequence
     }
 
 
-def _store_events(s: Session, row: AppealCase, case: Case, start: int) -> None:
+def _store_events(s: Session, row: AppealCase, case: Case, start: int, now: dt.datetime | None = None) -> None:
     for seq, ev in enumerate(case.events[start:], start=start + 1):
-        details = ev.model_dump(mode="json", exclude_defaults=True, exclude={"kind", "at", "actor"})
+        details = ev.model_dump(mode="json", exclude_defaults=True, exclude={"kind", "at", "actor", "recorded_at"})
+        recorded = _utc(ev.recorded_at or now) or dt.datetime.now(dt.UTC)
         audit.create(s, CaseEventRow(case_id=row.id, seq=seq, kind=ev.kind, occurred_at=_utc(ev.at), actor=ev.actor,
-                                     status_after=case.status, details=details), actor=ev.actor, reason=ev.kind)
+                                     status_after=case.status, details=details, recorded_at=recorded),
+                     actor=ev.actor, reason=ev.kind)
 
 
-def _store_notices(s: Session, row: AppealCase, case: Case, params: ParamSet, now: dt.datetime, actor: str) -> None:
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _hour(t: dt.datetime) -> int:
+    """Hours since 1970-01-01 UTC (the queue tally's key)."""
+    return int((_aware_utc(t) - _EPOCH).total_seconds() // 3600)
+
+
+def _tally(s: Session, case_type: str, hour: int, delta: int) -> None:
+    """Add ``delta`` cases to one (type, hour) row of the tally (upsert; a row that reaches 0 is removed)."""
+    table = cast(Table, AppealQueueTally.__table__)
+    if delta > 0:
+        dialect = s.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            stmt = pg_insert(table).values(case_type=case_type, due_hour=hour, open_cases=delta)
+            s.execute(stmt.on_conflict_do_update(index_elements=["case_type", "due_hour"],
+                                                 set_={"open_cases": table.c.open_cases + delta}))
+            return
+        from sqlalchemy.dialects.sqlite import insert as lite_insert
+
+        lite = lite_insert(table).values(case_type=case_type, due_hour=hour, open_cases=delta)
+        s.execute(lite.on_conflict_do_update(index_elements=["case_type", "due_hour"],
+                                             set_={"open_cases": table.c.open_cases + delta}))
+        return
+    key = (table.c.case_type == case_type) & (table.c.due_hour == hour)
+    s.execute(update(table).where(key).values(open_cases=table.c.open_cases + delta))
+    s.execute(delete(table).where(key, table.c.open_cases <= 0))
+
+
+def _queue_rows(case_id: int, case: Case, deadlines_now: Sequence[Deadline]) -> tuple[list[dict[str, Any]],
+                                                                                     tuple[str, int] | None]:
+    """The case's open plan obligations as ``appeal_obligation`` rows, and its (type, hour) key in the tally (None
+    when it has no open binding obligation)."""
+    open_ = [d for d in deadlines_now if d.party == "plan" and d.met_at is None
+             and d.state in ("open", "overdue", "target_missed")]
+    binding = [d for d in open_ if d.binding]
+    first = min(binding, key=lambda d: (_aware_utc(d.due), d.id)) if binding else None
+    rows = [{"case_id": case_id, "obligation_id": d.id, "case_type": case.case_type, "status": case.status,
+             "expedited": case.expedited, "contract_id": case.contract_id, "due_at": _utc(d.due), "due_hour": _hour(d.due),
+             "is_next": d is first, "binding": d.binding, "description": d.description[:300], "cite": d.cite[:300]}
+            for d in open_]
+    return rows, ((case.case_type, _hour(first.due)) if first is not None else None)
+
+
+def _store_queue(s: Session, row: AppealCase, case: Case, deadlines_now: Sequence[Deadline]) -> None:
+    """Rewrite the case's open plan obligations and move it in the tally (same transaction as the change)."""
+    old_next = s.execute(select(AppealObligation.case_type, AppealObligation.due_hour).where(
+        AppealObligation.case_id == row.id, AppealObligation.is_next)).first()
+    s.execute(delete(AppealObligation).where(AppealObligation.case_id == row.id)
+              .execution_options(synchronize_session=False))
+    rows, new_next = _queue_rows(row.id, case, deadlines_now)
+    if rows:
+        s.execute(insert(AppealObligation), rows)
+    old_key = (old_next.case_type, old_next.due_hour) if old_next is not None else None
+    if old_key != new_next:
+        for key, delta in sorted([(k, d) for k, d in ((old_key, -1), (new_next, 1)) if k is not None]):
+            _tally(s, key[0], key[1], delta)
+
+
+def _store_case(s: Session, row: AppealCase, case: Case, params: ParamSet, now: dt.datetime, actor: str,
+                start: int) -> None:
+    """The case's timeline rows, notices and queue rows, in the caller's transaction."""
+    ds = deadlines(case, params, now)
+    _store_events(s, row, case, start, now)
+    _store_notices(s, row, case, params, now, actor, ds)
+    _store_queue(s, row, case, ds)
+
+
+def _store_notices(s: Session, row: AppealCase, case: Case, params: ParamSet, now: dt.datetime, actor: str,
+                   deadlines_now: Sequence[Deadline] | None = None) -> None:
     """One row per notice kind the case owes or has sent, with its due time (the earliest obligation it meets)."""
     owed: dict[str, tuple[str | None, dt.datetime | None, dt.datetime | None]] = {}
-    for d in deadlines(case, params, now):
+    for d in deadlines_now if deadlines_now is not None else deadlines(case, params, now):
         if d.notice is not None and (d.notice not in owed or (owed[d.notice][1] or d.due) >= d.due):
             owed[d.notice] = (d.id, d.due, d.met_at)
     for kind, sent_at in case.notices.items():
@@ -506,14 +590,14 @@ def create_case(engine: Engine, intake: dict[str, Any] | Intake, *, actor: str, 
         validated = _intake(data, "case")
         pinned = _overrides_at_receipt(s, validated)
         params = case_params(validated.received, validated.zone, pinned)
-        case = open_case(validated, params, actor=actor, now=now)
+        # a request entered after its deadline already passed is stored with the consequence (deemed adverse ...)
+        case = advance(open_case(validated, params, actor=actor, now=now), params, now)
         row = AppealCase(case_type=case.case_type, contract_id=case.contract_id,
                          plan_benefit_package=case.plan_benefit_package, mbi=case.mbi, enrollee_name=case.enrollee_name,
                          received_at=_utc(case.received), parent_id=parent_id, created_at=_utc(now),
                          **_columns(case, params, now, pinned))
         audit.create(s, row, actor=actor, reason="case received")
-        _store_events(s, row, case, 0)
-        _store_notices(s, row, case, params, now, actor)
+        _store_case(s, row, case, params, now, actor, 0)
         log.info("appeal case %s created (%s, %s)", row.id, case.case_type, case.status)
         return _view(row, now)
 
@@ -558,8 +642,7 @@ def transition(engine: Engine, case_id: int, event: dict[str, Any] | CaseEvent, 
         new = apply(case, ev, params, now=now)
         audit.update(s, row, _columns(new, params, now, pinned), actor=actor, expected_version=row.version,
                      reason=ev.kind)
-        _store_events(s, row, new, start)
-        _store_notices(s, row, new, params, now, actor)
+        _store_case(s, row, new, params, now, actor, start)
         log.info("appeal case %s: %s -> %s", case_id, ev.kind, new.status)
         return _view(row, now)
 
@@ -575,12 +658,14 @@ def _event(event: dict[str, Any] | CaseEvent, actor: str, now: dt.datetime) -> C
 
 
 def sweep(engine: Engine, *, now: dt.datetime | None = None, actor: str = "system") -> list[int]:
-    """Store the consequence of every deadline that has passed (deemed adverse cases); returns the case ids changed."""
+    """Store the consequence of every decision deadline that has passed (deemed adverse / affirmed cases), with the
+    case's timeline, notices and queue rows; returns the case ids changed. Only cases still waiting for a decision
+    whose next due time has passed are read (indexed on status and due time)."""
     now = _utc(now) or dt.datetime.now(dt.UTC)
     changed: list[int] = []
     with session_scope(engine) as s:
-        rows = s.scalars(select(AppealCase).where(AppealCase.next_due_at < now).order_by(AppealCase.id)).all()
-        for row in rows:
+        stmt = select(AppealCase).where(AppealCase.status.in_(sorted(WAITING_STATES)), AppealCase.next_due_at < now)
+        for row in s.scalars(stmt.order_by(AppealCase.id)).all():
             case, pinned = _load(row)
             params = case_params(case.received, case.zone, pinned)
             new = advance(case, params, now)
@@ -588,10 +673,44 @@ def sweep(engine: Engine, *, now: dt.datetime | None = None, actor: str = "syste
                 continue
             audit.update(s, row, _columns(new, params, now, pinned), actor=actor, expected_version=row.version,
                          reason="deadline_passed")
-            _store_events(s, row, new, len(case.events))
-            _store_notices(s, row, new, params, now, actor)
+            _store_case(s, row, new, params, now, actor, len(case.events))
             changed.append(row.id)
     return changed
+
+
+def rebuild_queue(engine: Engine, *, now: dt.datetime | None = None, batch: int = 2000) -> int:
+    """Recompute the stored queue (every open obligation and the tally) of every stored case; returns the cases read.
+
+    For a store upgraded from before ``0006_appeals_queue`` (whose rows carry only the next due time), loaded in bulk,
+    or repaired by hand. Cases are read in batches of ``batch`` and their rows inserted in bulk (one transaction per
+    batch); the tally is written at the end. Run it while nothing else writes cases."""
+    now = _utc(now) or dt.datetime.now(dt.UTC)
+    with session_scope(engine) as s:
+        s.execute(delete(AppealObligation).execution_options(synchronize_session=False))
+        s.execute(delete(AppealQueueTally).execution_options(synchronize_session=False))
+    done = 0
+    last = 0
+    tally: Counter[tuple[str, int]] = Counter()
+    while True:
+        with session_scope(engine) as s:
+            rows = list(s.scalars(select(AppealCase).where(AppealCase.id > last).order_by(AppealCase.id).limit(batch)))
+            out: list[dict[str, Any]] = []
+            for row in rows:
+                case, pinned = _load(row)
+                params = case_params(case.received, case.zone, pinned)
+                obs, key = _queue_rows(row.id, case, deadlines(case, params, now))
+                out.extend(obs)
+                if key is not None:
+                    tally[key] += 1
+            if out:
+                s.execute(insert(AppealObligation), out)
+            if not rows:
+                if tally:
+                    s.execute(insert(AppealQueueTally), [{"case_type": t, "due_hour": h, "open_cases": n}
+                                                         for (t, h), n in sorted(tally.items())])
+                return done
+            done += len(rows)
+            last = rows[-1].id
 
 
 def get_case(engine: Engine, case_id: int, *, now: dt.datetime | None = None) -> CaseView:
@@ -632,7 +751,10 @@ def _aware_utc(t: dt.datetime) -> dt.datetime:
 
 @dataclass(frozen=True)
 class QueueItem:
-    """One row of the work queue (no PHI: the case id, type, state and the next due obligation)."""
+    """One row of the work queue (no PHI): the case id, type, stored state and its next due binding obligation.
+
+    ``consequence_pending``: the case waits for a decision whose due time has passed, and the sweep has not yet
+    recorded the consequence (deemed adverse / affirmed); it sorts first anyway (overdue)."""
 
     id: int
     case_type: str
@@ -643,11 +765,13 @@ class QueueItem:
     bucket: Bucket
     obligation: str | None
     obligation_id: str | None
+    consequence_pending: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "case_type": self.case_type, "status": self.status, "expedited": self.expedited,
                 "contract_id": self.contract_id, "next_due": self.next_due.isoformat(), "bucket": self.bucket,
-                "obligation_id": self.obligation_id, "obligation": self.obligation}
+                "obligation_id": self.obligation_id, "obligation": self.obligation,
+                "consequence_pending": self.consequence_pending}
 
 
 def bucket_of(due: dt.datetime, now: dt.datetime) -> Bucket:
@@ -664,84 +788,69 @@ def bucket_of(due: dt.datetime, now: dt.datetime) -> Bucket:
 
 def _bucket_clauses(bucket: str | None, now: dt.datetime) -> tuple[ColumnElement[bool], ...]:
     """The SQL side of ``bucket_of``: the stored next due time within the bucket (none for no or unknown bucket)."""
-    due = AppealCase.next_due_at
+    due = AppealObligation.due_at
     clauses: dict[str, tuple[ColumnElement[bool], ...]] = {
         "overdue": (due < now,), "due_24h": (due >= now, due <= now + DUE_24H),
         "due_72h": (due > now + DUE_24H, due <= now + DUE_72H), "later": (due > now + DUE_72H,)}
     return clauses.get(bucket or "", ())
 
 
-#: The states ``workflow.advance`` moves a case out of when its decision clock expires, and the states it moves it to.
-_WAITING = ("RECEIVED", "REQUESTED", "STANDARD_PENDING", "EXPEDITED_PENDING", "EXTENDED")
-_DEEMED = ("DEEMED_ADVERSE", "DEEMED_ADVERSE_IR")
-
-
 def queue(engine: Engine, *, now: dt.datetime | None = None, case_type: str | None = None, status: str | None = None,
           bucket: Bucket | None = None, limit: int = 500) -> list[QueueItem]:
-    """Open cases by their next due obligation (earliest first), with the overdue / 24 h / 72 h bucket.
+    """Open cases by their next due binding obligation (earliest first), with the overdue / 24 h / 72 h bucket.
 
-    Each row is re-read at ``now`` (a deadline that passed since the last write may have changed its state and next
-    due time), so the status and bucket filters are checked on the re-read case. In SQL the status filter keeps the
-    rows stored with that status; for a deemed-adverse status also the waiting rows whose stored next due time has
-    passed (``advance`` only moves a waiting case to a deemed-adverse state, and only after its decision clock, which
-    is never earlier than its next due time). Rows are read page by page (keyset on ``next_due_at, id``) until
-    ``limit`` items match, so stale rows at the head of the queue never hide the matching ones; in a store that
-    ``sweep`` keeps current there are few of them.
-    """
+    One indexed query on the stored queue (``appeal_obligation``, ``is_next`` rows, ordered by due time and case id);
+    nothing is re-derived. The state is the stored one (see :func:`sweep` and ``consequence_pending``)."""
     now = _utc(now) or dt.datetime.now(dt.UTC)
-    stmt: Select[Any] = select(AppealCase).where(AppealCase.next_due_at.is_not(None))
+    o = AppealObligation
+    stmt = select(o.case_id, o.case_type, o.status, o.expedited, o.contract_id, o.due_at, o.obligation_id,
+                  o.description).where(o.is_next)
     if case_type:
-        stmt = stmt.where(AppealCase.case_type == case_type)
-    if status in _DEEMED:
-        stmt = stmt.where(or_(AppealCase.status == status,
-                              and_(AppealCase.status.in_(_WAITING), AppealCase.next_due_at < now)))
-    elif status:
-        stmt = stmt.where(AppealCase.status == status)
-    stmt = stmt.where(*_bucket_clauses(bucket, now)).order_by(AppealCase.next_due_at, AppealCase.id)
-    out: list[QueueItem] = []
-    after: tuple[dt.datetime, int] | None = None
+        stmt = stmt.where(o.case_type == case_type)
+    if status:
+        stmt = stmt.where(o.status == status)
+    stmt = stmt.where(*_bucket_clauses(bucket, now)).order_by(o.due_at, o.case_id).limit(max(1, min(limit, 5000)))
     with session_scope(engine, read_only=True) as s:
-        while len(out) < limit:
-            page = stmt if after is None else stmt.where(or_(
-                AppealCase.next_due_at > after[0], and_(AppealCase.next_due_at == after[0], AppealCase.id > after[1])))
-            rows: list[AppealCase] = list(s.scalars(page.limit(limit)))
-            for row in rows:
-                item = _queue_item(row, now, status, bucket)
-                if item is not None:
-                    out.append(item)
-                    if len(out) == limit:
-                        break
-            if len(rows) < limit:
-                break
-            last = rows[-1]
-            assert last.next_due_at is not None
-            after = (last.next_due_at, last.id)
+        rows = s.execute(stmt).all()
+    out: list[QueueItem] = []
+    for r in rows:
+        due = _aware_utc(r.due_at)
+        pending = r.status in WAITING_STATES and due < now and r.obligation_id in DECISION_IDS
+        out.append(QueueItem(id=r.case_id, case_type=r.case_type, status=r.status, expedited=r.expedited,
+                             contract_id=r.contract_id, next_due=due, bucket=bucket_of(due, now),
+                             obligation=r.description, obligation_id=r.obligation_id, consequence_pending=pending))
     return out
 
 
-def _queue_item(row: AppealCase, now: dt.datetime, status: str | None, bucket: Bucket | None) -> QueueItem | None:
-    view = _view(row, now)
-    if status and view.case.status != status:
-        return None
-    first = next((d for d in view.deadlines if d.state in ("open", "overdue")), None)
-    due = view.next_due or _aware_utc(row.next_due_at or now)
-    if bucket is not None and bucket_of(due, now) != bucket:
-        return None  # the stored due time predates a consequence the clock has applied since
-    return QueueItem(id=row.id, case_type=row.case_type, status=view.case.status, expedited=row.expedited,
-                     contract_id=row.contract_id, next_due=due, bucket=bucket_of(due, now),
-                     obligation=first.description if first else None, obligation_id=first.id if first else None)
-
-
 def queue_counts(engine: Engine, *, now: dt.datetime | None = None) -> dict[str, dict[str, int]]:
-    """Counts by case type and bucket (the dashboard's summary)."""
+    """Counts by case type and bucket (the dashboard's summary), from the tally and the partial hours at the edges.
+
+    count(next due < X) = the tally rows of the whole hours before X + the cases due in X's own hour before X (an
+    index range of at most one hour); the buckets are differences of three such counts and the total."""
     now = _utc(now) or dt.datetime.now(dt.UTC)
+    edges = ((now, False), (now + DUE_24H, True), (now + DUE_72H, True))
+    tally = AppealQueueTally
+    hours = [_hour(x) for x, _ in edges]
+    sums = [func.coalesce(func.sum(sql_case((tally.due_hour < h, tally.open_cases), else_=0)), 0) for h in hours]
     out: dict[str, dict[str, int]] = {}
     with session_scope(engine, read_only=True) as s:
-        for name in BUCKETS:
-            stmt = select(AppealCase.case_type, func.count()).where(AppealCase.next_due_at.is_not(None),
-                                                                     *_bucket_clauses(name, now))
-            for case_type, count in s.execute(stmt.group_by(AppealCase.case_type)):
-                out.setdefault(case_type, dict.fromkeys(BUCKETS, 0))[name] = int(count)
+        before: dict[str, list[int]] = {}
+        totals: dict[str, int] = {}
+        for row in s.execute(select(tally.case_type, func.sum(tally.open_cases), *sums).group_by(tally.case_type)):
+            totals[row[0]] = int(row[1] or 0)
+            before[row[0]] = [int(v or 0) for v in row[2:]]
+        o = AppealObligation
+        for i, (edge, inclusive) in enumerate(edges):
+            hour_start = _EPOCH + dt.timedelta(hours=hours[i])
+            upper = o.due_at <= edge if inclusive else o.due_at < edge
+            part = select(o.case_type, func.count()).where(o.is_next, o.due_at >= hour_start, upper).group_by(o.case_type)
+            for case_type, n in s.execute(part):
+                before.setdefault(case_type, [0, 0, 0])[i] += int(n)
+    for case_type, total in totals.items():
+        lt_now, le_24, le_72 = before.get(case_type, [0, 0, 0])
+        counts = {"overdue": lt_now, "due_24h": le_24 - lt_now, "due_72h": le_72 - le_24, "later": total - le_72}
+        if total:
+            out[case_type] = counts
     return out
 
 
@@ -771,6 +880,15 @@ def _local_day(case: Case) -> dt.date:
 def notice_kinds_for(case: Case) -> list[NoticeKind]:
     """The notices that apply to a case (by type and what happened)."""
     kinds: list[NoticeKind] = []
+    if case.case_type not in INTEGRATED_TYPES:
+        if case.extension is not None:
+            kinds.append("standard_extension")
+        if case.expedite_denied_at is not None:
+            kinds.append("standard_denial_of_expedite")
+        if case.case_type not in ("partc_grievance", "partd_grievance") and case.decision in ("adverse",
+                                                                                               "partially_favorable"):
+            kinds.append("standard_denial")
+        return kinds
     if case.case_type in ("integrated_grievance", "integrated_reconsideration"):
         kinds.append("acknowledgement")
     if case.extension is not None:
@@ -809,10 +927,15 @@ def render_notice(case: Case, kind: NoticeKind, *, case_id: int | str, now: dt.d
 
 def _resolution(case: Case, obs: dict[str, Any]) -> dict[str, Any]:
     """The decision deadline the notice talks about and the days an extension added."""
-    deadline = next((o for k, o in obs.items() if k in ("T12", "T5", "T7", "T8", "T16", "T17", "T18", "T2", "T4")), None)
+    ids = ("T12", "T5", "T7", "T8", "T16", "T17", "T18", "T2", "T4", "C8", "C1", "C2", "C3", "C4", "C5", "C11", "C13",
+           "C14", "C15", "C16", "C17", "C24", "C26", "D1", "D6", "D7", "D8", "D9", "D15", "D17", "P1", "P2", "P3", "P4",
+           "P5")
+    deadline = next((obs[k] for k in ids if k in obs), None)
     used = deadline.params_used if deadline is not None else {}
     days = next((used[k] for k in ("extension_calendar_days", "ir_extension_calendar_days",
-                                   "grievance_extension_calendar_days") if k in used), None)
+                                   "grievance_extension_calendar_days", "recon_extension_max_calendar_days",
+                                   "partc_grievance_extension_calendar_days", "partd_grievance_extension_calendar_days")
+                 if k in used), None)
     return {"deadline": deadline, "extension_days": days if case.extension is not None else None}
 
 

@@ -1,13 +1,25 @@
-"""§§ 422.629(h), 422.630-422.634, 423.568-423.572 - timeliness audit universes in the CMS program-audit layout.
+"""Parts 422 subpart M, 423 subpart M - timeliness audit universes in the CMS program-audit layout, with the self-check.
 
-Tables (shared/specs/appeals.md §10.1, CMS-10717 era): ODAG ``OD`` (organization determinations), ``RECON``
-(reconsiderations), ``GRV_C`` (grievances), ``AIP`` (applicable integrated plan reductions, suspensions and
-terminations); CDAG ``CD`` (coverage determinations) and ``CDER`` (exception requests). Conventions of the
-protocol: dates ``CCYY/MM/DD`` and times ``HH:MM:SS`` in the plan's zone, ``None`` for not applicable,
-requester codes E / ER / CP / NCP, priority S / E, Y / N flags; a case is included by its date of determination
-within the period and withdrawn requests are left out. Each row adds the computed columns (due time, turnaround,
-timely, obligation id, citation). The self-check lists every late or overdue plan obligation: by how much and why
-(undecided cases past due are findings although the universe leaves them out).
+Tables (shared/specs/appeals.md §10.1, the CMS-10717 era ODAG and CDAG protocols): ODAG ``OD`` (pre-service
+organization determinations: standard and integrated), ``RECON`` (pre-service reconsiderations), ``PYMT_C``
+(payment organization determinations and reconsiderations), ``GRV_C`` (grievances), ``AIP`` (applicable integrated
+plan reductions, suspensions and terminations); CDAG ``CD`` (coverage determinations), ``CDER`` (exception requests),
+``RD`` (redeterminations), ``PYMT_D`` (payment coverage determinations and redeterminations) and ``GRV_D``
+(grievances). Conventions of the protocols: dates ``CCYY/MM/DD`` and times ``HH:MM:SS`` in the plan's zone, ``None``
+for not applicable, requester codes E / ER / CP / NCP, priority S / E, Y / N flags; a case is included by its date of
+determination within the period and withdrawn requests are left out.
+
+**Which columns are CMS's and which are ours.** The CMS record layouts were read only in part (the enrollee and
+contract columns A-F, the request, AOR, disposition, priority, extension, determination and notification columns
+of the OD layout, and the field names of the older CMS-10191 tables; spec §10.1). Column names from those sources
+are used as they are. The rest is our reading, named in :data:`OUR_COLUMNS`: the Part B drug flag of RECON, the
+IRE forwarding columns, the supporting-statement columns of CDER, the layouts of RD, PYMT_C, PYMT_D and GRV_D (built
+from the fields the rules time), the recorded-at columns (when the determination was entered, for back-dated
+entries, issue 11) and the computed timeliness columns (due time, turnaround, timely, obligation id, citation).
+The self-check lists every late or overdue binding plan obligation: by how much and why (undecided cases past due are
+findings although the universe leaves them out; a target the rule gives no number for, T29, is never a finding).
+Every cell is text; a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written with a
+leading apostrophe (CSV and Excel formula injection).
 """
 
 from __future__ import annotations
@@ -25,24 +37,37 @@ from partcd.appeals.rules.workflow import Case, Deadline, is_adverse
 from partcd.platform.exports import safe_row, xlsx_row
 
 NONE = "None"
-TABLES: tuple[str, ...] = ("OD", "RECON", "GRV_C", "AIP", "CD", "CDER")
+TABLES: tuple[str, ...] = ("OD", "RECON", "PYMT_C", "GRV_C", "AIP", "CD", "CDER", "RD", "PYMT_D", "GRV_D")
 TABLE_TITLES: dict[str, str] = {
-    "OD": "ODAG Table 1: Standard and Expedited Pre-service Organization Determinations (integrated)",
-    "RECON": "ODAG Table 2: Standard and Expedited Pre-service Reconsiderations (integrated)",
-    "GRV_C": "ODAG Grievances (integrated)",
+    "OD": "ODAG Table 1: Standard and Expedited Pre-service Organization Determinations",
+    "RECON": "ODAG Table 2: Standard and Expedited Pre-service Reconsiderations",
+    "PYMT_C": "ODAG Table 3: Payment Organization Determinations and Reconsiderations",
+    "GRV_C": "ODAG Grievances",
     "AIP": "ODAG Table 6: Applicable Integrated Plan reductions, suspensions and terminations",
     "CD": "CDAG Table 1: Standard and Expedited Coverage Determinations",
     "CDER": "CDAG Table 2: Standard and Expedited Coverage Determination Exception Requests",
+    "RD": "CDAG Standard and Expedited Redeterminations",
+    "PYMT_D": "CDAG Table 3: Payment Coverage Determinations and Redeterminations",
+    "GRV_D": "CDAG Grievances",
 }
 _TYPE_TABLE = {"integrated_organization_determination": "OD", "integrated_reconsideration": "RECON",
-               "integrated_grievance": "GRV_C", "partd_coverage_determination": "CD", "partd_exception": "CDER"}
-_RESOLUTION = ("T12", "T5", "T7", "T8", "T16", "T17", "T18", "T2", "T4", "P1", "P2", "P3", "P4", "P5")
+               "integrated_grievance": "GRV_C", "partd_coverage_determination": "CD", "partd_exception": "CDER",
+               "partc_organization_determination": "OD", "partc_reconsideration": "RECON", "partc_grievance": "GRV_C",
+               "partd_redetermination": "RD", "partd_grievance": "GRV_D"}
+#: Payment requests go to the payment tables.
+_PAYMENT_TABLE = {"partc_organization_determination": "PYMT_C", "partc_reconsideration": "PYMT_C",
+                  "integrated_organization_determination": "PYMT_C", "partd_coverage_determination": "PYMT_D",
+                  "partd_redetermination": "PYMT_D"}
+_RESOLUTION = ("T12", "T5", "T7", "T8", "T16", "T17", "T18", "T2", "T4", "P1", "P2", "P3", "P4", "P5", "C8", "C1",
+               "C2", "C3", "C4", "C5", "C11", "C13", "C14", "C15", "C16", "C17", "C24", "C26", "D1", "D6", "D7", "D8",
+               "D9", "D15", "D17")
 _REQUESTER = {"enrollee": "E", "representative": "ER", "estate": "ER", "provider": "CP", "assignee": "CP"}
 
 _ENROLLEE = ["Enrollee First Name", "Enrollee Last Name", "Enrollee ID", "Contract ID", "Plan Benefit Package (PBP)",
              "First Tier, Downstream, and Related Entity"]
 _TIMELINESS = ["Obligation ID", "Due Date", "Due Time", "Turnaround Time (hours)", "Timely (Y/N)", "Late By (hours)",
                "Citation"]
+_RECORDED = ["Date Determination Recorded", "Time Determination Recorded"]
 COLUMNS: dict[str, list[str]] = {
     "OD": [*_ENROLLEE, "Authorization or Claim Number", "Request Received Date", "Request Received Time",
            "AOR Receipt Date", "Request Disposition", "Priority (S/E)",
@@ -51,7 +76,7 @@ COLUMNS: dict[str, list[str]] = {
            "Time of Determination", "Date Oral Notification Provided to Enrollee",
            "Time Oral Notification Provided to Enrollee", "Date Written Notification Provided to Enrollee",
            "Time Written Notification Provided to Enrollee", "Date Effectuated", "Who Made the Request",
-           "Untimely Determination (deemed adverse) (Y/N)", *_TIMELINESS],
+           "Untimely Determination (deemed adverse) (Y/N)", "Part B Drug Request (Y/N)", *_RECORDED, *_TIMELINESS],
     "RECON": [*_ENROLLEE, "Reconsideration Number", "Request Received Date", "Request Received Time",
               "AOR Receipt Date", "Request Disposition", "Priority (S/E)",
               "Request made under the expedited timeframe but processed under the standard timeframe (Y/N)",
@@ -59,12 +84,17 @@ COLUMNS: dict[str, list[str]] = {
               "Time of Resolution", "Date Written Notification Provided to Enrollee",
               "Time Written Notification Provided to Enrollee", "Date Forwarded to IRE", "Time Forwarded to IRE",
               "IRE Forwarding Due", "IRE Forwarding Timely (Y/N/None)", "Medicare Item (Y/N)", "Medicaid Item (Y/N)",
-              "Who Made the Request", *_TIMELINESS],
+              "Who Made the Request", "Part B Drug Request (Y/N)", *_RECORDED, *_TIMELINESS],
+    "PYMT_C": [*_ENROLLEE, "Authorization or Claim Number", "Request Type (OD/RECON)", "Request Received Date",
+               "Request Received Time", "AOR Receipt Date", "Request Disposition", "Date of Determination",
+               "Time of Determination", "Date Written Notification Provided to Enrollee",
+               "Time Written Notification Provided to Enrollee", "Date Paid", "Date Forwarded to IRE",
+               "Who Made the Request", *_RECORDED, *_TIMELINESS],
     "GRV_C": [*_ENROLLEE, "Grievance ID", "Date Grievance Was Received", "Time Grievance Was Received",
               "How Was the Grievance Received (Oral/Written)", "Priority (S/E)", "Category of the Grievance",
               "Grievance Description", "Timeframe Extension Taken (Y/N)", "Date Oral Notification of Resolution",
               "Time Oral Notification of Resolution", "Date Written Notification of Resolution",
-              "Time Written Notification of Resolution", "AOR Receipt Date", *_TIMELINESS],
+              "Time Written Notification of Resolution", "AOR Receipt Date", *_RECORDED, *_TIMELINESS],
     "AIP": [*_ENROLLEE, "Authorization Number", "Date on the Adverse Notice", "Date Adverse Notice Sent",
             "Date of Action", "Days of Advance Notice", "Advance Notice Timely (Y/N)",
             "Continuation Requested (Y/N)", "Continuation Timely (Y/N/None)", "Continuation Start Date",
@@ -73,14 +103,46 @@ COLUMNS: dict[str, list[str]] = {
            "Priority (S/E)", "Request made under the expedited timeframe but processed under the standard timeframe (Y/N)",
            "Date of Plan Decision", "Time of Plan Decision", "Date Written Notification Provided to Enrollee",
            "Time Written Notification Provided to Enrollee", "Date Effectuated", "Who Made the Request",
-           "Date Forwarded to IRE", *_TIMELINESS],
+           "Date Forwarded to IRE", *_RECORDED, *_TIMELINESS],
     "CDER": [*_ENROLLEE, "Case Number", "Request Received Date", "Request Received Time",
              "Date Prescriber Supporting Statement Received", "Time Prescriber Supporting Statement Received",
              "Request Disposition", "Priority (S/E)",
              "Request made under the expedited timeframe but processed under the standard timeframe (Y/N)",
              "Date of Plan Decision", "Time of Plan Decision", "Date Written Notification Provided to Enrollee",
              "Time Written Notification Provided to Enrollee", "Date Effectuated", "Who Made the Request",
-             "Date Forwarded to IRE", *_TIMELINESS],
+             "Date Forwarded to IRE", *_RECORDED, *_TIMELINESS],
+    "RD": [*_ENROLLEE, "Case Number", "Request Received Date", "Request Received Time", "AOR Receipt Date",
+           "Request Disposition", "Priority (S/E)",
+           "Request made under the expedited timeframe but processed under the standard timeframe (Y/N)",
+           "Date of Plan Decision", "Time of Plan Decision", "Date Oral Notification Provided to Enrollee",
+           "Time Oral Notification Provided to Enrollee", "Date Written Notification Provided to Enrollee",
+           "Time Written Notification Provided to Enrollee", "Date Effectuated", "Who Made the Request",
+           "Date Forwarded to IRE", "Untimely Redetermination (forwarded to IRE) (Y/N)", *_RECORDED, *_TIMELINESS],
+    "PYMT_D": [*_ENROLLEE, "Case Number", "Request Type (CD/RD)", "Request Received Date", "Request Received Time",
+               "Request Disposition", "Date of Plan Decision", "Time of Plan Decision",
+               "Date Written Notification Provided to Enrollee", "Time Written Notification Provided to Enrollee",
+               "Date Paid", "Who Made the Request", "Date Forwarded to IRE", *_RECORDED, *_TIMELINESS],
+    "GRV_D": [*_ENROLLEE, "Grievance ID", "Date Grievance Was Received", "Time Grievance Was Received",
+              "How Was the Grievance Received (Oral/Written)", "Priority (S/E)", "Category of the Grievance",
+              "Grievance Description", "Timeframe Extension Taken (Y/N)", "Date Oral Notification of Resolution",
+              "Time Oral Notification of Resolution", "Date Written Notification of Resolution",
+              "Time Written Notification of Resolution", "AOR Receipt Date", *_RECORDED, *_TIMELINESS],
+}
+
+#: Columns that are our reading (not a CMS field name read in the sources; see the module docstring).
+OUR_COLUMNS: dict[str, tuple[str, ...]] = {
+    "OD": ("Untimely Determination (deemed adverse) (Y/N)", "Part B Drug Request (Y/N)", *_RECORDED, *_TIMELINESS),
+    "RECON": ("IRE Forwarding Due", "IRE Forwarding Timely (Y/N/None)", "Medicare Item (Y/N)", "Medicaid Item (Y/N)",
+              "Part B Drug Request (Y/N)", *_RECORDED, *_TIMELINESS),
+    "PYMT_C": tuple(c for c in ("Request Type (OD/RECON)", "Date Paid", *_RECORDED, *_TIMELINESS)),
+    "GRV_C": (*_RECORDED, *_TIMELINESS),
+    "AIP": ("Days of Advance Notice", "Advance Notice Timely (Y/N)", "Continuation Timely (Y/N/None)"),
+    "CD": (*_RECORDED, *_TIMELINESS),
+    "CDER": ("Date Prescriber Supporting Statement Received", "Time Prescriber Supporting Statement Received",
+             *_RECORDED, *_TIMELINESS),
+    "RD": ("Untimely Redetermination (forwarded to IRE) (Y/N)", *_RECORDED, *_TIMELINESS),
+    "PYMT_D": ("Request Type (CD/RD)", "Date Paid", *_RECORDED, *_TIMELINESS),
+    "GRV_D": (*_RECORDED, *_TIMELINESS),
 }
 
 
@@ -223,16 +285,29 @@ def _why(d: Deadline, case: Case) -> str:
     return "; ".join(reasons)
 
 
+def _table_of(case: Case) -> str:
+    if case.payment_request and case.case_type in _PAYMENT_TABLE:
+        return _PAYMENT_TABLE[case.case_type]
+    return _TYPE_TABLE[case.case_type]
+
+
+def _recorded(case: Case, zone: ZoneInfo) -> dict[str, str]:
+    """When the determination (decide / resolve) was entered - for back-dated entries (issue 11)."""
+    ev = next((e for e in reversed(case.events) if e.kind in ("decide", "resolve")), None)
+    at = ev.recorded_at if ev is not None else None
+    return {"Date Determination Recorded": _d(at, zone), "Time Determination Recorded": _t(at, zone)}
+
+
 def build(views: list[CaseView], *, date_from: dt.date | None = None, date_to: dt.date | None = None) -> Universe:
     """The six tables (cases decided in the period, withdrawn left out) and the timeliness self-check."""
     uni = Universe(date_from=date_from, date_to=date_to, tables={t: [] for t in TABLES})
     for view in views:
         case = view.case
         zone = zone_of(case.zone or "America/New_York")
-        table = _TYPE_TABLE[case.case_type]
+        table = _table_of(case)
         decided = _determination_time(view)
         for d in view.deadlines:
-            if d.state not in ("late", "overdue") or d.party != "plan" or d.late_by is None:
+            if d.state not in ("late", "overdue") or d.party != "plan" or d.late_by is None or not d.binding:
                 continue
             anchor = d.met_at or d.due
             if not _in_period(anchor, zone, date_from, date_to):
@@ -263,7 +338,8 @@ def _request(c: Case, zone: ZoneInfo, ext_notice: Deadline | None) -> dict[str, 
 def _od(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
     c = view.case
     ds = {d.id: d for d in view.deadlines}
-    return {**_enrollee(c), "Authorization or Claim Number": str(view.id), **_request(c, zone, ds.get("T11")),
+    return {**_enrollee(c), "Authorization or Claim Number": str(view.id),
+            **_request(c, zone, ds.get("T11") or ds.get("C7")),
             "Date of Determination": _d(c.decided_at, zone), "Time of Determination": _t(c.decided_at, zone),
             "Date Oral Notification Provided to Enrollee": _d(c.oral_notice_at, zone),
             "Time Oral Notification Provided to Enrollee": _t(c.oral_notice_at, zone),
@@ -271,14 +347,15 @@ def _od(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
             "Time Written Notification Provided to Enrollee": _t(c.enrollee_notified_at, zone),
             "Date Effectuated": _d(c.effectuated_at, zone), "Who Made the Request": _REQUESTER[c.requester],
             "Untimely Determination (deemed adverse) (Y/N)": _yn(c.deemed_adverse_at is not None),
+            "Part B Drug Request (Y/N)": _yn(c.part_b_drug), **_recorded(c, zone),
             **_timeliness(_resolution(view.deadlines), c, zone)}
 
 
 def _recon(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
     c = view.case
     ds = {d.id: d for d in view.deadlines}
-    ire = ds.get("T24") or ds.get("T23")
-    return {**_enrollee(c), "Reconsideration Number": str(view.id), **_request(c, zone, ds.get("T21")),
+    ire = ds.get("T24") or ds.get("T23") or ds.get("C21")
+    return {**_enrollee(c), "Reconsideration Number": str(view.id), **_request(c, zone, ds.get("T21") or ds.get("C22")),
             "Date of Resolution": _d(c.decided_at, zone), "Time of Resolution": _t(c.decided_at, zone),
             "Date Written Notification Provided to Enrollee": _d(c.enrollee_notified_at, zone),
             "Time Written Notification Provided to Enrollee": _t(c.enrollee_notified_at, zone),
@@ -286,7 +363,8 @@ def _recon(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
             "IRE Forwarding Due": f"{_d(ire.due, zone)} {_t(ire.due, zone)}" if ire else NONE,
             "IRE Forwarding Timely (Y/N/None)": NONE if ire is None else _yn(ire.state == "met"),
             "Medicare Item (Y/N)": _yn("medicare" in c.programs), "Medicaid Item (Y/N)": _yn("medicaid" in c.programs),
-            "Who Made the Request": _REQUESTER[c.requester], **_timeliness(_resolution(view.deadlines), c, zone)}
+            "Who Made the Request": _REQUESTER[c.requester], "Part B Drug Request (Y/N)": _yn(c.part_b_drug),
+            **_recorded(c, zone), **_timeliness(_resolution(view.deadlines), c, zone)}
 
 
 def _grv(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
@@ -302,7 +380,7 @@ def _grv(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
             "Date Oral Notification of Resolution": _d(oral, zone), "Time Oral Notification of Resolution": _t(oral, zone),
             "Date Written Notification of Resolution": _d(written, zone),
             "Time Written Notification of Resolution": _t(written, zone), "AOR Receipt Date": _d(c.aor_received, zone),
-            **_timeliness(_resolution(view.deadlines), c, zone)}
+            **_recorded(c, zone), **_timeliness(_resolution(view.deadlines), c, zone)}
 
 
 def _partd(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
@@ -316,10 +394,50 @@ def _partd(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
            "Date Written Notification Provided to Enrollee": _d(c.enrollee_notified_at, zone),
            "Time Written Notification Provided to Enrollee": _t(c.enrollee_notified_at, zone),
            "Date Effectuated": _d(c.effectuated_at, zone), "Who Made the Request": _REQUESTER[c.requester],
-           "Date Forwarded to IRE": _d(c.ire_forwarded_at, zone), **_timeliness(_resolution(view.deadlines), c, zone)}
+           "Date Forwarded to IRE": _d(c.ire_forwarded_at, zone), **_recorded(c, zone),
+           **_timeliness(_resolution(view.deadlines), c, zone)}
     if c.case_type == "partd_exception":
         row["Date Prescriber Supporting Statement Received"] = _d(c.supporting_statement_at, zone)
         row["Time Prescriber Supporting Statement Received"] = _t(c.supporting_statement_at, zone)
+    return row
+
+
+def _rd(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
+    c = view.case
+    return {**_enrollee(c), "Case Number": str(view.id), "Request Received Date": _d(c.received, zone),
+            "Request Received Time": _t(c.received, zone), "AOR Receipt Date": _d(c.aor_received, zone),
+            "Request Disposition": _disposition(c), "Priority (S/E)": "E" if c.expedited else "S",
+            "Request made under the expedited timeframe but processed under the standard timeframe (Y/N)":
+                _yn(c.expedite_denied_at is not None),
+            "Date of Plan Decision": _d(c.decided_at, zone), "Time of Plan Decision": _t(c.decided_at, zone),
+            "Date Oral Notification Provided to Enrollee": _d(c.oral_notice_at, zone),
+            "Time Oral Notification Provided to Enrollee": _t(c.oral_notice_at, zone),
+            "Date Written Notification Provided to Enrollee": _d(c.enrollee_notified_at, zone),
+            "Time Written Notification Provided to Enrollee": _t(c.enrollee_notified_at, zone),
+            "Date Effectuated": _d(c.effectuated_at, zone), "Who Made the Request": _REQUESTER[c.requester],
+            "Date Forwarded to IRE": _d(c.ire_forwarded_at, zone),
+            "Untimely Redetermination (forwarded to IRE) (Y/N)": _yn(c.deemed_adverse_at is not None),
+            **_recorded(c, zone), **_timeliness(_resolution(view.deadlines), c, zone)}
+
+
+def _payment(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
+    c = view.case
+    part_c = c.case_type.startswith("partc") or c.case_type.startswith("integrated")
+    kind = ("RECON" if c.case_type == "partc_reconsideration" else "OD") if part_c else (
+        "RD" if c.case_type == "partd_redetermination" else "CD")
+    number = "Authorization or Claim Number" if part_c else "Case Number"
+    row = {**_enrollee(c), number: str(view.id), f"Request Type ({'OD/RECON' if part_c else 'CD/RD'})": kind,
+           "Request Received Date": _d(c.received, zone), "Request Received Time": _t(c.received, zone),
+           "Request Disposition": _disposition(c),
+           ("Date of Determination" if part_c else "Date of Plan Decision"): _d(c.decided_at, zone),
+           ("Time of Determination" if part_c else "Time of Plan Decision"): _t(c.decided_at, zone),
+           "Date Written Notification Provided to Enrollee": _d(c.enrollee_notified_at, zone),
+           "Time Written Notification Provided to Enrollee": _t(c.enrollee_notified_at, zone),
+           "Date Paid": _d(c.effectuated_at, zone), "Date Forwarded to IRE": _d(c.ire_forwarded_at, zone),
+           "Who Made the Request": _REQUESTER[c.requester], **_recorded(c, zone),
+           **_timeliness(_resolution(view.deadlines), c, zone)}
+    if part_c:
+        row["AOR Receipt Date"] = _d(c.aor_received, zone)
     return row
 
 
@@ -345,7 +463,9 @@ def _aip(view: CaseView, zone: ZoneInfo, views: list[CaseView]) -> dict[str, str
             "Continuation End Reason": (child.continuation_end_reason or NONE) if child else NONE}
 
 
-_ROW = {"OD": _od, "RECON": _recon, "GRV_C": _grv, "CD": _partd, "CDER": _partd}
+_ROW = {"OD": _od, "RECON": _recon, "GRV_C": _grv, "CD": _partd, "CDER": _partd, "RD": _rd, "PYMT_C": _payment,
+        "PYMT_D": _payment, "GRV_D": _grv}
+
 
 _FINDING_COLUMNS = ["table", "case_id", "obligation_id", "obligation", "due", "met_at", "late_by", "late_by_hours", "why",
                     "cite"]

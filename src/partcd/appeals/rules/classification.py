@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from partcd.appeals.rules.parameters import AppealsParams
 from partcd.core.citation import cites
+from partcd.core.errors import RuleError
 from partcd.core.params import ParamSet
 
 MedicaidService = Literal["primary_care", "acute_care", "behavioral_health", "ltss", "nursing_facility"]
@@ -124,6 +125,9 @@ def _hide_failures(p: PlanAttributes) -> list[str]:
 def classify(plan: PlanAttributes, params: ParamSet) -> Classification:
     """FIDE / HIDE / coordination-only / non-compliant D-SNP, applicable integrated plan, and the process to use."""
     view = params.typed(AppealsParams)
+    if view.fide_nursing_facility_min_days is None or view.enrollment_sanction_plan_years_list is None:
+        raise RuleError(f"plan year {plan.plan_year}: the D-SNP integration criteria and the FIDE / HIDE definitions "
+                        "apply from January 1, 2021; no earlier plan year is classified", view.rule_cite("unified_from_2021"))
     reasons: list[str] = []
     dsnp_failures = []
     if not plan.special_needs_plan_for_medicaid_entitled:

@@ -1,29 +1,23 @@
-"""§§ 422.630(d)-(e), 422.631(d)(2), 422.633(f), 423.568(b), 423.572(a) - decision due times of many cases (4185-P L2761-L3289).
+"""Parts 422 subpart M, 423 subpart M - decision due times of many cases at once (4185-P L2761-L3289; current CFR).
 
-The per-case engine (:mod:`partcd.appeals.rules.clocks`) returns every obligation of one case as a record; a work
-queue or a nightly re-computation over a million open cases needs one number per case: when the decision (or
-the grievance resolution) is due. :func:`decision_due` computes that number with numpy for the common cases and
-gives the same instant as the engine (checked by ``tests/unit/appeals/test_clocks_vector.py``):
-
-============================== ================== ====================================================
-case type                      standard           expedited
-============================== ================== ====================================================
-integrated_grievance           T2 (30 cd)         T4 (24 h)
-integrated_organization_det.   T5 (14 cd)         T7 (72 h)
-integrated_reconsideration     T16 (30 cd)        T17 (72 h)
-partd_coverage_determination   P1 (72 h)          P3 (24 h)
-partd_exception                P2 (72 h after the supporting statement or 14 cd, whichever comes first;
-                               P4 with 24 h when expedited)
-============================== ================== ====================================================
+The per-case engine (:mod:`partcd.appeals.rules.clocks`, :mod:`partcd.appeals.rules.standard`) returns every
+obligation of one case as a record; a bulk clock file or a nightly re-computation over a million open cases needs one
+number per case: when the decision (or the grievance resolution) is due. :func:`decision_due` computes that number
+with numpy and gives the same instant as the engine (checked by ``tests/appeals/test_clocks_vector.py``). Which
+timeframe a case follows is :func:`partcd.appeals.rules.standard.decision_timeframe` of its type, expedited, payment,
+Part B drug and prior-authorization flags - the same function the engine uses - so every process is covered: the
+unified process (T2/T4, T5/T7, T16/T17), Part D (P1/P3, D1, P2/P4 exceptions with the final or the proposed reading of
+the missing supporting statement), Part C organization determinations (C1-C4, C11), reconsiderations (C13-C16),
+grievances (C24/C26, D15/D17) and Part D redeterminations (D6-D8).
 
 Hour limits are elapsed microseconds added to the UTC instant. Day limits depend only on the local date of
 receipt, so each distinct date is handed once to the engine's own day arithmetic (``_Clock.after_days``:
-day counting, end of the local day, weekend roll-over, DST) and the answer is broadcast back. The local date
-of an instant uses the zone's UTC offset looked up once per distinct quarter hour (a bucket whose two ends
-disagree, i.e. holds an offset change, is resolved instant by instant).
+day counting, end of the local day, roll-over, DST) and the answer is broadcast back. The local date of an instant
+uses the zone's UTC offset looked up once per distinct quarter hour (a bucket whose two ends disagree, i.e. holds an
+offset change, is resolved instant by instant).
 
-Not covered (use the engine): extensions, denied expedites, State overrides, the other obligations (T29, T10,
-...), and ``day_deadline_end_text = same_local_time`` (a day limit that depends on the time of receipt).
+Not covered (use the engine): extensions, denied expedites, State overrides, the other obligations (T29, C9, ...),
+and ``day_deadline_end_text = same_local_time`` (a day limit that depends on the time of receipt).
 """
 
 from __future__ import annotations
@@ -35,22 +29,22 @@ import numpy.typing as npt
 
 from partcd.appeals.rules.clocks import TIMEFRAMES, _clock
 from partcd.appeals.rules.parameters import AppealsParams
+from partcd.appeals.rules.standard import decision_timeframe
+from partcd.appeals.rules.workflow import CASE_TYPES, INTEGRATED_TYPES
 from partcd.core.citation import cites
 from partcd.core.errors import RuleError
 from partcd.core.params import ParamSet
 
-CASE_TYPES: tuple[str, ...] = ("integrated_grievance", "integrated_organization_determination",
-                               "integrated_reconsideration", "partd_coverage_determination", "partd_exception")
-#: Integer code of each case type (the ``case_type`` array holds these codes).
+#: Integer code of each case type (the ``case_type`` array holds these codes; the order of workflow.CASE_TYPES).
 CASE_TYPE_CODES: dict[str, int] = {name: code for code, name in enumerate(CASE_TYPES)}
-#: The timeframe id of the decision for (case type, expedited); the Part D exception is P2 / P4.
-DECISION_IDS: dict[tuple[str, bool], str] = {
-    ("integrated_grievance", False): "T2", ("integrated_grievance", True): "T4",
-    ("integrated_organization_determination", False): "T5", ("integrated_organization_determination", True): "T7",
-    ("integrated_reconsideration", False): "T16", ("integrated_reconsideration", True): "T17",
-    ("partd_coverage_determination", False): "P1", ("partd_coverage_determination", True): "P3",
-    ("partd_exception", False): "P2", ("partd_exception", True): "P4",
-}
+
+
+def decision_id(case_type: str, expedited: bool, payment: bool = False, part_b_drug: bool = False,
+                prior_authorization: bool = False) -> str:
+    """The timeframe id of the decision a case of these facts waits for (as the engine names it)."""
+    return decision_timeframe(case_type, expedited=expedited and not payment, payment=payment, part_b_drug=part_b_drug,
+                              prior_authorization=prior_authorization)[0]
+
 
 _US = dt.timedelta(microseconds=1)
 _DAY_US = 86_400_000_000
@@ -92,21 +86,26 @@ def _to_us(values: Instants) -> npt.NDArray[np.int64]:
 
 
 @cites("42 CFR 422.630(d)", "42 CFR 422.630(e)(1)", "42 CFR 422.631(d)(2)", "42 CFR 422.633(f)", "42 CFR 423.568(b)",
-       "42 CFR 423.572(a)")
+       "42 CFR 423.568(c)", "42 CFR 423.572(a)", "42 CFR 422.564", "42 CFR 422.568", "42 CFR 422.572", "42 CFR 422.590",
+       "42 CFR 423.564", "42 CFR 423.590")
 def decision_due(
     received: Instants,
     case_type: npt.NDArray[np.integer],
     expedited: npt.NDArray[np.bool_],
     params: ParamSet,
     *,
+    payment: npt.NDArray[np.bool_] | None = None,
+    part_b_drug: npt.NDArray[np.bool_] | None = None,
+    prior_authorization: npt.NDArray[np.bool_] | None = None,
     supporting_statement: Instants | None = None,
     zone: str | None = None,
 ) -> Instants:
-    """The decision due time of each open case as ``datetime64[us]`` UTC (the engine's T2/T4/T5/T7/T16/T17/P1-P4).
+    """The decision due time of each open case as ``datetime64[us]`` UTC (the engine's decision obligation).
 
     ``received`` and ``supporting_statement`` are UTC instants (``datetime64``; ``NaT`` = no supporting statement,
-    read for ``partd_exception`` rows only); ``case_type`` holds :data:`CASE_TYPE_CODES`; ``zone`` is the plan's
-    zone (default ``plan_time_zone_text``). A statement received before the request starts its hours at receipt.
+    read for ``partd_exception`` rows only); ``case_type`` holds :data:`CASE_TYPE_CODES`; the flag arrays (default
+    all false) say which variant applies; ``zone`` is the plan's zone (default ``plan_time_zone_text``). A payment
+    request is never expedited: its ``expedited`` flag is ignored, as the workflow ignores the request to expedite.
     """
     clock = _clock(params, zone, None)
     view: AppealsParams = clock.view
@@ -118,6 +117,11 @@ def decision_due(
     fast = np.asarray(expedited, dtype=bool)
     if not (rec.shape == types.shape == fast.shape):
         raise RuleError("received, case_type and expedited must have the same length")
+    flags = [np.zeros(rec.shape, dtype=bool) if a is None else np.asarray(a, dtype=bool)
+             for a in (payment, part_b_drug, prior_authorization)]
+    if any(f.shape != rec.shape for f in flags):
+        raise RuleError("payment, part_b_drug and prior_authorization must have one entry per case")
+    pay, partb, pa = flags
     if rec.size and (rec == _NAT).any():
         raise RuleError("every open case needs its receipt time (NaT found)")
     unknown = ~np.isin(types, np.arange(len(CASE_TYPES)))
@@ -138,34 +142,42 @@ def decision_due(
             out[j] = cache[d]
         return out[inverse]
 
-    for name, code in CASE_TYPE_CODES.items():
-        for is_fast in (False, True):
-            rows = (types == code) & (fast == is_fast)
-            if not rows.any():
-                continue
-            tf = TIMEFRAMES[DECISION_IDS[(name, is_fast)]]
-            if name == "partd_exception":
-                due[rows] = _exception_due(rec, rows, after_days(rows, view.partd_exception_outer_calendar_days),
-                                           view, is_fast, supporting_statement)
-            elif tf.kind == "hours":
-                assert tf.key is not None
-                due[rows] = rec[rows] + _hours_us(float(getattr(view, tf.key)))
-            else:
-                assert tf.key is not None
-                due[rows] = after_days(rows, int(getattr(view, tf.key)))
+    combo = types.astype(np.int64) * 16 + (fast & ~pay) * 8 + pay * 4 + partb * 2 + pa
+    for value in np.unique(combo).tolist():
+        rows = combo == value
+        code, bits = divmod(int(value), 16)
+        name = CASE_TYPES[code]
+        if name in INTEGRATED_TYPES:
+            clock.require_unified(name.replace("_", " "))
+        is_fast, is_pay, is_partb, is_pa = bool(bits & 8), bool(bits & 4), bool(bits & 2), bool(bits & 1)
+        tf_id, key = decision_timeframe(name, expedited=is_fast, payment=is_pay, part_b_drug=is_partb,
+                                        prior_authorization=is_pa)
+        if name == "partd_exception":
+            due[rows] = _exception_due(rec, rows, after_days(rows, view.partd_exception_outer_calendar_days),
+                                       view, is_fast, supporting_statement)
+        elif TIMEFRAMES[tf_id].kind == "hours":
+            due[rows] = rec[rows] + _hours_us(float(clock.value(key)))
+        else:
+            due[rows] = after_days(rows, int(clock.value(key)))
     return due.astype("datetime64[us]")
 
 
 def _exception_due(rec: npt.NDArray[np.int64], rows: npt.NDArray[np.bool_], outer: npt.NDArray[np.int64],
                    view: AppealsParams, expedited: bool, supporting_statement: Instants | None) -> npt.NDArray[np.int64]:
-    """P2 / P4: hours after the supporting statement or the 14-day outer limit, whichever comes first."""
+    """P2 / P4: final reading - (the earlier of the statement and the end of day 14) + hours; the proposal's reading
+    (``whichever_first``) - the earlier of statement + hours and the end of day 14."""
+    hours = _hours_us(float(view.partd_expedited_exception_supporting_statement_h if expedited
+                            else view.partd_exception_supporting_statement_h))
+    final = view.partd_exception_missing_statement_text == "outer_limit_then_hours"
     if supporting_statement is None:
-        return outer
+        return outer + hours if final else outer
     ss = _to_us(supporting_statement)
     if ss.shape != rec.shape:
         raise RuleError("supporting_statement must have one entry per case (NaT = none)")
     ss = ss[rows]
     has = ss != _NAT
-    hours = view.partd_expedited_exception_supporting_statement_h if expedited else view.partd_exception_supporting_statement_h
-    ss_due = np.maximum(ss, rec[rows]) + _hours_us(float(hours))
+    ss_start = np.maximum(ss, rec[rows])
+    if final:
+        return np.where(has & (ss_start <= outer), ss_start, outer) + hours
+    ss_due = ss_start + hours
     return np.where(has & (ss_due < outer), ss_due, outer)
