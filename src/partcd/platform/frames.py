@@ -11,8 +11,8 @@ import json
 import os
 import re
 import threading
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
@@ -190,7 +190,7 @@ def read_files(con: Any, paths: Sequence[Path], fmt: str) -> Any:
         return _spark_files(con, paths, fmt)
     except InputError:
         raise
-    except Exception as exc:  # noqa: BLE001 - an engine's reader error names the file, never a traceback
+    except Exception as exc:
         raise InputError(str(paths[0]) if len(paths) == 1 else f"{len(paths)} files", None, None,
                          f"cannot read {fmt}: {str(exc).splitlines()[0][:300]}") from None
 

@@ -29,8 +29,11 @@ from partcd.callcenter.readers.calllog import (
     CallLog,
     CheckedLog,
     check_call_log,
+    contract_problem,
+    id_hash,
     judged,
     open_call_log,
+    passes,
     rules,
     settle,
     write_quarantine,
@@ -60,7 +63,7 @@ COUNTS = ("calls", "queued", "answered", "answered_within", "dropped", "caller_h
           "max_hold_us", "waits", "wait_sum_us", "interpreter_calls", "interpreter_answered", "interpreter_within",
           "tty_calls", "tty_within")
 #: Metric columns rounded to 1e-6 in records.
-ROUNDED = ("avg_hold_time_s", "avg_hold_time_all_queued_s", "answered_within_30s_pct", "disconnect_rate_pct",
+ROUNDED = ("avg_hold_time_s", "avg_hold_time_all_queued_s", "verdict_hold_time_s", "answered_within_30s_pct", "disconnect_rate_pct",
            "abandon_rate_pct", "max_hold_time_s", "interpreter_within_pct", "tty_within_pct")
 
 
@@ -91,13 +94,13 @@ def _thresholds(period_day: Any) -> dict[str, Any]:
             "tty_us": pick(lambda v: v.tty_connect_max_min * 60)}
 
 
-def derived(calls: Any, *, by: str, tz: str, no_ivr: str) -> Any:
+def derived(calls: Any, *, by: str, tz: str, no_ivr: str, within: tuple[int, int] | None = None) -> Any:
     """Per call: local day, period, queued, hold / wait (us), S5/S6 passes - each one projection over the last."""
     import ibis
 
     if by not in PERIODS:
         raise ConfigError(f"--by must be one of {', '.join(PERIODS)}")
-    t = calls.mutate(_day=timeexpr.local_day(calls.call_start_us, tz))
+    t = timeexpr.with_local_day(calls, "call_start_us", tz, "_day", within)
     t = timeexpr.with_period_start(t, "_day", by, "_period")
     start = t.ivr_end_us if no_ivr == "refuse" else t.ivr_end_us.fill_null(
         ibis.ifelse(t.answered_at_us.notnull(), t.call_start_us, ibis.null("int64")))
@@ -114,26 +117,27 @@ def derived(calls: Any, *, by: str, tz: str, no_ivr: str) -> Any:
 
 
 def aggregate(t: Any, keys: list[str]) -> Any:
-    """Additive counts per group over the rows that pass (``_rule`` null), and the rejected rows' count."""
-    ok = t._rule.isnull()
-    return t.group_by(keys).aggregate(
-        calls=t.count(where=ok),
-        queued=t.count(where=ok & t._queued),
-        answered=t.count(where=ok & t._answered),
-        answered_within=t.count(where=ok & t._answered & (t._hold <= t._within_us)),
-        dropped=t.count(where=ok & (t.end_reason == "dropped")),
-        caller_hangups=t.count(where=ok & t._hangup),
-        abandoned=t.count(where=ok & t._hangup & t._queued),
-        hold_sum_us=t._hold.sum(where=ok),
-        max_hold_us=t._hold.max(where=ok),
-        waits=t._wait.count(where=ok & t._queued),
-        wait_sum_us=t._wait.sum(where=ok & t._queued),
-        interpreter_calls=t.count(where=ok & t.interpreter_requested),
-        interpreter_answered=t.count(where=ok & t.interpreter_requested & t._answered),
-        interpreter_within=t.count(where=ok & t._interp_ok),
-        tty_calls=t.count(where=ok & t.tty),
-        tty_within=t.count(where=ok & t._tty_ok),
-        rejected=t.count(where=~ok),
+    """Additive counts per group and per ``_ok`` (the row passed every rule): one group-by, no per-aggregate filter
+    on the verdict of the rules; the groups of rejected rows only give their count."""
+    if "_ok" not in t.columns:
+        t = t.mutate(_ok=t._rule.isnull())
+    return t.group_by([*keys, "_ok"]).aggregate(
+        calls=t.count(),
+        queued=t.count(where=t._queued),
+        answered=t.count(where=t._answered),
+        answered_within=t.count(where=t._answered & (t._hold <= t._within_us)),
+        dropped=t.count(where=t.end_reason == "dropped"),
+        caller_hangups=t.count(where=t._hangup),
+        abandoned=t.count(where=t._hangup & t._queued),
+        hold_sum_us=t._hold.sum(),
+        max_hold_us=t._hold.max(),
+        waits=t._wait.count(where=t._queued),
+        wait_sum_us=t._wait.sum(where=t._queued),
+        interpreter_calls=t.count(where=t.interpreter_requested),
+        interpreter_answered=t.count(where=t.interpreter_requested & t._answered),
+        interpreter_within=t.count(where=t._interp_ok),
+        tty_calls=t.count(where=t.tty),
+        tty_within=t.count(where=t._tty_ok),
     )
 
 
@@ -167,7 +171,7 @@ def records_from(rows: list[dict[str, Any]], keys: list[str], log: CallLog
     records: list[dict[str, Any]] = []
     verdicts: list[list[Verdict]] = []
     all_counts: list[PeriodCounts] = []
-    rows = [r for r in rows if r["calls"]]
+    rows = [r for r in rows if r["_ok"] and r["calls"]]
     rows.sort(key=lambda r: tuple("" if r[k] is None else r[k] for k in keys))
     for row in rows:
         start = timeexpr.date_of_day(row["_period"])
@@ -191,6 +195,7 @@ def records_from(rows: list[dict[str, Any]], keys: list[str], log: CallLog
                                              "interpreter_within", "tty_calls", "tty_within")},
             "max_hold_time_s": fig.max_hold_time_s, "avg_hold_time_s": fig.avg_hold_time_s,
             "avg_hold_time_all_queued_s": fig.avg_hold_time_all_queued_s, "hold_time_basis": fig.hold_time_basis,
+            "verdict_hold_time_s": fig.verdict_hold_time_s,
             "answered_within_30s_pct": fig.answered_within_30s_pct, "disconnect_rate_pct": fig.disconnect_rate_pct,
             "abandon_rate_pct": fig.abandon_rate_pct, "abandon_population": fig.abandon_population,
             "interpreter_within_pct": interp, "tty_within_pct": tty,
@@ -223,17 +228,20 @@ def run_metrics(path: Path | str, by: Period = "day", engine: str | None = None,
     log = open_call_log(con, path, tz=tz, profile=profile)
     lines = results_by_line(log.has_line, by_line, definitions)
     keys = ["contract_id", *(["line"] if lines else []), "_period"]
-    rule_list = rules(log, log.calls, known_contracts=known_contracts, no_ivr=no_ivr, duplicates=False)
-    first = judged(log.calls, rule_list)
-    per_group = aggregate(derived(first, by=by, tz=tz, no_ivr=no_ivr), keys)
-    ids = first.aggregate(_ids=first.call_id.count(), _distinct=first.call_id.nunique())
-    rows = per_group.cross_join(ids).to_pyarrow().to_pylist()
-    bad = sum(int(r["rejected"] or 0) for r in rows)
-    total = sum(int(r["calls"] or 0) for r in rows) + bad
-    duplicates = bool(rows) and rows[0]["_ids"] != rows[0]["_distinct"]
+    quick = rules(log, log.calls, known_contracts=known_contracts, no_ivr=no_ivr, duplicates=False, per_group=True)
+    first = passes(log.calls, quick)
+    rows = aggregate(derived(first, by=by, tz=tz, no_ivr=no_ivr, within=log.call_start_range), keys).to_pyarrow().to_pylist()
+    ids_of = log.calls.select(log.calls.call_id)
+    [ids] = ids_of.aggregate(_n=ids_of.count(), _ids=ids_of.call_id.count(),
+                             _distinct=id_hash(con, ids_of.call_id).nunique()).to_pyarrow().to_pylist()
+    bad = sum(int(r["calls"]) for r in rows if not r["_ok"]) + (ids["_n"] - ids["_ids"])
+    bad += sum(int(r["calls"]) for r in rows if r["_ok"] and contract_problem(r["contract_id"], known_contracts))
+    total = sum(int(r["calls"]) for r in rows)
+    duplicates = ids["_ids"] != ids["_distinct"]
     rejected = 0
     if bad or duplicates or not total:
-        checked = settle(log, first, rule_list, n=total, bad=bad, duplicates=duplicates,
+        rule_list = rules(log, log.calls, known_contracts=known_contracts, no_ivr=no_ivr, duplicates=False)
+        checked = settle(log, judged(log.calls, rule_list), rule_list, n=total, bad=bad, duplicates=duplicates,
                          on_error="quarantine" if quarantine else "raise", known_contracts=known_contracts, no_ivr=no_ivr)
         if quarantine is not None and checked.rejected_count:
             write_quarantine(quarantine, checked)
@@ -302,6 +310,7 @@ def fold_lines(report: MetricsReport) -> list[dict[str, Any]]:
                                                "tty_calls", "tty_within")},
             "max_hold_time_s": fig.max_hold_time_s, "avg_hold_time_s": fig.avg_hold_time_s,
             "avg_hold_time_all_queued_s": fig.avg_hold_time_all_queued_s, "hold_time_basis": fig.hold_time_basis,
+            "verdict_hold_time_s": fig.verdict_hold_time_s,
             "answered_within_30s_pct": fig.answered_within_30s_pct, "disconnect_rate_pct": fig.disconnect_rate_pct,
             "abandon_rate_pct": fig.abandon_rate_pct, "abandon_population": fig.abandon_population,
             "interpreter_within_pct": interp, "tty_within_pct": tty, "compliant": verdict, "failed_standards": failed,

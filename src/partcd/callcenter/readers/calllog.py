@@ -15,6 +15,7 @@ rule is folded into the same pass (:func:`with_duplicates`: a window over ``call
 
 from __future__ import annotations
 
+import functools
 import glob as globbing
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -66,6 +67,10 @@ class CallLog:
     names: dict[str, str] = field(default_factory=dict)
     generic_bad: tuple[str, ...] = ()
     tz: str = "America/New_York"
+    #: Generic fields read from typed columns (booleans, instants with a zone): they cannot be malformed.
+    typed: frozenset[str] = frozenset()
+    #: (min, max) epoch us of call_start from the file statistics, when the engine has them for free.
+    call_start_range: tuple[int, int] | None = None
 
     @property
     def filtered_count(self) -> int:
@@ -139,9 +144,21 @@ def open_call_log(con: Any, spec: Path | str, *, tz: str = "America/New_York",
         out[f"{name}_bad"] = wrong
         bad.append(name)
     calls = t.select(*keep, **out, _map_field=_null_text(), _map_reason=_null_text())
-    return CallLog(source=file_name, files=tuple(paths), con=con, files_table=files, calls=calls, columns=columns,
+    schema = files.schema()
+    typed = frozenset(n for n in ("interpreter_requested", "tty") if schema[n].is_boolean()) | frozenset(
+        n for n in TIMESTAMPS if schema[n].is_timestamp() and schema[n].timezone is not None)
+    return CallLog(typed=typed, call_start_range=_stat_range(con, paths, fmt, "call_start" in typed), source=file_name, files=tuple(paths), con=con, files_table=files, calls=calls, columns=columns,
                    internal=internal, profile=prof.name if prof is not None else "generic", has_line="line" in internal,
                    generic_bad=tuple(bad), tz=tz)
+
+
+def _stat_range(con: Any, paths: list[Path], fmt: str, typed: bool) -> tuple[int, int] | None:
+    """(min, max) epoch us of a typed ``call_start`` in Parquet on DuckDB: answered from the row-group statistics."""
+    if not typed or fmt != "parquet" or con.name != "duckdb":
+        return None
+    files = ", ".join("'" + str(p.resolve()).replace("'", "''") + "'" for p in paths)
+    lo, hi = con.con.sql(f"SELECT epoch_us(min(call_start)), epoch_us(max(call_start)) FROM read_parquet([{files}])").fetchall()[0]
+    return None if lo is None else (int(lo), int(hi))
 
 
 def _null_text() -> Any:
@@ -184,7 +201,8 @@ def _mapped(con: Any, paths: list[Path], source: str, files: Any, renamed: Any, 
 def _filter_report(con: Any, files: Any, out: Any, column: str, f: Any) -> FilteredRows:
     """Rows one filter left out: their count, values and first 20 spreadsheet rows (engine aggregates)."""
     value = mapping.text(out[column]).fill_null("")
-    counts = out.mutate(_v=value).group_by("_v").aggregate(_n=out.count()).to_pyarrow().to_pylist()
+    valued = out.mutate(_v=value)
+    counts = valued.group_by("_v").aggregate(_n=valued.count()).to_pyarrow().to_pylist()
     values = {str(r["_v"]): int(r["_n"]) for r in counts}
     total = sum(values.values())
     rows: tuple[int, ...] = ()
@@ -237,11 +255,14 @@ class Rule:
 
 
 def rules(log: CallLog, t: Any, *, known_contracts: frozenset[str] | None, no_ivr: NoIvrTreatment,
-          duplicates: bool) -> list[Rule]:
+          duplicates: bool, per_group: bool = False) -> list[Rule]:
     """The rules in the order a row is judged (its first broken rule is its rejection).
 
     With ``duplicates``, ``t`` must carry ``_first_row`` / ``_first_file`` (:func:`with_duplicates`): a non-empty
-    ``call_id`` seen on an earlier row is rejected naming that row.
+    ``call_id`` seen on an earlier row is rejected naming that row. ``per_group``: leave out the rules on
+    ``contract_id`` alone (its form, the known contracts): the first pass checks them once per contract on the
+    aggregated groups (:func:`contract_problem`) instead of once per row, and the empty ``call_id`` rule with the
+    duplicate check (count of ids).
     """
     import ibis
 
@@ -250,26 +271,28 @@ def rules(log: CallLog, t: Any, *, known_contracts: frozenset[str] | None, no_iv
     def name(f: str) -> str:
         return shown.get(f, f)
 
-    out = [Rule(t._map_field.notnull(), t._map_field, t._map_reason)]
-    out.append(Rule(t.call_id.isnull(), name("call_id"), "empty call_id"))
+    out = [] if per_group and log.profile == "generic" else [Rule(t._map_field.notnull(), t._map_field, t._map_reason)]
+    if not per_group:
+        out.append(Rule(t.call_id.isnull(), name("call_id"), "empty call_id"))
     if duplicates:
         first = t._first_row.cast("string")
         where = ibis.ifelse(t._first_file == t[frames.FILE_INDEX], ibis.literal(""),
                             " of file " + t._first_file_name)
         out.append(Rule(t.call_id.notnull() & ((t._first_file != t[frames.FILE_INDEX]) | (t._first_row != t[frames.ROW])),
                         name("call_id"), "duplicate call_id '" + t.call_id + "' (first at row " + first + where + ")"))
-    out.append(Rule(~t.contract_id.re_search(CONTRACT_ID_PATTERN).fill_null(False), name("contract_id"),
-                    "contract_id must look like H1234, R1234, S1234 or E1234"))
-    if known_contracts is not None:
+    if not per_group:
+        out.append(Rule(~t.contract_id.re_search(CONTRACT_ID_PATTERN).fill_null(False), name("contract_id"),
+                        "contract_id must look like H1234, R1234, S1234 or E1234"))
+    if known_contracts is not None and not per_group:
         out.append(Rule(~t.contract_id.isin(sorted(known_contracts)).fill_null(False), name("contract_id"),
                         "unknown contract"))
     out.append(Rule(~t.end_reason.isin(END_REASONS).fill_null(False), name("end_reason"),
                     f"end_reason must be one of {', '.join(END_REASONS)}"))
     for flag in ("interpreter_requested", "tty"):
-        if flag in log.generic_bad:
+        if flag in log.generic_bad and not (per_group and flag in log.typed):
             out.append(Rule(t[f"{flag}_bad"], flag, "must be true or false"))
     for stamp in TIMESTAMPS:
-        if stamp in log.generic_bad:
+        if stamp in log.generic_bad and not (per_group and stamp in log.typed):
             out.append(Rule(t[f"{stamp}_bad"], stamp,
                             "not an ISO 8601 timestamp with a UTC offset (e.g. 2022-01-03T08:00:05-05:00)"))
     out.append(Rule(t.call_start_us.isnull(), name("call_start"), "call_start is required"))
@@ -290,6 +313,48 @@ def rules(log: CallLog, t: Any, *, known_contracts: frozenset[str] | None, no_iv
     order("interpreter_connected_at", "answered_at", "interpreter connected before a person answered")
     order("tty_connected_at", "call_start", "tty_connected_at is before call_start")
     return out
+
+
+def contract_problem(contract_id: str | None, known_contracts: frozenset[str] | None) -> bool:
+    """Whether a contract id breaks the per-row contract rules (checked once per aggregated group)."""
+    import re
+
+    if contract_id is None or not re.match(CONTRACT_ID_PATTERN, contract_id):
+        return True
+    return known_contracts is not None and contract_id not in known_contracts
+
+
+def id_hash(con: Any, call_id: Any) -> Any:
+    """A 64-bit hash of ``call_id`` (DuckDB ``hash``, Spark ``xxhash64``): equal ids have equal hashes, so as many
+    distinct hashes as ids proves there is no duplicate (a collision only sends the run to the exact check)."""
+    return _hash_builtins()[0 if con.name == "duckdb" else 1](call_id)
+
+
+@functools.cache
+def _hash_builtins() -> tuple[Any, Any]:
+    import ibis
+
+    @ibis.udf.scalar.builtin(name="hash")
+    def duckdb_hash(value: str) -> int:  # type: ignore[empty-body]
+        """DuckDB's 64-bit hash."""
+
+    @ibis.udf.scalar.builtin(name="xxhash64")
+    def spark_hash(value: str) -> int:  # type: ignore[empty-body]
+        """Spark's 64-bit xxhash."""
+
+    return duckdb_hash, spark_hash
+
+
+def passes(t: Any, rule_list: Sequence[Rule]) -> Any:
+    """``t`` + ``_ok``: the row breaks none of the rules (one OR of the conditions; null counts as not broken)."""
+    import ibis
+
+    if not rule_list:
+        return t.mutate(_ok=ibis.literal(True))
+    broken = rule_list[0].bad
+    for r in rule_list[1:]:
+        broken = broken | r.bad
+    return t.mutate(_ok=~broken.fill_null(False))
 
 
 def judged(t: Any, rule_list: Sequence[Rule]) -> Any:
@@ -410,12 +475,14 @@ class CheckedLog:
         from partcd.callcenter.readers.timeexpr import datetime_of_us
 
         good = self.good
+        if frames.ROW not in good.columns:
+            good = frames.record_numbers(self.log.con, self.log.files_table, good)
         cols = ["call_id", "contract_id", "line", "end_reason", "interpreter_requested", "tty",
-                *[f"{s}_us" for s in TIMESTAMPS]]
-        order = [frames.FILE_INDEX, *([frames.ROW] if frames.ROW in good.columns else [frames.POSITION])]
+                *[f"{s}_us" for s in TIMESTAMPS], frames.ROW]
         out = []
-        for r in good.order_by(order).select(*cols).to_pyarrow().to_pylist():
+        for r in good.order_by([frames.FILE_INDEX, frames.ROW]).select(*cols).to_pyarrow().to_pylist():
             row = {k: r[k] for k in cols[:6]}
+            row["row"] = r[frames.ROW]
             for s in TIMESTAMPS:
                 us = r[f"{s}_us"]
                 row[s] = None if us is None else datetime_of_us(us)

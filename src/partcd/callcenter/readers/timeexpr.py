@@ -137,8 +137,57 @@ def local_us(utc: Any, zone: str) -> Any:
 
 
 def local_day(utc: Any, zone: str) -> Any:
-    """The local calendar day of an instant, as days since 1970-01-01 (int64)."""
+    """The local calendar day of an instant, as days since 1970-01-01 (int64), by the comparison tree (small
+    expressions; :func:`with_local_day` is the form for whole tables)."""
     return (local_us(utc, zone) // DAY_US).cast("int64")
+
+
+@functools.cache
+def day_offsets(zone: str) -> Any:
+    """One row per UTC day 1970-2099: the zone's offset at the day's start, and the instant within the day when it
+    changes (null if it does not) with the offset after. An Arrow table (about 47,500 rows)."""
+    import numpy as np
+    import pyarrow as pa
+
+    pieces = utc_offsets(zone)
+    starts = np.array([p[0] for p in pieces], dtype=np.int64)
+    offsets = np.array([p[1] for p in pieces], dtype=np.int64)
+    first = (dt.date(_FIRST_YEAR, 1, 1) - dt.date(1970, 1, 1)).days
+    last = (dt.date(_LAST_YEAR, 1, 1) - dt.date(1970, 1, 1)).days
+    days = np.arange(first, last, dtype=np.int64)
+    day_start = days * DAY_US
+    at_start = offsets[np.searchsorted(starts, day_start, side="right") - 1]
+    at_end = offsets[np.searchsorted(starts, day_start + DAY_US - 1, side="right") - 1]
+    change = np.searchsorted(starts, day_start, side="right")
+    switch = np.where(change < len(starts), starts[np.minimum(change, len(starts) - 1)], 0)
+    has_switch = (at_start != at_end) & (switch < day_start + DAY_US)
+    return pa.table({"_uday": pa.array(days), "_off0": pa.array(at_start),
+                     "_switch": pa.array(switch, mask=~has_switch), "_off1": pa.array(at_end)})
+
+
+def with_local_day(table: Any, utc: str, zone: str, name: str, within: tuple[int, int] | None = None) -> Any:
+    """``table`` + ``name``: the local calendar day (days since 1970-01-01) of the instant in column ``utc``.
+
+    ``within``: the (min, max) of the column when known (file statistics): then only the offsets in force in that
+    span are compared (a few comparisons); otherwise a join with :func:`day_offsets` (a small table; the engine's
+    hash join), so the plan stays small either way."""
+    import ibis
+
+    pieces = utc_offsets(zone)
+    if within is not None:
+        lo, hi = within
+        first = max(i for i, (start, _) in enumerate(pieces) if start <= lo) if pieces[0][0] <= lo else 0
+        span = [p for i, p in enumerate(pieces) if i >= first and p[0] <= hi]
+        starts, values = _merged(span)
+        return table.mutate(**{name: ((table[utc] + _tree(table[utc], starts, values)) // DAY_US).cast("int64")})
+    if len(pieces) == 1:
+        return table.mutate(**{name: ((table[utc] + pieces[0][1]) // DAY_US).cast("int64")})
+    lookup = ibis.memtable(day_offsets(zone))
+    t = table.mutate(_uday=(table[utc] // DAY_US).cast("int64"))
+    t = t.left_join(lookup, "_uday")
+    offset = ibis.ifelse(t._switch.notnull() & (t[utc] >= t._switch), t._off1, t._off0).fill_null(pieces[-1][1])
+    t = t.mutate(**{name: ((t[utc] + offset) // DAY_US).cast("int64")})
+    return t.drop("_uday", "_off0", "_switch", "_off1")
 
 
 def instant_of_wall(wall: Any, zone: str) -> tuple[Any, Any]:
