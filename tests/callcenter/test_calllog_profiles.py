@@ -272,7 +272,7 @@ def test_auto_detection_from_the_header(tmp_path: Path) -> None:
 
 
 def test_built_in_profiles_load_and_cite_their_sources() -> None:
-    assert profile_names() == ["amazon_connect", "five9", "generic"]
+    assert profile_names() == ["amazon_connect", "five9", "generic", "genesys_cloud", "nice_cxone"]
     generic = load_profile("generic")
     assert isinstance(generic, GenericProfile)
     assert set(generic.columns) == {*REQUIRED, "line"} and generic.detect == list(REQUIRED)
@@ -420,3 +420,70 @@ def test_contract_table_and_refused_naive_times(tmp_path: Path) -> None:
         with pytest.raises(InputError) as exc:
             read_call_log(_write(tmp_path, header, [good, row]), profile=prof)
         assert (exc.value.row, exc.value.field, exc.value.reason) == (3, field, reason)
+
+
+# ------------------------------------------------------------------------------------- Genesys Cloud, NICE CXone
+
+GENESYS_HEADER = ("conversationId,conversationStart,conversationEnd,originatingDirection,mediaType,queueName,tIvr,tAcd,"
+                  "tAlert,tTalk,disconnectType,participantData.ContractId")
+
+
+def _gen(cid: str, start: str, end: str, queue: str, ivr_ms: int, acd_ms: int, alert_ms: int, talk_ms: int,
+         disconnect: str, *, direction: str = "inbound", media: str = "voice") -> str:
+    return (f"{cid},2022-01-03T{start}.000Z,2022-01-03T{end}.000Z,{direction},{media},{queue},{ivr_ms},{acd_ms},"
+            f"{alert_ms},{talk_ms},{disconnect},H1416")
+
+
+GENESYS_ROWS = [
+    _gen("g1", "14:00:00", "14:06:00", "Members", 30_000, 15_000, 5_000, 300_000, "client"),  # hold 15 + 5 = 20 s
+    _gen("g2", "14:10:00", "14:13:00", "Members", 20_000, 160_000, 0, 0, "client"),  # queued 160 s, hung up
+    _gen("g3", "14:20:00", "14:21:00", "Members", 20_000, 40_000, 0, 0, "error"),  # queued 40 s, dropped
+    _gen("g4", "14:30:00", "14:30:45", "", 45_000, 0, 0, 0, "system"),  # ended in the flow: dropped
+    _gen("g5", "14:40:00", "14:50:00", "Members", 10_000, 60_000, 2_500, 400_000, "peer"),  # hold 62.5 s
+    _gen("g6", "14:50:00", "14:55:00", "Members", 10_000, 1_000, 1_000, 100_000, "client", media="callback"),
+]
+
+
+def test_genesys_cloud_hand_computed(tmp_path: Path) -> None:
+    log = read_call_log(_write(tmp_path, GENESYS_HEADER, GENESYS_ROWS))  # detected from the header
+    assert log.log.profile == "genesys_cloud" and load_profile("genesys_cloud").status == "unverified"  # type: ignore[union-attr]
+    calls = {r["call_id"]: r for r in log.rows()}
+    assert calls["g1"]["answered_at"].isoformat() == "2022-01-03T14:00:50+00:00"  # 14:00:00 + 30 s IVR + 20 s hold
+    assert {c: r["end_reason"] for c, r in calls.items()} == {
+        "g1": "completed", "g2": "caller_hangup", "g3": "dropped", "g4": "dropped", "g5": "completed"}
+    assert log.log.filtered[0].values == {"callback": 1}
+    [r] = compute_metrics(log, by="day", by_line=False).records
+    # answered: g1 20 s, g5 62.5 s -> 41.25 s; all queued (g1, g2, g3, g5): (20 + 160 + 40 + 62.5) / 4 = 70.625 s
+    assert (r["calls"], r["queued"], r["avg_hold_time_s"], r["avg_hold_time_all_queued_s"]) == (5, 4, 41.25, 70.625)
+    # within 30 s: g1 of 4 queued = 25 %; drops g3, g4 of 5 calls = 40 %; abandoned g2 of 4 queued = 25 %
+    assert (r["answered_within_30s_pct"], r["disconnect_rate_pct"], r["abandon_rate_pct"]) == (25.0, 40.0, 25.0)
+
+
+NICE_HEADER = ("Contact_ID,Master_Contact_ID,Media_Name,Skill_Name,Campaign_Name,Start_Date,start_time,PreQueue,InQueue,"
+               "Agent_Time,Total_Time,Abandon")
+
+
+def _nice(cid: str, start: str, skill: str, pre: int, queue: int, agent: int, total: int, abandon: str,
+          media: str = "Call") -> str:
+    return f"{cid},{cid},{media},{skill},H1416,01/03/2022,{start},{pre},{queue},{agent},{total},{abandon}"
+
+
+NICE_ROWS = [
+    _nice("n1", "09:00:00", "MemberSvc", 30, 25, 300, 355, "N"),  # hold 25 s (answered 09:00:55 EST = 14:00:55Z)
+    _nice("n2", "09:10:00", "MemberSvc", 30, 200, 0, 230, "Y"),  # queued 200 s, abandoned
+    _nice("n3", "09:20:00", "MemberSvc", 30, 90, 0, 120, "N"),  # queued 90 s, ended by the system: dropped
+    _nice("n4", "09:30:00", "MemberSvc", 20, 35, 200, 255, "N"),  # hold 35 s
+    _nice("n5", "09:40:00", "MemberSvc", 20, 5, 60, 85, "N", media="Chat"),  # filtered
+]
+
+
+def test_nice_cxone_hand_computed(tmp_path: Path) -> None:
+    log = read_call_log(_write(tmp_path, NICE_HEADER, NICE_ROWS), profile="nice_cxone")
+    calls = {r["call_id"]: r for r in log.rows()}
+    assert calls["n1"]["answered_at"].isoformat() == "2022-01-03T14:00:55+00:00"
+    assert {c: r["end_reason"] for c, r in calls.items()} == {
+        "n1": "completed", "n2": "caller_hangup", "n3": "dropped", "n4": "completed"}
+    [r] = compute_metrics(log, by="day", by_line=False).records
+    # answered 25, 35 -> 30 s; all queued (25 + 200 + 90 + 35) / 4 = 87.5 s; the verdict judges the larger, 87.5 s
+    assert (r["avg_hold_time_s"], r["avg_hold_time_all_queued_s"], r["verdict_hold_time_s"]) == (30.0, 87.5, 87.5)
+    assert (r["answered_within_30s_pct"], r["disconnect_rate_pct"], r["abandon_rate_pct"]) == (25.0, 25.0, 25.0)
