@@ -76,8 +76,9 @@ def flag(col: Any) -> tuple[Any, Any]:
 
 
 class ExportMapper:
-    """Maps one export step by step: every intermediate value becomes a column of ``self.table`` (so no expression
-    is repeated in the engine's plan); ``source`` maps the export's column names to the table's internal names."""
+    """Maps one export step by step. Every intermediate value becomes a named column (so no expression is repeated in
+    the engine's plan); columns are added in batches, a batch ending only when a later value reads one of its
+    columns, which keeps the plan shallow. ``source`` maps the export's column names to the table's internal names."""
 
     def __init__(self, con: Any, table: Any, source: Mapping[str, str], zone: str) -> None:
         self.con = con
@@ -85,30 +86,40 @@ class ExportMapper:
         self.source = source
         self.zone = zone
         self.problems: list[tuple[str, str, str | None, str]] = []  # (bad column, field, reason column, literal)
+        self.pending: dict[str, Any] = {}
         self._n = 0
 
-    def put(self, expr: Any, hint: str = "v") -> Any:
-        """Materialize ``expr`` as a new column; returns the column (of the new table)."""
+    def put(self, expr: Any, hint: str = "v") -> str:
+        """Name ``expr`` as a new column (added with the current batch); returns its name."""
         self._n += 1
         name = f"_m{self._n}_{hint}"
-        self.table = self.table.mutate(**{name: expr})
+        self.pending[name] = expr
+        return name
+
+    def col(self, name: str) -> Any:
+        """The column ``name`` (a batch holding it is added to the table first)."""
+        if name in self.pending:
+            self.flush()
         return self.table[name]
 
-    def ref(self, column: Any) -> Any:
-        return self.table[column.get_name()]
+    def flush(self) -> None:
+        if self.pending:
+            self.table = self.table.mutate(**self.pending)
+            self.pending = {}
 
     def problem(self, bad: Any, column: str, reason: Any) -> None:
         import ibis
 
-        bad_col = self.put(ibis.ifelse(bad, True, False), "bad").get_name()
+        bad_col = self.put(ibis.ifelse(bad, True, False), "bad")
         if isinstance(reason, str):
             self.problems.append((bad_col, column, None, reason))
         else:
-            self.problems.append((bad_col, column, self.put(reason, "why").get_name(), ""))
+            self.problems.append((bad_col, column, self.put(reason, "why"), ""))
 
     def first_problem(self) -> tuple[Any, Any]:
         import ibis
 
+        self.flush()
         t = self.table
         if not self.problems:
             return ibis.null("string"), ibis.null("string")
@@ -124,7 +135,7 @@ class ExportMapper:
     def text(self, name: str) -> Any:
         return text(self.table[self.source[name]])
 
-    def contract(self, spec: ContractSpec) -> Any:
+    def contract(self, spec: ContractSpec) -> str:
         import ibis
 
         if spec.constant is not None:
@@ -133,12 +144,12 @@ class ExportMapper:
         value = self.put(self.text(spec.column), "contract_text")
         if spec.values is None:
             return value
-        mapped = self.put(value.substitute(dict(spec.values), else_=ibis.null("string")), "contract")
-        value, mapped = self.ref(value), self.ref(mapped)
-        self.problem(value.notnull() & mapped.isnull(), spec.column, "no contract mapping for '" + value + "' in the profile")
-        return self.ref(mapped)
+        mapped = self.put(self.col(value).substitute(dict(spec.values), else_=ibis.null("string")), "contract")
+        v, m = self.col(value), self.col(mapped)
+        self.problem(v.notnull() & m.isnull(), spec.column, "no contract mapping for '" + v + "' in the profile")
+        return mapped
 
-    def flag(self, spec: FlagSpec) -> Any:
+    def flag(self, spec: FlagSpec) -> str:
         import ibis
 
         if spec.constant is not None:
@@ -146,46 +157,44 @@ class ExportMapper:
         assert spec.column is not None
         if not self.has(spec.column):
             return self.put(ibis.literal(bool(spec.when_absent)), "flag")
-        low = self.put(self.text(spec.column).lower().fill_null(""), "flag_text")
-        is_true = self.put(low.isin([v.lower() for v in spec.true_values]), "flag")
-        low, is_true = self.ref(low), self.ref(is_true)
+        low = trim(self.text(spec.column)).lower().fill_null("")
+        is_true = low.isin([v.lower() for v in spec.true_values])
         is_false = low.isin([v.lower() for v in spec.false_values]) if spec.false_values else ibis.literal(False)
         allowed = ", ".join(repr(v) for v in [*spec.true_values, *spec.false_values])
         self.problem(~is_true & ~is_false, spec.column, f"not a value the profile maps to true or false ({allowed})")
-        return self.ref(is_true)
+        return self.put(is_true, "flag")
 
-    def seconds(self, name: str, unit: DurationUnit) -> tuple[Any, Any]:
-        """(seconds, null where empty or bad; bad) - bad cells are problems naming the column."""
+    def seconds(self, name: str, unit: DurationUnit) -> tuple[str, str]:
+        """(seconds column, null where empty or bad; bad column) - bad cells are problems naming the column."""
         import ibis
 
-        col = self.table[self.source[name]]
+        source = self.table[self.source[name]]
         scale = 1000.0 if unit == "milliseconds" else 1.0
-        if col.type().is_numeric():
-            secs = self.put(col.cast("float64") / scale, "secs")
-            bad = self.put(secs.notnull() & (secs < 0), "neg")
-            self.problem(self.ref(bad), name, "negative duration")
-            secs = self.put(ibis.ifelse(self.ref(bad), ibis.null("float64"), self.ref(secs)), "secs")
-            return secs, self.ref(bad)
+        if source.type().is_numeric():
+            raw = source.cast("float64") / scale
+            bad = self.put((raw.notnull() & (raw < 0)).fill_null(False), "neg")
+            self.problem(self.col(bad), name, "negative duration")
+            return self.put(ibis.ifelse(self.col(bad), ibis.null("float64"), raw), "secs"), bad
         value = self.put(trim(self.text(name)), "dur_text")
-        present = value.notnull() & (value != "")
+        v = self.col(value)
+        present = v.notnull() & (v != "")
         if unit == "hh:mm:ss":
-            ok = self.put(present & value.re_search(_HHMMSS), "ok")
-            value, ok = self.ref(value), self.ref(ok)
-            parts = [value.re_extract(_HHMMSS, i).cast("float64") for i in (1, 2, 3)]
-            secs = self.put(ibis.ifelse(ok, parts[0] * 3600 + parts[1] * 60 + parts[2], ibis.null("float64")), "secs")
+            ok = (present & v.re_search(_HHMMSS)).fill_null(False)
+            parts = [v.re_extract(_HHMMSS, i).cast("float64") for i in (1, 2, 3)]
+            secs = ibis.ifelse(ok, parts[0] * 3600 + parts[1] * 60 + parts[2], ibis.null("float64"))
             expected = "a duration in hh:mm:ss"
         else:
-            ok = self.put(present & value.re_search(_NUMBER), "ok")
-            value, ok = self.ref(value), self.ref(ok)
-            secs = self.put(ibis.ifelse(ok, value.cast("float64") / scale, ibis.null("float64")), "secs")
+            ok = (present & v.re_search(_NUMBER)).fill_null(False)
+            secs = ibis.ifelse(ok, v.cast("float64") / scale, ibis.null("float64"))
             expected = "a number of milliseconds" if unit == "milliseconds" else "a number of seconds"
-        value, ok = self.ref(value), self.ref(ok)
-        bad = self.put((value.notnull() & (value != "") & ~ok).fill_null(False), "bad_dur")
-        self.problem(self.ref(bad) & self.ref(value).startswith("-"), name, "negative duration")
-        self.problem(self.ref(bad), name, f"not {expected}")
-        return self.ref(secs), self.ref(bad)
+        bad = self.put((present & ~ok).fill_null(False), "bad_dur")
+        secs_name = self.put(secs, "secs")
+        b = self.col(bad)
+        self.problem(b & self.col(value).startswith("-"), name, "negative duration")
+        self.problem(b, name, f"not {expected}")
+        return secs_name, bad
 
-    def condition(self, when: When) -> Any:
+    def condition(self, when: When) -> str:
         if when.values is not None:
             return self.put(trim(self.text(when.column)).isin(when.values).fill_null(False), "when")
         if when.nonempty is not None:
@@ -194,35 +203,33 @@ class ExportMapper:
             return self.put(filled if when.nonempty else ~filled, "when")
         assert when.positive is not None
         secs, _ = self.seconds(when.column, when.positive)
-        return self.put((secs.notnull() & (secs > 0)).fill_null(False), "when")
+        s = self.col(secs)
+        return self.put((s.notnull() & (s > 0)).fill_null(False), "when")
 
     def stamp(self, spec: TimestampSpec, done: Mapping[str, str]) -> str:
         """Map one timestamp; returns the name of its epoch-us column."""
         import ibis
 
         if spec.after is not None:
-            active = self.condition(spec.when).get_name() if spec.when is not None else None
+            active = self.condition(spec.when) if spec.when is not None else None
             durations = [self.seconds(d.column, d.unit) for d in spec.plus]
-            names = [(s.get_name(), b.get_name()) for s, b in durations]
-            t = self.table
-            base = t[done[spec.after]]
-            need = self.put(base.notnull() & (t[active] if active else ibis.literal(True)), "need")
-            for (secs, bad), d in zip(names, spec.plus, strict=True):
-                t = self.table
-                self.problem(self.ref(need) & t[secs].isnull() & ~t[bad], d.column, "empty duration")
-            t = self.table
-            total = sum((t[secs] for secs, _ in names[1:]), t[names[0][0]])
-            return self.put(ibis.ifelse(t[need.get_name()] & total.notnull(),
-                                        t[done[spec.after]] + (total * 1e6).round().cast("int64"), ibis.null("int64")),
-                            "us").get_name()
+            base = self.col(done[spec.after])
+            need = self.put(base.notnull() & (self.col(active) if active else ibis.literal(True)), "need")
+            n = self.col(need)
+            for (secs, bad), d in zip(durations, spec.plus, strict=True):
+                self.problem(n & self.col(secs).isnull() & ~self.col(bad), d.column, "empty duration")
+            total = sum((self.col(secs) for secs, _ in durations[1:]), self.col(durations[0][0]))
+            return self.put(ibis.ifelse(self.col(need) & total.notnull(),
+                                        self.col(done[spec.after]) + (total * 1e6).round().cast("int64"),
+                                        ibis.null("int64")), "us")
         if spec.column is not None and not self.has(spec.column):
-            return self.put(ibis.null("int64"), "us").get_name()  # an optional column absent from the export
+            return self.put(ibis.null("int64"), "us")  # an optional column absent from the export
         shown = spec.column or spec.time_column
         assert shown is not None
         if spec.column is not None:
-            col = self.table[self.source[spec.column]]
-            if col.type().is_timestamp():
-                utc = self._typed(col, spec, shown)
+            source = self.table[self.source[spec.column]]
+            if source.type().is_timestamp():
+                utc = self._typed(source, spec, shown)
             else:
                 utc = self._text_stamp(self.put(trim(self.text(spec.column)), "ts_text"), spec, shown)
         else:
@@ -231,20 +238,21 @@ class ExportMapper:
             utc = self._text_stamp(self.put(both, "ts_text"), spec, shown)
         if spec.when is not None:
             cond = self.condition(spec.when)
-            utc = self.put(ibis.ifelse(cond, self.ref(utc), ibis.null("int64")), "us")
-        return utc.get_name()
+            utc = self.put(ibis.ifelse(self.col(cond), self.col(utc), ibis.null("int64")), "us")
+        return utc
 
-    def _typed(self, col: Any, spec: TimestampSpec, shown: str) -> Any:
-        if col.type().timezone is not None:
-            return self.put(timeexpr.epoch_us(self.con, col), "us")
-        wall = self.put(timeexpr.epoch_us(self.con, col), "wall")
-        display = self.put(self.ref(col).cast("string"), "shown")
+    def _typed(self, source: Any, spec: TimestampSpec, shown: str) -> str:
+        if source.type().timezone is not None:
+            return self.put(timeexpr.epoch_us(self.con, source), "us")
+        wall = self.put(timeexpr.epoch_us(self.con, source), "wall")
+        display = self.put(source.cast("string"), "shown")
         return self._localize(wall, display, spec, shown)
 
-    def _text_stamp(self, value: Any, spec: TimestampSpec, shown: str) -> Any:
+    def _text_stamp(self, value_name: str, spec: TimestampSpec, shown: str) -> str:
         import ibis
 
-        present = value.notnull() & (value != "")
+        value = self.col(value_name)
+        present = (value.notnull() & (value != "")).fill_null(False)
         if spec.format is not None:
             layout = format_layout(spec.format)
             regex = "^" + "".join("[0-9]" * width if part.startswith("%") else _literal(part)
@@ -253,57 +261,49 @@ class ExportMapper:
             iso = (pieces["%Y"] + "-" + pieces["%m"] + "-" + pieces["%d"] + " " + pieces["%H"] + ":" + pieces["%M"]
                    + ":" + (pieces["%S"] if "%S" in pieces else ibis.literal("00")))
             display = self.put(ibis.ifelse(present & value.re_search(regex), iso, ibis.null("string")), "shown")
-            wall = self.put(timeexpr.epoch_us(self.con, self.ref(display).try_cast("timestamp")), "wall")
-            self.problem(self.ref(value).notnull() & (self.ref(value) != "") & self.ref(wall).isnull(), shown,
-                         f"not a local time in the format {spec.format!r}")
-            return self._localize(self.ref(wall), self.ref(display), spec, shown)
+            wall = self.put(timeexpr.epoch_us(self.con, self.col(display).try_cast("timestamp")), "wall")
+            self.problem(present & self.col(wall).isnull(), shown, f"not a local time in the format {spec.format!r}")
+            return self._localize(wall, display, spec, shown)
         offset = self.put((present & value.re_search(ISO_WITH_OFFSET)).fill_null(False), "has_offset")
-        value = self.ref(value)
-        naive_shape = (value.notnull() & value.re_search(ISO_NAIVE)).fill_null(False)
+        naive_shape = (present & value.re_search(ISO_NAIVE)).fill_null(False)
         with_offset = self.put(timeexpr.epoch_us(
-            self.con, ibis.ifelse(self.ref(offset), value, ibis.null("string")).try_cast("timestamp('UTC')")), "utc")
-        value = self.ref(value)
+            self.con, ibis.ifelse(self.col(offset), value, ibis.null("string")).try_cast("timestamp('UTC')")), "utc")
         wall = self.put(timeexpr.epoch_us(self.con, ibis.ifelse(naive_shape, value, ibis.null("string"))
                                           .try_cast("timestamp")), "wall")
-        value = self.ref(value)
-        self.problem(value.notnull() & (value != "") & self.ref(with_offset).isnull() & self.ref(wall).isnull(), shown,
+        self.problem(present & self.col(with_offset).isnull() & self.col(wall).isnull(), shown,
                      "not an ISO 8601 timestamp (e.g. 2022-01-03T13:00:05Z)")
-        display = self.put(self.ref(value).replace("T", " "), "shown")
-        local = self._localize(self.ref(wall), display, spec, shown)
-        return self.put(ibis.ifelse(self.ref(offset), self.ref(with_offset), self.ref(local)), "us")
+        display = self.put(self.col(value_name).replace("T", " "), "shown")
+        local = self._localize(wall, display, spec, shown)
+        return self.put(ibis.ifelse(self.col(offset), self.col(with_offset), self.col(local)), "us")
 
-    def _localize(self, wall: Any, display: Any, spec: TimestampSpec, shown: str) -> Any:
+    def _localize(self, wall: str, display: str, spec: TimestampSpec, shown: str) -> str:
         import ibis
 
         if spec.naive == "refuse":
-            self.problem(self.ref(wall).notnull(), shown, "timestamp has no UTC offset")
+            self.problem(self.col(wall).notnull(), shown, "timestamp has no UTC offset")
             return self.put(ibis.null("int64"), "us")
         if spec.naive == "utc":
-            return self.ref(wall)
-        instant, kind = timeexpr.instant_of_wall(self.ref(wall), self.zone)
+            return wall
+        instant, kind = timeexpr.instant_of_wall(self.col(wall), self.zone)
         kind_col = self.put(kind, "kind")
         instant_col = self.put(instant, "instant")
-        w, k, shown_text = self.ref(wall), self.ref(kind_col), self.ref(display)
+        w, k, text_shown = self.col(wall), self.col(kind_col), self.col(display)
         self.problem(w.notnull() & (k == timeexpr.GAP), shown,
-                     "local time " + shown_text + f" does not exist in {self.zone} (skipped when the clocks went "
+                     "local time " + text_shown + f" does not exist in {self.zone} (skipped when the clocks went "
                      "forward); the export needs a UTC offset")
-        w, k, shown_text = self.ref(wall), self.ref(kind_col), self.ref(display)
         self.problem(w.notnull() & (k == timeexpr.FOLD), shown,
-                     "local time " + shown_text + f" is ambiguous in {self.zone} (repeated when the clocks went "
+                     "local time " + text_shown + f" is ambiguous in {self.zone} (repeated when the clocks went "
                      "back); the export needs a UTC offset")
-        return self.put(ibis.ifelse(self.ref(wall).notnull(), self.ref(instant_col), ibis.null("int64")), "us")
+        return self.put(ibis.ifelse(self.col(wall).notnull(), self.col(instant_col), ibis.null("int64")), "us")
 
-    def end_reason(self, spec: EndReasonSpec, done: Mapping[str, str]) -> Any:
+    def end_reason(self, spec: EndReasonSpec, done: Mapping[str, str]) -> str:
         import ibis
 
-        t = self.table
-        raw_col = self.put(trim(self.text(spec.column)).fill_null(""), "reason_text")
-        t = self.table
-        answered = t[done["answered_at"]].notnull()
-        queued = ~answered & t[done["ivr_end"]].notnull()
-        state = self.put(ibis.ifelse(answered, "answered", ibis.ifelse(queued, "queued", "ivr")), "state")
-        t = self.table
-        raw, st = t[raw_col.get_name()], t[state.get_name()]
+        raw_name = self.put(trim(self.text(spec.column)).fill_null(""), "reason_text")
+        answered = self.col(done["answered_at"]).notnull()
+        queued = ~answered & self.col(done["ivr_end"]).notnull()
+        state_name = self.put(ibis.ifelse(answered, "answered", ibis.ifelse(queued, "queued", "ivr")), "state")
+        raw, st = self.col(raw_name), self.col(state_name)
         quoted = "'" + raw + "'"
         results: list[tuple[Any, str]] = []
         reasons: list[tuple[Any, Any]] = []
@@ -326,7 +326,8 @@ class ExportMapper:
             for name in ("answered", "queued", "ivr"):
                 target = getattr(spec.otherwise, name)
                 if target is None:
-                    reasons.append((other & (st == name), spec.column + " " + quoted + f" has no mapping for {_STATE_TEXT[name]}"))
+                    reasons.append((other & (st == name),
+                                    spec.column + " " + quoted + f" has no mapping for {_STATE_TEXT[name]}"))
                 else:
                     results.append((other & (st == name), target))
         else:
@@ -335,8 +336,8 @@ class ExportMapper:
         reason = self.put(ibis.cases(*[(c, r if not isinstance(r, str) else ibis.literal(r)) for c, r in reasons],
                                      else_=ibis.null("string")), "reason_problem")
         result = self.put(ibis.cases(*[(c, ibis.literal(r)) for c, r in results], else_=ibis.null("string")), "end")
-        self.problem(self.ref(reason).notnull(), spec.column, self.ref(reason))
-        return self.ref(result)
+        self.problem(self.col(reason).notnull(), spec.column, self.col(reason))
+        return result
 
 
 def _literal(ch: str) -> str:
@@ -349,17 +350,17 @@ def map_export(con: Any, table: Any, profile: MappedProfile, source: Mapping[str
     import ibis
 
     m = ExportMapper(con, table, source, zone)
-    call_id = m.put(m.text(profile.call_id.column), "call_id").get_name()
-    contract = m.contract(profile.contract_id).get_name()
+    call_id = m.put(m.text(profile.call_id.column), "call_id")
+    contract = m.contract(profile.contract_id)
     line = (m.put(m.text(profile.line.column), "line") if profile.line is not None and m.has(profile.line.column)
-            else m.put(ibis.null("string"), "line")).get_name()
+            else m.put(ibis.null("string"), "line"))
     done: dict[str, str] = {}
     for name in STAMPS:
         spec = profile.stamp(name)
-        done[name] = m.put(ibis.null("int64"), "us").get_name() if spec is None else m.stamp(spec, done)
-    end = m.end_reason(profile.end_reason, done).get_name()
-    interp = m.flag(profile.interpreter_requested).get_name()
-    tty = m.flag(profile.tty).get_name()
+        done[name] = m.put(ibis.null("int64"), "us") if spec is None else m.stamp(spec, done)
+    end = m.end_reason(profile.end_reason, done)
+    interp = m.flag(profile.interpreter_requested)
+    tty = m.flag(profile.tty)
     map_field, map_reason = m.first_problem()
     t = m.table
     return t.select(*keep, call_id=t[call_id], contract_id=t[contract], line=t[line], end_reason=t[end],
