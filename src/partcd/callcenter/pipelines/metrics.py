@@ -63,7 +63,8 @@ COUNTS = ("calls", "queued", "answered", "answered_within", "dropped", "caller_h
           "max_hold_us", "waits", "wait_sum_us", "interpreter_calls", "interpreter_answered", "interpreter_within",
           "tty_calls", "tty_within")
 #: Metric columns rounded to 1e-6 in records.
-ROUNDED = ("avg_hold_time_s", "avg_hold_time_all_queued_s", "verdict_hold_time_s", "answered_within_30s_pct", "disconnect_rate_pct",
+ROUNDED = ("avg_hold_time_s", "avg_hold_time_all_queued_s", "verdict_hold_time_s", "answered_within_30s_pct",
+           "disconnect_rate_pct",
            "abandon_rate_pct", "max_hold_time_s", "interpreter_within_pct", "tty_within_pct")
 
 
@@ -83,10 +84,11 @@ def _thresholds(period_day: Any) -> dict[str, Any]:
     views = [(pf.period_value, load_params("callcenter", pf.period_value).typed(CallCenterParams)) for pf in files]
 
     def pick(get: Any) -> Any:
-        expr = ibis.literal(int(round(get(views[0][1]) * 1e6)), "int64")
+        expr = ibis.literal(round(get(views[0][1]) * 1e6), "int64")
         for start, view in views[1:]:
-            day = (start - dt.date(1970, 1, 1)).days  # type: ignore[operator]
-            expr = ibis.ifelse(period_day >= day, int(round(get(view) * 1e6)), expr)
+            assert isinstance(start, dt.date)
+            day = (start - dt.date(1970, 1, 1)).days
+            expr = ibis.ifelse(period_day >= day, round(get(view) * 1e6), expr)
         return expr
 
     return {"within_us": pick(lambda v: v.answer_within_s),
@@ -284,8 +286,8 @@ def fold_lines(report: MetricsReport) -> list[dict[str, Any]]:
     if not report.by_line:
         return report.records
     groups: dict[tuple[str, str], list[tuple[dict[str, Any], PeriodCounts]]] = {}
-    for rec, counts in zip(report.records, report.counts, strict=True):
-        groups.setdefault((rec["contract_id"], rec["period_start"]), []).append((rec, counts))
+    for line_rec, counts in zip(report.records, report.counts, strict=True):
+        groups.setdefault((line_rec["contract_id"], line_rec["period_start"]), []).append((line_rec, counts))
     out = []
     for (contract, start), items in sorted(groups.items()):
         params = load_params("callcenter", dt.date.fromisoformat(start))

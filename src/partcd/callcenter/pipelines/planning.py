@@ -429,7 +429,8 @@ def run_early_warning(calls_path: Path, forecast: Sequence[IntervalForecast], ag
 
     To date: the calls of the contract (``contract_id``, or the log's only contract) whose local call date falls in
     the quarter and that left the IVR (the calls the forecast and the queue model describe), counted by the metrics
-    pipeline (:func:`partcd.callcenter.pipelines.metrics.aggregate` over the checked log, in the engine). "Now" is the latest call start of
+    pipeline (:func:`partcd.callcenter.pipelines.metrics.aggregate` over the checked log, in the engine). "Now" is
+    the latest call start of
     the log in the quarter (the quarter's first midnight when it has none); forecast intervals that end before it
     are past, the interval under way keeps its remaining share of calls. ``agents=None``: the minimum staffing
     meeting the standards (:func:`partcd.callcenter.rules.staffing.staff_intervals`).

@@ -147,8 +147,8 @@ def open_call_log(con: Any, spec: Path | str, *, tz: str = "America/New_York",
     schema = files.schema()
     typed = frozenset(n for n in ("interpreter_requested", "tty") if schema[n].is_boolean()) | frozenset(
         n for n in TIMESTAMPS if schema[n].is_timestamp() and schema[n].timezone is not None)
-    return CallLog(typed=typed, call_start_range=_stat_range(con, paths, fmt, "call_start" in typed), source=file_name, files=tuple(paths), con=con, files_table=files, calls=calls, columns=columns,
-                   internal=internal, profile=prof.name if prof is not None else "generic", has_line="line" in internal,
+    return CallLog(typed=typed, call_start_range=_stat_range(con, paths, fmt, "call_start" in typed), source=file_name,
+                   files=tuple(paths), con=con, files_table=files, calls=calls, columns=columns, internal=internal, profile=prof.name if prof is not None else "generic", has_line="line" in internal,
                    generic_bad=tuple(bad), tz=tz)
 
 
@@ -157,7 +157,8 @@ def _stat_range(con: Any, paths: list[Path], fmt: str, typed: bool) -> tuple[int
     if not typed or fmt != "parquet" or con.name != "duckdb":
         return None
     files = ", ".join("'" + str(p.resolve()).replace("'", "''") + "'" for p in paths)
-    lo, hi = con.con.sql(f"SELECT epoch_us(min(call_start)), epoch_us(max(call_start)) FROM read_parquet([{files}])").fetchall()[0]
+    query = f"SELECT epoch_us(min(call_start)), epoch_us(max(call_start)) FROM read_parquet([{files}])"
+    lo, hi = con.con.sql(query).fetchall()[0]
     return None if lo is None else (int(lo), int(hi))
 
 
@@ -334,11 +335,11 @@ def id_hash(con: Any, call_id: Any) -> Any:
 def _hash_builtins() -> tuple[Any, Any]:
     import ibis
 
-    @ibis.udf.scalar.builtin(name="hash")
+    @ibis.udf.scalar.builtin(name="hash")  # type: ignore[untyped-decorator]
     def duckdb_hash(value: str) -> int:  # type: ignore[empty-body]
         """DuckDB's 64-bit hash."""
 
-    @ibis.udf.scalar.builtin(name="xxhash64")
+    @ibis.udf.scalar.builtin(name="xxhash64")  # type: ignore[untyped-decorator]
     def spark_hash(value: str) -> int:  # type: ignore[empty-body]
         """Spark's 64-bit xxhash."""
 

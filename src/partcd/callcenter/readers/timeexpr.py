@@ -40,11 +40,11 @@ def epoch_us(con: Any, stamp: Any) -> Any:
 def _builtins() -> tuple[Any, Any]:
     import ibis
 
-    @ibis.udf.scalar.builtin(name="epoch_us")
+    @ibis.udf.scalar.builtin(name="epoch_us")  # type: ignore[untyped-decorator]
     def duckdb_epoch_us(t: dt.datetime) -> int:  # type: ignore[empty-body]
         """DuckDB's epoch_us."""
 
-    @ibis.udf.scalar.builtin(name="unix_micros")
+    @ibis.udf.scalar.builtin(name="unix_micros")  # type: ignore[untyped-decorator]
     def spark_epoch_us(t: dt.datetime) -> int:  # type: ignore[empty-body]
         """Spark's unix_micros."""
 

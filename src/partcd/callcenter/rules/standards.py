@@ -259,7 +259,8 @@ def period_figures(counts: PeriodCounts, params: ParamSet) -> PeriodFigures:
     """Counts -> figures (shared/specs/callcenter.md §2; CAP letter L30, L32).
 
     Average hold over answered calls, and over all queued calls with abandoned and dropped waits counted until the
-    call ended; the verdict judges the one named by ``avg_hold_time_basis_text`` (default: the larger of the two). Answered within 30 s over all
+    call ended; the verdict judges the one named by ``avg_hold_time_basis_text`` (default: the larger of the two).
+    Answered within 30 s over all
     queued calls. Disconnect rate: plan-side drops over all calls made. Abandon rate: one population
     (``abandon_rate_population_text``): queued calls abandoned / queued calls, or all hang-ups before an answer /
     all calls. A figure with no eligible calls is None (not measurable).
