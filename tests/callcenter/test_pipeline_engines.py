@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -243,19 +242,33 @@ def spark_connect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
         server.wait(timeout=60)
 
 
+CONNECT_RUN = """
+import json, sys
+from partcd.callcenter.pipelines.metrics import run_metrics
+from partcd.platform import frames
+report = run_metrics(sys.argv[1], by="week", engine="spark")
+print(json.dumps({"session": type(frames.spark_session()).__module__, "records": report.records}))
+"""
+
+
 @pytest.mark.spark
-def test_spark_connect_gives_the_duckdb_records(synthetic: Path, spark_connect_server: str,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PARTCD_SPARK_REMOTE", spark_connect_server)
-    monkeypatch.setattr(frames, "_spark_session", None)
-    remote = run_metrics(synthetic, by="week", engine="spark")
-    assert type(frames._spark_session).__module__.startswith("pyspark.sql.connect")
-    local = run_metrics(synthetic, by="week", engine="duckdb")
-    assert remote.records == local.records and remote.engine == "spark"
-    monkeypatch.setenv("PARTCD_SPARK_REMOTE", "http://nope")
-    monkeypatch.setattr(frames, "_spark_session", None)
+def test_spark_connect_gives_the_duckdb_records(synthetic: Path, spark_connect_server: str) -> None:
+    """Through Spark Connect (a fresh process: a remote session cannot share a process with a local one)."""
+    import json
+    import sys
+
+    env = {**os.environ, "PARTCD_SPARK_REMOTE": spark_connect_server}
+    out = subprocess.run([sys.executable, "-c", CONNECT_RUN, str(synthetic)], capture_output=True, text=True, env=env,
+                         timeout=600, check=False)
+    assert out.returncode == 0, out.stderr[-3000:]
+    remote = json.loads(out.stdout.strip().splitlines()[-1])
+    assert remote["session"].startswith("pyspark.sql.connect")
+    assert remote["records"] == run_metrics(synthetic, by="week", engine="duckdb").records
+
+
+def test_a_spark_remote_must_be_a_spark_connect_url(monkeypatch: pytest.MonkeyPatch) -> None:
     from partcd.core.errors import ConfigError
 
+    monkeypatch.setenv("PARTCD_SPARK_REMOTE", "http://nope")
     with pytest.raises(ConfigError, match="sc://"):
-        frames.connect("spark")
-    shutil.rmtree(synthetic.parent / "none", ignore_errors=True)
+        frames.spark_remote()

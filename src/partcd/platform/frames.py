@@ -229,6 +229,11 @@ def _spark_files(con: Any, paths: Sequence[Path], fmt: str) -> Any:
                                 multiLine="false", enforceSchema="false").csv(str(path.resolve()))
         else:
             df = reader.parquet(str(path.resolve()))
+        # Spark's TIMESTAMP is an instant (session-zone based); a TIMESTAMP_NTZ (a wall time without a zone) is
+        # handed on as text, so both engines read a naive time the same way (refused, or localized by a profile).
+        for fld in df.schema.fields:
+            if fld.dataType.typeName() == "timestamp_ntz":
+                df = df.withColumn(fld.name, F.date_format(F.col(f"`{fld.name}`"), "yyyy-MM-dd HH:mm:ss.SSSSSS"))
         frames.append(df.withColumn(FILE_INDEX, F.lit(i).cast("bigint"))
                       .withColumn(SPLIT, F.input_file_block_start())
                       .withColumn(POSITION, F.monotonically_increasing_id()))

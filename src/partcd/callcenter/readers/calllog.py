@@ -146,9 +146,10 @@ def open_call_log(con: Any, spec: Path | str, *, tz: str = "America/New_York",
     calls = t.select(*keep, **out, _map_field=_null_text(), _map_reason=_null_text())
     schema = files.schema()
     typed = frozenset(n for n in ("interpreter_requested", "tty") if schema[n].is_boolean()) | frozenset(
-        n for n in TIMESTAMPS if schema[n].is_timestamp() and schema[n].timezone is not None)
+        n for n in TIMESTAMPS if mapping.is_instant(con, files[n]))
     return CallLog(typed=typed, call_start_range=_stat_range(con, paths, fmt, "call_start" in typed), source=file_name,
-                   files=tuple(paths), con=con, files_table=files, calls=calls, columns=columns, internal=internal, profile=prof.name if prof is not None else "generic", has_line="line" in internal,
+                   files=tuple(paths), con=con, files_table=files, calls=calls, columns=columns, internal=internal,
+                   profile=prof.name if prof is not None else "generic", has_line="line" in internal,
                    generic_bad=tuple(bad), tz=tz)
 
 

@@ -50,13 +50,20 @@ def trim(value: Any) -> Any:
     return value.re_replace(r"^\s+|\s+$", "")
 
 
+def is_instant(con: Any, col: Any) -> bool:
+    """A typed instant: a timestamp with a zone (DuckDB TIMESTAMPTZ), or Spark's TIMESTAMP (zone-based; Spark's
+    zone-less TIMESTAMP_NTZ reaches the readers as text)."""
+    dtype = col.type()
+    return bool(dtype.is_timestamp() and (dtype.timezone is not None or con.name == "pyspark"))
+
+
 def stamp_us(con: Any, col: Any) -> tuple[Any, Any]:
     """A generic timestamp cell -> (epoch us, bad): a typed instant, or ISO 8601 text WITH a UTC offset."""
     import ibis
 
     dtype = col.type()
     if dtype.is_timestamp():
-        if dtype.timezone is not None:
+        if is_instant(con, col):
             return timeexpr.epoch_us(con, col), ibis.literal(False)
         return ibis.null("int64"), col.notnull()  # a naive instant cannot be placed in time
     value = text(col)
@@ -242,7 +249,7 @@ class ExportMapper:
         return utc
 
     def _typed(self, source: Any, spec: TimestampSpec, shown: str) -> str:
-        if source.type().timezone is not None:
+        if is_instant(self.con, source):
             return self.put(timeexpr.epoch_us(self.con, source), "us")
         wall = self.put(timeexpr.epoch_us(self.con, source), "wall")
         display = self.put(source.cast("string"), "shown")
