@@ -10,6 +10,7 @@ import csv
 import json
 import os
 import re
+import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,7 +43,15 @@ def connect(engine: str | None = None) -> Any:
 
     name = engine_name(engine)
     if name == "duckdb":
-        return ibis.duckdb.connect()
+        con = ibis.duckdb.connect()
+        # Memory stays bounded by the engine, not by the file: past the limit DuckDB spills to its temp folder.
+        limit = os.environ.get("PARTCD_DUCKDB_MEMORY", "1500MB")
+        if not re.fullmatch(r"[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|KiB|MiB|GiB)", limit):
+            raise ConfigError(f"PARTCD_DUCKDB_MEMORY must be a size like 1500MB or 4GB, got {limit!r}")
+        spill = Path(tempfile.gettempdir()) / "partcd-duckdb"
+        con.raw_sql(f"SET memory_limit = '{limit}'")
+        con.raw_sql(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
+        return con
     return ibis.pyspark.connect(spark_session())
 
 
@@ -178,9 +187,11 @@ def read_files(con: Any, paths: Sequence[Path], fmt: str) -> Any:
     if fmt == "excel":
         import ibis
 
-        tables = [to_engine(con, read_arrow(p).append_column(POSITION, pa.array(range(read_arrow(p).num_rows), pa.int64())),
-                            f"partcd_src_{i}").mutate(**{FILE_INDEX: ibis.literal(i, "int64")})
-                  for i, p in enumerate(paths)]
+        tables = []
+        for i, p in enumerate(paths):
+            sheet = read_arrow(p)
+            sheet = sheet.append_column(POSITION, pa.array(range(sheet.num_rows), pa.int64()))
+            tables.append(to_engine(con, sheet, f"partcd_src_{i}").mutate(**{FILE_INDEX: ibis.literal(i, "int64")}))
         return tables[0] if len(tables) == 1 else tables[0].union(*tables[1:])
     if fmt not in {"csv", "parquet"}:
         raise InputError(str(paths[0]), None, None, f"cannot read {fmt} files natively (csv, parquet, xlsx)")
