@@ -1,25 +1,28 @@
-"""§ 422.111(h)(1)(ii), § 423.128(d)(1)(ii) - call-center metrics over 10 million synthetic calls (Parquet) on DuckDB.
+"""§ 422.111(h)(1)(ii), § 423.128(d)(1)(ii) - the call-log pipeline over 10 million synthetic calls (Parquet) vs ONE
+hand-written DuckDB query computing the same figures per contract x local day (calls, queued, answered, answered
+within 30 s, drops, hang-ups, abandons of queued calls, hold sum/max -> both average holds, % within 30 s,
+disconnect and abandon rates). The hand query validates nothing; the pipeline validates every row (each rule an
+expression, the duplicate ``call_id`` check included) in the engine before it aggregates.
 
-Compared against ONE hand-written DuckDB SQL query computing the same figures per contract x local day (calls,
-queued, answered, answered within 30 s, drops, hang-ups, hold sum/max -> average hold, % within 30 s, disconnect
-and abandon rates). Timed (best of ``REPEATS``, same process, same file):
+Rows (each ratio from runs interleaved in the same ``run()``):
 
-* ``pipeline``: :func:`partcd.callcenter.pipelines.metrics.run_metrics` (Arrow-side validation and derivation in
-  :mod:`partcd.callcenter.readers.calllog`, then the Ibis expression on DuckDB, then the verdicts), with its stages timed apart;
-* ``fast``: :func:`partcd.callcenter.pipelines.fast.run_metrics_fast` (validation and derivation as SQL on DuckDB
-  straight from the Parquet file, the same ``metrics_expr`` and verdicts), checked to give identical records;
-* ``spark``: the fast path's expression on Spark at ``PARTCD_BENCH_SPARK_CALLS`` (default 1 million) when PySpark
-  is installed.
+* ``in_process``: :func:`partcd.callcenter.pipelines.metrics.run_metrics` vs the hand query, both in this process
+  (best and median of ``REPEATS`` alternating runs), checked to give the same figures;
+* ``processes``: ``partcd callcenter metrics --calls F --by day --json`` as its own process (start-up, imports,
+  validation, verdicts, JSON) vs the hand query as its own process (``python -c``: import duckdb, run it), wall time
+  and peak memory (``/usr/bin/time``'s maximum resident set size of the process);
+* ``spark``: the same pipeline on Spark ``local[2]`` at ``PARTCD_BENCH_SPARK_CALLS`` (default 0 = skipped).
 
-Sizes: ``PARTCD_BENCH_CALLS`` (default 10,000,000) for DuckDB; ``PARTCD_BENCH_PIPELINE_CALLS`` (default 1,000,000)
-for the Arrow-side pipeline, whose row-by-row Python validation is measured per stage and extrapolated linearly to
-the full size (run it at 10 million by setting the variable; it needs minutes and ~15 GB). The data are generated
-with numpy/pyarrow into a temporary folder and deleted afterwards.
+Sizes: ``PARTCD_BENCH_CALLS`` (default 10,000,000). Data are generated with numpy/pyarrow into a temporary folder
+(``PARTCD_BENCH_DIR`` to choose where) and deleted afterwards.
 """
 
 from __future__ import annotations
 
 import os
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -32,18 +35,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from partcd.callcenter.pipelines.fast import run_metrics_fast
-from partcd.callcenter.pipelines.metrics import compute_metrics, metrics_expr, run_metrics
-from partcd.callcenter.readers.calllog import read_call_log
-from partcd.platform import frames
+from partcd.callcenter.pipelines.metrics import run_metrics
 
 T = TypeVar("T")
 SEED = 20220104
-REPEATS = 3
+REPEATS = int(os.environ.get("PARTCD_BENCH_REPEATS", "3"))
 TZ = "America/New_York"
 N_CALLS = int(os.environ.get("PARTCD_BENCH_CALLS", "10000000"))
-N_PIPELINE = int(os.environ.get("PARTCD_BENCH_PIPELINE_CALLS", "1000000"))
-N_SPARK = int(os.environ.get("PARTCD_BENCH_SPARK_CALLS", "1000000"))
+N_SPARK = int(os.environ.get("PARTCD_BENCH_SPARK_CALLS", "0"))
 CONTRACTS = 40
 DAYS = 90
 
@@ -53,6 +52,8 @@ WITH c AS (
          CAST(timezone('{tz}', call_start) AS DATE) AS period_start,
          ivr_end IS NOT NULL AS queued,
          epoch_us(answered_at) / 1e6 - epoch_us(ivr_end) / 1e6 AS hold_s,
+         CASE WHEN answered_at IS NOT NULL THEN epoch_us(answered_at) / 1e6 - epoch_us(ivr_end) / 1e6
+              ELSE epoch_us(call_end) / 1e6 - epoch_us(ivr_end) / 1e6 END AS wait_s,
          end_reason
   FROM read_parquet('{path}')
 )
@@ -63,16 +64,22 @@ SELECT contract_id, period_start,
        count(*) FILTER (WHERE hold_s <= {within}) AS answered_within,
        count(*) FILTER (WHERE end_reason = 'dropped') AS dropped,
        count(*) FILTER (WHERE end_reason = 'caller_hangup' AND hold_s IS NULL) AS caller_hangups,
+       count(*) FILTER (WHERE end_reason = 'caller_hangup' AND hold_s IS NULL AND queued) AS abandoned,
        max(hold_s) AS max_hold_time_s,
        sum(hold_s) / nullif(count(hold_s), 0) AS avg_hold_time_s,
+       sum(wait_s) FILTER (WHERE queued) / nullif(count(wait_s) FILTER (WHERE queued), 0) AS avg_hold_time_all_queued_s,
        100.0 * count(*) FILTER (WHERE hold_s <= {within}) / nullif(sum(CAST(queued AS BIGINT)), 0) AS answered_within_30s_pct,
        100.0 * count(*) FILTER (WHERE end_reason = 'dropped') / count(*) AS disconnect_rate_pct,
-       100.0 * count(*) FILTER (WHERE end_reason = 'caller_hangup' AND hold_s IS NULL)
+       100.0 * count(*) FILTER (WHERE end_reason = 'caller_hangup' AND hold_s IS NULL AND queued)
              / nullif(sum(CAST(queued AS BIGINT)), 0) AS abandon_rate_pct
 FROM c
 GROUP BY contract_id, period_start
 ORDER BY contract_id, period_start
 """
+
+#: The hand query as its own process: import duckdb, run the query, print the number of rows.
+HAND_PROCESS = ("import sys, duckdb\ncon = duckdb.connect()\nrows = con.sql(sys.argv[1]).fetchall()\n"
+                "print(len(rows))\n")
 
 
 def synthetic_parquet(path: Path, n: int, seed: int = SEED) -> Path:
@@ -121,33 +128,9 @@ def synthetic_parquet(path: Path, n: int, seed: int = SEED) -> Path:
     return path
 
 
-def _best(fn: Callable[[], T], repeats: int = REPEATS) -> tuple[float, T]:
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    assert result is not None
-    return best, result
-
-
-def _best_fast(path: Path) -> tuple[float, Any, dict[str, float]]:
-    """Best of ``REPEATS`` runs of the fast path, with the stage timings of that run."""
-    best: tuple[float, Any, dict[str, float]] | None = None
-    for _ in range(REPEATS):
-        stages: dict[str, float] = {}
-        t0 = time.perf_counter()
-        report = run_metrics_fast(path, by="day", tz=TZ, timings=stages)
-        took = time.perf_counter() - t0
-        if best is None or took < best[0]:
-            best = (took, report, stages)
-    assert best is not None
-    return best
-
-
 def _baseline(path: Path) -> list[dict[str, Any]]:
     con = duckdb.connect()
-    rows: list[dict[str, Any]] = con.sql(BASELINE_SQL.format(tz=TZ, path=path, within=30.0)).fetch_arrow_table().to_pylist()
+    rows: list[dict[str, Any]] = con.sql(BASELINE_SQL.format(tz=TZ, path=path, within=30.0)).to_arrow_table().to_pylist()
     con.close()
     return rows
 
@@ -158,9 +141,10 @@ def _same_figures(records: list[dict[str, Any]], baseline: list[dict[str, Any]])
     worst = 0.0
     for r, b in zip(records, baseline, strict=True):
         assert (r["contract_id"], r["period_start"]) == (b["contract_id"], b["period_start"].isoformat())
-        for k in ("calls", "queued", "answered", "answered_within", "dropped", "caller_hangups"):
+        for k in ("calls", "queued", "answered", "answered_within", "dropped", "caller_hangups", "abandoned"):
             assert r[k] == b[k], (k, r, b)
-        for k in ("avg_hold_time_s", "answered_within_30s_pct", "disconnect_rate_pct", "abandon_rate_pct", "max_hold_time_s"):
+        for k in ("avg_hold_time_s", "avg_hold_time_all_queued_s", "answered_within_30s_pct", "disconnect_rate_pct",
+                  "abandon_rate_pct", "max_hold_time_s"):
             if r[k] is None or b[k] is None:
                 assert r[k] is None and b[k] is None
             else:
@@ -168,78 +152,76 @@ def _same_figures(records: list[dict[str, Any]], baseline: list[dict[str, Any]])
     return worst
 
 
-def _pipeline_stages(path: Path) -> dict[str, float]:
-    """The Arrow-side pipeline's stages, timed once each (read_call_log includes the Parquet read)."""
-    out: dict[str, float] = {}
+def _timed(fn: Callable[[], T]) -> tuple[float, T]:
     t0 = time.perf_counter()
-    raw = frames.read_arrow(path)
-    out["read_parquet_to_arrow_s"] = time.perf_counter() - t0
-    del raw
-    t0 = time.perf_counter()
-    log = read_call_log(path, tz=TZ)
-    out["read_call_log_validate_derive_s"] = time.perf_counter() - t0
-    con = frames.connect("duckdb")
-    t0 = time.perf_counter()
-    table = frames.to_engine(con, log.table, "calls")
-    out["arrow_to_duckdb_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    rows = metrics_expr(table, "day", 30.0).to_pyarrow()
-    out["metrics_expr_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    compute_metrics(log, by="day", engine="duckdb", con=con)
-    out["compute_metrics_incl_verdicts_s"] = time.perf_counter() - t0
-    out["records"] = float(rows.num_rows)
-    return out
+    out = fn()
+    return time.perf_counter() - t0, out
 
 
-def run() -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    with tempfile.TemporaryDirectory(prefix="partcd-bench-") as tmp:
-        big = synthetic_parquet(Path(tmp) / "calls.parquet", N_CALLS)
-        t_base, base = _best(lambda: _baseline(big))
-        t_fast, fast, stages = _best_fast(big)
-        diff = _same_figures(fast.records, base)
-        rows.append({"case": f"{N_CALLS:,} calls, {CONTRACTS} contracts x {DAYS} days, by day, DuckDB",
-                     "baseline_sql_s": round(t_base, 3), "fast_path_s": round(t_fast, 3),
-                     "ratio_fast_over_sql": round(t_fast / t_base, 2), "records": len(fast.records),
-                     "max_abs_difference_vs_sql": diff, "fell_back": "fallback_s" in stages,
-                     **{f"fast_{k}": round(v, 3) for k, v in stages.items()},
-                     "ratio_fast_aggregate_plus_verdicts_over_sql":
-                         round((stages.get("aggregate_s", 0) + stages.get("verdicts_s", 0)) / t_base, 2)})
+def _process(argv: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak resident set in MB) of one command as its own process (``/usr/bin/time``)."""
+    out = subprocess.run(["/usr/bin/time", "-f", "%e %M", *argv], capture_output=True, text=True, check=False)
+    wall, kb = out.stderr.strip().splitlines()[-1].split()
+    return float(wall), int(kb) / 1024
 
-        small = big if N_PIPELINE >= N_CALLS else synthetic_parquet(Path(tmp) / "calls_small.parquet", N_PIPELINE)
-        t_pipe, pipe = _best(lambda: run_metrics(small, by="day", engine="duckdb", tz=TZ), repeats=1)
-        t_fast_small, fast_small = _best(lambda: run_metrics_fast(small, by="day", tz=TZ))
-        t_base_small, base_small = _best(lambda: _baseline(small))
-        identical = pipe.records == fast_small.records
-        pipe_stages = _pipeline_stages(small)
-        scale = N_CALLS / N_PIPELINE
-        rows.append({"case": f"{N_PIPELINE:,} calls, Arrow-side pipeline (run_metrics) vs SQL",
-                     "baseline_sql_s": round(t_base_small, 3), "pipeline_s": round(t_pipe, 3),
-                     "fast_path_s": round(t_fast_small, 3), "ratio_pipeline_over_sql": round(t_pipe / t_base_small, 1),
-                     "ratio_fast_over_sql": round(t_fast_small / t_base_small, 2),
-                     "fast_records_identical_to_pipeline": identical,
-                     "max_abs_difference_pipeline_vs_sql": _same_figures(pipe.records, base_small),
-                     **{k: round(v, 3) for k, v in pipe_stages.items()},
-                     f"pipeline_extrapolated_to_{N_CALLS:,}_s": round(t_pipe * scale, 1),
-                     "ratio_pipeline_extrapolated_over_sql": round(t_pipe * scale / t_base, 1)})
 
-        spark = _spark_row(Path(tmp))
-        if spark:
-            rows.append(spark)
-    return rows
+def _in_process(path: Path) -> dict[str, object]:
+    base_t: list[float] = []
+    pipe_t: list[float] = []
+    base: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
+    for _ in range(REPEATS):  # alternating, so a drift of the machine's speed hits both
+        t, base = _timed(lambda: _baseline(path))
+        base_t.append(t)
+        t, rep = _timed(lambda: run_metrics(path, by="day", engine="duckdb", tz=TZ))
+        pipe_t.append(t)
+        records = rep.records
+    return {"case": f"{N_CALLS:,} calls, {CONTRACTS} contracts x {DAYS} days, by day, DuckDB, in process",
+            "hand_query_best_s": round(min(base_t), 3), "pipeline_best_s": round(min(pipe_t), 3),
+            "ratio_best": round(min(pipe_t) / min(base_t), 2),
+            "ratio_median": round(statistics.median(pipe_t) / statistics.median(base_t), 2),
+            "records": len(records), "max_abs_difference_vs_hand_query": _same_figures(records, base)}
+
+
+def _processes(path: Path) -> dict[str, object]:
+    hand = [sys.executable, "-c", HAND_PROCESS, BASELINE_SQL.format(tz=TZ, path=path, within=30.0)]
+    cli = [sys.executable, "-m", "partcd.platform.cli", "callcenter", "metrics", "--calls", str(path), "--by", "day",
+           "--json"]
+    hand_runs, cli_runs = [], []
+    for _ in range(REPEATS):
+        hand_runs.append(_process(hand))
+        cli_runs.append(_process(cli))
+    hand_wall = statistics.median(w for w, _ in hand_runs)
+    cli_wall = statistics.median(w for w, _ in cli_runs)
+    return {"case": f"{N_CALLS:,} calls, each command its own process (median of {REPEATS})",
+            "hand_query_process_s": hand_wall, "cli_process_s": cli_wall, "ratio": round(cli_wall / hand_wall, 2),
+            "hand_query_peak_mb": round(max(m for _, m in hand_runs)), "cli_peak_mb": round(max(m for _, m in cli_runs))}
 
 
 def _spark_row(tmp: Path) -> dict[str, object] | None:
     import importlib.util
 
-    if importlib.util.find_spec("pyspark") is None:
+    if not N_SPARK or importlib.util.find_spec("pyspark") is None:
         return None
-    path = synthetic_parquet(tmp / "calls_spark.parquet", N_SPARK)
-    t_base, base = _best(lambda: _baseline(path))
-    run_metrics_fast(path, by="day", tz=TZ, engine="spark")  # warm the session
-    t_spark, spark = _best(lambda: run_metrics_fast(path, by="day", tz=TZ, engine="spark"), repeats=2)
-    return {"case": f"{N_SPARK:,} calls on Spark (local[2]) via the fast path's expression",
-            "baseline_duckdb_sql_s": round(t_base, 3), "spark_s": round(t_spark, 3),
-            "ratio_spark_over_duckdb_sql": round(t_spark / t_base, 1),
-            "max_abs_difference_vs_sql": _same_figures(spark.records, base)}
+    path = tmp / "calls_spark.parquet" if N_SPARK != N_CALLS else tmp / "calls.parquet"
+    if not path.exists():
+        synthetic_parquet(path, N_SPARK)
+    t_base, base = _timed(lambda: _baseline(path))
+    t_first, _ = _timed(lambda: run_metrics(path, by="day", engine="spark", tz=TZ))  # includes starting Spark
+    t_spark, spark = _timed(lambda: run_metrics(path, by="day", engine="spark", tz=TZ))
+    return {"case": f"{N_SPARK:,} calls on Spark ({os.environ.get('PARTCD_SPARK_MASTER', 'local[2]')}), by day",
+            "hand_query_duckdb_s": round(t_base, 3), "spark_first_run_s": round(t_first, 3),
+            "spark_second_run_s": round(t_spark, 3), "ratio_spark_over_duckdb_hand_query": round(t_spark / t_base, 1),
+            "max_abs_difference_vs_hand_query": _same_figures(spark.records, base)}
+
+
+def run() -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory(prefix="partcd-bench-", dir=os.environ.get("PARTCD_BENCH_DIR")) as tmp:
+        big = synthetic_parquet(Path(tmp) / "calls.parquet", N_CALLS)
+        rows.append(_in_process(big))
+        rows.append(_processes(big))
+        spark = _spark_row(Path(tmp))
+        if spark:
+            rows.append(spark)
+    return rows

@@ -15,14 +15,12 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from partcd.callcenter.pipelines.metrics import compute_metrics, run_metrics
-from partcd.callcenter.readers.calllog import REQUIRED, parse_contracts, read_call_log, write_quarantine
+from partcd.callcenter.pipelines.metrics import compute_metrics, read_call_log, run_metrics
+from partcd.callcenter.readers.calllog import REQUIRED, parse_contracts, write_quarantine
 from partcd.callcenter.readers.calllog_profiles import (
     GenericProfile,
     MappedProfile,
-    apply_profile,
     detect_profile,
-    filtered_rows,
     load_profile,
     profile_names,
 )
@@ -68,18 +66,18 @@ def _write(tmp_path: Path, header: str, rows: list[str], name: str = "export.csv
 
 def test_amazon_connect_hand_computed(tmp_path: Path) -> None:
     log = read_call_log(_write(tmp_path, CONNECT_HEADER, CONNECT_ROWS), profile="amazon_connect")
-    assert log.profile == "amazon_connect"
-    calls = {r["call_id"]: r for r in log.table.to_pylist()}
+    assert log.log.profile == "amazon_connect"
+    calls = {r["call_id"]: r for r in log.rows()}
     assert {c: r["end_reason"] for c, r in calls.items()} == {
         "c1": "completed", "c2": "completed", "c3": "caller_hangup", "c4": "dropped", "c5": "dropped",
         "c6": "completed"}
     assert (calls["c1"]["line"], calls["c5"]["line"], calls["c6"]["interpreter_requested"]) == \
         ("MemberServices", None, True)
     # the two non-calls are counted per filter, with their spreadsheet rows (header = row 1)
-    assert [(f.column, f.count, f.rows, f.values) for f in log.filtered] == [
+    assert [(f.column, f.count, f.rows, f.values) for f in log.log.filtered] == [
         ("Channel", 1, (8,), {"CHAT": 1}), ("InitiationMethod", 1, (9,), {"TRANSFER": 1})]
-    assert log.absent_columns == ["Attributes.InterpreterConnectedTimestamp", "Attributes.TTYConnectedTimestamp"]
-    [r] = compute_metrics(log, by="day").records
+    assert log.log.absent_columns == ["Attributes.InterpreterConnectedTimestamp", "Attributes.TTYConnectedTimestamp"]
+    [r] = compute_metrics(log, by="day", by_line=False).records
     # hold over answered calls c1, c2, c6: (20 + 40 + 180) / 3 = 80 s
     assert (r["calls"], r["answered"], r["avg_hold_time_s"], r["max_hold_time_s"]) == (6, 3, 80.0, 180.0)
     # within 30 s: only c1 (20 s) over the 5 calls that left the IVR (c1, c2, c3, c4, c6) = 20 %
@@ -96,8 +94,8 @@ def test_amazon_connect_parquet_with_typed_timestamps(tmp_path: Path) -> None:
     assert pa.types.is_timestamp(table.schema.field("InitiationTimestamp").type)
     pq.write_table(table, tmp_path / "ctr.parquet")
     log = read_call_log(tmp_path / "ctr.parquet")  # detected from the header
-    assert log.profile == "amazon_connect"
-    assert [r["hold_s"] for r in log.table.to_pylist()] == [20.0, 40.0]
+    assert log.log.profile == "amazon_connect"
+    assert [r["hold_s"] for r in log.rows()] == [20.0, 40.0]
 
 
 # ------------------------------------------------------------------------------------------------------ Five9
@@ -132,15 +130,15 @@ FIVE9_ROWS = [
 
 def test_five9_hand_computed(tmp_path: Path) -> None:
     log = read_call_log(_write(tmp_path, FIVE9_HEADER, FIVE9_ROWS))
-    assert log.profile == "five9"
-    calls = {r["call_id"]: r for r in log.table.to_pylist()}
+    assert log.log.profile == "five9"
+    calls = {r["call_id"]: r for r in log.rows()}
     assert calls["f1"]["answered_at"].isoformat() == "2022-01-03T14:00:55+00:00"
     assert calls["f1"]["ivr_end"].isoformat() == "2022-01-03T14:00:30+00:00"
     assert calls["f4"]["ivr_end"] is None and calls["f2"]["answered_at"] is None
     assert {c: r["end_reason"] for c, r in calls.items()} == {
         "f1": "completed", "f2": "caller_hangup", "f3": "completed", "f4": "dropped"}
-    assert log.filtered_count == 1 and log.filtered[0].values == {"Outbound": 1}
-    [r] = compute_metrics(log, by="day").records
+    assert log.log.filtered_count == 1 and log.log.filtered[0].values == {"Outbound": 1}
+    [r] = compute_metrics(log, by="day", by_line=False).records
     assert (r["calls"], r["avg_hold_time_s"], r["max_hold_time_s"]) == (4, (25 + 130) / 2, 130.0)  # 77.5 s
     # within 30 s: f1 over the 3 calls that reached a skill (f1, f2, f3)
     assert (r["queued"], r["answered_within"]) == (3, 1)
@@ -150,7 +148,7 @@ def test_five9_hand_computed(tmp_path: Path) -> None:
 
 def test_five9_local_time_zone_from_cli(tmp_path: Path) -> None:
     log = read_call_log(_write(tmp_path, FIVE9_HEADER, FIVE9_ROWS[:1]), tz="America/Los_Angeles")
-    assert log.table.column("call_start")[0].as_py().isoformat() == "2022-01-03T17:00:00+00:00"
+    assert log.rows()[0]["call_start"].isoformat() == "2022-01-03T17:00:00+00:00"
 
 
 @pytest.mark.parametrize(
@@ -241,8 +239,8 @@ def test_quarantine_keeps_good_rows_and_the_export_columns(tmp_path: Path) -> No
     path = _write(tmp_path, CONNECT_HEADER, [*CONNECT_ROWS, dup, bad, other])
     log = read_call_log(path, profile="amazon_connect", on_error="quarantine",
                         known_contracts=frozenset({"H1416"}))
-    assert log.table.num_rows == 6 and log.filtered_count == 2
-    assert [(r.row, r.field, r.reason) for r in log.rejected] == [
+    assert len(log.rows()) == 6 and log.log.filtered_count == 2
+    assert [(r.row, r.field, r.reason) for r in log.rejections()] == [
         (10, "ContactId", "duplicate call_id 'c2' (first at row 3)"),
         (11, "DisconnectReason", "DisconnectReason 'HUNG_UP' is not mapped by the profile (mapped: "
                                  "'CUSTOMER_DISCONNECT', 'AGENT_DISCONNECT', 'THIRD_PARTY_DISCONNECT', "
@@ -274,7 +272,7 @@ def test_auto_detection_from_the_header(tmp_path: Path) -> None:
 
 
 def test_built_in_profiles_load_and_cite_their_sources() -> None:
-    assert profile_names() == ["amazon_connect", "five9", "generic"]
+    assert profile_names() == ["amazon_connect", "five9", "generic", "genesys_cloud", "nice_cxone"]
     generic = load_profile("generic")
     assert isinstance(generic, GenericProfile)
     assert set(generic.columns) == {*REQUIRED, "line"} and generic.detect == list(REQUIRED)
@@ -324,13 +322,12 @@ def test_custom_profile_file_seconds_and_naive_local_times(tmp_path: Path) -> No
         "c,out,2022-01-03 11:00:00,0,0,60,served",
     ])
     log = read_call_log(export, profile=str(prof))
-    rows = {r["call_id"]: r for r in log.table.to_pylist()}
+    rows = {r["call_id"]: r for r in log.rows()}
     assert rows["a"]["call_start"].isoformat() == "2022-01-03T15:00:00+00:00"
     assert rows["b"]["call_start"].isoformat() == "2022-01-03T15:00:00+00:00"
     assert (rows["a"]["hold_s"], rows["b"]["hold_s"], rows["a"]["contract_id"]) == (25.5, None, "H5678")
-    assert log.filtered_count == 1
-    mapped = apply_profile(pacsv.read_csv(export), load_profile(prof), str(export))
-    assert mapped.column("_row").to_pylist() == [2, 3] and filtered_rows(mapped)[0].rows == (4,)
+    assert log.log.filtered_count == 1
+    assert [r["row"] for r in log.rows()] == [2, 3] and log.log.filtered[0].rows == (4,)
 
 
 def test_profile_schema_is_strict(tmp_path: Path) -> None:
@@ -366,7 +363,7 @@ def test_parse_contracts(tmp_path: Path) -> None:
 
 def test_run_metrics_profile_and_known_contracts(tmp_path: Path) -> None:
     path = _write(tmp_path, CONNECT_HEADER, CONNECT_ROWS)
-    rep = run_metrics(path, profile="amazon_connect", known_contracts=frozenset({"H1416"}))
+    rep = run_metrics(path, profile="amazon_connect", known_contracts=frozenset({"H1416"}), by_line=False)
     assert (rep.profile, rep.filtered_count, rep.records[0]["calls"]) == ("amazon_connect", 2, 6)
     with pytest.raises(InputError, match=r"row 2, field 'Attributes\.ContractId': unknown contract"):
         run_metrics(path, known_contracts=frozenset({"H9999"}))
@@ -376,7 +373,8 @@ def test_run_metrics_profile_and_known_contracts(tmp_path: Path) -> None:
 
 def test_cli_amazon_connect_json(tmp_path: Path) -> None:
     path = _write(tmp_path, CONNECT_HEADER, CONNECT_ROWS)
-    r = runner.invoke(app, ["callcenter", "metrics", "--calls", str(path), "--profile", "amazon_connect", "--json"])
+    r = runner.invoke(app, ["callcenter", "metrics", "--calls", str(path), "--profile", "amazon_connect", "--json",
+                            "--pooled"])
     assert r.exit_code == 1, r.output  # non-compliant day
     [rec] = json.loads(r.stdout)
     assert (rec["contract_id"], rec["calls"], rec["avg_hold_time_s"], rec["answered_within_30s_pct"]) == \
@@ -413,7 +411,7 @@ def test_contract_table_and_refused_naive_times(tmp_path: Path) -> None:
     good = "a,in,8005550100,2022-01-03T09:00:00Z,10,20,300,served"
     part_d = "b,in,8005550199,2022-01-03T09:05:00Z,10,20,300,error"
     log = read_call_log(_write(tmp_path, header, [good, part_d]), profile=prof)
-    assert [(r["contract_id"], r["end_reason"]) for r in log.table.to_pylist()] == [("H1416", "completed"),
+    assert [(r["contract_id"], r["end_reason"]) for r in log.rows()] == [("H1416", "completed"),
                                                                                      ("S5678", "dropped")]
     for row, field, reason in [("c,in,8005550123,2022-01-03T09:00:00Z,10,20,300,served", "dnis",
                                 "no contract mapping for '8005550123' in the profile"),
@@ -422,3 +420,70 @@ def test_contract_table_and_refused_naive_times(tmp_path: Path) -> None:
         with pytest.raises(InputError) as exc:
             read_call_log(_write(tmp_path, header, [good, row]), profile=prof)
         assert (exc.value.row, exc.value.field, exc.value.reason) == (3, field, reason)
+
+
+# ------------------------------------------------------------------------------------- Genesys Cloud, NICE CXone
+
+GENESYS_HEADER = ("conversationId,conversationStart,conversationEnd,originatingDirection,mediaType,queueName,tIvr,tAcd,"
+                  "tAlert,tTalk,disconnectType,participantData.ContractId")
+
+
+def _gen(cid: str, start: str, end: str, queue: str, ivr_ms: int, acd_ms: int, alert_ms: int, talk_ms: int,
+         disconnect: str, *, direction: str = "inbound", media: str = "voice") -> str:
+    return (f"{cid},2022-01-03T{start}.000Z,2022-01-03T{end}.000Z,{direction},{media},{queue},{ivr_ms},{acd_ms},"
+            f"{alert_ms},{talk_ms},{disconnect},H1416")
+
+
+GENESYS_ROWS = [
+    _gen("g1", "14:00:00", "14:06:00", "Members", 30_000, 15_000, 5_000, 300_000, "client"),  # hold 15 + 5 = 20 s
+    _gen("g2", "14:10:00", "14:13:00", "Members", 20_000, 160_000, 0, 0, "client"),  # queued 160 s, hung up
+    _gen("g3", "14:20:00", "14:21:00", "Members", 20_000, 40_000, 0, 0, "error"),  # queued 40 s, dropped
+    _gen("g4", "14:30:00", "14:30:45", "", 45_000, 0, 0, 0, "system"),  # ended in the flow: dropped
+    _gen("g5", "14:40:00", "14:50:00", "Members", 10_000, 60_000, 2_500, 400_000, "peer"),  # hold 62.5 s
+    _gen("g6", "14:50:00", "14:55:00", "Members", 10_000, 1_000, 1_000, 100_000, "client", media="callback"),
+]
+
+
+def test_genesys_cloud_hand_computed(tmp_path: Path) -> None:
+    log = read_call_log(_write(tmp_path, GENESYS_HEADER, GENESYS_ROWS))  # detected from the header
+    assert log.log.profile == "genesys_cloud" and load_profile("genesys_cloud").status == "unverified"  # type: ignore[union-attr]
+    calls = {r["call_id"]: r for r in log.rows()}
+    assert calls["g1"]["answered_at"].isoformat() == "2022-01-03T14:00:50+00:00"  # 14:00:00 + 30 s IVR + 20 s hold
+    assert {c: r["end_reason"] for c, r in calls.items()} == {
+        "g1": "completed", "g2": "caller_hangup", "g3": "dropped", "g4": "dropped", "g5": "completed"}
+    assert log.log.filtered[0].values == {"callback": 1}
+    [r] = compute_metrics(log, by="day", by_line=False).records
+    # answered: g1 20 s, g5 62.5 s -> 41.25 s; all queued (g1, g2, g3, g5): (20 + 160 + 40 + 62.5) / 4 = 70.625 s
+    assert (r["calls"], r["queued"], r["avg_hold_time_s"], r["avg_hold_time_all_queued_s"]) == (5, 4, 41.25, 70.625)
+    # within 30 s: g1 of 4 queued = 25 %; drops g3, g4 of 5 calls = 40 %; abandoned g2 of 4 queued = 25 %
+    assert (r["answered_within_30s_pct"], r["disconnect_rate_pct"], r["abandon_rate_pct"]) == (25.0, 40.0, 25.0)
+
+
+NICE_HEADER = ("Contact_ID,Master_Contact_ID,Media_Name,Skill_Name,Campaign_Name,Start_Date,start_time,PreQueue,InQueue,"
+               "Agent_Time,Total_Time,Abandon")
+
+
+def _nice(cid: str, start: str, skill: str, pre: int, queue: int, agent: int, total: int, abandon: str,
+          media: str = "Call") -> str:
+    return f"{cid},{cid},{media},{skill},H1416,01/03/2022,{start},{pre},{queue},{agent},{total},{abandon}"
+
+
+NICE_ROWS = [
+    _nice("n1", "09:00:00", "MemberSvc", 30, 25, 300, 355, "N"),  # hold 25 s (answered 09:00:55 EST = 14:00:55Z)
+    _nice("n2", "09:10:00", "MemberSvc", 30, 200, 0, 230, "Y"),  # queued 200 s, abandoned
+    _nice("n3", "09:20:00", "MemberSvc", 30, 90, 0, 120, "N"),  # queued 90 s, ended by the system: dropped
+    _nice("n4", "09:30:00", "MemberSvc", 20, 35, 200, 255, "N"),  # hold 35 s
+    _nice("n5", "09:40:00", "MemberSvc", 20, 5, 60, 85, "N", media="Chat"),  # filtered
+]
+
+
+def test_nice_cxone_hand_computed(tmp_path: Path) -> None:
+    log = read_call_log(_write(tmp_path, NICE_HEADER, NICE_ROWS), profile="nice_cxone")
+    calls = {r["call_id"]: r for r in log.rows()}
+    assert calls["n1"]["answered_at"].isoformat() == "2022-01-03T14:00:55+00:00"
+    assert {c: r["end_reason"] for c, r in calls.items()} == {
+        "n1": "completed", "n2": "caller_hangup", "n3": "dropped", "n4": "completed"}
+    [r] = compute_metrics(log, by="day", by_line=False).records
+    # answered 25, 35 -> 30 s; all queued (25 + 200 + 90 + 35) / 4 = 87.5 s; the verdict judges the larger, 87.5 s
+    assert (r["avg_hold_time_s"], r["avg_hold_time_all_queued_s"], r["verdict_hold_time_s"]) == (30.0, 87.5, 87.5)
+    assert (r["answered_within_30s_pct"], r["disconnect_rate_pct"], r["abandon_rate_pct"]) == (25.0, 25.0, 25.0)

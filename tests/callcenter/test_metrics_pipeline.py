@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from partcd.callcenter.pipelines.metrics import compute_metrics
-from partcd.callcenter.readers.calllog import read_call_log
+from partcd.callcenter.pipelines.metrics import compute_metrics, read_call_log
 from partcd.core.errors import InputError
 
 HEADER = ("call_id,contract_id,call_start,ivr_end,answered_at,call_end,end_reason,interpreter_requested,"
@@ -110,8 +109,8 @@ def test_quarantine_reports_every_rejected_row(tmp_path: Path) -> None:
     dup = ok
     bad = _call("b", "nope", "", "", "2022-01-03T09:01:00-05:00")
     log = read_call_log(_log(tmp_path, ok, dup, bad), on_error="quarantine")
-    assert log.table.num_rows == 1
-    assert [(r.row, r.field) for r in log.rejected] == [(3, "call_id"), (4, "call_start")]
+    assert len(log.rows()) == 1
+    assert [(r.row, r.field) for r in log.rejections()] == [(3, "call_id"), (4, "call_start")]
     with pytest.raises(InputError, match=r"row 3, field 'call_id': duplicate call_id 'a' \(first at row 2\) \(1 more"):
         read_call_log(_log(tmp_path, ok, dup, bad))
 
@@ -151,5 +150,5 @@ def test_by_line_splits_records(tmp_path: Path) -> None:
     log = read_call_log(p)
     assert [(r["line"], r["avg_hold_time_s"]) for r in compute_metrics(log, by="day", by_line=True).records] == \
         [("member", 10.0), ("prospect", 130.0)]
-    [whole] = compute_metrics(log, by="day").records
+    [whole] = compute_metrics(log, by="day", by_line=False).records
     assert whole["avg_hold_time_s"] == 70.0 and "line" not in whole

@@ -11,8 +11,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
 
-from partcd.callcenter.pipelines.metrics import compute_metrics
-from partcd.callcenter.readers.calllog import read_call_log
+from partcd.callcenter.pipelines.metrics import compute_metrics, read_call_log
 from partcd.callcenter.samples import Outage, synthetic_call_log
 from partcd.core.errors import ConfigError, InputError
 from partcd.platform import frames
@@ -56,9 +55,8 @@ def test_reader_refusals(tmp_path: Path) -> None:
 @pytest.mark.parametrize("by", ["day", "week", "quarter"])
 def test_duckdb_spark_parity(call_log_csv: Path, by: str) -> None:
     """The same Ibis expression on both engines gives the same records (floats rounded to 1e-6)."""
-    log = read_call_log(call_log_csv)
-    duck = compute_metrics(log, by=by, engine="duckdb")  # type: ignore[arg-type]
-    spark = compute_metrics(log, by=by, engine="spark")  # type: ignore[arg-type]
+    duck = compute_metrics(read_call_log(call_log_csv, engine="duckdb"), by=by)  # type: ignore[arg-type]
+    spark = compute_metrics(read_call_log(call_log_csv, engine="spark"), by=by)  # type: ignore[arg-type]
     assert duck.engine == "duckdb" and spark.engine == "spark"
     assert len(duck.records) > 1
     assert duck.records == spark.records

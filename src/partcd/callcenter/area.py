@@ -11,7 +11,7 @@ AREA = Area(
     router="partcd.callcenter.api:router",
     demo="partcd.callcenter.demo:demo",
     provides={
-        "call_log_findings": "partcd.callcenter.pipelines.metrics:run_metrics",
+        "call_log_findings": "partcd.callcenter.pipelines.metrics:call_log_findings",
         "call_log_daily_report": "partcd.callcenter.pipelines.daily:daily_report",
         "synthetic_call_log_csv": "partcd.callcenter.samples:synthetic_call_log_csv",
     },

@@ -10,7 +10,9 @@ import csv
 import json
 import os
 import re
+import tempfile
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,17 +38,38 @@ def engine_name(value: str | None) -> Engine:
 
 
 def connect(engine: str | None = None) -> Any:
-    """An Ibis backend: in-memory DuckDB, or a local Spark session (``PARTCD_SPARK_MASTER``, default local[2])."""
+    """An Ibis backend: in-memory DuckDB, or Spark (``PARTCD_SPARK_REMOTE`` = a Spark Connect ``sc://`` URL, else a
+    local session on ``PARTCD_SPARK_MASTER``, default local[2])."""
     import ibis
 
     name = engine_name(engine)
     if name == "duckdb":
-        return ibis.duckdb.connect()
+        con = ibis.duckdb.connect()
+        # Memory stays bounded by the engine, not by the file: past the limit DuckDB spills to its temp folder.
+        limit = os.environ.get("PARTCD_DUCKDB_MEMORY", "1500MB")
+        if not re.fullmatch(r"[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|KiB|MiB|GiB)", limit):
+            raise ConfigError(f"PARTCD_DUCKDB_MEMORY must be a size like 1500MB or 4GB, got {limit!r}")
+        spill = Path(tempfile.gettempdir()) / "partcd-duckdb"
+        con.raw_sql(f"SET memory_limit = '{limit}'")
+        con.raw_sql(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
+        return con
     return ibis.pyspark.connect(spark_session())
 
 
+def spark_remote() -> str | None:
+    """The Spark Connect URL from ``PARTCD_SPARK_REMOTE`` (``sc://host:port``), or None for a local session."""
+    url = os.environ.get("PARTCD_SPARK_REMOTE") or None
+    if url is not None and not url.startswith("sc://"):
+        raise ConfigError(f"PARTCD_SPARK_REMOTE must be a Spark Connect URL like sc://host:15002, got {url!r}")
+    return url
+
+
 def spark_session() -> Any:
-    """One shared SparkSession per process (starting Spark costs seconds), UTC, small shuffles."""
+    """One shared SparkSession per process (starting Spark costs seconds), UTC, small shuffles.
+
+    With ``PARTCD_SPARK_REMOTE`` the session is a Spark Connect client of that server (the cluster reads the files;
+    paths must be visible to it); otherwise a local session on ``PARTCD_SPARK_MASTER``.
+    """
     global _spark_session
     with _spark_lock:
         if _spark_session is None:
@@ -54,6 +77,17 @@ def spark_session() -> Any:
                 from pyspark.sql import SparkSession
             except ImportError:
                 raise ConfigError("engine 'spark' needs the spark extra: pip install 'partcd[spark]'") from None
+            remote = spark_remote()
+            if remote is not None:
+                try:
+                    session = SparkSession.builder.remote(remote).getOrCreate()
+                except ImportError as exc:
+                    raise ConfigError(f"Spark Connect needs pyspark[connect] (grpcio, grpcio-status, "
+                                      f"googleapis-common-protos): {exc}") from None
+                session.conf.set("spark.sql.session.timeZone", "UTC")
+                session.conf.set("spark.sql.ansi.enabled", "false")
+                _spark_session = session
+                return _spark_session
             master = os.environ.get("PARTCD_SPARK_MASTER", "local[2]")
             _spark_session = (
                 SparkSession.builder.master(master)
@@ -132,6 +166,123 @@ def read_table(con: Any, path: Path, name: str | None = None) -> Any:
     if fmt == "csv":
         return con.read_csv(str(path), table_name=table_name)
     return to_engine(con, read_arrow(path), table_name)
+
+
+#: Columns :func:`read_files` adds: the file's index in the list, and a position key that increases with the record
+#: within its file (DuckDB: the record index itself; Spark: ``monotonically_increasing_id``, with ``_split`` = the
+#: byte offset of the file split the record came from). :func:`record_numbers` turns them into spreadsheet rows.
+FILE_INDEX, POSITION, SPLIT, ROW = "_file", "_pos", "_split", "_row"
+
+
+def read_files(con: Any, paths: Sequence[Path], fmt: str) -> Any:
+    """Read files of one format natively in the engine, as ONE Ibis table (columns matched by name).
+
+    CSV: every column as text (the header names the columns, empty cells are null); Parquet: the file's types;
+    Excel: through Arrow (small files). Adds ``_file`` (index into ``paths``) and ``_pos`` (+ ``_split`` on Spark):
+    see :func:`record_numbers`. Nothing is collected to the driver.
+    """
+    if not paths:
+        raise InputError("", None, None, "no input files")
+    for path in paths:
+        if not path.is_file():
+            raise InputError(str(path), None, None, "file not found")
+    if fmt == "excel":
+        import ibis
+
+        tables = []
+        for i, p in enumerate(paths):
+            sheet = read_arrow(p)
+            sheet = sheet.append_column(POSITION, pa.array(range(sheet.num_rows), pa.int64()))
+            tables.append(to_engine(con, sheet, f"partcd_src_{i}").mutate(**{FILE_INDEX: ibis.literal(i, "int64")}))
+        return tables[0] if len(tables) == 1 else tables[0].union(*tables[1:])
+    if fmt not in {"csv", "parquet"}:
+        raise InputError(str(paths[0]), None, None, f"cannot read {fmt} files natively (csv, parquet, xlsx)")
+    try:
+        if con.name == "duckdb":
+            return _duckdb_files(con, paths, fmt)
+        return _spark_files(con, paths, fmt)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(str(paths[0]) if len(paths) == 1 else f"{len(paths)} files", None, None,
+                         f"cannot read {fmt}: {str(exc).splitlines()[0][:300]}") from None
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _duckdb_files(con: Any, paths: Sequence[Path], fmt: str) -> Any:
+    parts = []
+    for i, path in enumerate(paths):
+        src = _sql_text(str(path.resolve()))
+        if fmt == "parquet":
+            parts.append(f"SELECT * EXCLUDE (file_row_number), {i}::BIGINT AS {FILE_INDEX}, "
+                         f"file_row_number::BIGINT AS {POSITION} FROM read_parquet({src}, file_row_number=true)")
+        else:
+            # the reader keeps the file's record order; ROW_NUMBER() OVER () numbers the records in that order
+            parts.append(f"SELECT *, {i}::BIGINT AS {FILE_INDEX}, (row_number() OVER () - 1)::BIGINT AS {POSITION} "
+                         f"FROM read_csv({src}, header=true, all_varchar=true, delim=',', quote='\"', escape='\"', "
+                         f"encoding='utf-8')")
+    query = " UNION ALL BY NAME ".join(f"({p})" for p in parts)
+    name = f"partcd_files_{abs(hash((query, id(con))))}"
+    con.raw_sql(f"CREATE OR REPLACE TEMP VIEW {name} AS {query}")
+    return con.table(name)
+
+
+def _spark_files(con: Any, paths: Sequence[Path], fmt: str) -> Any:
+    from pyspark.sql import functions as F
+
+    session = con._session
+    frames = []
+    for i, path in enumerate(paths):
+        reader = session.read
+        if fmt == "csv":
+            df = reader.options(header="true", inferSchema="false", quote='"', escape='"', encoding="UTF-8",
+                                multiLine="false", enforceSchema="false").csv(str(path.resolve()))
+        else:
+            df = reader.parquet(str(path.resolve()))
+        # Spark's TIMESTAMP is an instant (session-zone based); a TIMESTAMP_NTZ (a wall time without a zone) is
+        # handed on as text, so both engines read a naive time the same way (refused, or localized by a profile).
+        for fld in df.schema.fields:
+            if fld.dataType.typeName() == "timestamp_ntz":
+                df = df.withColumn(fld.name, F.date_format(F.col(f"`{fld.name}`"), "yyyy-MM-dd HH:mm:ss.SSSSSS"))
+        frames.append(df.withColumn(FILE_INDEX, F.lit(i).cast("bigint"))
+                      .withColumn(SPLIT, F.input_file_block_start())
+                      .withColumn(POSITION, F.monotonically_increasing_id()))
+    df = frames[0]
+    for other in frames[1:]:
+        df = df.unionByName(other)
+    name = f"partcd_files_{abs(hash(tuple(str(p) for p in paths)))}"
+    df.createOrReplaceTempView(name)
+    return con.table(name)
+
+
+def record_numbers(con: Any, files: Any, table: Any) -> Any:
+    """``table`` (``files`` from :func:`read_files`, or rows derived from it) + ``_row``: the record's spreadsheet row
+    in its file (header = row 1, first record = row 2).
+
+    DuckDB: ``_pos`` is the record index. Spark: the records of one file split stay together and in order, and
+    their ``monotonically_increasing_id`` values are consecutive, so row = the records in earlier splits of the same
+    file + (id - the split's first id) + 2. The split sizes are counted in the engine (one aggregate of a few rows).
+    """
+    import ibis
+
+    if SPLIT not in table.columns:
+        return table.mutate(**{ROW: table[POSITION] + 2})
+    splits = files.group_by([FILE_INDEX, SPLIT]).aggregate(_n=files.count(), _first=files[POSITION].min())
+    rows = sorted(splits.to_pyarrow().to_pylist(), key=lambda r: (r[FILE_INDEX], r[SPLIT]))
+    before: dict[int, int] = {}
+    offsets = []
+    for r in rows:
+        done = before.get(r[FILE_INDEX], 0)
+        offsets.append({FILE_INDEX: r[FILE_INDEX], SPLIT: r[SPLIT], "_first": r["_first"], "_before": done})
+        before[r[FILE_INDEX]] = done + r["_n"]
+    schema = {FILE_INDEX: "int64", SPLIT: "int64", "_first": "int64", "_before": "int64"}
+    lookup = ibis.memtable(pa.Table.from_pylist(offsets, schema=pa.schema([(k, pa.int64()) for k in schema])))
+    joined = table.join(lookup, [FILE_INDEX, SPLIT])
+    return joined.mutate(**{ROW: joined["_before"] + (joined[POSITION] - joined["_first"]) + 2}).drop(
+        "_first", "_before")
 
 
 def write_table(data: Any, path: Path, fmt: str | None = None) -> Path:

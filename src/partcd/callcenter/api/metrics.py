@@ -22,13 +22,16 @@ async def metrics(
     job: Uploads,
     calls: Annotated[UploadFile, File(description="call log (generic CSV schema or Parquet)")],
     by: Annotated[Period, Query()] = "day",
+    by_line: Annotated[bool | None, Query(description="per line (true) or pooled (false); default: per line when "
+                                                      "the log has a line")] = None,
 ) -> dict[str, Any]:
-    """One record per contract x period with verdicts; ``compliant`` is false if any record fails (the upload is
-    bounded and parsed off the event loop: ``partcd.platform.api.uploads``)."""
+    """One record per contract [x line] x period with verdicts (the engine-native call-log pipeline); ``compliant`` is
+    false if any record fails (the upload is bounded and parsed off the event loop: ``partcd.platform.api.uploads``)."""
     with job:
         report = await job.run(run_metrics, await job.save(calls), by=by, engine=job.settings.engine,
-                               tz=job.settings.plan_timezone)
-    return {"compliant": report.compliant, "by": report.by, "engine": report.engine, "records": report.records}
+                               tz=job.settings.plan_timezone, by_line=by_line)
+    return {"compliant": report.compliant, "by": report.by, "engine": report.engine, "by_line": report.by_line,
+            "records": report.records}
 
 
 #: The daily report reads CAP statuses from the database: the roles that may change CAPs may ask for it.

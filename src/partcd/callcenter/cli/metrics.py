@@ -1,7 +1,9 @@
-"""``partcd callcenter metrics`` / ``check``: a call log -> metrics per contract x period -> verdicts.
+"""``partcd callcenter metrics``: a call log (file, folder or glob) -> metrics per contract [x line] x period ->
+verdicts, through the engine-native pipeline :func:`partcd.callcenter.pipelines.metrics.run_metrics`.
 
 Exports of contact-center platforms are read through a mapping profile (``--profile``, or detected from the
-header); rows the profile filters out (chats, outbound calls, transfers) are counted and reported.
+header); rows the profile filters out (chats, outbound calls, transfers) are counted and reported. When the log has
+a line, results are per line unless ``--pooled``.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ if TYPE_CHECKING:
 
 console = Console(highlight=False)
 
-COLUMNS = ("contract_id", "period_start", "calls", "avg_hold_time_s", "answered_within_30s_pct", "disconnect_rate_pct",
-           "compliant", "failed_standards")
+COLUMNS = ("contract_id", "period_start", "calls", "hold s (answered)", "hold s (all queued)", "answered_within_30s_pct",
+           "disconnect_rate_pct", "compliant", "failed_standards")
 
 
 def register(app: typer.Typer) -> None:
@@ -31,7 +33,8 @@ def register(app: typer.Typer) -> None:
 
 def metrics(
     ctx: typer.Context,
-    calls: Path = typer.Option(..., "--calls", help="Call log (CSV or Parquet): the generic schema or a platform export."),
+    calls: str = typer.Option(..., "--calls", help="Call log: a CSV or Parquet file, a folder of them or a glob "
+                                                   "('logs/*.parquet'); the generic schema or a platform export."),
     by: str = typer.Option("day", "--by", help="day | week | month | quarter"),
     as_json: bool = typer.Option(False, "--json", help="JSON records instead of a table."),
     out: Path | None = typer.Option(None, "--out", help="Also write the records (.csv, .parquet or .json)."),
@@ -39,13 +42,15 @@ def metrics(
     tz: str = typer.Option("America/New_York", "--tz",
                            help="Time zone that defines days/weeks/months (and of local times without an offset)."),
     profile: str | None = typer.Option(
-        None, "--profile", help="Mapping profile: generic, amazon_connect, five9, or a profile YAML file "
-                                "(default: detected from the header)."),
+        None, "--profile", help="Mapping profile: generic, amazon_connect, five9, genesys_cloud, nice_cxone, or a "
+                                "profile YAML file (default: detected from the header)."),
     contracts: str | None = typer.Option(
         None, "--contracts", help="Known contracts: a file (one id a line) or H1234,H5678; other contracts are rejected."),
     report_filtered: bool = typer.Option(False, "--report-filtered",
                                          help="List the rows the profile filtered out, by filter and value."),
-    by_line: bool = typer.Option(False, "--by-line", help="One record per contract x line x period (the log's line)."),
+    by_line: bool | None = typer.Option(None, "--by-line/--pooled",
+                                        help="Per contract x line x period, or pooled per contract (default: per line "
+                                             "when the log has a line)."),
 ) -> None:
     """Metrics and verdicts (hold, 30 s, disconnects, interpreter, TTY) per contract [x line] x period.
 
@@ -53,13 +58,17 @@ def metrics(
     """
     import pyarrow as pa
 
-    from partcd.callcenter.pipelines.metrics import run_metrics
-    from partcd.callcenter.readers.calllog import parse_contracts
+    from partcd.callcenter.pipelines.metrics import PERIODS, run_metrics
+    from partcd.callcenter.readers.calllog import parse_contracts, resolve_inputs
+    from partcd.core.errors import ConfigError
     from partcd.platform.frames import write_table
 
     known = parse_contracts(contracts) if contracts is not None else None
     options.zone("--tz", tz)
-    report = run_metrics(options.existing_file("--calls", calls), by=by, engine=state(ctx).engine, tz=tz, quarantine=quarantine,  # type: ignore[arg-type]
+    if by not in PERIODS:
+        raise ConfigError(f"--by must be one of {', '.join(PERIODS)}")
+    resolve_inputs(calls)  # the file, folder or glob exists and holds call logs (a one-line error before any work)
+    report = run_metrics(calls, by=by, engine=state(ctx).engine, tz=tz, quarantine=quarantine,  # type: ignore[arg-type]
                          profile=profile, known_contracts=known, by_line=by_line)
     if out is not None:
         write_table(pa.Table.from_pylist([{**r, "failed_standards": "; ".join(r["failed_standards"])}
@@ -72,11 +81,15 @@ def metrics(
             table.add_column(col, justify="right" if col not in {"contract_id", "failed_standards"} else "left")
         for r in report.records:
             ok = {True: "[green]yes[/]", False: "[red]NO[/]", None: "n/a"}[r["compliant"]]
-            who = r["contract_id"] + (f" {r['line'] or '-'}" if by_line else "")
+            who = r["contract_id"] + (f" {r['line'] or '-'}" if report.by_line else "")
             table.add_row(who, r["period_start"], str(r["calls"]), _fmt(r["avg_hold_time_s"]),
-                          _fmt(r["answered_within_30s_pct"]), _fmt(r["disconnect_rate_pct"]), ok,
-                          ", ".join(r["failed_standards"]))
+                          _fmt(r["avg_hold_time_all_queued_s"]), _fmt(r["answered_within_30s_pct"]),
+                          _fmt(r["disconnect_rate_pct"]), ok, ", ".join(r["failed_standards"]))
         console.print(table)
+        if report.records:
+            basis = report.records[0]["hold_time_basis"]
+            console.print(f"hold-time verdict on: {basis.replace('_', ' ')} "
+                          "(avg_hold_time_basis_text)", markup=False)
         if report.rejected:
             console.print(f"[yellow]{report.rejected} rejected rows written to {quarantine}[/]")
     _report_profile(report, detail=report_filtered, out=err_console if as_json else console)

@@ -1,9 +1,20 @@
-"""Call-center metrics per contract x line x period, and their verdicts against the standards (S2-S6).
+"""§ 422.111(h)(1)(ii)-(iii), § 423.128(d)(1)(ii)-(v) - THE call-log pipeline: read -> validate -> derive ->
+aggregate -> verdicts, engine-native on DuckDB or Spark (local, a cluster, or Spark Connect).
 
-One Ibis expression (:func:`metrics_expr`) runs on DuckDB or Spark. Definitions (shared/specs/callcenter.md §2):
-hold = answered_at - ivr_end over calls a live person answered; answered within 30 s over all calls that
-finished the IVR (the conservative denominator); disconnect rate = calls ``dropped`` by the plan's side over
-all calls made (a caller hang-up is not a disconnect).
+* read: the file, folder or glob natively in the engine, mapped through its profile
+  (:func:`partcd.callcenter.readers.calllog.open_call_log`);
+* validate: every rule an Ibis expression (:func:`partcd.callcenter.readers.calllog.rules`); the first broken rule
+  of a row is its rejection. ONE aggregate query computes the metrics over the rows that pass AND counts the rows
+  that do not, together with the distinct ``call_id`` count (the duplicate check). Only when something is wrong
+  are the rows numbered, the duplicate window evaluated and either the first bad row raised (file, row, field,
+  reason) or every bad row written by the engine to the quarantine file;
+* derive and aggregate: additive integer counts per contract (x line) x period (hold sums in microseconds, so the
+  engines agree exactly);
+* verdicts: :func:`partcd.callcenter.rules.standards.period_figures` and the standards in force on each period's
+  first day (shared/specs/callcenter.md §2; CAP letter L30).
+
+The CLI (``partcd callcenter metrics``, ``daily-report``), the API, the CAP monitoring service
+``call_log_findings``, the planning module and the demos call :func:`run_metrics` or :func:`call_log_findings`.
 """
 
 from __future__ import annotations
@@ -13,92 +24,123 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from partcd.callcenter.readers.calllog import CallLog, read_call_log
+from partcd.callcenter.readers import timeexpr
+from partcd.callcenter.readers.calllog import (
+    CallLog,
+    CheckedLog,
+    check_call_log,
+    contract_problem,
+    id_hash,
+    judged,
+    open_call_log,
+    passes,
+    rules,
+    settle,
+    write_quarantine,
+)
 from partcd.callcenter.readers.calllog_profiles import FilteredRows, GenericProfile, MappedProfile
-from partcd.callcenter.rules.standards import CallCenterParams, PeriodMetrics, compliant, evaluate, evaluate_shares
+from partcd.callcenter.rules.standards import (
+    CallCenterParams,
+    PeriodCounts,
+    PeriodMetrics,
+    compliant,
+    evaluate,
+    evaluate_shares,
+    period_figures,
+    results_by_line,
+)
 from partcd.core.errors import ConfigError
+from partcd.core.params import ParamSet
 from partcd.core.result import Verdict
 from partcd.platform import frames
-from partcd.platform.params import load_params
+from partcd.platform.params import area_files, load_params
 
 Period = Literal["day", "week", "month", "quarter"]
-PERIODS: dict[str, str] = {"day": "D", "week": "W", "month": "M", "quarter": "Q"}
+PERIODS: tuple[str, ...] = ("day", "week", "month", "quarter")
+
+#: The additive counts the engine returns per group (see :class:`partcd.callcenter.rules.standards.PeriodCounts`).
+COUNTS = ("calls", "queued", "answered", "answered_within", "dropped", "caller_hangups", "abandoned", "hold_sum_us",
+          "max_hold_us", "waits", "wait_sum_us", "interpreter_calls", "interpreter_answered", "interpreter_within",
+          "tty_calls", "tty_within")
+#: Metric columns rounded to 1e-6 in records.
+ROUNDED = ("avg_hold_time_s", "avg_hold_time_all_queued_s", "verdict_hold_time_s", "answered_within_30s_pct",
+           "disconnect_rate_pct",
+           "abandon_rate_pct", "max_hold_time_s", "interpreter_within_pct", "tty_within_pct")
 
 
-def metrics_expr(calls: Any, by: Period, standards: CallCenterParams, *, by_line: bool = False) -> Any:
-    """Ibis: one row per contract (x line with ``by_line``) x period with counts, the three standard metrics and the S5/S6 shares.
+def latest_params() -> ParamSet:
+    """The latest parameter file: it names the pipeline-level definitions (no-IVR treatment, per-line default)."""
+    files = area_files("callcenter")
+    last = max(files.values(), key=lambda pf: pf.period_value)
+    return load_params("callcenter", last.period_value)
 
-    ``calls`` needs ``contract_id, line, local_date, hold_s, queued, end_reason, interpreter_requested,
-    interpreter_wait_s, tty, tty_wait_s``. Interpreter share: calls needing an interpreter that got one within
-    ``interpreter_connect_max_min`` of reaching the representative (never connected = a miss); TTY share: TTY
-    calls connected to an operator within ``tty_connect_max_min`` of the start of the call.
-    """
+
+def _thresholds(period_day: Any) -> dict[str, Any]:
+    """Per-row limits in microseconds from the parameter file in force on the period's first day (a comparison
+    tree over the files' effective dates; one file = constants)."""
+    import ibis
+
+    files = sorted(area_files("callcenter").values(), key=lambda pf: pf.period_value)
+    views = [(pf.period_value, load_params("callcenter", pf.period_value).typed(CallCenterParams)) for pf in files]
+
+    def pick(get: Any) -> Any:
+        expr = ibis.literal(round(get(views[0][1]) * 1e6), "int64")
+        for start, view in views[1:]:
+            assert isinstance(start, dt.date)
+            day = (start - dt.date(1970, 1, 1)).days
+            expr = ibis.ifelse(period_day >= day, round(get(view) * 1e6), expr)
+        return expr
+
+    return {"within_us": pick(lambda v: v.answer_within_s),
+            "interpreter_us": pick(lambda v: v.interpreter_connect_max_min * 60),
+            "tty_us": pick(lambda v: v.tty_connect_max_min * 60)}
+
+
+def derived(calls: Any, *, by: str, tz: str, no_ivr: str, within: tuple[int, int] | None = None) -> Any:
+    """Per call: local day, period, queued, hold / wait (us), S5/S6 passes - each one projection over the last."""
     import ibis
 
     if by not in PERIODS:
         raise ConfigError(f"--by must be one of {', '.join(PERIODS)}")
-    period_start = calls.local_date if by == "day" else calls.local_date.truncate(PERIODS[by])
-    t = calls.mutate(period_start=period_start)
-    answered = t.hold_s.notnull()
-    within = answered & (t.hold_s <= standards.answer_within_s)
-    interp = t.interpreter_requested
-    tty = t.tty
-    interp_within = interp & t.interpreter_wait_s.notnull() & (t.interpreter_wait_s <= standards.interpreter_connect_max_min * 60)
-    tty_within = tty & t.tty_wait_s.notnull() & (t.tty_wait_s <= standards.tty_connect_max_min * 60)
-    keys = ["contract_id", "line", "period_start"] if by_line else ["contract_id", "period_start"]
-    agg = t.group_by(keys).aggregate(
+    t = timeexpr.with_local_day(calls, "call_start_us", tz, "_day", within)
+    t = timeexpr.with_period_start(t, "_day", by, "_period")
+    start = t.ivr_end_us if no_ivr == "refuse" else t.ivr_end_us.fill_null(
+        ibis.ifelse(t.answered_at_us.notnull(), t.call_start_us, ibis.null("int64")))
+    t = t.mutate(_hold_start=start)
+    limits = _thresholds(t._period)
+    t = t.mutate(_answered=t.answered_at_us.notnull(), _queued=t._hold_start.notnull(),
+                 _hold=t.answered_at_us - t._hold_start, _within_us=limits["within_us"],
+                 _interp_us=limits["interpreter_us"], _tty_us=limits["tty_us"])
+    return t.mutate(
+        _wait=ibis.ifelse(t._answered, t._hold, t.call_end_us - t._hold_start),
+        _hangup=(t.end_reason == "caller_hangup") & ~t._answered,
+        _interp_ok=t.interpreter_requested & (t.interpreter_connected_at_us - t.answered_at_us <= t._interp_us).fill_null(False),
+        _tty_ok=t.tty & (t.tty_connected_at_us - t.call_start_us <= t._tty_us).fill_null(False))
+
+
+def aggregate(t: Any, keys: list[str]) -> Any:
+    """Additive counts per group and per ``_ok`` (the row passed every rule): one group-by, no per-aggregate filter
+    on the verdict of the rules; the groups of rejected rows only give their count."""
+    if "_ok" not in t.columns:
+        t = t.mutate(_ok=t._rule.isnull())
+    return t.group_by([*keys, "_ok"]).aggregate(
         calls=t.count(),
-        queued=t.queued.cast("int64").sum(),
-        answered=answered.cast("int64").sum(),
-        answered_within=within.cast("int64").sum(),
-        dropped=(t.end_reason == "dropped").cast("int64").sum(),
-        caller_hangups=((t.end_reason == "caller_hangup") & ~answered).cast("int64").sum(),
-        hold_sum_s=t.hold_s.sum(),
-        max_hold_time_s=t.hold_s.max(),
-        interpreter_calls=interp.cast("int64").sum(),
-        interpreter_answered=(interp & answered).cast("int64").sum(),
-        interpreter_within=interp_within.cast("int64").sum(),
-        tty_calls=tty.cast("int64").sum(),
-        tty_within=tty_within.cast("int64").sum(),
+        queued=t.count(where=t._queued),
+        answered=t.count(where=t._answered),
+        answered_within=t.count(where=t._answered & (t._hold <= t._within_us)),
+        dropped=t.count(where=t.end_reason == "dropped"),
+        caller_hangups=t.count(where=t._hangup),
+        abandoned=t.count(where=t._hangup & t._queued),
+        hold_sum_us=t._hold.sum(),
+        max_hold_us=t._hold.max(),
+        waits=t._wait.count(where=t._queued),
+        wait_sum_us=t._wait.sum(where=t._queued),
+        interpreter_calls=t.count(where=t.interpreter_requested),
+        interpreter_answered=t.count(where=t.interpreter_requested & t._answered),
+        interpreter_within=t.count(where=t._interp_ok),
+        tty_calls=t.count(where=t.tty),
+        tty_within=t.count(where=t._tty_ok),
     )
-    return agg.mutate(
-        avg_hold_time_s=ibis.ifelse(agg.answered > 0, agg.hold_sum_s / agg.answered, ibis.null()),
-        answered_within_30s_pct=ibis.ifelse(agg.queued > 0, 100.0 * agg.answered_within / agg.queued, ibis.null()),
-        disconnect_rate_pct=100.0 * agg.dropped / agg.calls,
-        abandon_rate_pct=ibis.ifelse(agg.queued > 0, 100.0 * agg.caller_hangups / agg.queued, ibis.null()),
-        interpreter_within_pct=ibis.ifelse(agg.interpreter_calls > 0,
-                                           100.0 * agg.interpreter_within / agg.interpreter_calls, ibis.null()),
-        tty_within_pct=ibis.ifelse(agg.tty_calls > 0, 100.0 * agg.tty_within / agg.tty_calls, ibis.null()),
-    ).drop("hold_sum_s").order_by(keys)
-
-
-#: Metric columns rounded to 1e-6 in records (engines sum floats in different orders).
-ROUNDED = ("avg_hold_time_s", "answered_within_30s_pct", "disconnect_rate_pct", "abandon_rate_pct", "max_hold_time_s",
-           "interpreter_within_pct", "tty_within_pct")
-
-
-def verdict_records(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[list[Verdict]]]:
-    """Metric rows -> records with all five verdicts (S2-S6), using the standards in force on each period's start."""
-    records: list[dict[str, Any]] = []
-    verdicts: list[list[Verdict]] = []
-    for row in rows:
-        start = row["period_start"]
-        if isinstance(start, dt.datetime):
-            start = start.date()
-        params = load_params("callcenter", start)
-        pm = PeriodMetrics(contract_id=row["contract_id"], period_start=start.isoformat(), calls=row["calls"],
-                           avg_hold_time_s=row["avg_hold_time_s"], answered_within_pct=row["answered_within_30s_pct"],
-                           disconnect_rate_pct=row["disconnect_rate_pct"])
-        vs = evaluate(pm, params) + evaluate_shares(row["interpreter_within_pct"], row["tty_within_pct"], params)
-        record = {**row, "period_start": start.isoformat(), "compliant": compliant(vs),
-                  "failed_standards": [v.standard for v in vs if v.compliant is False],
-                  "params_file": f"callcenter/params/{params.file}"}
-        for k in ROUNDED:
-            if record[k] is not None:
-                record[k] = round(float(record[k]), 6)
-        records.append(record)
-        verdicts.append(vs)
-    return records, verdicts
 
 
 @dataclass(frozen=True)
@@ -112,6 +154,8 @@ class MetricsReport:
     profile: str = "generic"
     filtered: list[FilteredRows] = field(default_factory=list)
     absent_columns: list[str] = field(default_factory=list)
+    by_line: bool = False
+    counts: list[PeriodCounts] = field(default_factory=list)
 
     @property
     def filtered_count(self) -> int:
@@ -123,41 +167,178 @@ class MetricsReport:
         return all(r["compliant"] is not False for r in self.records)
 
 
-def compute_metrics(calls: CallLog, by: Period = "day", engine: str | None = None, con: Any = None, *,
-                    by_line: bool = False) -> MetricsReport:
-    """Metrics and verdicts; the standards in force on each period's first day are applied.
+def records_from(rows: list[dict[str, Any]], keys: list[str], log: CallLog
+                 ) -> tuple[list[dict[str, Any]], list[list[Verdict]], list[PeriodCounts]]:
+    """Engine rows (counts) -> records with figures and all five verdicts (S2-S6), sorted by the keys."""
+    records: list[dict[str, Any]] = []
+    verdicts: list[list[Verdict]] = []
+    all_counts: list[PeriodCounts] = []
+    rows = [r for r in rows if r["_ok"] and r["calls"]]
+    rows.sort(key=lambda r: tuple("" if r[k] is None else r[k] for k in keys))
+    for row in rows:
+        start = timeexpr.date_of_day(row["_period"])
+        params = load_params("callcenter", start)
+        counts = PeriodCounts(**{k: int(row[k] or 0) if k != "max_hold_us" else row[k]
+                                 for k in COUNTS if k != "interpreter_answered"})
+        fig = period_figures(counts, params)
+        interp = None if "interpreter_connected_at" in log.unmeasured else fig.interpreter_within_pct
+        tty = None if "tty_connected_at" in log.unmeasured else fig.tty_within_pct
+        pm = PeriodMetrics(contract_id=row["contract_id"], period_start=start.isoformat(), calls=counts.calls,
+                           avg_hold_time_s=fig.verdict_hold_time_s, answered_within_pct=fig.answered_within_30s_pct,
+                           disconnect_rate_pct=fig.disconnect_rate_pct)
+        vs = evaluate(pm, params) + evaluate_shares(interp, tty, params)
+        record: dict[str, Any] = {"contract_id": row["contract_id"]}
+        if "line" in keys:
+            record["line"] = row["line"]
+        record.update({
+            "period_start": start.isoformat(),
+            **{k: int(row[k] or 0) for k in ("calls", "queued", "answered", "answered_within", "dropped",
+                                             "caller_hangups", "abandoned", "interpreter_calls", "interpreter_answered",
+                                             "interpreter_within", "tty_calls", "tty_within")},
+            "max_hold_time_s": fig.max_hold_time_s, "avg_hold_time_s": fig.avg_hold_time_s,
+            "avg_hold_time_all_queued_s": fig.avg_hold_time_all_queued_s, "hold_time_basis": fig.hold_time_basis,
+            "verdict_hold_time_s": fig.verdict_hold_time_s,
+            "answered_within_30s_pct": fig.answered_within_30s_pct, "disconnect_rate_pct": fig.disconnect_rate_pct,
+            "abandon_rate_pct": fig.abandon_rate_pct, "abandon_population": fig.abandon_population,
+            "interpreter_within_pct": interp, "tty_within_pct": tty,
+            "compliant": compliant(vs), "failed_standards": [v.standard for v in vs if v.compliant is False],
+            "params_file": f"callcenter/params/{params.file}",
+        })
+        for k in ROUNDED:
+            if record[k] is not None:
+                record[k] = round(float(record[k]), 6)
+        records.append(record)
+        verdicts.append(vs)
+        all_counts.append(counts)
+    return records, verdicts, all_counts
 
-    ``by_line``: one record per contract x line (the log's ``line``: member services, prospective enrollees,
-    pharmacy help desk...) instead of per contract; a call with no line forms its own group.
+
+def run_metrics(path: Path | str, by: Period = "day", engine: str | None = None, tz: str = "America/New_York",
+                quarantine: Path | None = None, *, profile: str | Path | GenericProfile | MappedProfile | None = None,
+                known_contracts: frozenset[str] | None = None, by_line: bool | None = None, con: Any = None,
+                ) -> MetricsReport:
+    """The pipeline behind ``partcd callcenter metrics``, ``POST /callcenter/metrics`` and the daily report.
+
+    ``path``: a file, a folder or a glob. ``by_line``: None = per line when the log has a line
+    (``per_line_results_bool``), True/False to choose. Without ``quarantine`` the first bad row raises
+    :class:`InputError` naming its file, row and field; with it, the bad rows are written there and left out.
     """
     name = frames.engine_name(engine)
     con = con or frames.connect(name)
-    first_day = min(d for d in calls.table.column("local_date").to_pylist() if d is not None)
-    standards = load_params("callcenter", first_day).typed(CallCenterParams)
-    table = frames.to_engine(con, calls.table, "calls")
-    rows = metrics_expr(table, by, standards, by_line=by_line).to_pyarrow().to_pylist()
-    for field_name, share in (("interpreter_connected_at", "interpreter_within_pct"), ("tty_connected_at", "tty_within_pct")):
-        if field_name in calls.unmeasured:
-            for row in rows:
-                row[share] = None
-    records, verdicts = verdict_records(rows)
-    return MetricsReport(file=calls.file, by=by, engine=name, records=records, verdicts=verdicts,
-                         rejected=len(calls.rejected), profile=calls.profile, filtered=list(calls.filtered),
-                         absent_columns=list(calls.absent_columns))
+    definitions = latest_params()
+    no_ivr = definitions.typed(CallCenterParams).answered_without_ivr_end_text
+    log = open_call_log(con, path, tz=tz, profile=profile)
+    lines = results_by_line(log.has_line, by_line, definitions)
+    keys = ["contract_id", *(["line"] if lines else []), "_period"]
+    quick = rules(log, log.calls, known_contracts=known_contracts, no_ivr=no_ivr, duplicates=False, per_group=True)
+    first = passes(log.calls, quick)
+    rows = aggregate(derived(first, by=by, tz=tz, no_ivr=no_ivr, within=log.call_start_range), keys).to_pyarrow().to_pylist()
+    ids_of = log.calls.select(log.calls.call_id)
+    [ids] = ids_of.aggregate(_n=ids_of.count(), _ids=ids_of.call_id.count(),
+                             _distinct=id_hash(con, ids_of.call_id).nunique()).to_pyarrow().to_pylist()
+    bad = sum(int(r["calls"]) for r in rows if not r["_ok"]) + (ids["_n"] - ids["_ids"])
+    bad += sum(int(r["calls"]) for r in rows if r["_ok"] and contract_problem(r["contract_id"], known_contracts))
+    total = sum(int(r["calls"]) for r in rows)
+    duplicates = ids["_ids"] != ids["_distinct"]
+    rejected = 0
+    if bad or duplicates or not total:
+        rule_list = rules(log, log.calls, known_contracts=known_contracts, no_ivr=no_ivr, duplicates=False)
+        checked = settle(log, judged(log.calls, rule_list), rule_list, n=total, bad=bad, duplicates=duplicates,
+                         on_error="quarantine" if quarantine else "raise", known_contracts=known_contracts, no_ivr=no_ivr)
+        if quarantine is not None and checked.rejected_count:
+            write_quarantine(quarantine, checked)
+        rejected = checked.rejected_count
+        rows = aggregate(derived(checked.judged, by=by, tz=tz, no_ivr=no_ivr), keys).to_pyarrow().to_pylist()
+    records, verdicts, counts = records_from(rows, keys, log)
+    return MetricsReport(file=log.source, by=by, engine=name, records=records, verdicts=verdicts, rejected=rejected,
+                         profile=log.profile, filtered=list(log.filtered), absent_columns=list(log.absent_columns),
+                         by_line=lines, counts=counts)
 
 
-def run_metrics(path: Path, by: Period = "day", engine: str | None = None, tz: str = "America/New_York",
-                quarantine: Path | None = None, *, profile: str | Path | GenericProfile | MappedProfile | None = None,
-                known_contracts: frozenset[str] | None = None, by_line: bool = False) -> MetricsReport:
-    """load -> validate -> compute: the job behind ``partcd callcenter metrics`` and ``POST /callcenter/metrics``.
+def compute_metrics(checked: CheckedLog, by: Period = "day", *, by_line: bool | None = None) -> MetricsReport:
+    """Metrics of an already checked log (its engine; rows that broke a rule left out)."""
+    log = checked.log
+    no_ivr = latest_params().typed(CallCenterParams).answered_without_ivr_end_text
+    lines = results_by_line(log.has_line, by_line, latest_params())
+    keys = ["contract_id", *(["line"] if lines else []), "_period"]
+    rows = aggregate(derived(checked.judged, by=by, tz=log.tz, no_ivr=no_ivr), keys).to_pyarrow().to_pylist()
+    records, verdicts, counts = records_from(rows, keys, log)
+    return MetricsReport(file=log.source, by=by, engine="duckdb" if log.con.name == "duckdb" else "spark",
+                         records=records, verdicts=verdicts, rejected=checked.rejected_count, profile=log.profile,
+                         filtered=list(log.filtered), absent_columns=list(log.absent_columns), by_line=lines,
+                         counts=counts)
 
-    ``profile``: the call-log mapping profile (name or YAML file; None = detected from the header);
-    ``known_contracts``: when given, a call of any other contract is a rejected row.
-    """
-    from partcd.callcenter.readers.calllog import write_quarantine
 
-    log = read_call_log(path, tz=tz, on_error="quarantine" if quarantine else "raise", known_contracts=known_contracts,
-                        profile=profile)
-    if quarantine is not None and log.rejected:
-        write_quarantine(quarantine, log)
-    return compute_metrics(log, by=by, engine=engine, by_line=by_line)
+def read_call_log(path: Path | str, *, tz: str = "America/New_York",
+                  on_error: Literal["raise", "quarantine"] = "raise", known_contracts: frozenset[str] | None = None,
+                  profile: str | Path | GenericProfile | MappedProfile | None = None, engine: str | None = None,
+                  con: Any = None) -> CheckedLog:
+    """Open and check a call log on an engine (for callers that look at rows: tests, planning, monitoring)."""
+    con = con or frames.connect(engine)
+    no_ivr = latest_params().typed(CallCenterParams).answered_without_ivr_end_text
+    return check_call_log(con, path, tz=tz, on_error=on_error, known_contracts=known_contracts, profile=profile,
+                          no_ivr=no_ivr)
+
+
+def fold_lines(report: MetricsReport) -> list[dict[str, Any]]:
+    """One record per contract x period from per-line records: the lines' counts summed (figures recomputed), and
+    compliant only if the pooled figures AND every line comply; a failing line is named in ``failed_standards``."""
+    if not report.by_line:
+        return report.records
+    groups: dict[tuple[str, str], list[tuple[dict[str, Any], PeriodCounts]]] = {}
+    for line_rec, counts in zip(report.records, report.counts, strict=True):
+        groups.setdefault((line_rec["contract_id"], line_rec["period_start"]), []).append((line_rec, counts))
+    out = []
+    for (contract, start), items in sorted(groups.items()):
+        params = load_params("callcenter", dt.date.fromisoformat(start))
+        parts = [c for _, c in items]
+        maxima = [c.max_hold_us for c in parts if c.max_hold_us is not None]
+        summed = PeriodCounts(**{k: sum(getattr(c, k) for c in parts) for k in PeriodCounts.model_fields
+                                 if k != "max_hold_us"}, max_hold_us=max(maxima) if maxima else None)
+        fig = period_figures(summed, params)
+        pm = PeriodMetrics(contract_id=contract, period_start=start, calls=summed.calls,
+                           avg_hold_time_s=fig.verdict_hold_time_s, answered_within_pct=fig.answered_within_30s_pct,
+                           disconnect_rate_pct=fig.disconnect_rate_pct)
+        interp = None if all(r["interpreter_within_pct"] is None for r, _ in items) else fig.interpreter_within_pct
+        tty = None if all(r["tty_within_pct"] is None for r, _ in items) else fig.tty_within_pct
+        vs = evaluate(pm, params) + evaluate_shares(interp, tty, params)
+        failed = [v.standard for v in vs if v.compliant is False]
+        failed += [f"{r['line'] or '(no line)'}: {s}" for r, _ in items for s in r["failed_standards"]]
+        verdict = False if any(r["compliant"] is False for r, _ in items) else compliant(vs)
+        rec: dict[str, Any] = {
+            "contract_id": contract, "period_start": start, "lines": len(items),
+            **{k: getattr(summed, k) for k in ("calls", "queued", "answered", "answered_within", "dropped",
+                                               "caller_hangups", "abandoned", "interpreter_calls", "interpreter_within",
+                                               "tty_calls", "tty_within")},
+            "max_hold_time_s": fig.max_hold_time_s, "avg_hold_time_s": fig.avg_hold_time_s,
+            "avg_hold_time_all_queued_s": fig.avg_hold_time_all_queued_s, "hold_time_basis": fig.hold_time_basis,
+            "verdict_hold_time_s": fig.verdict_hold_time_s,
+            "answered_within_30s_pct": fig.answered_within_30s_pct, "disconnect_rate_pct": fig.disconnect_rate_pct,
+            "abandon_rate_pct": fig.abandon_rate_pct, "abandon_population": fig.abandon_population,
+            "interpreter_within_pct": interp, "tty_within_pct": tty, "compliant": verdict, "failed_standards": failed,
+            "params_file": f"callcenter/params/{params.file}"}
+        for k in ROUNDED:
+            if rec[k] is not None:
+                rec[k] = round(float(rec[k]), 6)
+        out.append(rec)
+    return out
+
+
+@dataclass(frozen=True)
+class Findings:
+    """The CAP monitoring view of a call log (registry service ``call_log_findings``): one record per contract x
+    period (lines folded: compliant only if every line is), and the engine."""
+
+    records: list[dict[str, Any]]
+    engine: str
+    by: str
+    file: str
+    per_line: list[dict[str, Any]]
+
+
+def call_log_findings(path: Path | str, by: Period = "day", engine: str | None = None,
+                      tz: str = "America/New_York") -> Findings:
+    """The registry service ``call_log_findings``: :func:`run_metrics`, lines folded per contract-period."""
+    report = run_metrics(path, by=by, engine=engine, tz=tz)
+    return Findings(records=fold_lines(report), engine=report.engine, by=by, file=report.file,
+                    per_line=report.records if report.by_line else [])

@@ -23,15 +23,15 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict
 
-from partcd.callcenter.pipelines.metrics import compute_metrics
-from partcd.callcenter.readers.calllog import REQUIRED, read_call_log
+from partcd.callcenter.pipelines.metrics import aggregate, derived, latest_params, read_call_log
+from partcd.callcenter.readers import timeexpr
+from partcd.callcenter.readers.calllog import REQUIRED
 from partcd.callcenter.rules.early_warning import EarlyWarning, QuarterToDate, quarter_failure_probability
 from partcd.callcenter.rules.simulation import CallRecord, SimInterval, SimulationResult, simulate
 from partcd.callcenter.rules.staffing import IntervalForecast, Standard, limits, predict, staff_intervals
+from partcd.callcenter.rules.standards import CallCenterParams
 from partcd.core.errors import ConfigError, InputError
 from partcd.core.params import ParamSet
 from partcd.platform.params import load_params
@@ -429,39 +429,39 @@ def run_early_warning(calls_path: Path, forecast: Sequence[IntervalForecast], ag
 
     To date: the calls of the contract (``contract_id``, or the log's only contract) whose local call date falls in
     the quarter and that left the IVR (the calls the forecast and the queue model describe), counted by the metrics
-    pipeline (:func:`partcd.callcenter.pipelines.metrics.compute_metrics`, by quarter). "Now" is the latest call start of
+    pipeline (:func:`partcd.callcenter.pipelines.metrics.aggregate` over the checked log, in the engine). "Now" is
+    the latest call start of
     the log in the quarter (the quarter's first midnight when it has none); forecast intervals that end before it
     are past, the interval under way keeps its remaining share of calls. ``agents=None``: the minimum staffing
     meeting the standards (:func:`partcd.callcenter.rules.staffing.staff_intervals`).
     """
     q_start, q_end = quarter_bounds(quarter_end)
     params = load_params("callcenter", q_start)
-    log = read_call_log(calls_path, tz=tz)
-    table = log.table
-    contracts = sorted(set(table.column("contract_id").to_pylist()))
+    checked = read_call_log(calls_path, tz=tz, engine=engine)
+    good = checked.good
+    contracts = sorted(r for r in good.select("contract_id").distinct().to_pyarrow().column(0).to_pylist() if r)
     if contract_id is None:
         if len(contracts) > 1:
             raise ConfigError(f"the call log holds {len(contracts)} contracts ({', '.join(contracts)}): choose one "
                               f"with --contract")
         contract_id = contracts[0] if contracts else None
     elif contract_id not in contracts:
-        raise ConfigError(f"contract {contract_id} has no calls in {log.file}")
-    in_quarter = pc.and_(pc.greater_equal(table.column("local_date"), pa.scalar(q_start, pa.date32())),
-                         pc.less_equal(table.column("local_date"), pa.scalar(q_end, pa.date32())))
-    quarter = table.filter(in_quarter)
-    latest = pc.max(quarter.column("call_start")).as_py()
-    as_of: dt.datetime = latest if latest is not None else dt.datetime.combine(q_start, dt.time(), ZoneInfo(tz))
-    mine = quarter.filter(pc.and_(pc.equal(quarter.column("contract_id"), contract_id),
-                                  pc.equal(quarter.column("queued"), True)))
+        raise ConfigError(f"contract {contract_id} has no calls in {checked.log.source}")
+    no_ivr = latest_params().typed(CallCenterParams).answered_without_ivr_end_text
+    epoch = dt.date(1970, 1, 1)
+    days = derived(good, by="quarter", tz=tz, no_ivr=no_ivr)
+    quarter = days.filter((days._day >= (q_start - epoch).days) & (days._day <= (q_end - epoch).days))
+    latest_us = quarter.call_start_us.max().to_pyarrow().as_py()
+    as_of: dt.datetime = (timeexpr.datetime_of_us(latest_us) if latest_us is not None
+                          else dt.datetime.combine(q_start, dt.time(), ZoneInfo(tz)))
+    mine = quarter.filter((quarter.contract_id == contract_id) & quarter._queued)
     to_date = QuarterToDate(calls=0, answered=0, answered_within=0, hold_sum_s=0.0, dropped=0)
-    if mine.num_rows:
-        log.table = mine
-        (record,) = [r for r in compute_metrics(log, by="quarter", engine=engine).records
-                     if r["period_start"] == q_start.isoformat()]
-        to_date = QuarterToDate(calls=record["calls"], answered=record["answered"],
-                                answered_within=record["answered_within"],
-                                hold_sum_s=(record["avg_hold_time_s"] or 0.0) * record["answered"],
-                                dropped=record["dropped"])
+    rows = [r for r in aggregate(mine, ["_period"]).to_pyarrow().to_pylist() if r["_ok"] and r["calls"]]
+    if rows:
+        (record,) = rows
+        to_date = QuarterToDate(calls=int(record["calls"]), answered=int(record["answered"]),
+                                answered_within=int(record["answered_within"]),
+                                hold_sum_s=int(record["hold_sum_us"] or 0) / 1e6, dropped=int(record["dropped"]))
     keep, rest = _remaining(forecast, as_of, q_end, tz)
     source: Literal["file", "constant", "staffing_plan"]
     if agents is None:

@@ -1,140 +1,220 @@
-"""The generic per-call log (CSV or Parquet): read, validate row by row, derive durations.
+"""The per-call log read natively by the engine (DuckDB or Spark), and its validation rules as Ibis expressions.
 
-Columns (issue contract): ``call_id, contract_id, call_start, ivr_end, answered_at, call_end, end_reason,
-interpreter_requested, interpreter_connected_at, tty, tty_connected_at``; optional ``line``. Timestamps are
-ISO 8601 with an offset; ``answered_at`` is empty when no live person answered; ``end_reason`` is one of
-``completed``, ``caller_hangup``, ``dropped``. Rows are numbered as in a spreadsheet (the header is row 1).
+Columns (generic schema): ``call_id, contract_id, call_start, ivr_end, answered_at, call_end, end_reason,
+interpreter_requested, interpreter_connected_at, tty, tty_connected_at``; optional ``line``. Timestamps are ISO 8601
+with a UTC offset (or typed instants in Parquet); ``answered_at`` is empty when no live person answered;
+``end_reason`` is ``completed``, ``caller_hangup`` or ``dropped``. Rows are numbered as in a spreadsheet (the
+header is row 1). The input is one file, a folder of files or a glob (CSV or Parquet, one format); platform exports
+are mapped through a profile (:mod:`partcd.callcenter.readers.calllog_profiles`) by
+:mod:`partcd.callcenter.readers.calllog_mapping`.
 
-A bad row is never dropped silently: ``on_error="raise"`` stops at the first problem with an
-:class:`InputError`; ``on_error="quarantine"`` keeps the good rows and returns every rejected row with
-its reason (written by :func:`write_quarantine`).
-
-Exports of contact-center platforms are read through a mapping profile (:mod:`partcd.callcenter.readers.calllog_profiles`):
-``profile="amazon_connect"`` (or a profile YAML file), or detected from the header when not given. Mapped rows
-keep the row numbers of the export; rows a profile filters out are counted in :attr:`CallLog.filtered`.
+Nothing is collected to the driver: :func:`open_call_log` returns Ibis expressions. Each validation rule is an
+expression (:func:`rules`); the first rule a row breaks is its rejection (field, reason). The duplicate ``call_id``
+rule is folded into the same pass (:func:`with_duplicates`: a window over ``call_id`` ordered by file and row).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from collections.abc import Callable
+import functools
+import glob as globbing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-
+from partcd.callcenter.readers import calllog_mapping as mapping
 from partcd.callcenter.readers.calllog_profiles import (
-    REJECT_FIELD,
-    REJECT_REASON,
-    ROW,
     FilteredRows,
     GenericProfile,
     MappedProfile,
-    apply_profile,
     detect_profile,
-    filtered_rows,
     load_profile,
 )
+from partcd.core import calendar
 from partcd.core.errors import ConfigError, InputError
-from partcd.platform.frames import read_arrow
+from partcd.platform import frames
 
 REQUIRED = ("call_id", "contract_id", "call_start", "ivr_end", "answered_at", "call_end", "end_reason",
             "interpreter_requested", "interpreter_connected_at", "tty", "tty_connected_at")
 TIMESTAMPS = ("call_start", "ivr_end", "answered_at", "call_end", "interpreter_connected_at", "tty_connected_at")
 END_REASONS = ("completed", "caller_hangup", "dropped")
-CONTRACT_ID = re.compile(r"^[HRSE]\d{4}$")
-_TRUE = {"true", "1", "yes", "y", "t"}
-_FALSE = {"false", "0", "no", "n", "f", ""}
-UTC = pa.timestamp("us", tz="UTC")
+CONTRACT_ID_PATTERN = r"^[HRSE][0-9]{4}$"
+#: Bounds of one input: files per folder/glob, and the longest call-log cell value shown in an error.
+MAX_FILES = 10_000
+NoIvrTreatment = Literal["refuse", "call_start"]
 
-
-@dataclass(frozen=True)
-class Rejection:
-    row: int
-    field: str
-    reason: str
-    values: dict[str, str | None]
+#: Internal columns: file index, record position (and Spark split), the source columns as _c0, _c1, ...
+KEEP = (frames.FILE_INDEX, frames.POSITION)
 
 
 @dataclass
 class CallLog:
-    """Validated calls (Arrow, UTC timestamps + derived seconds and local date) and the rejected rows."""
+    """A call log as engine expressions: ``calls`` has one row per call (filtered rows removed) with the generic
+    columns (instants as ``<stamp>_us``), the source columns (``_c<i>``) and the mapping problem (``_map_*``)."""
 
-    file: str
-    table: pa.Table
-    rejected: list[Rejection] = field(default_factory=list)
+    source: str
+    files: tuple[Path, ...]
+    con: Any
+    files_table: Any
+    calls: Any
+    columns: tuple[str, ...]
+    internal: dict[str, str]
     profile: str = "generic"
     filtered: list[FilteredRows] = field(default_factory=list)
     absent_columns: list[str] = field(default_factory=list)
-    source_columns: tuple[str, ...] = REQUIRED
-    #: Generic fields the export cannot tell (its profile maps them from an absent column): metrics on them are
-    #: "not measurable", never a pass or a miss (e.g. no interpreter-connected time in the export).
     unmeasured: frozenset[str] = frozenset()
+    has_line: bool = False
+    names: dict[str, str] = field(default_factory=dict)
+    generic_bad: tuple[str, ...] = ()
+    tz: str = "America/New_York"
+    #: Generic fields read from typed columns (booleans, instants with a zone): they cannot be malformed.
+    typed: frozenset[str] = frozenset()
+    #: (min, max) epoch us of call_start from the file statistics, when the engine has them for free.
+    call_start_range: tuple[int, int] | None = None
 
     @property
     def filtered_count(self) -> int:
         return sum(f.count for f in self.filtered)
 
+    def file_of(self, index: int) -> str:
+        return str(self.files[index])
 
-def read_call_log(path: Path, *, tz: str = "America/New_York", on_error: Literal["raise", "quarantine"] = "raise",
-                  known_contracts: frozenset[str] | None = None,
+
+def resolve_inputs(spec: Path | str) -> list[Path]:
+    """One file; a folder (its ``*.csv`` / ``*.parquet`` files); or a glob pattern. Sorted; one format."""
+    text = str(spec)
+    path = Path(text)
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in {".csv", ".parquet", ".pq"})
+        where = f"folder {path}"
+    elif any(ch in text for ch in "*?["):
+        found = sorted(Path(p) for p in globbing.glob(text, recursive=True) if Path(p).is_file())
+        where = f"pattern {text}"
+    else:
+        raise InputError(text, None, None, "file not found")
+    if not found:
+        raise InputError(text, None, None, f"no call-log files (.csv, .parquet) in {where}")
+    if len(found) > MAX_FILES:
+        raise InputError(text, None, None, f"{len(found)} files in {where}; at most {MAX_FILES}")
+    formats = {frames.file_format(p) for p in found}
+    if len(formats) > 1:
+        raise InputError(text, None, None, f"mixed file types in {where} ({', '.join(sorted(formats))}): use one")
+    return found
+
+
+def open_call_log(con: Any, spec: Path | str, *, tz: str = "America/New_York",
                   profile: str | Path | GenericProfile | MappedProfile | None = None) -> CallLog:
-    """Load and validate a call log; derive ``hold_s``, ``interpreter_wait_s``, ``tty_wait_s``, ``local_date``.
-
-    ``profile``: a built-in profile name, a profile YAML file or a loaded profile; None = detect it from the header
-    (the generic schema when its columns are present).
-    """
-    raw = read_arrow(path)
-    file = str(path)
+    """Read the input natively and map it to the generic columns (no row is validated or collected yet)."""
+    calendar.zone_of(tz)
+    paths = resolve_inputs(spec)
+    fmt = frames.file_format(paths[0])
+    source = str(spec)
+    files = frames.read_files(con, paths, fmt)
+    columns = tuple(c for c in files.columns if c not in (frames.FILE_INDEX, frames.POSITION, frames.SPLIT))
+    internal = {c: f"_c{i}" for i, c in enumerate(columns)}
+    renamed = files.rename({v: k for k, v in internal.items()})
+    keep = [*KEEP, *([frames.SPLIT] if frames.SPLIT in files.columns else []), *internal.values()]
     prof = load_profile(profile) if isinstance(profile, (str, Path)) else profile
     if prof is None:
-        prof = detect_profile(raw.column_names, file)
+        prof = detect_profile(list(columns), source if len(paths) > 1 else str(paths[0]))
+    file_name = str(paths[0]) if len(paths) == 1 else source
     if isinstance(prof, MappedProfile):
-        return _read_mapped(raw, file, prof, tz, on_error, known_contracts)
-    missing = [c for c in REQUIRED if c not in raw.column_names]
+        return _mapped(con, paths, source, files, renamed, columns, internal, keep, prof, tz, file_name)
+    missing = [c for c in REQUIRED if c not in columns]
     if missing:
-        raise InputError(file, None, missing[0], f"missing column (required: {', '.join(REQUIRED)})")
-    if raw.num_rows == 0:
-        raise InputError(file, None, None, "no calls in the file")
-    text = {c: _as_strings(raw.column(c)) for c in raw.column_names if not _is_stamp(raw.column(c))}
-    rows = np.arange(raw.num_rows, dtype=np.int64) + 2
-    return _validate(file, raw, text, rows, tz=tz, on_error=on_error, known_contracts=known_contracts,
-                     values_of=lambda i: {c: _cell(raw.column(c), i) for c in REQUIRED})
+        raise InputError(file_name, None, missing[0], f"missing column (required: {', '.join(REQUIRED)})")
+    t = renamed
+    out: dict[str, Any] = {
+        "call_id": mapping.text(t[internal["call_id"]]),
+        "contract_id": mapping.text(t[internal["contract_id"]]),
+        "line": mapping.text(t[internal["line"]]) if "line" in internal else _null_text(),
+        "end_reason": mapping.text(t[internal["end_reason"]]),
+    }
+    bad: list[str] = []
+    for name in ("interpreter_requested", "tty"):
+        value, wrong = mapping.flag(t[internal[name]])
+        out[name] = value
+        out[f"{name}_bad"] = wrong
+        bad.append(name)
+    for name in TIMESTAMPS:
+        us, wrong = mapping.stamp_us(con, t[internal[name]])
+        out[f"{name}_us"] = us
+        out[f"{name}_bad"] = wrong
+        bad.append(name)
+    calls = t.select(*keep, **out, _map_field=_null_text(), _map_reason=_null_text())
+    schema = files.schema()
+    typed = frozenset(n for n in ("interpreter_requested", "tty") if schema[n].is_boolean()) | frozenset(
+        n for n in TIMESTAMPS if mapping.is_instant(con, files[n]))
+    return CallLog(typed=typed, call_start_range=_stat_range(con, paths, fmt, "call_start" in typed), source=file_name,
+                   files=tuple(paths), con=con, files_table=files, calls=calls, columns=columns, internal=internal,
+                   profile=prof.name if prof is not None else "generic", has_line="line" in internal,
+                   generic_bad=tuple(bad), tz=tz)
 
 
-def _read_mapped(raw: pa.Table, file: str, prof: MappedProfile, tz: str, on_error: Literal["raise", "quarantine"],
-                 known_contracts: frozenset[str] | None) -> CallLog:
-    mapped = apply_profile(raw, prof, file, tz=tz)
-    filtered = filtered_rows(mapped)
-    if mapped.num_rows == 0:
-        why = "; ".join(f"{f.count} filtered out by {f.column}" for f in filtered if f.count)
-        raise InputError(file, None, None, "no calls in the file" + (f" ({why})" if why else ""))
-    text = {c: _as_strings(mapped.column(c)) for c in REQUIRED
-            if c in mapped.column_names and not _is_stamp(mapped.column(c))}
-    text["line"] = _as_strings(mapped.column("line"))
-    rows = np.asarray(mapped.column(ROW).to_numpy(), dtype=np.int64)
-    pre_field = mapped.column(REJECT_FIELD).to_pylist()
-    pre_reason = mapped.column(REJECT_REASON).to_pylist()
-    def values_of(i: int) -> dict[str, str | None]:
-        src = int(rows[i]) - 2
-        return {c: _cell(raw.column(c), src) for c in raw.column_names}
+def _stat_range(con: Any, paths: list[Path], fmt: str, typed: bool) -> tuple[int, int] | None:
+    """(min, max) epoch us of a typed ``call_start`` in Parquet on DuckDB: answered from the row-group statistics."""
+    if not typed or fmt != "parquet" or con.name != "duckdb":
+        return None
+    files = ", ".join("'" + str(p.resolve()).replace("'", "''") + "'" for p in paths)
+    query = f"SELECT epoch_us(min(call_start)), epoch_us(max(call_start)) FROM read_parquet([{files}])"
+    lo, hi = con.con.sql(query).fetchall()[0]
+    return None if lo is None else (int(lo), int(hi))
 
-    names = _source_names(prof)
-    log = _validate(file, mapped, text, rows, tz=tz, on_error=on_error, known_contracts=known_contracts,
-                    values_of=values_of, pre=(pre_field, pre_reason), names=names)
-    log.profile = prof.name
-    log.filtered = filtered
-    log.source_columns = tuple(raw.column_names)
-    log.absent_columns = [c for c in _optional_columns(prof) if c not in raw.column_names]
+
+def _null_text() -> Any:
+    import ibis
+
+    return ibis.null("string")
+
+
+def _mapped(con: Any, paths: list[Path], source: str, files: Any, renamed: Any, columns: tuple[str, ...],
+            internal: dict[str, str], keep: list[str], prof: MappedProfile, tz: str, file_name: str) -> CallLog:
+    missing = [c for c in prof.required_columns() if c not in columns]
+    if missing:
+        raise InputError(file_name, None, missing[0], f"missing column required by call-log profile '{prof.name}' "
+                         f"(needs: {', '.join(prof.required_columns())})")
+    zone = prof.timezone or tz
+    calendar.zone_of(zone)
+    t = renamed
+    report: list[FilteredRows] = []
+    kept = None
+    for f in prof.filters:
+        value = mapping.text(t[internal[f.column]])
+        hit = value.isin(f.keep).fill_null(False)
+        out = t.filter(~hit if kept is None else kept & ~hit)
+        report.append(_filter_report(con, files, out, internal[f.column], f))
+        kept = hit if kept is None else kept & hit
+    if kept is not None:
+        t = t.filter(kept)
+    calls = mapping.map_export(con, t, prof, internal, zone, keep)
+    log = CallLog(source=file_name, files=tuple(paths), con=con, files_table=files, calls=calls, columns=columns,
+                  internal=internal, profile=prof.name, filtered=report,
+                  has_line=prof.line is not None and prof.line.column in internal, tz=tz)
+    log.names = _source_names(prof)
+    log.absent_columns = [c for c in _optional_columns(prof) if c not in internal]
     log.unmeasured = frozenset(
         stamp for stamp in ("interpreter_connected_at", "tty_connected_at")
-        if getattr(prof, stamp) is None
-        or (getattr(prof, stamp).column is not None and getattr(prof, stamp).column not in raw.column_names))
+        if (spec := prof.stamp(stamp)) is None or (spec.column is not None and spec.column not in internal))
     return log
+
+
+def _filter_report(con: Any, files: Any, out: Any, column: str, f: Any) -> FilteredRows:
+    """Rows one filter left out: their count, values and first 20 spreadsheet rows (engine aggregates)."""
+    value = mapping.text(out[column]).fill_null("")
+    valued = out.mutate(_v=value)
+    counts = valued.group_by("_v").aggregate(_n=valued.count()).to_pyarrow().to_pylist()
+    values = {str(r["_v"]): int(r["_n"]) for r in counts}
+    total = sum(values.values())
+    rows: tuple[int, ...] = ()
+    if total:
+        first = out.select(*[c for c in (frames.FILE_INDEX, frames.SPLIT, frames.POSITION) if c in out.columns])
+        first = first.order_by([frames.FILE_INDEX, *([frames.SPLIT] if frames.SPLIT in out.columns else []),
+                                frames.POSITION]).limit(20)
+        numbered = frames.record_numbers(con, files, first).order_by([frames.FILE_INDEX, frames.ROW])
+        rows = tuple(int(r) for r in numbered[frames.ROW].to_pyarrow().to_pylist())
+    return FilteredRows(column=f.column, keep=tuple(f.keep), count=total, rows=rows, values=values, note=f.note)
 
 
 def _source_names(prof: MappedProfile) -> dict[str, str]:
@@ -147,122 +227,178 @@ def _source_names(prof: MappedProfile) -> dict[str, str]:
         if col is not None:
             names[flag] = col
     for stamp in TIMESTAMPS:
-        spec = getattr(prof, stamp)
+        spec = prof.stamp(stamp)  # type: ignore[arg-type]
         if spec is not None and spec.after is None:
-            names[stamp] = spec.column or spec.time_column
+            name = spec.column or spec.time_column
+            if name is not None:
+                names[stamp] = name
     return names
 
 
 def _optional_columns(prof: MappedProfile) -> list[str]:
     cols = [prof.line.column] if prof.line is not None and prof.line.optional else []
-    cols += [getattr(prof, s).column for s in TIMESTAMPS if getattr(prof, s) is not None and getattr(prof, s).optional]
+    for s in TIMESTAMPS:
+        spec = prof.stamp(s)  # type: ignore[arg-type]
+        if spec is not None and spec.optional and spec.column is not None:
+            cols.append(spec.column)
     cols += [f.column for f in (prof.interpreter_requested, prof.tty) if f.column is not None and f.when_absent is not None]
-    return [c for c in cols if c is not None]
+    return cols
 
 
-def _validate(file: str, raw: pa.Table, text: dict[str, pa.Array], rows: np.ndarray, *, tz: str,
-              on_error: Literal["raise", "quarantine"], known_contracts: frozenset[str] | None,
-              values_of: Callable[[int], dict[str, str | None]],
-              pre: tuple[list[str | None], list[str | None]] | None = None,
-              names: dict[str, str] | None = None) -> CallLog:
-    """Every check is a vectorised mask over the whole column; text is built only for rejected rows."""
-    n = raw.num_rows
-    bad = np.zeros(n, dtype=bool)
-    rejections: list[Rejection] = []
-    shown = names or {}
+# ------------------------------------------------------------------------------------------------ validation
 
-    def reject(mask: np.ndarray, fld: str, reason: str | Callable[[int], str]) -> None:
-        idx = np.nonzero(mask & ~bad)[0]
-        for i in idx:
-            why = reason(int(i)) if callable(reason) else reason
-            rejections.append(Rejection(int(rows[i]), shown.get(fld, fld), why, values_of(int(i))))
-        bad[idx] = True
+@dataclass(frozen=True)
+class Rule:
+    """One validation rule: rows where ``bad`` holds are rejected with ``field`` and ``reason`` (text or expression)."""
 
-    if pre is not None:
-        for i, (fld, why) in enumerate(zip(*pre, strict=True)):
-            if fld is not None:
-                rejections.append(Rejection(int(rows[i]), fld, str(why), values_of(i)))
-                bad[i] = True
-    call_id = text["call_id"]
-    reject(_np(pc.is_null(call_id)), "call_id", "empty call_id")
-    dup, first_row = _duplicates(call_id, rows)
-    reject(dup, "call_id", lambda i: f"duplicate call_id {call_id[i].as_py()!r} (first at row {first_row[i]})")
-    contract = text["contract_id"]
-    reject(~_np(pc.match_substring_regex(contract, CONTRACT_ID.pattern)), "contract_id",
-           "contract_id must look like H1234, R1234, S1234 or E1234")
-    if known_contracts is not None:
-        reject(~_np(pc.is_in(contract, value_set=pa.array(sorted(known_contracts), pa.string()))), "contract_id",
-               "unknown contract")
-    reject(~_np(pc.is_in(text["end_reason"], value_set=pa.array(END_REASONS))), "end_reason",
-           f"end_reason must be one of {', '.join(END_REASONS)}")
-    flags = {}
-    for col in ("interpreter_requested", "tty"):
-        low = pc.utf8_lower(pc.utf8_trim_whitespace(pc.fill_null(text[col], "")))
-        reject(~_np(pc.is_in(low, value_set=pa.array(sorted(_TRUE | _FALSE)))), col, "must be true or false")
-        flags[col] = pc.is_in(low, value_set=pa.array(sorted(_TRUE)))
-    stamps: dict[str, pa.Array] = {}
-    for col in TIMESTAMPS:
-        parsed, errors = _parse_timestamps(raw.column(col), text.get(col))
-        reject(errors, col, "not an ISO 8601 timestamp with a UTC offset (e.g. 2022-01-03T08:00:05-05:00)")
-        stamps[col] = parsed
-    reject(_np(pc.is_null(stamps["call_start"])), "call_start", "call_start is required")
-    secs = {c: _seconds(stamps[c]) for c in TIMESTAMPS}
-    _order(reject, secs, "ivr_end", "call_start", "ivr_end is before call_start (negative IVR time)")
-    _order(reject, secs, "answered_at", "ivr_end", "answered_at is before ivr_end (answered before the IVR ended)")
-    reject(~np.isnan(secs["answered_at"]) & np.isnan(secs["ivr_end"]), "ivr_end",
-           "a call answered by a live person needs ivr_end")
-    for col in ("answered_at", "ivr_end", "call_start"):
-        _order(reject, secs, "call_end", col, f"call_end is before {col} (negative duration)")
-    _order(reject, secs, "interpreter_connected_at", "answered_at", "interpreter connected before a person answered")
-    _order(reject, secs, "tty_connected_at", "call_start", "tty_connected_at is before call_start")
-
-    if rejections and on_error == "raise":
-        first = min(rejections, key=lambda r: r.row)
-        more = f" ({len(rejections) - 1} more rejected rows; use quarantine mode to keep the good ones)" \
-            if len(rejections) > 1 else ""
-        raise InputError(file, first.row, first.field, first.reason + more)
-
-    keep = pa.array(~bad)
-    local = pc.cast(pc.local_timestamp(stamps["call_start"].cast(pa.timestamp("us", tz=tz))), pa.date32())
-    table = pa.table({
-        "call_id": call_id,
-        "contract_id": contract,
-        "line": text["line"] if "line" in text else pa.nulls(n, pa.string()),
-        **{c: stamps[c] for c in TIMESTAMPS},
-        "end_reason": text["end_reason"],
-        "interpreter_requested": flags["interpreter_requested"],
-        "tty": flags["tty"],
-        "hold_s": _diff(secs["answered_at"], secs["ivr_end"]),
-        "queued": pa.array(~np.isnan(secs["ivr_end"])),
-        "interpreter_wait_s": _diff(secs["interpreter_connected_at"], secs["answered_at"]),
-        "tty_wait_s": _diff(secs["tty_connected_at"], secs["call_start"]),
-        "local_date": local,
-    }).filter(keep)
-    return CallLog(file=file, table=table, rejected=sorted(rejections, key=lambda r: r.row))
+    bad: Any
+    field: Any
+    reason: Any
 
 
-def _np(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """A boolean Arrow mask as numpy (null -> False)."""
-    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+def rules(log: CallLog, t: Any, *, known_contracts: frozenset[str] | None, no_ivr: NoIvrTreatment,
+          duplicates: bool, per_group: bool = False) -> list[Rule]:
+    """The rules in the order a row is judged (its first broken rule is its rejection).
+
+    With ``duplicates``, ``t`` must carry ``_first_row`` / ``_first_file`` (:func:`with_duplicates`): a non-empty
+    ``call_id`` seen on an earlier row is rejected naming that row. ``per_group``: leave out the rules on
+    ``contract_id`` alone (its form, the known contracts): the first pass checks them once per contract on the
+    aggregated groups (:func:`contract_problem`) instead of once per row, and the empty ``call_id`` rule with the
+    duplicate check (count of ids).
+    """
+    import ibis
+
+    shown = log.names
+
+    def name(f: str) -> str:
+        return shown.get(f, f)
+
+    out = [] if per_group and log.profile == "generic" else [Rule(t._map_field.notnull(), t._map_field, t._map_reason)]
+    if not per_group:
+        out.append(Rule(t.call_id.isnull(), name("call_id"), "empty call_id"))
+    if duplicates:
+        first = t._first_row.cast("string")
+        where = ibis.ifelse(t._first_file == t[frames.FILE_INDEX], ibis.literal(""),
+                            " of file " + t._first_file_name)
+        out.append(Rule(t.call_id.notnull() & ((t._first_file != t[frames.FILE_INDEX]) | (t._first_row != t[frames.ROW])),
+                        name("call_id"), "duplicate call_id '" + t.call_id + "' (first at row " + first + where + ")"))
+    if not per_group:
+        out.append(Rule(~t.contract_id.re_search(CONTRACT_ID_PATTERN).fill_null(False), name("contract_id"),
+                        "contract_id must look like H1234, R1234, S1234 or E1234"))
+    if known_contracts is not None and not per_group:
+        out.append(Rule(~t.contract_id.isin(sorted(known_contracts)).fill_null(False), name("contract_id"),
+                        "unknown contract"))
+    out.append(Rule(~t.end_reason.isin(END_REASONS).fill_null(False), name("end_reason"),
+                    f"end_reason must be one of {', '.join(END_REASONS)}"))
+    for flag in ("interpreter_requested", "tty"):
+        if flag in log.generic_bad and not (per_group and flag in log.typed):
+            out.append(Rule(t[f"{flag}_bad"], flag, "must be true or false"))
+    for stamp in TIMESTAMPS:
+        if stamp in log.generic_bad and not (per_group and stamp in log.typed):
+            out.append(Rule(t[f"{stamp}_bad"], stamp,
+                            "not an ISO 8601 timestamp with a UTC offset (e.g. 2022-01-03T08:00:05-05:00)"))
+    out.append(Rule(t.call_start_us.isnull(), name("call_start"), "call_start is required"))
+
+    def order(later: str, earlier: str, reason: str) -> None:
+        out.append(Rule(t[f"{later}_us"] < t[f"{earlier}_us"], name(later), reason))
+
+    order("ivr_end", "call_start", "ivr_end is before call_start (negative IVR time)")
+    order("answered_at", "ivr_end", "answered_at is before ivr_end (answered before the IVR ended)")
+    if no_ivr == "refuse":
+        out.append(Rule(t.answered_at_us.notnull() & t.ivr_end_us.isnull(), name("ivr_end"),
+                        "a call answered by a live person needs ivr_end (a line without an IVR records "
+                        "ivr_end = call_start)"))
+    else:
+        order("answered_at", "call_start", "answered_at is before call_start")
+    for earlier in ("answered_at", "ivr_end", "call_start"):
+        order("call_end", earlier, f"call_end is before {earlier} (negative duration)")
+    order("interpreter_connected_at", "answered_at", "interpreter connected before a person answered")
+    order("tty_connected_at", "call_start", "tty_connected_at is before call_start")
+    return out
 
 
-def _duplicates(call_id: pa.Array, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows whose non-empty call_id appeared earlier, and the row number of that first appearance."""
-    codes = np.asarray(pc.dictionary_encode(call_id).indices.to_numpy(zero_copy_only=False))
-    valid = _np(pc.is_valid(call_id))
-    order = np.argsort(codes, kind="stable")
-    sorted_codes = codes[order]
-    starts = np.ones(len(codes), dtype=bool)
-    starts[1:] = sorted_codes[1:] != sorted_codes[:-1]
-    first_pos = order[np.maximum.accumulate(np.where(starts, np.arange(len(codes)), 0))]
-    first_of = np.empty(len(codes), dtype=np.int64)
-    first_of[order] = first_pos
-    dup = valid & (first_of != np.arange(len(codes)))
-    return dup, rows[first_of]
+def contract_problem(contract_id: str | None, known_contracts: frozenset[str] | None) -> bool:
+    """Whether a contract id breaks the per-row contract rules (checked once per aggregated group)."""
+    import re
+
+    if contract_id is None or not re.match(CONTRACT_ID_PATTERN, contract_id):
+        return True
+    return known_contracts is not None and contract_id not in known_contracts
+
+
+def id_hash(con: Any, call_id: Any) -> Any:
+    """A 64-bit hash of ``call_id`` (DuckDB ``hash``, Spark ``xxhash64``): equal ids have equal hashes, so as many
+    distinct hashes as ids proves there is no duplicate (a collision only sends the run to the exact check)."""
+    return _hash_builtins()[0 if con.name == "duckdb" else 1](call_id)
+
+
+@functools.cache
+def _hash_builtins() -> tuple[Any, Any]:
+    import ibis
+
+    @ibis.udf.scalar.builtin(name="hash")  # type: ignore[untyped-decorator]
+    def duckdb_hash(value: str) -> int:  # type: ignore[empty-body]
+        """DuckDB's 64-bit hash."""
+
+    @ibis.udf.scalar.builtin(name="xxhash64")  # type: ignore[untyped-decorator]
+    def spark_hash(value: str) -> int:  # type: ignore[empty-body]
+        """Spark's 64-bit xxhash."""
+
+    return duckdb_hash, spark_hash
+
+
+def passes(t: Any, rule_list: Sequence[Rule]) -> Any:
+    """``t`` + ``_ok``: the row breaks none of the rules (one OR of the conditions; null counts as not broken)."""
+    import ibis
+
+    if not rule_list:
+        return t.mutate(_ok=ibis.literal(True))
+    broken = rule_list[0].bad
+    for r in rule_list[1:]:
+        broken = broken | r.bad
+    return t.mutate(_ok=~broken.fill_null(False))
+
+
+def judged(t: Any, rule_list: Sequence[Rule]) -> Any:
+    """``t`` + ``_rule`` (index of the first broken rule, null = the row passes)."""
+    import ibis
+
+    return t.mutate(_rule=ibis.cases(*[(r.bad.fill_null(False), i) for i, r in enumerate(rule_list)],
+                                     else_=ibis.null("int64")))
+
+
+def rejection(t: Any, rule_list: Sequence[Rule]) -> Any:
+    """``t`` (with ``_rule``) + ``_field`` and ``_reason`` of its rejection."""
+    import ibis
+
+    def lit(v: Any) -> Any:
+        return ibis.literal(v) if isinstance(v, str) else v
+
+    return t.mutate(_field=ibis.cases(*[(t._rule == i, lit(r.field)) for i, r in enumerate(rule_list)],
+                                      else_=ibis.null("string")),
+                    _reason=ibis.cases(*[(t._rule == i, lit(r.reason)) for i, r in enumerate(rule_list)],
+                                       else_=ibis.null("string")))
+
+
+def with_duplicates(log: CallLog, t: Any) -> Any:
+    """``t`` (with ``_row``) + the first file and row of its ``call_id`` (a window over ``call_id``)."""
+    import ibis
+
+    order_key = t[frames.FILE_INDEX] * (2**40) + t[frames.ROW]
+    t = t.mutate(_order=order_key)
+    first = t._order.min().over(ibis.window(group_by=t.call_id))
+    t = t.mutate(_first=first)
+    names = ibis.cases(*[(t._first // (2**40) == i, ibis.literal(str(p))) for i, p in enumerate(log.files)],
+                       else_=ibis.literal("")) if len(log.files) > 1 else ibis.literal(str(log.files[0]))
+    return t.mutate(_first_file=(t._first // (2**40)).cast("int64"), _first_row=(t._first % (2**40)).cast("int64"),
+                    _first_file_name=names)
 
 
 def parse_contracts(value: str) -> frozenset[str]:
     """The known contracts: a file (one id a line, ``#`` comments; or a CSV with a ``contract_id`` column) or ``H1234,H5678``."""
+    import re
+
+    pattern = re.compile(CONTRACT_ID_PATTERN)
     path = Path(value)
     file = str(path)
     if path.is_file():
@@ -275,89 +411,165 @@ def parse_contracts(value: str) -> frozenset[str]:
         else:
             items = [(i, ln) for i, ln in enumerate(lines, start=1) if ln]
         for row, cid in items:
-            if not CONTRACT_ID.match(cid):
+            if not pattern.match(cid):
                 raise InputError(file, row, "contract_id", f"{cid!r} does not look like H1234, R1234, S1234 or E1234")
         if not items:
             raise InputError(file, None, None, "no contracts in the file")
         return frozenset(cid for _, cid in items)
     ids = [v.strip() for v in value.split(",") if v.strip()]
-    wrong = [v for v in ids if not CONTRACT_ID.match(v)]
+    wrong = [v for v in ids if not pattern.match(v)]
     if wrong or not ids:
         raise ConfigError(f"--contracts: not a file and not a list of contract ids like H1234,H5678: {value!r}")
     return frozenset(ids)
 
 
-def write_quarantine(path: Path, log: CallLog) -> Path:
-    """Rejected rows with their row number, field and reason, as CSV (nothing is lost)."""
-    rows = [{"row": r.row, "field": r.field, "reason": r.reason, **r.values} for r in log.rejected]
-    cols = ["row", "field", "reason", *log.source_columns]
-    table = pa.table({c: pa.array([str(x.get(c)) if x.get(c) is not None else None for x in rows], pa.string())
-                      for c in cols})
-    import pyarrow.csv as pacsv
+# ------------------------------------------------------------------------------------------ checked call logs
 
+@dataclass(frozen=True)
+class Rejection:
+    """A rejected row: its file, spreadsheet row, field and reason, and its cells as text."""
+
+    file: str
+    row: int
+    field: str
+    reason: str
+    values: dict[str, str | None]
+
+
+@dataclass
+class CheckedLog:
+    """A call log with every row judged: ``judged`` = the calls + ``_rule`` (null = the row passes every rule)."""
+
+    log: CallLog
+    judged: Any
+    rules: list[Rule]
+    rejected_count: int
+    numbered: bool
+
+    @property
+    def good(self) -> Any:
+        return self.judged.filter(self.judged._rule.isnull())
+
+    def rejections(self, limit: int | None = None) -> list[Rejection]:
+        """The rejected rows in file and row order (collected from the engine; ``limit`` bounds how many)."""
+        rows = self.rejected_table()
+        if limit is not None:
+            rows = rows.limit(limit)
+        out = []
+        for r in rows.to_pyarrow().to_pylist():
+            values = {c: r[self.log.internal[c]] for c in self.log.columns}
+            out.append(Rejection(self.log.file_of(r[frames.FILE_INDEX]), int(r[frames.ROW]), r["_field"], r["_reason"],
+                                 values))
+        return out
+
+    def rejected_table(self) -> Any:
+        """Rejected rows (file index, row, field, reason, source cells as text), ordered by file and row."""
+        import ibis
+
+        judged = self.judged if self.numbered else frames.record_numbers(self.log.con, self.log.files_table, self.judged)
+        bad = rejection(judged.filter(judged._rule.notnull()), self.rules)
+        cells = {v: ibis.ifelse(bad[v].isnull(), ibis.null("string"), bad[v].cast("string")) for v in self.log.internal.values()}
+        return bad.select(frames.FILE_INDEX, frames.ROW, "_field", "_reason", **cells).order_by(
+            [frames.FILE_INDEX, frames.ROW])
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The good calls as Python dicts (generic fields, instants as UTC datetimes, ``hold_s``): for small logs."""
+        from partcd.callcenter.readers.timeexpr import datetime_of_us
+
+        good = self.good
+        if frames.ROW not in good.columns:
+            good = frames.record_numbers(self.log.con, self.log.files_table, good)
+        cols = ["call_id", "contract_id", "line", "end_reason", "interpreter_requested", "tty",
+                *[f"{s}_us" for s in TIMESTAMPS], frames.ROW]
+        out = []
+        for r in good.order_by([frames.FILE_INDEX, frames.ROW]).select(*cols).to_pyarrow().to_pylist():
+            row = {k: r[k] for k in cols[:6]}
+            row["row"] = r[frames.ROW]
+            for s in TIMESTAMPS:
+                us = r[f"{s}_us"]
+                row[s] = None if us is None else datetime_of_us(us)
+            ans, ivr = r["answered_at_us"], r["ivr_end_us"]
+            row["hold_s"] = None if ans is None or ivr is None else (ans - ivr) / 1e6
+            out.append(row)
+        return out
+
+
+def check_call_log(con: Any, spec: Path | str, *, tz: str = "America/New_York",
+                   on_error: Literal["raise", "quarantine"] = "raise", known_contracts: frozenset[str] | None = None,
+                   profile: str | Path | GenericProfile | MappedProfile | None = None,
+                   no_ivr: NoIvrTreatment = "refuse", log: CallLog | None = None) -> CheckedLog:
+    """Open and judge a call log. One aggregate finds whether any row breaks a rule and whether any ``call_id``
+    repeats; only then are rows numbered and the duplicate window evaluated. ``raise``: the first bad row (file and
+    row order) raises :class:`InputError` naming it; ``quarantine``: the bad rows stay in ``judged`` for the
+    caller to write (:func:`write_quarantine`) and to leave out."""
+    log = log or open_call_log(con, spec, tz=tz, profile=profile)
+    rule_list = rules(log, log.calls, known_contracts=known_contracts, no_ivr=no_ivr, duplicates=False)
+    judged_calls = judged(log.calls, rule_list)
+    stats = judged_calls.aggregate(n=judged_calls.count(), bad=judged_calls._rule.notnull().sum(),
+                                   ids=judged_calls.call_id.count(), distinct=judged_calls.call_id.nunique())
+    [row] = stats.to_pyarrow().to_pylist()
+    return settle(log, judged_calls, rule_list, n=row["n"], bad=row["bad"] or 0,
+                  duplicates=(row["ids"] or 0) != (row["distinct"] or 0), on_error=on_error,
+                  known_contracts=known_contracts, no_ivr=no_ivr)
+
+
+def settle(log: CallLog, judged_calls: Any, rule_list: list[Rule], *, n: int, bad: int, duplicates: bool,
+           on_error: Literal["raise", "quarantine"], known_contracts: frozenset[str] | None,
+           no_ivr: NoIvrTreatment) -> CheckedLog:
+    """After the first pass: a clean log as is; otherwise number the rows, add the duplicate rule, and raise at the
+    first bad row or keep them for the quarantine."""
+    if n == 0:
+        why = "; ".join(f"{f.count} filtered out by {f.column}" for f in log.filtered if f.count)
+        raise InputError(log.source, None, None, "no calls in the file" + (f" ({why})" if why else ""))
+    if not bad and not duplicates:
+        return CheckedLog(log, judged_calls, rule_list, 0, numbered=False)
+    rows = frames.record_numbers(log.con, log.files_table, log.calls)
+    if duplicates:
+        rows = with_duplicates(log, rows)
+    full = rules(log, rows, known_contracts=known_contracts, no_ivr=no_ivr, duplicates=duplicates)
+    checked = judged(rows, full)
+    count = int(checked._rule.notnull().sum().to_pyarrow().as_py() or 0)
+    result = CheckedLog(log, checked, full, count, numbered=True)
+    if on_error == "raise" and count:
+        [first] = result.rejections(limit=1)
+        more = f" ({count - 1} more rejected rows; use quarantine mode to keep the good ones)" if count > 1 else ""
+        raise InputError(first.file, first.row, first.field, first.reason + more)
+    return result
+
+
+def write_quarantine(path: Path, checked: CheckedLog) -> Path:
+    """The rejected rows, written BY THE ENGINE: ``row`` (spreadsheet row), ``file`` (when several), ``field``,
+    ``reason`` and the export's own columns, every cell quoted text. DuckDB writes one CSV file; Spark writes
+    ``path`` as a folder of CSV parts (its native output)."""
+    import ibis
+
+    bad = checked.rejected_table()
+    names = {"row": bad[frames.ROW].cast("string")}
+    if len(checked.log.files) > 1:
+        names["file"] = ibis.cases(*[(bad[frames.FILE_INDEX] == i, ibis.literal(str(p)))
+                                     for i, p in enumerate(checked.log.files)], else_=ibis.literal(""))
+    cells = {c: _neutral(bad[checked.log.internal[c]]) for c in checked.log.columns
+             if c not in {*names, "field", "reason"}}
+    out = bad.select(**names, field=bad._field, reason=_neutral(bad._reason), **cells)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pacsv.write_csv(table, path)
+    _write_csv(checked.log.con, out, path)
     return path
 
 
-def _is_stamp(col: pa.ChunkedArray) -> bool:
-    return bool(pa.types.is_timestamp(col.type))
+def _neutral(cell: Any) -> Any:
+    """A cell a spreadsheet would read as a formula (= + - @ TAB CR first) is prefixed with an apostrophe."""
+    import ibis
+
+    return ibis.ifelse(cell.re_search("^[=+@\t\r-]").fill_null(False), "'" + cell, cell)
 
 
-def _as_strings(col: pa.ChunkedArray) -> pa.Array:
-    """The column as Arrow text, empty strings as missing (booleans as true/false)."""
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    arr = pc.cast(arr, pa.string())
-    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
-
-
-def _cell(col: pa.ChunkedArray, i: int) -> str | None:
-    """One value as text, for a rejected row's report."""
-    v = col[i].as_py()
-    if v is None or v == "":
-        return None
-    return v.isoformat() if isinstance(v, dt.datetime) else str(v)
-
-
-def _parse_timestamps(col: pa.ChunkedArray, text: pa.Array | None) -> tuple[pa.Array, np.ndarray]:
-    """UTC timestamps and a mask of unparseable cells (naive timestamps, text without an offset)."""
-    n = len(col)
-    if pa.types.is_timestamp(col.type):
-        arr = col.combine_chunks()
-        if col.type.tz is None:
-            return pa.nulls(n, UTC), _np(pc.is_valid(arr))
-        return pc.cast(arr, UTC), np.zeros(n, dtype=bool)
-    strings = text if text is not None else _as_strings(col)
-    try:
-        return pc.cast(strings, UTC), np.zeros(n, dtype=bool)
-    except pa.ArrowInvalid:
-        parsed: list[object] = []
-        errors = np.zeros(n, dtype=bool)
-        for i, v in enumerate(strings.to_pylist()):
-            try:
-                parsed.append(None if v is None else pc.cast(pa.scalar(v), UTC).as_py())
-            except pa.ArrowInvalid:
-                parsed.append(None)
-                errors[i] = True
-        return pa.array(parsed, UTC), errors
-
-
-def _seconds(arr: pa.Array) -> np.ndarray:
-    """Epoch seconds as float (NaN for missing)."""
-    us = pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False).astype("float64")
-    mask = np.asarray(pc.is_null(arr).to_numpy(zero_copy_only=False), dtype=bool)
-    us[mask] = np.nan
-    return np.asarray(us / 1e6, dtype=np.float64)
-
-
-def _order(reject: Callable[[np.ndarray, str, str], None], secs: dict[str, np.ndarray], later: str, earlier: str,
-           reason: str) -> None:
-    a, b = secs[later], secs[earlier]
-    with np.errstate(invalid="ignore"):
-        mask = ~np.isnan(a) & ~np.isnan(b) & (a < b)
-    reject(mask, later, reason)
-
-
-def _diff(a: np.ndarray, b: np.ndarray) -> pa.Array:
-    d = a - b
-    return pa.array(d, pa.float64(), mask=np.isnan(d))
+def _write_csv(con: Any, expr: Any, path: Path) -> None:
+    """The engine writes the rows: DuckDB ``COPY ... TO`` one file; Spark its CSV writer (a folder of parts)."""
+    con._run_pre_execute_hooks(expr)
+    sql = con.compile(expr)
+    if con.name == "duckdb":
+        target = "'" + str(path.resolve()).replace("'", "''") + "'"
+        con.raw_sql(f"COPY ({sql}) TO {target} (FORMAT CSV, HEADER, FORCE_QUOTE *)")
+        return
+    frame = con._session.sql(sql)
+    frame.coalesce(1).write.mode("overwrite").option("header", "true").option("quoteAll", "true").csv(str(path.resolve()))

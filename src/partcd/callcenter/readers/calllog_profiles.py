@@ -17,15 +17,11 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 from partcd.core import calendar
@@ -36,13 +32,14 @@ EndReason = Literal["completed", "caller_hangup", "dropped"]
 Stamp = Literal["call_start", "ivr_end", "answered_at", "call_end", "interpreter_connected_at", "tty_connected_at"]
 STAMPS: tuple[Stamp, ...] = ("call_start", "ivr_end", "answered_at", "call_end", "interpreter_connected_at",
                              "tty_connected_at")
-DurationUnit = Literal["seconds", "hh:mm:ss"]
-UTC = pa.timestamp("us", tz="UTC")
-ROW, REJECT_FIELD, REJECT_REASON = "_row", "_reject_field", "_reject_reason"
-_FILTERED_KEY = b"partcd.filtered"
-_HAS_OFFSET = r"[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"
-_HHMMSS = r"^(?P<h>\d+):(?P<m>[0-5]\d):(?P<s>[0-5]\d(?:\.\d+)?)$"
-_SECONDS = r"^\d+(\.\d+)?$"
+DurationUnit = Literal["seconds", "milliseconds", "hh:mm:ss"]
+#: ISO 8601 date-time with a UTC offset / without one (the shapes the engines' casts then read).
+ISO_WITH_OFFSET = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?[ ]*(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
+ISO_NAIVE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?$"
+_HHMMSS = r"^([0-9]+):([0-5][0-9]):([0-5][0-9]([.][0-9]+)?)$"
+_NUMBER = r"^[0-9]+([.][0-9]+)?$"
+#: strptime directives a ``format`` may use (fixed width, so the engines read them by position).
+_FORMAT_WIDTH = {"%Y": 4, "%m": 2, "%d": 2, "%H": 2, "%M": 2, "%S": 2}
 
 
 class _Strict(BaseModel):
@@ -94,6 +91,8 @@ class TimestampSpec(_Strict):
             raise ValueError("date_column and time_column go together")
         if self.date_column is not None and self.format is None:
             raise ValueError("date_column + time_column need format (applied to '<date> <time>')")
+        if self.format is not None:
+            format_layout(self.format)
         if self.after is None and self.plus:
             raise ValueError("plus is only used with after")
         if self.after is not None and not self.plus:
@@ -329,306 +328,25 @@ def detect_profile(columns: Sequence[str], file: str) -> GenericProfile | Mapped
     return matches[0] if matches else None
 
 
-def filtered_rows(table: pa.Table) -> list[FilteredRows]:
-    """The filter report that :func:`apply_profile` stored in the table's metadata."""
-    raw = (table.schema.metadata or {}).get(_FILTERED_KEY)
-    if not raw:
-        return []
-    return [FilteredRows(column=d["column"], keep=tuple(d["keep"]), count=d["count"], rows=tuple(d["rows"]),
-                         values=d["values"], note=d["note"]) for d in json.loads(raw)]
 
 
-# ---------------------------------------------------------------------------------------------------- mapping
-
-def apply_profile(table: pa.Table, profile: GenericProfile | MappedProfile, file: str, *,
-                  tz: str = "America/New_York") -> pa.Table:
-    """The export in the generic schema (+ ``_row``, ``_reject_field``, ``_reject_reason``), filters applied.
-
-    Missing columns raise :class:`InputError` at once; per-row problems (unmapped end reason, bad duration,
-    ambiguous or nonexistent local time, ...) are returned in ``_reject_*`` so the caller can stop at the first
-    one or quarantine the rows. ``tz`` is the zone of naive local times unless the profile sets ``timezone``.
-    """
-    if isinstance(profile, GenericProfile):
-        return table
-    missing = [c for c in profile.required_columns() if c not in table.column_names]
-    if missing:
-        raise InputError(file, None, missing[0], f"missing column required by call-log profile '{profile.name}' "
-                         f"(needs: {', '.join(profile.required_columns())})")
-    zone = profile.timezone or tz
-    calendar.zone_of(zone)
-    rows = np.arange(table.num_rows, dtype=np.int64) + 2
-    table, rows, report = _filter(table, rows, profile.filters)
-    mapper = _Mapper(table, zone)
-    n = table.num_rows
-    out: dict[str, pa.Array] = {
-        "call_id": mapper.text(profile.call_id.column),
-        "contract_id": mapper.contract(profile.contract_id),
-        "line": (mapper.text(profile.line.column) if profile.line is not None and profile.line.column in mapper.names
-                 else pa.nulls(n, pa.string())),
-    }
-    for name in STAMPS:
-        spec = profile.stamp(name)
-        out[name] = pa.nulls(n, UTC) if spec is None else mapper.stamp(spec, out)
-    out["end_reason"] = mapper.end_reason(profile.end_reason, out)
-    out["interpreter_requested"] = mapper.flag(profile.interpreter_requested)
-    out["tty"] = mapper.flag(profile.tty)
-    out[ROW] = pa.array(rows, pa.int64())
-    out[REJECT_FIELD] = pa.array(mapper.err_field.tolist(), pa.string())
-    out[REJECT_REASON] = pa.array(mapper.err_reason.tolist(), pa.string())
-    meta = json.dumps([{"column": f.column, "keep": list(f.keep), "count": f.count, "rows": list(f.rows),
-                        "values": f.values, "note": f.note} for f in report])
-    return pa.table(out).replace_schema_metadata({_FILTERED_KEY: meta.encode()})
-
-
-def _filter(table: pa.Table, rows: np.ndarray, filters: list[RowFilter]
-            ) -> tuple[pa.Table, np.ndarray, list[FilteredRows]]:
-    keep = np.ones(table.num_rows, dtype=bool)
-    report: list[FilteredRows] = []
-    for f in filters:
-        text = _text(table.column(f.column))
-        hit = np.asarray(pc.fill_null(pc.is_in(text, value_set=pa.array(f.keep, pa.string())), False), dtype=bool)
-        out = keep & ~hit
-        counts = pc.value_counts(pc.fill_null(pc.filter(text, pa.array(out)), "")).to_pylist()
-        values = {str(c["values"]): int(c["counts"]) for c in counts}
-        report.append(FilteredRows(column=f.column, keep=tuple(f.keep), count=int(out.sum()),
-                                   rows=tuple(int(r) for r in rows[out][:20]), values=values, note=f.note))
-        keep &= hit
-    return table.filter(pa.array(keep)), rows[keep], report
-
-
-class _Mapper:
-    """Column-wise mapping of one (filtered) export; the first problem of each row is kept."""
-
-    def __init__(self, table: pa.Table, zone: str) -> None:
-        self.table = table
-        self.names = set(table.column_names)
-        self.zone = zone
-        self.n = table.num_rows
-        self.err_field = np.full(self.n, None, dtype=object)
-        self.err_reason = np.full(self.n, None, dtype=object)
-
-    def reject(self, mask: np.ndarray, field: str, reason: str | np.ndarray) -> None:
-        idx = np.nonzero(mask & (self.err_field == None))[0]  # noqa: E711 - element-wise on an object array
-        self.err_field[idx] = field
-        self.err_reason[idx] = reason if isinstance(reason, str) else reason[idx]
-
-    def text(self, column: str) -> pa.Array:
-        return _text(self.table.column(column))
-
-    def contract(self, spec: ContractSpec) -> pa.Array:
-        if spec.constant is not None:
-            return pa.array([spec.constant] * self.n, pa.string())
-        assert spec.column is not None
-        text = self.text(spec.column)
-        if spec.values is None:
-            return text
-        keys = pa.array(list(spec.values), pa.string())
-        idx = pc.index_in(text, value_set=keys)
-        mapped = pc.take(pa.array(list(spec.values.values()), pa.string()), idx)
-        unknown = np.asarray(pc.is_null(idx), dtype=bool) & np.asarray(pc.is_valid(text), dtype=bool)
-        if unknown.any():
-            self.reject(unknown, spec.column, np.array([f"no contract mapping for {v!r} in the profile"
-                                                        for v in text.to_pylist()], dtype=object))
-        return mapped
-
-    def flag(self, spec: FlagSpec) -> pa.Array:
-        if spec.constant is not None:
-            return pa.array([spec.constant] * self.n, pa.bool_())
-        assert spec.column is not None
-        if spec.column not in self.names:
-            return pa.array([bool(spec.when_absent)] * self.n, pa.bool_())
-        low = pc.utf8_lower(pc.fill_null(self.text(spec.column), ""))
-        is_true = np.asarray(pc.is_in(low, value_set=pa.array([v.lower() for v in spec.true_values])), dtype=bool)
-        is_false = np.asarray(pc.is_in(low, value_set=pa.array([v.lower() for v in spec.false_values], pa.string())),
-                              dtype=bool)
-        allowed = ", ".join(repr(v) for v in [*spec.true_values, *spec.false_values])
-        self.reject(~is_true & ~is_false, spec.column, f"not a value the profile maps to true or false ({allowed})")
-        return pa.array(is_true)
-
-    def seconds(self, column: str, unit: DurationUnit) -> tuple[np.ndarray, np.ndarray]:
-        """(seconds with NaN where empty or bad, bad mask); bad cells are rejected naming the column."""
-        col = self.table.column(column)
-        if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
-            secs = np.array(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
-            bad = ~np.isnan(secs) & (secs < 0)
-            self.reject(bad, column, "negative duration")
-            secs[bad] = np.nan
-            return secs, bad
-        text = pc.utf8_trim_whitespace(self.text(column))
-        present = np.asarray(pc.fill_null(pc.not_equal(text, ""), False), dtype=bool)
-        if unit == "seconds":
-            ok = np.asarray(pc.fill_null(pc.match_substring_regex(text, _SECONDS), False), dtype=bool)
-            secs = np.full(self.n, np.nan)
-            if ok.any():
-                secs[ok] = np.asarray(pc.cast(pc.filter(text, pa.array(ok)), pa.float64()), dtype=np.float64)
-            expected = "a number of seconds"
+def format_layout(fmt: str) -> list[tuple[str, int, int]]:
+    """``(directive or literal, start, width)`` of a fixed-width strptime format (``%Y %m %d %H %M %S``, literals)."""
+    out: list[tuple[str, int, int]] = []
+    i = pos = 0
+    while i < len(fmt):
+        if fmt[i] == "%":
+            directive = fmt[i:i + 2]
+            if directive not in _FORMAT_WIDTH:
+                raise ValueError(f"format {fmt!r}: {directive!r} is not supported (use {' '.join(_FORMAT_WIDTH)} "
+                                 "and literal characters: zero-padded, fixed width)")
+            out.append((directive, pos, _FORMAT_WIDTH[directive]))
+            pos += _FORMAT_WIDTH[directive]
+            i += 2
         else:
-            parts = pc.extract_regex(text, _HHMMSS)
-            ok = present & np.asarray(parts.is_valid(), dtype=bool)
-            secs = np.full(self.n, np.nan)
-            if ok.any():
-                good = pc.filter(parts, pa.array(ok))
-                h, m, s = (np.asarray(pc.cast(pc.struct_field(good, [i]), pa.float64()), dtype=np.float64)
-                           for i in range(3))
-                secs[ok] = h * 3600 + m * 60 + s
-            expected = "a duration in hh:mm:ss"
-        negative = np.asarray(pc.fill_null(pc.starts_with(text, "-"), False), dtype=bool)
-        bad = present & ~ok
-        self.reject(bad & negative, column, "negative duration")
-        self.reject(bad, column, f"not {expected}")
-        return secs, bad
-
-    def condition(self, when: When) -> np.ndarray:
-        if when.values is not None:
-            text = pc.utf8_trim_whitespace(self.text(when.column))
-            return np.asarray(pc.fill_null(pc.is_in(text, value_set=pa.array(when.values, pa.string())), False),
-                              dtype=bool)
-        if when.nonempty is not None:
-            text = pc.utf8_trim_whitespace(self.text(when.column))
-            filled = np.asarray(pc.fill_null(pc.not_equal(text, ""), False), dtype=bool)
-            return filled if when.nonempty else ~filled
-        assert when.positive is not None
-        secs, _ = self.seconds(when.column, when.positive)
-        with np.errstate(invalid="ignore"):
-            return np.asarray(~np.isnan(secs) & (secs > 0), dtype=bool)
-
-    def stamp(self, spec: TimestampSpec, done: dict[str, pa.Array]) -> pa.Array:
-        if spec.after is not None:
-            base = _epoch_us(done[spec.after])
-            active = self.condition(spec.when) if spec.when is not None else np.ones(self.n, dtype=bool)
-            need = active & ~np.isnan(base)
-            total = np.zeros(self.n)
-            for d in spec.plus:
-                secs, bad = self.seconds(d.column, d.unit)
-                self.reject(need & np.isnan(secs) & ~bad, d.column, "empty duration")
-                total = total + secs
-            value = base + np.round(total * 1e6)
-            value[~need | np.isnan(total)] = np.nan
-            return _from_epoch_us(value)
-        if spec.column is not None and spec.column not in self.names:
-            return pa.nulls(self.n, UTC)  # an optional column absent from the export
-        field = spec.column or spec.time_column
-        assert field is not None
-        if spec.column is not None:
-            col = self.table.column(spec.column)
-            if pa.types.is_timestamp(col.type):
-                utc = self._typed_stamp(col.combine_chunks(), spec, field)
-            else:
-                utc = self._text_stamp(self.text(spec.column), spec, field)
-        else:
-            assert spec.date_column is not None and spec.time_column is not None
-            both = pc.binary_join_element_wise(pc.utf8_trim_whitespace(self.text(spec.date_column)),
-                                               pc.utf8_trim_whitespace(self.text(spec.time_column)), " ")
-            utc = self._text_stamp(both, spec, field)
-        if spec.when is not None:
-            utc = pc.if_else(pa.array(self.condition(spec.when)), utc, pa.nulls(self.n, UTC))
-        return utc
-
-    def _typed_stamp(self, col: pa.Array, spec: TimestampSpec, field: str) -> pa.Array:
-        if col.type.tz is not None:
-            return pc.cast(col, UTC)
-        return self._localize(pc.cast(col, pa.timestamp("us")), spec, field)
-
-    def _text_stamp(self, text: pa.Array, spec: TimestampSpec, field: str) -> pa.Array:
-        text = pc.utf8_trim_whitespace(text)
-        present = np.asarray(pc.fill_null(pc.not_equal(text, ""), False), dtype=bool)
-        if spec.format is not None:
-            naive = pc.strptime(text, format=spec.format, unit="us", error_is_null=True)
-            bad = present & np.asarray(pc.is_null(naive), dtype=bool)
-            self.reject(bad, field, f"not a local time in the format {spec.format!r}")
-            return self._localize(naive, spec, field)
-        offset = present & np.asarray(pc.fill_null(pc.match_substring_regex(text, _HAS_OFFSET), False), dtype=bool)
-        with_offset, bad_offset = _cast_each(pc.if_else(pa.array(offset), text, pa.nulls(self.n, pa.string())), UTC)
-        naive_text = pc.if_else(pa.array(present & ~offset), text, pa.nulls(self.n, pa.string()))
-        naive, bad_naive = _cast_each(naive_text, pa.timestamp("us"))
-        self.reject(bad_offset | bad_naive, field, "not an ISO 8601 timestamp (e.g. 2022-01-03T13:00:05Z)")
-        local = self._localize(naive, spec, field)
-        return pc.if_else(pa.array(offset), with_offset, local)
-
-    def _localize(self, naive: pa.Array, spec: TimestampSpec, field: str) -> pa.Array:
-        given = np.asarray(pc.is_valid(naive), dtype=bool)
-        if spec.naive == "refuse":
-            self.reject(given, field, "timestamp has no UTC offset")
-            return pa.nulls(self.n, UTC)
-        zone = "UTC" if spec.naive == "utc" else self.zone
-        early = pc.assume_timezone(naive, timezone=zone, ambiguous="earliest", nonexistent="earliest")
-        late = pc.assume_timezone(naive, timezone=zone, ambiguous="latest", nonexistent="latest")
-        moved = given & ~np.asarray(pc.fill_null(pc.equal(pc.local_timestamp(early), naive), True), dtype=bool)
-        split = given & ~moved & ~np.asarray(pc.fill_null(pc.equal(early, late), True), dtype=bool)
-        flagged = np.flatnonzero(moved | split)  # Arrow finds the candidates fast; the calendar judges each one
-        if flagged.size:
-            values = naive.to_pylist()
-            reasons = np.full(self.n, None, dtype=object)
-            for i in flagged:
-                problem = calendar.local_time_problem(values[i], zone, shown=values[i].isoformat(sep=" "))
-                reasons[i] = None if problem is None else f"{problem}; the export needs a UTC offset"
-            self.reject(reasons != None, field, reasons)  # noqa: E711 - element-wise on an object array
-        return pc.cast(early, UTC)
-
-    def end_reason(self, spec: EndReasonSpec, done: dict[str, pa.Array]) -> pa.Array:
-        raw = pc.fill_null(pc.utf8_trim_whitespace(self.text(spec.column)), "")
-        answered = np.asarray(pc.is_valid(done["answered_at"]), dtype=bool)
-        queued = ~answered & np.asarray(pc.is_valid(done["ivr_end"]), dtype=bool)
-        states = {"answered": answered, "queued": queued, "ivr": ~answered & ~queued}
-        where = {"answered": "a call a live person answered", "queued": "a call that left the IVR but was not answered",
-                 "ivr": "a call that never left the IVR"}
-        distinct = pc.unique(raw)
-        code = np.asarray(pc.index_in(raw, value_set=distinct), dtype=np.int64)
-        result = np.full(self.n, None, dtype=object)
-        reason = np.full(self.n, None, dtype=object)
-        for k, value in enumerate(distinct.to_pylist()):  # one pass per distinct export value, not per row
-            rows = code == k
-            rule = spec.map.get(value, spec.otherwise)
-            if value in spec.refuse:
-                reason[rows] = f"{spec.column} {value!r} cannot be mapped: {spec.refuse[value]}"
-            elif rule is None:
-                reason[rows] = (f"{spec.column} {value!r} is not mapped by the profile (mapped: "
-                                f"{', '.join(repr(key) for key in spec.map)})")
-            elif isinstance(rule, str):
-                result[rows] = rule
-            else:
-                for st, in_state in states.items():
-                    target = getattr(rule, st)
-                    if target is None:
-                        reason[rows & in_state] = f"{spec.column} {value!r} has no mapping for {where[st]}"
-                    else:
-                        result[rows & in_state] = target
-        self.reject(reason != None, spec.column, reason)  # noqa: E711 - element-wise on an object array
-        return pa.array(result.tolist(), pa.string())
-
-
-# ---------------------------------------------------------------------------------------------------- helpers
-
-def _text(col: pa.ChunkedArray) -> pa.Array:
-    """A column as strings, empty cells as null."""
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    text = arr if pa.types.is_string(arr.type) else pc.cast(arr, pa.string())
-    return pc.if_else(pc.fill_null(pc.equal(text, ""), True), pa.nulls(len(text), pa.string()), text)
-
-
-def _cast_each(text: pa.Array, to: pa.DataType) -> tuple[pa.Array, np.ndarray]:
-    """Cast strings to a timestamp type; values that fail become null and are flagged (fast path: all at once)."""
-    try:
-        return pc.cast(text, to), np.zeros(len(text), dtype=bool)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        parsed: list[object] = []
-        bad = np.zeros(len(text), dtype=bool)
-        for i, v in enumerate(text.to_pylist()):
-            try:
-                parsed.append(None if v is None else pc.cast(pa.scalar(v), to).as_py())
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                parsed.append(None)
-                bad[i] = True
-        return pa.array(parsed, to), bad
-
-
-def _epoch_us(arr: pa.Array) -> np.ndarray:
-    us = np.asarray(pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.float64)
-    us[np.asarray(pc.is_null(arr), dtype=bool)] = np.nan
-    return us
-
-
-def _from_epoch_us(us: np.ndarray) -> pa.Array:
-    mask = np.isnan(us)
-    ints = pa.array(np.where(mask, 0, us).astype(np.int64), pa.int64(), mask=mask)
-    return pc.cast(ints, UTC)
+            out.append((fmt[i], pos, 1))
+            pos += 1
+            i += 1
+    if not all(d in {x for x, _, _ in out} for d in ("%Y", "%m", "%d", "%H", "%M")):
+        raise ValueError(f"format {fmt!r} needs at least %Y %m %d %H %M")
+    return out

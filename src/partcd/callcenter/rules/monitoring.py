@@ -33,7 +33,7 @@ from typing import Literal
 import numpy as np
 
 from partcd.callcenter.rules.hours import closure_for, zone
-from partcd.callcenter.rules.standards import CallCenterParams
+from partcd.callcenter.rules.standards import CallCenterParams, CallTimes, queued_wait
 from partcd.core.citation import cites
 from partcd.core.errors import RuleError
 from partcd.core.params import ParamSet
@@ -57,7 +57,9 @@ class CallRecord:
     """One call of the per-call log (the fields the monitoring view needs).
 
     ``time_zone`` is the caller's IANA zone; without it the local time is the offset of ``call_start``.
-    ``ivr_end`` missing on an answered call means there was no IVR (the hold clock starts at ``call_start``).
+    ``ivr_end`` missing means the call never left the IVR; an answered call without it is treated as the metrics
+    treat it (``answered_without_ivr_end_text``: refused, or held from ``call_start``;
+    :func:`partcd.callcenter.rules.standards.queued_wait`).
     """
 
     call_id: str
@@ -182,14 +184,13 @@ def _in_study_hours(call: CallRecord, local: dt.datetime, p: CallCenterParams, c
     return p.open_from_time <= local.time().replace(tzinfo=None) < p.open_until_time
 
 
-def _timeliness_outcome(call: CallRecord) -> TimelinessTestCall:
-    hold: float | None = None
-    if call.answered_at is not None:
-        hold = (call.answered_at - (call.ivr_end or call.call_start)).total_seconds()
-    elif call.ivr_end is not None:
-        hold = (call.call_end - call.ivr_end).total_seconds()
-    if hold is not None and hold < 0:
-        raise RuleError(f"call {call.call_id}: hold time {hold:g} s is negative")
+def _timeliness_outcome(call: CallRecord, params: ParamSet) -> TimelinessTestCall:
+    try:
+        wait = queued_wait(CallTimes(call_start=call.call_start, ivr_end=call.ivr_end, answered_at=call.answered_at,
+                                     call_end=call.call_end), params)
+    except RuleError as exc:
+        raise RuleError(f"call {call.call_id}: {exc.reason}", cite=exc.cite) from None
+    hold = wait.wait_s
     if call.end_reason == "dropped":
         outcome: TimelinessOutcome = "disconnected"
     elif call.answered_at is not None:
@@ -233,7 +234,7 @@ def timeliness_study(calls: Sequence[CallRecord], params: ParamSet, rng: np.rand
             frame = sorted(frames[(contract_id, line)], key=lambda c: c.call_id)
             n = min(calls_per_line_quarter, len(frame))
             picked = sorted(int(i) for i in rng.choice(len(frame), size=n, replace=False))
-            tests = tuple(_timeliness_outcome(frame[i]) for i in picked)
+            tests = tuple(_timeliness_outcome(frame[i], params) for i in picked)
             results.append(_timeliness_result(contract_id, line, f"{year}Q{q}", dt.date(year, month, 1), len(frame),
                                               tests, params))
     return results

@@ -26,6 +26,9 @@ _LEAP_YEAR_MONTH_DAYS: tuple[str, ...] = tuple(
 )
 
 ClosureKind = Literal["thanksgiving_day", "christmas_day", "federal_holiday", "saturday", "sunday"]
+HoldBasis = Literal["larger_of", "all_queued", "answered"]
+AbandonPopulation = Literal["queued", "offered"]
+NoIvrTreatment = Literal["refuse", "call_start"]
 
 
 class ClosureSeason(BaseModel):
@@ -84,6 +87,10 @@ class CallCenterParams(BaseModel):
     interpreter_within_min_pct: float = Field(ge=0, le=100)
     tty_connect_max_min: float = Field(gt=0)
     tty_within_min_pct: float = Field(ge=0, le=100)
+    avg_hold_time_basis_text: HoldBasis
+    abandon_rate_population_text: AbandonPopulation
+    answered_without_ivr_end_text: NoIvrTreatment
+    per_line_results_bool: bool
 
     @model_validator(mode="after")
     def _seasons_cover_the_year_once(self) -> CallCenterParams:
@@ -183,6 +190,164 @@ def evaluate_shares(interpreter_within_pct: float | None, tty_within_pct: float 
 def evaluate_interpreter_tty(waits: InterpreterTtyWaits, params: ParamSet) -> list[Verdict]:
     """The two verdicts (interpreter, TTY) for one period; no eligible calls -> not measurable."""
     return [interpreter_verdict(waits.interpreter_waits_s, params), tty_verdict(waits.tty_waits_s, params)]
+
+
+class PeriodCounts(BaseModel):
+    """Additive counts of one contract (x line) x period, as the engine aggregates them (instants in microseconds).
+
+    ``queued``: calls that left the IVR; ``answered``: a live person answered; ``answered_within``: answered within
+    ``answer_within_s`` of leaving the IVR; ``dropped``: ended unexpectedly on the plan's side; ``caller_hangups``:
+    the caller hung up before a live person answered (in the IVR or in the queue); ``abandoned``: of those, the calls
+    that had left the IVR; ``hold_sum_us`` / ``max_hold_us``: holds of answered calls; ``waits`` / ``wait_sum_us``:
+    queued calls whose wait is known (answered: until the answer; abandoned or dropped: until the call ended).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    calls: int = Field(ge=0)
+    queued: int = Field(ge=0)
+    answered: int = Field(ge=0)
+    answered_within: int = Field(ge=0)
+    dropped: int = Field(ge=0)
+    caller_hangups: int = Field(ge=0)
+    abandoned: int = Field(ge=0)
+    hold_sum_us: int = Field(ge=0)
+    max_hold_us: int | None = None
+    waits: int = Field(ge=0)
+    wait_sum_us: int = Field(ge=0)
+    interpreter_calls: int = Field(0, ge=0)
+    interpreter_within: int = Field(0, ge=0)
+    tty_calls: int = Field(0, ge=0)
+    tty_within: int = Field(0, ge=0)
+
+
+class PeriodFigures(BaseModel):
+    """The figures of one period: both average holds, the one the verdict judges, the rates, the S5/S6 shares."""
+
+    model_config = ConfigDict(frozen=True)
+
+    avg_hold_time_s: float | None
+    avg_hold_time_all_queued_s: float | None
+    hold_time_basis: HoldBasis
+    verdict_hold_time_s: float | None
+    max_hold_time_s: float | None
+    answered_within_30s_pct: float | None
+    disconnect_rate_pct: float | None
+    abandon_rate_pct: float | None
+    abandon_population: AbandonPopulation
+    interpreter_within_pct: float | None
+    tty_within_pct: float | None
+
+
+def _verdict_hold(basis: HoldBasis, answered: float | None, queued: float | None) -> float | None:
+    """The average hold the verdict judges: one of the two, or the larger (both are lower bounds of the wait of a
+    caller who keeps holding, as CMS's test callers do; the larger is the tighter bound)."""
+    if basis == "answered":
+        return answered
+    if basis == "all_queued":
+        return queued
+    known = [v for v in (answered, queued) if v is not None]
+    return max(known) if known else None
+
+
+def _ratio(num: int | float, den: int, scale: float = 100.0) -> float | None:
+    return None if den <= 0 else scale * num / den
+
+
+@cites("42 CFR 422.111(h)(1)(ii)(A)-(C)", "42 CFR 423.128(d)(1)(ii)(A)-(C)")
+def period_figures(counts: PeriodCounts, params: ParamSet) -> PeriodFigures:
+    """Counts -> figures (shared/specs/callcenter.md §2; CAP letter L30, L32).
+
+    Average hold over answered calls, and over all queued calls with abandoned and dropped waits counted until the
+    call ended; the verdict judges the one named by ``avg_hold_time_basis_text`` (default: the larger of the two).
+    Answered within 30 s over all
+    queued calls. Disconnect rate: plan-side drops over all calls made. Abandon rate: one population
+    (``abandon_rate_population_text``): queued calls abandoned / queued calls, or all hang-ups before an answer /
+    all calls. A figure with no eligible calls is None (not measurable).
+    """
+    p = params.typed(CallCenterParams)
+    if counts.abandoned > counts.caller_hangups or counts.answered_within > counts.answered or \
+            counts.answered > counts.calls or counts.waits > counts.queued:
+        raise RuleError("inconsistent period counts (a part is larger than its whole)", cite=params["avg_hold_time_max_s"].cite)
+    answered_avg = _ratio(counts.hold_sum_us, counts.answered, 1e-6)
+    queued_avg = _ratio(counts.wait_sum_us, counts.waits, 1e-6)
+    basis = p.avg_hold_time_basis_text
+    if p.abandon_rate_population_text == "queued":
+        abandon = _ratio(counts.abandoned, counts.queued)
+    else:
+        abandon = _ratio(counts.caller_hangups, counts.calls)
+    return PeriodFigures(
+        avg_hold_time_s=answered_avg, avg_hold_time_all_queued_s=queued_avg, hold_time_basis=basis,
+        verdict_hold_time_s=_verdict_hold(basis, answered_avg, queued_avg),
+        max_hold_time_s=None if counts.max_hold_us is None else counts.max_hold_us / 1e6,
+        answered_within_30s_pct=_ratio(counts.answered_within, counts.queued),
+        disconnect_rate_pct=_ratio(counts.dropped, counts.calls), abandon_rate_pct=abandon,
+        abandon_population=p.abandon_rate_population_text,
+        interpreter_within_pct=_ratio(counts.interpreter_within, counts.interpreter_calls),
+        tty_within_pct=_ratio(counts.tty_within, counts.tty_calls),
+    )
+
+
+class CallTimes(BaseModel):
+    """The instants of one call that decide its hold (aware datetimes)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    call_start: dt.datetime
+    ivr_end: dt.datetime | None = None
+    answered_at: dt.datetime | None = None
+    call_end: dt.datetime | None = None
+
+
+class QueuedWait(BaseModel):
+    """Whether the call was queued (left the IVR), when its hold clock started, and its hold / wait in seconds."""
+
+    model_config = ConfigDict(frozen=True)
+
+    queued: bool
+    hold_clock_start: dt.datetime | None
+    hold_s: float | None
+    wait_s: float | None
+
+
+@cites("42 CFR 422.111(h)(1)(ii)(A)", "42 CFR 423.128(d)(1)(ii)(A)")
+def queued_wait(call: CallTimes, params: ParamSet) -> QueuedWait:
+    """The hold of one call "following the IVR ... before reaching a live person" (§ 422.111(h)(1)(ii)(A)).
+
+    An empty ``ivr_end`` means the call never left the IVR. A call a live person answered with no ``ivr_end`` is
+    refused, or (``answered_without_ivr_end_text: call_start``) held from ``call_start``. ``hold_s``: answered
+    calls only; ``wait_s``: every queued call, until the answer or, unanswered, until the call ended (None when the
+    end is unknown). The metrics pipeline computes the same in the engine; the monitoring study calls this.
+    """
+    p = params.typed(CallCenterParams)
+    start = call.ivr_end
+    if start is None and call.answered_at is not None:
+        if p.answered_without_ivr_end_text == "refuse":
+            raise RuleError("a call answered by a live person needs ivr_end (a line without an IVR records "
+                            "ivr_end = call_start)", cite=params["answered_without_ivr_end_text"].cite)
+        start = call.call_start
+    if start is None:
+        return QueuedWait(queued=False, hold_clock_start=None, hold_s=None, wait_s=None)
+    if call.answered_at is not None:
+        hold = (call.answered_at - start).total_seconds()
+        if hold < 0:
+            raise RuleError(f"hold time {hold:g} s is negative (answered before the hold clock started)",
+                            cite=params["avg_hold_time_max_s"].cite)
+        return QueuedWait(queued=True, hold_clock_start=start, hold_s=hold, wait_s=hold)
+    wait = None if call.call_end is None else (call.call_end - start).total_seconds()
+    if wait is not None and wait < 0:
+        raise RuleError(f"wait {wait:g} s is negative (the call ended before the hold clock started)",
+                        cite=params["avg_hold_time_max_s"].cite)
+    return QueuedWait(queued=True, hold_clock_start=start, hold_s=None, wait_s=wait)
+
+
+@cites("42 CFR 422.111(h)(1)(ii)", "42 CFR 423.128(d)(1)(ii)")
+def results_by_line(log_has_line: bool, requested: bool | None, params: ParamSet) -> bool:
+    """Per-line results? An explicit request wins; otherwise per line exactly when the log has a line and
+    ``per_line_results_bool`` (CMS monitors each line: 2026 Technical Notes L3729, L6334)."""
+    if requested is not None:
+        return requested
+    return log_has_line and params.typed(CallCenterParams).per_line_results_bool
 
 
 def compliant(verdicts: list[Verdict]) -> bool | None:
