@@ -197,7 +197,7 @@ def notices(
                             f"{run.lookback_start})")
         for column in ("beneficiary_id", "npi", "party_name", "program", "notice_due_by", "notice_sent_date", "status",
                        "window_start", "first_permitted_denial"):
-            table.add_column(column)
+            table.add_column(column, min_width=10 if column != "program" else None, overflow="fold")
         for r in records[:SHOWN_ROWS]:
             status = f"[red]{r['status']}[/]" if r["status"] in {"overdue", "sent_late"} else r["status"]
             table.add_row(escape(r["beneficiary_id"]), r["npi"], escape(r["party_name"]), r["program"], r["notice_due_by"],
@@ -308,7 +308,7 @@ def efforts(ctx: typer.Context, npi: str | None = typer.Option(None, "--npi"),
         return
     table = Table(title="provider-notification efforts")
     for column in ("id", "npi", "posting", "on", "method", "contact", "beneficiaries", "outcome", "by"):
-        table.add_column(column)
+        table.add_column(column, min_width=10 if column in {"npi", "posting", "on"} else None, overflow="fold")
     for r in records:
         e = r.effort
         table.add_row(str(r.effort_id), e.npi, str(e.list_posting_date), str(e.attempted_on), e.method, escape(e.contact),

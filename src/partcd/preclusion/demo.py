@@ -91,7 +91,8 @@ def _examples(screening: Path, claims_path: Path) -> list[dict[str, Any]]:
     con = frames.connect("duckdb")
     decided = con.read_csv(str(screening))
     rule = decided.reason.split(":")[0]
-    firsts = decided.group_by(rule=rule, decision=decided.decision, reason=decided.reason).aggregate(
+    firsts = decided.group_by(rule=rule, decision=decided.decision, reason=decided.reason,
+                              citation=decided.citation).aggregate(
         claims=decided.count(), claim_id=decided.claim_id.min())
     inputs = con.read_csv(str(claims_path), types={"npi": "VARCHAR", "claim_id": "VARCHAR"})
     joined = firsts.join(inputs, "claim_id")
