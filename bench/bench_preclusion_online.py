@@ -12,8 +12,10 @@ Baseline, same process, same rate, same server: ``GET /health`` (no key, one ``S
 client cost before authentication and the check; ``ratio`` = check p50 / health p50. Also reported: the pure
 :func:`partcd.preclusion.pipelines.check_claim` time per call in this process (no HTTP, no key check).
 
-Knobs: ``PARTCD_BENCH_ONLINE_RATE`` (200), ``PARTCD_BENCH_ONLINE_SECONDS`` (20), ``PARTCD_BENCH_ONLINE_LIST``
-(100000). The machine's load average is reported with the numbers.
+Also per phase: the server process's CPU time per request (``/proc/<pid>/stat``), which the machine's other load
+does not change: 1000 / that is the rate one core sustains. Knobs: ``PARTCD_BENCH_ONLINE_RATE`` (200; several
+rates comma-separated, one row each), ``PARTCD_BENCH_ONLINE_SECONDS`` (20), ``PARTCD_BENCH_ONLINE_LIST`` (100000).
+The machine's load average is reported with the numbers.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from partcd.preclusion import pipelines
 from partcd.preclusion.samples import synthetic_claims, synthetic_list
 
 SEED = 20200101
-RATE = int(os.environ.get("PARTCD_BENCH_ONLINE_RATE", "200"))
+RATES = [int(r) for r in os.environ.get("PARTCD_BENCH_ONLINE_RATE", "200").split(",")]
 SECONDS = int(os.environ.get("PARTCD_BENCH_ONLINE_SECONDS", "20"))
 N_LIST = int(os.environ.get("PARTCD_BENCH_ONLINE_LIST", "100000"))
 N_CLAIMS = 5_000
@@ -60,8 +62,26 @@ def _claims(postings: Any) -> list[dict[str, Any]]:
     return out
 
 
-async def _load(base: str, path: str, bodies: list[dict[str, Any]] | None, key: str | None, n: int) -> dict[str, Any]:
-    """``n`` requests at ``RATE`` per second (open loop); latencies from each scheduled instant, in ms."""
+def _server_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (``/proc/<pid>/stat``; 0 where there is no /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _measure(base: str, path: str, bodies: list[dict[str, Any]] | None, key: str | None, rate: int,
+             pid: int) -> dict[str, Any]:
+    """One load phase, with the server's CPU time per request (independent of the machine's other load)."""
+    cpu = _server_cpu_s(pid)
+    result = asyncio.run(_load(base, path, bodies, key, rate * SECONDS, rate))
+    return {**result, "server_cpu_ms_per_request": round((_server_cpu_s(pid) - cpu) / (rate * SECONDS) * 1000, 2)}
+
+
+async def _load(base: str, path: str, bodies: list[dict[str, Any]] | None, key: str | None, n: int,
+                rate: int) -> dict[str, Any]:
+    """``n`` requests at ``rate`` per second (open loop); latencies from each scheduled instant, in ms."""
     import httpx
 
     latencies: list[float] = []
@@ -81,7 +101,7 @@ async def _load(base: str, path: str, bodies: list[dict[str, Any]] | None, key: 
         tasks = []
         start = time.perf_counter() + 0.05
         for i in range(n):
-            scheduled = start + i / RATE
+            scheduled = start + i / rate
             delay = scheduled - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
@@ -121,22 +141,25 @@ def run() -> list[dict[str, Any]]:
                                   stdout=subprocess.DEVNULL, stderr=log,
                                   env={**os.environ, "PARTCD_PRECLUSION_LIST_RECHECK_S": "5"})
         base = f"http://127.0.0.1:{port}"
+        rows: list[dict[str, Any]] = []
         try:
             started = _wait_ready(base, server, folder / "server.log")
-            asyncio.run(_load(base, "/api/v1/preclusion/check", claims, key, WARM_UP))  # connections, caches
-            health = asyncio.run(_load(base, "/health", None, None, RATE * SECONDS))
-            check = asyncio.run(_load(base, "/api/v1/preclusion/check", claims, key, RATE * SECONDS))
+            asyncio.run(_load(base, "/api/v1/preclusion/check", claims, key, WARM_UP, 100))  # connections, caches
+            for rate in RATES:
+                health = _measure(base, "/health", None, None, rate, server.pid)
+                check = _measure(base, "/api/v1/preclusion/check", claims, key, rate, server.pid)
+                rows.append({"rate_rps": rate, "check": check, "health_baseline": health,
+                             "ratio": round(check["p50_ms"] / health["p50_ms"], 2),
+                             "load_average_1m": round(os.getloadavg()[0], 2)})
         finally:
             server.terminate()
             server.wait(timeout=30)
             log.close()
         pure_us = _pure_us(claims, pipelines.index_postings(pipelines.read_postings(folder / "PreclusionList_bench.csv")))
-        return [{
-            "list_rows": N_LIST, "rate_rps": RATE, "seconds": SECONDS, "import_list_s": round(import_s, 2),
-            "server_ready_s": round(started, 2), "list_version": imported.version.version_id,
-            "check": check, "health_baseline": health, "ratio": round(check["p50_ms"] / health["p50_ms"], 2),
-            "pure_check_claim_us": round(pure_us, 1), "load_average_1m": round(os.getloadavg()[0], 2),
-        }]
+        common = {"list_rows": N_LIST, "seconds": SECONDS, "import_list_s": round(import_s, 2),
+                  "server_ready_s": round(started, 2), "list_version": imported.version.version_id,
+                  "pure_check_claim_us": round(pure_us, 1)}
+        return [{**common, **row} for row in rows]
 
 
 def _wait_ready(base: str, server: subprocess.Popen[bytes], log: Path) -> float:
