@@ -68,6 +68,12 @@ def test_cache_is_per_engine_and_invalidated(db_url: str, monkeypatch: pytest.Mo
     assert store.current_list(second).version.label == "v1"  # type: ignore[union-attr]  # until its re-check
     store.invalidate(second)
     assert store.current_list(second).version.label == "v2"  # type: ignore[union-attr]
+    monkeypatch.setenv("PARTCD_PRECLUSION_LIST_RECHECK_S", "0")
+    store.save_list(first, [POSTING], label="v3", source_name="v3.csv", sha256="3" * 64, actor="ana")
+    cache = store._cache(second)
+    with cache.lock:  # another thread is re-checking: this one answers from the list it has, without waiting
+        assert store.current_list(second).version.label == "v2"  # type: ignore[union-attr]
+    assert store.current_list(second).version.label == "v3"  # type: ignore[union-attr]
     monkeypatch.setenv("PARTCD_PRECLUSION_LIST_RECHECK_S", "soon")
     store.invalidate(second)
     with pytest.raises(ConfigError, match="not a number of seconds"):

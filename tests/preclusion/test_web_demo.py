@@ -15,7 +15,8 @@ from partcd.preclusion.demo import AS_OF, N_CLAIMS, POSTING_DATE, demo
 
 LIST = ("npi,party_name,basis,effective_date,list_posting_date,reenrollment_bar_end,felony_conviction_date\n"
         "1234567893,Synthetic Clinic,revoked,2020-03-01,2020-03-01,2023-03-01,\n"
-        "1111111112,Synthetic Felon,felony,2020-06-02,2020-06-02,,2020-01-02\n")
+        "1111111112,Synthetic Felon,felony,2020-06-02,2020-06-02,,2020-01-02\n"
+        "2222222228,Synthetic Lab,revoked,2018-12-01,2018-12-31,2021-12-01,\n")  # the first list, before any law file
 
 
 def test_page_shows_the_list_a_party_the_notices_due_and_the_efforts(tmp_path: Path) -> None:
@@ -32,13 +33,15 @@ def test_page_shows_the_list_a_party_the_notices_due_and_the_efforts(tmp_path: P
                json={"npi": "1111111112", "list_posting_date": "2020-06-02", "attempted_on": "2020-07-06",
                      "method": "fax", "contact": "+1 555 0100", "beneficiaries_named_count": 4, "outcome": "delivered"})
         html = c.get("/preclusion", params={"npi": "1111111112", "as_of": "2020-07-10"}).text
-        assert "<strong>PreclusionList_202006</strong>" in html and "2 listing episodes" in html
+        assert "<strong>PreclusionList_202006</strong>" in html and "3 listing episodes" in html
         # the felon: conviction 2020-01-02 + 10 years -> first day off 2030-01-02; notice due 2020-07-02
         assert "<td>2030-01-02</td>" in html and "felony: 10 years from the conviction" in html
         due = html[html.index('<table id="due">'):html.index("</table>", html.index('<table id="due">'))]
         assert "2020-07-02" in due and "<td class=\"num\">-8</td>" in due and "reached (1)" in due
         assert "+1 555 0100" in html
         assert "An NPI is 10 digits." in c.get("/preclusion", params={"npi": "12"}).text
+        early = c.get("/preclusion", params={"npi": "2222222228", "as_of": "2018-12-31"})
+        assert early.status_code == 200 and "no parameters in force on 2018-12-31" in early.text
 
 
 def test_demo_is_reproducible_and_writes_what_it_names(tmp_path: Path) -> None:

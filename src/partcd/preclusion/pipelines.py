@@ -900,9 +900,10 @@ def notices_due(postings: Sequence[ListPosting], efforts: Sequence[NotificationE
     first permitted denial of a beneficiary noticed on the due date (posting + 30 + 61 by default). Initial-list
     parties owe no notice. Sorted by due date, then NPI."""
     out = []
+    first_file = law_periods(variant)[0][0]
     for posting in postings:
-        if posting.list_posting_date > as_of:
-            continue
+        if posting.list_posting_date > as_of or posting.list_posting_date < first_file:
+            continue  # not posted yet; or before the first parameter file: the initial list, which owes no notice
         params = params_at(posting.list_posting_date, variant)
         dates = party_dates(posting, params)
         if dates.initial_list or as_of >= dates.first_permitted_denial:

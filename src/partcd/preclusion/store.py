@@ -10,7 +10,8 @@ log (§422.222(a)(1)(ii)(B), §423.120(c)(6)(iv)(B); 4185-P L2330, L3056) and th
 * :func:`current_list`: the current version's postings in memory, indexed by NPI, for the online check. Loaded on
   the first use (the API warms it at start-up) and replaced at once by an upload in this process; other processes
   (several server workers) see a new version within ``PARTCD_PRECLUSION_LIST_RECHECK_S`` seconds (default 5): the
-  cache asks the database for the newest version id at most that often.
+  cache asks the database for the newest version id at most that often. While one thread re-checks or loads a new
+  version, the others keep answering from the list they have (no request waits for a reload, except the very first).
 
 Created by migration ``preclusion_0001`` (branch ``preclusion`` off ``0001_base``).
 """
@@ -274,7 +275,11 @@ def current_list(engine: Engine) -> LoadedList | None:
     loaded, wait = cache.loaded, recheck_seconds()
     if loaded is not None and time.monotonic() - cache.checked_at < wait:
         return loaded
-    with cache.lock:
+    if loaded is not None and not cache.lock.acquire(blocking=False):
+        return loaded  # another thread is re-checking (or loading a new version): answer from the list we have
+    if loaded is None:
+        cache.lock.acquire()
+    try:
         if cache.loaded is not None and time.monotonic() - cache.checked_at < wait:
             return cache.loaded
         latest = latest_version_id(engine)
@@ -284,6 +289,8 @@ def current_list(engine: Engine) -> LoadedList | None:
             cache.loaded = LoadedList(get_version(engine, latest), load_postings(engine, latest))
         cache.checked_at = time.monotonic()
         return cache.loaded
+    finally:
+        cache.lock.release()
 
 
 # --- provider-notification efforts ------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 
+from partcd.core.errors import PartcdError
 from partcd.platform.api.deps import get_engine
 from partcd.platform.web.shell import current, render
 from partcd.preclusion import pipelines, store
@@ -38,7 +39,10 @@ def page(request: Request, engine: Db, npi: str | None = None, as_of: str | None
     if npi and not NPI_FORMAT.fullmatch(npi):
         problem = "An NPI is 10 digits."
     elif npi and loaded is not None:
-        lookup = pipelines.party_of(loaded.index.get(npi, ()), npi, day)
+        try:
+            lookup = pipelines.party_of(loaded.index.get(npi, ()), npi, day)
+        except PartcdError as exc:
+            problem = exc.message()
     due = pipelines.notices_due(loaded.postings, [r.effort for r in efforts], day) if loaded is not None else []
     return render(request, "preclusion/index.html", who, loaded=loaded, versions=store.list_versions(engine, 20),
                   postings=pipelines.postings_by_date(loaded.postings)[:SHOWN] if loaded is not None else [],
