@@ -205,7 +205,7 @@ def run() -> list[dict[str, Any]]:
             stages["screen_write_s"] = time.perf_counter() - t
 
         def baseline() -> None:
-            con = duckdb.connect()
+            con = duckdb.connect(config={"enable_progress_bar": False})
             con.execute(baseline_sql(list_path, claims_path, out_baseline))
             con.close()
 

@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 from typer.testing import CliRunner
 
 from partcd.platform.cli import app
@@ -197,3 +198,32 @@ def test_stored_list_and_efforts_log(tmp_path: Path) -> None:
     assert code == 0 and "provider-notification efforts" in out and "1234567893" in out
     code, out = _run("upload-list", "--list", str(tmp_path / "claims.csv"), db=db)
     assert code == 2 and "required column missing" in out
+
+
+@pytest.mark.spark
+def test_screen_on_spark_writes_the_same_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Spark engine streams Arrow batches into one file of each format: the same decisions as DuckDB.
+    (SPARK_LOCAL_IP: this machine's host name resolves to an address Spark's block manager cannot reach.)"""
+    pytest.importorskip("pyspark")
+    monkeypatch.setenv("SPARK_LOCAL_IP", "127.0.0.1")
+    evil = CLAIMS.replace("C3,", "=C3,")
+    list_path, claims_path = _files(tmp_path, evil)
+    for name in ("s.csv", "s.parquet", "s.json"):
+        code, out = _run("screen", "--list", list_path, "--claims", claims_path, "--engine", "spark",
+                         "--out", str(tmp_path / name), "--json")
+        assert code == 0, out
+        assert json.loads(out)["by_rule"] == {"S1": 1, "S2": 1, "S4": 1, "S5": 1}
+    assert _summary(pq.read_table(tmp_path / "s.parquet").to_pylist()) == \
+        [("=C3", "ACCEPT", False, False, "S2"), *[e for e in EXPECTED if e[0] != "C3"]]
+    with (tmp_path / "s.csv").open(newline="") as fh:
+        assert sorted(r["claim_id"] for r in csv.DictReader(fh)) == ["'=C3", "C1", "C2", "C4"]
+    assert len(json.loads((tmp_path / "s.json").read_text())) == 4
+
+
+def test_duckdb_prints_no_progress_bar_into_stdout() -> None:
+    """DuckDB draws a progress bar on stdout during queries over ~2 s; the area's connections turn it off so a
+    ``--json`` stdout stays valid JSON on 100-million-line files."""
+    from partcd.preclusion import pipelines
+
+    con = pipelines.connect("duckdb")
+    assert con.raw_sql("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)

@@ -88,7 +88,7 @@ def _as_table(rows: list[dict[str, Any]]) -> Any:
 
 def _examples(screening: Path, claims_path: Path) -> list[dict[str, Any]]:
     """One claim line per decision-table row and outcome: the first claim_id that row decided, with its inputs."""
-    con = frames.connect("duckdb")
+    con = pipelines.connect("duckdb")
     decided = con.read_csv(str(screening))
     rule = decided.reason.split(":")[0]
     firsts = decided.group_by(rule=rule, decision=decided.decision, reason=decided.reason,

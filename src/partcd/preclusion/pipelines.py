@@ -132,6 +132,15 @@ def params_at(day: dt.date, variant: str | None = None) -> PreclusionParams:
 # --- reading ------------------------------------------------------------------------------------------------------------
 
 
+def connect(engine: str | None = None) -> Any:
+    """:func:`partcd.platform.frames.connect`, with DuckDB's progress bar off: it prints to stdout during long
+    queries, which would corrupt the JSON a command writes there."""
+    con = frames.connect(engine)
+    if con.name == "duckdb":
+        con.raw_sql("SET enable_progress_bar = false")
+    return con
+
+
 def _header(path: Path) -> list[str]:
     with path.open(encoding="utf-8-sig", newline="") as fh:
         return next(csv.reader(fh), [])
@@ -203,7 +212,7 @@ def read_postings(list_path: Path, engine: str | None = None, con: Any = None,
     """The list file as validated postings. With ``where`` (a filter on the engine table, e.g. one NPI) only the
     matching rows leave the engine and an error names the NPI; without it, the 1-based data row. One listing per
     (npi, effective_date)."""
-    con = con or frames.connect(engine)
+    con = con or connect(engine)
     table = read_typed(con, list_path, LIST_TYPES, LIST_REQUIRED, "partcd_preclusion_list_raw")
     if where is not None:
         table = table.filter(where(table))
@@ -577,7 +586,7 @@ def screen(list_path: str | Path, claims_path: str | Path, engine: str = "duckdb
     dates fall in. The result is lazy: write it with ``.to_parquet(path)`` / ``.to_csv(path)`` or read it with
     ``.to_pyarrow()``.
     """
-    con = con or frames.connect(engine)
+    con = con or connect(engine)
     list_path, claims_path = Path(list_path), Path(claims_path)
     law = law_periods(variant)
     raw_list = read_list(con, list_path)
@@ -674,7 +683,7 @@ def notices(list_path: str | Path, history_path: str | Path, posting_date: dt.da
             engine: str | None = None) -> NoticeRun:
     """The notices owed for the parties first posted on ``posting_date`` (history: beneficiary_id, npi, program,
     service_date). Only the postings of that date and the look-back rows of their NPIs leave the engine."""
-    con = frames.connect(engine)
+    con = connect(engine)
     postings = read_postings(Path(list_path), con=con, where=lambda t: t.list_posting_date == posting_date)
     return notices_of(postings, history_path, posting_date, as_of, sent=sent, variant=variant, con=con)
 
@@ -686,7 +695,7 @@ def notices_of(postings: Sequence[ListPosting], history_path: str | Path, postin
     import ibis
 
     params = params_at(posting_date, variant)
-    con = con or frames.connect(engine)
+    con = con or connect(engine)
     added_postings = [p for p in postings if p.list_posting_date == posting_date]
     added = sorted({p.npi for p in added_postings})
     history = read_typed(con, Path(history_path), HISTORY_TYPES, tuple(HISTORY_TYPES), "partcd_preclusion_history")
@@ -700,7 +709,7 @@ def notices_of(postings: Sequence[ListPosting], history_path: str | Path, postin
 
 def read_sent(path: str | Path, engine: str | None = None) -> list[NoticeSent]:
     """A file of notices already sent (``beneficiary_id, npi, sent_date``; extra columns ignored)."""
-    con = frames.connect(engine)
+    con = connect(engine)
     table = read_typed(con, Path(path), SENT_TYPES, tuple(SENT_TYPES), "partcd_preclusion_sent")
     rows = _run(lambda: table.to_pyarrow().to_pylist(), str(path))
     return _validated(NoticeSent, rows, str(path), True, "beneficiary_id")
@@ -794,7 +803,7 @@ def record_batches(result: Any, batch_size: int = 250_000) -> Any:
 
 def decision_counts(path: Path) -> dict[str, Any]:
     """Counts of a written screening result (read back by DuckDB): claims, by decision, by decision-table row."""
-    con = frames.connect("duckdb")
+    con = connect("duckdb")
     fmt = frames.file_format(path)
     table = con.read_parquet(str(path)) if fmt == "parquet" else \
         con.read_csv(str(path)) if fmt == "csv" else con.read_json(str(path))
