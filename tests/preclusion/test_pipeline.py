@@ -303,7 +303,7 @@ def test_read_postings_names_the_row_or_the_npi(tmp_path: Path) -> None:
                                                      "1111111112,B,felony,2020-03-01,2020-03-01,,2022-01-01\n")
     with pytest.raises(InputError) as exc:
         pipelines.read_postings(tmp_path / "list.csv")
-    assert (exc.value.row, exc.value.field) == (2, None) and "felony_conviction_date" in exc.value.reason
+    assert (exc.value.row, exc.value.field) == (3, None) and "felony_conviction_date" in exc.value.reason  # header = row 1
     with pytest.raises(InputError, match=r"npi '1111111112'"):
         pipelines.party(tmp_path / "list.csv", "1111111112", dt.date(2021, 1, 1))
     assert pipelines.party(tmp_path / "list.csv", "1234567893", dt.date(2021, 1, 1))["on_list"] is True

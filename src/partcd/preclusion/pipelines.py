@@ -8,9 +8,15 @@ load -> validate -> compute -> report, one call each:
   parameter period as column expressions (:func:`episode_expr`, the pure :func:`episode_dates` written for the
   engine), then one join computes the decision table's booleans and the decision from the same
   :data:`~partcd.preclusion.rules.decision.DECISION_TABLE` rows. Parity with the pure code is tested.
-* :func:`party` ``(list_path, npi, as_of) -> dict``: the derived dates of one party.
+* :func:`party` ``(list_path, npi, as_of) -> dict``: the derived dates of one party (:func:`party_of` for postings
+  already in memory, e.g. the store's current list).
 * :func:`notices` ``(list_path, history_path, posting_date, as_of) -> NoticeRun``: the beneficiary notices a
-  posting triggers (the service history is filtered in the engine).
+  posting triggers (the service history is filtered in the engine; :func:`notices_of` for loaded postings).
+* :func:`check_claim`: one claim against loaded postings (the online check); :func:`validate_episodes` checks a
+  loaded list as the engine does; :func:`write_decisions` / :func:`decision_counts` write and count a result.
+
+Rows in error messages are numbered as in a spreadsheet (header = row 1); the engine's aggregate checks find an
+example key and :func:`locate_row` finds its row.
 
 Parameters: the file in force on each claim's adjudication date (several periods in one file are handled per row);
 ``variant="proposal-4185-p"`` swaps in the proposal's reading (``params/variants/``).
@@ -22,24 +28,30 @@ import csv
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import importlib.resources
+import itertools
+import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from partcd.core.errors import InputError, ParameterError
+from partcd.core.errors import ConfigError, InputError, ParameterError
 from partcd.core.params import ParamFile, build_set, parse_param_file
 from partcd.platform import frames
 from partcd.platform.params import area_files, area_spec, load_yaml
+from partcd.preclusion import store
 from partcd.preclusion.rules.decision import DECISION_LABELS, DECISION_TABLE, FLAGS, DecisionRule, Flag
+from partcd.preclusion.rules.efforts import EffortSummary, NotificationEffort, summarise_efforts
 from partcd.preclusion.rules.models import TRANSACTIONS, Claim, ClaimDecision, ListPosting
 from partcd.preclusion.rules.notices import NoticeRun, NoticeSent, ServiceRecord, beneficiary_notices
 from partcd.preclusion.rules.params import PreclusionParams
 from partcd.preclusion.rules.party import episode_dates, party_dates
 from partcd.preclusion.rules.screening import screen_claim
+from partcd.preclusion.store import ListVersion
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -63,6 +75,8 @@ CLAIM_REQUIRED = ("claim_id", "program", "transaction", "npi", "service_date", "
 HISTORY_TYPES: dict[str, str] = {"beneficiary_id": "VARCHAR", "npi": "VARCHAR", "program": "VARCHAR",
                                  "service_date": "DATE"}
 OUTPUT_COLUMNS = ("claim_id", "decision", "on_list_for_service_date", "in_no_denial_window", "reason", "citation")
+#: rows are numbered as in a spreadsheet: the header is row 1, the first data row is row 2 (Parquet alike)
+FIRST_DATA_ROW = 2
 
 
 # --- parameters -------------------------------------------------------------------------------------------------------
@@ -118,6 +132,15 @@ def params_at(day: dt.date, variant: str | None = None) -> PreclusionParams:
 # --- reading ------------------------------------------------------------------------------------------------------------
 
 
+def connect(engine: str | None = None) -> Any:
+    """:func:`partcd.platform.frames.connect`, with DuckDB's progress bar off: it prints to stdout during long
+    queries, which would corrupt the JSON a command writes there."""
+    con = frames.connect(engine)
+    if con.name == "duckdb":
+        con.raw_sql("SET enable_progress_bar = false")
+    return con
+
+
 def _header(path: Path) -> list[str]:
     with path.open(encoding="utf-8-sig", newline="") as fh:
         return next(csv.reader(fh), [])
@@ -170,9 +193,10 @@ def _run(query: Callable[[], T], file: str) -> T:
 
 
 def _validated(model: type[M], rows: Sequence[dict[str, Any]], file: str, numbered: bool, key: str) -> list[M]:
-    """Rows as models; a bad row is an ``InputError`` with its 1-based data row (``numbered``) or its ``key`` value."""
+    """Rows as models; a bad row is an ``InputError`` with its row as in a spreadsheet (header = row 1; ``numbered``)
+    or its ``key`` value."""
     out = []
-    for i, row in enumerate(rows, start=1):
+    for i, row in enumerate(rows, start=FIRST_DATA_ROW):
         try:
             out.append(model.model_validate({k: v for k, v in row.items() if v is not None}))
         except ValidationError as exc:
@@ -188,14 +212,14 @@ def read_postings(list_path: Path, engine: str | None = None, con: Any = None,
     """The list file as validated postings. With ``where`` (a filter on the engine table, e.g. one NPI) only the
     matching rows leave the engine and an error names the NPI; without it, the 1-based data row. One listing per
     (npi, effective_date)."""
-    con = con or frames.connect(engine)
+    con = con or connect(engine)
     table = read_typed(con, list_path, LIST_TYPES, LIST_REQUIRED, "partcd_preclusion_list_raw")
     if where is not None:
         table = table.filter(where(table))
     rows = _run(lambda: table.to_pyarrow().to_pylist(), str(list_path))
     postings = _validated(ListPosting, rows, str(list_path), where is None, "npi")
     seen: dict[tuple[str, dt.date], int] = {}
-    for i, posting in enumerate(postings, start=1):
+    for i, posting in enumerate(postings, start=FIRST_DATA_ROW):
         key = (posting.npi, posting.effective_date)
         if key in seen:
             raise InputError(str(list_path), i if where is None else None, "effective_date",
@@ -227,10 +251,44 @@ _LIST_CHECKS: tuple[tuple[str, str, Callable[[Any], Any]], ...] = (
 )
 
 
+def locate_row(path: Path, column: str, value: Any) -> int | None:
+    """The row (header = row 1) of the first line of ``path`` whose ``column`` equals ``value`` as text; None when
+    not found. Only on the error path: a streamed pass over one column (CSV with the csv module, Parquet batch by
+    batch), so a 10-million-line file costs seconds, never memory."""
+    text = None if value is None else str(value)
+    try:
+        if frames.file_format(path) == "parquet":
+            import pyarrow.compute as pc
+            import pyarrow.parquet as pq
+
+            offset = FIRST_DATA_ROW
+            for batch in pq.ParquetFile(path).iter_batches(columns=[column], batch_size=1_000_000):
+                col = batch.column(0).cast("string")
+                hit = pc.index(col, text).as_py() if text is not None else pc.index(col.is_null(), True).as_py()
+                if hit >= 0:
+                    return offset + int(hit)
+                offset += batch.num_rows
+            return None
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header = [c.strip() for c in next(reader, [])]
+            if column not in header:
+                return None
+            at = header.index(column)
+            for i, line in enumerate(reader, start=FIRST_DATA_ROW):
+                cell = line[at].strip() if at < len(line) else ""
+                if cell == (text or ""):
+                    return i
+    except (OSError, ValueError, InputError):
+        return None
+    return None
+
+
 def _aggregate_checks(table: Any, checks: Sequence[tuple[str, str, Callable[[Any], Any]]], example: str, file: str,
                       **extra: Any) -> dict[str, Any]:
     """One aggregate query: the row count, the rows each check fails and any ``extra`` aggregates. When a check
-    fails, a second query finds an example and ``InputError`` names the field, the count and the example."""
+    fails, a second query finds an example and ``InputError`` names the field, the count, the example and the row of
+    the first line carrying the example's ``example`` value (:func:`locate_row`)."""
     bad = [check(table).fill_null(False) for _, _, check in checks]
     row: dict[str, Any] = _run(lambda: table.aggregate(n=table.count(), **{f"bad_{i}": b.sum() for i, b in enumerate(bad)},
                                                        **extra).to_pyarrow().to_pylist()[0], file)
@@ -240,7 +298,9 @@ def _aggregate_checks(table: Any, checks: Sequence[tuple[str, str, Callable[[Any
         field, reason, _ = checks[i]
         failing = table.filter(bad[i]).select(table[example]).limit(1)
         first: list[dict[str, Any]] = _run(lambda: failing.to_pyarrow().to_pylist(), file)
-        raise InputError(file, None, field, f"{reason}: {row[f'bad_{i}']} row(s), e.g. {example} {first[0][example]!r}")
+        value = first[0][example]
+        raise InputError(file, locate_row(Path(file), example, value), field,
+                         f"{reason}: {row[f'bad_{i}']} row(s), e.g. {example} {value!r}")
     return row
 
 
@@ -526,7 +586,7 @@ def screen(list_path: str | Path, claims_path: str | Path, engine: str = "duckdb
     dates fall in. The result is lazy: write it with ``.to_parquet(path)`` / ``.to_csv(path)`` or read it with
     ``.to_pyarrow()``.
     """
-    con = con or frames.connect(engine)
+    con = con or connect(engine)
     list_path, claims_path = Path(list_path), Path(claims_path)
     law = law_periods(variant)
     raw_list = read_list(con, list_path)
@@ -546,13 +606,20 @@ def _iso(value: Any) -> Any:
 
 def party(list_path: str | Path, npi: str, as_of: dt.date, *, variant: str | None = None,
           engine: str | None = None) -> dict[str, Any]:
+    """The derived dates of ``npi`` in a list file (only its rows leave the engine): :func:`party_of`."""
+    mine = read_postings(Path(list_path), engine, where=lambda t: t.npi == npi)
+    return party_of(mine, npi, as_of, variant=variant)
+
+
+def party_of(postings: Sequence[ListPosting], npi: str, as_of: dt.date, *,
+             variant: str | None = None) -> dict[str, Any]:
     """The derived dates of ``npi`` under the parameters in force on ``as_of`` (JSON-ready).
 
     The episode covering ``as_of``, else the latest one that started before it, else the first one to come.
     ``on_list`` says whether ``as_of`` is inside it; ``preclusion_period_end`` is the first day off (null if open).
     """
     params = params_at(as_of, variant)
-    mine = list(read_postings(Path(list_path), engine, where=lambda t: t.npi == npi))
+    mine = [p for p in postings if p.npi == npi]
     base: dict[str, Any] = {"npi": npi, "as_of": as_of.isoformat(), "episodes": len(mine),
                             "params_method": params.method}
     if not mine:
@@ -574,6 +641,23 @@ def index_postings(postings: Sequence[ListPosting]) -> dict[str, tuple[ListPosti
     return {npi: tuple(ps) for npi, ps in index.items()}
 
 
+def validate_episodes(postings: Sequence[ListPosting], file: str) -> None:
+    """Two listing episodes of one NPI must not overlap under any parameter file (the engine's check of
+    :func:`episodes_table`, in Python for a list that is loaded whole, e.g. an upload). Empty episodes are skipped.
+    The error names the row (header = row 1) of the later episode."""
+    rows = {id(p): i for i, p in enumerate(postings, start=FIRST_DATA_ROW)}
+    for _, params in law_periods():
+        for npi, mine in index_postings(postings).items():
+            dated = sorted(((episode_dates(p, params), p) for p in mine), key=lambda ep: ep[0].effective_date)
+            spans = [(e, p) for e, p in dated if e.period_end is None or e.period_end > e.effective_date]
+            for (before, _), (after, posting) in itertools.pairwise(spans):
+                if before.period_end is None or after.effective_date < before.period_end:
+                    ends = "open-ended" if before.period_end is None else f"ending {before.period_end}"
+                    raise InputError(file, rows[id(posting)], "effective_date",
+                                     f"NPI {npi} has overlapping listing episodes (this one starts {after.effective_date}, "
+                                     f"the previous one is {ends})")
+
+
 def check_claim(claim: Mapping[str, Any], postings: Mapping[str, Sequence[ListPosting]] | Sequence[ListPosting], *,
                 variant: str | None = None) -> ClaimDecision:
     """One claim (a mapping, e.g. a JSON body) screened by the pure rule with the parameters of its adjudication date.
@@ -588,27 +672,265 @@ def check_claim(claim: Mapping[str, Any], postings: Mapping[str, Sequence[ListPo
     return screen_claim(model, mine, params_at(model.adjudication_date, variant))
 
 
+SENT_TYPES: dict[str, str] = {"beneficiary_id": "VARCHAR", "npi": "VARCHAR", "sent_date": "DATE"}
+#: the columns of a notices file (one row per beneficiary x newly added party)
+NOTICE_COLUMNS = ("beneficiary_id", "npi", "party_name", "program", "list_posting_date", "last_service_date",
+                  "notice_due_by", "notice_sent_date", "status", "window_start", "first_permitted_denial", "citation")
+
+
 def notices(list_path: str | Path, history_path: str | Path, posting_date: dt.date, as_of: dt.date, *,
             sent: Sequence[NoticeSent] = (), variant: str | None = None,
             engine: str | None = None) -> NoticeRun:
     """The notices owed for the parties first posted on ``posting_date`` (history: beneficiary_id, npi, program,
-    service_date). Only the look-back rows of the newly added NPIs leave the engine."""
+    service_date). Only the postings of that date and the look-back rows of their NPIs leave the engine."""
+    con = connect(engine)
+    postings = read_postings(Path(list_path), con=con, where=lambda t: t.list_posting_date == posting_date)
+    return notices_of(postings, history_path, posting_date, as_of, sent=sent, variant=variant, con=con)
+
+
+def notices_of(postings: Sequence[ListPosting], history_path: str | Path, posting_date: dt.date, as_of: dt.date, *,
+               sent: Sequence[NoticeSent] = (), variant: str | None = None, con: Any = None,
+               engine: str | None = None) -> NoticeRun:
+    """:func:`notices` for postings already loaded (e.g. the current list of the store)."""
     import ibis
 
     params = params_at(posting_date, variant)
-    con = frames.connect(engine)
-    postings = read_postings(Path(list_path), con=con, where=lambda t: t.list_posting_date == posting_date)
-    added = sorted({p.npi for p in postings})
+    con = con or connect(engine)
+    added_postings = [p for p in postings if p.list_posting_date == posting_date]
+    added = sorted({p.npi for p in added_postings})
     history = read_typed(con, Path(history_path), HISTORY_TYPES, tuple(HISTORY_TYPES), "partcd_preclusion_history")
     start = ibis.literal(posting_date) - ibis.interval(months=params.notice_lookback_months)
     window = history.filter(history.npi.isin(added or [""]), history.service_date > start.cast("date"),
                             history.service_date <= ibis.literal(posting_date))
     rows = _run(lambda: window.to_pyarrow().to_pylist(), str(history_path))
     records = _validated(ServiceRecord, rows, str(history_path), False, "beneficiary_id")
-    return beneficiary_notices(postings, records, posting_date, params, as_of, sent)
+    return beneficiary_notices(added_postings, records, posting_date, params, as_of, sent)
+
+
+def read_sent(path: str | Path, engine: str | None = None) -> list[NoticeSent]:
+    """A file of notices already sent (``beneficiary_id, npi, sent_date``; extra columns ignored)."""
+    con = connect(engine)
+    table = read_typed(con, Path(path), SENT_TYPES, tuple(SENT_TYPES), "partcd_preclusion_sent")
+    rows = _run(lambda: table.to_pyarrow().to_pylist(), str(path))
+    return _validated(NoticeSent, rows, str(path), True, "beneficiary_id")
+
+
+def notice_records(run: NoticeRun) -> list[dict[str, Any]]:
+    """The notices of a run as flat JSON-ready records with :data:`NOTICE_COLUMNS`."""
+    return [{k: _iso(v) for k, v in n.model_dump().items()} for n in run.notices]
+
+
+# --- writing results ------------------------------------------------------------------------------------------------
+
+#: a CSV cell starting with one of these is read as a formula by spreadsheets: it gets a leading apostrophe
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """A text cell safe to open in a spreadsheet (a leading ``'`` before = + - @ TAB CR); other values unchanged."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def _neutralised_expr(col: Any) -> Any:
+    import ibis
+
+    return ibis.ifelse(col.re_search(r"^[=+\-@\t\r]"), ibis.literal("'").concat(col), col)
+
+
+def output_format(out: Path) -> str:
+    """``csv``, ``parquet`` or ``json`` from the extension of an output file; anything else is a ``ConfigError``."""
+    suffix = out.suffix.lower()
+    formats = {".csv": "csv", ".parquet": "parquet", ".json": "json"}
+    if suffix not in formats:
+        raise ConfigError(f"--out: {out}: the extension picks the format: .csv, .parquet or .json")
+    return formats[suffix]
+
+
+def write_decisions(result: Any, out: Path) -> Path:
+    """Write a :func:`screen` result to ``out``; the extension picks the format: ``.csv`` (claim_id neutralised for
+    spreadsheets), ``.parquet`` or ``.json`` (one array of records). DuckDB writes straight from the query; another
+    engine streams Arrow batches into one file."""
+    import ibis
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    fmt = output_format(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        result = result.mutate(claim_id=_neutralised_expr(result.claim_id))
+    backend = ibis.get_backend(result)
+    if backend.name == "duckdb":
+        if fmt == "csv":
+            result.to_csv(out)
+        elif fmt == "parquet":
+            result.to_parquet(out)
+        else:
+            backend.to_json(result, out)
+        return out
+    batches = record_batches(result)
+    schema = batches.schema
+    if fmt == "parquet":
+        with pq.ParquetWriter(out, schema) as pwriter:
+            for batch in batches:
+                pwriter.write_batch(batch)
+    elif fmt == "csv":
+        with pacsv.CSVWriter(out, schema) as cwriter:
+            for batch in batches:
+                cwriter.write_batch(batch)
+    else:
+        with out.open("w", encoding="utf-8") as fh:
+            fh.write("[")
+            first = True
+            for batch in batches:
+                for record in pa.Table.from_batches([batch]).to_pylist():
+                    fh.write(("\n" if first else ",\n") + json.dumps(record))
+                    first = False
+            fh.write("\n]\n")
+    return out
+
+
+def record_batches(result: Any, batch_size: int = 250_000) -> Any:
+    """A ``pyarrow.RecordBatchReader`` over a result, batch by batch (memory stays flat). On DuckDB the compiled
+    query runs on the backend's own connection (its temporary tables are there); elsewhere Ibis streams."""
+    import ibis
+
+    backend = ibis.get_backend(result)
+    if backend.name == "duckdb":
+        return backend.con.sql(str(backend.compile(result))).to_arrow_reader(batch_size)
+    return result.to_pyarrow_batches(chunk_size=batch_size)
+
+
+def decision_counts(path: Path) -> dict[str, Any]:
+    """Counts of a written screening result (read back by DuckDB): claims, by decision, by decision-table row."""
+    con = connect("duckdb")
+    fmt = frames.file_format(path)
+    table = con.read_parquet(str(path)) if fmt == "parquet" else \
+        con.read_csv(str(path)) if fmt == "csv" else con.read_json(str(path))
+    return counts_of(table)
+
+
+def counts_of(table: Any) -> dict[str, Any]:
+    """Counts of a screening result table (an Ibis table with :data:`OUTPUT_COLUMNS`): one aggregate query."""
+    rule = table.reason.split(":")[0]
+    rows = table.group_by(decision=table.decision, rule=rule).aggregate(n=table.count()).to_pyarrow().to_pylist()
+    by_decision: dict[str, int] = {}
+    by_rule: dict[str, int] = {}
+    for r in rows:
+        by_decision[r["decision"]] = by_decision.get(r["decision"], 0) + int(r["n"])
+        by_rule[r["rule"]] = by_rule.get(r["rule"], 0) + int(r["n"])
+    return {"claims": sum(by_decision.values()), "by_decision": dict(sorted(by_decision.items())),
+            "by_rule": dict(sorted(by_rule.items())),
+            "denied": sum(n for d, n in by_decision.items() if d in DENIALS)}
+
+
+#: the decisions that refuse a claim (for ``--fail-on-deny`` and the summaries)
+DENIALS = frozenset({labels[1] for labels in DECISION_LABELS.values()})
 
 
 def decisions_as_records(table: Any) -> list[dict[str, Any]]:
     """A screen result as plain records sorted by claim_id (for JSON output and tests)."""
     return sorted(table.to_pyarrow().to_pylist(), key=lambda r: r["claim_id"])
 
+
+# --- the stored list: import, notices due ------------------------------------------------------------------------------
+
+#: the most rows one uploaded list may have (CMS's list has thousands of rows; the benchmark list 100,000)
+MAX_LIST_ROWS = 1_000_000
+
+
+class ListImport(BaseModel):
+    """The result of storing a list file: the version, whether it is new, and what changed against the previous one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: ListVersion
+    created: bool
+    previous_version_id: int | None
+    #: listing episodes (npi, effective date) in this version and not in the previous one, and the reverse
+    added_episodes: int
+    removed_episodes: int
+    #: the added episodes by the posting that carries them (ISO date -> count)
+    added_by_posting_date: dict[str, int]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def import_list(engine: Any, list_path: Path, *, actor: str, label: str | None = None, source_name: str | None = None,
+                max_rows: int = MAX_LIST_ROWS) -> ListImport:
+    """Validate a list file as :func:`screen` does (row by row, then overlapping episodes under every parameter file)
+    and store it as a new version (:func:`partcd.preclusion.store.save_list`), current from now on."""
+    name = source_name or list_path.name
+    postings = read_postings(list_path)
+    if len(postings) > max_rows:
+        raise InputError(str(list_path), None, None, f"{len(postings)} rows; a list may have at most {max_rows}")
+    validate_episodes(postings, str(list_path))
+    previous = store.current_list(engine)
+    version, created = store.save_list(engine, postings, label=(label or Path(name).stem)[:120], source_name=name[:255],
+                                       sha256=sha256_of(list_path), actor=actor)
+    before = {(p.npi, p.effective_date) for p in (previous.postings if previous else ())}
+    now = {(p.npi, p.effective_date) for p in postings}
+    added: dict[str, int] = {}
+    for p in postings:
+        if (p.npi, p.effective_date) not in before:
+            added[p.list_posting_date.isoformat()] = added.get(p.list_posting_date.isoformat(), 0) + 1
+    same = previous is not None and previous.version.version_id == version.version_id
+    return ListImport(version=version, created=created,
+                      previous_version_id=None if previous is None or same else previous.version.version_id,
+                      added_episodes=0 if same else len(now - before), removed_episodes=0 if same else len(before - now),
+                      added_by_posting_date={} if same else dict(sorted(added.items())))
+
+
+class PartyDue(BaseModel):
+    """One party added by a recent posting: when the beneficiary notices are due, and the efforts to tell it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    npi: str
+    party_name: str
+    basis: str
+    list_posting_date: dt.date
+    notice_due_by: dt.date
+    days_to_due: int
+    #: first permitted denial for a beneficiary noticed on the due date (also the no-notice default)
+    first_permitted_denial: dt.date
+    efforts: EffortSummary
+
+
+def notices_due(postings: Sequence[ListPosting], efforts: Sequence[NotificationEffort], as_of: dt.date, *,
+                variant: str | None = None) -> list[PartyDue]:
+    """The parties whose notice period is running on ``as_of``: posted on or before it, and ``as_of`` before the
+    first permitted denial of a beneficiary noticed on the due date (posting + 30 + 61 by default). Initial-list
+    parties owe no notice. Sorted by due date, then NPI."""
+    out = []
+    first_file = law_periods(variant)[0][0]
+    for posting in postings:
+        if posting.list_posting_date > as_of or posting.list_posting_date < first_file:
+            continue  # not posted yet; or before the first parameter file: the initial list, which owes no notice
+        params = params_at(posting.list_posting_date, variant)
+        dates = party_dates(posting, params)
+        if dates.initial_list or as_of >= dates.first_permitted_denial:
+            continue
+        out.append(PartyDue(npi=posting.npi, party_name=posting.party_name, basis=posting.basis,
+                            list_posting_date=posting.list_posting_date, notice_due_by=dates.notice_due_by,
+                            days_to_due=(dates.notice_due_by - as_of).days,
+                            first_permitted_denial=dates.first_permitted_denial,
+                            efforts=summarise_efforts(posting.npi, posting.list_posting_date, efforts)))
+    return sorted(out, key=lambda d: (d.notice_due_by, d.npi))
+
+
+def postings_by_date(postings: Sequence[ListPosting]) -> list[dict[str, Any]]:
+    """Rows of a list by posting date (newest first): how many episodes each posting carries, by basis."""
+    by: dict[dt.date, dict[str, int]] = {}
+    for p in postings:
+        counts = by.setdefault(p.list_posting_date, {"revoked": 0, "not_enrolled": 0, "felony": 0, "oig_excluded": 0})
+        counts[p.basis] += 1
+        counts["oig_excluded"] += int(p.oig_excluded)
+    return [{"list_posting_date": d.isoformat(), "episodes": sum(v for k, v in c.items() if k != "oig_excluded"), **c}
+            for d, c in sorted(by.items(), reverse=True)]
