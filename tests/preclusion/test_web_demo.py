@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from browser_fixtures import sign_in_client
 from partcd.platform.auth import create_key
 from partcd.platform.server import create_app
 from partcd.platform.settings import Settings
@@ -24,7 +25,7 @@ def test_page_shows_the_list_a_party_the_notices_due_and_the_efforts(tmp_path: P
     keys = {r: create_key(app.state.engine, f"{r}-key", r) for r in ("viewer", "analyst")}
     with TestClient(app) as c:
         assert c.get("/preclusion", follow_redirects=False).status_code == 303  # login first
-        c.cookies.set("partcd_key", keys["viewer"])
+        sign_in_client(c, keys["viewer"])
         empty = c.get("/preclusion").text
         assert "No list uploaded yet." in empty and 'href="/preclusion"' in empty  # the nav link
         c.post("/api/v1/preclusion/lists", files={"file": ("PreclusionList_202006.csv", LIST, "text/csv")},
