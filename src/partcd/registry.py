@@ -14,7 +14,7 @@ from partcd.core.area import Area
 from partcd.core.errors import ConfigError
 
 #: The areas, in the order the CLI, the navigation and the demo show them.
-AREAS: tuple[str, ...] = ("callcenter", "stars", "compliance", "appeals", "radv", "preclusion", "dsnp")
+AREAS: tuple[str, ...] = ("callcenter", "stars", "compliance", "appeals", "radv", "preclusion", "dsnp", "mpf")
 
 
 @functools.cache
