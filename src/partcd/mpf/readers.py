@@ -65,7 +65,7 @@ class Column:
         if self.kind == "int":
             return f"a whole number from {self.low:g} to {self.high:g}"
         low = f"above {self.low:g}" if self.low_open else f"at least {self.low:g}"
-        return f"a number {low} and below {self.high:g} with at most {self.scale} decimals"
+        return f"a number {low} and below {self.high:,.0f} with at most {self.scale} decimals"
 
 
 _CONTRACT, _PLAN, _NPI, _NDC = r"^[A-Z][0-9]{4}$", r"^[0-9]{3}$", r"^[0-9]{10}$", r"^[0-9]{11}$"
@@ -176,6 +176,9 @@ def _load(con: Any, path: Path, engine: str) -> tuple[str, Any]:
             from pyspark.sql import functions as F
 
             spark = frames.spark_session()
+            # the checks make large expression trees; Spark's constraint propagation over them exhausts the heap
+            # (it infers constraints from every predicate of every projection). It only adds inferred filters.
+            spark.conf.set("spark.sql.constraintPropagation.enabled", "false")
             reader = spark.read.option("header", True).option("inferSchema", False).csv(str(path)) if fmt == "csv" \
                 else spark.read.parquet(str(path))
             reader.withColumn(SEQ, F.monotonically_increasing_id()).createOrReplaceTempView(name)
@@ -216,11 +219,14 @@ def _typed_column(raw: Any, col: Column) -> tuple[Any, list[tuple[str, Any]]]:
     else:
         assert col.low is not None and col.high is not None
         scale = 0 if col.kind == "int" else col.scale
-        wide = raw.try_cast(dt.Decimal(38, 8))
-        low = ibis.literal(col.low).cast(dt.Decimal(38, 8))
-        high = ibis.literal(col.high).cast(dt.Decimal(38, 8))
+        # one decimal type on both sides of every comparison: Spark widens mixed DECIMAL types past 38 digits by
+        # dropping the scale (30.5 would equal its rounding 31)
+        wide_type = dt.Decimal(28, 8)
+        wide = raw.try_cast(wide_type)
+        low = ibis.literal(col.low).cast(wide_type)
+        high = ibis.literal(col.high).cast(wide_type)
         inside = ((wide > low) if col.low_open else (wide >= low)) & ((wide <= high) if col.kind == "int" else (wide < high))
-        good = wide.notnull() & inside & (wide == wide.round(scale))
+        good = wide.notnull() & inside & (wide == wide.round(scale).cast(wide_type))
         problems.append((f"must be {col.describe()}", present & ~good.fill_null(False)))
         typed = ibis.ifelse(good, wide.cast(col.ibis_type), ibis.null(col.ibis_type))
     if col.required:
