@@ -269,6 +269,8 @@ class MpfRun:
     quarantined_rows: int
     totals: tuple[ContractTotals, ...]
     scores: tuple[ContractScore, ...]
+    #: the PDEs furthest above MPF (``top_claims`` of :func:`score`), largest first
+    top_claims: tuple[dict[str, Any], ...] = ()
 
     def records(self) -> list[dict[str, Any]]:
         """One JSON-ready record per contract."""
@@ -335,12 +337,13 @@ def _any(t: Any, names: list[str]) -> Any:
 def score(pde: str | Path, prices: str | Path, pharmacies: str | Path, rating_year: int, *,
           bid_supply: str | Path | None = None, measurement_year: int | None = None, variant: str | None = None,
           engine: str | None = None, quarantine: str | Path | None = None, claims_out: str | Path | None = None,
-          con: Any = None) -> MpfRun:
+          top_claims: int = 0, con: Any = None) -> MpfRun:
     """MPF Price Accuracy of every contract in ``pde`` for ``rating_year`` (measurement year: rating year -
     ``measurement_year_lag_years`` unless given, e.g. to check this year's PDEs against the latest specification).
 
     A bad PDE row is an ``InputError`` (file, row, field), or with ``quarantine`` is left out and written there with
-    its row, field and reason. ``claims_out`` also writes the per-PDE outcomes.
+    its row, field and reason. ``claims_out`` also writes the per-PDE outcomes; ``top_claims`` keeps that many PDEs
+    with the largest amount above MPF.
     """
     ps = param_set(rating_year, variant)
     params = ps.typed(MpfParams)
@@ -362,6 +365,11 @@ def score(pde: str | Path, prices: str | Path, pharmacies: str | Path, rating_ye
         frames.write_table(bad.mutate(**{c: _neutralised(bad[c]) for c in bad.columns if c != "row"}), Path(quarantine))
     if claims_out is not None:
         write_outcomes(outcomes(inputs, params, year), Path(claims_out))
+    top: tuple[dict[str, Any], ...] = ()
+    if top_claims > 0:
+        found = outcomes(inputs, params, year)
+        found = found.filter(found.price_increase_counted).order_by([found.amount_above_mpf.desc(), found.pde_id])
+        top = tuple(readers.run_query(lambda: found.limit(top_claims).to_pyarrow().to_pylist(), inputs.pde.file))
     totals = tuple(_totals(r) for r in sorted(rows, key=lambda r: r["contract_id"] or "") if r["contract_id"] is not None
                    and int(r["pdes"]))
     files = {"pde": str(pde), "prices": str(prices), "pharmacies": str(pharmacies)}
@@ -370,7 +378,8 @@ def score(pde: str | Path, prices: str | Path, pharmacies: str | Path, rating_ye
     return MpfRun(rating_year=rating_year, measurement_year=year, period_start=first, period_end=last,
                   params_file=ps.file, params_source=ps.source, method=ps.method, unverified=ps.unverified(),
                   engine=inputs.engine, files=files, pde_rows=n_rows, reference_rows=inputs.reference_rows,
-                  quarantined_rows=quarantined, totals=totals, scores=tuple(contract_score(t, params) for t in totals))
+                  quarantined_rows=quarantined, totals=totals, scores=tuple(contract_score(t, params) for t in totals),
+                  top_claims=top)
 
 
 def measure_scores(pde: str | Path, prices: str | Path, pharmacies: str | Path, rating_year: int, *,
