@@ -10,10 +10,10 @@ from the year's threshold up (2022: $0.01; 2026: $0.02); PDEs at or below the MP
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import NamedTuple
+from pydantic import BaseModel, ConfigDict
 
 from partcd.core.citation import cites
-from partcd.mpf.rules.models import MpfPrice, Pde, PharmacyCost
+from partcd.mpf.rules.models import Money, MpfPrice, Pde, PharmacyCost
 from partcd.mpf.rules.params import MpfParams
 
 
@@ -57,11 +57,13 @@ def mpf_total_cost(pde: Pde, pharmacy: PharmacyCost, price: MpfPrice, params: Mp
     return total
 
 
-class Comparison(NamedTuple):
+class Comparison(BaseModel):
     """PDE cost against MPF cost: the signed difference, the claim-level score and the two numerator flags."""
 
-    difference: Decimal
-    amount_above_mpf: Decimal
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    difference: Money
+    amount_above_mpf: Money
     price_increase_counted: bool
     claim_counted: bool
 
@@ -76,4 +78,4 @@ def compare_costs(pde_cost: Decimal, mpf_cost: Decimal, params: MpfParams) -> Co
     counted = difference > 0 and difference >= params.min_excess_counted_usd
     above = difference if counted else Decimal("0.00")
     claim = counted if params.excess_threshold_for_claim_percentage_bool else difference > 0
-    return Comparison(difference, above, counted, claim)
+    return Comparison(difference=difference, amount_above_mpf=above, price_increase_counted=counted, claim_counted=claim)
