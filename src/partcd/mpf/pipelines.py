@@ -160,7 +160,12 @@ def outcome_columns(inputs: Inputs, params: MpfParams, measurement_year: int) ->
 
     pde = inputs.pde
     first, last = measurement_period(measurement_year, params)
-    t = pde.raw.select(**pde.columns, _ok=readers.ok_expr(pde), **readers.bad_flags(pde))
+    flags = readers.bad_flags(pde)
+    t = pde.raw.select(**pde.columns, **flags)
+    ok = ibis.literal(True)
+    for name in flags:
+        ok = ok & ~t[name]
+    t = t.mutate(_ok=ok)
     in_period = (t.date_of_service >= ibis.literal(first)) & (t.date_of_service <= ibis.literal(last))
     compound = (t.compound_code == "2").fill_null(False) if params.exclude_compound_bool else ibis.literal(False)
     covered = t.drug_coverage_status_code.fill_null("C").isin(list(params.covered_drug_status_codes_list))
@@ -322,7 +327,7 @@ def quarantine_rows(inputs: Inputs) -> Any:
     bad = readers.numbered_rows(flagged, lambda t: _any(t, list(flags)), pde.file)
     field = ibis.cases(*[(bad[f], c.field) for f, c in zip(flags, pde.checks, strict=True)])
     reason = ibis.cases(*[(bad[f], c.reason) for f, c in zip(flags, pde.checks, strict=True)])
-    keep = [c for c in pde.raw.columns if c != readers.SEQ]
+    keep = list(pde.stored)
     return bad.select(row=(bad._index + pde.first_row).cast("int64"), field=field, reason=reason,
                       **{c: bad[c].cast("string") for c in keep})
 

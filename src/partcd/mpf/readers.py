@@ -140,6 +140,8 @@ class InputTable:
     raw: Any
     columns: dict[str, Any]
     checks: tuple[Check, ...]
+    #: the file's own columns (``raw`` also holds the converted ``_v_<name>`` ones)
+    stored: tuple[str, ...] = ()
 
     @property
     def typed(self) -> Any:
@@ -196,39 +198,53 @@ def _load(con: Any, path: Path, engine: str) -> tuple[str, Any]:
     return fmt, table
 
 
-def _typed_column(raw: Any, col: Column) -> tuple[Any, list[tuple[str, Any]]]:
-    """(the typed column, [(reason, bad predicate)]) for one column present in the file."""
-    import ibis
+def _value_column(raw: Any, col: Column) -> Any:
+    """The column converted once, for every check of it to read: text as text, a date as a date, a number as a
+    DECIMAL(18, k) - k the column's scale where the stored type cannot carry more decimals (an integer, a narrower
+    decimal), else 8 so that surplus decimals can be seen (:func:`_checks_and_type`)."""
     import ibis.expr.datatypes as dt
 
-    is_text = raw.type().is_string()
-    present = raw.notnull() & (raw != "") if is_text else raw.notnull()
+    kind = raw.type()
+    if col.kind == "text":
+        return raw if kind.is_string() else raw.cast("string")
+    if col.kind == "date":
+        return raw if kind.is_date() else raw.cast("date") if kind.is_timestamp() else raw.try_cast("date")
+    scale = 0 if col.kind == "int" else col.scale
+    if kind.is_integer() or (kind.is_decimal() and kind.scale is not None and kind.scale <= scale):
+        return raw.try_cast(dt.Decimal(18, scale))
+    return raw.try_cast(dt.Decimal(18, 8))
+
+
+def _checks_and_type(raw: Any, value: Any, col: Column) -> tuple[Any, list[tuple[str, Any]]]:
+    """(the typed column, [(reason, bad predicate)]) of one column present in the file, from its raw and its
+    converted value (:func:`_value_column`). Every comparison has one DECIMAL type on both sides: Spark widens mixed
+    DECIMAL types past 38 digits by dropping the scale (30.5 would equal its rounding 31)."""
+    import ibis
+
+    present = (raw.notnull() & (raw != "")) if raw.type().is_string() else raw.notnull()
     problems: list[tuple[str, Any]] = []
     if col.kind == "text":
-        text = raw if is_text else raw.cast("string")
         if col.allowed:
-            problems.append((f"must be {col.describe()}", present & ~text.isin(list(col.allowed))))
+            problems.append((f"must be {col.describe()}", present & ~value.isin(list(col.allowed))))
         elif col.pattern:
-            problems.append((f"must be {col.describe()}", present & ~text.re_search(col.pattern)))
-        typed = ibis.ifelse(present, text, ibis.null("string"))
+            problems.append((f"must be {col.describe()}", present & ~value.re_search(col.pattern)))
+        typed = ibis.ifelse(present, value, ibis.null("string"))
     elif col.kind == "date":
-        typed = raw if raw.type().is_date() else raw.cast("date") if raw.type().is_timestamp() else raw.try_cast("date")
-        problems.append((f"must be {col.describe()}", present & typed.isnull()))
+        typed = value
+        problems.append((f"must be {col.describe()}", present & value.isnull()))
         problems.append(("must be a date from 2000 to 2100",
-                         typed.notnull() & ((typed.year() < 2000) | (typed.year() > 2100))))
+                         value.notnull() & ((value.year() < 2000) | (value.year() > 2100))))
     else:
         assert col.low is not None and col.high is not None
         scale = 0 if col.kind == "int" else col.scale
-        # one decimal type on both sides of every comparison: Spark widens mixed DECIMAL types past 38 digits by
-        # dropping the scale (30.5 would equal its rounding 31)
-        wide_type = dt.Decimal(28, 8)
-        wide = raw.try_cast(wide_type)
-        low = ibis.literal(col.low).cast(wide_type)
-        high = ibis.literal(col.high).cast(wide_type)
-        inside = ((wide > low) if col.low_open else (wide >= low)) & ((wide <= high) if col.kind == "int" else (wide < high))
-        good = wide.notnull() & inside & (wide == wide.round(scale).cast(wide_type))
+        vtype = value.type()
+        low, high = ibis.literal(col.low).cast(vtype), ibis.literal(col.high).cast(vtype)
+        inside = ((value > low) if col.low_open else (value >= low)) & ((value <= high) if col.kind == "int" else (value < high))
+        good = value.notnull() & inside
+        if vtype.scale is not None and vtype.scale > scale:
+            good = good & (value == value.round(scale).cast(vtype))
         problems.append((f"must be {col.describe()}", present & ~good.fill_null(False)))
-        typed = ibis.ifelse(good, wide.cast(col.ibis_type), ibis.null(col.ibis_type))
+        typed = ibis.ifelse(good, value.cast(col.ibis_type), ibis.null(col.ibis_type))
     if col.required:
         problems.insert(0, ("required value missing", ~present))
     return typed, problems
@@ -236,7 +252,8 @@ def _typed_column(raw: Any, col: Column) -> tuple[Any, list[tuple[str, Any]]]:
 
 def read_input(con: Any, path: Path, columns: Sequence[Column], engine: str) -> InputTable:
     """A file as an :class:`InputTable` (lazy: nothing is scanned until a query runs). A required column missing
-    from the header is an ``InputError`` at once (row 1 of a CSV)."""
+    from the header is an ``InputError`` at once (row 1 of a CSV). Each column is converted once (a ``_v_<name>``
+    column beside the stored ones); the checks and the typed columns read the converted value."""
     import ibis
 
     fmt, raw = _load(con, path, engine)
@@ -244,31 +261,23 @@ def read_input(con: Any, path: Path, columns: Sequence[Column], engine: str) -> 
     for col in columns:
         if col.required and col.name not in names:
             raise InputError(str(path), 1 if fmt == "csv" else None, col.name, "required column missing")
+    present = [col for col in columns if col.name in names]
+    base = raw.mutate(**{f"_v_{col.name}": _value_column(raw[col.name], col) for col in present})
     typed_cols: dict[str, Any] = {}
     checks: list[Check] = []
     for col in columns:
         if col.name not in names:
             typed_cols[col.name] = ibis.null(col.ibis_type)
             continue
-        typed, problems = _typed_column(raw[col.name], col)
+        typed, problems = _checks_and_type(base[col.name], base[f"_v_{col.name}"], col)
         typed_cols[col.name] = typed
         checks += [Check(col.name, reason, bad) for reason, bad in problems]
-    return InputTable(path=path, fmt=fmt, raw=raw, columns=typed_cols, checks=tuple(checks))
+    return InputTable(path=path, fmt=fmt, raw=base, columns=typed_cols, checks=tuple(checks), stored=tuple(names))
 
 
 def bad_flags(table: InputTable) -> dict[str, Any]:
     """``{_bad_<i>: predicate}`` for every check (NULL-safe booleans on the raw rows)."""
     return {f"_bad_{i}": c.bad.fill_null(False) for i, c in enumerate(table.checks)}
-
-
-def ok_expr(table: InputTable) -> Any:
-    """True on a row no check fails."""
-    import ibis
-
-    ok = ibis.literal(True)
-    for flag in bad_flags(table).values():
-        ok = ok & ~flag
-    return ok
 
 
 def run_query(query: Callable[[], Any], file: str) -> Any:
