@@ -139,7 +139,7 @@ def run() -> list[dict[str, Any]]:
         run_ = results["pipeline"]
         mine = [{"contract_id": t.contract_id, **{c: getattr(t, c) for c in SUM_COLUMNS},
                  **{f"excluded_{e}": t.excluded[e] for e in EXCLUSIONS}} for t in run_.totals]
-        theirs = [{k: v for k, v in r.items()} for r in results["baseline"]]
+        theirs = results["baseline"]
         same = [_plain(a) for a in mine] == [_plain(b) for b in theirs]
         spark: dict[str, Any] = _spark_run(folder, files) if N_SPARK else {}
         return [{

@@ -153,19 +153,32 @@ def _windows(t: Any, bid: Any | None, params: MpfParams) -> tuple[Any, Any]:
     return t, ibis.cases(*branches, else_=ibis.null("int32"))
 
 
+def _proven_keys_ok(t: Any) -> Any:
+    """The pattern checks of the PDE key columns, run only where no match proves them: a PDE that matched a checked
+    Pharmacy Cost row has a valid contract, plan and NPI, one that matched a checked price row a valid NDC (or
+    reference NDC). Equal to running them on every row (a malformed key matches nothing), at a fraction of the cost."""
+    import ibis
+
+    col = {c.name: c for c in readers.PDE_COLUMNS}
+
+    def bad(name: str) -> Any:
+        return (t[name].notnull() & readers.pattern_bad(col[name], t[name])).fill_null(False)
+
+    price_found = t.pr_contract_id.notnull()
+    pharmacy_keys = ibis.ifelse(t._ph_found, False, bad("contract_id") | bad("plan_id") | bad("pharmacy_npi"))
+    ndc = ibis.ifelse(price_found & t.reference_ndc.isnull(), False, bad("ndc"))
+    reference = ibis.ifelse(price_found & t.reference_ndc.notnull(), False, bad("reference_ndc"))
+    return ~(pharmacy_keys | ndc | reference)
+
+
 def outcome_columns(inputs: Inputs, params: MpfParams, measurement_year: int) -> Any:
-    """Every PDE with its outcome (the columns of :data:`OUTCOME_COLUMNS`), ``_ok`` (no check fails) and the
-    ``_bad_<i>`` flags of the PDE file's checks: :func:`partcd.mpf.rules.assess_pde` as Ibis expressions."""
+    """Every PDE with its outcome (the columns of :data:`OUTCOME_COLUMNS`) and ``_ok`` (no check of the PDE file
+    fails): :func:`partcd.mpf.rules.assess_pde` as Ibis expressions."""
     import ibis
 
     pde = inputs.pde
     first, last = measurement_period(measurement_year, params)
-    flags = readers.bad_flags(pde)
-    t = pde.raw.select(**pde.columns, **flags)
-    ok = ibis.literal(True)
-    for name in flags:
-        ok = ok & ~t[name]
-    t = t.mutate(_ok=ok)
+    t = pde.raw.select(**pde.columns, _ok=readers.ok_expr(pde, unproven_only=True))
     in_period = (t.date_of_service >= ibis.literal(first)) & (t.date_of_service <= ibis.literal(last))
     compound = (t.compound_code == "2").fill_null(False) if params.exclude_compound_bool else ibis.literal(False)
     covered = t.drug_coverage_status_code.fill_null("C").isin(list(params.covered_drug_status_codes_list))
@@ -192,15 +205,17 @@ def outcome_columns(inputs: Inputs, params: MpfParams, measurement_year: int) ->
     t = t.left_join(pr, [t.contract_id == pr.pr_contract_id, t.plan_id == pr.pr_plan_id, t._price_id == pr.pr_price_id,
                          t._mpf_ndc == pr.pr_ndc, t._join_months == pr.pr_supply_months,
                          pr.pr_period_start <= t.date_of_service, t.date_of_service <= pr.pr_period_end])
-    exclusion = ibis.cases(
-        (~t._in_period, "outside_measurement_period"),
-        (t._compound, "compound"),
-        (~t._covered, "non_covered_drug"),
-        (t._months.isnull(), "days_supply"),
-        (~t._ph_found, "pharmacy_not_on_mpf"),
-        (~t._retail, "not_retail"),
-        (t.pr_contract_id.isnull(), "drug_not_on_mpf"),
-        else_=ibis.null("string"))
+    t = t.mutate(_ok=t._ok & _proven_keys_ok(t))
+    # the first failing check as its position in EXCLUSIONS + 1 (0 = in the measure): integers compare cheaply
+    code = ibis.cases(
+        (~t._in_period, 1),
+        (t._compound, 2),
+        (~t._covered, 3),
+        (t._months.isnull(), 4),
+        (~t._ph_found, 5),
+        (~t._retail, 6),
+        (t.pr_contract_id.isnull(), 7),
+        else_=0).cast("int8")
     scale = max(2, params.mpf_cost_decimals_count)
     brand, generic = t.ph_dispensing_fee_brand, t.ph_dispensing_fee_generic
     unknown = {"higher": ibis.greatest(brand, generic), "brand": brand, "generic": generic}[
@@ -211,8 +226,8 @@ def outcome_columns(inputs: Inputs, params: MpfParams, measurement_year: int) ->
         floor = t.pr_floor_price.cast(_decimal(scale))
         mpf = ibis.ifelse(floor.notnull() & (mpf < floor), floor, mpf)
     pde_cost = (t.ingredient_cost_paid + t.dispensing_fee_paid).cast(_decimal(2))
-    t = t.mutate(exclusion=exclusion, pde_total_cost=pde_cost, _mpf=mpf)
-    included = t.exclusion.isnull()
+    t = t.mutate(_exclusion_code=code, pde_total_cost=pde_cost, _mpf=mpf)
+    included = t._exclusion_code == 0
     difference = (t.pde_total_cost - t._mpf).cast(_decimal(scale))
     t = t.mutate(mpf_total_cost=ibis.ifelse(included, t._mpf, ibis.null(_decimal(scale))),
                  difference=ibis.ifelse(included, difference, ibis.null(_decimal(scale))))
@@ -221,7 +236,10 @@ def outcome_columns(inputs: Inputs, params: MpfParams, measurement_year: int) ->
     above = (included & (t["difference"] > 0)).fill_null(False)
     zero = ibis.literal(Decimal(0)).cast(_decimal(scale))
     return t.mutate(
-        supply_months=ibis.ifelse(t.exclusion.isin(list(_BEFORE_WINDOW)).fill_null(False), ibis.null("int32"), t._months),
+        exclusion=ibis.cases(*[(t._exclusion_code == i + 1, e) for i, e in enumerate(EXCLUSIONS)],
+                             else_=ibis.null("string")),
+        supply_months=ibis.ifelse((t._exclusion_code > 0) & (t._exclusion_code <= len(_BEFORE_WINDOW)),
+                                  ibis.null("int32"), t._months),
         amount_above_mpf=ibis.ifelse(counted, t["difference"], zero),
         price_increase_counted=counted,
         claim_counted=counted if params.excess_threshold_for_claim_percentage_bool else above)
@@ -234,22 +252,21 @@ def outcomes(inputs: Inputs, params: MpfParams, measurement_year: int) -> Any:
 
 
 def contract_sums(inputs: Inputs, params: MpfParams, measurement_year: int) -> Any:
-    """ONE engine query's expression: per contract, the rows, the bad rows of each check, and over the good rows the
-    sums of :func:`partcd.mpf.rules.contract_totals`."""
+    """ONE engine query's expression: per contract, the rows, the bad rows, and over the good rows the sums of
+    :func:`partcd.mpf.rules.contract_totals`."""
     t = outcome_columns(inputs, params, measurement_year)
     ok = t._ok
-    included = ok & t.exclusion.isnull()
-    flags = [c for c in t.columns if c.startswith("_bad_")]
+    included = ok & (t._exclusion_code == 0)
     return t.group_by(t.contract_id).aggregate(
         _rows=t.count(),
-        **{f: t[f].cast("int64").sum() for f in flags},
-        pdes=ok.cast("int64").sum(),
-        eligible_claims=included.cast("int64").sum(),
+        _bad_rows=t.count(where=~ok),
+        pdes=t.count(where=ok),
+        eligible_claims=t.count(where=included),
         total_pde_cost=t.pde_total_cost.sum(where=included),
         total_amount_above_mpf=t.amount_above_mpf.sum(where=included),
-        price_increase_claims=(included & t.price_increase_counted).cast("int64").sum(),
-        counted_claims=(included & t.claim_counted).cast("int64").sum(),
-        **{f"excluded_{e}": (ok & (t.exclusion == e)).fill_null(False).cast("int64").sum() for e in EXCLUSIONS})
+        price_increase_claims=t.count(where=included & t.price_increase_counted),
+        counted_claims=t.count(where=included & t.claim_counted),
+        **{f"excluded_{e}": t.count(where=ok & (t._exclusion_code == i + 1)) for i, e in enumerate(EXCLUSIONS)})
 
 
 # --- the batch ------------------------------------------------------------------------------------------------------------
@@ -357,16 +374,15 @@ def score(pde: str | Path, prices: str | Path, pharmacies: str | Path, rating_ye
     inputs = read_inputs(pde, prices, pharmacies, bid_supply=bid_supply, engine=engine, con=con)
     sums = contract_sums(inputs, params, year)
     rows = readers.run_query(lambda: sums.to_pyarrow().to_pylist(), inputs.pde.file)
-    flags = [f"_bad_{i}" for i in range(len(inputs.pde.checks))]
-    bad_rows = {f: sum(int(r[f] or 0) for r in rows) for f in flags}
+    bad_rows = sum(int(r["_bad_rows"] or 0) for r in rows)
     n_rows = sum(int(r["_rows"]) for r in rows)
     quarantined = 0
-    if any(bad_rows.values()):
+    if bad_rows:
         if quarantine is None:
             readers.raise_first_bad_row(inputs.pde)
             raise InputError(inputs.pde.file, None, None, "rows fail the checks but none could be located")
         bad = quarantine_rows(inputs)
-        quarantined = int(readers.run_query(lambda: bad.count().to_pyarrow().as_py(), inputs.pde.file))
+        quarantined = bad_rows
         frames.write_table(bad.mutate(**{c: _neutralised(bad[c]) for c in bad.columns if c != "row"}), Path(quarantine))
     if claims_out is not None:
         write_outcomes(outcomes(inputs, params, year), Path(claims_out))

@@ -34,15 +34,21 @@ SEQ = "_partcd_seq"
 class Column:
     """One column of an input file: its target type and the checks of its values.
 
-    ``kind``: ``text`` (``pattern`` and/or ``allowed`` values), ``date``, ``int`` (whole number in ``low..high``) or
-    ``decimal`` (at most ``scale`` decimals, ``low <= v < high``, ``low_open``: ``low < v``).
+    ``kind``: ``text`` (``allowed`` values, else a ``pattern``; at most ``max_length`` characters), ``date``, ``int``
+    (whole number in ``low..high``) or ``decimal`` (at most ``scale`` decimals, ``low <= v < high``, ``low_open``:
+    ``low < v``).
     """
 
     name: str
     kind: str
     required: bool
     pattern: str | None = None
+    max_length: int | None = None
     allowed: tuple[str, ...] = ()
+    #: a PDE key column whose pattern a match in a checked MPF file proves (``pharmacy``: the Pharmacy Cost row;
+    #: ``price``: the price row, through ``ndc`` or ``reference_ndc``): the pipeline runs the pattern check only on
+    #: the rows without that match (:func:`pattern_bad`)
+    proven_by: str | None = None
     scale: int = 0
     low: float | None = None
     high: float | None = None
@@ -55,11 +61,11 @@ class Column:
     def describe(self) -> str:
         """What a valid value looks like (the error text)."""
         if self.kind == "text":
-            if self.allowed:
+            if self.allowed and self.pattern is None:
                 return "one of " + ", ".join(self.allowed)
             return {r"^[A-Z][0-9]{4}$": "a contract id like S1234", r"^[0-9]{3}$": "3 digits",
                     r"^[0-9]{10}$": "10 digits (an NPI)", r"^[0-9]{11}$": "11 digits (an NDC without dashes)",
-                    r"^[0-9]{2}$": "2 digits"}.get(self.pattern or "", "text of 1 to 64 characters")
+                    r"^[0-9]{2}$": "2 digits"}.get(self.pattern or "", f"text of 1 to {self.max_length} characters")
         if self.kind == "date":
             return "a date (YYYY-MM-DD)"
         if self.kind == "int":
@@ -73,14 +79,14 @@ _AMOUNT, _UNIT = float(MAX_AMOUNT), float(MAX_UNIT_COST)
 
 #: The PDE file (one final-action PDE a row).
 PDE_COLUMNS: tuple[Column, ...] = (
-    Column("pde_id", "text", True, pattern=r"^.{1,64}$"),
-    Column("contract_id", "text", True, pattern=_CONTRACT),
-    Column("plan_id", "text", True, pattern=_PLAN),
+    Column("pde_id", "text", True, max_length=64),
+    Column("contract_id", "text", True, pattern=_CONTRACT, proven_by="pharmacy"),
+    Column("plan_id", "text", True, pattern=_PLAN, proven_by="pharmacy"),
     Column("date_of_service", "date", True),
-    Column("pharmacy_npi", "text", True, pattern=_NPI),
+    Column("pharmacy_npi", "text", True, pattern=_NPI, proven_by="pharmacy"),
     Column("pharmacy_service_type", "text", False, pattern=r"^[0-9]{2}$"),
-    Column("ndc", "text", True, pattern=_NDC),
-    Column("reference_ndc", "text", False, pattern=_NDC),
+    Column("ndc", "text", True, pattern=_NDC, proven_by="price"),
+    Column("reference_ndc", "text", False, pattern=_NDC, proven_by="price"),
     Column("days_supply", "int", True, low=1, high=999),
     Column("quantity_dispensed", "decimal", True, scale=3, low=0, high=_AMOUNT, low_open=True),
     Column("ingredient_cost_paid", "decimal", True, scale=2, low=0, high=_AMOUNT),
@@ -92,7 +98,7 @@ _POSTED: tuple[Column, ...] = (
     Column("contract_id", "text", True, pattern=_CONTRACT),
     Column("plan_id", "text", True, pattern=_PLAN),
     Column("supply_months", "int", True, low=1, high=3),
-    Column("price_id", "text", True, pattern=r"^.{1,32}$"),
+    Column("price_id", "text", True, max_length=32),
     Column("period_start", "date", True),
     Column("period_end", "date", True),
 )
@@ -123,11 +129,13 @@ BID_COLUMNS: tuple[Column, ...] = (
 
 @dataclasses.dataclass(frozen=True)
 class Check:
-    """One check on a row: the field it names, the reason, and the bad-row predicate."""
+    """One check on a row: the field it names, the reason, the bad-row predicate, and whether a match in a checked
+    MPF file proves it (the pattern of a PDE key column)."""
 
     field: str
     reason: str
     bad: Any
+    proven_by: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -224,10 +232,10 @@ def _checks_and_type(raw: Any, value: Any, col: Column) -> tuple[Any, list[tuple
     present = (raw.notnull() & (raw != "")) if raw.type().is_string() else raw.notnull()
     problems: list[tuple[str, Any]] = []
     if col.kind == "text":
-        if col.allowed:
-            problems.append((f"must be {col.describe()}", present & ~value.isin(list(col.allowed))))
-        elif col.pattern:
-            problems.append((f"must be {col.describe()}", present & ~value.re_search(col.pattern)))
+        if col.allowed or col.pattern:
+            problems.append((f"must be {col.describe()}", present & pattern_bad(col, value)))
+        if col.max_length is not None:
+            problems.append((f"must be {col.describe()}", present & (value.length() > col.max_length)))
         typed = ibis.ifelse(present, value, ibis.null("string"))
     elif col.kind == "date":
         typed = value
@@ -271,13 +279,32 @@ def read_input(con: Any, path: Path, columns: Sequence[Column], engine: str) -> 
             continue
         typed, problems = _checks_and_type(base[col.name], base[f"_v_{col.name}"], col)
         typed_cols[col.name] = typed
-        checks += [Check(col.name, reason, bad) for reason, bad in problems]
+        checks += [Check(col.name, reason, bad, col.proven_by if reason.startswith("must be") else None)
+                   for reason, bad in problems]
     return InputTable(path=path, fmt=fmt, raw=base, columns=typed_cols, checks=tuple(checks), stored=tuple(names))
 
 
 def bad_flags(table: InputTable) -> dict[str, Any]:
     """``{_bad_<i>: predicate}`` for every check (NULL-safe booleans on the raw rows)."""
     return {f"_bad_{i}": c.bad.fill_null(False) for i, c in enumerate(table.checks)}
+
+
+def pattern_bad(col: Column, text: Any) -> Any:
+    """True where a (non-empty) text value is not one of ``allowed`` / does not match ``pattern``."""
+    return ~text.isin(list(col.allowed)) if col.allowed else ~text.re_search(col.pattern)
+
+
+def ok_expr(table: InputTable, *, unproven_only: bool = False) -> Any:
+    """True on a row no check fails (one boolean: the checks' OR, negated). ``unproven_only`` leaves out the
+    checks a match in a checked MPF file proves (:attr:`Column.proven_by`); the caller adds them back where no
+    match proves them."""
+    import ibis
+
+    bad = ibis.literal(False)
+    for check in table.checks:
+        if not (unproven_only and check.proven_by):
+            bad = bad | check.bad.fill_null(False)
+    return ~bad
 
 
 def run_query(query: Callable[[], Any], file: str) -> Any:

@@ -10,6 +10,7 @@ from the year's threshold up (2022: $0.01; 2026: $0.02); PDEs at or below the MP
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+
 from pydantic import BaseModel, ConfigDict
 
 from partcd.core.citation import cites
