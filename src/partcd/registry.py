@@ -15,7 +15,7 @@ from partcd.core.errors import ConfigError
 
 #: The areas, in the order the CLI, the navigation and the demo show them.
 AREAS: tuple[str, ...] = ("callcenter", "stars", "compliance", "appeals", "radv", "preclusion", "dsnp", "telehealth",
-                          "claimsdata")
+                          "claimsdata", "mpf")
 
 
 @functools.cache
