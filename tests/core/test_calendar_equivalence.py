@@ -3,7 +3,7 @@
 The oracles are that code itself, kept unchanged in ``_legacy_calendar.py``: the date-time helpers of
 ``appeals/clocks.py`` (``_local``, ``_wall``, ``_Clock``, ``_iso_duration``), ``callcenter/hours.py`` (``_due``,
 ``_local_window``, the holiday calendar of the ``holidays`` package), ``callcenter/cap.py`` (``add_months``) and the
-zone lookups; the vectorised reading of naive export times in ``io/calllog_profiles.py`` (``_Mapper._localize``)
+zone lookups (the Arrow reading of naive export times it once compared is gone: the call-log reader now runs in the engine)
 stays in that module and is compared live. Where a public function of an area now calls the calendar
 (``callback_due``, ``required_windows``, ``federal_holiday``, ``is_business_day``) it is compared too. Naive times
 are drawn around every offset change of fifteen zones (US zones, 30-minute DST, negative DST, zones whose clocks skip
@@ -18,14 +18,12 @@ from zoneinfo import ZoneInfo
 
 import _legacy_calendar as legacy
 import holidays
-import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from partcd.appeals.rules.parameters import AppealsParams
-from partcd.callcenter.readers.calllog_profiles import TimestampSpec, _Mapper
 from partcd.callcenter.rules.hours import callback_due, federal_holiday, is_business_day, required_windows
 from partcd.callcenter.rules.standards import CallCenterParams
 from partcd.core import calendar as cal
@@ -216,29 +214,6 @@ def test_callcenter_required_window_of_a_day(case: tuple[str, dt.datetime], open
     p = CALLCENTER_VIEW
     assert [(w.start, w.end) for w in live] == [(cal.utc(cal.wall_time(naive.date(), p.open_from_time, zone)),
                                                  cal.utc(cal.wall_time(naive.date(), p.open_until_time, zone)))]
-
-
-# --- io/calllog_profiles.py ---------------------------------------------------------------------------------------
-
-
-@settings(max_examples=150, deadline=None)
-@given(zone=st.sampled_from(STABLE_ZONES), data=st.data())
-def test_calllog_profile_reading_of_naive_export_times(zone: str, data: st.DataObject) -> None:
-    walls = data.draw(st.lists(near_changes([zone]).map(lambda c: c[1]), min_size=1, max_size=12))
-    mapper = _Mapper(pa.table({"x": list(range(len(walls)))}), zone)
-    read = mapper._localize(pa.array(walls, pa.timestamp("us")), TimestampSpec(column="x"), "x").to_pylist()
-    for wall, got, reason in zip(walls, read, mapper.err_reason.tolist(), strict=True):
-        kind = cal.wall_kind(wall, zone)
-        assert (reason is None) == (kind == "valid"), (wall, reason)
-        if kind == "valid":
-            assert got == cal.utc(cal.local_instant(wall, zone, gap="refuse", fold="refuse"))
-        else:
-            assert ("does not exist" in reason) == (kind == "gap"), (wall, reason)
-            assert ("is ambiguous" in reason) == (kind == "fold"), (wall, reason)
-            assert reason == f"{cal.local_time_problem(wall, zone, shown=wall.isoformat(sep=' '))}; " \
-                             "the export needs a UTC offset"
-            with pytest.raises(RuleError):
-                cal.local_instant(wall, zone, gap="refuse", fold="refuse")
 
 
 # --- zone names, months, durations, option text --------------------------------------------------------------------
