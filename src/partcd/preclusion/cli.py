@@ -242,7 +242,8 @@ def upload_list(
 
 
 @app.command("lists")
-def lists(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+def lists(ctx: typer.Context,
+          as_json: bool = typer.Option(False, "--json", help="JSON instead of a table.")) -> None:
     """The stored list versions, newest first."""
     from partcd.preclusion import store
 
@@ -263,7 +264,7 @@ def lists(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> 
 @app.command("log-effort")
 def log_effort(
     ctx: typer.Context,
-    npi: str = typer.Option(..., "--npi"),
+    npi: str = typer.Option(..., "--npi", help="NPI of the precluded party (10 digits)."),
     posting_date: str = typer.Option(..., "--posting-date", help="The posting that added the party."),
     on: str = typer.Option(..., "--on", help="Date of the attempt."),
     method: str = typer.Option(..., "--method", help="mail | email | fax | phone | portal | in_person | other"),
@@ -272,7 +273,7 @@ def log_effort(
     beneficiaries: int = typer.Option(..., "--beneficiaries", help="How many notified beneficiaries it named."),
     outcome: str = typer.Option("sent", "--outcome", help="sent | delivered | acknowledged | returned | no_response | "
                                                           "refused | other"),
-    notes: str | None = typer.Option(None, "--notes"),
+    notes: str | None = typer.Option(None, "--notes", help="Free text about the attempt (no beneficiary names)."),
     actor: str = ACTOR,
 ) -> None:
     """Log one effort to tell a newly precluded party which beneficiaries were notified (42 CFR
@@ -296,9 +297,9 @@ def log_effort(
 
 
 @app.command("efforts")
-def efforts(ctx: typer.Context, npi: str | None = typer.Option(None, "--npi"),
-            posting_date: str | None = typer.Option(None, "--posting-date"),
-            as_json: bool = typer.Option(False, "--json")) -> None:
+def efforts(ctx: typer.Context, npi: str | None = typer.Option(None, "--npi", help="Only this party's efforts."),
+            posting_date: str | None = typer.Option(None, "--posting-date", help="Only efforts for this posting."),
+            as_json: bool = typer.Option(False, "--json", help="JSON instead of a table.")) -> None:
     """The provider-notification efforts log, newest first."""
     from partcd.preclusion import store
 
