@@ -4,6 +4,7 @@ is cached per engine, the efforts log is audited with optimistic locking, and th
 from __future__ import annotations
 
 import datetime as dt
+import gc
 
 import numpy as np
 import pytest
@@ -61,8 +62,10 @@ def test_cache_is_per_engine_and_invalidated(db_url: str, monkeypatch: pytest.Mo
     assert store.current_list(first) is None
     monkeypatch.setenv("PARTCD_PRECLUSION_LIST_RECHECK_S", "3600")
     store.save_list(first, [POSTING], label="v1", source_name="v1.csv", sha256="1" * 64, actor="ana")
+    gc.unfreeze()
     loaded = store.current_list(second)
     assert loaded is not None and loaded.version.label == "v1"
+    assert gc.get_freeze_count() > 0  # the loaded list is out of the cyclic collector's view (no p99 pauses)
     store.save_list(first, [], label="v2", source_name="v2.csv", sha256="2" * 64, actor="ana")
     assert store.current_list(first).version.label == "v2"  # type: ignore[union-attr]  # installed by the upload
     assert store.current_list(second).version.label == "v1"  # type: ignore[union-attr]  # until its re-check
