@@ -125,6 +125,7 @@ def test_uploads_give_the_same_figures_and_name_the_upload(api: Api) -> None:
     html = c.post("/api/v1/radv/report/files", headers=keys["analyst"], data={"payment_year": "2018"},
                   files={"sample": ("s.csv", SAMPLE_CSV), "strata": ("t.csv", STRATA_CSV)})
     assert html.status_code == 200 and "RADV extrapolation of s.csv" in html.text
+    assert "<code>s.csv</code>, strata <code>t.csv</code>" in html.text and "partcd-upload" not in html.text
 
 
 @pytest.mark.parametrize(

@@ -56,6 +56,8 @@ def test_sign_in_compute_and_open_the_report(web: Web) -> None:
     document = c.get(link.group(1))
     assert document.status_code == 200 and document.headers["content-security-policy"] == DOCUMENT_CSP
     assert "10^2 x 0.7 x 10,000 / 3" in document.text and "RADV extrapolation of h1234.csv" in document.text
+    assert "<code>h1234.csv</code>, strata <code>strata.csv</code>" in document.text
+    assert "partcd-upload" not in document.text  # never the server's temporary path
     run_folders = list((data_dir / "radv" / "runs").iterdir())
     assert len(run_folders) == 1 and sorted(p.name for p in run_folders[0].iterdir()) == ["report.html", "run.json"]
     assert "A,low" not in (run_folders[0] / "run.json").read_text()  # no uploaded row is kept

@@ -26,6 +26,7 @@ endpoint computes and stores nothing; nothing about the rows is logged.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from typing import Annotated, Any, Literal
 
@@ -164,7 +165,8 @@ async def audit_uploads(job: UploadJob, sample: UploadFile, strata: UploadFile |
     strata_path = await job.save_as(strata, job.folder / "strata.csv") if strata is not None and strata.filename else None
     result: Audit = await job.run(pipelines.audit_files, sample_path, s.population, strata_path, s.confidence,
                                   s.sidedness, s.df, s.fpc, max_rows=MAX_SAMPLE_ROWS, **s.recovery.options())
-    return result
+    return dataclasses.replace(result, sample_name=sample.filename or "sample.csv",
+                               strata_name=None if strata_path is None or strata is None else strata.filename or "strata.csv")
 
 
 @router.post("/extrapolate/files")
