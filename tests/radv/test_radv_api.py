@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from partcd.platform.auth import create_key
 from partcd.platform.server import create_app
@@ -211,3 +213,18 @@ def test_sample_selection_and_its_csv(api: Api) -> None:
     small[2]["risk_score"] = -1
     r = c.post("/api/v1/radv/sample", json={"payment_year": 2018, "seed": 7, "frame": small}, headers=keys["auditor"])
     assert r.status_code == 422 and r.json()["pointer"] == {"file": "frame", "row": 3, "field": "risk_score"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(min_value=-500_000, max_value=5_000_000).map(lambda c: c / 100), min_size=2,
+                         max_size=12), min_size=1, max_size=4),
+       st.integers(min_value=0, max_value=50), st.sampled_from(["n_minus_1", "n_minus_L", "satterthwaite", "normal"]))
+def test_json_rows_give_the_estimator_s_figures(strata_values: list[list[float]], extra: int, df: str) -> None:
+    """Any stratified sample sent as JSON rows (the API's path) gives exactly the pure estimator's nine figures."""
+    body_sample = [{"stratum": f"s{h}", "payment_error": y} for h, ys in enumerate(strata_values) for y in ys]
+    body_strata = [{"stratum": f"s{h}", "population": len(ys) + extra * (h + 1)} for h, ys in enumerate(strata_values)]
+    got = pipelines.audit(pipelines.sample_rows_from(body_sample), None, pipelines.strata_rows_from(body_strata), 0.95,
+                          df=df)  # type: ignore[arg-type]
+    rule = stratified_mpu([StratumSample(stratum=f"s{h}", population=len(ys) + extra * (h + 1), values=tuple(ys))
+                           for h, ys in enumerate(strata_values)], 0.95, df_method=df)  # type: ignore[arg-type]
+    assert got.estimate.summary() == rule.summary()

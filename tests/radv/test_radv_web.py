@@ -63,6 +63,8 @@ def test_sign_in_compute_and_open_the_report(web: Web) -> None:
     assert "A,low" not in (run_folders[0] / "run.json").read_text()  # no uploaded row is kept
     assert c.get("/radv").text.count('href="/radv?run=') == 1  # the recent runs
     assert c.get("/radv/runs/0123/report.html").status_code == 404
+    missing = c.get("/radv", params={"run": "f" * 32})
+    assert missing.status_code == 404 and "no RADV run" in missing.text and 'id="radv-form"' in missing.text
 
 
 def test_unrestricted_run_without_payment_year(web: Web) -> None:

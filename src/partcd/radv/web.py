@@ -130,7 +130,10 @@ def page(request: Request, engine: Db, settings: Annotated[Settings, Depends(get
     who = current(request, engine)
     if who is None:
         return RedirectResponse("/login", status_code=303)
-    return _page(request, settings, who, run_id=run)
+    try:
+        return _page(request, settings, who, run_id=run)
+    except HTTPException as exc:
+        return _page(request, settings, who, error=str(exc.detail), status_code=exc.status_code)
 
 
 @router.post("/radv", response_class=HTMLResponse, response_model=None)
