@@ -1,25 +1,35 @@
-"""RADV extrapolation from files: load -> validate -> compute -> report (``partcd radv extrapolate``).
+"""RADV from files and request bodies: load -> validate -> compute (``partcd radv extrapolate``, the API, the page).
 
 ``--sample`` CSV: ``stratum,payment_error`` - one row per sampled enrollee, ``stratum`` optional for an unrestricted
 sample; other columns (``enrollee_id`` ...) are ignored. ``--strata`` CSV: ``stratum,population``. Either
-``population`` (unrestricted) or ``strata`` (stratified) is given, never both.
+``population`` (unrestricted) or ``strata`` (stratified) is given, never both. A JSON body carries the same rows as
+lists of objects (:func:`sample_rows_from`, :func:`strata_rows_from`), checked the same way.
 
-Every problem is an :class:`~partcd.core.errors.InputError` naming the file, the 1-based data row and the field:
-numbers must be plain decimals (no thousands separators), finite and within bounds; a population must be a whole number
-not smaller than the units sampled from it; every sampled stratum must be listed in the strata file and every listed
-stratum must have sampled units; a stratum sampled with a single unit must be reviewed in full. The arithmetic is
-:mod:`partcd.radv.rules.estimators` (the rule functions); this module only reads and checks.
+Every problem is an :class:`~partcd.core.errors.InputError` naming the file (or JSON list), the 1-based data row and
+the field: numbers must be plain decimals (no thousands separators), finite and within bounds; a population must be a
+whole number not smaller than the units sampled from it; every sampled stratum must be listed in the strata file and
+every listed stratum must have sampled units; a stratum sampled with a single unit must be reviewed in full. The
+arithmetic is :mod:`partcd.radv.rules` (the rule functions); this module only reads, checks and loads the payment
+year's parameters: :func:`audit` adds the law in force and the recovery (:class:`Audit`), :func:`select` draws a
+contract-level sample from a frame with a seed.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+from pydantic import ValidationError
+
 from partcd.core.errors import ConfigError, InputError
+from partcd.core.params import ParamSet, ParamValue
+from partcd.platform.exports import safe_cell
+from partcd.platform.params import load_params
 from partcd.radv.rules.estimators import (
     DF_METHODS,
     Extrapolation,
@@ -28,13 +38,24 @@ from partcd.radv.rules.estimators import (
     stratified_mpu,
     unrestricted_mpu,
 )
-from partcd.radv.rules.parameters import DfMethod, Sidedness
+from partcd.radv.rules.parameters import DfMethod, RadvParams, Reading, RecoveryBound, Sidedness
+from partcd.radv.rules.recovery import Recovery, contract_recovery
+from partcd.radv.rules.sampling import FrameEnrollee, SampleSelection, select_sample
 
 #: Largest |payment error| of one enrollee accepted: far above a year of the highest MA capitation payment, so a
 #: larger figure is a unit or keying error (cents read as dollars, a total pasted into a row).
 MAX_ABS_PAYMENT_ERROR_USD = 10_000_000.0
 #: Largest population accepted for one contract or stratum (more than every Medicare beneficiary).
 MAX_POPULATION = 100_000_000
+
+#: Longest stratum label or enrollee id accepted.
+MAX_LABEL_CHARS = 64
+#: Most strata one design may have (the RADV design has 3).
+MAX_STRATA = 1_000
+#: Largest risk score accepted in a frame (CMS-HCC scores are below 30).
+MAX_RISK_SCORE = 1_000.0
+#: Most months one enrollee's month list may hold (the DCY and the PY are 24 months).
+MAX_MONTHS = 120
 
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _WHOLE = re.compile(r"^\+?\d+$")
@@ -113,12 +134,96 @@ def _population(text: str, file: str, row: int | None, field: str) -> int:
     return value
 
 
-def read_sample(path: Path) -> list[SampleRow]:
+
+def _label(value: object, file: str, row: int, field: str, *, required: bool) -> str | None:
+    """A stratum label of a JSON row: text (or a whole number) of at most ``MAX_LABEL_CHARS`` characters."""
+    if value is None or value == "":
+        if required:
+            raise InputError(file, row, field, "empty; every stratum needs a label")
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InputError(file, row, field, f"a text label is required, got {type(value).__name__}")
+    text = str(value).strip()
+    if not text:
+        if required:
+            raise InputError(file, row, field, "empty; every stratum needs a label")
+        return None
+    if len(text) > MAX_LABEL_CHARS:
+        raise InputError(file, row, field, f"label longer than {MAX_LABEL_CHARS} characters")
+    return text
+
+
+def _json_number(value: object, file: str, row: int, field: str) -> float:
+    """A payment error of a JSON row: a finite number (or a plain decimal text) within the bound."""
+    if value is None:
+        raise InputError(file, row, field, "missing; a number is required")
+    if isinstance(value, str):
+        return _decimal(value.strip(), file, row, field)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(file, row, field, f"a number is required, got {type(value).__name__}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise InputError(file, row, field, "not a finite number")
+    if abs(number) > MAX_ABS_PAYMENT_ERROR_USD:
+        raise InputError(file, row, field, f"{number:g} is outside +/- {MAX_ABS_PAYMENT_ERROR_USD:,.0f} (unit error?)")
+    return number
+
+
+def _json_rows(rows: Sequence[object], file: str, max_rows: int | None) -> Iterator[tuple[int, Mapping[str, object]]]:
+    if max_rows is not None and len(rows) > max_rows:
+        raise InputError(file, None, None, f"{len(rows):,} rows; the limit is {max_rows:,}")
+    if not rows:
+        raise InputError(file, None, None, "no data rows")
+    for i, rec in enumerate(rows, start=1):
+        if not isinstance(rec, Mapping):
+            raise InputError(file, i, None, "each row must be an object")
+        yield i, rec
+
+
+def sample_rows_from(rows: Sequence[object], file: str = "sample", *, max_rows: int | None = None) -> list[SampleRow]:
+    """Sample rows of a JSON body (``[{"stratum": "1", "payment_error": 250.0}, ...]``), checked like the CSV file;
+    ``file`` names the list in errors and rows count from 1."""
+    out: list[SampleRow] = []
+    for i, rec in _json_rows(rows, file, max_rows):
+        unknown = sorted(set(rec) - {"stratum", "payment_error", "enrollee_id"})
+        if unknown:
+            raise InputError(file, i, unknown[0], "unknown field (stratum, payment_error, enrollee_id)")
+        out.append(SampleRow(row=i, stratum=_label(rec.get("stratum"), file, i, "stratum", required=False),
+                             payment_error=_json_number(rec.get("payment_error"), file, i, "payment_error")))
+    return out
+
+
+def strata_rows_from(rows: Sequence[object], file: str = "strata", *, max_rows: int | None = None) -> list[StratumRow]:
+    """Strata of a JSON body (``[{"stratum": "1", "population": 4000}, ...]``), checked like the strata file."""
+    out: list[StratumRow] = []
+    seen: dict[str, int] = {}
+    for i, rec in _json_rows(rows, file, max_rows):
+        unknown = sorted(set(rec) - {"stratum", "population"})
+        if unknown:
+            raise InputError(file, i, unknown[0], "unknown field (stratum, population)")
+        label = _label(rec.get("stratum"), file, i, "stratum", required=True)
+        assert label is not None
+        if label in seen:
+            raise InputError(file, i, "stratum", f"{label!r} is listed twice (first in row {seen[label]})")
+        seen[label] = i
+        population = rec.get("population")
+        if isinstance(population, bool) or not isinstance(population, int | str):
+            raise InputError(file, i, "population", "a whole number is required")
+        out.append(StratumRow(row=i, stratum=label, population=_population(str(population).strip(), file, i,
+                                                                           "population")))
+    return out
+
+
+def read_sample(path: Path, *, max_rows: int | None = None) -> list[SampleRow]:
     """The ``--sample`` file: ``payment_error`` required, ``stratum`` optional; at least one data row."""
     name = str(path)
     out: list[SampleRow] = []
     for row, rec in _rows(path, ("payment_error",)):
+        if max_rows is not None and row > max_rows:
+            raise InputError(name, row, None, f"more than {max_rows:,} rows; the limit is {max_rows:,}")
         stratum = rec.get("stratum")
+        if stratum and len(stratum) > MAX_LABEL_CHARS:
+            raise InputError(name, row, "stratum", f"label longer than {MAX_LABEL_CHARS} characters")
         out.append(SampleRow(row=row, stratum=stratum if stratum else None,
                              payment_error=_decimal(rec["payment_error"], name, row, "payment_error")))
     if not out:
@@ -126,15 +231,19 @@ def read_sample(path: Path) -> list[SampleRow]:
     return out
 
 
-def read_strata(path: Path) -> list[StratumRow]:
+def read_strata(path: Path, *, max_rows: int | None = None) -> list[StratumRow]:
     """The ``--strata`` file: ``stratum,population``, one row per stratum, labels unique and non-empty."""
     name = str(path)
     out: list[StratumRow] = []
     seen: dict[str, int] = {}
     for row, rec in _rows(path, ("stratum", "population")):
+        if max_rows is not None and row > max_rows:
+            raise InputError(name, row, None, f"more than {max_rows:,} strata; the limit is {max_rows:,}")
         label = rec["stratum"]
         if not label:
             raise InputError(name, row, "stratum", "empty; every stratum needs a label")
+        if len(label) > MAX_LABEL_CHARS:
+            raise InputError(name, row, "stratum", f"label longer than {MAX_LABEL_CHARS} characters")
         if label in seen:
             raise InputError(name, row, "stratum", f"{label!r} is listed twice (first in row {seen[label]})")
         seen[label] = row
@@ -145,9 +254,28 @@ def read_strata(path: Path) -> list[StratumRow]:
     return out
 
 
+def appraise_rows(rows: Sequence[SampleRow], population: int | None = None,
+                  strata: Sequence[StratumRow] | None = None, confidence: float = 0.90,
+                  sidedness: Sidedness = "two_sided", df: DfMethod | None = None, fpc: bool = True, *,
+                  sample_name: str = "sample", strata_name: str = "strata") -> Extrapolation:
+    """Checked sample rows (and strata) -> the unrestricted or stratified estimator (the full result, steps included).
+
+    ``sample_name``/``strata_name`` name the two inputs in errors (a file path, an upload or a JSON list)."""
+    if (population is None) == (strata is None):
+        raise ConfigError("give exactly one of --population N (unrestricted) or --strata FILE (stratified)")
+    df_method: DfMethod = df or "n_minus_L"
+    if df_method not in DF_METHODS:
+        raise ConfigError(f"--df must be one of {', '.join(DF_METHODS)}, got {df_method!r}")
+    check_settings(confidence, sidedness, df_method)
+    if population is not None:
+        return _unrestricted(list(rows), sample_name, population, confidence, sidedness, df_method, fpc)
+    assert strata is not None
+    return _stratified(list(rows), sample_name, list(strata), strata_name, confidence, sidedness, df_method, fpc)
+
+
 def appraise_files(sample: Path | str, population: int | None = None, strata: Path | str | None = None,
                    confidence: float = 0.90, sidedness: Sidedness = "two_sided", df: DfMethod | None = None,
-                   fpc: bool = True) -> Extrapolation:
+                   fpc: bool = True, *, max_rows: int | None = None) -> Extrapolation:
     """Load and check the files, then run the unrestricted or stratified estimator (the full result, steps included)."""
     if (population is None) == (strata is None):
         raise ConfigError("give exactly one of --population N (unrestricted) or --strata FILE (stratified)")
@@ -156,11 +284,10 @@ def appraise_files(sample: Path | str, population: int | None = None, strata: Pa
         raise ConfigError(f"--df must be one of {', '.join(DF_METHODS)}, got {df_method!r}")
     check_settings(confidence, sidedness, df_method)
     sample_path = Path(sample)
-    rows = read_sample(sample_path)
-    if population is not None:
-        return _unrestricted(rows, sample_path, population, confidence, sidedness, df_method, fpc)
-    assert strata is not None
-    return _stratified(rows, sample_path, Path(strata), confidence, sidedness, df_method, fpc)
+    rows = read_sample(sample_path, max_rows=max_rows)
+    listed = read_strata(Path(strata), max_rows=MAX_STRATA if max_rows is not None else None) if strata else None
+    return appraise_rows(rows, population, listed, confidence, sidedness, df_method, fpc, sample_name=str(sample_path),
+                         strata_name=str(strata))
 
 
 def extrapolate_files(sample: Path | str, population: int | None = None, strata: Path | str | None = None,
@@ -180,49 +307,183 @@ def extrapolate_files(sample: Path | str, population: int | None = None, strata:
     return out
 
 
-def _unrestricted(rows: list[SampleRow], sample_path: Path, population: int, confidence: float, sidedness: Sidedness,
+def _unrestricted(rows: list[SampleRow], sample_name: str, population: int, confidence: float, sidedness: Sidedness,
                   df_method: DfMethod, fpc: bool) -> Extrapolation:
     labels = sorted({r.stratum for r in rows if r.stratum is not None})
     if len(labels) > 1:
-        raise ConfigError(f"{sample_path}: the sample names {len(labels)} strata ({', '.join(labels[:5])}); a stratified "
-                          "sample needs --strata FILE, not --population")
+        raise ConfigError(f"{sample_name}: the sample names {len(labels)} strata ({', '.join(labels[:5])}); a stratified "
+                          "sample needs the strata and their populations (--strata FILE), not one population")
     if isinstance(population, bool) or not isinstance(population, int) or not 1 <= population <= MAX_POPULATION:
         raise ConfigError(f"--population must be a whole number in 1 .. {MAX_POPULATION:,}, got {population!r}")
     if population < len(rows):
-        raise ConfigError(f"--population {population:,} is smaller than the {len(rows):,} sampled rows of {sample_path}")
+        raise ConfigError(f"--population {population:,} is smaller than the {len(rows):,} sampled rows of {sample_name}")
     if len(rows) == 1 and population > 1:
-        raise InputError(str(sample_path), None, "payment_error",
+        raise InputError(sample_name, None, "payment_error",
                          f"one sampled unit out of {population:,} gives no variance estimate; sample at least 2")
     return unrestricted_mpu([r.payment_error for r in rows], population, confidence, sidedness, df_method, fpc)
 
 
-def _stratified(rows: list[SampleRow], sample_path: Path, strata_path: Path, confidence: float, sidedness: Sidedness,
-                df_method: DfMethod, fpc: bool) -> Extrapolation:
-    listed = read_strata(strata_path)
+def _stratified(rows: list[SampleRow], sample_name: str, listed: list[StratumRow], strata_name: str, confidence: float,
+                sidedness: Sidedness, df_method: DfMethod, fpc: bool) -> Extrapolation:
     known = {s.stratum: s for s in listed}
     values: dict[str, list[float]] = {s.stratum: [] for s in listed}
     for r in rows:
         if r.stratum is None:
-            raise InputError(str(sample_path), r.row, "stratum",
+            raise InputError(sample_name, r.row, "stratum",
                              "empty; with --strata every sampled row needs its stratum")
         if r.stratum not in known:
             shown = ", ".join(sorted(known)[:10])
-            raise InputError(str(sample_path), r.row, "stratum",
-                             f"unknown stratum {r.stratum!r} (strata file {strata_path} lists: {shown})")
+            raise InputError(sample_name, r.row, "stratum",
+                             f"unknown stratum {r.stratum!r} (strata {strata_name} lists: {shown})")
         values[r.stratum].append(r.payment_error)
     samples: list[StratumSample] = []
     for s in listed:
         n_h = len(values[s.stratum])
         if n_h == 0:
-            raise InputError(str(strata_path), s.row, "stratum",
-                             f"stratum {s.stratum!r} has no sampled rows in {sample_path}")
+            raise InputError(strata_name, s.row, "stratum",
+                             f"stratum {s.stratum!r} has no sampled rows in {sample_name}")
         if s.population < n_h:
-            raise InputError(str(strata_path), s.row, "population",
+            raise InputError(strata_name, s.row, "population",
                              f"population {s.population:,} of stratum {s.stratum!r} is smaller than its {n_h:,} "
                              "sampled rows")
         if n_h == 1 and s.population > 1:
-            raise InputError(str(strata_path), s.row, "stratum",
+            raise InputError(strata_name, s.row, "stratum",
                              f"stratum {s.stratum!r} has one sampled unit out of {s.population:,}: no variance "
                              "estimate; sample at least 2 or review the whole stratum")
         samples.append(StratumSample(stratum=s.stratum, population=s.population, values=tuple(values[s.stratum])))
     return stratified_mpu(samples, confidence, sidedness, df_method, fpc)
+
+
+# --- the audit: estimate, the payment year's law and the recovery ---------------------------------------------------
+
+#: The keys of the payment year's file a report shows as "the law in force", in this order.
+LAW_KEYS = ("extrapolation_allowed_bool", "ffs_adjuster_bool", "proposed_extrapolation_allowed_bool",
+            "proposed_ffs_adjuster_bool", "confidence_level_pct", "sidedness_text", "df_method_text",
+            "recovery_bound_text", "fpc_bool", "sample_size_max_count", "strata_count", "net_underpayments_bool")
+
+
+@dataclass(frozen=True)
+class Law:
+    """One payment year's RADV parameters: the typed view and the cited values (file, citations, quotes)."""
+
+    payment_year: int
+    params: RadvParams
+    values: ParamSet
+
+    @property
+    def cited(self) -> list[ParamValue]:
+        return [self.values.values[k] for k in LAW_KEYS if k in self.values.values]
+
+
+def law_for(payment_year: int) -> Law:
+    """The RADV parameter file in force for ``payment_year`` (ParameterError before PY 2011)."""
+    values = load_params("radv", payment_year)
+    return Law(payment_year=payment_year, params=values.typed(RadvParams), values=values)
+
+
+@dataclass(frozen=True)
+class Audit:
+    """An extrapolation with what it was computed from, and - with a payment year - the law and the recovery."""
+
+    estimate: Extrapolation
+    sampled_errors: tuple[float, ...]
+    sample_name: str
+    strata_name: str | None
+    law: Law | None = None
+    recovery: Recovery | None = None
+
+    def body(self, explain: bool = False) -> dict[str, object]:
+        """The nine figures (the keys of ``extrapolate --json``), ``steps`` with ``explain``, ``recovery`` with a
+        payment year."""
+        out: dict[str, object] = dict(self.estimate.summary())
+        if explain:
+            out["steps"] = [s.text() for s in self.estimate.steps]
+        if self.recovery is not None:
+            r = self.recovery
+            out["recovery"] = {
+                "payment_year": r.decision.payment_year, "reading": r.decision.reading,
+                "extrapolation_allowed": r.decision.extrapolation_allowed, "basis": r.basis,
+                "recovery_bound": r.recovery_bound, "bound_value": r.bound_value,
+                "sampled_enrollee_total": r.sampled_enrollee_total,
+                "recovery_without_ffs_adjuster": r.recovery_without_ffs_adjuster,
+                "recovery_with_ffs_adjuster": r.recovery_with_ffs_adjuster, "ffs_adjuster_offset": r.ffs_adjuster_offset,
+                "recovery": r.recovery, "citation": r.decision.citation,
+            }
+        return out
+
+
+def audit(rows: Sequence[SampleRow], population: int | None = None, strata: Sequence[StratumRow] | None = None,
+          confidence: float = 0.90, sidedness: Sidedness = "two_sided", df: DfMethod | None = None, fpc: bool = True,
+          *, payment_year: int | None = None, reading: Reading = "in_force", recovery_bound: RecoveryBound | None = None,
+          ffs_adjuster_rate: float | None = None, contract_payments_usd: float | None = None,
+          sample_name: str = "sample", strata_name: str = "strata") -> Audit:
+    """The estimate of :func:`appraise_rows`; with ``payment_year`` also that year's law and
+    :func:`~partcd.radv.rules.recovery.contract_recovery` (bound from the file unless ``recovery_bound``; the FFS
+    Adjuster comparison when a rate and the contract's payments are given)."""
+    if payment_year is None and (recovery_bound is not None or ffs_adjuster_rate is not None
+                                 or contract_payments_usd is not None):
+        raise ConfigError("--payment-year is needed for the recovery (bound, FFS Adjuster rate, contract payments)")
+    estimate = appraise_rows(rows, population, strata, confidence, sidedness, df, fpc, sample_name=sample_name,
+                             strata_name=strata_name)
+    errors = tuple(r.payment_error for r in rows)
+    used_strata = strata_name if strata is not None else None
+    if payment_year is None:
+        return Audit(estimate, errors, sample_name, used_strata)
+    law = law_for(payment_year)
+    recovery = contract_recovery(estimate, errors, payment_year, law.params, reading,
+                                 recovery_bound=recovery_bound, ffs_adjuster_rate=ffs_adjuster_rate,
+                                 contract_payments_usd=contract_payments_usd)
+    return Audit(estimate, errors, sample_name, used_strata, law, recovery)
+
+
+def audit_files(sample: Path | str, population: int | None = None, strata: Path | str | None = None,
+                confidence: float = 0.90, sidedness: Sidedness = "two_sided", df: DfMethod | None = None,
+                fpc: bool = True, *, max_rows: int | None = None, payment_year: int | None = None,
+                reading: Reading = "in_force", recovery_bound: RecoveryBound | None = None,
+                ffs_adjuster_rate: float | None = None, contract_payments_usd: float | None = None) -> Audit:
+    """:func:`audit` from the two CSV files (``max_rows``: the most sample rows accepted)."""
+    if (population is None) == (strata is None):
+        raise ConfigError("give exactly one of --population N (unrestricted) or --strata FILE (stratified)")
+    rows = read_sample(Path(sample), max_rows=max_rows)
+    listed = read_strata(Path(strata), max_rows=MAX_STRATA if max_rows is not None else None) if strata else None
+    return audit(rows, population, listed, confidence, sidedness, df, fpc, sample_name=str(sample),
+                 strata_name=str(strata) if strata else "strata", payment_year=payment_year, reading=reading,
+                 recovery_bound=recovery_bound, ffs_adjuster_rate=ffs_adjuster_rate,
+                 contract_payments_usd=contract_payments_usd)
+
+
+# --- sample selection from a JSON frame -----------------------------------------------------------------------------
+
+def frame_from(rows: Sequence[object], file: str = "frame", *, max_rows: int | None = None) -> list[FrameEnrollee]:
+    """Frame enrollees of a JSON body (the fields of :class:`~partcd.radv.rules.sampling.FrameEnrollee`), each
+    checked: a bad row is an InputError naming the row (from 1) and the field."""
+    out: list[FrameEnrollee] = []
+    for i, rec in _json_rows(rows, file, max_rows):
+        risk = rec.get("risk_score")
+        if isinstance(risk, bool) or not isinstance(risk, int | float) or not math.isfinite(risk) \
+                or not 0 <= risk <= MAX_RISK_SCORE:
+            raise InputError(file, i, "risk_score", f"a finite number in 0 .. {MAX_RISK_SCORE:g} is required")
+        for months in ("enrolled_months", "esrd_months", "hospice_months", "part_b_months"):
+            given = rec.get(months, [])
+            if not isinstance(given, list) or len(given) > MAX_MONTHS:
+                raise InputError(file, i, months, f"a list of at most {MAX_MONTHS} YYYY-MM months is required")
+        enrollee_id = rec.get("enrollee_id")
+        if not isinstance(enrollee_id, str) or not 1 <= len(enrollee_id) <= MAX_LABEL_CHARS:
+            raise InputError(file, i, "enrollee_id", f"a text id of 1 .. {MAX_LABEL_CHARS} characters is required")
+        try:
+            out.append(FrameEnrollee.model_validate(rec))
+        except ValidationError as exc:
+            raise InputError.from_validation(file, i, exc) from None
+    return out
+
+
+def select(frame: Sequence[FrameEnrollee], payment_year: int, seed: int, sample_size: int | None = None
+           ) -> SampleSelection:
+    """:func:`~partcd.radv.rules.sampling.select_sample` with the payment year's file and
+    ``numpy.random.default_rng(seed)``."""
+    return select_sample(frame, payment_year, law_for(payment_year).params, np.random.default_rng(seed), sample_size)
+
+
+def selection_rows(selection: SampleSelection) -> list[list[object]]:
+    """The selected enrollees as CSV rows ``stratum, enrollee_id`` (header first), every cell through ``safe_cell``."""
+    return [["stratum", "enrollee_id"], *([h, safe_cell(e)] for h, e in selection.selected)]

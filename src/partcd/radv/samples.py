@@ -4,7 +4,9 @@
   a share of enrollees failing each eligibility criterion;
 * :func:`synthetic_audit` - a whole population of enrollee payment errors in risk-score strata (so the true total is
   known) and a stratified sample drawn from it, ready for ``partcd radv extrapolate``;
-* :func:`illustrative_hcc_model` - a tiny made-up CMS-HCC-like model (NOT CMS coefficients) for demos and tests.
+* :func:`illustrative_hcc_model` - a tiny made-up CMS-HCC-like model (NOT CMS coefficients) for demos and tests;
+* :func:`example_audited_enrollees` - three sampled enrollees after record review (for the payment-error section);
+* :func:`worked_example` - the two-strata example computed by hand in ``tests/radv`` as an API request body.
 
 Every generator takes a ``seed`` and uses ``numpy.random.default_rng(seed)``: the same seed gives the same data.
 """
@@ -19,7 +21,7 @@ import numpy as np
 
 from partcd.core.errors import ConfigError
 from partcd.platform.exports import safe_cell
-from partcd.radv.rules.payment_error import HccModel, Interaction
+from partcd.radv.rules.payment_error import AuditedEnrollee, HccModel, Interaction
 from partcd.radv.rules.sampling import FrameEnrollee
 
 
@@ -124,3 +126,33 @@ def illustrative_hcc_model() -> HccModel:
         normalization_factor=1.0,
         coding_intensity_adjustment=0.0,
     )
+
+
+def example_audited_enrollees() -> list[AuditedEnrollee]:
+    """Three made-up sampled enrollees after medical record review, for :func:`illustrative_hcc_model`:
+
+    * ``S1-EX01``: HCC18 unsupported, HCC19 and HCC85 supported, 12 months at $1,000 - error $912.00;
+    * ``S2-EX02``: HCC85 unsupported, 7 eligible months at $950 - error $2,201.15;
+    * ``S3-EX03``: every submitted HCC supported - error $0.00.
+    """
+    return [
+        AuditedEnrollee(enrollee_id="S1-EX01", demographic_score=0.4, submitted_hccs=frozenset({"HCC18", "HCC19", "HCC85"}),
+                        validated_hccs=frozenset({"HCC19", "HCC85"}), monthly_base_rates_usd=(1000.0,) * 12),
+        AuditedEnrollee(enrollee_id="S2-EX02", demographic_score=0.4, submitted_hccs=frozenset({"HCC85"}),
+                        validated_hccs=frozenset(), monthly_base_rates_usd=(950.0,) * 7),
+        AuditedEnrollee(enrollee_id="S3-EX03", demographic_score=0.55, submitted_hccs=frozenset({"HCC108"}),
+                        validated_hccs=frozenset({"HCC108"}), monthly_base_rates_usd=(1100.0,) * 12),
+    ]
+
+
+def worked_example() -> dict[str, object]:
+    """The two-strata example of ``tests/radv/test_estimators_hand.py`` as a ``POST /api/v1/radv/extrapolate`` body:
+    T = 3,500, SE = 752.77, df = 5, 90 % two-sided limits 1,983.1 .. 5,016.9."""
+    return {
+        "sample": [{"stratum": "low", "payment_error": y} for y in (100, 200, 300)]
+        + [{"stratum": "high", "payment_error": y} for y in (0, 50, 100, 150)],
+        "strata": [{"stratum": "low", "population": 10}, {"stratum": "high", "population": 20}],
+        "confidence": 0.90,
+        "sidedness": "two_sided",
+        "df": "n_minus_L",
+    }
