@@ -93,7 +93,8 @@ def _cases() -> dict[str, wf.Case]:
     quality = open_case(Intake(case_type="partc_grievance", received=REC, grievance_subject="quality_of_care", **BASE), P,
                         actor="intake", now=REC)
     resolved = _ev(quality, "resolve", REC + dt.timedelta(days=12), note="We spoke with the home health agency.")
-    return {"grievance_resolution": resolved, "acknowledgement": ir, "extension": iod, "denial_of_expedite": iod, "adverse_determination": adverse,
+    return {"grievance_resolution": resolved, "acknowledgement": ir, "extension": iod, "denial_of_expedite": iod,
+            "adverse_determination": adverse,
             "reconsideration_resolution": upheld, "continuation": ir, "grievance": grievance,
             "standard_extension": od, "standard_denial_of_expedite": od, "standard_denial": denied}
 
