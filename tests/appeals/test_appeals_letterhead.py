@@ -68,6 +68,8 @@ def test_round_trip_audit_and_optimistic_locking(engine: sa.Engine) -> None:
     ({"contract_id": "1234"}, "contract_id"),
     ({"phone": ""}, "phone"),
     ({"hours": "   "}, "hours"),
+    ({"hours_translations": {"zh": "8-20"}}, "hours_translations"),  # not one of the contract's languages
+    ({"hours_translations": {"es": " "}}, "hours_translations"),
 ])
 def test_bad_fields_are_refused_by_name(engine: sa.Engine, change: dict[str, Any], field: str) -> None:
     with pytest.raises(InputError) as err:
@@ -95,14 +97,19 @@ def test_cli_set_show_list(tmp_path: Path) -> None:
     code, out = _run(db, "appeals", "letterhead", "set", "--contract", "h1234", "--plan-name", "Sunrise Health Plan",
                      "--address", "100 Main St / Columbus, OH 43215", "--phone", "1-800-555-0100", "--tty", "711",
                      "--hours", "8 a.m. to 8 p.m., 7 days a week", "--time-zone", "America/New_York",
-                     "--language", "es", "--actor", "ops-admin", "--json")
+                     "--language", "es", "--hours-in", "es=de 8 a.m. a 8 p.m., los 7 días de la semana", "--actor",
+                     "ops-admin", "--json")
     assert code == 0, out
     saved = json.loads(out)[0]
     assert saved["address"] == "100 Main St\nColumbus, OH 43215" and saved["languages"] == ["en", "es"]
+    assert saved["hours_translations"] == {"es": "de 8 a.m. a 8 p.m., los 7 días de la semana"}
     code, out = _run(db, "appeals", "letterhead", "set", "--contract", "H1234", "--tty", "1-800-555-0101", "--version",
                      "1", "--json")
     assert code == 0 and json.loads(out)[0]["tty"] == "1-800-555-0101" and json.loads(out)[0]["version"] == 2
     assert json.loads(out)[0]["languages"] == ["en", "es"]  # kept when --language is not given
+    assert json.loads(out)[0]["hours_translations"] == {"es": "de 8 a.m. a 8 p.m., los 7 días de la semana"}
+    code, out = _run(db, "appeals", "letterhead", "set", "--contract", "H1234", "--hours-in", "es", "--version", "2")
+    assert code == 2 and "--hours-in: expected LANGUAGE=HOURS" in out
     code, out = _run(db, "appeals", "letterhead", "set", "--contract", "H1234", "--tty", "711", "--version", "1")
     assert code == 2 and "changed by someone else" in out
     code, out = _run(db, "appeals", "letterhead", "list", "--json")
@@ -162,7 +169,8 @@ def test_admin_web_page(tmp_path: Path) -> None:
         assert page.status_code == 200 and "No letterhead yet." in page.text and 'id="letterhead-form"' in page.text
         form = {"contract_id": "H1234", "plan_name": "Sunrise Health Plan", "address": "100 Main St\r\nColumbus, OH 43215",
                 "phone": "1-800-555-0100", "tty": "711", "hours": "8 a.m. to 8 p.m., 7 days a week",
-                "time_zone": "America/New_York", "languages": "en, es"}
+                "time_zone": "America/New_York", "languages": "en, es",
+                "hours_translations": "es=de 8 a.m. a 8 p.m., los 7 días de la semana\r\n"}
         refused = c.post("/appeals/letterhead", data=form, headers=same_origin(c), follow_redirects=False)
         assert refused.status_code == 403  # no CSRF token
         done = c.post("/appeals/letterhead", data={**form, "csrf_token": csrf}, headers=same_origin(c),
@@ -171,6 +179,7 @@ def test_admin_web_page(tmp_path: Path) -> None:
         edit = c.get(done.headers["location"])
         assert "Saved (version 1)" in edit.text and 'name="expected_version" value="1"' in edit.text
         assert re.search(r'<td>100 Main St<br>Columbus, OH 43215</td>', edit.text)
+        assert "es=de 8 a.m. a 8 p.m., los 7 días de la semana" in edit.text  # the form shows the Spanish hours
         again = c.post("/appeals/letterhead", data={**form, "csrf_token": csrf, "tty": "1-800-555-0101",
                                                     "expected_version": "1"}, headers=same_origin(c), follow_redirects=False)
         assert again.status_code == 303 and "saved=true" in again.headers["location"]
@@ -183,3 +192,4 @@ def test_admin_web_page(tmp_path: Path) -> None:
         assert "time_zone" in c.get(bad.headers["location"]).text
     stored = lh.get_letterhead(app.state.engine, "H1234")
     assert stored is not None and stored.tty == "1-800-555-0101" and stored.version == 2 and stored.updated_by == "admin-web"
+    assert stored.hours_translations == {"es": "de 8 a.m. a 8 p.m., los 7 días de la semana"}

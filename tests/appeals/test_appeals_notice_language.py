@@ -36,7 +36,8 @@ PRINTED = dt.datetime(2021, 4, 20, 13, 0, tzinfo=dt.UTC)
 BASE: dict[str, Any] = {"reason": "home health visits.  ", "enrollee_name": "Lena Ortiz", "mbi": "1EG4TE5MK73",
                         "contract_id": "H1234"}
 HEAD = Letterhead(id=3, contract_id="H1234", plan_name="Sunrise Health Plan", address="100 Main St\nColumbus, OH 43215",
-                  phone="1-800-555-0100", tty="711", hours="8 a.m. to 8 p.m., 7 days a week", time_zone="America/Chicago",
+                  phone="1-800-555-0100", tty="711", hours="8 a.m. to 8 p.m., 7 days a week",
+                  hours_translations={"es": "de 8 a.m. a 8 p.m., los 7 días de la semana"}, time_zone="America/Chicago",
                   languages=("en", "es"), updated_by="admin", updated_at=dt.datetime(2021, 1, 1, tzinfo=dt.UTC), version=4)
 
 
@@ -121,9 +122,11 @@ def test_spanish_and_english_carry_the_same_elements(kind: wf.NoticeKind) -> Non
 @pytest.mark.parametrize("kind", wf.NOTICE_KINDS)
 def test_member_letter_has_the_letterhead_and_nothing_internal(kind: wf.NoticeKind, lang: str) -> None:
     text = _text(_render(kind, lang))
-    for value in ("Sunrise Health Plan", "100 Main St", "Columbus, OH 43215", "1-800-555-0100", "TTY 711",
-                  "8 a.m. to 8 p.m., 7 days a week", "Lena Ortiz"):
+    hours = "8 a.m. to 8 p.m., 7 days a week" if lang == "en" else "de 8 a.m. a 8 p.m., los 7 días de la semana"
+    for value in ("Sunrise Health Plan", "100 Main St", "Columbus, OH 43215", "1-800-555-0100", "TTY 711", hours,
+                  "Lena Ortiz"):
         assert value in text, (kind, lang, value)
+    assert text.count(hours) == 2  # the letterhead and the contact line, in the letter's language only
     assert ("(Central time)" if lang == "en" else "(hora del Centro)") in text  # the hours' time zone is named
     for internal in ("CFR", "§", "cms-4185", "ecfr", "partcd", "audit", "auditor", "Generated", "cite", "params",
                      "_days"):
@@ -218,7 +221,11 @@ def test_languages_are_refused_clearly() -> None:
     chinese = HEAD.model_copy(update={"languages": ("en", "es", "zh")})
     with pytest.raises(notices.NoticeLanguageUnavailable, match=r"no notice templates in 'zh'.*en \(English\), es"):
         notices.render_notice(CASES["standard_denial"], "standard_denial", case_id=1, letterhead=chinese, language="zh")
-    english_only = HEAD.model_copy(update={"languages": ("en",)})
+    no_spanish_hours = HEAD.model_copy(update={"hours_translations": {}})
+    with pytest.raises(notices.NoticeLanguageUnavailable, match=r"no hours written in 'es'.*--hours-in 'es=\.\.\.'"):
+        notices.render_notice(CASES["standard_denial"], "standard_denial", case_id=1, letterhead=no_spanish_hours,
+                              language="es")
+    english_only = HEAD.model_copy(update={"languages": ("en",), "hours_translations": {}})
     with pytest.raises(notices.NoticeLanguageUnavailable, match="--language es"):
         notices.render_notice(CASES["standard_denial"], "standard_denial", case_id=1, letterhead=english_only,
                               language="es")

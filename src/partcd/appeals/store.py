@@ -165,10 +165,11 @@ class AppealQueueTally(Base):
 
 
 class NoticeLetterhead(Base):
-    """What a member letter of one contract shows at its head: plan name, mailing address, phone, TTY, hours and the
-    time zone the letter's times are written in, plus the languages the contract sends notices in (its threshold
-    languages, ``en`` first). One row per contract; written only through ``partcd.appeals.pipelines.letterhead``
-    (audited, optimistic lock ``version``). Migration ``0007_appeals_letterhead``.
+    """What a member letter of one contract shows at its head: plan name, mailing address, phone, TTY, hours and
+    their time zone, plus the languages the contract sends notices in (its threshold languages, ``en`` first) and the
+    hours as written in each of them besides English (``hours_translations``). One row per contract; written only
+    through ``partcd.appeals.pipelines.letterhead`` (audited, optimistic lock ``version``). Migration
+    ``0007_appeals_letterhead``.
     """
 
     __tablename__ = "notice_letterhead"
@@ -180,6 +181,7 @@ class NoticeLetterhead(Base):
     phone: Mapped[str] = mapped_column(String(40))
     tty: Mapped[str] = mapped_column(String(40))
     hours: Mapped[str] = mapped_column(String(200))
+    hours_translations: Mapped[dict[str, str]] = mapped_column(JSON)
     time_zone: Mapped[str] = mapped_column(String(60))
     languages: Mapped[list[str]] = mapped_column(JSON)
     updated_by: Mapped[str] = mapped_column(String(100))

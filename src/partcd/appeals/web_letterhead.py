@@ -75,6 +75,7 @@ def letterhead_save(request: Request, engine: Db, _: CsrfForm,
                     address: Annotated[str, Form(max_length=500)], phone: Annotated[str, Form(max_length=40)],
                     tty: Annotated[str, Form(max_length=40)], hours: Annotated[str, Form(max_length=200)],
                     time_zone: Annotated[str, Form(max_length=60)], languages: Annotated[str, Form(max_length=200)] = "en",
+                    hours_translations: Annotated[str, Form(max_length=2_000)] = "",
                     expected_version: Annotated[int | None, Form(ge=1, le=MAX_VERSION)] = None) -> Response:
     """Save the form (admin only); a refusal comes back on the form with its reason."""
     who = current(request, engine)
@@ -87,8 +88,10 @@ def letterhead_save(request: Request, engine: Db, _: CsrfForm,
     key = contract_id.strip().upper()
     back = f"/appeals/letterhead/{quote(key)}" if svc.CONTRACT_RE.match(key) else "/appeals/letterhead"
     codes = [c.strip() for c in languages.replace(";", ",").split(",") if c.strip()]
+    translated = dict(line.split("=", 1) for line in hours_translations.splitlines() if "=" in line)
     request_body = {"contract_id": key, "plan_name": plan_name, "address": address.replace("\r\n", "\n"), "phone": phone,
-                    "tty": tty, "hours": hours, "time_zone": time_zone, "languages": codes or ["en"]}
+                    "tty": tty, "hours": hours, "time_zone": time_zone, "languages": codes or ["en"],
+                    "hours_translations": {k.strip(): v.strip() for k, v in translated.items()}}
     try:
         if expected_version is None and svc.get_letterhead(engine, key) is not None:
             raise PartcdError(f"contract {key} already has a letterhead: open it from the list and save from there")

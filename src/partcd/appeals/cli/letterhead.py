@@ -1,5 +1,6 @@
 """``partcd appeals letterhead set|show|list``: the letterhead and notice languages of each contract (what a member
-letter shows at its head: plan name, address, phone, TTY, hours and their time zone).
+letter shows at its head: plan name, address, phone, TTY, hours and their time zone, in English and in each other
+notice language of the contract: ``--hours-in es=...``).
 
 The command line works on the database directly (``--db`` / ``PARTCD_DB``), like ``partcd keys``: it is the
 administrator's tool; over HTTP only the ``admin`` role may change a letterhead. Every change is audited; ``--version``
@@ -33,8 +34,9 @@ def _print(items: list[Any], as_json: bool) -> None:
     for col in ("contract", "plan", "address", "phone", "TTY", "hours", "time zone", "languages", "version", "by"):
         table.add_column(col, overflow="fold")
     for h in items:
+        hours = "; ".join([h.hours, *(f"{k}: {v}" for k, v in h.hours_translations.items())])
         table.add_row(h.contract_id, escape(h.plan_name), escape(h.address.replace("\n", " / ")), h.phone, h.tty,
-                      escape(h.hours), h.time_zone, ", ".join(h.languages), str(h.version), escape(h.updated_by))
+                      escape(hours), h.time_zone, ", ".join(h.languages), str(h.version), escape(h.updated_by))
     console.print(table)
 
 
@@ -50,6 +52,9 @@ def letterhead_set(
     time_zone: str | None = typer.Option(None, "--time-zone", help="IANA zone of the hours, e.g. America/New_York."),
     language: list[str] = typer.Option([], "--language", help="A notice language besides English (repeat: --language "
                                                               "es --language zh); replaces the stored list when given."),
+    hours_in: list[str] = typer.Option([], "--hours-in", help="The hours as a letter in another language writes them: "
+                                                              "'es=de 8 a.m. a 8 p.m., los 7 días de la semana' (repeat "
+                                                              "per language; added to the stored ones)."),
     version: int | None = typer.Option(None, "--version", help="Refuse if the letterhead changed since this version."),
     actor: str | None = typer.Option(None, "--actor", help="Who makes the change (audit log; default $PARTCD_ACTOR or "
                                                            "$USER)."),
@@ -63,15 +68,27 @@ def letterhead_set(
     stored = svc.get_letterhead(engine, key)
     given: dict[str, Any] = {"plan_name": plan_name, "address": address.replace(" / ", "\n").replace("\\n", "\n")
                              if address is not None else None, "phone": phone, "tty": tty, "hours": hours,
-                             "time_zone": time_zone, "languages": ["en", *language] if language else None}
+                             "time_zone": time_zone, "languages": ["en", *language] if language else None,
+                             "hours_translations": None}
+    translations = dict(stored.hours_translations) if stored is not None else {}
+    for item in hours_in:
+        code, sep, text = item.partition("=")
+        if not sep or not code.strip() or not text.strip():
+            raise ConfigError(f"--hours-in: expected LANGUAGE=HOURS: {item[:60]!r}")
+        translations[code.strip()] = text.strip()
+    if hours_in:
+        given["hours_translations"] = translations
     if stored is None:
-        missing = [f"--{k.replace('_', '-')}" for k, v in given.items() if v is None and k != "languages"]
+        missing = [f"--{k.replace('_', '-')}" for k, v in given.items()
+                   if v is None and k not in ("languages", "hours_translations")]
         if missing:
             raise ConfigError(f"contract {key} has no letterhead yet: give {', '.join(missing)}")
         request = {k: v for k, v in given.items() if v is not None}
     else:
         request = {**stored.model_dump(include=set(given)), **{k: v for k, v in given.items() if v is not None}}
         request["languages"] = list(request["languages"])
+        if language and not hours_in:  # a language dropped from the list takes its hours with it
+            request["hours_translations"] = {k: v for k, v in request["hours_translations"].items() if k in language}
     actor_name = actor or os.environ.get("PARTCD_ACTOR") or os.environ.get("USER") or "cli"
     _print([svc.set_letterhead(engine, {**request, "contract_id": key}, actor=actor_name, expected_version=version)],
            as_json)

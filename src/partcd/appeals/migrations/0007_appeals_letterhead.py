@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("phone", sa.String(40), nullable=False),
         sa.Column("tty", sa.String(40), nullable=False),
         sa.Column("hours", sa.String(200), nullable=False),
+        sa.Column("hours_translations", sa.JSON, nullable=False),
         sa.Column("time_zone", sa.String(60), nullable=False),
         sa.Column("languages", sa.JSON, nullable=False),
         sa.Column("updated_by", sa.String(100), nullable=False),

@@ -1,7 +1,7 @@
 """Member notices (§§ 422.631(d)(1), 422.633(f)(4): "written in plain language and available in a language and format
 that is accessible to the enrollee", 4185-P L2793, L2938; SSA § 1859(f)(8)(B)(iii), L329) -
-the letterhead of each contract: plan name, mailing address, phone, TTY, hours and the time zone the letter's times are
-written in, plus the contract's notice languages (its threshold languages).
+the letterhead of each contract: plan name, mailing address, phone, TTY, hours and their time zone, plus the
+contract's notice languages (its threshold languages) and the hours as each of them writes them.
 
 One ``notice_letterhead`` row per contract, set and read here only: every change is an ``audit_event`` written in the
 same transaction, and a change made against a stale ``version`` is refused (optimistic locking, like the cases). A
@@ -16,7 +16,7 @@ import logging
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from sqlalchemy import Engine, select
 
 from partcd.appeals.store import NoticeLetterhead
@@ -39,7 +39,7 @@ class LetterheadMissing(ConfigError):
 def set_command(contract_id: str) -> str:
     """The command an admin runs to store the letterhead of a contract."""
     return (f"partcd appeals letterhead set --contract {contract_id} --plan-name NAME --address ADDRESS --phone PHONE "
-            "--tty TTY --hours HOURS --time-zone ZONE [--language es ...]")
+            "--tty TTY --hours HOURS --time-zone ZONE [--language es --hours-in 'es=HOURS IN SPANISH' ...]")
 
 
 class LetterheadRequest(BaseModel):
@@ -53,9 +53,12 @@ class LetterheadRequest(BaseModel):
     phone: str = Field(min_length=7, max_length=40, pattern=r"^[0-9A-Za-z+().\- ]+$")
     tty: str = Field(min_length=3, max_length=40, pattern=r"^[0-9A-Za-z+().\- ]+$")
     hours: str = Field(min_length=1, max_length=200, description="e.g. 8 a.m. to 8 p.m., 7 days a week")
-    time_zone: str = Field(min_length=1, max_length=60, description="IANA zone the letter's times are written in")
+    time_zone: str = Field(min_length=1, max_length=60, description="IANA zone of the hours, e.g. America/New_York")
     languages: tuple[str, ...] = Field(default=("en",), min_length=1, max_length=20,
                                        description="notice languages of the contract, 'en' always among them")
+    hours_translations: dict[str, str] = Field(default_factory=dict, max_length=20,
+                                               description="the hours in each notice language besides English, "
+                                                           "e.g. {'es': 'de 8 a.m. a 8 p.m., los 7 días de la semana'}")
 
     @field_validator("time_zone")
     @classmethod
@@ -78,6 +81,22 @@ class LetterheadRequest(BaseModel):
             raise ValueError("a language is listed twice")
         return ("en", *(v for v in value if v != "en"))
 
+    @field_validator("hours_translations")
+    @classmethod
+    def _translations(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        languages = info.data.get("languages", ("en",))
+        for code, text in value.items():
+            if code == "en" or code not in languages:
+                raise ValueError(f"{code[:20]!r} is not one of the contract's other languages "
+                                 f"({', '.join(languages[1:]) or 'none'})")
+            if not 1 <= len(text.strip()) <= 200:
+                raise ValueError(f"the hours in {code!r} must be 1 to 200 characters")
+        return value
+
+    def hours_in(self, language: str) -> str | None:
+        """The hours as the letter in ``language`` writes them (None when not given for that language)."""
+        return self.hours if language == "en" else self.hours_translations.get(language)
+
 
 class Letterhead(LetterheadRequest):
     """A stored letterhead (``notice_letterhead``)."""
@@ -93,7 +112,8 @@ class Letterhead(LetterheadRequest):
 
 def _letterhead(row: NoticeLetterhead) -> Letterhead:
     return Letterhead(id=row.id, contract_id=row.contract_id, plan_name=row.plan_name, address=row.address,
-                      phone=row.phone, tty=row.tty, hours=row.hours, time_zone=row.time_zone,
+                      phone=row.phone, tty=row.tty, hours=row.hours, hours_translations=dict(row.hours_translations),
+                      time_zone=row.time_zone,
                       languages=tuple(row.languages), updated_by=row.updated_by, updated_at=row.updated_at,
                       version=row.version)
 
@@ -120,6 +140,7 @@ def set_letterhead(engine: Engine, request: dict[str, Any] | LetterheadRequest, 
     req = _request(request)
     fields = req.model_dump(exclude={"contract_id"})
     fields["languages"] = list(req.languages)
+    fields["hours_translations"] = {k: v.strip() for k, v in req.hours_translations.items()}
     with session_scope(engine) as s:
         row = s.scalars(select(NoticeLetterhead).where(NoticeLetterhead.contract_id == req.contract_id)).first()
         if row is None:

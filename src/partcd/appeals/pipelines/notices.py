@@ -93,6 +93,10 @@ def check_language(letterhead: Letterhead, language: str) -> str:
             f"{', '.join(f'{c} ({LANGUAGE_NAMES.get(c, c)})' for c in template_languages())}; the {lang[:20]!r} "
             f"templates must be added to templates/notices/{lang[:20]}/ before contract {letterhead.contract_id} can "
             "send them")
+    if letterhead.hours_in(lang) is None:
+        raise NoticeLanguageUnavailable(
+            f"contract {letterhead.contract_id} has no hours written in {lang!r} for its letterhead; an admin adds them "
+            f"with: partcd appeals letterhead set --contract {letterhead.contract_id} --hours-in '{lang}=...'")
     return lang
 
 
@@ -178,6 +182,7 @@ def render_notice(case: Case, kind: NoticeKind, *, case_id: int | str, letterhea
     context: dict[str, Any] = {
         "case": case, "case_id": case_id, "kind": kind, "lang": lang, "audit_copy": audit_copy,
         "elements": {e.id: e for e in notice_elements(params)[kind]}, "obligations": obs, "letterhead": letterhead,
+        "hours": letterhead.hours_in(lang),
         "zone_label": _ZONE_NAMES.get(lang, {}).get(letterhead.time_zone, letterhead.time_zone),
         "version": __version__, "params_file": params.file,
         "local": functools.partial(_local, lang, zone), "day": functools.partial(_day, lang, zone),
