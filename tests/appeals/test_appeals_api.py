@@ -159,6 +159,11 @@ def test_notice_html_and_pdf(api: tuple[TestClient, dict[str, dict[str, str]]]) 
     case = _create(c, keys, case_type="integrated_grievance", grievance_subject="quality_of_care",
                    received=(_now() - dt.timedelta(hours=1)).isoformat())
     r = c.get(f"/api/v1/appeals/cases/{case['id']}/notices/acknowledgement", headers=keys["auditor"])
+    assert r.status_code == 409 and "partcd appeals letterhead set --contract H1234" in r.json()["detail"]
+    head = {"plan_name": "Sunrise Health Plan", "address": "100 Main St\nColumbus, OH 43215", "phone": "1-800-555-0100",
+            "tty": "711", "hours": "8 a.m. to 8 p.m., 7 days a week", "time_zone": "America/New_York"}
+    assert c.put("/api/v1/appeals/letterhead/H1234", json=head, headers=keys["admin"]).status_code == 200
+    r = c.get(f"/api/v1/appeals/cases/{case['id']}/notices/acknowledgement", headers=keys["auditor"])
     assert r.status_code == 200 and 'data-element="written_acknowledgement"' in r.text
     assert c.get(f"/api/v1/appeals/cases/{case['id']}/notices/extension", headers=keys["auditor"]).status_code == 404
     if shutil.which("chromium") or Path("/usr/bin/chromium").exists():

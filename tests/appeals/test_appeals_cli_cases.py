@@ -70,6 +70,13 @@ def test_case_lifecycle_queue_and_universe(tmp_path: Path) -> None:
     assert len(lines) == 2 and lines[0].startswith("Enrollee First Name,Enrollee Last Name,Enrollee ID")
     code, out = _run(db, "appeals", "case", "notice", "1", "--kind", "adverse_determination", "--out",
                      str(tmp_path / "n.html"))
+    assert code == 2 and "partcd appeals letterhead set --contract H1234" in out  # no letterhead: refused, not blank
+    code, out = _run(db, "appeals", "letterhead", "set", "--contract", "H1234", "--plan-name", "Sunrise Health Plan",
+                     "--address", "100 Main St / Columbus, OH 43215", "--phone", "1-800-555-0100", "--tty", "711",
+                     "--hours", "8 a.m. to 8 p.m., 7 days a week", "--time-zone", "America/New_York")
+    assert code == 0, out
+    code, out = _run(db, "appeals", "case", "notice", "1", "--kind", "adverse_determination", "--out",
+                     str(tmp_path / "n.html"))
     assert code == 0 and 'data-element="continuation_right"' in (tmp_path / "n.html").read_text(encoding="utf-8")
     code, out = _run(db, "appeals", "case", "notice", "1", "--kind", "extension", "--out", str(tmp_path / "x.html"))
     assert code == 2 and "has no extension notice" in out

@@ -45,8 +45,9 @@ def test_migration_adds_the_appeals_branch_and_goes_down_cleanly(db_url: str) ->
     eng = connect(db_url)
     upgrade(eng)
     assert current_revision(eng) == head_revisions(eng)
-    assert "0006_appeals_queue" in (current_revision(eng) or "")  # the appeals branch: 0002 -> 0006
-    tables = {"appeal_case", "case_event", "notice", "contract_clock_override", "appeal_obligation", "appeal_queue_tally"}
+    assert "0007_appeals_letterhead" in (current_revision(eng) or "")  # the appeals branch: 0002 -> 0007
+    tables = {"appeal_case", "case_event", "notice", "contract_clock_override", "appeal_obligation", "appeal_queue_tally",
+              "notice_letterhead"}
     assert tables <= set(sa.inspect(eng).get_table_names())
     downgrade(eng, "0005_appeals_overrides")
     names = set(sa.inspect(eng).get_table_names())

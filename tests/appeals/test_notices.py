@@ -14,7 +14,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from partcd.appeals.pipelines.cases import notice_kinds_for, render_notice, write_notice_pdf
+from partcd.appeals.pipelines import notices
+from partcd.appeals.pipelines.cases import notice_kinds_for
+from partcd.appeals.pipelines.letterhead import Letterhead
+from partcd.appeals.pipelines.notices import write_notice_pdf
 from partcd.appeals.rules import workflow as wf
 from partcd.appeals.rules.workflow import CaseEvent, Intake, apply, open_case
 from partcd.platform.params import load_params
@@ -25,6 +28,17 @@ REC = dt.datetime(2021, 3, 1, 9, 0, tzinfo=NY)
 NOW = dt.datetime(2021, 4, 20, 9, 0, tzinfo=NY)
 BASE: dict[str, Any] = {"reason": "home health <visits> & therapy", "enrollee_name": "Test Enrollee",
                         "mbi": "1EG4TE5MK73", "contract_id": "H1234"}
+
+
+LETTERHEAD = Letterhead(id=1, contract_id="H1234", plan_name="Sunrise Health Plan", address="100 Main St\nColumbus, OH 43215",
+                        phone="1-800-555-0100", tty="711", hours="8 a.m. to 8 p.m., 7 days a week",
+                        time_zone="America/New_York", languages=("en", "es"), updated_by="admin",
+                        updated_at=dt.datetime(2021, 1, 1, tzinfo=dt.UTC))
+
+
+def render_notice(case: wf.Case, kind: wf.NoticeKind, *, case_id: int, now: dt.datetime, audit_copy: bool = True) -> str:
+    """The audit copy (the citations shown) printed at ``now`` with the test letterhead."""
+    return notices.render_notice(case, kind, case_id=case_id, letterhead=LETTERHEAD, audit_copy=audit_copy, printed_at=now)
 
 
 class _Sections(HTMLParser):
@@ -76,7 +90,11 @@ def _cases() -> dict[str, wf.Case]:
     od = _ev(od, "deny_expedite", REC + dt.timedelta(hours=2))
     od = _ev(od, "extend", REC + dt.timedelta(days=3), requested_by="enrollee")
     denied = _ev(od, "decide", REC + dt.timedelta(days=20), decision="adverse", note="Not medically necessary.")
-    return {"acknowledgement": ir, "extension": iod, "denial_of_expedite": iod, "adverse_determination": adverse,
+    quality = open_case(Intake(case_type="partc_grievance", received=REC, grievance_subject="quality_of_care", **BASE), P,
+                        actor="intake", now=REC)
+    resolved = _ev(quality, "resolve", REC + dt.timedelta(days=12), note="We spoke with the home health agency.")
+    return {"grievance_resolution": resolved, "acknowledgement": ir, "extension": iod, "denial_of_expedite": iod,
+            "adverse_determination": adverse,
             "reconsideration_resolution": upheld, "continuation": ir, "grievance": grievance,
             "standard_extension": od, "standard_denial_of_expedite": od, "standard_denial": denied}
 

@@ -3,7 +3,8 @@ work queue, notices (HTML/PDF), audit universes (CSV/Excel) and the State-specif
 (§ 422.629(c): set, list, end).
 
 Roles: ``intake`` creates cases and records notices; ``reviewer`` and ``coordinator`` also decide, extend and
-triage; ``auditor`` reads (cases, queue, universes); ``coordinator`` (and ``admin``) alone sets, lists and ends
+triage; ``auditor`` reads (cases, queue, universes, notices and their audit copies); ``admin`` alone sets a contract's
+notice letterhead (``PUT /letterhead/{contract_id}``); ``coordinator`` (and ``admin``) alone sets, lists and ends
 State overrides (a less protective one answers 409 with § 422.629(c)); ``admin`` does everything. A refused transition answers
 409 with the rule's citation; a stale ``expected_version`` answers 409 too. Ids, versions, dates and numbers are
 bounded at the edge (422 naming the field): ``partcd.platform.api.deps.check_body`` checks the fields of the free-form
@@ -23,12 +24,14 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Engine
 
-from partcd.appeals.pipelines import cases, universes
+from partcd.appeals.pipelines import cases, notices, universes
+from partcd.appeals.pipelines import letterhead as letterheads
 from partcd.appeals.rules.workflow import CASE_TYPES, EVENT_KINDS, NOTICE_KINDS, CaseEvent, Intake
 from partcd.platform.api.deps import (
     DATE_MAX,
     DATE_MIN,
     MAX_ID,
+    Admin,
     Day,
     RecordId,
     check_body,
@@ -46,6 +49,7 @@ Worker = Annotated[Principal, Depends(require("intake", "reviewer", "coordinator
 Exporter = Annotated[Principal, Depends(require("coordinator", "auditor"))]
 Coordinator = Annotated[Principal, Depends(require("coordinator"))]
 EngineDep = Annotated[Engine, Depends(get_engine)]
+ContractId = Annotated[str, PathParam(pattern=r"^[A-Z][0-9]{4}$", description="contract id, e.g. H1234")]
 
 #: Events that decide or steer a case: reviewers and coordinators only (intake records receipt facts and notices).
 DECISION_EVENTS = frozenset({"decide", "resolve", "extend", "grant_expedite", "deny_expedite", "accept_good_cause",
@@ -57,6 +61,9 @@ _CASE_EXAMPLE = {"case_type": "integrated_organization_determination", "received
                  "contract_id": "H1234", "expedite_requested": False}
 _OVERRIDE_EXAMPLE = {"contract_id": "H1234", "timeframe_id": "T2", "duration_value": 10, "duration_unit": "calendar_days",
                      "state": "OH", "citation": "State Medicaid agency contract, appendix K", "effective_from": "2021-01-01"}
+_LETTERHEAD_EXAMPLE = {"plan_name": "Sunrise Health Plan", "address": "100 Main St\nColumbus, OH 43215",
+                       "phone": "1-800-555-0100", "tty": "711", "hours": "8 a.m. to 8 p.m., 7 days a week",
+                       "time_zone": "America/New_York", "languages": ["en", "es"], "expected_version": 1}
 _EVENT_EXAMPLE = {"kind": "decide", "at": "2021-03-03T09:00:00-05:00", "decision": "adverse", "expected_version": 1}
 
 
@@ -112,21 +119,62 @@ def get_timeline(case_id: RecordId, _: Reader, engine: EngineDep) -> list[dict[s
 
 @router.get("/cases/{case_id}/notices/{kind}", response_model=None)
 def get_notice(case_id: RecordId, kind: Annotated[str, PathParam(max_length=40)], _: Reader, engine: EngineDep,
-               format: Annotated[Literal["html", "pdf"], Query()] = "html") -> Response:
-    """A notice of the case rendered now, as HTML or PDF (every element the rule lists)."""
+               format: Annotated[Literal["html", "pdf"], Query()] = "html",
+               language: Annotated[str, Query(max_length=20, description="a language of the contract's letterhead")] = "en",
+               audit_copy: Annotated[bool, Query(description="the internal audit copy: the letter plus its citations "
+                                                             "and parameters")] = False) -> Response:
+    """A notice of the case as HTML or PDF: the member's letter (letterhead, every element the rule lists, no
+    citations) or, with ``audit_copy=true``, the internal copy with the citations and parameters. Dated by its event.
+    409 when the contract has no letterhead (the message names the command that sets it); 422 for a language the
+    contract does not list or that has no templates."""
     if kind not in NOTICE_KINDS:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no notice kind {kind!r}; kinds: {', '.join(NOTICE_KINDS)}")
     view = cases.get_case(engine, case_id, now=_now())
     if kind not in cases.notice_kinds_for(view.case):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"case {case_id} has no {kind} notice in state {view.case.status}")
-    html = cases.render_notice(view.case, kind, case_id=case_id,  # type: ignore[arg-type]
-                               state_overrides=view.state_overrides)
+    try:
+        head = letterheads.require_letterhead(engine, view.case.contract_id)
+    except letterheads.LetterheadMissing as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, exc.message()) from None
+    html = notices.render_notice(view.case, kind, case_id=case_id, letterhead=head,  # type: ignore[arg-type]
+                                 language=language, audit_copy=audit_copy, state_overrides=view.state_overrides)
+    name = f"case-{case_id}-{kind}-{notices.check_language(head, language)}{'-audit' if audit_copy else ''}"
     if format == "html":
-        return HTMLResponse(html)
+        return HTMLResponse(html, headers={"Content-Disposition": f'inline; filename="{name}.html"'})
     with tempfile.TemporaryDirectory() as tmp:
-        pdf = cases.write_notice_pdf(html, Path(tmp) / "notice.pdf").read_bytes()
-    return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="case-{case_id}-{kind}.pdf"'})
+        pdf = notices.write_notice_pdf(html, Path(tmp) / "notice.pdf").read_bytes()
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+
+
+@router.get("/letterhead")
+def list_letterheads(_: Reader, engine: EngineDep) -> list[dict[str, Any]]:
+    """The letterhead and notice languages of every contract that has one."""
+    return [h.to_dict() for h in letterheads.list_letterheads(engine)]
+
+
+@router.get("/letterhead/{contract_id}")
+def get_letterhead(contract_id: ContractId, _: Reader, engine: EngineDep) -> dict[str, Any]:
+    """The letterhead of one contract (404 naming the command that sets it when there is none)."""
+    head = letterheads.get_letterhead(engine, contract_id)
+    if head is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"contract {contract_id} has no letterhead; an admin sets it with "
+                            f"PUT /api/v1/appeals/letterhead/{contract_id} or: {letterheads.set_command(contract_id)}")
+    return head.to_dict()
+
+
+@router.put("/letterhead/{contract_id}")
+def put_letterhead(contract_id: ContractId, who: Admin, engine: EngineDep,
+                   body: Annotated[dict[str, Any], Body(examples=[_LETTERHEAD_EXAMPLE])]) -> dict[str, Any]:
+    """Create or replace a contract's letterhead (admin only; audited). Replacing one needs the ``expected_version``
+    read with it: a stale one answers 409."""
+    fields = {k: v for k, v in body.items() if k != "expected_version"}
+    check_body({**fields, "contract_id": contract_id}, letterheads.LetterheadRequest)
+    version = expected_version(body.get("expected_version"))
+    if version is None and letterheads.get_letterhead(engine, contract_id) is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"contract {contract_id} already has a letterhead: send the "
+                            "expected_version you read with it")
+    return letterheads.set_letterhead(engine, {**fields, "contract_id": contract_id}, actor=who.name,
+                                      expected_version=version).to_dict()
 
 
 @router.get("/queue")

@@ -9,6 +9,8 @@ The work queue (migration ``0006_appeals_queue``): ``appeal_obligation`` holds e
 with its due time, ``is_next`` marking the case's earliest binding one, and ``appeal_queue_tally`` the number of cases
 whose next due time falls in each UTC hour, by case type. Both are rewritten in the same transaction as every
 transition (``partcd.appeals.pipelines.cases``), so the queue's counts and pages are plain indexed SQL.
+
+``notice_letterhead`` (migration ``0007_appeals_letterhead``) holds each contract's letterhead and notice languages.
 """
 
 from __future__ import annotations
@@ -160,3 +162,32 @@ class AppealQueueTally(Base):
     case_type: Mapped[str] = mapped_column(String(50), primary_key=True)
     due_hour: Mapped[int] = mapped_column(Integer, primary_key=True)
     open_cases: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class NoticeLetterhead(Base):
+    """What a member letter of one contract shows at its head: plan name, mailing address, phone, TTY, hours and
+    their time zone, plus the languages the contract sends notices in (its threshold languages, ``en`` first) and the
+    hours as written in each of them besides English (``hours_translations``). One row per contract; written only
+    through ``partcd.appeals.pipelines.letterhead`` (audited, optimistic lock ``version``). Migration
+    ``0007_appeals_letterhead``.
+    """
+
+    __tablename__ = "notice_letterhead"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[str] = mapped_column(String(5))
+    plan_name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str] = mapped_column(String(40))
+    tty: Mapped[str] = mapped_column(String(40))
+    hours: Mapped[str] = mapped_column(String(200))
+    hours_translations: Mapped[dict[str, str]] = mapped_column(JSON)
+    time_zone: Mapped[str] = mapped_column(String(60))
+    languages: Mapped[list[str]] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads this mapping
+    __table_args__ = (UniqueConstraint("contract_id", name="uq_notice_letterhead_contract"),)

@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from partcd.appeals.area import AREA
-from partcd.appeals.cli import cases
+from partcd.appeals.cli import cases, letterhead
 from partcd.appeals.rules import (
     TIMEFRAMES,
     AppealsParams,
@@ -372,3 +372,4 @@ def classify_command(
 
 
 cases.register(app)  # partcd appeals case ... | queue | universe | overrides (partcd.appeals.cli.cases)
+letterhead.register(app)  # partcd appeals letterhead set | show | list (partcd.appeals.cli.letterhead)

@@ -174,19 +174,31 @@ def show(ctx: typer.Context, case_id: int = typer.Argument(..., help="The case's
 @case_app.command("notice")
 def notice_cmd(ctx: typer.Context, case_id: int = typer.Argument(..., help="The case's id."),
                kind: str = typer.Option(..., "--kind", help="acknowledgement, extension, denial_of_expedite, "
-                                                            "adverse_determination, reconsideration_resolution, continuation."),
-               out: Path = typer.Option(..., "--out", help="FILE.html or FILE.pdf")) -> None:
-    """Render one notice of the case (every element the rule lists) as HTML or PDF."""
+                                                            "adverse_determination, reconsideration_resolution, continuation, "
+                                                            "standard_extension, standard_denial_of_expedite, standard_denial, "
+                                                            "grievance_resolution."),
+               out: Path = typer.Option(..., "--out", help="FILE.html or FILE.pdf"),
+               language: str = typer.Option("en", "--language", help="A notice language of the contract's letterhead "
+                                                                     "(en, es; see partcd appeals letterhead show)."),
+               audit_copy: bool = typer.Option(False, "--audit-copy", help="Write the internal audit copy: the letter plus "
+                                                                           "the citation of every element and the "
+                                                                           "parameters (not for mailing).")) -> None:
+    """Render one notice of the case as HTML or PDF: the member's letter (the contract's letterhead, every element the
+    rule lists, dated by its event) or, with --audit-copy, the internal copy with citations and parameters."""
     from partcd.appeals.pipelines import cases as svc
+    from partcd.appeals.pipelines import notices
+    from partcd.appeals.pipelines.letterhead import require_letterhead
 
-    view = svc.get_case(db_engine(ctx), case_id)
+    engine = db_engine(ctx)
+    view = svc.get_case(engine, case_id)
     if kind not in svc.notice_kinds_for(view.case):
         raise ConfigError(f"case {case_id} has no {kind} notice (state {view.case.status}); it has: "
                           f"{', '.join(svc.notice_kinds_for(view.case)) or 'none'}")
-    html = svc.render_notice(view.case, kind, case_id=case_id,  # type: ignore[arg-type]
-                             state_overrides=view.state_overrides)
+    html = notices.render_notice(view.case, kind, case_id=case_id,  # type: ignore[arg-type]
+                                 letterhead=require_letterhead(engine, view.case.contract_id), language=language,
+                                 audit_copy=audit_copy, state_overrides=view.state_overrides)
     if out.suffix.lower() == ".pdf":
-        svc.write_notice_pdf(html, out)
+        notices.write_notice_pdf(html, out)
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(html, encoding="utf-8")

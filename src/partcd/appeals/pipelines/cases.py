@@ -27,7 +27,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -35,7 +34,6 @@ from sqlalchemy import ColumnElement, Engine, Table, delete, func, insert, selec
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
-from partcd import __version__
 from partcd.appeals.rules.clocks import (
     TIMEFRAMES,
     Extension,
@@ -52,6 +50,7 @@ from partcd.appeals.rules.parameters import AppealsParams
 from partcd.appeals.rules.workflow import (
     DECISION_IDS,
     FREE_TEXT_MAX_CHARS,
+    GRIEVANCE_TYPES,
     INTEGRATED_TYPES,
     WAITING_STATES,
     Case,
@@ -66,7 +65,6 @@ from partcd.appeals.rules.workflow import (
     deadlines,
     is_adverse,
     next_due,
-    notice_elements,
     obligations,
     open_case,
     record_fields,
@@ -75,8 +73,6 @@ from partcd.appeals.store import AppealCase, AppealObligation, AppealQueueTally,
 from partcd.appeals.store import CaseEvent as CaseEventRow
 from partcd.core.errors import InputError, RuleError
 from partcd.core.params import ParamSet
-from partcd.platform import report
-from partcd.platform.jinja import environment
 from partcd.platform.params import area_files, load_params
 from partcd.platform.store import audit
 from partcd.platform.store.db import session_scope
@@ -873,13 +869,14 @@ def _local_day(case: Case) -> dt.date:
     return case.received.astimezone(zone_of(case.zone or "UTC")).date()
 
 
-# --- notices -----------------------------------------------------------------------------------------------
-
+# --- notices (rendered by partcd.appeals.pipelines.notices) ---------------------------------------------------
 
 
 def notice_kinds_for(case: Case) -> list[NoticeKind]:
     """The notices that apply to a case (by type and what happened)."""
     kinds: list[NoticeKind] = []
+    if case.case_type in GRIEVANCE_TYPES and case.status == "RESOLVED":
+        kinds.append("grievance_resolution")
     if case.case_type not in INTEGRATED_TYPES:
         if case.extension is not None:
             kinds.append("standard_extension")
@@ -904,28 +901,7 @@ def notice_kinds_for(case: Case) -> list[NoticeKind]:
     return kinds
 
 
-def render_notice(case: Case, kind: NoticeKind, *, case_id: int | str, now: dt.datetime | None = None,
-                  plan_name: str = "the plan", state_overrides: Sequence[StateOverride] = ()) -> str:
-    """The notice as HTML: every element the rule lists is a ``data-element`` block (see notice_elements).
-
-    ``state_overrides``: the overrides pinned to the stored case (``CaseView.state_overrides``)."""
-    now = now or dt.datetime.now(dt.UTC)
-    params = case_params(case.received, case.zone, state_overrides)
-    obs = {o.id: o for o in obligations(case, params)}
-    zone = zone_of(case.zone or params.typed(AppealsParams).plan_time_zone_text)
-    due = next((d for d in deadlines(case, params, now) if d.notice == kind), None)
-    context: dict[str, Any] = {
-        "case": case, "case_id": case_id, "kind": kind, "elements": {e.id: e for e in notice_elements(params)[kind]},
-        "obligations": obs, "plan_name": plan_name, "version": __version__, "due": due,
-        "local": lambda t: t.astimezone(zone).strftime("%B %-d, %Y %H:%M %Z") if t else "",
-        "day": lambda t: (t.astimezone(zone).date() if isinstance(t, dt.datetime) else t).strftime("%B %-d, %Y")
-        if t else "",
-        "resolution": _resolution(case, obs), "generated": now,
-    }
-    return environment().get_template(f"appeals/{kind}.html.j2").render(**context)
-
-
-def _resolution(case: Case, obs: dict[str, Any]) -> dict[str, Any]:
+def resolution_of(case: Case, obs: dict[str, Any]) -> dict[str, Any]:
     """The decision deadline the notice talks about and the days an extension added."""
     ids = ("T12", "T5", "T7", "T8", "T16", "T17", "T18", "T2", "T4", "C8", "C1", "C2", "C3", "C4", "C5", "C11", "C13",
            "C14", "C15", "C16", "C17", "C24", "C26", "D1", "D6", "D7", "D8", "D9", "D15", "D17", "P1", "P2", "P3", "P4",
@@ -937,8 +913,3 @@ def _resolution(case: Case, obs: dict[str, Any]) -> dict[str, Any]:
                                    "partc_grievance_extension_calendar_days", "partd_grievance_extension_calendar_days")
                  if k in used), None)
     return {"deadline": deadline, "extension_days": days if case.extension is not None else None}
-
-
-def write_notice_pdf(html: str, out: Path, *, chromium: str | None = None, timeout_s: float = 90) -> Path:
-    """Print the notice HTML to PDF with headless Chromium (:func:`partcd.platform.report.print_pdf`)."""
-    return report.print_pdf(html, out, chromium=chromium, timeout_s=timeout_s)

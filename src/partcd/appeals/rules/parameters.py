@@ -51,7 +51,8 @@ RULE_CITE_IDS: tuple[str, ...] = UNIFIED_RULE_CITE_IDS + STANDARD_RULE_CITE_IDS
 #: The notices of the unified process and of the standard processes (the keys of ``notice_elements_table``).
 UNIFIED_NOTICE_KINDS: tuple[str, ...] = ("acknowledgement", "extension", "denial_of_expedite", "adverse_determination",
                                          "reconsideration_resolution", "continuation")
-STANDARD_NOTICE_KINDS: tuple[str, ...] = ("standard_extension", "standard_denial_of_expedite", "standard_denial")
+STANDARD_NOTICE_KINDS: tuple[str, ...] = ("standard_extension", "standard_denial_of_expedite", "standard_denial",
+                                          "grievance_resolution")
 
 #: The keys of the unified process of applicable integrated plans and the D-SNP definitions (from 2021-01-01).
 UNIFIED_KEYS: tuple[str, ...] = (

@@ -94,10 +94,10 @@ GrievanceSubject = Literal["extension", "expedite_refusal", "quality_of_care", "
 Decision = Literal["favorable", "partially_favorable", "adverse"]
 NoticeKind = Literal["acknowledgement", "extension", "denial_of_expedite", "adverse_determination",
                      "reconsideration_resolution", "continuation", "standard_extension", "standard_denial_of_expedite",
-                     "standard_denial"]
+                     "standard_denial", "grievance_resolution"]
 NOTICE_KINDS: tuple[NoticeKind, ...] = ("acknowledgement", "extension", "denial_of_expedite", "adverse_determination",
                                         "reconsideration_resolution", "continuation", "standard_extension",
-                                        "standard_denial_of_expedite", "standard_denial")
+                                        "standard_denial_of_expedite", "standard_denial", "grievance_resolution")
 Forum = Literal["state_fair_hearing", "external_medical_review", "independent_review_entity",
                 "administrative_law_judge", "medicare_appeals_council"]
 EventKind = Literal["review", "notice_sent", "noncontract_info_requested", "receive_in_writing", "grant_expedite",
