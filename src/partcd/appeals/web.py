@@ -240,14 +240,14 @@ def extension_cite(case: Case) -> str:
 
 
 def extension_problems(case: Case, form: dict[str, str]) -> dict[str, str]:
-    """Each condition of a plan-initiated extension that the form does not confirm, in plain words by field."""
+    """Each condition of a plan-initiated extension that the form does not confirm, in plain words by field (the
+    paragraph that lists them, :func:`extension_cite`, stands above the form)."""
     if form.get("requested_by") != "plan":
         return {}
-    cite = extension_cite(case)
-    out = {c: f"Not confirmed: {EXTENSION_CONDITION_WORDS[c].lower()}. An extension the plan takes on its own needs "
-              f"this ({cite})." for c in _EXTENSION_CONDITIONS.get(case.case_type, ()) if form.get(c) != "on"}
+    out = {c: f"Not confirmed: {EXTENSION_CONDITION_WORDS[c].lower()}. An extension the plan takes on its own needs this."
+           for c in _EXTENSION_CONDITIONS.get(case.case_type, ()) if form.get(c) != "on"}
     if not form.get("justification", "").strip():
-        out["justification"] = f"Write why the plan extends: a plan-initiated extension needs a written justification ({cite})."
+        out["justification"] = "Write why the plan extends: an extension the plan takes on its own needs a written justification."
     return out
 
 
@@ -409,7 +409,8 @@ async def intake_submit(request: Request, engine: Db, settings: Conf, _: CsrfFor
     errors: dict[str, str] = {}
     for f in fields:
         if f.required and not values.get(f.name, "").strip() and not (parent_id and f.name in _INHERITED):
-            errors[f.name] = f"Enter the {f.label[0].lower() + f.label[1:]}."
+            lower = f.label[0].lower() + f.label[1:]
+            errors[f.name] = f"Choose {lower}." if f.kind == "select" else f"Enter the {lower}."
     if values.get("mbi", "").strip() and "mbi" not in errors:
         try:
             data["mbi"] = cases.normalise_mbi(values["mbi"])
