@@ -837,8 +837,8 @@ def queue(engine: Engine, *, now: dt.datetime | None = None, case_type: str | No
     with session_scope(engine, read_only=True) as s:
         rows = s.execute(stmt).all()
         ids = [r.case_id for r in rows]
-        assigned = dict(s.execute(select(AppealCase.id, AppealCase.assignee).where(
-            AppealCase.id.in_(ids), AppealCase.assignee.is_not(None))).tuples().all()) if ids else {}
+        assigned = {r.id: r.assignee for r in s.execute(select(AppealCase.id, AppealCase.assignee).where(
+            AppealCase.id.in_(ids), AppealCase.assignee.is_not(None)))} if ids else {}
     out: list[QueueItem] = []
     for r in rows:
         due = _aware_utc(r.due_at)
