@@ -208,8 +208,9 @@ def event_fields(kind: str, case: Case) -> list[Field]:
             Field("approved_by", "Approved by (a second person)", hint="only for a late entry")]
 
 
-#: The showing a plan-initiated extension needs, by process (§ 422.629(l)-§ 422.633(e) for the unified process;
-#: §§ 422.564(e)(2), 422.568(b)(1)(i), 422.590(f)(1), 423.564(e)(2) for the standard ones; the rules check the same).
+#: The showing a plan-initiated extension needs, by process (§§ 422.631(d)(2)(ii)(B), 422.633(f)(3)(i)(B) for the
+#: unified process; §§ 422.564(e)(2), 422.568(b)(1)(i), 422.590(f)(1), 423.564(e)(2) for the standard ones; the rules
+#: in ``rules/clocks.py`` and ``rules/standard.py`` check the same).
 _EXTENSION_CONDITIONS: dict[str, tuple[str, ...]] = {
     "integrated_organization_determination": ("enrollee_interest", "needs_information", "likely_approval"),
     "integrated_reconsideration": ("enrollee_interest", "needs_information", "likely_approval"),
