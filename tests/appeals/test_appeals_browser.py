@@ -66,7 +66,7 @@ def test_queue_buckets_then_case_timeline_and_an_event(live: tuple[str, dict[str
     assert "open" in p3 and "423.572(a)" in p3
     assert page.locator("#timeline li").count() == 1
     assert "Browser Tester" in page.locator("#record").inner_text()
-    page.select_option("#kind", "decide")
+    page.click("a[data-event='decide']")
     page.select_option("#decision", "favorable")
     page.fill("#note", "criteria met")
     page.click("#event-form button[type=submit]")
@@ -85,20 +85,19 @@ def test_stale_form_shows_the_conflict_and_auditor_is_read_only(live: tuple[str,
     page.goto(f"{base}/appeals/cases/{ids['later']}")
     other = login(base, keys["coordinator"])
     other.goto(f"{base}/appeals/cases/{ids['later']}")
-    other.select_option("#kind", "review")
+    page.click("a[data-event='review']")
+    other.click("a[data-event='review']")
     other.click("#event-form button[type=submit]")
     other.wait_for_url(f"{base}/appeals/cases/{ids['later']}")
-    page.select_option("#kind", "review")
     page.click("#event-form button[type=submit]")
-    page.wait_for_url(f"{base}/appeals/cases/{ids['later']}?error=*")
-    assert "changed by someone else" in page.locator("[role=alert]").inner_text()
+    assert "changed by someone else" in page.locator("#form-error").inner_text()
     page.close()
     other.close()
     auditor = login(base, keys["auditor"])
     auditor.goto(f"{base}/appeals/cases/{ids['overdue']}")
     assert "DEEMED_ADVERSE" in auditor.locator("#state").inner_text()
     assert "T13" in auditor.locator("#deadlines").inner_text()
-    assert auditor.locator("#event-form").count() == 0
+    assert auditor.locator("#event-links").count() == 0
     auditor.close()
     viewer = login(base, keys["viewer"])
     resp = viewer.goto(f"{base}/appeals")

@@ -45,10 +45,13 @@ def test_migration_adds_the_appeals_branch_and_goes_down_cleanly(db_url: str) ->
     eng = connect(db_url)
     upgrade(eng)
     assert current_revision(eng) == head_revisions(eng)
-    assert "0007_appeals_letterhead" in (current_revision(eng) or "")  # the appeals branch: 0002 -> 0007
+    assert "0008_appeals_assignee" in (current_revision(eng) or "")  # the appeals branch: 0002 -> 0007 -> 0008
     tables = {"appeal_case", "case_event", "notice", "contract_clock_override", "appeal_obligation", "appeal_queue_tally",
               "notice_letterhead"}
     assert tables <= set(sa.inspect(eng).get_table_names())
+    assert "assignee" in {c["name"] for c in sa.inspect(eng).get_columns("appeal_case")}
+    downgrade(eng, "0007_appeals_letterhead")
+    assert "assignee" not in {c["name"] for c in sa.inspect(eng).get_columns("appeal_case")}
     downgrade(eng, "0005_appeals_overrides")
     names = set(sa.inspect(eng).get_table_names())
     assert "appeal_case" in names and not names & {"appeal_obligation", "appeal_queue_tally"}

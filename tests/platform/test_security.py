@@ -518,7 +518,8 @@ def test_every_form_handler_checks_the_csrf_token(api: tuple[TestClient, dict[st
 
     posts = [(path, dependant) for path, methods, dependant in _api_routes(api[0].app)
              if "POST" in methods and not path.startswith("/api/") and path != "/login"]
-    assert {path for path, _ in posts} >= {"/logout", "/appeals/cases/{case_id}/events", "/stars"}
+    assert {path for path, _ in posts} >= {"/logout", "/appeals/cases/{case_id}/events/{kind}", "/appeals/new",
+                                           "/callcenter/caps/{cap_id}/actions/{action_id}", "/stars"}
     for path, dependant in posts:
         assert shell.require_csrf in set(dependencies(dependant)), path
 
@@ -530,7 +531,7 @@ def test_form_posts_need_the_token_and_the_same_origin(web: tuple[TestClient, di
     case_id = cases.create_case(engine, {**CASE, "received": dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)},
                                 actor="ina").id
     csrf = sign_in_client(c, keys["coordinator"])
-    url = f"/appeals/cases/{case_id}/events"
+    url = f"/appeals/cases/{case_id}/events/review"
     form = {"kind": "review", "expected_version": "1", "csrf_token": csrf}
     evil = {"Origin": "https://evil.example"}
     assert c.post(url, data=form, headers=evil, follow_redirects=False).status_code == 403

@@ -106,6 +106,20 @@ def transition(case_id: RecordId, who: Worker, engine: EngineDep,
     return _full(engine, view.id, now)
 
 
+@router.post("/cases/{case_id}/assign")
+def assign_case(case_id: RecordId, who: Worker, engine: EngineDep,
+                body: Annotated[dict[str, Any], Body(examples=[{"assignee": "Dana Reviewer", "expected_version": 2}])],
+                ) -> dict[str, Any]:
+    """Assign the case to a staff member (``assignee`` null or blank: unassigned); the queue shows the assignee."""
+    raw = body.get("assignee")
+    if raw is not None and not isinstance(raw, str):
+        raise HTTPException(422, "assignee must be a name (text) or null")
+    now = _now()
+    view = cases.assign(engine, case_id, raw, actor=who.name, now=now,
+                        expected_version=expected_version(body.get("expected_version")))
+    return _full(engine, view.id, now)
+
+
 @router.get("/cases/{case_id}")
 def get_case(case_id: RecordId, _: Reader, engine: EngineDep) -> dict[str, Any]:
     """The case as of now: record (§ 422.629(h)), state, deadlines, allowed events, timeline and notices."""

@@ -46,6 +46,8 @@ class AppealCase(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(40), nullable=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("appeal_case.id"), nullable=True)
+    #: The staff member the case is assigned to (the queue's assignee column; None = unassigned).
+    assignee: Mapped[str | None] = mapped_column(String(100), nullable=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -211,6 +211,29 @@ def complete_action(engine: Engine, action_id: int, done_on: dt.date, evidence: 
         return done
 
 
+def update_action(engine: Engine, action_id: int, changes: CapAction, *, actor: str,
+                  expected_version: int | None = None) -> CapAction:
+    """Edit an action (description, owner, due date, completion and evidence) as one audited update; the element it
+    addresses must be one of its CAP's, and a closed CAP's actions no longer change."""
+    with session_scope(engine) as s:
+        row = s.get(CapActionRow, action_id)
+        if row is None:
+            raise ConfigError(f"no CAP action {action_id}")
+        cap = _cap(_cap_row(s, row.cap_id))
+        if cap.status == "closed":
+            raise RuleError(f"CAP {row.cap_id} is closed; its actions no longer change")
+        keys = {e.key for e in cap.required_elements}
+        if changes.required_element is not None and changes.required_element not in keys:
+            raise RuleError(f"CAP {row.cap_id} has no required element {changes.required_element!r} "
+                            f"(has: {', '.join(sorted(keys))})")
+        edited = CapAction.model_validate({**changes.model_dump(), "action_id": action_id})
+        audit.update(s, row, {"required_element": edited.required_element, "description": edited.description,
+                              "owner": edited.owner, "due_on": edited.due_on, "done_on": edited.done_on,
+                              "evidence": list(edited.evidence)},
+                     actor=actor, expected_version=expected_version, reason="action edited")
+        return edited
+
+
 def record_monitoring(engine: Engine, cap_id: int, records: Sequence[dict[str, Any]], *, source: str, actor: str,
                       today: dt.date | None = None, metric_keys: Sequence[str] = METRIC_KEYS) -> RecordResult:
     """Store monitoring periods (findings records of any area) of the CAP's contracts; a changed period is an audited

@@ -64,6 +64,7 @@ from partcd.appeals.rules.workflow import (
     apply,
     deadlines,
     is_adverse,
+    leaves_queue,
     next_due,
     obligations,
     open_case,
@@ -400,6 +401,7 @@ class CaseView:
     allowed: list[str]
     parent_id: int | None = None
     state_overrides: tuple[StateOverride, ...] = ()
+    assignee: str | None = None
     overridden: dict[str, StateOverride] = field(default_factory=dict)
 
     def to_dict(self, *, include_phi: bool = True) -> dict[str, Any]:
@@ -408,7 +410,8 @@ class CaseView:
             data.pop("mbi", None)
             data.pop("enrollee_name", None)
         return {
-            "id": self.id, "version": self.version, "parent_id": self.parent_id, "case_type": self.case.case_type,
+            "id": self.id, "version": self.version, "parent_id": self.parent_id, "assignee": self.assignee,
+            "case_type": self.case.case_type,
             "status": self.case.status, "outcome": self.case.outcome,
             "next_due": self.next_due.isoformat() if self.next_due else None,
             "allowed_events": self.allowed, "case": data,
@@ -433,7 +436,7 @@ def _view(row: AppealCase, now: dt.datetime) -> CaseView:
     current = advance(case, params, now)
     return CaseView(id=row.id, version=row.version, case=current, deadlines=deadlines(current, params, now),
                     next_due=next_due(current, params, now), allowed=allowed_events(current), parent_id=row.parent_id,
-                    state_overrides=pinned, overridden=_overridden(current, params, pinned))
+                    state_overrides=pinned, overridden=_overridden(current, params, pinned), assignee=row.assignee)
 
 
 def _utc(t: dt.datetime | None) -> dt.datetime | None:
@@ -499,7 +502,7 @@ def _queue_rows(case_id: int, case: Case, deadlines_now: Sequence[Deadline]) -> 
     """The case's open plan obligations as ``appeal_obligation`` rows, and its (type, hour) key in the tally (None
     when it has no open binding obligation)."""
     open_ = [d for d in deadlines_now if d.party == "plan" and d.met_at is None
-             and d.state in ("open", "overdue", "target_missed")]
+             and d.state in ("open", "overdue", "target_missed") and not leaves_queue(case, d.id)]
     binding = [d for d in open_ if d.binding]
     first = min(binding, key=lambda d: (_aware_utc(d.due), d.id)) if binding else None
     rows = [{"case_id": case_id, "obligation_id": d.id, "case_type": case.case_type, "status": case.status,
@@ -643,6 +646,26 @@ def transition(engine: Engine, case_id: int, event: dict[str, Any] | CaseEvent, 
         return _view(row, now)
 
 
+#: ``appeal_case.assignee`` is VARCHAR(100) (a staff member's name, as the actor of an event).
+ASSIGNEE_MAX_CHARS = 100
+
+
+def assign(engine: Engine, case_id: int, assignee: str | None, *, actor: str, expected_version: int | None = None,
+           now: dt.datetime | None = None) -> CaseView:
+    """Assign the case to a staff member (``None`` or blank: unassigned); an audited update of the case row."""
+    now = now or dt.datetime.now(dt.UTC)
+    name = (assignee or "").strip() or None
+    if name is not None and len(name) > ASSIGNEE_MAX_CHARS:
+        raise InputError("case", None, "assignee", f"at most {ASSIGNEE_MAX_CHARS} characters")
+    with session_scope(engine) as s:
+        row = s.get(AppealCase, case_id)
+        if row is None:
+            raise InputError("case", None, "id", f"no case {case_id}")
+        audit.update(s, row, {"assignee": name}, actor=actor, expected_version=expected_version,
+                     reason="assigned" if name else "unassigned")
+        return _view(row, now)
+
+
 def _event(event: dict[str, Any] | CaseEvent, actor: str, now: dt.datetime) -> CaseEvent:
     if isinstance(event, CaseEvent):
         return event.model_copy(update={"actor": actor})
@@ -762,12 +785,13 @@ class QueueItem:
     obligation: str | None
     obligation_id: str | None
     consequence_pending: bool = False
+    assignee: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "case_type": self.case_type, "status": self.status, "expedited": self.expedited,
                 "contract_id": self.contract_id, "next_due": self.next_due.isoformat(), "bucket": self.bucket,
                 "obligation_id": self.obligation_id, "obligation": self.obligation,
-                "consequence_pending": self.consequence_pending}
+                "consequence_pending": self.consequence_pending, "assignee": self.assignee}
 
 
 def bucket_of(due: dt.datetime, now: dt.datetime) -> Bucket:
@@ -808,13 +832,17 @@ def queue(engine: Engine, *, now: dt.datetime | None = None, case_type: str | No
     stmt = stmt.where(*_bucket_clauses(bucket, now)).order_by(o.due_at, o.case_id).limit(max(1, min(limit, 5000)))
     with session_scope(engine, read_only=True) as s:
         rows = s.execute(stmt).all()
+        ids = [r.case_id for r in rows]
+        assigned = {r.id: r.assignee for r in s.execute(select(AppealCase.id, AppealCase.assignee).where(
+            AppealCase.id.in_(ids), AppealCase.assignee.is_not(None)))} if ids else {}
     out: list[QueueItem] = []
     for r in rows:
         due = _aware_utc(r.due_at)
         pending = r.status in WAITING_STATES and due < now and r.obligation_id in DECISION_IDS
         out.append(QueueItem(id=r.case_id, case_type=r.case_type, status=r.status, expedited=r.expedited,
                              contract_id=r.contract_id, next_due=due, bucket=bucket_of(due, now),
-                             obligation=r.description, obligation_id=r.obligation_id, consequence_pending=pending))
+                             obligation=r.description, obligation_id=r.obligation_id, consequence_pending=pending,
+                             assignee=assigned.get(r.case_id)))
     return out
 
 

@@ -1236,6 +1236,12 @@ def is_terminal(case_type: CaseType, status: str) -> bool:
     return not (TRANSITIONS[case_type][status] - _RECORD_ONLY)
 
 
+def leaves_queue(case: Case, obligation_id: str) -> bool:
+    """A resolved case (an end state of its process, :data:`SPEC_TERMINAL`) leaves the work queue: of its open
+    obligations only the effectuation of a favorable decision (T27, E1-E17) is still work to do."""
+    return case.status in SPEC_TERMINAL[case.case_type] and obligation_id not in _EFFECTUATION_IDS
+
+
 # --- § 422.629(h) record --------------------------------------------------------------------------------
 
 
