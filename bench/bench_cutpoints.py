@@ -7,7 +7,9 @@ so its guardrail stage passes the clustered values through), use the same seed a
 The baseline calls ``scipy.cluster.hierarchy.linkage(..., "ward")`` + ``fcluster`` directly for every run; the
 pipeline uses :mod:`partcd.stars.rules.cutpoints` (exact 1-D Ward of :mod:`partcd.stars.rules.ward` over blocks of
 equal scores; tie-sensitive runs go to scipy's C routines so the thresholds stay scipy's). Reported per year:
-seconds of each (best of ``REPEATS``, same process), the ratio baseline / pipeline, the largest difference between
+CPU seconds of each (``time.process_time``, best of ``REPEATS`` taken in turns, same process: the development VM is
+shared, and CPU time leaves out the time other processes hold its 2 cores, which moved wall-clock ratios by up to
+30 %), the ratio baseline / pipeline, whether every one of the 10 runs' thresholds is identical, the largest difference between
 their final thresholds and whether the keys match; a second row runs the pipeline with the year's tie rule set to
 ``sas`` (SAS PROC CLUSTER's documented tie-break, no scipy) and counts the thresholds that differ from scipy's; a
 third row breaks the Ward runs' cost down: per run, scipy's linkage + fcluster (the baseline's share), its C part
@@ -123,13 +125,13 @@ def _pipeline(inputs: Inputs, params: StarsParams | None = None, per_run: list[d
 
 
 def _best(*fns: Callable[[], object]) -> list[float]:
-    """Best of ``REPEATS`` seconds of each function, the functions taking turns (a shared machine's load hits all)."""
+    """Best of ``REPEATS`` CPU seconds of each function, the functions taking turns."""
     best = [float("inf")] * len(fns)
     for _ in range(REPEATS):
         for i, fn in enumerate(fns):
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             fn()
-            best[i] = min(best[i], time.perf_counter() - t0)
+            best[i] = min(best[i], time.process_time() - t0)
     return best
 
 
@@ -171,16 +173,16 @@ def _year_rows(year: int) -> list[dict[str, object]]:
         "case": f"{year} non-CAHPS cut points, {params.method}, {params.resampling_groups_count} resamples",
         "measure_sets": len({k[:2] for k in pipe}),
         "thresholds": len(pipe),
-        "pipeline_s": round(t_pipe, 4),
-        "naive_scipy_s": round(t_naive, 4),
+        "pipeline_cpu_s": round(t_pipe, 4),
+        "naive_scipy_cpu_s": round(t_naive, 4),
         "ratio_naive_over_pipeline": round(t_naive / t_pipe, 2),
         "max_abs_threshold_difference": diff,
         "same_keys": set(pipe) == set(naive),
         "identical_per_run_thresholds": pipe_runs == naive_runs,
     }, {
         "case": f"{year} the same with tie rule 'sas' (no scipy; thresholds may differ from scipy's on tied runs)",
-        "pipeline_s": round(t_sas, 4),
-        "naive_scipy_s": round(t_naive, 4),
+        "pipeline_cpu_s": round(t_sas, 4),
+        "naive_scipy_cpu_s": round(t_naive, 4),
         "ratio_naive_over_pipeline": round(t_naive / t_sas, 2),
         "thresholds_differing_from_scipy": sum(d > 1e-9 for d in sas_diff),
         "max_abs_threshold_difference": max(sas_diff),
