@@ -290,6 +290,14 @@ def test_scipy_fallback_calls_scipys_c_routines() -> None:
     assert same_partition(_scipy_labels(x, 2), scipy_labels(x, 2))
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(x=st.lists(st.integers(min_value=0, max_value=6), min_size=2, max_size=50), k=st.integers(min_value=1, max_value=55))
+def test_scipy_fallback_equals_linkage_and_fcluster(x: list[int], k: int) -> None:
+    # many ties, and k up to and beyond the number of scores: the direct C calls answer like the public functions
+    arr = np.asarray(x, dtype=np.float64)
+    assert same_partition(_scipy_labels(arr, k), scipy_labels(arr, k))
+
+
 def test_large_tied_input_uses_the_chain() -> None:
     x = np.random.default_rng(3).integers(0, 100, SCIPY_TIE_MAX_N + 1).astype(np.float64)
     cut = ward_cut(x, 5)
