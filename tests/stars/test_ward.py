@@ -18,6 +18,8 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from partcd.stars.rules.ward import (
     SCIPY_TIE_MAX_N,
     ClusterRange,
+    _scipy_core,
+    _scipy_labels,
     ward_cluster_ranges,
     ward_cut,
     ward_labels,
@@ -279,6 +281,23 @@ def test_linkage_matrix_with_ties_equals_scipy(x: list[int]) -> None:
     np.testing.assert_allclose(ours[:, 2], theirs[:, 2], rtol=1e-9, atol=0.0)
 
 
+def test_scipy_fallback_calls_scipys_c_routines() -> None:
+    # the installed scipy still has the routines linkage("ward") and fcluster("maxclust") end in, and they answer
+    # like the public calls (labels numbered 1..k in scipy, 0..k-1 ascending here)
+    assert _scipy_core() is not None
+    x = np.asarray([0.0, 0.0, 2.0, 3.0, 5.0, 5.0])
+    assert _scipy_labels(x, 2).tolist() == [0, 0, 1, 1, 1, 1]
+    assert same_partition(_scipy_labels(x, 2), scipy_labels(x, 2))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(x=st.lists(st.integers(min_value=0, max_value=6), min_size=2, max_size=50), k=st.integers(min_value=1, max_value=55))
+def test_scipy_fallback_equals_linkage_and_fcluster(x: list[int], k: int) -> None:
+    # many ties, and k up to and beyond the number of scores: the direct C calls answer like the public functions
+    arr = np.asarray(x, dtype=np.float64)
+    assert same_partition(_scipy_labels(arr, k), scipy_labels(arr, k))
+
+
 def test_large_tied_input_uses_the_chain() -> None:
     x = np.random.default_rng(3).integers(0, 100, SCIPY_TIE_MAX_N + 1).astype(np.float64)
     cut = ward_cut(x, 5)
@@ -286,12 +305,13 @@ def test_large_tied_input_uses_the_chain() -> None:
     assert numbered_ascending(x, cut.labels)
 
 
-# --------------------------------------------------------------------------- CMS Measure Data, 2024 and 2025
+# --------------------------------------------------------------------------- CMS Measure Data, 2024 to 2026
 
 NUMERIC = re.compile(r"^-?\d+(?:\.\d+)?%?$")
 MEASURE_DATA = {
     "2024": "2024 Star Ratings Data Table - Measure Data (Jul 2 2024).csv",
     "2025": "2025 Star Ratings Data Table - Measure Data (Dec 2 2024).csv",
+    "2026": "2026 Star Ratings Data Table - Measure Data (Oct 8 2025).csv",
 }
 
 
@@ -311,7 +331,8 @@ def measure_scores(path: Path) -> dict[str, npt.NDArray[np.float64]]:
 @pytest.mark.parametrize("year", sorted(MEASURE_DATA))
 def test_cms_measure_data_five_clusters_equal_scipy(shared_dir: Path, year: str) -> None:
     scores = measure_scores(shared_dir / "data" / "star-ratings" / year / MEASURE_DATA[year])
-    assert len(scores) == 40  # 42 measures; the improvement measures C27 and D04 have no numeric scores
+    # 42 measures (2026: 45); the two improvement measures (C27 or C30, and D04) have no numeric scores
+    assert len(scores) == {"2024": 40, "2025": 40, "2026": 43}[year]
     for measure_id, x in scores.items():
         expected = scipy_labels(x, 5)
         labels = ward_labels(x, 5)

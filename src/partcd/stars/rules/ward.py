@@ -51,14 +51,23 @@ so :func:`ward_labels` equals scipy's labels (up to numbering) on every input of
 with ``exact_ties=False``, keep the chain's deterministic choice (the chain's previous pair, else the lower pair),
 a valid Ward tree that may differ from scipy's anywhere above the first flagged tie.
 
-How many CMS inputs are tie-sensitive, measured on the 400 leave-one-group-out runs of the full 2025 cut points (40
-measure x contract-type sets, Tukey deletion, seed 8675309): 265 are flagged at the block level (377 were flagged
-before the collapse, scores one by one); an exact search of every tie-break (greedy Ward over the blocks in integer
-arithmetic, all overlapping tied merges explored) shows 206 of them give different 5-cluster partitions under
-different tie-breaks - only scipy's rounding decides them - and 59 give the same clusters whichever way. So identical
-thresholds to scipy need scipy itself on at least half of the runs, which bounds the speed-up of the full run
-against a plain scipy loop to about 2x (measured: 1.2x); ``ties="sas"`` needs no scipy (3.3x, 52 of the 160
-thresholds differ from scipy's by up to 2 points - the same Ward criterion with another, documented, tie-break).
+How many CMS inputs are tie-sensitive, measured on the leave-one-group-out runs of the full cut points of 2024, 2025
+and 2026 (400, 400 and 430 runs: 40, 40 and 43 measure x contract-type sets, Tukey deletion, seed 8675309): 268, 265
+and 281 are flagged at the block level (2025: 377 were flagged before the collapse, scores one by one). An exact
+search of every tie-break (greedy Ward over the blocks in integer arithmetic, every exactly tied overlapping merge
+explored) shows that 209, 198 and 221 of them give different 5-cluster partitions under different tie-breaks (219,
+205 and 230 if costs within ``TIE_TOLERANCE`` count as tied) - only scipy's rounding decides them - and the rest the
+same clusters whichever way: the flag is conservative by about a quarter, and no flagged run is missed. That search
+costs tens of milliseconds a run in Python, far more than the scipy call it would save. scipy's rounding cannot be
+had more cheaply either: ``nn_chain`` redone in vectorised numpy (the same Lance-Williams operations in the same
+order) gives its linkage bit for bit on every real run tried (138 of 138) but is about 12x slower than the C code,
+and its result depends on every pairwise distance, so nothing short of the O(n^2) matrix reproduces it. Identical
+thresholds therefore need scipy's C code on about half of the runs. :func:`_scipy_labels` calls it without
+``linkage``'s and ``fcluster``'s Python wrappers (1.0 ms instead of 1.3 ms of CPU a run at ~370 scores); measured in
+CPU time, the full year takes 1.5-1.6x less than a plain scipy loop, and at most about 1.8x would be possible with a
+free, exact tie detector, because the C part of the 198-221 runs that need scipy is a third of the loop's time.
+``ties="sas"`` needs no scipy (3.4-3.7x; 52-94 of the 160-172 thresholds differ from scipy's, by up to 2.8 points -
+the same Ward criterion with another, documented, tie-break).
 
 ``ties="sas"`` is the reproducible alternative defined by CMS's own software: SAS PROC CLUSTER (SAS/STAT User's
 Guide, "Ties") identifies a cluster by its smallest observation number and, among pairs tied for the minimum
@@ -70,11 +79,12 @@ SAS's, its result depends on the order of the scores.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import math
 from fractions import Fraction
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -287,10 +297,40 @@ def _ascending(x: FloatArray, raw: IntArray) -> IntArray:
 
 
 def _scipy_labels(x: FloatArray, k: int) -> IntArray:
-    from scipy.cluster.hierarchy import fcluster, linkage
+    """``fcluster(linkage(x.reshape(-1, 1), "ward"), k, "maxclust")``, renumbered by :func:`_ascending`.
 
-    raw = np.asarray(fcluster(linkage(x.reshape(-1, 1), "ward"), k, "maxclust"), dtype=np.intp)
-    return _ascending(x, raw)
+    Calls the two C routines those functions end in - ``nn_chain`` on ``pdist``'s condensed distances and
+    ``cluster_maxclust_dist`` - without their Python-side validation and array-API dispatch (about 0.3 ms a call,
+    a sixth of the whole call at 450 scores): the same routines on the same arrays, so the same labels. If a scipy
+    release moves them, the public functions are used.
+    """
+    n = len(x)
+    core = _scipy_core()
+    if core is None:
+        from scipy.cluster.hierarchy import fcluster, linkage
+
+        raw = np.asarray(fcluster(linkage(x.reshape(-1, 1), "ward"), k, "maxclust"), dtype=np.intp)
+        return _ascending(x, raw)
+    nn_chain, maxclust, ward_code, pdist = core
+    z = nn_chain(pdist(x.reshape(-1, 1)), n, ward_code)  # rows sorted by height, scipy node ids: linkage's output
+    labels = np.zeros(n, dtype=np.intc)
+    maxclust(z, labels, n, k)
+    return _ascending(x, labels.astype(np.intp))
+
+
+@functools.cache
+def _scipy_core() -> tuple[Any, Any, int, Any] | None:
+    """scipy's C Ward routines (``linkage(..., "ward")`` and ``fcluster(..., "maxclust")`` end in them), or None.
+
+    Imported on first use, like every scipy import of this module (scipy is needed only for tie-sensitive inputs).
+    """
+    try:
+        from scipy.cluster import _hierarchy, hierarchy
+        from scipy.spatial.distance import pdist
+
+        return _hierarchy.nn_chain, _hierarchy.cluster_maxclust_dist, int(hierarchy._LINKAGE_METHODS["ward"]), pdist
+    except (ImportError, AttributeError, KeyError):  # pragma: no cover - a scipy release that moved them
+        return None
 
 
 def _exact_integers(x: FloatArray) -> list[int]:
