@@ -21,7 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from partcd.core.errors import ConfigError
-from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options
+from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options, output
 
 console = Console(highlight=False)
 case_app = typer.Typer(help="Appeal and grievance cases: create, transition, show (42 CFR 422.629-422.634, 423.568-423.572).",
@@ -145,7 +145,9 @@ def transition(
     requested_by: str | None = typer.Option(None, "--requested-by", help="For extend: enrollee, provider or plan."),
     days: int | None = typer.Option(None, "--days", help="For extend: calendar days (default the maximum)."),
     note: str | None = typer.Option(None, "--note", help="Free-text note kept with the event."),
-    version: int | None = typer.Option(None, "--version", help="Refuse if the case changed since this version."),
+    expected_version: int | None = typer.Option(None, "--expected-version",
+                                                help="Version you last read (refused if the case changed since)."),
+    version: int | None = output.alias("--version", "--expected-version"),
     fields: list[str] = typer.Option([], "--set", help="Any other event field, FIELD=VALUE (repeat)."),
     actor: str | None = typer.Option(None, "--actor",
                                      help="Who makes the change (recorded in the audit log; default: your user name)."),
@@ -157,7 +159,8 @@ def transition(
     ev: dict[str, Any] = {"kind": event, "at": options.instant("--at", at), "decision": decision, "notice": notice,
                           "requested_by": requested_by, "calendar_days": days, "note": note, **_fields(fields)}
     engine = db_engine(ctx)
-    view = svc.transition(engine, case_id, ev, actor=_actor(actor), expected_version=version)
+    expected = output.either("--expected-version", expected_version, "--version", version)
+    view = svc.transition(engine, case_id, ev, actor=_actor(actor), expected_version=expected)
     _print_case(view, svc.timeline(engine, case_id), as_json)
 
 
@@ -328,7 +331,9 @@ def override_end(
     ctx: typer.Context,
     override_id: int = typer.Argument(..., help="Override id (see list)."),
     on: str = typer.Option(..., "--on", help="Last local receipt date it applies to (ISO date)."),
-    version: int | None = typer.Option(None, "--version", help="Refuse if the override changed since this version."),
+    expected_version: int | None = typer.Option(None, "--expected-version",
+                                                help="Version you last read (refused if the override changed since)."),
+    version: int | None = output.alias("--version", "--expected-version"),
     actor: str | None = typer.Option(None, "--actor",
                                      help="Who makes the change (recorded in the audit log; default: your user name)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
@@ -339,7 +344,8 @@ def override_end(
     last = options.date("--on", on)
     assert last is not None
     _print_overrides([svc.end_override(db_engine(ctx), override_id, effective_to=last, actor=_actor(actor),
-                                       expected_version=version)], as_json)
+                                       expected_version=output.either("--expected-version", expected_version,
+                                                                      "--version", version))], as_json)
 
 
 def register(app: typer.Typer) -> None:
