@@ -235,7 +235,12 @@ def sweep_cmd(ctx: typer.Context,
 
 
 def universe_cmd(ctx: typer.Context,
-                 out: Path = typer.Option(..., "--out", help="FILE.xlsx (one sheet per table) or FILE.csv"),
+                 out: Path = typer.Option(..., "--out", help="Write the universes to this file; its extension picks the "
+                                          "format: .xlsx (one sheet per table plus Self-check) or .csv (one table; for "
+                                          "several, <stem>_<TABLE>.csv each and <stem>_self_check.csv)."),
+                 excel_csv: bool = typer.Option(False, "--excel-csv", help=output.EXCEL_CSV_HELP),
+                 as_json: bool = typer.Option(False, "--json", help="Print the timeliness summary, the late findings and "
+                                                                    "the files written as JSON instead of a table."),
                  date_from: str | None = typer.Option(None, "--from", help="First date of determination (ISO date)."),
                  date_to: str | None = typer.Option(None, "--to", help="Last date of determination (ISO date)."),
                  table: list[str] = typer.Option([], "--table", help="OD, RECON, GRV_C, AIP, CD, CDER (default all).")) -> None:
@@ -248,9 +253,21 @@ def universe_cmd(ctx: typer.Context,
         raise ConfigError(f"--table {', '.join(unknown)}: tables are {', '.join(uni.TABLES)}")
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise ConfigError(f"--out must end in .csv or .xlsx: {out}")
+    if out.is_dir():
+        raise ConfigError(f"--out: {out} is a folder; give a file name ending in .xlsx or .csv")
+    if excel_csv and out.suffix.lower() != ".csv":
+        raise ConfigError(f"--excel-csv: writes CSV; --out {out} is {out.suffix.lower()} (give --out FILE.csv)")
     built = uni.build(svc.all_cases(db_engine(ctx)), date_from=options.date("--from", date_from),
                       date_to=options.date("--to", date_to))
-    paths = uni.write(built, out, tables=table or None)
+    paths = uni.write(built, out, tables=table or None, excel_csv=excel_csv)
+    late = any(not table or f.table in table for f in built.findings)
+    if as_json:
+        typer.echo(json.dumps({"summary": {k: v for k, v in built.summary().items() if not table or k in table},
+                               "findings": [f.to_dict() for f in built.findings if not table or f.table in table],
+                               "files": [str(p) for p in paths]}, indent=2, default=str))
+        if late:
+            raise typer.Exit(EXIT_NONCOMPLIANT)
+        return
     summary = Table(title="universe timeliness")
     for col in ("table", "rows", "timely", "untimely", "timely %", "late obligations"):
         summary.add_column(col)
