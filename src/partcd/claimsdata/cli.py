@@ -157,6 +157,7 @@ def release(
     period_start: str = typer.Option(..., "--period-start", help="First service date the release covers, YYYY-MM-DD."),
     period_end: str = typer.Option(..., "--period-end", help="Last service date the release covers, YYYY-MM-DD."),
     actor: str | None = ACTOR,
+    as_json: bool = typer.Option(False, "--json", help="Print the release as JSON."),
 ) -> None:
     """Record one CMS release (its date and the period of service dates it covers)."""
     from partcd.claimsdata.pipelines.requests import set_release
@@ -164,7 +165,8 @@ def release(
     r = set_release(db_engine(ctx), {"release_date": opt.date("--date", date), "period_start":
                                      opt.date("--period-start", period_start),
                                      "period_end": opt.date("--period-end", period_end)}, actor=_actor(actor))
-    typer.echo(f"release {r.release_date} covers {r.period_start} to {r.period_end}")
+    typer.echo(json.dumps(r.model_dump(mode="json")) if as_json else
+               f"release {r.release_date} covers {r.period_start} to {r.period_end}")
 
 
 @app.command("releases")
@@ -194,7 +196,8 @@ def extract(
     purpose: str = typer.Option(..., "--purpose", help="The purpose the data are used for (one the request names)."),
     enrollment: Path = typer.Option(..., "--enrollment", help="enrollee_id, contract_id, enrollment_start, enrollment_end"),
     claims: Path = typer.Option(..., "--claims", help="Parts A and B claims (CSV or Parquet)"),
-    out: Path = typer.Option(..., "--out", help="Folder for the extract."),
+    out: Path = typer.Option(..., "--out", help=output.folder_help("the extract: request-ID/release-DATE.parquet or .csv "
+                                                                   "(by --format)")),
     recipient: str = typer.Option("sponsor", "--recipient", help="Who receives the extract: sponsor or a contractor."),
     bound_by: str | None = typer.Option(None, "--bound-by", help="The agreement that binds a contractor recipient."),
     file_format: str = typer.Option("parquet", "--format", help="parquet | csv"),
@@ -235,7 +238,7 @@ def access_log(ctx: typer.Context,
 
 
 @app.command("report")
-def report(ctx: typer.Context, out: Path = typer.Option(..., "--out", help="HTML file to write."),
+def report(ctx: typer.Context, out: Path = typer.Option(..., "--out", help="Write the HTML report to this file (.html)."),
            as_of: str | None = AS_OF, on: str | None = ON_ALIAS) -> None:
     """An HTML report of the store: requests with their history, the calendar and its findings, the extracts built,
     every access (counts and citations, never identifiers)."""

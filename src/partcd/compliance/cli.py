@@ -70,6 +70,7 @@ def cap_create(
     closure_periods: int | None = typer.Option(None, "--closure-periods",
                                                help="Consecutive compliant periods needed to close (default 20)."),
     actor: str = ACTOR,
+    as_json: bool = output.JSON_ALWAYS,
 ) -> None:
     """Record a CAP request (the letter's fields); prints its id and any warnings on the record."""
     from partcd.compliance.pipelines import cap_params, create_cap
@@ -175,7 +176,8 @@ def cap_status(ctx: typer.Context, cap_id: int = typer.Argument(..., help="The C
                note: str | None = typer.Option(None, "--note", help="Free-text note kept with the event."),
                expected_version: int | None = typer.Option(None, "--expected-version",
                                                            help="Version you last read (refused if the record changed)."),
-               actor: str = ACTOR) -> None:
+               actor: str = ACTOR,
+               as_json: bool = output.JSON_ALWAYS) -> None:
     """Move the CAP one step in its lifecycle (closing is `cap close`)."""
     from partcd.compliance.pipelines import set_status
     from partcd.compliance.rules.cap import CAP_STATUSES
@@ -193,7 +195,8 @@ def cap_add_action(ctx: typer.Context, cap_id: int = typer.Argument(..., help="T
                    owner: str = typer.Option(..., "--owner", help="Who is responsible for the action."),
                    due: str = typer.Option(..., "--due", help="Milestone date, YYYY-MM-DD."),
                    element: str | None = typer.Option(None, "--element", help="Required element: timely_access | bcp_72h"),
-                   actor: str = ACTOR) -> None:
+                   actor: str = ACTOR,
+                   as_json: bool = output.JSON_ALWAYS) -> None:
     """Add a corrective action with its owner and due date."""
     from partcd.compliance.pipelines import add_action
     from partcd.compliance.rules.cap import CapAction
@@ -209,7 +212,8 @@ def cap_complete_action(ctx: typer.Context, action_id: int = typer.Argument(...,
                         evidence: list[str] = typer.Option(..., "--evidence", help="Evidence reference (repeat)."),
                         expected_version: int | None = typer.Option(None, "--expected-version",
                                                                     help="Version you last read (refused if changed)."),
-                        actor: str = ACTOR) -> None:
+                        actor: str = ACTOR,
+                        as_json: bool = output.JSON_ALWAYS) -> None:
     """Mark an action done, with its evidence."""
     from partcd.compliance.pipelines import complete_action
 
@@ -232,7 +236,8 @@ def cap_record_monitoring(ctx: typer.Context, cap_id: int = typer.Argument(..., 
                           as_of: str | None = typer.Option(None, "--as-of", help="Judge closure as of this day "
                                                            "(YYYY-MM-DD; default: the closure is not judged as of a day)."),
                           today: str | None = output.alias("--today", "--as-of"),
-                          actor: str = ACTOR) -> None:
+                          actor: str = ACTOR,
+                          as_json: bool = output.JSON_ALWAYS) -> None:
     """Monitoring periods of the CAP's contracts from a call log or any area's findings. Exit 1 if any period fails."""
     from partcd.compliance.pipelines import record_monitoring_from_calls, record_monitoring_from_findings
 
@@ -259,7 +264,8 @@ def cap_close(ctx: typer.Context, cap_id: int = typer.Argument(..., help="The CA
               on: str = typer.Option(..., "--on", help="Date the CAP was closed, YYYY-MM-DD."),
               expected_version: int | None = typer.Option(None, "--expected-version",
                                                           help="Version you last read (refused if the record changed)."),
-              actor: str = ACTOR) -> None:
+              actor: str = ACTOR,
+              as_json: bool = output.JSON_ALWAYS) -> None:
     """Close the CAP once monitoring shows every affected contract compliant. Exit 1 (nothing changed) if not yet."""
     from partcd.compliance.pipelines import close_cap, get_cap
 
@@ -277,7 +283,8 @@ def cap_close(ctx: typer.Context, cap_id: int = typer.Argument(..., help="The CA
 def cap_past_performance(ctx: typer.Context, deadline: str = typer.Option(..., "--deadline", help="Application deadline."),
                          parent: str | None = typer.Option(None, "--parent", help="Only this parent organization."),
                          contract: str | None = typer.Option(None, "--contract",
-                                                             help="Only this contract (e.g. H1234).")) -> None:
+                                                             help="Only this contract (e.g. H1234)."),
+                         as_json: bool = output.JSON_ALWAYS) -> None:
     """Compliance actions in the 12 months before an application deadline (§ 422.502(b)(1)). Exit 1 if flagged."""
     from partcd.compliance.pipelines import past_performance_review
 
@@ -302,6 +309,7 @@ def bcp_create_plan(
     activation_event: list[str] = typer.Option([], "--activation-event", help="An event that activates the plan (repeat)."),
     alternate_site: list[str] = typer.Option([], "--alternate-site", help="An alternate site for essential functions (repeat)."),
     actor: str = ACTOR,
+    as_json: bool = output.JSON_ALWAYS,
 ) -> None:
     """A plan version with the regulatory minimum essential functions of its parts (plus extra ones)."""
     from partcd.compliance.pipelines import create_plan
@@ -334,7 +342,8 @@ def bcp_add_evidence(ctx: typer.Context, org: str = typer.Option(..., "--org", h
                      on: str = typer.Option(..., "--on", help="Date of the evidence (test, training, review), YYYY-MM-DD."),
                      description: str = typer.Option(..., "--description", help="What the evidence shows."),
                      record: list[str] = typer.Option([], "--record", help="Record reference (repeat)."),
-                     actor: str = ACTOR) -> None:
+                     actor: str = ACTOR,
+                     as_json: bool = output.JSON_ALWAYS) -> None:
     """Yearly test / training / revision evidence ((o)(1)(iii)-(v))."""
     from partcd.compliance.pipelines import add_evidence
     from partcd.compliance.rules.continuity import Evidence
@@ -355,7 +364,8 @@ def incident_open(ctx: typer.Context, org: str = typer.Option(..., "--org", help
                   cause: str = typer.Option("", "--cause", help="What disrupted operations."),
                   activated_bcp: bool = typer.Option(False, "--activated-bcp/--no-activated-bcp",
                                                      help="Whether the business continuity plan was activated."),
-                  actor: str = ACTOR) -> None:
+                  actor: str = ACTOR,
+                  as_json: bool = output.JSON_ALWAYS) -> None:
     """Open an incident: an essential function failed or stopped functioning as usual."""
     from partcd.compliance.pipelines import open_incident
     from partcd.compliance.rules.continuity import Incident
@@ -376,7 +386,8 @@ def incident_restore(ctx: typer.Context, incident_id: int = typer.Argument(..., 
                                                      help="When essential functions were restored, ISO 8601 with offset."),
                      expected_version: int | None = typer.Option(None, "--expected-version",
                                                                  help="Version you last read (refused if the record changed)."),
-                     actor: str = ACTOR) -> None:
+                     actor: str = ACTOR,
+                     as_json: bool = output.JSON_ALWAYS) -> None:
     """Record the restoration and check it against the 72-hour limit. Exit 1 when the limit was missed."""
     from partcd.compliance.pipelines import restore_incident
     from partcd.compliance.rules.continuity import restoration_check

@@ -96,7 +96,8 @@ def _sets(items: list[str]) -> dict[str, Any]:
 
 @contract_app.command("add")
 def contract_add(ctx: typer.Context, file: Path = typer.Option(..., "--file", help="The contract as a JSON object."),
-                 actor: str | None = ACTOR) -> None:
+                 actor: str | None = ACTOR,
+                 as_json: bool = output.JSON_ALWAYS) -> None:
     """Record a plan x State contract (fields: see ``partcd.dsnp.pipelines.ContractIn``); prints its id."""
     from partcd.dsnp.pipelines import create_contract
 
@@ -131,7 +132,8 @@ def contract_update(ctx: typer.Context,
                     expected_version: int | None = typer.Option(None, "--expected-version",
                                                                 help="Version you last read (refused if the record changed)."),
                     reason: str | None = typer.Option(None, "--reason", help="Why the record changes (kept in the audit log)."),
-                    actor: str | None = ACTOR) -> None:
+                    actor: str | None = ACTOR,
+                    as_json: bool = output.JSON_ALWAYS) -> None:
     from partcd.dsnp.pipelines import update_contract
 
     view = update_contract(db_engine(ctx), contract_row_id, _sets(set_), actor=_actor(actor),
@@ -147,7 +149,8 @@ def contract_evidence(ctx: typer.Context,
                       document: str = typer.Option(..., "--document", help="The document that shows the element."),
                       location: str = typer.Option("", "--location", help="Where in the document (page, section)."),
                       excerpt: str | None = typer.Option(None, "--excerpt", help="The words that show the element."),
-                      actor: str | None = ACTOR) -> None:
+                      actor: str | None = ACTOR,
+                      as_json: bool = output.JSON_ALWAYS) -> None:
     """Record where a § 422.107 term stands in the State contract."""
     from partcd.dsnp.pipelines import add_evidence
 
@@ -192,7 +195,8 @@ def contract_status(ctx: typer.Context,
 def sanction(year: int = typer.Option(..., "--year", help="Plan year."),
              integration_met: bool = typer.Option(..., "--integration-met/--integration-not-met",
                                                   help="Whether the plan met the minimum integration criteria."),
-             reading: str = typer.Option("final", "--reading", help="Which reading of § 422.752(d): final or proposed.")) -> None:
+             reading: str = typer.Option("final", "--reading", help="Which reading of § 422.752(d): final or proposed."),
+             as_json: bool = output.JSON_ALWAYS) -> None:
     """The § 422.752(d) determination for a plan year (pure rule, no database); exit 1 when a sanction is mandatory."""
     from partcd.dsnp.pipelines import params_for_year
     from partcd.dsnp.rules.integration import enrollment_sanction
@@ -210,7 +214,8 @@ def sanction(year: int = typer.Option(..., "--year", help="Plan year."),
 
 @cms_app.command("import")
 def cms_import(ctx: typer.Context, file: Path = typer.Argument(..., help="CMS's list (CSV)."),
-               year: int = typer.Option(..., "--year", help="Plan year."), actor: str | None = ACTOR) -> None:
+               year: int = typer.Option(..., "--year", help="Plan year."), actor: str | None = ACTOR,
+               as_json: bool = output.JSON_ALWAYS) -> None:
     """Replace the year's stored list (every row checked first; one bad row refuses the file)."""
     from partcd.dsnp.pipelines import import_cms_list
 
@@ -246,7 +251,8 @@ def admissions_import(ctx: typer.Context,
                       contract_row_id: int = typer.Argument(..., help="The D-SNP contract record the admissions belong to."),
                       file: Path = typer.Argument(..., help="Admissions feed (CSV)."),
                       as_of: str | None = AS_OF_NOW, now: str | None = NOW,
-                      actor: str | None = ACTOR) -> None:
+                      actor: str | None = ACTOR,
+                      as_json: bool = output.JSON_ALWAYS) -> None:
     from partcd.dsnp.pipelines import import_admissions
 
     path = options.existing_file("FILE", file)
@@ -264,7 +270,8 @@ def admissions_notice(ctx: typer.Context, admission_id: int = typer.Argument(...
                       expected_version: int | None = typer.Option(None, "--expected-version",
                                                                   help="Version you last read (refused if the record changed)."),
                       as_of: str | None = AS_OF_NOW, now: str | None = NOW,
-                      actor: str | None = ACTOR) -> None:
+                      actor: str | None = ACTOR,
+                      as_json: bool = output.JSON_ALWAYS) -> None:
     from partcd.dsnp.pipelines import record_notice
 
     view = record_notice(db_engine(ctx), admission_id, {
@@ -275,7 +282,8 @@ def admissions_notice(ctx: typer.Context, admission_id: int = typer.Argument(...
 
 @admissions_app.command("show")
 def admissions_show(ctx: typer.Context, admission_id: int = typer.Argument(..., help="The admission's id."),
-                    as_of: str | None = AS_OF_NOW, now: str | None = NOW) -> None:
+                    as_of: str | None = AS_OF_NOW, now: str | None = NOW,
+                    as_json: bool = output.JSON_ALWAYS) -> None:
     """One admission with the enrollee's MBI (PHI: printed only here)."""
     from partcd.dsnp.pipelines import admission_detail
 
@@ -316,7 +324,8 @@ def timeliness(ctx: typer.Context,
 @assistance_app.command("add")
 def assistance_add(ctx: typer.Context, file: Path = typer.Option(..., "--file", help="The record as a JSON object."),
                    as_of: str | None = AS_OF_TODAY, today: str | None = TODAY,
-                   actor: str | None = ACTOR) -> None:
+                   actor: str | None = ACTOR,
+                   as_json: bool = output.JSON_ALWAYS) -> None:
     from partcd.dsnp.pipelines import record_assistance
 
     view = record_assistance(db_engine(ctx), _object(file), actor=_actor(actor), today=_today(as_of, today))
@@ -329,7 +338,8 @@ def assistance_update(ctx: typer.Context, case_id: str = typer.Argument(..., hel
                       expected_version: int | None = typer.Option(None, "--expected-version",
                                                                   help="Version you last read (refused if the record changed)."),
                       as_of: str | None = AS_OF_TODAY, today: str | None = TODAY,
-                      actor: str | None = ACTOR) -> None:
+                      actor: str | None = ACTOR,
+                      as_json: bool = output.JSON_ALWAYS) -> None:
     from partcd.dsnp.pipelines import update_assistance
 
     view = update_assistance(db_engine(ctx), case_id, _sets(set_), actor=_actor(actor), expected_version=expected_version,
@@ -365,7 +375,8 @@ def assistance_list(ctx: typer.Context,
 @assistance_app.command("show")
 def assistance_show(ctx: typer.Context, case_id: str = typer.Argument(..., help="The case's id."),
                     as_of: str | None = AS_OF_TODAY, today: str | None = TODAY,
-                    phi: bool = typer.Option(False, "--phi", help="Also print the MBI, the need and the notes.")) -> None:
+                    phi: bool = typer.Option(False, "--phi", help="Also print the MBI, the need and the notes."),
+                    as_json: bool = output.JSON_ALWAYS) -> None:
     from partcd.dsnp.pipelines import assistance_phi, get_assistance
 
     engine = db_engine(ctx)

@@ -240,6 +240,7 @@ def upload_list(
     label: str | None = typer.Option(None, "--label", help="A name for this version (default: the file name), "
                                                            "e.g. PreclusionList_202108."),
     actor: str = ACTOR,
+    as_json: bool = output.JSON_ALWAYS,
 ) -> None:
     """Store a list file as a new version in the database of --db (history kept; the API's check uses the newest)."""
     from partcd.preclusion import pipelines
@@ -282,6 +283,7 @@ def log_effort(
                                                           "refused | other"),
     notes: str | None = typer.Option(None, "--notes", help="Free text about the attempt (no beneficiary names)."),
     actor: str = ACTOR,
+    as_json: bool = output.JSON_ALWAYS,
 ) -> None:
     """Log one effort to tell a newly precluded party which beneficiaries were notified (42 CFR
     422.222(a)(1)(ii)(B), 423.120(c)(6)(iv)(B)); audited."""

@@ -178,7 +178,8 @@ def show(ctx: typer.Context, case_id: int = typer.Argument(..., help="The case's
 def notice_cmd(ctx: typer.Context, case_id: int = typer.Argument(..., help="The case's id."),
                kind: str = typer.Option(..., "--kind", help="acknowledgement, extension, denial_of_expedite, "
                                                             "adverse_determination, reconsideration_resolution, continuation."),
-               out: Path = typer.Option(..., "--out", help="FILE.html or FILE.pdf")) -> None:
+               out: Path = typer.Option(..., "--out", help="Write the notice to this file; its extension picks the "
+                                                              "format: .html or .pdf (headless Chromium).")) -> None:
     """Render one notice of the case (every element the rule lists) as HTML or PDF."""
     from partcd.appeals.pipelines import cases as svc
 

@@ -26,7 +26,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from partcd.core.errors import ConfigError, InputError, PartcdError
-from partcd.platform.cli import EXIT_NONCOMPLIANT, options
+from partcd.platform.cli import EXIT_NONCOMPLIANT, options, output
 from partcd.platform.exports import safe_row
 
 console = Console(highlight=False)
@@ -165,7 +165,8 @@ def star_measure_cmd(
                                     help="CSV: contract_id, kind (interpreter|tty), connect_s; optional part, "
                                          "benefit_question_answered, call_id, language."),
     cut_points: str | None = typer.Option(None, "--cut-points", help="Lower bounds of 2,3,4,5 stars, e.g. 60,73,84,92."),
-    at: str | None = typer.Option(None, "--at", help="Date whose parameters apply (default: today)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date whose parameters apply, YYYY-MM-DD (default: today)."),
+    at: str | None = output.alias("--at", "--as-of"),
     precision: int = typer.Option(0, "--precision", help="Decimals the score is rounded to before the cut points."),
     as_json: bool = typer.Option(False, "--json", help="JSON instead of a table."),
 ) -> None:
@@ -174,7 +175,9 @@ def star_measure_cmd(
     from partcd.platform.params import load_params
 
     cuts = _cut_points(cut_points) if cut_points else None
-    params = load_params("callcenter", options.date("--at", at) if at else dt.datetime.now(dt.UTC).date())
+    day = output.either("--as-of", as_of, "--at", at)
+    params = load_params("callcenter", options.date("--at" if as_of is None else "--as-of", day) if day
+                         else dt.datetime.now(dt.UTC).date())
     scores = star_measure(_read_test_calls(options.existing_file("--test-calls", test_calls)), params, cuts, precision)
     if as_json:
         typer.echo(json.dumps([_score_row(s) for s in scores], indent=2))

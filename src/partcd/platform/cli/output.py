@@ -74,3 +74,9 @@ def either(canonical: str, value: Any, old: str, old_value: Any) -> Any:
     if value is not None and old_value is not None:
         raise ConfigError(f"{old} is the old name of {canonical}: give {canonical} only")
     return value if value is not None else old_value
+
+
+#: ``--json`` of a command whose output is JSON in any case (a record's id, a decision): accepted so that every
+#: command printing data takes ``--json``.
+JSON_ALWAYS: Any = typer.Option(False, "--json", help="Print JSON (this command always does; the flag is accepted so "
+                                                      "that every command printing data takes it).")
