@@ -29,7 +29,8 @@ def test_daily_rows_hand_computed(tmp_path: Path) -> None:
     assert bad["failed_standards"] == ["average hold time (s)", "answered within 30 s (%)", "disconnect rate (%)"]
     assert rows[("H2001", "2022-01-03")]["compliant"] is True
     assert not rep.compliant and rep.breach_days == [("H1416", "2022-01-04")]
-    assert [p.name for p in rep.paths] == ["daily_report.csv", "daily_report.json", "daily_report.html"]
+    assert [p.name for p in rep.paths] == ["daily_report.csv", "daily_report.xlsx", "daily_report.json",
+                                        "daily_report.html"]
 
 
 def test_files_csv_json_html(tmp_path: Path) -> None:

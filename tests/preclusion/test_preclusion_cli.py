@@ -112,8 +112,8 @@ def test_screen_bad_input_names_file_row_and_field(tmp_path: Path) -> None:
     assert f"{claims_path}, row 4, field 'adjudication_date': adjudication_date is before service_date" in out
     code, out = _run("screen", "--list", list_path, "--claims", str(tmp_path / "none.csv"))
     assert code == 2 and "none.csv: file not found" in out
-    code, out = _run("screen", "--list", list_path, "--claims", claims_path, "--out", str(tmp_path / "d.xlsx"))
-    assert code == 2 and "the extension picks the format" in out
+    code, out = _run("screen", "--list", list_path, "--claims", claims_path, "--out", str(tmp_path / "d.txt"))
+    assert code == 2 and "--out: " in out and "'.txt' is not a table format; use one of .csv, .json, .parquet or .xlsx" in out
     (tmp_path / "list.csv").write_text(LIST + "12345,Synthetic B,revoked,2020-03-01,2020-03-01,\n")
     code, out = _run("screen", "--list", list_path, "--claims", claims_path)
     assert code == 2 and f"{list_path}, row 3, field 'npi': a listed NPI must be 10 digits" in out

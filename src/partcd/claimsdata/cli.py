@@ -8,6 +8,7 @@ The stored commands use the database of ``--db`` (SQLite by default); every acce
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import json
 from pathlib import Path
@@ -15,11 +16,19 @@ from pathlib import Path
 import typer
 
 from partcd.claimsdata.area import AREA
-from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine
+from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, output
 from partcd.platform.cli import options as opt
 
 app = typer.Typer(help=AREA.summary, no_args_is_help=True)
 ACTOR = typer.Option(None, "--actor", help="Who records this (default: the operating-system user).")
+AS_OF = typer.Option(None, "--as-of", help="The 'as of' date, YYYY-MM-DD (default: today).")
+ON_ALIAS = output.alias("--on", "--as-of")
+
+
+def _as_of(as_of: str | None, on: str | None) -> dt.date:
+    """``--as-of`` (or its former name ``--on``): a date; the machine's date when absent."""
+    flag = "--on" if on is not None and as_of is None else "--as-of"
+    return opt.today(flag, output.either("--as-of", as_of, "--on", on))
 
 
 @app.callback()
@@ -47,7 +56,7 @@ def check_use(
     recipient: str = typer.Option("sponsor", "--recipient", help="sponsor | contractor | downstream"),
     bound_by: str | None = typer.Option(None, "--bound-by", help="sponsor | contractor (who bound the recipient)"),
     reading: str | None = typer.Option(None, "--reading", help="final (default) | proposed"),
-    on: str | None = typer.Option(None, "--on", help="Date the rule is read on (default today)."),
+    as_of: str | None = AS_OF, on: str | None = ON_ALIAS,
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """May the data be used for PURPOSE by RECIPIENT? (§ 423.153(g)(3), (g)(4)); exit 1 when refused."""
@@ -61,19 +70,19 @@ def check_use(
                                                                                       "downstream"):
         raise ConfigError("--recipient / --bound-by: sponsor, contractor or downstream")
     use = UseRequest(purpose=purpose, recipient=recipient, bound_by=bound_by)  # type: ignore[arg-type]
-    decision = decide_use(use, params_on(opt.today("--on", on)), reading)  # type: ignore[arg-type]
+    decision = decide_use(use, params_on(_as_of(as_of, on)), reading)  # type: ignore[arg-type]
     _echo(decision.model_dump(mode="json"), as_json)
     if not decision.permitted:
         raise typer.Exit(EXIT_NONCOMPLIANT)
 
 
 @app.command("purposes")
-def list_purposes(on: str | None = typer.Option(None, "--on", help="The 'as of' date, YYYY-MM-DD (default: today)."),
+def list_purposes(as_of: str | None = AS_OF, on: str | None = ON_ALIAS,
                   as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """The permitted and forbidden purposes with their paragraphs and citations."""
     from partcd.claimsdata.pipelines.requests import purposes
 
-    data = purposes(opt.today("--on", on))
+    data = purposes(_as_of(as_of, on))
     if as_json:
         _echo(data, True)
         return
@@ -108,7 +117,9 @@ def event(
     on: str | None = typer.Option(None, "--on", help="Date of the event (default today)."),
     attestation: Path | None = typer.Option(None, "--attestation", help="YAML of the attestation (for attest)."),
     note: str = typer.Option("", "--note", help="Free-text note kept with the event."),
-    version: int | None = typer.Option(None, "--version", help="The version you read (refuses a stale edit)."),
+    expected_version: int | None = typer.Option(None, "--expected-version",
+                                                help="Version you last read (refused if the request changed since)."),
+    version: int | None = output.alias("--version", "--expected-version"),
     actor: str | None = ACTOR,
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
@@ -120,18 +131,19 @@ def event(
     body: dict[str, object] = {"kind": kind, "event_date": opt.today("--on", on).isoformat(), "note": note}
     if attestation is not None:
         body["attestation"] = load_yaml(attestation.read_text(encoding="utf-8"), str(attestation))
-    view = record_event(db_engine(ctx), request_id, body, actor=_actor(actor), expected_version=version)
+    expected = output.either("--expected-version", expected_version, "--version", version)
+    view = record_event(db_engine(ctx), request_id, body, actor=_actor(actor), expected_version=expected)
     _echo(view.to_dict(), as_json)
 
 
 @app.command("show")
 def show(ctx: typer.Context, request_id: int = typer.Argument(..., help="The data request's id."),
-         on: str | None = typer.Option(None, "--on", help="The 'as of' date, YYYY-MM-DD (default: today)."),
+         as_of: str | None = AS_OF, on: str | None = ON_ALIAS,
          as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """One request with its history and the releases its sponsor receives."""
     from partcd.claimsdata.pipelines.requests import get_request, received
 
-    day = opt.today("--on", on)
+    day = _as_of(as_of, on)
     engine = db_engine(ctx)
     data = {**get_request(engine, request_id, on=day).to_dict(),
             "releases_received": [r.model_dump(mode="json") for r in received(engine, request_id, on=day)]}
@@ -145,6 +157,7 @@ def release(
     period_start: str = typer.Option(..., "--period-start", help="First service date the release covers, YYYY-MM-DD."),
     period_end: str = typer.Option(..., "--period-end", help="Last service date the release covers, YYYY-MM-DD."),
     actor: str | None = ACTOR,
+    as_json: bool = typer.Option(False, "--json", help="Print the release as JSON."),
 ) -> None:
     """Record one CMS release (its date and the period of service dates it covers)."""
     from partcd.claimsdata.pipelines.requests import set_release
@@ -152,7 +165,8 @@ def release(
     r = set_release(db_engine(ctx), {"release_date": opt.date("--date", date), "period_start":
                                      opt.date("--period-start", period_start),
                                      "period_end": opt.date("--period-end", period_end)}, actor=_actor(actor))
-    typer.echo(f"release {r.release_date} covers {r.period_start} to {r.period_end}")
+    typer.echo(json.dumps(r.model_dump(mode="json")) if as_json else
+               f"release {r.release_date} covers {r.period_start} to {r.period_end}")
 
 
 @app.command("releases")
@@ -182,7 +196,8 @@ def extract(
     purpose: str = typer.Option(..., "--purpose", help="The purpose the data are used for (one the request names)."),
     enrollment: Path = typer.Option(..., "--enrollment", help="enrollee_id, contract_id, enrollment_start, enrollment_end"),
     claims: Path = typer.Option(..., "--claims", help="Parts A and B claims (CSV or Parquet)"),
-    out: Path = typer.Option(..., "--out", help="Folder for the extract."),
+    out: Path = typer.Option(..., "--out", help=output.folder_help("the extract: request-ID/release-DATE.parquet or .csv "
+                                                                   "(by --format)")),
     recipient: str = typer.Option("sponsor", "--recipient", help="Who receives the extract: sponsor or a contractor."),
     bound_by: str | None = typer.Option(None, "--bound-by", help="The agreement that binds a contractor recipient."),
     file_format: str = typer.Option("parquet", "--format", help="parquet | csv"),
@@ -223,14 +238,14 @@ def access_log(ctx: typer.Context,
 
 
 @app.command("report")
-def report(ctx: typer.Context, out: Path = typer.Option(..., "--out", help="HTML file to write."),
-           on: str | None = typer.Option(None, "--on", help="As of (default today).")) -> None:
+def report(ctx: typer.Context, out: Path = typer.Option(..., "--out", help="Write the HTML report to this file (.html)."),
+           as_of: str | None = AS_OF, on: str | None = ON_ALIAS) -> None:
     """An HTML report of the store: requests with their history, the calendar and its findings, the extracts built,
     every access (counts and citations, never identifiers)."""
     from partcd.claimsdata.pipelines import requests as service
     from partcd.claimsdata.report import write_report
 
-    day = opt.today("--on", on)
+    day = _as_of(as_of, on)
     engine = db_engine(ctx)
     write_report(out, title="Parts A and B claims data for PDP sponsors", as_of=day.isoformat(),
                  requests=[v.to_dict() for v in service.list_requests(engine, on=day)], refused_requests=[],

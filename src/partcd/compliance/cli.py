@@ -1,4 +1,4 @@
-"""``partcd cap ...`` and ``partcd bcp ...`` (also ``partcd compliance cap|bcp``): corrective action plans
+"""``partcd cap ...`` and ``partcd bcp ...`` (``partcd compliance cap|bcp`` is a hidden alias): corrective action plans
 (§ 422.510(c), § 422.502(b)(1)) and business continuity (§ 422.504(o), § 423.505(p)).
 
 Records live in the database of the global ``--db`` option (SQLite by default, migrations applied on use); every
@@ -19,7 +19,7 @@ from rich.table import Table
 
 from partcd.compliance.area import AREA
 from partcd.core.errors import ConfigError
-from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options, state
+from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options, output, state
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -29,12 +29,15 @@ incident_app = typer.Typer(help="Essential-function incidents: open with the fai
                            no_args_is_help=True)
 bcp_app.add_typer(incident_app, name="incident")
 
+AS_OF_INSTANT_HELP = "Judge as of this time: ISO 8601 with its UTC offset (default: now)."
+
 ACTOR = typer.Option("cli", "--actor", envvar="PARTCD_ACTOR", help="Who makes the change (written to the audit log).")
 
 
-app = typer.Typer(help=AREA.summary, no_args_is_help=True)
-app.add_typer(cap_app, name="cap")
-app.add_typer(bcp_app, name="bcp")
+app = typer.Typer(help=AREA.summary + " The commands are `partcd cap ...` and `partcd bcp ...`.", no_args_is_help=True)
+# the canonical commands are `partcd cap|bcp` (area.py); `partcd compliance cap|bcp` stay as hidden aliases
+app.add_typer(cap_app, name="cap", hidden=True)
+app.add_typer(bcp_app, name="bcp", hidden=True)
 
 
 
@@ -67,6 +70,7 @@ def cap_create(
     closure_periods: int | None = typer.Option(None, "--closure-periods",
                                                help="Consecutive compliant periods needed to close (default 20)."),
     actor: str = ACTOR,
+    as_json: bool = output.JSON_ALWAYS,
 ) -> None:
     """Record a CAP request (the letter's fields); prints its id and any warnings on the record."""
     from partcd.compliance.pipelines import cap_params, create_cap
@@ -90,13 +94,14 @@ def cap_create(
 
 @cap_app.command("show")
 def cap_show(ctx: typer.Context, cap_id: int = typer.Argument(..., help="The CAP's id (from `cap list`)."),
-             as_of: str | None = typer.Option(None, "--as-of", "--today", help="Judge overdue actions and closure as of "
+             as_of: str | None = typer.Option(None, "--as-of", help="Judge overdue actions and closure as of "
                                               "this day (YYYY-MM-DD; default: today). Use the data's date for history."),
+             today: str | None = output.alias("--today", "--as-of"),
              as_json: bool = typer.Option(False, "--json", help="Print the record as JSON.")) -> None:
     """One CAP with actions, monitoring, closure decision, as of a stated day. Exit 1 when actions are overdue."""
     from partcd.compliance.pipelines import get_cap
 
-    detail = get_cap(db_engine(ctx), cap_id, options.today("--as-of", as_of or None))
+    detail = get_cap(db_engine(ctx), cap_id, options.today("--as-of", output.either("--as-of", as_of, "--today", today)))
     if as_json:
         _echo_json(detail.model_dump(mode="json"))
     else:
@@ -171,7 +176,8 @@ def cap_status(ctx: typer.Context, cap_id: int = typer.Argument(..., help="The C
                note: str | None = typer.Option(None, "--note", help="Free-text note kept with the event."),
                expected_version: int | None = typer.Option(None, "--expected-version",
                                                            help="Version you last read (refused if the record changed)."),
-               actor: str = ACTOR) -> None:
+               actor: str = ACTOR,
+               as_json: bool = output.JSON_ALWAYS) -> None:
     """Move the CAP one step in its lifecycle (closing is `cap close`)."""
     from partcd.compliance.pipelines import set_status
     from partcd.compliance.rules.cap import CAP_STATUSES
@@ -189,7 +195,8 @@ def cap_add_action(ctx: typer.Context, cap_id: int = typer.Argument(..., help="T
                    owner: str = typer.Option(..., "--owner", help="Who is responsible for the action."),
                    due: str = typer.Option(..., "--due", help="Milestone date, YYYY-MM-DD."),
                    element: str | None = typer.Option(None, "--element", help="Required element: timely_access | bcp_72h"),
-                   actor: str = ACTOR) -> None:
+                   actor: str = ACTOR,
+                   as_json: bool = output.JSON_ALWAYS) -> None:
     """Add a corrective action with its owner and due date."""
     from partcd.compliance.pipelines import add_action
     from partcd.compliance.rules.cap import CapAction
@@ -205,7 +212,8 @@ def cap_complete_action(ctx: typer.Context, action_id: int = typer.Argument(...,
                         evidence: list[str] = typer.Option(..., "--evidence", help="Evidence reference (repeat)."),
                         expected_version: int | None = typer.Option(None, "--expected-version",
                                                                     help="Version you last read (refused if changed)."),
-                        actor: str = ACTOR) -> None:
+                        actor: str = ACTOR,
+                        as_json: bool = output.JSON_ALWAYS) -> None:
     """Mark an action done, with its evidence."""
     from partcd.compliance.pipelines import complete_action
 
@@ -222,22 +230,30 @@ def cap_record_monitoring(ctx: typer.Context, cap_id: int = typer.Argument(..., 
                                                                "contract_id, period_start, compliant[, failed_standards, "
                                                                "metric columns]."),
                           tz: str = typer.Option("America/New_York", "--tz", help="Time zone of the call log's days."),
-                          today: str | None = typer.Option(None, "--today", help="Judge closure as of this day."),
-                          actor: str = ACTOR) -> None:
+                          profile: str | None = typer.Option(None, "--profile", help="Mapping profile of the --calls log: "
+                                                             "generic, amazon_connect, five9, genesys_cloud, nice_cxone, "
+                                                             "or a profile YAML file (default: detected from the header)."),
+                          as_of: str | None = typer.Option(None, "--as-of", help="Judge closure as of this day "
+                                                           "(YYYY-MM-DD; default: the closure is not judged as of a day)."),
+                          today: str | None = output.alias("--today", "--as-of"),
+                          actor: str = ACTOR,
+                          as_json: bool = output.JSON_ALWAYS) -> None:
     """Monitoring periods of the CAP's contracts from a call log or any area's findings. Exit 1 if any period fails."""
     from partcd.compliance.pipelines import record_monitoring_from_calls, record_monitoring_from_findings
 
     if (calls is None) == (findings is None):
         raise ConfigError("give exactly one of --calls FILE or --findings FILE")
-    as_of = options.date("--today", today or None)
+    if profile is not None and calls is None:
+        raise ConfigError("--profile reads a call log: give it with --calls FILE")
+    day = options.date("--as-of", output.either("--as-of", as_of, "--today", today) or None)
     if findings is not None:
         res = record_monitoring_from_findings(db_engine(ctx), cap_id, options.existing_file("--findings", findings),
-                                              actor=actor, today=as_of)
+                                              actor=actor, today=day)
     else:
         assert calls is not None
         options.zone("--tz", tz)
         res = record_monitoring_from_calls(db_engine(ctx), cap_id, options.existing_file("--calls", calls), actor=actor,
-                                           engine_name=state(ctx).engine, tz=tz, today=as_of)
+                                           engine_name=state(ctx).engine, tz=tz, today=day, profile=profile)
     _echo_json(res.model_dump(mode="json"))
     if res.non_compliant_periods:
         raise typer.Exit(EXIT_NONCOMPLIANT)
@@ -248,7 +264,8 @@ def cap_close(ctx: typer.Context, cap_id: int = typer.Argument(..., help="The CA
               on: str = typer.Option(..., "--on", help="Date the CAP was closed, YYYY-MM-DD."),
               expected_version: int | None = typer.Option(None, "--expected-version",
                                                           help="Version you last read (refused if the record changed)."),
-              actor: str = ACTOR) -> None:
+              actor: str = ACTOR,
+              as_json: bool = output.JSON_ALWAYS) -> None:
     """Close the CAP once monitoring shows every affected contract compliant. Exit 1 (nothing changed) if not yet."""
     from partcd.compliance.pipelines import close_cap, get_cap
 
@@ -266,7 +283,8 @@ def cap_close(ctx: typer.Context, cap_id: int = typer.Argument(..., help="The CA
 def cap_past_performance(ctx: typer.Context, deadline: str = typer.Option(..., "--deadline", help="Application deadline."),
                          parent: str | None = typer.Option(None, "--parent", help="Only this parent organization."),
                          contract: str | None = typer.Option(None, "--contract",
-                                                             help="Only this contract (e.g. H1234).")) -> None:
+                                                             help="Only this contract (e.g. H1234)."),
+                         as_json: bool = output.JSON_ALWAYS) -> None:
     """Compliance actions in the 12 months before an application deadline (§ 422.502(b)(1)). Exit 1 if flagged."""
     from partcd.compliance.pipelines import past_performance_review
 
@@ -291,6 +309,7 @@ def bcp_create_plan(
     activation_event: list[str] = typer.Option([], "--activation-event", help="An event that activates the plan (repeat)."),
     alternate_site: list[str] = typer.Option([], "--alternate-site", help="An alternate site for essential functions (repeat)."),
     actor: str = ACTOR,
+    as_json: bool = output.JSON_ALWAYS,
 ) -> None:
     """A plan version with the regulatory minimum essential functions of its parts (plus extra ones)."""
     from partcd.compliance.pipelines import create_plan
@@ -323,7 +342,8 @@ def bcp_add_evidence(ctx: typer.Context, org: str = typer.Option(..., "--org", h
                      on: str = typer.Option(..., "--on", help="Date of the evidence (test, training, review), YYYY-MM-DD."),
                      description: str = typer.Option(..., "--description", help="What the evidence shows."),
                      record: list[str] = typer.Option([], "--record", help="Record reference (repeat)."),
-                     actor: str = ACTOR) -> None:
+                     actor: str = ACTOR,
+                     as_json: bool = output.JSON_ALWAYS) -> None:
     """Yearly test / training / revision evidence ((o)(1)(iii)-(v))."""
     from partcd.compliance.pipelines import add_evidence
     from partcd.compliance.rules.continuity import Evidence
@@ -344,7 +364,8 @@ def incident_open(ctx: typer.Context, org: str = typer.Option(..., "--org", help
                   cause: str = typer.Option("", "--cause", help="What disrupted operations."),
                   activated_bcp: bool = typer.Option(False, "--activated-bcp/--no-activated-bcp",
                                                      help="Whether the business continuity plan was activated."),
-                  actor: str = ACTOR) -> None:
+                  actor: str = ACTOR,
+                  as_json: bool = output.JSON_ALWAYS) -> None:
     """Open an incident: an essential function failed or stopped functioning as usual."""
     from partcd.compliance.pipelines import open_incident
     from partcd.compliance.rules.continuity import Incident
@@ -365,7 +386,8 @@ def incident_restore(ctx: typer.Context, incident_id: int = typer.Argument(..., 
                                                      help="When essential functions were restored, ISO 8601 with offset."),
                      expected_version: int | None = typer.Option(None, "--expected-version",
                                                                  help="Version you last read (refused if the record changed)."),
-                     actor: str = ACTOR) -> None:
+                     actor: str = ACTOR,
+                     as_json: bool = output.JSON_ALWAYS) -> None:
     """Record the restoration and check it against the 72-hour limit. Exit 1 when the limit was missed."""
     from partcd.compliance.pipelines import restore_incident
     from partcd.compliance.rules.continuity import restoration_check
@@ -382,12 +404,13 @@ def incident_restore(ctx: typer.Context, incident_id: int = typer.Argument(..., 
 
 @bcp_app.command("check")
 def bcp_check(ctx: typer.Context, org: str = typer.Option(..., "--org", help="Organization (parent or legal entity)."),
-              now: str | None = typer.Option(None, "--now", help="As of (ISO 8601 + offset; default: now)."),
+              as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_INSTANT_HELP),
+              now: str | None = output.alias("--now", "--as-of"),
               as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """Minimum functions, yearly test and training, incidents vs 72 h. Exit 1 when anything fails."""
     from partcd.compliance.pipelines import bcp_report_data, bcp_status
 
-    status = bcp_status(db_engine(ctx), org, options.instant("--now", now, offset="required") if now else dt.datetime.now(dt.UTC))
+    status = bcp_status(db_engine(ctx), org, _as_of_instant(as_of, now))
     if as_json:
         _echo_json(bcp_report_data(status))
     else:
@@ -405,17 +428,24 @@ def bcp_check(ctx: typer.Context, org: str = typer.Option(..., "--org", help="Or
 
 @bcp_app.command("report")
 def bcp_report(ctx: typer.Context, org: str = typer.Option(..., "--org", help="Organization (parent or legal entity)."),
-               out: Path = typer.Option(..., "--out", help="Folder for the report files."),
-               now: str | None = typer.Option(None, "--now",
-                                              help="The 'as of' time, ISO 8601 with offset (default: now).")) -> None:
+               out: Path = typer.Option(..., "--out", help=output.folder_help("bcp_report.json and bcp_report.html")),
+               as_of: str | None = typer.Option(None, "--as-of", help=AS_OF_INSTANT_HELP),
+               now: str | None = output.alias("--now", "--as-of")) -> None:
     """The report for CMS on request: bcp_report.json and bcp_report.html. Exit 1 when problems are found."""
     from partcd.compliance.pipelines import bcp_status, write_bcp_report
 
-    status = bcp_status(db_engine(ctx), org, options.instant("--now", now, offset="required") if now else dt.datetime.now(dt.UTC))
+    status = bcp_status(db_engine(ctx), org, _as_of_instant(as_of, now))
     for p in write_bcp_report(status, out):
         console.print(f"wrote {p}")
     if not status.compliant:
         raise typer.Exit(EXIT_NONCOMPLIANT)
+
+
+def _as_of_instant(as_of: str | None, now: str | None) -> dt.datetime:
+    """``--as-of`` (or its former name ``--now``): an ISO 8601 instant with its offset; the present when absent."""
+    flag = "--now" if now is not None and as_of is None else "--as-of"
+    value = options.instant(flag, output.either("--as-of", as_of, "--now", now), offset="required")
+    return value or dt.datetime.now(dt.UTC)
 
 
 def _first_error(exc: ValueError) -> str:

@@ -274,10 +274,11 @@ def record_monitoring(engine: Engine, cap_id: int, records: Sequence[dict[str, A
 
 def record_monitoring_from_calls(engine: Engine, cap_id: int, calls: Path, *, actor: str, engine_name: str | None = None,
                                  tz: str = "America/New_York", settings: CapSettings | None = None,
-                                 today: dt.date | None = None) -> RecordResult:
-    """The call center's findings by monitoring period (service ``call_log_findings``) -> :func:`record_monitoring`."""
+                                 today: dt.date | None = None, profile: str | None = None) -> RecordResult:
+    """The call center's findings by monitoring period (service ``call_log_findings``; ``profile`` reads a platform
+    export) -> :func:`record_monitoring`."""
     by = (settings or CapSettings()).monitoring_period
-    report = registry.service("call_log_findings")(calls, by=by, engine=engine_name, tz=tz)
+    report = registry.service("call_log_findings")(calls, by=by, engine=engine_name, tz=tz, profile=profile)
     return record_monitoring(engine, cap_id, report.records, source=f"{calls.name} ({report.engine}, by {by})",
                              actor=actor, today=today)
 

@@ -22,7 +22,7 @@ from rich.table import Table
 
 from partcd.core.errors import ConfigError, InputError
 from partcd.dsnp.area import AREA
-from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options
+from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options, output
 
 console = Console(highlight=False, soft_wrap=True)
 app = typer.Typer(help=AREA.summary, no_args_is_help=True)
@@ -39,6 +39,10 @@ app.add_typer(assistance_app, name="assistance")
 
 ACTOR = typer.Option(None, "--actor", help="Who makes the change (audit log; default $PARTCD_ACTOR or $USER).")
 AS_JSON = typer.Option(False, "--json", help="Print JSON.")
+AS_OF_NOW = typer.Option(None, "--as-of", help="The 'as of' time, ISO 8601 with offset (default: now).")
+NOW = output.alias("--now", "--as-of")
+AS_OF_TODAY = typer.Option(None, "--as-of", help="The 'as of' date, YYYY-MM-DD (default: today).")
+TODAY = output.alias("--today", "--as-of")
 
 
 def _actor(actor: str | None) -> str:
@@ -60,9 +64,17 @@ def _object(file: Path) -> dict[str, Any]:
     return loaded
 
 
-def _now(text: str | None) -> dt.datetime:
-    value = options.instant("--now", text, offset="required")
+def _now(as_of: str | None, now: str | None) -> dt.datetime:
+    """``--as-of`` (or its former name ``--now``): an ISO 8601 instant with its offset; the present when absent."""
+    flag = "--now" if now is not None and as_of is None else "--as-of"
+    value = options.instant(flag, output.either("--as-of", as_of, "--now", now), offset="required")
     return value or dt.datetime.now(dt.UTC)
+
+
+def _today(as_of: str | None, today: str | None) -> dt.date:
+    """``--as-of`` (or its former name ``--today``): a date; the machine's date when absent."""
+    flag = "--today" if today is not None and as_of is None else "--as-of"
+    return options.today(flag, output.either("--as-of", as_of, "--today", today))
 
 
 def _sets(items: list[str]) -> dict[str, Any]:
@@ -84,7 +96,8 @@ def _sets(items: list[str]) -> dict[str, Any]:
 
 @contract_app.command("add")
 def contract_add(ctx: typer.Context, file: Path = typer.Option(..., "--file", help="The contract as a JSON object."),
-                 actor: str | None = ACTOR) -> None:
+                 actor: str | None = ACTOR,
+                 as_json: bool = output.JSON_ALWAYS) -> None:
     """Record a plan x State contract (fields: see ``partcd.dsnp.pipelines.ContractIn``); prints its id."""
     from partcd.dsnp.pipelines import create_contract
 
@@ -119,7 +132,8 @@ def contract_update(ctx: typer.Context,
                     expected_version: int | None = typer.Option(None, "--expected-version",
                                                                 help="Version you last read (refused if the record changed)."),
                     reason: str | None = typer.Option(None, "--reason", help="Why the record changes (kept in the audit log)."),
-                    actor: str | None = ACTOR) -> None:
+                    actor: str | None = ACTOR,
+                    as_json: bool = output.JSON_ALWAYS) -> None:
     from partcd.dsnp.pipelines import update_contract
 
     view = update_contract(db_engine(ctx), contract_row_id, _sets(set_), actor=_actor(actor),
@@ -135,7 +149,8 @@ def contract_evidence(ctx: typer.Context,
                       document: str = typer.Option(..., "--document", help="The document that shows the element."),
                       location: str = typer.Option("", "--location", help="Where in the document (page, section)."),
                       excerpt: str | None = typer.Option(None, "--excerpt", help="The words that show the element."),
-                      actor: str | None = ACTOR) -> None:
+                      actor: str | None = ACTOR,
+                      as_json: bool = output.JSON_ALWAYS) -> None:
     """Record where a § 422.107 term stands in the State contract."""
     from partcd.dsnp.pipelines import add_evidence
 
@@ -180,7 +195,8 @@ def contract_status(ctx: typer.Context,
 def sanction(year: int = typer.Option(..., "--year", help="Plan year."),
              integration_met: bool = typer.Option(..., "--integration-met/--integration-not-met",
                                                   help="Whether the plan met the minimum integration criteria."),
-             reading: str = typer.Option("final", "--reading", help="Which reading of § 422.752(d): final or proposed.")) -> None:
+             reading: str = typer.Option("final", "--reading", help="Which reading of § 422.752(d): final or proposed."),
+             as_json: bool = output.JSON_ALWAYS) -> None:
     """The § 422.752(d) determination for a plan year (pure rule, no database); exit 1 when a sanction is mandatory."""
     from partcd.dsnp.pipelines import params_for_year
     from partcd.dsnp.rules.integration import enrollment_sanction
@@ -198,7 +214,8 @@ def sanction(year: int = typer.Option(..., "--year", help="Plan year."),
 
 @cms_app.command("import")
 def cms_import(ctx: typer.Context, file: Path = typer.Argument(..., help="CMS's list (CSV)."),
-               year: int = typer.Option(..., "--year", help="Plan year."), actor: str | None = ACTOR) -> None:
+               year: int = typer.Option(..., "--year", help="Plan year."), actor: str | None = ACTOR,
+               as_json: bool = output.JSON_ALWAYS) -> None:
     """Replace the year's stored list (every row checked first; one bad row refuses the file)."""
     from partcd.dsnp.pipelines import import_cms_list
 
@@ -233,12 +250,13 @@ def cms_reconcile(ctx: typer.Context, year: int = typer.Option(..., "--year", he
 def admissions_import(ctx: typer.Context,
                       contract_row_id: int = typer.Argument(..., help="The D-SNP contract record the admissions belong to."),
                       file: Path = typer.Argument(..., help="Admissions feed (CSV)."),
-                      now: str | None = typer.Option(None, "--now", help="As of (ISO 8601 with offset)."),
-                      actor: str | None = ACTOR) -> None:
+                      as_of: str | None = AS_OF_NOW, now: str | None = NOW,
+                      actor: str | None = ACTOR,
+                      as_json: bool = output.JSON_ALWAYS) -> None:
     from partcd.dsnp.pipelines import import_admissions
 
     path = options.existing_file("FILE", file)
-    views = import_admissions(db_engine(ctx), contract_row_id, path, actor=_actor(actor), now=_now(now))
+    views = import_admissions(db_engine(ctx), contract_row_id, path, actor=_actor(actor), now=_now(as_of, now))
     _json({"admissions": len(views), "owed": sum(1 for v in views if v.notice.required)})
 
 
@@ -251,25 +269,25 @@ def admissions_notice(ctx: typer.Context, admission_id: int = typer.Argument(...
                       by: str | None = typer.Option(None, "--by", help="Who sent the notice."),
                       expected_version: int | None = typer.Option(None, "--expected-version",
                                                                   help="Version you last read (refused if the record changed)."),
-                      now: str | None = typer.Option(None, "--now",
-                                                     help="The 'as of' time, ISO 8601 with offset (default: now)."),
-                      actor: str | None = ACTOR) -> None:
+                      as_of: str | None = AS_OF_NOW, now: str | None = NOW,
+                      actor: str | None = ACTOR,
+                      as_json: bool = output.JSON_ALWAYS) -> None:
     from partcd.dsnp.pipelines import record_notice
 
     view = record_notice(db_engine(ctx), admission_id, {
         "notified_at": options.instant("--at", at, offset="required"), "notified_to": to, "notice_method": method,
-        "notified_by": by, "expected_version": expected_version}, actor=_actor(actor), now=_now(now))
+        "notified_by": by, "expected_version": expected_version}, actor=_actor(actor), now=_now(as_of, now))
     _json({"admission_id": view.id, "state": view.notice.state, "due": view.notice.due})
 
 
 @admissions_app.command("show")
 def admissions_show(ctx: typer.Context, admission_id: int = typer.Argument(..., help="The admission's id."),
-                    now: str | None = typer.Option(None, "--now",
-                                                   help="The 'as of' time, ISO 8601 with offset (default: now).")) -> None:
+                    as_of: str | None = AS_OF_NOW, now: str | None = NOW,
+                    as_json: bool = output.JSON_ALWAYS) -> None:
     """One admission with the enrollee's MBI (PHI: printed only here)."""
     from partcd.dsnp.pipelines import admission_detail
 
-    view, mbi = admission_detail(db_engine(ctx), admission_id, _now(now))
+    view, mbi = admission_detail(db_engine(ctx), admission_id, _now(as_of, now))
     _json({**view.model_dump(mode="json"), "mbi": mbi})
 
 
@@ -278,12 +296,12 @@ def timeliness(ctx: typer.Context,
                contract_row_id: int | None = typer.Option(None, "--contract", help="Only this D-SNP contract record id."),
                date_from: str | None = typer.Option(None, "--from", help="First admission date, YYYY-MM-DD."),
                date_to: str | None = typer.Option(None, "--to", help="Last admission date, YYYY-MM-DD."),
-               now: str | None = typer.Option(None, "--now", help="The 'as of' time, ISO 8601 with offset (default: now)."),
+               as_of: str | None = AS_OF_NOW, now: str | None = NOW,
                as_json: bool = AS_JSON) -> None:
     """On-time admission notices per contract and month; exit 1 when one is late or overdue."""
     from partcd.dsnp.pipelines import timeliness_report
 
-    rows = timeliness_report(db_engine(ctx), now=_now(now), contract_row_id=contract_row_id,
+    rows = timeliness_report(db_engine(ctx), now=_now(as_of, now), contract_row_id=contract_row_id,
                              date_from=options.date("--from", date_from), date_to=options.date("--to", date_to))
     if as_json:
         _json([r.model_dump(mode="json") for r in rows])
@@ -305,11 +323,12 @@ def timeliness(ctx: typer.Context,
 
 @assistance_app.command("add")
 def assistance_add(ctx: typer.Context, file: Path = typer.Option(..., "--file", help="The record as a JSON object."),
-                   today: str | None = typer.Option(None, "--today", help="The 'as of' date, YYYY-MM-DD (default: today)."),
-                   actor: str | None = ACTOR) -> None:
+                   as_of: str | None = AS_OF_TODAY, today: str | None = TODAY,
+                   actor: str | None = ACTOR,
+                   as_json: bool = output.JSON_ALWAYS) -> None:
     from partcd.dsnp.pipelines import record_assistance
 
-    view = record_assistance(db_engine(ctx), _object(file), actor=_actor(actor), today=options.today("--today", today))
+    view = record_assistance(db_engine(ctx), _object(file), actor=_actor(actor), today=_today(as_of, today))
     _json({"case_id": view.case_id, "version": view.version, "status": view.check.status})
 
 
@@ -318,12 +337,13 @@ def assistance_update(ctx: typer.Context, case_id: str = typer.Argument(..., hel
                       set_: list[str] = typer.Option(..., "--set", help="FIELD=VALUE; repeat."),
                       expected_version: int | None = typer.Option(None, "--expected-version",
                                                                   help="Version you last read (refused if the record changed)."),
-                      today: str | None = typer.Option(None, "--today", help="The 'as of' date, YYYY-MM-DD (default: today)."),
-                      actor: str | None = ACTOR) -> None:
+                      as_of: str | None = AS_OF_TODAY, today: str | None = TODAY,
+                      actor: str | None = ACTOR,
+                      as_json: bool = output.JSON_ALWAYS) -> None:
     from partcd.dsnp.pipelines import update_assistance
 
     view = update_assistance(db_engine(ctx), case_id, _sets(set_), actor=_actor(actor), expected_version=expected_version,
-                             today=options.today("--today", today))
+                             today=_today(as_of, today))
     _json({"case_id": view.case_id, "version": view.version, "status": view.check.status})
 
 
@@ -331,12 +351,12 @@ def assistance_update(ctx: typer.Context, case_id: str = typer.Argument(..., hel
 def assistance_list(ctx: typer.Context,
                     contract: str | None = typer.Option(None, "--contract", help="Only this contract (e.g. H1234)."),
                     status: str | None = typer.Option(None, "--status", help="Only cases in this status."),
-                    today: str | None = typer.Option(None, "--today", help="The 'as of' date, YYYY-MM-DD (default: today)."),
+                    as_of: str | None = AS_OF_TODAY, today: str | None = TODAY,
                     as_json: bool = AS_JSON) -> None:
     """The records for CMS (§ 422.562(a)(5)(iv)), no PHI; exit 1 when one is non-compliant."""
     from partcd.dsnp.pipelines import list_assistance
 
-    rows = list_assistance(db_engine(ctx), today=options.today("--today", today), contract_id=contract, status=status)
+    rows = list_assistance(db_engine(ctx), today=_today(as_of, today), contract_id=contract, status=status)
     if as_json:
         _json([r.model_dump(mode="json") for r in rows])
     else:
@@ -354,10 +374,11 @@ def assistance_list(ctx: typer.Context,
 
 @assistance_app.command("show")
 def assistance_show(ctx: typer.Context, case_id: str = typer.Argument(..., help="The case's id."),
-                    today: str | None = typer.Option(None, "--today", help="The 'as of' date, YYYY-MM-DD (default: today)."),
-                    phi: bool = typer.Option(False, "--phi", help="Also print the MBI, the need and the notes.")) -> None:
+                    as_of: str | None = AS_OF_TODAY, today: str | None = TODAY,
+                    phi: bool = typer.Option(False, "--phi", help="Also print the MBI, the need and the notes."),
+                    as_json: bool = output.JSON_ALWAYS) -> None:
     from partcd.dsnp.pipelines import assistance_phi, get_assistance
 
     engine = db_engine(ctx)
-    data = get_assistance(engine, case_id, options.today("--today", today)).model_dump(mode="json")
+    data = get_assistance(engine, case_id, _today(as_of, today)).model_dump(mode="json")
     _json({**data, **assistance_phi(engine, case_id)} if phi else data)

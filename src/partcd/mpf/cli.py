@@ -1,7 +1,7 @@
 """``partcd mpf``: MPF Price Accuracy (Star Ratings D07) from PDE and MPF files (42 CFR 423.184).
 
 ``partcd mpf score --pde FILE --prices FILE --pharmacies FILE --year Y`` prints each contract's indexes, component
-scores and measure score (``--json`` for data, ``--out`` for a CSV/Parquet/JSON file, ``--report DIR`` for the HTML
+scores and measure score (``--json`` for data, ``--out`` for a CSV, JSON, Parquet or Excel file, ``--report DIR`` for the HTML
 page). Heavy imports (Ibis, DuckDB, pyarrow) stay inside the commands, so ``partcd mpf --help`` imports none of them.
 Exit 0 when the scores were computed (a low score is a result, not an error); 2 for bad input.
 """
@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from partcd.mpf.area import AREA
-from partcd.platform.cli import err_console, options, state
+from partcd.platform.cli import err_console, options, output, state
 
 app = typer.Typer(help=AREA.summary, no_args_is_help=True)
 console = Console(highlight=False)
@@ -48,7 +48,8 @@ def score(
     engine: str | None = typer.Option(None, "--engine", help="duckdb (default) or spark."),
     quarantine: Path | None = typer.Option(None, "--quarantine", help="Keep the good PDE rows; write the bad ones here."),
     claims_out: Path | None = typer.Option(None, "--claims-out", help="Also write every PDE's outcome (.csv/.parquet)."),
-    out: Path | None = typer.Option(None, "--out", help="Write the contract records (.csv, .parquet or .json)."),
+    out: Path | None = typer.Option(None, "--out", help=output.out_help("the contract records")),
+    excel_csv: bool = typer.Option(False, "--excel-csv", help=output.EXCEL_CSV_HELP),
     report_dir: Path | None = typer.Option(None, "--report", help="Write the HTML report into this folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the run as JSON."),
 ) -> None:
@@ -58,6 +59,7 @@ def score(
     from partcd.mpf.pipelines import score as run_score
     from partcd.platform import frames
 
+    output.check_out(out, excel_csv=excel_csv)
     name = frames.engine_name(engine or state(ctx).engine)
     for flag, path in (("--pde", pde), ("--prices", prices), ("--pharmacies", pharmacies), ("--bid-supply", bid_supply)):
         options.existing_file(flag, path)
@@ -66,7 +68,7 @@ def score(
                     top_claims=25 if report_dir is not None else 0)
     if out is not None:
         records = [{**r, "excluded": json.dumps(r["excluded"])} for r in run.records()]
-        frames.write_table(pa.Table.from_pylist(records), out, "json" if out.suffix.lower() == ".json" else None)
+        output.write_table(pa.Table.from_pylist(records), out, excel_csv=excel_csv, sheet="MPF price accuracy")
     if report_dir is not None:
         from partcd.mpf.report import render_run
 

@@ -22,7 +22,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from partcd.core.errors import ConfigError
-from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options, state
+from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options, output, state
 from partcd.preclusion.area import AREA
 
 console = Console(highlight=False, soft_wrap=True)
@@ -31,6 +31,8 @@ app = typer.Typer(help=AREA.summary, no_args_is_help=True)
 ACTOR = typer.Option("cli", "--actor", envvar="PARTCD_ACTOR", help="Who makes the change (written to the audit log).")
 VARIANT = typer.Option(None, "--variant", help="A named reading of the law instead of the law in force, e.g. "
                                                "proposal-4185-p (params/variants/).")
+#: the rows of one Excel worksheet below its header row
+EXCEL_MAX_ROWS = 1_048_575
 #: rows the text output of ``screen`` shows before pointing at --out
 SHOWN_ROWS = 50
 
@@ -53,8 +55,9 @@ def screen(
     claims: Path = typer.Option(..., "--claims", help="Claim lines (CSV or Parquet); unknown extra columns are ignored."),
     engine: str | None = typer.Option(None, "--engine", help="duckdb (default) | spark (same as the global --engine)."),
     as_json: bool = typer.Option(False, "--json", help="JSON on stdout: the per-claim records, or with --out the summary."),
-    out: Path | None = typer.Option(None, "--out", help="Write the per-claim decisions here; the extension picks the "
-                                                        "format: .csv, .parquet or .json."),
+    out: Path | None = typer.Option(None, "--out", help=output.out_help("the per-claim decisions") + " A .xlsx file "
+                                    "holds at most 1,048,575 claim lines; .csv and .parquet stream any number."),
+    excel_csv: bool = typer.Option(False, "--excel-csv", help=output.EXCEL_CSV_HELP),
     variant: str | None = VARIANT,
     fail_on_deny: bool = typer.Option(False, "--fail-on-deny", help="Exit 1 when any claim is denied, rejected or a "
                                                                     "PDE forbidden."),
@@ -69,14 +72,20 @@ def screen(
 
     list_file = options.existing_file("--list", list_file)
     claims = options.existing_file("--claims", claims)
-    if out is not None:
-        pipelines.output_format(out)
+    output.check_out(out, excel_csv=excel_csv)
     if variant is not None and variant not in pipelines.variant_names():
         raise ConfigError(f"--variant: no such variant: {variant!r} (known: {', '.join(pipelines.variant_names())})")
     result = pipelines.screen(list_file, claims, engine=_engine(ctx, engine), variant=variant)
     if out is not None:
-        pipelines.write_decisions(result, out)
-        counts = pipelines.decision_counts(out)
+        if out.suffix.lower() == ".xlsx" or excel_csv:  # Excel: the rows through Arrow (Excel's sheet has a row limit)
+            counts = pipelines.counts_of(result)
+            if out.suffix.lower() == ".xlsx" and counts["claims"] > EXCEL_MAX_ROWS:
+                raise ConfigError(f"--out: {counts['claims']} claim lines do not fit an Excel sheet "
+                                  f"({EXCEL_MAX_ROWS} rows); give --out FILE.csv or FILE.parquet")
+            output.write_table(result.to_pyarrow(), out, excel_csv=excel_csv, sheet="decisions")
+        else:
+            pipelines.write_decisions(result, out)
+            counts = pipelines.decision_counts(out)
         if as_json:
             _echo_json({"out": str(out), **counts})
         else:
@@ -165,20 +174,19 @@ def notices(
     posting_date: str = typer.Option(..., "--posting-date", help="The posting of the updated list (YYYY-MM-DD)."),
     as_of: str | None = typer.Option(None, "--as-of", help="Judge due vs overdue on this day (default: today)."),
     sent: Path | None = typer.Option(None, "--sent", help="Notices already sent: beneficiary_id, npi, sent_date."),
-    out: Path | None = typer.Option(None, "--out", help="Write the notices (.csv, .parquet or .json)."),
+    out: Path | None = typer.Option(None, "--out", help=output.out_help("the notices")),
+    excel_csv: bool = typer.Option(False, "--excel-csv", help=output.EXCEL_CSV_HELP),
     as_json: bool = typer.Option(False, "--json", help="JSON on stdout (the notices and the parties to tell)."),
     variant: str | None = VARIANT,
 ) -> None:
     """Beneficiaries to notify about the parties a posting adds: notice due (posting + 30 days) and the no-denial
     window per beneficiary x party [window_start, first_permitted_denial) (42 CFR 422.222(a)(1)(ii),
     423.120(c)(6)(iv)). Exit 1 when a notice is overdue or was sent after its due date."""
-    from partcd.platform.frames import write_table
     from partcd.preclusion import pipelines
 
     list_file = options.existing_file("--list", list_file)
     claims = options.existing_file("--claims", claims)
-    if out is not None:
-        pipelines.output_format(out)
+    output.check_out(out, excel_csv=excel_csv)
     posted = options.date("--posting-date", posting_date)
     day = options.today("--as-of", as_of)
     engine = _engine(ctx, None)
@@ -186,7 +194,7 @@ def notices(
     run = pipelines.notices(list_file, claims, posted, day, sent=already, variant=variant, engine=engine)
     records = pipelines.notice_records(run)
     if out is not None:
-        _write_notices(records, out, write_table)
+        _write_notices(records, out, excel_csv)
     late = [r for r in records if r["status"] in {"overdue", "sent_late"}]
     if as_json:
         _echo_json({"posting_date": posted.isoformat(), "as_of": day.isoformat(),
@@ -212,15 +220,14 @@ def notices(
         raise typer.Exit(EXIT_NONCOMPLIANT)
 
 
-def _write_notices(records: list[dict[str, Any]], out: Path, write_table: Any) -> None:
+def _write_notices(records: list[dict[str, Any]], out: Path, excel_csv: bool) -> None:
+    """The notices, every column text (CSV and Excel cells through ``safe_cell``)."""
     import pyarrow as pa
 
-    from partcd.preclusion.pipelines import NOTICE_COLUMNS, neutralise_cell, output_format
+    from partcd.preclusion.pipelines import NOTICE_COLUMNS
 
-    fmt = output_format(out)
-    rows = [{k: neutralise_cell(v) for k, v in r.items()} for r in records] if fmt == "csv" else records
     schema = pa.schema([(c, pa.string()) for c in NOTICE_COLUMNS])
-    write_table(pa.Table.from_pylist(rows, schema=schema), out)
+    output.write_table(pa.Table.from_pylist(records, schema=schema), out, excel_csv=excel_csv, sheet="notices")
 
 
 # --- the stored list and the efforts log -------------------------------------------------------------------------------
@@ -233,6 +240,7 @@ def upload_list(
     label: str | None = typer.Option(None, "--label", help="A name for this version (default: the file name), "
                                                            "e.g. PreclusionList_202108."),
     actor: str = ACTOR,
+    as_json: bool = output.JSON_ALWAYS,
 ) -> None:
     """Store a list file as a new version in the database of --db (history kept; the API's check uses the newest)."""
     from partcd.preclusion import pipelines
@@ -275,6 +283,7 @@ def log_effort(
                                                           "refused | other"),
     notes: str | None = typer.Option(None, "--notes", help="Free text about the attempt (no beneficiary names)."),
     actor: str = ACTOR,
+    as_json: bool = output.JSON_ALWAYS,
 ) -> None:
     """Log one effort to tell a newly precluded party which beneficiaries were notified (42 CFR
     422.222(a)(1)(ii)(B), 423.120(c)(6)(iv)(B)); audited."""

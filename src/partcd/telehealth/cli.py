@@ -99,7 +99,7 @@ def bid(
 
 @app.command("example")
 def example(
-    out: Path = typer.Option(..., "--out", help="Where to write the worked example (YAML) to edit."),
+    out: Path = typer.Option(..., "--out", help="Write the worked example to this file (.yaml) to edit."),
 ) -> None:
     """Write the worked example worksheet (YAML) to change and run with ``partcd telehealth bid FILE``."""
     import yaml

@@ -37,7 +37,7 @@ from partcd.appeals.rules import (
 )
 from partcd.core.errors import ConfigError, InputError
 from partcd.core.params import ParamSet
-from partcd.platform.cli import options
+from partcd.platform.cli import options, output
 from partcd.platform.params import load_params
 
 app = typer.Typer(help=AREA.summary, no_args_is_help=True)
@@ -251,7 +251,8 @@ def clock(
     received: str | None = typer.Option(None, "--received", help="Receipt of the request (ISO 8601; naive = plan's zone)."),
     cases_file: Path | None = typer.Option(None, "--cases", help="Bulk: a case CSV (see the appeals README); writes the "
                                                                  "decision due time of every case to --out."),
-    out: Path | None = typer.Option(None, "--out", help="Bulk: the output file (.csv or .parquet)."),
+    out: Path | None = typer.Option(None, "--out", help="Bulk: " + output.out_help("every case's decision due time")),
+    excel_csv: bool = typer.Option(False, "--excel-csv", help=output.EXCEL_CSV_HELP),
     expedited: bool = typer.Option(False, "--expedited", help="Expedited handling requested (and granted)."),
     extended: bool = typer.Option(False, "--extended", help="The timeframe is extended (full extension)."),
     extension_by: str = typer.Option("enrollee", "--extension-by", help="Who asked for the extension: enrollee, "
@@ -285,7 +286,8 @@ def clock(
             raise ConfigError("the bulk form is --cases FILE --out FILE (with --tz at most)")
         from partcd.appeals.pipelines.bulk import bulk_clocks
 
-        summary = bulk_clocks(options.existing_file("--cases", cases_file), out, tz=tz)
+        output.check_out(out, excel_csv=excel_csv)
+        summary = bulk_clocks(options.existing_file("--cases", cases_file), out, tz=tz, excel_csv=excel_csv)
         typer.echo(json.dumps(summary, indent=2) if as_json else
                    f"{summary['cases']} cases, due times written to {summary['out']} ({summary['seconds']:.2f} s)")
         return

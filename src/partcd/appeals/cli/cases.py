@@ -21,7 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from partcd.core.errors import ConfigError
-from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options
+from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options, output
 
 console = Console(highlight=False)
 case_app = typer.Typer(help="Appeal and grievance cases: create, transition, show (42 CFR 422.629-422.634, 423.568-423.572).",
@@ -145,7 +145,9 @@ def transition(
     requested_by: str | None = typer.Option(None, "--requested-by", help="For extend: enrollee, provider or plan."),
     days: int | None = typer.Option(None, "--days", help="For extend: calendar days (default the maximum)."),
     note: str | None = typer.Option(None, "--note", help="Free-text note kept with the event."),
-    version: int | None = typer.Option(None, "--version", help="Refuse if the case changed since this version."),
+    expected_version: int | None = typer.Option(None, "--expected-version",
+                                                help="Version you last read (refused if the case changed since)."),
+    version: int | None = output.alias("--version", "--expected-version"),
     fields: list[str] = typer.Option([], "--set", help="Any other event field, FIELD=VALUE (repeat)."),
     actor: str | None = typer.Option(None, "--actor",
                                      help="Who makes the change (recorded in the audit log; default: your user name)."),
@@ -157,7 +159,8 @@ def transition(
     ev: dict[str, Any] = {"kind": event, "at": options.instant("--at", at), "decision": decision, "notice": notice,
                           "requested_by": requested_by, "calendar_days": days, "note": note, **_fields(fields)}
     engine = db_engine(ctx)
-    view = svc.transition(engine, case_id, ev, actor=_actor(actor), expected_version=version)
+    expected = output.either("--expected-version", expected_version, "--version", version)
+    view = svc.transition(engine, case_id, ev, actor=_actor(actor), expected_version=expected)
     _print_case(view, svc.timeline(engine, case_id), as_json)
 
 
@@ -177,7 +180,8 @@ def notice_cmd(ctx: typer.Context, case_id: int = typer.Argument(..., help="The 
                                                             "adverse_determination, reconsideration_resolution, continuation, "
                                                             "standard_extension, standard_denial_of_expedite, standard_denial, "
                                                             "grievance_resolution."),
-               out: Path = typer.Option(..., "--out", help="FILE.html or FILE.pdf"),
+               out: Path = typer.Option(..., "--out", help="Write the notice to this file; its extension picks the "
+                                                              "format: .html or .pdf (headless Chromium)."),
                language: str = typer.Option("en", "--language", help="A notice language of the contract's letterhead "
                                                                      "(en, es; see partcd appeals letterhead show)."),
                audit_copy: bool = typer.Option(False, "--audit-copy", help="Write the internal audit copy: the letter plus "
@@ -244,7 +248,12 @@ def sweep_cmd(ctx: typer.Context,
 
 
 def universe_cmd(ctx: typer.Context,
-                 out: Path = typer.Option(..., "--out", help="FILE.xlsx (one sheet per table) or FILE.csv"),
+                 out: Path = typer.Option(..., "--out", help="Write the universes to this file; its extension picks the "
+                                          "format: .xlsx (one sheet per table plus Self-check) or .csv (one table; for "
+                                          "several, <stem>_<TABLE>.csv each and <stem>_self_check.csv)."),
+                 excel_csv: bool = typer.Option(False, "--excel-csv", help=output.EXCEL_CSV_HELP),
+                 as_json: bool = typer.Option(False, "--json", help="Print the timeliness summary, the late findings and "
+                                                                    "the files written as JSON instead of a table."),
                  date_from: str | None = typer.Option(None, "--from", help="First date of determination (ISO date)."),
                  date_to: str | None = typer.Option(None, "--to", help="Last date of determination (ISO date)."),
                  table: list[str] = typer.Option([], "--table", help="OD, RECON, GRV_C, AIP, CD, CDER (default all).")) -> None:
@@ -257,9 +266,21 @@ def universe_cmd(ctx: typer.Context,
         raise ConfigError(f"--table {', '.join(unknown)}: tables are {', '.join(uni.TABLES)}")
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise ConfigError(f"--out must end in .csv or .xlsx: {out}")
+    if out.is_dir():
+        raise ConfigError(f"--out: {out} is a folder; give a file name ending in .xlsx or .csv")
+    if excel_csv and out.suffix.lower() != ".csv":
+        raise ConfigError(f"--excel-csv: writes CSV; --out {out} is {out.suffix.lower()} (give --out FILE.csv)")
     built = uni.build(svc.all_cases(db_engine(ctx)), date_from=options.date("--from", date_from),
                       date_to=options.date("--to", date_to))
-    paths = uni.write(built, out, tables=table or None)
+    paths = uni.write(built, out, tables=table or None, excel_csv=excel_csv)
+    late = any(not table or f.table in table for f in built.findings)
+    if as_json:
+        typer.echo(json.dumps({"summary": {k: v for k, v in built.summary().items() if not table or k in table},
+                               "findings": [f.to_dict() for f in built.findings if not table or f.table in table],
+                               "files": [str(p) for p in paths]}, indent=2, default=str))
+        if late:
+            raise typer.Exit(EXIT_NONCOMPLIANT)
+        return
     summary = Table(title="universe timeliness")
     for col in ("table", "rows", "timely", "untimely", "timely %", "late obligations"):
         summary.add_column(col)
@@ -340,7 +361,9 @@ def override_end(
     ctx: typer.Context,
     override_id: int = typer.Argument(..., help="Override id (see list)."),
     on: str = typer.Option(..., "--on", help="Last local receipt date it applies to (ISO date)."),
-    version: int | None = typer.Option(None, "--version", help="Refuse if the override changed since this version."),
+    expected_version: int | None = typer.Option(None, "--expected-version",
+                                                help="Version you last read (refused if the override changed since)."),
+    version: int | None = output.alias("--version", "--expected-version"),
     actor: str | None = typer.Option(None, "--actor",
                                      help="Who makes the change (recorded in the audit log; default: your user name)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
@@ -351,7 +374,8 @@ def override_end(
     last = options.date("--on", on)
     assert last is not None
     _print_overrides([svc.end_override(db_engine(ctx), override_id, effective_to=last, actor=_actor(actor),
-                                       expected_version=version)], as_json)
+                                       expected_version=output.either("--expected-version", expected_version,
+                                                                      "--version", version))], as_json)
 
 
 def register(app: typer.Typer) -> None:

@@ -28,6 +28,7 @@ from partcd.appeals.rules.parameters import AppealsParams
 from partcd.appeals.rules.workflow import CASE_TYPES
 from partcd.core import calendar
 from partcd.core.errors import InputError, RuleError
+from partcd.platform.exports import TABLE_EXTENSIONS, safe_cell, write_records
 from partcd.platform.params import area_files, load_params
 
 MAX_ROWS = 5_000_000
@@ -113,8 +114,9 @@ def _periods(local_days: npt.NDArray[np.int64]) -> tuple[list[dt.date], npt.NDAr
     return starts, np.searchsorted(first, local_days, side="right") - 1
 
 
-def bulk_clocks(path: Path, out: Path, *, tz: str | None = None) -> dict[str, Any]:
-    """Read the case file, compute every case's decision due time with the vectorised clocks, write ``out``."""
+def bulk_clocks(path: Path, out: Path, *, tz: str | None = None, excel_csv: bool = False) -> dict[str, Any]:
+    """Read the case file, compute every case's decision due time with the vectorised clocks, write ``out`` in the
+    format of its extension (``.csv``, ``.parquet``, ``.json``, ``.xlsx``; ``excel_csv``: CSV with a UTF-8 BOM)."""
     started = time.perf_counter()
     name = str(path)
     frame = _read(path)
@@ -170,10 +172,13 @@ def bulk_clocks(path: Path, out: Path, *, tz: str | None = None) -> dict[str, An
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".parquet":
         result.to_parquet(out, index=False)
-    elif out.suffix.lower() == ".csv":
-        result.to_csv(out, index=False)
+    elif out.suffix.lower() == ".csv":  # pandas writes millions of rows fast; the case ids a spreadsheet could run neutralised
+        result.assign(case_id=result["case_id"].map(safe_cell)).to_csv(
+            out, index=False, encoding="utf-8-sig" if excel_csv else "utf-8")
+    elif out.suffix.lower() in TABLE_EXTENSIONS:
+        write_records(result, out, sheet="decision due times")
     else:
-        raise InputError(str(out), None, None, "--out must end in .csv or .parquet")
+        raise InputError(str(out), None, None, f"--out must end in {', '.join(TABLE_EXTENSIONS)}")
     return {"cases": len(result), "out": str(out), "zone": zone, "seconds": round(time.perf_counter() - started, 3),
             "periods": sorted({starts[int(k)].isoformat() for k in np.unique(period)})}
 

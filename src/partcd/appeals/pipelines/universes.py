@@ -471,9 +471,10 @@ _FINDING_COLUMNS = ["table", "case_id", "obligation_id", "obligation", "due", "m
                     "cite"]
 
 
-def write(universe: Universe, out: Path, *, tables: list[str] | None = None) -> list[Path]:
+def write(universe: Universe, out: Path, *, tables: list[str] | None = None, excel_csv: bool = False) -> list[Path]:
     """``.xlsx``: one sheet per table plus "Self-check"; ``.csv``: ``out`` for one table, else ``<stem>_<TABLE>.csv``
-    per table and ``<stem>_self_check.csv``. Cells that a spreadsheet would run as a formula are neutralised and
+    per table and ``<stem>_self_check.csv`` (``excel_csv``: with a UTF-8 byte-order mark for Excel). Cells that a
+    spreadsheet would run as a formula are neutralised and
     texts are string cells in ``.xlsx`` (:mod:`partcd.platform.exports`)."""
     chosen = tables or list(TABLES)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -506,14 +507,14 @@ def write(universe: Universe, out: Path, *, tables: list[str] | None = None) -> 
     paths: list[Path] = []
     for table in chosen:
         path = out if len(chosen) == 1 else out.with_name(f"{out.stem}_{table}.csv")
-        with path.open("w", newline="", encoding="utf-8") as fh:
+        with path.open("w", newline="", encoding="utf-8-sig" if excel_csv else "utf-8") as fh:
             w = csv.DictWriter(fh, fieldnames=COLUMNS[table], restval=NONE)
             w.writeheader()
             w.writerows(safe_row(row) for row in universe.tables[table])
         paths.append(path)
     if len(chosen) > 1:
         path = out.with_name(f"{out.stem}_self_check.csv")
-        with path.open("w", newline="", encoding="utf-8") as fh:
+        with path.open("w", newline="", encoding="utf-8-sig" if excel_csv else "utf-8") as fh:
             w = csv.DictWriter(fh, fieldnames=_FINDING_COLUMNS)
             w.writeheader()
             for f in universe.findings:

@@ -5,13 +5,15 @@ Exit codes: 0 every contract-day compliant, 1 a non-compliant contract-day, 2 ba
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options, state
+from partcd.callcenter.cli.metrics import PROFILE_HELP
+from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, err_console, options, output, state
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -22,12 +24,17 @@ def register(app: typer.Typer) -> None:
 
 def daily_report(
     ctx: typer.Context,
-    calls: Path = typer.Option(..., "--calls", help="Call log: generic CSV schema or Parquet."),
-    out: Path = typer.Option(..., "--out", help="Folder for daily_report.csv, .json and .html."),
+    calls: Path = typer.Option(..., "--calls", help="Call log: generic CSV schema or Parquet, or a platform export."),
+    out: Path = typer.Option(..., "--out", help=output.folder_help(
+        "daily_report.csv, daily_report.xlsx (Excel), daily_report.json and daily_report.html")),
     contract: str | None = typer.Option(None, "--contract", help="Only this contract."),
     tz: str = typer.Option("America/New_York", "--tz", help="Time zone that defines the days."),
     quarantine: Path | None = typer.Option(None, "--quarantine", help="Keep good rows; write rejected rows here."),
     with_caps: bool = typer.Option(True, "--caps/--no-caps", help="Add each contract's CAP status from the database."),
+    profile: str | None = typer.Option(None, "--profile", help=PROFILE_HELP),
+    excel_csv: bool = typer.Option(False, "--excel-csv", help=output.EXCEL_CSV_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON instead of a table (the files are written "
+                                                       "either way)."),
 ) -> None:
     """The daily report CMS asked for (CAP letter L34): per contract per day, the three standards and the CAP status.
 
@@ -37,7 +44,14 @@ def daily_report(
 
     options.zone("--tz", tz)
     rep = run(options.existing_file("--calls", calls), out, contract=contract, engine=state(ctx).engine, tz=tz,
-              quarantine=quarantine, db=db_engine(ctx) if with_caps else None)
+              quarantine=quarantine, db=db_engine(ctx) if with_caps else None, profile=profile, excel_csv=excel_csv)
+    if as_json:
+        typer.echo(json.dumps(rep.records, indent=2, default=str))
+        for p in rep.paths:
+            err_console.print(f"wrote {p}", markup=False)
+        if not rep.compliant:
+            raise typer.Exit(EXIT_NONCOMPLIANT)
+        return
     table = Table(title=f"daily call-center report ({rep.engine})")
     for col in ("contract", "date", "calls", "hold s", "≤30 s %", "disc %", "compliant", "CAP"):
         table.add_column(col)

@@ -16,12 +16,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from partcd.platform.cli import EXIT_NONCOMPLIANT, err_console, options, state
+from partcd.platform.cli import EXIT_NONCOMPLIANT, err_console, options, output, state
 
 if TYPE_CHECKING:
     from partcd.callcenter.pipelines.metrics import MetricsReport
 
 console = Console(highlight=False)
+
+#: ``--profile`` of every command that reads a call log.
+PROFILE_HELP = ("Mapping profile of the call log: generic, amazon_connect, five9, genesys_cloud, nice_cxone, or a profile "
+                "YAML file (default: detected from the header).")
 
 COLUMNS = ("contract_id", "period_start", "calls", "hold s (answered)", "hold s (all queued)", "answered_within_30s_pct",
            "disconnect_rate_pct", "compliant", "failed_standards")
@@ -37,13 +41,12 @@ def metrics(
                                                    "('logs/*.parquet'); the generic schema or a platform export."),
     by: str = typer.Option("day", "--by", help="day | week | month | quarter"),
     as_json: bool = typer.Option(False, "--json", help="JSON records instead of a table."),
-    out: Path | None = typer.Option(None, "--out", help="Also write the records (.csv, .parquet or .json)."),
+    out: Path | None = typer.Option(None, "--out", help=output.out_help("the records (exact values)")),
+    excel_csv: bool = typer.Option(False, "--excel-csv", help=output.EXCEL_CSV_HELP),
     quarantine: Path | None = typer.Option(None, "--quarantine", help="Keep good rows; write rejected rows here."),
     tz: str = typer.Option("America/New_York", "--tz",
                            help="Time zone that defines days/weeks/months (and of local times without an offset)."),
-    profile: str | None = typer.Option(
-        None, "--profile", help="Mapping profile: generic, amazon_connect, five9, genesys_cloud, nice_cxone, or a "
-                                "profile YAML file (default: detected from the header)."),
+    profile: str | None = typer.Option(None, "--profile", help=PROFILE_HELP),
     contracts: str | None = typer.Option(
         None, "--contracts", help="Known contracts: a file (one id a line) or H1234,H5678; other contracts are rejected."),
     report_filtered: bool = typer.Option(False, "--report-filtered",
@@ -61,8 +64,8 @@ def metrics(
     from partcd.callcenter.pipelines.metrics import PERIODS, run_metrics
     from partcd.callcenter.readers.calllog import parse_contracts, resolve_inputs
     from partcd.core.errors import ConfigError
-    from partcd.platform.frames import write_table
 
+    output.check_out(out, excel_csv=excel_csv)
     known = parse_contracts(contracts) if contracts is not None else None
     options.zone("--tz", tz)
     if by not in PERIODS:
@@ -71,8 +74,8 @@ def metrics(
     report = run_metrics(calls, by=by, engine=state(ctx).engine, tz=tz, quarantine=quarantine,  # type: ignore[arg-type]
                          profile=profile, known_contracts=known, by_line=by_line)
     if out is not None:
-        write_table(pa.Table.from_pylist([{**r, "failed_standards": "; ".join(r["failed_standards"])}
-                                          for r in report.records]), out)
+        flat = [{**r, "failed_standards": "; ".join(r["failed_standards"])} for r in report.records]
+        output.write_table(pa.Table.from_pylist(flat) if flat else flat, out, excel_csv=excel_csv, sheet="call-center metrics")
     if as_json:
         typer.echo(json.dumps(report.records, indent=2, default=str))
     else:

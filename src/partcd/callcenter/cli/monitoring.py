@@ -25,8 +25,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from partcd.callcenter.cli.metrics import PROFILE_HELP
 from partcd.core.errors import ConfigError, InputError, PartcdError
-from partcd.platform.cli import EXIT_NONCOMPLIANT, options
+from partcd.platform.cli import EXIT_NONCOMPLIANT, options, output, state
 from partcd.platform.exports import safe_row
 
 console = Console(highlight=False)
@@ -108,7 +109,13 @@ def hours(
 
 
 def secret_shopper(
-    calls: Path = typer.Option(..., "--calls", help="Call log, generic CSV (optional columns: line, time_zone, part)."),
+    ctx: typer.Context,
+    calls: Path = typer.Option(..., "--calls", help="Call log, generic CSV (optional columns: line, time_zone, part), or "
+                                                   "a platform export read through --profile."),
+    profile: str | None = typer.Option(None, "--profile", help=PROFILE_HELP + " Without it the generic CSV is read "
+                                                                               "with its optional columns."),
+    tz: str = typer.Option("America/New_York", "--tz", help="With --profile: the callers' time zone (a mapped export "
+                                                            "has no time_zone or part column; part C is assumed)."),
     seed: int = typer.Option(..., "--seed", help="Seed of the sampling generator."),
     timeliness_calls: int = typer.Option(50, "--timeliness-calls", help="Test calls per contract x line x quarter."),
     interpreter_calls: int = typer.Option(10, "--interpreter-calls", help="Interpreter test calls per contract x part x year."),
@@ -124,7 +131,9 @@ def secret_shopper(
     from partcd.callcenter.rules.monitoring import accessibility_study, star_measure, timeliness_study
     from partcd.platform.params import load_params
 
-    records = _read_calls(options.existing_file("--calls", calls))
+    options.existing_file("--calls", calls)
+    records = _read_calls(calls) if profile is None else _read_mapped_calls(calls, profile, options.zone("--tz", tz).key,
+                                                                            state(ctx).engine)
     if not records:
         raise InputError(str(calls), None, None, "no calls")
     params = load_params("callcenter", min(r.local_start().date() for r in records))
@@ -165,7 +174,8 @@ def star_measure_cmd(
                                     help="CSV: contract_id, kind (interpreter|tty), connect_s; optional part, "
                                          "benefit_question_answered, call_id, language."),
     cut_points: str | None = typer.Option(None, "--cut-points", help="Lower bounds of 2,3,4,5 stars, e.g. 60,73,84,92."),
-    at: str | None = typer.Option(None, "--at", help="Date whose parameters apply (default: today)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date whose parameters apply, YYYY-MM-DD (default: today)."),
+    at: str | None = output.alias("--at", "--as-of"),
     precision: int = typer.Option(0, "--precision", help="Decimals the score is rounded to before the cut points."),
     as_json: bool = typer.Option(False, "--json", help="JSON instead of a table."),
 ) -> None:
@@ -174,7 +184,9 @@ def star_measure_cmd(
     from partcd.platform.params import load_params
 
     cuts = _cut_points(cut_points) if cut_points else None
-    params = load_params("callcenter", options.date("--at", at) if at else dt.datetime.now(dt.UTC).date())
+    day = output.either("--as-of", as_of, "--at", at)
+    params = load_params("callcenter", options.date("--at" if as_of is None else "--as-of", day) if day
+                         else dt.datetime.now(dt.UTC).date())
     scores = star_measure(_read_test_calls(options.existing_file("--test-calls", test_calls)), params, cuts, precision)
     if as_json:
         typer.echo(json.dumps([_score_row(s) for s in scores], indent=2))
@@ -348,6 +360,32 @@ def _read_messages(path: Path) -> list[IvrMessage]:
         if tz is None:
             raise r.fail("caller_time_zone", "is empty")
         out.append(IvrMessage(message_id=r.text("message_id"), left_at=left, caller_time_zone=tz, returned_at=returned))
+    return out
+
+
+def _read_mapped_calls(path: Path, profile: str, tz: str, engine: str | None) -> list[CallRecord]:
+    """A platform export read through its mapping profile (the metrics pipeline's checked log; a bad row stops with
+    file, row and field) as call records in the callers' zone ``tz``."""
+    from partcd.callcenter.pipelines.metrics import read_call_log
+    from partcd.callcenter.rules.monitoring import CallRecord
+
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+    def at(micros: int | None) -> dt.datetime | None:
+        return None if micros is None else epoch + dt.timedelta(microseconds=micros)
+
+    good = read_call_log(path, tz=tz, profile=profile, engine=engine).good
+    rows = good.order_by(["_file", "_pos"]).to_pyarrow().to_pylist()
+    out: list[CallRecord] = []
+    for r in rows:
+        start, end = at(r["call_start_us"]), at(r["call_end_us"])
+        assert start is not None and end is not None  # the checked log refuses a call without them
+        out.append(CallRecord(
+            call_id=r["call_id"], contract_id=r["contract_id"], call_start=start, call_end=end, end_reason=r["end_reason"],
+            line=r["line"] or "customer_service", ivr_end=at(r["ivr_end_us"]), answered_at=at(r["answered_at_us"]),
+            interpreter_requested=bool(r["interpreter_requested"]),
+            interpreter_connected_at=at(r["interpreter_connected_at_us"]), tty=bool(r["tty"]),
+            tty_connected_at=at(r["tty_connected_at_us"]), time_zone=tz))
     return out
 
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from partcd.callcenter.pipelines.planning import (
         Handle,
     )
+from partcd.callcenter.cli.metrics import PROFILE_HELP
 from partcd.core.errors import ConfigError
 from partcd.platform.cli import EXIT_NONCOMPLIANT, options, state
 
@@ -91,7 +92,8 @@ def simulate_cmd(
 
 def early_warning_cmd(
     ctx: typer.Context,
-    calls: Path = typer.Option(..., "--calls", help="Call log of the quarter so far (generic CSV or Parquet)."),
+    calls: Path = typer.Option(..., "--calls", help="Call log of the quarter so far (generic CSV or Parquet, or a "
+                                                   "platform export read through --profile)."),
     forecast: Path = typer.Option(..., "--forecast", help=FORECAST_HELP),
     quarter_end: str = typer.Option(..., "--quarter-end", help="Last day of the calendar quarter (YYYY-MM-DD)."),
     agents: str | None = typer.Option(None, "--agents", help="Planned agents: a CSV (interval_start, agents) or one "
@@ -108,6 +110,7 @@ def early_warning_cmd(
     interval_min: float | None = typer.Option(None, "--interval-min",
                                               help="Interval length in minutes (default: from the interval starts)."),
     tz: str = typer.Option("America/New_York", "--tz", help="Time zone of the plan's days (and of naive times)."),
+    profile: str | None = typer.Option(None, "--profile", help=PROFILE_HELP),
     as_json: bool = typer.Option(False, "--json", help="JSON instead of text."),
 ) -> None:
     """Probability that the quarter's hold, 30-second or disconnect verdict fails; exit 1 when the alert is raised."""
@@ -123,7 +126,7 @@ def early_warning_cmd(
     planned = agents_for(agents, starts) if agents is not None else None
     report = run_early_warning(calls, rows, planned, q_end, seed=seed, tz=tz, engine=state(ctx).engine,
                                contract_id=contract, patience_s=patience_s, alert_threshold=alert_at,
-                               volume_cv=volume_cv, samples=samples,
+                               volume_cv=volume_cv, samples=samples, profile=profile,
                                agents_source="constant" if agents is not None and agents.strip().isdigit() else "file")
     w = report.warning
     if as_json:

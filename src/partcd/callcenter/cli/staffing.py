@@ -1,10 +1,12 @@
-"""``partcd callcenter staffing | staff | site-loss``: agents needed to meet the standards (§ 422.111(h)(1)(ii),
+"""``partcd callcenter staffing | site-loss``: agents needed to meet the standards (§ 422.111(h)(1)(ii),
 § 423.128(d)(1)(ii)) and the site-loss what-if with the 72-hour restoration rule (§ 422.504(o)(2), § 423.505(p)(2)).
 
 Input files are CSV read by :mod:`partcd.callcenter.pipelines.planning` (shared with the API); a bad row stops
-the command with ``InputError(file, row, field, reason)`` (row = 1-based data row). Exit codes: ``staffing`` always 0 (a plan);
-``staff --agents N`` and ``site-loss`` exit 1 when the given staffing breaches a standard / the outage breaks the
-72-hour rule (``partcd.platform.cli``: 1 = ran fine, found non-compliance).
+the command with ``InputError(file, row, field, reason)`` (row = 1-based data row). ``staffing`` is the one staffing command:
+``--forecast FILE`` per interval, ``--calls-per-hour N`` one steady hour (``staff`` is its hidden former name).
+Exit codes: ``staffing --forecast`` always 0 (a plan);
+``staffing --calls-per-hour N --agents N`` and ``site-loss`` exit 1 when the given staffing breaches a standard / the
+outage breaks the 72-hour rule (``partcd.platform.cli``: 1 = ran fine, found non-compliance).
 """
 
 from __future__ import annotations
@@ -21,14 +23,14 @@ from rich.table import Table
 if TYPE_CHECKING:
     from partcd.callcenter.rules.continuity_whatif import RecoveryStep
 from partcd.core.errors import ConfigError
-from partcd.platform.cli import EXIT_NONCOMPLIANT, options
+from partcd.platform.cli import EXIT_NONCOMPLIANT, options, output
 
 console = Console(highlight=False)
 
 
 def register(app: typer.Typer) -> None:
     app.command("staffing")(staffing)
-    app.command("staff")(staff)
+    app.command("staff", hidden=True)(staff)  # the former name of `staffing --calls-per-hour`
     app.command("site-loss")(site_loss_cmd)
 
 
@@ -36,19 +38,40 @@ def register(app: typer.Typer) -> None:
 
 
 def staffing(
-    forecast: Path = typer.Option(..., "--forecast", help="CSV: interval_start, calls_offered[, aht_s][, drop_rate_pct]."),
-    aht_s: float | None = typer.Option(None, "--aht-s", help="Mean handle time (s) for rows without aht_s."),
+    forecast: Path | None = typer.Option(None, "--forecast",
+                                         help="CSV: interval_start, calls_offered[, aht_s][, drop_rate_pct]: agents per "
+                                              "interval. Or give --calls-per-hour for one steady hour."),
+    calls_per_hour: float | None = typer.Option(None, "--calls-per-hour",
+                                                help="One steady hour instead of --forecast: calls leaving the IVR per hour."),
+    aht_s: float | None = typer.Option(None, "--aht-s", help="Mean handle time (s) (with --forecast: for rows without aht_s)."),
     patience_s: float | None = typer.Option(None, "--patience-s", help="Mean caller patience (s): Erlang A; omit: Erlang C."),
+    agents: int | None = typer.Option(None, "--agents", help="With --calls-per-hour: figures for this many agents instead "
+                                                             "of the minimum (exit 1 if they breach a standard)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="With --calls-per-hour: date whose parameters apply "
+                                                           "(YYYY-MM-DD; default today)."),
+    at: str | None = output.alias("--at", "--as-of"),
     shrinkage: float = typer.Option(0.0, "--shrinkage", help="Fraction of scheduled time off the phones, in [0, 1)."),
     interval_min: float | None = typer.Option(None, "--interval-min",
                                               help="Interval length in minutes (default: from the interval starts)."),
     as_json: bool = typer.Option(False, "--json", help="JSON instead of a table."),
 ) -> None:
-    """Agents per interval meeting all three standards at once, and which standard binds."""
+    """Agents meeting all three standards at once and which standard binds: per interval of --forecast, or for one
+    steady hour of --calls-per-hour (the figures of --agents N; exit 1 if they breach a standard)."""
     from partcd.callcenter.pipelines.planning import read_forecast
     from partcd.callcenter.rules.staffing import staff_intervals
     from partcd.platform.params import load_params
 
+    if (forecast is None) == (calls_per_hour is None):
+        raise ConfigError("give exactly one of --forecast FILE (per interval) or --calls-per-hour N (one steady hour)")
+    if calls_per_hour is not None:
+        if aht_s is None:
+            raise ConfigError("--calls-per-hour needs --aht-s SECONDS")
+        staff(calls_per_hour, aht_s, patience_s, agents, output.either("--as-of", as_of, "--at", at), as_json)
+        return
+    assert forecast is not None
+    for flag, given in (("--agents", agents), ("--as-of", as_of or at)):
+        if given is not None:
+            raise ConfigError(f"{flag} goes with --calls-per-hour, not with --forecast")
     _check_positive(aht_s, "--aht-s")
     _check_positive(patience_s, "--patience-s")
     if not 0.0 <= shrinkage < 1.0:
@@ -82,6 +105,7 @@ def staff(
     as_json: bool = typer.Option(False, "--json", help="JSON instead of text."),
 ) -> None:
     """Minimum agents for a steady hour (or the figures of --agents N); exit 1 if --agents N breaches a standard.
+    The former name of ``partcd callcenter staffing --calls-per-hour`` (hidden, still works).
 
     JSON keys: agents, p_wait, service_level (answered within the parameter's 30 s over all calls), asa_s (mean hold
     of answered calls, the hold-time standard), abandon_rate, binding_standard, plus required_agents and details.

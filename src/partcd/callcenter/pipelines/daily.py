@@ -24,6 +24,7 @@ from partcd import registry
 from partcd.callcenter.pipelines.metrics import MetricsReport, run_metrics
 from partcd.core.errors import InputError
 from partcd.platform import frames, report
+from partcd.platform.exports import write_records
 
 COLUMNS = ("contract_id", "line", "date", "calls", "avg_hold_time_s", "avg_hold_time_max_s", "hold_time_ok",
            "avg_hold_time_all_queued_s", "hold_time_basis", "verdict_hold_time_s",
@@ -85,11 +86,11 @@ def daily_records(metrics: MetricsReport, cap_status: CapStatusLookup | None = N
 
 def daily_report(calls: Path | str, out: Path, *, contract: str | None = None, engine: str | None = None,
                  tz: str = "America/New_York", db: Engine | None = None, quarantine: Path | None = None,
-                 by_line: bool | None = None) -> DailyReport:
-    """The call-log pipeline by day (:func:`run_metrics`; per line when the log has one) -> daily rows ->
-    ``daily_report.csv|json|html`` in ``out``. Both average holds are shown; ``hold_time_ok`` judges the one named
-    by ``hold_time_basis``."""
-    metrics = run_metrics(calls, by="day", engine=engine, tz=tz, quarantine=quarantine, by_line=by_line)
+                 by_line: bool | None = None, profile: str | None = None, excel_csv: bool = False) -> DailyReport:
+    """The call-log pipeline by day (:func:`run_metrics`; per line when the log has one; ``profile`` reads a
+    platform export) -> daily rows -> ``daily_report.csv|xlsx|json|html`` in ``out``. Both average holds are shown;
+    ``hold_time_ok`` judges the one named by ``hold_time_basis``. ``excel_csv``: the CSV with a UTF-8 byte-order mark."""
+    metrics = run_metrics(calls, by="day", engine=engine, tz=tz, quarantine=quarantine, by_line=by_line, profile=profile)
     lookup = registry.service("cap_status_lookup")(db) if db is not None else None
     rows = daily_records(metrics, lookup, contract)
     if contract is not None and not rows:
@@ -98,21 +99,25 @@ def daily_report(calls: Path | str, out: Path, *, contract: str | None = None, e
         for r in rows:
             r.pop("line", None)
     rep = DailyReport(records=rows, engine=metrics.engine, source=Path(str(calls)).name, rejected=metrics.rejected)
-    return DailyReport(records=rows, engine=rep.engine, source=rep.source, rejected=rep.rejected, paths=write(rep, out))
+    return DailyReport(records=rows, engine=rep.engine, source=rep.source, rejected=rep.rejected,
+                       paths=write(rep, out, excel_csv=excel_csv))
 
 
-def write(rep: DailyReport, out: Path) -> list[Path]:
+def write(rep: DailyReport, out: Path, *, excel_csv: bool = False) -> list[Path]:
+    """``daily_report.csv`` and ``daily_report.xlsx`` (the CSV columns, exact values), ``.json`` and ``.html``."""
     out.mkdir(parents=True, exist_ok=True)
     flat = pa.Table.from_pylist([{**r, "failed_standards": "; ".join(r["failed_standards"])} for r in rep.records]) \
         if rep.records else pa.table({c: pa.array([], pa.string()) for c in COLUMNS if c != "line"})
-    csv_path = frames.write_table(flat.select([c for c in COLUMNS if c in flat.column_names]), out / "daily_report.csv")
+    columns = [c for c in COLUMNS if c in flat.column_names]
+    csv_path = write_records(flat, out / "daily_report.csv", columns=columns, excel_csv=excel_csv)
+    xlsx_path = write_records(flat, out / "daily_report.xlsx", columns=columns, sheet="daily report")
     json_path = frames.write_table(pa.Table.from_pylist(rep.records) if rep.records else flat, out / "daily_report.json", "json")
     report.ensure_plotly_js(out)
     charts = [report.figure_html(fig, report.PLOTLY_JS) for fig in charts_for(rep.records)]
     contracts = sorted({r["contract_id"] for r in rep.records})
     html_path = report.render("callcenter/daily.html.j2", out / "daily_report.html", rep=rep, records=rep.records,
                               contracts=contracts, charts=charts, limits=_limits(rep.records))
-    return [csv_path, json_path, html_path]
+    return [csv_path, xlsx_path, json_path, html_path]
 
 
 def charts_for(records: list[dict[str, Any]]) -> list[go.Figure]:

@@ -337,8 +337,8 @@ class Findings:
 
 
 def call_log_findings(path: Path | str, by: Period = "day", engine: str | None = None,
-                      tz: str = "America/New_York") -> Findings:
+                      tz: str = "America/New_York", profile: str | None = None) -> Findings:
     """The registry service ``call_log_findings``: :func:`run_metrics`, lines folded per contract-period."""
-    report = run_metrics(path, by=by, engine=engine, tz=tz)
+    report = run_metrics(path, by=by, engine=engine, tz=tz, profile=profile)
     return Findings(records=fold_lines(report), engine=report.engine, by=by, file=report.file,
                     per_line=report.records if report.by_line else [])

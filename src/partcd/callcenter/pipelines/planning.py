@@ -424,7 +424,7 @@ def run_early_warning(calls_path: Path, forecast: Sequence[IntervalForecast], ag
                       contract_id: str | None = None, patience_s: float | None = None,
                       alert_threshold: float | None = None, volume_cv: float | None = None,
                       samples: int | None = None, agents_source: Literal["file", "constant"] = "file",
-                      ) -> EarlyWarningReport:
+                      profile: str | None = None) -> EarlyWarningReport:
     """The quarter-to-date counts from the call log and the forecast for the rest -> probability the quarter fails.
 
     To date: the calls of the contract (``contract_id``, or the log's only contract) whose local call date falls in
@@ -433,11 +433,12 @@ def run_early_warning(calls_path: Path, forecast: Sequence[IntervalForecast], ag
     the latest call start of
     the log in the quarter (the quarter's first midnight when it has none); forecast intervals that end before it
     are past, the interval under way keeps its remaining share of calls. ``agents=None``: the minimum staffing
-    meeting the standards (:func:`partcd.callcenter.rules.staffing.staff_intervals`).
+    meeting the standards (:func:`partcd.callcenter.rules.staffing.staff_intervals`). ``profile``: the mapping
+    profile of a platform export (default: detected from the header).
     """
     q_start, q_end = quarter_bounds(quarter_end)
     params = load_params("callcenter", q_start)
-    checked = read_call_log(calls_path, tz=tz, engine=engine)
+    checked = read_call_log(calls_path, tz=tz, engine=engine, profile=profile)
     good = checked.good
     contracts = sorted(r for r in good.select("contract_id").distinct().to_pyarrow().column(0).to_pylist() if r)
     if contract_id is None:

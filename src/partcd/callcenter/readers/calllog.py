@@ -532,7 +532,8 @@ def settle(log: CallLog, judged_calls: Any, rule_list: list[Rule], *, n: int, ba
     result = CheckedLog(log, checked, full, count, numbered=True)
     if on_error == "raise" and count:
         [first] = result.rejections(limit=1)
-        more = f" ({count - 1} more rejected rows; use quarantine mode to keep the good ones)" if count > 1 else ""
+        more = (f" ({count - 1} more rejected rows; give --quarantine FILE to keep the good rows and write the rejected "
+                "ones to FILE)") if count > 1 else ""
         raise InputError(first.file, first.row, first.field, first.reason + more)
     return result
 

@@ -12,7 +12,9 @@ from partcd.platform.cli import app, state
 @app.command()
 def demo(
     ctx: typer.Context,
-    out: Path = typer.Option(Path("partcd-demo"), "--out", help="Folder for the demo reports."),
+    out: Path = typer.Option(Path("partcd-demo"), "--out",
+                             help="Folder to write the demo into: index.html and one folder of reports (.html, .csv, .json) "
+                                  "per area."),
     seed: int = typer.Option(2022, "--seed", help="Seed of the synthetic sample data."),
 ) -> None:
     """Run every area on the embedded synthetic sample data and write an HTML index of reports."""

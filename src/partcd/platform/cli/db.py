@@ -16,22 +16,29 @@ console = Console(highlight=False)
 
 @app.command()
 def upgrade(ctx: typer.Context,
-            revision: str = typer.Argument("heads", help="Alembic revision to migrate to (default: heads).")) -> None:
+            revision: str = typer.Argument("heads", help="Alembic revision to migrate to (default: heads)."),
+            as_json: bool = typer.Option(False, "--json", help="Print the database and its revision as JSON.")) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
     from partcd.platform.store.db import current_revision
     from partcd.platform.store.db import upgrade as do_upgrade
 
     engine = db_engine(ctx, migrate=False)
     do_upgrade(engine, revision)
-    console.print(f"database {engine.url.render_as_string(hide_password=True)} at revision {current_revision(engine)}")
+    where, revision_now = engine.url.render_as_string(hide_password=True), current_revision(engine)
+    if as_json:
+        typer.echo(json.dumps({"database": where, "revision": revision_now}))
+    else:
+        console.print(f"database {where} at revision {revision_now}")
 
 
 @app.command()
-def current(ctx: typer.Context) -> None:
+def current(ctx: typer.Context,
+            as_json: bool = typer.Option(False, "--json", help="Print {\"revision\": ...} (null: an empty database).")) -> None:
     """Print the schema revision of the database."""
     from partcd.platform.store.db import current_revision
 
-    typer.echo(current_revision(db_engine(ctx, migrate=False)) or "(empty database)")
+    revision = current_revision(db_engine(ctx, migrate=False))
+    typer.echo(json.dumps({"revision": revision}) if as_json else revision or "(empty database)")
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,9 @@ console = Console(highlight=False)
 
 
 @app.command("run")
-def run(paths: list[Path] = typer.Argument(..., help="Scenario YAML files or folders.")) -> None:
+def run(paths: list[Path] = typer.Argument(..., help="Scenario YAML files or folders."),
+        as_json: bool = typer.Option(False, "--json", help="Print every case's file, name, result and detail as JSON.")
+        ) -> None:
     """Run every case; exit 1 if any case disagrees with the rule."""
     from partcd.platform.testing import run_file
 
@@ -27,6 +30,12 @@ def run(paths: list[Path] = typer.Argument(..., help="Scenario YAML files or fol
         files.extend(sorted(p.rglob("*.yaml")) if p.is_dir() else [p])
     failed = 0
     total = 0
+    if as_json:
+        results = [res for f in files for res in run_file(f)]
+        typer.echo(json.dumps([{"file": r.file, "name": r.name, "ok": r.ok, "detail": r.detail} for r in results], indent=2))
+        if any(not r.ok for r in results):
+            raise typer.Exit(1)
+        return
     for f in files:
         for res in run_file(f):
             total += 1

@@ -33,20 +33,17 @@ def assign(
     scores: Path = typer.Option(..., "--scores", exists=True, dir_okay=False, help=SCORES_HELP),
     cut_points: list[Path] = typer.Option(..., "--cut-points", exists=True, dir_okay=False, help=CUT_POINTS_HELP),
     year: int | None = typer.Option(None, "--year", help="Rating year (read from CMS file titles when absent)."),
-    out: Path | None = typer.Option(None, "--out", dir_okay=False, help="Write here instead of standard output."),
-    as_json: bool = typer.Option(False, "--json", help="JSON instead of CSV."),
+    out: Path | None = typer.Option(None, "--out", dir_okay=False, help=cutpoints.OUT_HELP),
+    excel_csv: bool = cutpoints.EXCEL_CSV,
+    as_json: bool = typer.Option(False, "--json", help=cutpoints.JSON_HELP),
 ) -> None:
     """Contract x measure stars: each score against its measure's cut points (CMS boundary rules)."""
-    from partcd.stars.pipelines import ASSIGN_COLUMNS, assignment_records, records_text, run_assign
+    from partcd.platform.cli import output
+    from partcd.stars.pipelines import ASSIGN_COLUMNS, assignment_records, run_assign
 
+    output.check_out(out, excel_csv=excel_csv)
     rows = assignment_records(run_assign(scores, cut_points, year, year_name="--year", cut_points_name="--cut-points"))
-    text = records_text(rows, ASSIGN_COLUMNS, as_json, _float_text)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-        typer.echo(f"{len(rows)} contract-measure rows written to {out}", err=True)
-    else:
-        typer.echo(text, nl=False)
+    cutpoints.emit(rows, out, as_json, ASSIGN_COLUMNS, "contract-measure rows", excel_csv=excel_csv, float_text=_float_text)
 
 
 @app.command("explain")

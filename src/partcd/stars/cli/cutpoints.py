@@ -15,13 +15,15 @@ reads options and writes what they return.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from partcd.platform.cli import output
 
 if TYPE_CHECKING:
     from partcd.stars.pipelines import CutPointRun
@@ -45,16 +47,37 @@ PUBLISHED_HELP = "The rating year's own published cut points, to compare with (c
 _err = Console(stderr=True, highlight=False)
 
 
-def _write(records: list[dict[str, Any]], out: Path | None, as_json: bool, columns: Sequence[str] | None = None) -> None:
-    from partcd.stars.pipelines import CUT_POINT_COLUMNS, records_text
+OUT_HELP = output.out_help("the rows instead of printing them (exact values)")
+JSON_HELP = "Print JSON instead of CSV (with --out the file's extension picks the format)."
+EXCEL_CSV = typer.Option(False, "--excel-csv", help=output.EXCEL_CSV_HELP)
 
-    text = records_text(records, columns or CUT_POINT_COLUMNS, as_json)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-        typer.echo(f"{len(records)} threshold rows written to {out}", err=True)
+
+def emit(records: list[dict[str, Any]], out: Path | None, as_json: bool, columns: Sequence[str], what: str, *,
+         flat: list[dict[str, Any]] | None = None, excel_csv: bool = False,
+         float_text: Callable[[float], str] | None = None) -> None:
+    """Print the rows (CSV, or JSON with ``as_json``) or write them to ``out`` in the format of its extension: ``.json``
+    keeps ``records`` as they are (nested where they nest), the tables (``.csv``, ``.xlsx``, ``.parquet``) take the
+    ``flat`` rows (default ``records``) in ``columns``, numbers exact."""
+    from partcd.stars.pipelines import number_text, records_text
+
+    text_of = float_text or number_text
+    if out is None:
+        typer.echo(records_text(records if as_json else flat if flat is not None else records, columns, as_json, text_of),
+                   nl=False)
+        return
+    if out.suffix.lower() == ".json":
+        output.write_table(records, out)
     else:
-        typer.echo(text, nl=False)
+        output.write_table(flat if flat is not None else records, out, columns=columns, excel_csv=excel_csv,
+                           float_text=text_of, sheet=what)
+    typer.echo(f"{len(records)} {what} written to {out}", err=True)
+
+
+def _write(records: list[dict[str, Any]], out: Path | None, as_json: bool, columns: Sequence[str] | None = None,
+           excel_csv: bool = False) -> None:
+    from partcd.stars.pipelines import CUT_POINT_COLUMNS
+
+    emit(records, out, as_json, columns or CUT_POINT_COLUMNS, "threshold rows", excel_csv=excel_csv)
 
 
 def cutpoints(
@@ -72,14 +95,16 @@ def cutpoints(
     actual_scores: Path | None = typer.Option(None, "--actual-scores", exists=True, dir_okay=False,
                                               help=ACTUAL_HELP),
     published: list[Path] = typer.Option([], "--published", exists=True, dir_okay=False, help=PUBLISHED_HELP),
-    out: Path | None = typer.Option(None, "--out", dir_okay=False, help="Write here instead of standard output."),
-    as_json: bool = typer.Option(False, "--json", help="JSON instead of CSV."),
+    out: Path | None = typer.Option(None, "--out", dir_okay=False, help=OUT_HELP),
+    excel_csv: bool = EXCEL_CSV,
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     report: Path | None = typer.Option(None, "--report", file_okay=False, help=REPORT_HELP),
 ) -> None:
     """Non-CAHPS cut points per measure, contract type and threshold: clustered value, cap, final value and why."""
     from partcd.stars.pipelines import DEFAULT_SEED, run_cut_points
     from partcd.stars.report import save_run
 
+    output.check_out(out, excel_csv=excel_csv)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=_err,
                   transient=True) as progress:
         task = progress.add_task("cut points", total=None)
@@ -93,7 +118,7 @@ def cutpoints(
         run = run_cut_points(scores, year, prior_cut_points, prior_scores, DEFAULT_SEED if seed is None else seed, method,
                              excluded_contracts=exclude, published_paths=published, disaster_shares_path=disaster_shares,
                              actual_scores_path=actual_scores, on_start=start, on_measure=advance)
-    _write(run.records(), out, as_json, run.columns())
+    _write(run.records(), out, as_json, run.columns(), excel_csv)
     _run_notes(run)
     if report is not None:
         typer.echo(f"report written to {save_run(run, report)}", err=True)
@@ -132,14 +157,16 @@ def guardrail(
     prior_scores: Path | None = typer.Option(None, "--prior-scores", exists=True, dir_okay=False, help=PRIOR_SCORES_HELP),
     year: int = typer.Option(..., "--year", help="Rating year of the unguarded thresholds."),
     method: str | None = typer.Option(None, "--methodology", help=METHOD_HELP),
-    out: Path | None = typer.Option(None, "--out", dir_okay=False, help="Write here instead of standard output."),
-    as_json: bool = typer.Option(False, "--json", help="JSON instead of CSV."),
+    out: Path | None = typer.Option(None, "--out", dir_okay=False, help=OUT_HELP),
+    excel_csv: bool = EXCEL_CSV,
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """The guardrail stage alone: cap given unguarded thresholds against the prior year's published cut points."""
     from partcd.stars.pipelines import cut_point_records, run_guardrail
 
+    output.check_out(out, excel_csv=excel_csv)
     rows = run_guardrail(unguarded, year, prior_cut_points, prior_scores, method)
-    _write(cut_point_records(rows), out, as_json)
+    _write(cut_point_records(rows), out, as_json, excel_csv=excel_csv)
 
 
 def register(app: typer.Typer) -> None:

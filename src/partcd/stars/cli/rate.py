@@ -19,6 +19,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from partcd.platform.cli import output
+from partcd.stars.cli.cutpoints import EXCEL_CSV, JSON_HELP, OUT_HELP, emit
+
 _err = Console(stderr=True, highlight=False)
 
 MEASURE_STARS_HELP = ("Measure stars: a CMS 'Measure Stars' CSV or a tidy CSV (contract_id, measure_id, stars, "
@@ -33,16 +36,6 @@ CUT_POINTS_HELP = "The rating year's cut points: CMS 'Part C/D Cut Points' or a 
 PRIOR_CP_HELP = "The prior year's published cut points (guardrail), when cut points are computed; repeat for C and D."
 PRIOR_SCORES_HELP = "The prior year's scores (restricted-range cap of measures not on a 0-100 scale)."
 YEAR_HELP = "Rating year (read from CMS file titles when absent)."
-OUT_HELP = "Write here instead of standard output."
-
-
-def _emit(text: str, out: Path | None, what: str) -> None:
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-        typer.echo(f"{what} written to {out}", err=True)
-    else:
-        typer.echo(text, nl=False)
 
 
 def _notes(notes: Sequence[str], unverified: Sequence[str] = ()) -> None:
@@ -76,19 +69,19 @@ def rate(
     year: int | None = typer.Option(None, "--year", help=YEAR_HELP),
     contract: list[str] = typer.Option([], "--contract", help="Only this contract (repeat as needed)."),
     out: Path | None = typer.Option(None, "--out", dir_okay=False, help=OUT_HELP),
+    excel_csv: bool = EXCEL_CSV,
     as_json: bool = typer.Option(False, "--json", help="JSON (nested per rating) instead of CSV."),
     report: Path | None = typer.Option(None, "--report", file_okay=False,
                                        help="Also write an HTML page per contract (and ratings.csv/.json) into this folder."),
 ) -> None:
     """Part C summary, Part D summary and overall ratings per contract, the highest rating, reward factor, CAI, why."""
-    from partcd.stars.pipelines import records_text
     from partcd.stars.pipelines.rate import RATE_COLUMNS, flat_rate_records, rate_files, rate_records
 
+    output.check_out(out, excel_csv=excel_csv)
     result = rate_files(measure_stars, cai, year, disaster_shares=disaster_shares, cai_values=cai_values, scores=scores,
                         cut_points=cut_points)
     records = _only(rate_records(result), contract)
-    text = records_text(records if as_json else flat_rate_records(records), RATE_COLUMNS, as_json)
-    _emit(text, out, f"{len(records)} contract rows")
+    emit(records, out, as_json, RATE_COLUMNS, "contract rows", flat=flat_rate_records(records), excel_csv=excel_csv)
     _notes(result.notes, result.unverified)
     if report is not None:
         from partcd.stars.report import save_rating_report
@@ -123,13 +116,14 @@ def whatif(
                                                          "the higher-of rules of 42 CFR 422.166(i), 423.186(i)."),
     year: int | None = typer.Option(None, "--year", help=YEAR_HELP),
     out: Path | None = typer.Option(None, "--out", dir_okay=False, help=OUT_HELP),
-    as_json: bool = typer.Option(False, "--json", help="JSON instead of CSV."),
+    excel_csv: bool = EXCEL_CSV,
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Every rating, measure star and cut point that moves under changed stars, scores, disaster shares or methodology."""
     from partcd.core.errors import ConfigError
-    from partcd.stars.pipelines import records_text
     from partcd.stars.pipelines.rate import WHATIF_COLUMNS, whatif_files, whatif_scores
 
+    output.check_out(out, excel_csv=excel_csv)
     if scores is not None:
         if not (score_changes or new_disaster_shares or new_methodology):
             raise ConfigError("nothing to change: give --score-changes, --new-disaster-shares or --new-methodology")
@@ -148,7 +142,7 @@ def whatif(
     else:
         raise ConfigError("give --measure-stars (star changes) or --scores (score or methodology changes)")
     records = result.records()
-    _emit(records_text(records, WHATIF_COLUMNS, as_json), out, f"{len(records)} moves")
+    emit(records, out, as_json, WHATIF_COLUMNS, "moves", excel_csv=excel_csv)
     _err.print(f"{len(result.ratings)} ratings, {len(result.stars)} measure stars and {len(result.cut_points)} cut points move")
     _notes(result.notes)
 
@@ -175,12 +169,14 @@ def uncertainty(
     year: int | None = typer.Option(None, "--year", help=YEAR_HELP),
     contract: list[str] = typer.Option([], "--contract", help="Only this contract (repeat as needed)."),
     out: Path | None = typer.Option(None, "--out", dir_okay=False, help=OUT_HELP),
+    excel_csv: bool = EXCEL_CSV,
     as_json: bool = typer.Option(False, "--json", help="JSON with every rating's and measure star's distribution."),
 ) -> None:
     """How sure are the ratings: per contract the probability of each highest/overall/summary rating and measure star."""
-    from partcd.stars.pipelines import DEFAULT_SEED, records_text
+    from partcd.stars.pipelines import DEFAULT_SEED
     from partcd.stars.pipelines.rate import UNCERTAINTY_COLUMNS, flat_uncertainty_records, uncertainty_files
 
+    output.check_out(out, excel_csv=excel_csv)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=_err,
                   transient=True) as progress:
         cut_task = progress.add_task("cut points (seeds)", total=1 if cut_points else seeds)
@@ -194,8 +190,8 @@ def uncertainty(
             on_repetitions=lambda done, total: progress.update(rep_task, completed=done, total=total),
         )
     records = _only(result.records(), contract)
-    text = records_text(records if as_json else flat_uncertainty_records(records), UNCERTAINTY_COLUMNS, as_json)
-    _emit(text, out, f"{len(records)} contract rows")
+    emit(records, out, as_json, UNCERTAINTY_COLUMNS, "contract rows", flat=flat_uncertainty_records(records),
+         excel_csv=excel_csv)
     _notes(result.notes)
 
 
