@@ -100,6 +100,8 @@ def test_intake_then_plan_extension_then_notice_pdf(webapp: tuple[str, dict[str,
     answer = page.request.get(base + pdf_link.get_attribute("href"))
     assert answer.status == 200 and answer.headers["content-type"] == "application/pdf"
     assert answer.body()[:5] == b"%PDF-"
+    no_sideways_scroll(page, width)
+    shot(page, f"appeals-case-notices-{width}")
 
     page.fill("#assignee-input", f"Dana {width}")
     page.click("#assign-form button[type=submit]")
