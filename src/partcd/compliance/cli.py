@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.markup import escape
-from rich.table import Table
 
 from partcd.compliance.area import AREA
 from partcd.core.errors import ConfigError
@@ -423,12 +422,12 @@ def bcp_report(ctx: typer.Context, org: str = typer.Option(..., "--org", help="O
         raise typer.Exit(EXIT_NONCOMPLIANT)
 
 
-INCIDENT_COLUMNS = (Col("incident", "key", "right"), Col("function", "key"), Col("failure start", "secondary"),
-                    Col("deadline", "key"), Col("hours open", justify="right"), Col("hours left", "key", "right"),
-                    Col("verdict", "key"), Col("why", "secondary"))
+INCIDENT_COLUMNS = (Col("incident", "key", "right"), Col("deadline", "key"), Col("hours open", justify="right"),
+                    Col("hours left", "key", "right"), Col("verdict", "key"), Col("function", "secondary"),
+                    Col("failure start", "secondary"), Col("why", "secondary"))
 
 
-def incidents_table(status: ContinuityStatus, width: int) -> Table:
+def incidents_table(status: ContinuityStatus, width: int) -> RenderableType:
     """Incidents against the 72-hour clock: an open incident shows the hours left before its deadline (``over by``
     once past it), with the decimals that keep a few minutes left from reading as zero."""
     rows = []
@@ -439,9 +438,10 @@ def incidents_table(status: ContinuityStatus, width: int) -> Table:
             left = f"{figure(i.hours_left, 0.0, at_most=False, digits=2)} h"
         else:
             left = f"over by {figure(-i.hours_left, 0.0, at_most=True, digits=2)} h"
-        verdict = {True: "[green]met[/]", False: "[red]NOT MET[/]", None: "open, within limit"}[i.compliant]
-        rows.append([str(i.incident_id or ""), i.function_key, i.failure_start.isoformat(), i.deadline.isoformat(),
+        verdict = {True: "[green]met[/]", False: "[red]NOT MET[/]", None: "open"}[i.compliant]
+        rows.append([str(i.incident_id or ""), i.deadline.isoformat(sep=" ", timespec="minutes"),
                      figure(i.hours_open, status.restore_limit_h, at_most=True, digits=2), left, verdict,
+                     escape(i.function_key), i.failure_start.isoformat(sep=" ", timespec="minutes"),
                      escape(i.verdict.explain())])
     return fitted_table(f"incidents - restoration within {status.restore_limit_h:g} h of the failure", INCIDENT_COLUMNS,
                         rows, width)

@@ -16,7 +16,7 @@ from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options, state
 from partcd.platform.cli.tables import Col, figure, fitted_table, verdict_cell
 
 if TYPE_CHECKING:
-    from rich.table import Table
+    from rich.console import RenderableType
 
     from partcd.callcenter.pipelines.daily import DailyReport
 
@@ -60,7 +60,7 @@ COLUMNS = (Col("contract", "key"), Col("date", "key"), Col("calls", justify="rig
            Col("CAP", "secondary"))
 
 
-def daily_table(rep: DailyReport, width: int) -> Table:
+def daily_table(rep: DailyReport, width: int) -> RenderableType:
     """One row per contract-day at ``width`` columns: contract, date and verdict whole; each figure with the decimals
     that show its side of the limit; a small-sample interpreter/TTY share with its calls and the quarter to date."""
     rows = []

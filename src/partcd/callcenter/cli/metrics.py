@@ -19,7 +19,7 @@ from partcd.platform.cli import EXIT_NONCOMPLIANT, err_console, options, state
 from partcd.platform.cli.tables import Col, figure, fitted_table, verdict_cell
 
 if TYPE_CHECKING:
-    from rich.table import Table
+    from rich.console import RenderableType
 
     from partcd.callcenter.pipelines.metrics import MetricsReport
 
@@ -109,7 +109,7 @@ def _report_profile(report: MetricsReport, *, detail: bool, out: Console) -> Non
                   markup=False)
 
 
-def metrics_table(report: MetricsReport, by: str, width: int) -> Table:
+def metrics_table(report: MetricsReport, by: str, width: int) -> RenderableType:
     """The metrics table at ``width`` columns: contract, period and verdict whole; each figure the verdict judges
     with the decimals that show which side of its limit it is on (``hold s`` is the average the verdict judges,
     avg_hold_time_basis_text); both averages and the failed standards follow as room allows."""

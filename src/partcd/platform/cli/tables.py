@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 Role = Literal["key", "figure", "secondary"]
 
@@ -34,10 +35,11 @@ class Col:
     justify: Literal["left", "right", "center"] = "left"
 
 
-def fitted_table(title: str | None, columns: Sequence[Col], rows: Sequence[Sequence[str]], width: int) -> Table:
+def fitted_table(title: str | None, columns: Sequence[Col], rows: Sequence[Sequence[str]], width: int) -> RenderableType:
     """A Rich table of ``rows`` that fits ``width`` columns without cutting a key or figure column: secondary
     columns are dropped from the right while the table's narrowest rendering is wider than ``width``; the caption
-    names the dropped columns."""
+    names the dropped columns. When even the key and figure columns cannot sit side by side, each row becomes a
+    block of ``column  value`` lines (every column, nothing cut)."""
     keep = list(range(len(columns)))
     measure = Console(width=max(width, 20), file=io.StringIO(), color_system=None)
     while True:
@@ -47,16 +49,32 @@ def fitted_table(title: str | None, columns: Sequence[Col], rows: Sequence[Seque
             table.caption = f"not shown at this width: {', '.join(dropped)} (wider terminal or --json)"
         minimum = table.__rich_measure__(measure, measure.options.update(width=10_000)).minimum
         secondary = [i for i in keep if columns[i].role == "secondary"]
-        if minimum <= width or not secondary:
+        if minimum <= width:
             return table
+        if not secondary:
+            return _records(title, columns, rows)
         keep.remove(secondary[-1])
+
+
+def _records(title: str | None, columns: Sequence[Col], rows: Sequence[Sequence[str]]) -> RenderableType:
+    """One ``column  value`` block per row: the narrow-terminal layout (headers and keys never wrap)."""
+    blocks: list[RenderableType] = [title] if title else []
+    for row in rows:
+        block = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
+        block.add_column(no_wrap=True)
+        block.add_column(overflow="fold")
+        for col, cell in zip(columns, row, strict=True):
+            block.add_row(col.header, cell)
+        blocks.append(block)
+    return Group(*blocks)
 
 
 def _build(title: str | None, columns: Sequence[Col], rows: Sequence[Sequence[str]]) -> Table:
     table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
-    for col in columns:
-        if col.role == "key":
-            table.add_column(col.header, justify=col.justify, no_wrap=True, min_width=len(col.header))
+    for n, col in enumerate(columns):
+        if col.role == "key":  # a Text measures its longest word; an unwrapped cell needs its whole length
+            whole = max([len(col.header), *(Text.from_markup(row[n]).cell_len for row in rows)])
+            table.add_column(col.header, justify=col.justify, no_wrap=True, min_width=whole)
         elif col.role == "figure":
             table.add_column(col.header, justify=col.justify, overflow="fold",
                              min_width=max((len(w) for w in col.header.split()), default=1))
@@ -69,8 +87,8 @@ def _build(title: str | None, columns: Sequence[Col], rows: Sequence[Sequence[st
 
 def figure(value: float | None, limit: float | None, *, at_most: bool, digits: int = 1, most_digits: int = 6) -> str:
     """``value`` with ``digits`` decimals, or more until the shown number is on the same side of ``limit`` as the
-    value (``at_most``: compliant when value <= limit, else when value >= limit) and differs from ``limit`` unless
-    the value equals it. ``5.04`` over a limit of 5 shows ``5.04``; ``4.96`` shows ``4.96``, not ``5.0``. Past
+    value (``at_most``: compliant when value <= limit, else when value >= limit) and reads as ``limit`` only when the
+    value is the limit. ``5.04`` over a limit of 5 shows ``5.04``; ``4.96`` shows ``4.96``, not ``5.0``. Past
     ``most_digits`` the shortest text that reads back as the value itself is shown."""
     if value is None:
         return "-"
@@ -83,7 +101,7 @@ def figure(value: float | None, limit: float | None, *, at_most: bool, digits: i
     for d in range(digits, most_digits + 1):
         text = f"{value:.{d}f}"
         shown = float(text)
-        if complies(shown) == complies(value) and (shown != limit or value == limit):
+        if complies(shown) == complies(value) and (shown == limit) == (value == limit):
             return text
     return repr(float(value))
 
