@@ -84,3 +84,16 @@ def test_too_narrow_for_the_key_columns_side_by_side_each_row_becomes_a_block() 
     assert max(len(line) for line in lines) <= 40
     assert lines[:6] == ["measures", "contract_id   H1416-002", "measure_id    C30-interpreter", "score         79.96",
                          "cut point     80.0", "verdict       NOT MET"]
+
+
+def test_progress_draws_only_on_a_terminal_and_never_with_json() -> None:
+    from partcd.platform.cli.tables import progress
+
+    def drawn(terminal: bool, quiet: bool) -> str:
+        console = Console(file=io.StringIO(), force_terminal=terminal, width=80)
+        with progress("call-center metrics by day (duckdb)", total=4, console=console, quiet=quiet) as update:
+            update(completed=2)
+        return console.file.getvalue()  # type: ignore[attr-defined]
+
+    assert "call-center metrics by day (duckdb)" in drawn(terminal=True, quiet=False)
+    assert drawn(terminal=True, quiet=True) == "" and drawn(terminal=False, quiet=False) == ""

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from partcd.mpf.area import AREA
 from partcd.platform.cli import err_console, options, state
+from partcd.platform.cli.tables import progress
 
 app = typer.Typer(help=AREA.summary, no_args_is_help=True)
 console = Console(highlight=False)
@@ -61,9 +62,10 @@ def score(
     name = frames.engine_name(engine or state(ctx).engine)
     for flag, path in (("--pde", pde), ("--prices", prices), ("--pharmacies", pharmacies), ("--bid-supply", bid_supply)):
         options.existing_file(flag, path)
-    run = run_score(pde, prices, pharmacies, year, bid_supply=bid_supply, measurement_year=measurement_year,
-                    variant=variant, engine=name, quarantine=quarantine, claims_out=claims_out,
-                    top_claims=25 if report_dir is not None else 0)
+    with progress(f"MPF price accuracy ({name})", console=err_console, quiet=as_json):
+        run = run_score(pde, prices, pharmacies, year, bid_supply=bid_supply, measurement_year=measurement_year,
+                        variant=variant, engine=name, quarantine=quarantine, claims_out=claims_out,
+                        top_claims=25 if report_dir is not None else 0)
     if out is not None:
         records = [{**r, "excluded": json.dumps(r["excluded"])} for r in run.records()]
         frames.write_table(pa.Table.from_pylist(records), out, "json" if out.suffix.lower() == ".json" else None)

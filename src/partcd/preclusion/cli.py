@@ -22,7 +22,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from partcd.core.errors import ConfigError
-from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options, state
+from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, err_console, options, state
+from partcd.platform.cli.tables import progress
 from partcd.preclusion.area import AREA
 
 console = Console(highlight=False, soft_wrap=True)
@@ -73,9 +74,11 @@ def screen(
         pipelines.output_format(out)
     if variant is not None and variant not in pipelines.variant_names():
         raise ConfigError(f"--variant: no such variant: {variant!r} (known: {', '.join(pipelines.variant_names())})")
-    result = pipelines.screen(list_file, claims, engine=_engine(ctx, engine), variant=variant)
+    with progress("preclusion screen", console=err_console, quiet=as_json or out is None):
+        result = pipelines.screen(list_file, claims, engine=_engine(ctx, engine), variant=variant)
+        if out is not None:
+            pipelines.write_decisions(result, out)
     if out is not None:
-        pipelines.write_decisions(result, out)
         counts = pipelines.decision_counts(out)
         if as_json:
             _echo_json({"out": str(out), **counts})

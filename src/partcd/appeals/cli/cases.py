@@ -21,7 +21,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from partcd.core.errors import ConfigError
-from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options
+from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, err_console, options
+from partcd.platform.cli.tables import progress
 
 console = Console(highlight=False)
 case_app = typer.Typer(help="Appeal and grievance cases: create, transition, show (42 CFR 422.629-422.634, 423.568-423.572).",
@@ -245,9 +246,10 @@ def universe_cmd(ctx: typer.Context,
         raise ConfigError(f"--table {', '.join(unknown)}: tables are {', '.join(uni.TABLES)}")
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise ConfigError(f"--out must end in .csv or .xlsx: {out}")
-    built = uni.build(svc.all_cases(db_engine(ctx)), date_from=options.date("--from", date_from),
-                      date_to=options.date("--to", date_to))
-    paths = uni.write(built, out, tables=table or None)
+    with progress("appeals universes", console=err_console):
+        built = uni.build(svc.all_cases(db_engine(ctx)), date_from=options.date("--from", date_from),
+                          date_to=options.date("--to", date_to))
+        paths = uni.write(built, out, tables=table or None)
     summary = Table(title="universe timeliness")
     for col in ("table", "rows", "timely", "untimely", "timely %", "late obligations"):
         summary.add_column(col)

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
-from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options, state
-from partcd.platform.cli.tables import Col, figure, fitted_table, verdict_cell
+from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, err_console, options, state
+from partcd.platform.cli.tables import Col, figure, fitted_table, progress, verdict_cell
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -43,8 +43,9 @@ def daily_report(
     from partcd.callcenter.pipelines.daily import daily_report as run
 
     options.zone("--tz", tz)
-    rep = run(options.existing_file("--calls", calls), out, contract=contract, engine=state(ctx).engine, tz=tz,
-              quarantine=quarantine, db=db_engine(ctx) if with_caps else None)
+    with progress(f"daily report ({state(ctx).engine or 'duckdb'})", console=err_console):
+        rep = run(options.existing_file("--calls", calls), out, contract=contract, engine=state(ctx).engine, tz=tz,
+                  quarantine=quarantine, db=db_engine(ctx) if with_caps else None)
     console.print(daily_table(rep, console.width))
     _small_sample_note(rep)
     for p in rep.paths:

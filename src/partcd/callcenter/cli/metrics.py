@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from partcd.platform.cli import EXIT_NONCOMPLIANT, err_console, options, state
-from partcd.platform.cli.tables import Col, figure, fitted_table, verdict_cell
+from partcd.platform.cli.tables import Col, figure, fitted_table, progress, verdict_cell
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -73,8 +73,9 @@ def metrics(
     if by not in PERIODS:
         raise ConfigError(f"--by must be one of {', '.join(PERIODS)}")
     resolve_inputs(calls)  # the file, folder or glob exists and holds call logs (a one-line error before any work)
-    report = run_metrics(calls, by=by, engine=state(ctx).engine, tz=tz, quarantine=quarantine,  # type: ignore[arg-type]
-                         profile=profile, known_contracts=known, by_line=by_line)
+    with progress(f"call-center metrics by {by} ({state(ctx).engine or 'duckdb'})", console=err_console, quiet=as_json):
+        report = run_metrics(calls, by=by, engine=state(ctx).engine, tz=tz, quarantine=quarantine,  # type: ignore[arg-type]
+                             profile=profile, known_contracts=known, by_line=by_line)
     if out is not None:
         write_table(pa.Table.from_pylist([{**r, "failed_standards": "; ".join(r["failed_standards"])}
                                           for r in report.records]), out)

@@ -81,7 +81,7 @@ def cutpoints(
     from partcd.stars.report import save_run
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=_err,
-                  transient=True) as progress:
+                  transient=True, disable=as_json or not _err.is_terminal) as progress:
         task = progress.add_task("cut points", total=None)
 
         def start(total: int) -> None:

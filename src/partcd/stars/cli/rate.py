@@ -182,7 +182,7 @@ def uncertainty(
     from partcd.stars.pipelines.rate import UNCERTAINTY_COLUMNS, flat_uncertainty_records, uncertainty_files
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=_err,
-                  transient=True) as progress:
+                  transient=True, disable=as_json or not _err.is_terminal) as progress:
         cut_task = progress.add_task("cut points (seeds)", total=1 if cut_points else seeds)
         rep_task = progress.add_task("repetitions", total=repetitions)
         result = uncertainty_files(
