@@ -10,13 +10,13 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -36,24 +36,69 @@ class Col:
 
 
 def fitted_table(title: str | None, columns: Sequence[Col], rows: Sequence[Sequence[str]], width: int) -> RenderableType:
-    """A Rich table of ``rows`` that fits ``width`` columns without cutting a key or figure column: secondary
-    columns are dropped from the right while the table's narrowest rendering is wider than ``width``; the caption
-    names the dropped columns. When even the key and figure columns cannot sit side by side, each row becomes a
-    block of ``column  value`` lines (every column, nothing cut)."""
+    """A Rich table of ``rows`` that fits ``width`` columns without cutting a key or figure column.
+
+    Every column gets an explicit width: a key column its longest cell (never wrapped), a figure column its longest
+    cell or header word (the header may wrap, a number never breaks), the secondary columns what is left (at least
+    their longest word, up to their longest cell), so Rich never squeezes a column below what it needs. Secondary
+    columns are dropped from the right while they cannot get that much (the caption names them); when even the key
+    and figure columns cannot sit side by side, each row becomes a block of ``column  value`` lines."""
+    plain = [[Text.from_markup(cell).plain for cell in row] for row in rows]
     keep = list(range(len(columns)))
-    measure = Console(width=max(width, 20), file=io.StringIO(), color_system=None)
     while True:
-        table = _build(title, [columns[i] for i in keep], [[row[i] for i in keep] for row in rows])
-        dropped = [columns[i].header for i in range(len(columns)) if i not in keep]
-        if dropped:
-            table.caption = f"not shown at this width: {', '.join(dropped)} (wider terminal or --json)"
-        minimum = table.__rich_measure__(measure, measure.options.update(width=10_000)).minimum
-        secondary = [i for i in keep if columns[i].role == "secondary"]
-        if minimum <= width:
+        widths = _widths([columns[i] for i in keep], [[row[i] for i in keep] for row in plain], width)
+        if widths is not None:
+            table = _build(title, [columns[i] for i in keep], [[row[i] for i in keep] for row in rows], widths)
+            dropped = [columns[i].header for i in range(len(columns)) if i not in keep]
+            if dropped:
+                table.caption = f"not shown at this width: {', '.join(dropped)} (wider terminal or --json)"
             return table
+        secondary = [i for i in keep if columns[i].role == "secondary"]
         if not secondary:
             return _records(title, columns, rows)
         keep.remove(secondary[-1])
+
+
+#: Characters a column costs besides its content in :func:`_build`'s style (one space each side, collapsed, no edge).
+GAP = 2
+
+
+def _widths(columns: Sequence[Col], rows: Sequence[Sequence[str]], width: int) -> list[int] | None:
+    """Each column's width, or None when the key and figure columns plus the secondary columns' minimum do not fit."""
+    def cells(i: int) -> list[str]:
+        return [row[i] for row in rows]
+
+    def longest_word(texts: Sequence[str]) -> int:
+        return max((cell_len(w) for t in texts for w in t.split()), default=1)
+
+    widths: list[int] = []
+    for i, col in enumerate(columns):
+        if col.role == "key":
+            widths.append(max([cell_len(col.header), *(cell_len(c) for c in cells(i))]))
+        elif col.role == "figure":
+            widths.append(max([longest_word([col.header]), *(cell_len(c) for c in cells(i))]))
+        else:
+            widths.append(longest_word([col.header, *cells(i)]))
+    room = width - sum(widths) - GAP * (len(columns) - 1)
+    if room < 0:
+        return None
+    for i, col in enumerate(columns):  # the secondary columns grow, left to right, up to their longest cell
+        if col.role == "secondary":
+            natural = max([cell_len(col.header), *(cell_len(c) for c in cells(i))])
+            grow = min(room, natural - widths[i])
+            widths[i] += max(grow, 0)
+            room -= max(grow, 0)
+    return widths
+
+
+def _build(title: str | None, columns: Sequence[Col], rows: Sequence[Sequence[str]], widths: Sequence[int]) -> Table:
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    for col, w in zip(columns, widths, strict=True):
+        table.add_column(col.header, justify=col.justify, width=w, no_wrap=col.role == "key",
+                         overflow="ellipsis" if col.role == "key" else "fold")
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 def _records(title: str | None, columns: Sequence[Col], rows: Sequence[Sequence[str]]) -> RenderableType:
@@ -67,22 +112,6 @@ def _records(title: str | None, columns: Sequence[Col], rows: Sequence[Sequence[
             block.add_row(col.header, cell)
         blocks.append(block)
     return Group(*blocks)
-
-
-def _build(title: str | None, columns: Sequence[Col], rows: Sequence[Sequence[str]]) -> Table:
-    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
-    for n, col in enumerate(columns):
-        if col.role == "key":  # a Text measures its longest word; an unwrapped cell needs its whole length
-            whole = max([len(col.header), *(Text.from_markup(row[n]).cell_len for row in rows)])
-            table.add_column(col.header, justify=col.justify, no_wrap=True, min_width=whole)
-        elif col.role == "figure":
-            table.add_column(col.header, justify=col.justify, overflow="fold",
-                             min_width=max((len(w) for w in col.header.split()), default=1))
-        else:
-            table.add_column(col.header, justify=col.justify, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
-    return table
 
 
 def figure(value: float | None, limit: float | None, *, at_most: bool, digits: int = 1, most_digits: int = 6) -> str:
