@@ -22,13 +22,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from rich.text import Text
 
-Role = Literal["key", "figure", "secondary"]
+Role = Literal["key", "figure", "wrap", "secondary"]
 
 
 @dataclass(frozen=True)
 class Col:
     """One table column: ``key`` (identity or verdict: whole, never wrapped), ``figure`` (a number: never broken,
-    its header may wrap) or ``secondary`` (text that folds, dropped first when the terminal is too narrow)."""
+    its header may wrap), ``wrap`` (text that decides or explains a verdict: folds, never dropped) or ``secondary``
+    (text that folds, dropped first when the terminal is too narrow)."""
 
     header: str
     role: Role = "figure"
@@ -82,8 +83,8 @@ def _widths(columns: Sequence[Col], rows: Sequence[Sequence[str]], width: int) -
     room = width - sum(widths) - GAP * (len(columns) - 1)
     if room < 0:
         return None
-    for i, col in enumerate(columns):  # the secondary columns grow, left to right, up to their longest cell
-        if col.role == "secondary":
+    for i, col in enumerate(columns):  # the text columns grow, left to right, up to their longest cell
+        if col.role in {"wrap", "secondary"}:
             natural = max([cell_len(col.header), *(cell_len(c) for c in cells(i))])
             grow = min(room, natural - widths[i])
             widths[i] += max(grow, 0)
