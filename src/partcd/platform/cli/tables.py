@@ -83,12 +83,15 @@ def _widths(columns: Sequence[Col], rows: Sequence[Sequence[str]], width: int) -
     room = width - sum(widths) - GAP * (len(columns) - 1)
     if room < 0:
         return None
-    for i, col in enumerate(columns):  # the text columns grow, left to right, up to their longest cell
-        if col.role in {"wrap", "secondary"}:
-            natural = max([cell_len(col.header), *(cell_len(c) for c in cells(i))])
-            grow = min(room, natural - widths[i])
-            widths[i] += max(grow, 0)
-            room -= max(grow, 0)
+    natural = {i: max([cell_len(col.header), *(cell_len(c) for c in cells(i))])
+               for i, col in enumerate(columns) if col.role in {"wrap", "secondary"}}
+    while room > 0:  # the text columns share what is left, one character each in turn, up to their longest cell
+        growing = [i for i, n in natural.items() if widths[i] < n]
+        if not growing:
+            break
+        for i in growing[:room]:
+            widths[i] += 1
+        room -= min(room, len(growing))
     return widths
 
 
