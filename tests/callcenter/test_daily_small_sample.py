@@ -79,3 +79,19 @@ def test_the_table_shows_the_judged_quarter_share(tmp_path: Path) -> None:
         assert lines["2022-01-03"][6] == "100.0"
         if width == 120:
             assert "interp 0.0 (1 call)" in " ".join(lines["2022-01-05"])
+
+
+def test_the_html_report_shows_the_digits_that_decide(tmp_path: Path) -> None:
+    from calllog_support import call
+
+    # 2022-01-03 H1416: 1 plan drop in 20 calls = 5.00 % (the limit: compliant, shown as 5.00);
+    # 2022-01-04: 51 drops in 1019 calls = 5.00491 % > 5: "5.00" would read as compliant, so 5.005 is shown
+    day3 = "".join(call(f"a{i}", "H1416", "2022-01-03", f"09:{i:02d}", 10) for i in range(19))
+    day4 = "".join(call(f"b{i}", "H1416", "2022-01-04", f"{6 + i // 60 % 14:02d}:{i % 60:02d}", 10) for i in range(968))
+    drops = call("a-drop", "H1416", "2022-01-03", "10:00", None, "dropped") + \
+        "".join(call(f"b-drop{i}", "H1416", "2022-01-04", "20:00", None, "dropped") for i in range(51))
+    (tmp_path / "calls.csv").write_text(HEADER + day3 + day4 + drops, encoding="utf-8")
+    rep = daily_report(tmp_path / "calls.csv", tmp_path / "out")
+    assert [(r["disconnect_rate_pct"], r["disconnect_ok"]) for r in rep.records] == [(5.0, True), (5.004907, False)]
+    html = (tmp_path / "out" / "daily_report.html").read_text(encoding="utf-8")
+    assert '<td class="num ">5.00</td>' in html and '<td class="num fail">5.005</td>' in html

@@ -22,6 +22,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from rich.text import Text
 
+from partcd.platform.figures import figure
+
+__all__ = ["Col", "figure", "fitted_table", "progress", "verdict_cell"]
+
 Role = Literal["key", "figure", "wrap", "secondary"]
 
 
@@ -116,27 +120,6 @@ def _records(title: str | None, columns: Sequence[Col], rows: Sequence[Sequence[
             block.add_row(col.header, cell)
         blocks.append(block)
     return Group(*blocks)
-
-
-def figure(value: float | None, limit: float | None, *, at_most: bool, digits: int = 1, most_digits: int = 6) -> str:
-    """``value`` with ``digits`` decimals, or more until the shown number is on the same side of ``limit`` as the
-    value (``at_most``: compliant when value <= limit, else when value >= limit) and reads as ``limit`` only when the
-    value is the limit. ``5.04`` over a limit of 5 shows ``5.04``; ``4.96`` shows ``4.96``, not ``5.0``. Past
-    ``most_digits`` the shortest text that reads back as the value itself is shown."""
-    if value is None:
-        return "-"
-    if limit is None:
-        return f"{value:.{digits}f}"
-
-    def complies(x: float) -> bool:
-        return x <= limit if at_most else x >= limit
-
-    for d in range(digits, most_digits + 1):
-        text = f"{value:.{d}f}"
-        shown = float(text)
-        if complies(shown) == complies(value) and (shown == limit) == (value == limit):
-            return text
-    return repr(float(value))
 
 
 def verdict_cell(flag: bool | None) -> str:
