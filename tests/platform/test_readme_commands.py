@@ -11,7 +11,6 @@ never 2 (bad input: the README would be wrong) or 3 (a defect).
 from __future__ import annotations
 
 import os
-import re
 import shlex
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from partcd.platform.cli import app
+from readme_support import readme_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -36,43 +36,6 @@ CONNECT_EXPORT = (
 
 #: Commands that would not return; their ``--help`` runs instead.
 BLOCKING = {("serve",)}
-
-
-def readme_commands(text: str) -> list[tuple[int, str, bool]]:
-    """(line, command after ``partcd``, may exit 1) for each ``partcd`` command of each fenced block of ``text``:
-    ``\\`` continuations joined, ``NAME=value`` lines substituted for ``$NAME``, ``;`` separating commands."""
-    commands: list[tuple[int, str, bool]] = []
-    variables: dict[str, str] = {}
-    in_block = False
-    pending, start = "", 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.startswith("```"):
-            in_block = not in_block
-            continue
-        if not in_block:
-            continue
-        if not pending:
-            start = number
-        pending += line.rstrip()
-        if pending.endswith("\\"):
-            pending = pending[:-1] + " "
-            continue
-        logical, pending = pending, ""
-        assignment = re.fullmatch(r"\s*([A-Z_]+)=(\S+)(?:\s+#.*)?", logical)
-        if assignment:
-            variables[assignment[1]] = assignment[2]
-            continue
-        if not re.match(r"\s*(?:\S*bin/)?partcd\s", logical):
-            continue  # make, YAML and layout listings
-        may_fail = "exit 1" in logical
-        for part in logical.split(" ; "):
-            words = shlex.split(part, comments=True)
-            if words and (words[0].endswith("bin/partcd") or words[0] == "partcd"):
-                command = " ".join(shlex.quote(w) for w in words[1:])
-                for name, value in variables.items():
-                    command = command.replace(f"${name}", value)
-                commands.append((start, command, may_fail))
-    return commands
 
 
 COMMANDS = readme_commands(README.read_text(encoding="utf-8"))

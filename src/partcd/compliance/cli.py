@@ -11,15 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
+from rich.console import Console, RenderableType
+from rich.markup import escape
 
 from partcd.compliance.area import AREA
 from partcd.core.errors import ConfigError
 from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options, output, state
+from partcd.platform.cli.tables import Col, figure, fitted_table
+
+if TYPE_CHECKING:
+    from partcd.compliance.rules.continuity import ContinuityStatus
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -160,13 +164,13 @@ def cap_list(ctx: typer.Context, status: str | None = typer.Option(None, "--stat
     if as_json:
         _echo_json([{**c.model_dump(mode="json"), "version": v} for c, v in caps])
         return
-    table = Table(title="corrective action plans")
-    for col in ("id", "contracts", "parent", "issued", "status", "due", "closed"):
-        table.add_column(col)
-    for c, _ in caps:
-        table.add_row(str(c.cap_id), ", ".join(c.contract_ids), c.parent_organization, str(c.issued_on), c.status,
-                      str(c.submission_due or "-"), str(c.closed_on or "-"))
-    console.print(table)
+    rows = [[str(c.cap_id), ", ".join(c.contract_ids), escape(c.parent_organization), str(c.issued_on), c.status,
+             str(c.submission_due or "-"), str(c.closed_on or "-")] for c, _ in caps]
+    console.print(fitted_table("corrective action plans", CAP_COLUMNS, rows, console.width))
+
+
+CAP_COLUMNS = (Col("id", "key", "right"), Col("contracts", "key"), Col("parent", "secondary"), Col("issued", "key"),
+               Col("status", "key"), Col("due", "key"), Col("closed", "secondary"))
 
 
 @cap_app.command("status")
@@ -418,8 +422,8 @@ def bcp_check(ctx: typer.Context, org: str = typer.Option(..., "--org", help="Or
         for a in status.annual:
             console.print(f"  {a.kind}: last {a.last_on or '-'}, next due {a.next_due}"
                           f"{' [red]OVERDUE[/]' if a.overdue else (' due soon' if a.due_soon else '')}")
-        for i in status.incidents:
-            console.print(f"  incident {i.incident_id}: {i.verdict.explain()}")
+        if status.incidents:
+            console.print(incidents_table(status, console.width))
         for p in status.problems():
             console.print(f"[red]problem:[/] {p}")
     if not status.compliant:
@@ -446,6 +450,31 @@ def _as_of_instant(as_of: str | None, now: str | None) -> dt.datetime:
     flag = "--now" if now is not None and as_of is None else "--as-of"
     value = options.instant(flag, output.either("--as-of", as_of, "--now", now), offset="required")
     return value or dt.datetime.now(dt.UTC)
+
+
+INCIDENT_COLUMNS = (Col("incident", "key", "right"), Col("deadline", "key"), Col("hours open", justify="right"),
+                    Col("hours left", "key", "right"), Col("verdict", "key"), Col("function", "secondary"),
+                    Col("failure start", "secondary"), Col("why", "secondary"))
+
+
+def incidents_table(status: ContinuityStatus, width: int) -> RenderableType:
+    """Incidents against the 72-hour clock: an open incident shows the hours left before its deadline (``over by``
+    once past it), with the decimals that keep a few minutes left from reading as zero."""
+    rows = []
+    for i in status.incidents:
+        if i.hours_left is None:
+            left = "restored"
+        elif i.hours_left >= 0:
+            left = f"{figure(i.hours_left, 0.0, at_most=False, digits=2)} h"
+        else:
+            left = f"over by {figure(-i.hours_left, 0.0, at_most=True, digits=2)} h"
+        verdict = {True: "[green]met[/]", False: "[red]NOT MET[/]", None: "open"}[i.compliant]
+        rows.append([str(i.incident_id or ""), i.deadline.isoformat(sep=" ", timespec="minutes"),
+                     figure(i.hours_open, status.restore_limit_h, at_most=True, digits=2), left, verdict,
+                     escape(i.function_key), i.failure_start.isoformat(sep=" ", timespec="minutes"),
+                     escape(i.verdict.explain())])
+    return fitted_table(f"incidents - restoration within {status.restore_limit_h:g} h of the failure", INCIDENT_COLUMNS,
+                        rows, width)
 
 
 def _first_error(exc: ValueError) -> str:

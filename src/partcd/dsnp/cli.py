@@ -18,13 +18,23 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from partcd.core.errors import ConfigError, InputError
 from partcd.dsnp.area import AREA
 from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options, output
+from partcd.platform.cli.tables import Col, fitted_table
 
 console = Console(highlight=False, soft_wrap=True)
+
+CONTRACT_COLUMNS = (Col("id", "key", "right"), Col("plan", "key"), Col("state", "key"), Col("period", "key"),
+                    Col("notice window", "wrap"), Col("version", justify="right"), Col("State contract", "secondary"))
+TERM_COLUMNS = (Col("term", "key"), Col("paragraph", "wrap"), Col("applies", "key"), Col("state", "key"),
+                Col("evidence", "wrap"))
+TIMELINESS_COLUMNS = (Col("plan", "key"), Col("state", "key"), Col("month", "key"),
+                      *(Col(c, justify="right") for c in ("owed", "on time", "late", "overdue", "open", "on time %")),
+                      Col("window", "secondary"))
+ASSISTANCE_COLUMNS = (Col("case", "key"), Col("plan", "key"), Col("need found", "key"), Col("offered", "key"),
+                      Col("help given", "key"), Col("status", "key"), Col("response", "secondary"), Col("findings", "wrap"))
 app = typer.Typer(help=AREA.summary, no_args_is_help=True)
 contract_app = typer.Typer(help="Plan x State Medicaid agency contracts (§ 422.107) and their term evidence.",
                            no_args_is_help=True)
@@ -115,13 +125,9 @@ def contract_list(ctx: typer.Context, year: int | None = typer.Option(None, "--y
     if as_json:
         _json([c.model_dump(mode="json") for c in rows])
         return
-    table = Table(title="State Medicaid agency contracts")
-    for col in ("id", "plan", "state", "State contract", "period", "notice window", "version"):
-        table.add_column(col)
-    for c in rows:
-        table.add_row(str(c.id), c.plan_id, c.state, escape(c.state_contract_reference), f"{c.period_start} - {c.period_end}",
-                      c.window.label() if c.window else "-", str(c.version))
-    console.print(table)
+    cells = [[str(c.id), c.plan_id, c.state, f"{c.period_start} - {c.period_end}", c.window.label() if c.window else "-",
+              str(c.version), escape(c.state_contract_reference)] for c in rows]
+    console.print(fitted_table("State Medicaid agency contracts", CONTRACT_COLUMNS, cells, console.width))
 
 
 @contract_app.command("update")
@@ -178,13 +184,9 @@ def contract_status(ctx: typer.Context,
         console.print(f"[bold]{s.contract.plan_id} {s.contract.state}[/] plan year {year}: "
                       f"{s.classification['integration_level']}"
                       f"{' (applicable integrated plan)' if s.classification['is_applicable_integrated_plan'] else ''}")
-        table = Table(title="§ 422.107 contract terms")
-        for col in ("term", "paragraph", "applies", "state", "evidence"):
-            table.add_column(col, overflow="fold")
-        for t in s.checklist.terms:
-            table.add_row(t.term_id, t.paragraph, "yes" if t.applies else "no", t.state,
-                          escape("; ".join(f"{e.document} {e.location}".strip() for e in t.evidence)))
-        console.print(table)
+        cells = [[t.term_id, t.paragraph, "yes" if t.applies else "no", t.state,
+                  escape("; ".join(f"{e.document} {e.location}".strip() for e in t.evidence))] for t in s.checklist.terms]
+        console.print(fitted_table("§ 422.107 contract terms", TERM_COLUMNS, cells, console.width))
         console.print(f"minimum integration: {'met' if s.integration.meets else 'NOT met'} - {escape(s.integration.reason)}")
         console.print(f"§ 422.752(d): {escape(s.sanction.consequence)}")
     if not s.checklist.complete or not s.integration.meets or s.sanction.sanction_mandatory:
@@ -306,14 +308,11 @@ def timeliness(ctx: typer.Context,
     if as_json:
         _json([r.model_dump(mode="json") for r in rows])
     else:
-        table = Table(title="admission notices to the State (42 CFR 422.107(d))")
-        for col in ("plan", "state", "month", "window", "owed", "on time", "late", "overdue", "open", "on time %"):
-            table.add_column(col)
-        for r in rows:
-            s = r.summary
-            table.add_row(r.plan, r.state, r.month, r.window, str(s.required), str(s.on_time), str(s.late), str(s.overdue),
-                          str(s.open), "-" if s.on_time_pct is None else f"{s.on_time_pct:.1f}")
-        console.print(table)
+        cells = [[r.plan, r.state, r.month, str(r.summary.required), str(r.summary.on_time), str(r.summary.late),
+                  str(r.summary.overdue), str(r.summary.open),
+                  "-" if r.summary.on_time_pct is None else f"{r.summary.on_time_pct:.1f}", r.window] for r in rows]
+        console.print(fitted_table("admission notices to the State (42 CFR 422.107(d))", TIMELINESS_COLUMNS, cells,
+                                   console.width))
     if any(not r.summary.compliant for r in rows):
         raise typer.Exit(EXIT_NONCOMPLIANT)
 
@@ -360,14 +359,10 @@ def assistance_list(ctx: typer.Context,
     if as_json:
         _json([r.model_dump(mode="json") for r in rows])
     else:
-        table = Table(title="Medicaid assistance (42 CFR 422.562(a)(5))")
-        for col in ("case", "plan", "need identified", "offered", "response", "help given", "status", "findings"):
-            table.add_column(col, overflow="fold")
-        for r in rows:
-            table.add_row(r.case_id, f"{r.contract_id}-{r.plan_benefit_package}", str(r.need_identified_on),
-                          str(r.offered_on or "-"), r.response, str(r.provided_on or "-"), r.check.status,
-                          escape("; ".join(f.text for f in r.check.findings)))
-        console.print(table)
+        cells = [[escape(r.case_id), f"{r.contract_id}-{r.plan_benefit_package}", str(r.need_identified_on),
+                  str(r.offered_on or "-"), str(r.provided_on or "-"), r.check.status, r.response,
+                  escape("; ".join(f.text for f in r.check.findings))] for r in rows]
+        console.print(fitted_table("Medicaid assistance (42 CFR 422.562(a)(5))", ASSISTANCE_COLUMNS, cells, console.width))
     if any(r.check.status == "non_compliant" for r in rows):
         raise typer.Exit(EXIT_NONCOMPLIANT)
 

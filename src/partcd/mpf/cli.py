@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.table import Table
+from rich.console import Console, RenderableType
+from rich.markup import escape
 
 from partcd.mpf.area import AREA
 from partcd.platform.cli import err_console, options, output, state
+from partcd.platform.cli.tables import Col, fitted_table, progress
+
+if TYPE_CHECKING:
+    from partcd.mpf.pipelines import MpfRun
 
 app = typer.Typer(help=AREA.summary, no_args_is_help=True)
 console = Console(highlight=False)
@@ -63,9 +68,10 @@ def score(
     name = frames.engine_name(engine or state(ctx).engine)
     for flag, path in (("--pde", pde), ("--prices", prices), ("--pharmacies", pharmacies), ("--bid-supply", bid_supply)):
         options.existing_file(flag, path)
-    run = run_score(pde, prices, pharmacies, year, bid_supply=bid_supply, measurement_year=measurement_year,
-                    variant=variant, engine=name, quarantine=quarantine, claims_out=claims_out,
-                    top_claims=25 if report_dir is not None else 0)
+    with progress(f"MPF price accuracy ({name})", console=err_console, quiet=as_json):
+        run = run_score(pde, prices, pharmacies, year, bid_supply=bid_supply, measurement_year=measurement_year,
+                        variant=variant, engine=name, quarantine=quarantine, claims_out=claims_out,
+                        top_claims=25 if report_dir is not None else 0)
     if out is not None:
         records = [{**r, "excluded": json.dumps(r["excluded"])} for r in run.records()]
         output.write_table(pa.Table.from_pylist(records), out, excel_csv=excel_csv, sheet="MPF price accuracy")
@@ -87,21 +93,27 @@ def score(
         where.print(f"report: {report_dir / 'index.html'}", markup=False)
 
 
+COLUMNS = (Col("contract", "key"), Col("eligible PDEs", justify="right"), Col("above MPF", justify="right"),
+           Col("price accuracy index", justify="right"), Col("claim % index", justify="right"),
+           Col("price accuracy score", justify="right"), Col("claim % score", justify="right"),
+           Col("score", "key", "right"), Col("note", "secondary"))
+
+
 def _print(run: object) -> None:
     from partcd.mpf.pipelines import MpfRun
 
     assert isinstance(run, MpfRun)
-    table = Table(title=f"MPF Price Accuracy, {run.rating_year} Star Ratings (dates of service {run.period_start} to "
-                        f"{run.period_end}; {run.params_file}{', ' + run.method if run.method else ''}; {run.engine})")
-    for col in ("contract", "eligible PDEs", "above MPF", "price accuracy index", "claim % index",
-                "price accuracy score", "claim % score", "score", "note"):
-        table.add_column(col, justify="left" if col in {"contract", "note"} else "right")
-    for s in run.scores:
-        table.add_row(s.contract_id, f"{s.eligible_claims:,}", f"{s.counted_claims:,}", _fmt(s.price_accuracy_index, 5),
-                      _fmt(s.claim_percentage_index, 5), _fmt(s.price_accuracy_score, 3),
-                      _fmt(s.claim_percentage_score, 3), "-" if s.measure_score is None else f"{s.measure_score:g}",
-                      s.reason or "")
-    console.print(table)
+    console.print(scores_table(run, console.width))
+
+
+def scores_table(run: MpfRun, width: int) -> RenderableType:
+    """One row per contract at ``width`` columns: contract and measure score whole, the indexes beside them."""
+    rows = [[s.contract_id, f"{s.eligible_claims:,}", f"{s.counted_claims:,}", _fmt(s.price_accuracy_index, 5),
+             _fmt(s.claim_percentage_index, 5), _fmt(s.price_accuracy_score, 3), _fmt(s.claim_percentage_score, 3),
+             "-" if s.measure_score is None else f"{s.measure_score:g}", escape(s.reason or "")] for s in run.scores]
+    return fitted_table(f"MPF Price Accuracy, {run.rating_year} Star Ratings (dates of service {run.period_start} to "
+                        f"{run.period_end}; {run.params_file}{', ' + run.method if run.method else ''}; {run.engine})",
+                        COLUMNS, rows, width)
 
 
 def _fmt(value: float | None, digits: int) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 
 from partcd import registry
+from partcd.platform.figures import figure
 
 PLATFORM_TEMPLATES = Path(str(importlib.resources.files("partcd.platform"))) / "templates"
 
@@ -32,5 +33,7 @@ def loader() -> BaseLoader:
 @functools.cache
 def environment() -> Environment:
     """The report environment (HTML autoescaped, ``.j2`` templates trimmed)."""
-    return Environment(loader=loader(), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
-                       lstrip_blocks=True)
+    env = Environment(loader=loader(), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
+                      lstrip_blocks=True)
+    env.filters["figure"] = figure  # value|figure(limit, at_most=True): the digits that show its side of the limit
+    return env

@@ -22,10 +22,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from partcd.core.errors import ConfigError
-from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options, output, state
+from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, err_console, options, output, state
+from partcd.platform.cli.tables import Col, fitted_table, progress
 from partcd.preclusion.area import AREA
 
 console = Console(highlight=False, soft_wrap=True)
+
+#: Headers of the terminal tables (the files and --json keep the column names: on_list_for_service_date, ...).
+SCREEN_COLUMNS = (Col("claim_id", "key"), Col("decision", "key"), Col("on list", "key"), Col("in window", "key"),
+                  Col("reason", "wrap"), Col("citation", "secondary"))
+NOTICE_COLUMNS = (Col("beneficiary", "key"), Col("npi", "key"), Col("due by", "key"), Col("sent", "key"),
+                  Col("status", "key"), Col("first denial", "key"), Col("party", "secondary"), Col("program", "secondary"),
+                  Col("window start", "secondary"))
 app = typer.Typer(help=AREA.summary, no_args_is_help=True)
 
 ACTOR = typer.Option("cli", "--actor", envvar="PARTCD_ACTOR", help="Who makes the change (written to the audit log).")
@@ -75,17 +83,19 @@ def screen(
     output.check_out(out, excel_csv=excel_csv)
     if variant is not None and variant not in pipelines.variant_names():
         raise ConfigError(f"--variant: no such variant: {variant!r} (known: {', '.join(pipelines.variant_names())})")
-    result = pipelines.screen(list_file, claims, engine=_engine(ctx, engine), variant=variant)
-    if out is not None:
-        if out.suffix.lower() == ".xlsx" or excel_csv:  # Excel: the rows through Arrow (Excel's sheet has a row limit)
-            counts = pipelines.counts_of(result)
-            if out.suffix.lower() == ".xlsx" and counts["claims"] > EXCEL_MAX_ROWS:
-                raise ConfigError(f"--out: {counts['claims']} claim lines do not fit an Excel sheet "
+    excel_rows = out is not None and (out.suffix.lower() == ".xlsx" or excel_csv)
+    with progress("preclusion screen", console=err_console, quiet=as_json or out is None):
+        result = pipelines.screen(list_file, claims, engine=_engine(ctx, engine), variant=variant)
+        if out is not None and excel_rows:  # Excel: the rows through Arrow (Excel's sheet has a row limit)
+            n_claims = pipelines.counts_of(result)["claims"]
+            if out.suffix.lower() == ".xlsx" and n_claims > EXCEL_MAX_ROWS:
+                raise ConfigError(f"--out: {n_claims} claim lines do not fit an Excel sheet "
                                   f"({EXCEL_MAX_ROWS} rows); give --out FILE.csv or FILE.parquet")
             output.write_table(result.to_pyarrow(), out, excel_csv=excel_csv, sheet="decisions")
-        else:
+        elif out is not None:
             pipelines.write_decisions(result, out)
-            counts = pipelines.decision_counts(out)
+    if out is not None:
+        counts = pipelines.counts_of(result) if excel_rows else pipelines.decision_counts(out)
         if as_json:
             _echo_json({"out": str(out), **counts})
         else:
@@ -94,14 +104,11 @@ def screen(
         counts = _stream_json(result, pipelines.DENIALS)
     else:
         counts = pipelines.counts_of(result)
-        table = Table(title=f"preclusion screening ({counts['claims']} claim lines)")
-        for column in pipelines.OUTPUT_COLUMNS:
-            table.add_column(column, overflow="fold")
-        for r in result.limit(SHOWN_ROWS).to_pyarrow().to_pylist():
-            denied = r["decision"] in pipelines.DENIALS
-            table.add_row(escape(str(r["claim_id"])), f"[red]{r['decision']}[/]" if denied else r["decision"],
-                          _yes(r["on_list_for_service_date"]), _yes(r["in_no_denial_window"]), r["reason"], r["citation"])
-        console.print(table)
+        cells = [[escape(str(r["claim_id"])), f"[red]{r['decision']}[/]" if r["decision"] in pipelines.DENIALS
+                  else r["decision"], _yes(r["on_list_for_service_date"]), _yes(r["in_no_denial_window"]),
+                  escape(r["reason"]), escape(r["citation"])] for r in result.limit(SHOWN_ROWS).to_pyarrow().to_pylist()]
+        console.print(fitted_table(f"preclusion screening ({counts['claims']} claim lines)", SCREEN_COLUMNS, cells,
+                                   console.width))
         if counts["claims"] > SHOWN_ROWS:
             console.print(f"... {counts['claims'] - SHOWN_ROWS} more; --out FILE writes every decision")
         _print_counts(counts, "")
@@ -201,16 +208,12 @@ def notices(
                     "lookback_start": run.lookback_start.isoformat(), "notices": records,
                     "party_notifications": [p.model_dump(mode="json") for p in run.party_notifications]})
     else:
-        table = Table(title=f"beneficiary notices for the posting of {posted} (as of {day}; look-back from "
-                            f"{run.lookback_start})")
-        for column in ("beneficiary_id", "npi", "party_name", "program", "notice_due_by", "notice_sent_date", "status",
-                       "window_start", "first_permitted_denial"):
-            table.add_column(column, min_width=10 if column != "program" else None, overflow="fold")
-        for r in records[:SHOWN_ROWS]:
-            status = f"[red]{r['status']}[/]" if r["status"] in {"overdue", "sent_late"} else r["status"]
-            table.add_row(escape(r["beneficiary_id"]), r["npi"], escape(r["party_name"]), r["program"], r["notice_due_by"],
-                          r["notice_sent_date"] or "-", status, r["window_start"], r["first_permitted_denial"])
-        console.print(table)
+        cells = [[escape(r["beneficiary_id"]), r["npi"], r["notice_due_by"], r["notice_sent_date"] or "-",
+                  f"[red]{r['status']}[/]" if r["status"] in {"overdue", "sent_late"} else r["status"],
+                  r["first_permitted_denial"], escape(r["party_name"]), r["program"], r["window_start"]]
+                 for r in records[:SHOWN_ROWS]]
+        console.print(fitted_table(f"beneficiary notices for the posting of {posted} (as of {day}; look-back from "
+                                   f"{run.lookback_start})", NOTICE_COLUMNS, cells, console.width))
         if len(records) > SHOWN_ROWS:
             console.print(f"... {len(records) - SHOWN_ROWS} more; --out FILE writes every notice")
         console.print(f"{len(records)} notices to {len({r['beneficiary_id'] for r in records})} beneficiaries about "

@@ -14,7 +14,6 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from partcd.appeals.area import AREA
 from partcd.appeals.cli import cases, letterhead
@@ -38,10 +37,13 @@ from partcd.appeals.rules import (
 from partcd.core.errors import ConfigError, InputError
 from partcd.core.params import ParamSet
 from partcd.platform.cli import options, output
+from partcd.platform.cli.tables import Col, fitted_table
 from partcd.platform.params import load_params
 
 app = typer.Typer(help=AREA.summary, no_args_is_help=True)
 console = Console(highlight=False)
+
+CLOCK_COLUMNS = (Col("id", "key"), Col("due", "key"), Col("obligation", "wrap"), Col("citation", "wrap"))
 
 TYPES = ("integrated_grievance", "integrated_organization_determination", "integrated_reconsideration",
          "partd_coverage_determination", "partd_exception", "partc_organization_determination", "partc_reconsideration",
@@ -303,12 +305,8 @@ def clock(
     if as_json:
         typer.echo(json.dumps(records, indent=2, ensure_ascii=False))
         return
-    table = Table(title=f"{request_type} received {received}")
-    for col in ("id", "due", "obligation", "citation"):
-        table.add_column(col, overflow="fold")
-    for r in records:
-        table.add_row(*(escape(r[k]) for k in ("id", "due", "obligation", "citation")))
-    console.print(table)
+    cells = [[escape(r[k]) for k in ("id", "due", "obligation", "citation")] for r in records]
+    console.print(fitted_table(f"{request_type} received {received}", CLOCK_COLUMNS, cells, console.width))
 
 
 @app.command("classify")

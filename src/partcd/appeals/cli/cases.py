@@ -18,12 +18,22 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from partcd.core.errors import ConfigError
-from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, options, output
+from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, err_console, options, output
+from partcd.platform.cli.tables import Col, fitted_table, progress
 
 console = Console(highlight=False)
+
+DEADLINE_COLUMNS = (Col("id", "key"), Col("due", "key"), Col("state", "key"), Col("done", "wrap"), Col("obligation", "wrap"),
+                    Col("citation", "secondary"))
+QUEUE_COLUMNS = (Col("bucket", "key"), Col("due", "key"), Col("case", "key", "right"), Col("type", "key"),
+                 Col("status", "wrap"), Col("next obligation", "wrap"))
+OVERRIDE_COLUMNS = (Col("id", "key", "right"), Col("contract", "key"), Col("timeframe", "key"), Col("duration", "key"),
+                    Col("State", "key"), Col("from", "key"), Col("to", "key"), Col("version", justify="right"),
+                    Col("source", "secondary"))
+UNIVERSE_COLUMNS = (Col("table", "key"), *(Col(c, justify="right") for c in ("rows", "timely", "untimely", "timely %")),
+                    Col("late obligations", justify="right"))
 case_app = typer.Typer(help="Appeal and grievance cases: create, transition, show (42 CFR 422.629-422.634, 423.568-423.572).",
                        no_args_is_help=True)
 
@@ -57,15 +67,13 @@ def _print_case(view: Any, timeline: list[dict[str, Any]], as_json: bool) -> Non
     c = view.case
     console.print(f"[bold]case {view.id}[/] {c.case_type} · {c.status}"
                   f"{' · outcome ' + c.outcome if c.outcome else ''} · version {view.version}")
-    table = Table(title="deadlines")
-    for col in ("id", "due", "state", "done", "obligation", "citation"):
-        table.add_column(col, overflow="fold")
+    cells = []
     for d in view.deadlines:
         o = view.overridden.get(d.id)
         cite = d.cite + (f"; State override {o.iso} ({o.state}: {o.citation})" if o is not None else "")
-        table.add_row(d.id, d.due.isoformat(), d.state, d.met_at.isoformat() if d.met_at else "", escape(d.description),
-                      escape(cite))
-    console.print(table)
+        cells.append([d.id, d.due.isoformat(), d.state, d.met_at.isoformat() if d.met_at else "", escape(d.description),
+                      escape(cite)])
+    console.print(fitted_table("deadlines", DEADLINE_COLUMNS, cells, console.width))
     for e in timeline:
         console.print(f"  {e['seq']:>3} {e['at']} {escape(e['kind'])} by {escape(e['actor'])} -> {e['status_after']}")
 
@@ -227,14 +235,10 @@ def queue_cmd(ctx: typer.Context,
     if as_json:
         typer.echo(json.dumps([i.to_dict() for i in items], indent=2))
         return
-    table = Table(title="appeals work queue")
-    for col in ("bucket", "due", "case", "type", "status", "next obligation"):
-        table.add_column(col, overflow="fold")
-    for i in items:
-        state = i.status + (" (deadline passed: run sweep)" if i.consequence_pending else "")
-        table.add_row(i.bucket, i.next_due.isoformat(), str(i.id), i.case_type, state,
-                      escape(f"{i.obligation_id or ''} {i.obligation or ''}"))
-    console.print(table)
+    cells = [[i.bucket, i.next_due.isoformat(), str(i.id), i.case_type,
+              i.status + (" (deadline passed: run sweep)" if i.consequence_pending else ""),
+              escape(f"{i.obligation_id or ''} {i.obligation or ''}")] for i in items]
+    console.print(fitted_table("appeals work queue", QUEUE_COLUMNS, cells, console.width))
 
 
 def sweep_cmd(ctx: typer.Context,
@@ -270,9 +274,10 @@ def universe_cmd(ctx: typer.Context,
         raise ConfigError(f"--out: {out} is a folder; give a file name ending in .xlsx or .csv")
     if excel_csv and out.suffix.lower() != ".csv":
         raise ConfigError(f"--excel-csv: writes CSV; --out {out} is {out.suffix.lower()} (give --out FILE.csv)")
-    built = uni.build(svc.all_cases(db_engine(ctx)), date_from=options.date("--from", date_from),
-                      date_to=options.date("--to", date_to))
-    paths = uni.write(built, out, tables=table or None, excel_csv=excel_csv)
+    with progress("appeals universes", console=err_console, quiet=as_json):
+        built = uni.build(svc.all_cases(db_engine(ctx)), date_from=options.date("--from", date_from),
+                          date_to=options.date("--to", date_to))
+        paths = uni.write(built, out, tables=table or None, excel_csv=excel_csv)
     late = any(not table or f.table in table for f in built.findings)
     if as_json:
         typer.echo(json.dumps({"summary": {k: v for k, v in built.summary().items() if not table or k in table},
@@ -281,14 +286,9 @@ def universe_cmd(ctx: typer.Context,
         if late:
             raise typer.Exit(EXIT_NONCOMPLIANT)
         return
-    summary = Table(title="universe timeliness")
-    for col in ("table", "rows", "timely", "untimely", "timely %", "late obligations"):
-        summary.add_column(col)
-    for name, s in built.summary().items():
-        if not table or name in table:
-            summary.add_row(name, *(str(s[k]) if s[k] is not None else "" for k in
-                                    ("rows", "timely", "untimely", "timely_pct", "findings")))
-    console.print(summary)
+    cells = [[name, *(str(s[k]) if s[k] is not None else "" for k in ("rows", "timely", "untimely", "timely_pct", "findings"))]
+             for name, s in built.summary().items() if not table or name in table]
+    console.print(fitted_table("universe timeliness", UNIVERSE_COLUMNS, cells, console.width))
     for f in built.findings[:20]:
         console.print(f"  late: {f.table} case {f.case_id} {f.obligation_id} by {f.to_dict()['late_by']} - {escape(f.why)}")
     for p in paths:
@@ -305,13 +305,9 @@ def _print_overrides(items: list[Any], as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps([o.to_dict() for o in items], indent=2, ensure_ascii=False))
         return
-    table = Table(title="State overrides (42 CFR 422.629(c))")
-    for col in ("id", "contract", "timeframe", "duration", "State", "from", "to", "source", "version"):
-        table.add_column(col, overflow="fold")
-    for o in items:
-        table.add_row(str(o.id), o.contract_id, o.timeframe_id, o.iso, o.state, o.effective_from.isoformat(),
-                      o.effective_to.isoformat() if o.effective_to else "", escape(o.citation), str(o.version))
-    console.print(table)
+    cells = [[str(o.id), o.contract_id, o.timeframe_id, o.iso, o.state, o.effective_from.isoformat(),
+              o.effective_to.isoformat() if o.effective_to else "", str(o.version), escape(o.citation)] for o in items]
+    console.print(fitted_table("State overrides (42 CFR 422.629(c))", OVERRIDE_COLUMNS, cells, console.width))
 
 
 @overrides_app.command("set")

@@ -5,15 +5,22 @@ Exit codes: 0 every contract-day compliant, 1 a non-compliant contract-day, 2 ba
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from partcd.callcenter.cli.metrics import PROFILE_HELP
 from partcd.platform.cli import EXIT_NONCOMPLIANT, db_engine, err_console, options, output, state
+from partcd.platform.cli.tables import Col, figure, fitted_table, progress, verdict_cell
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from partcd.callcenter.pipelines.daily import DailyReport
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -43,8 +50,9 @@ def daily_report(
     from partcd.callcenter.pipelines.daily import daily_report as run
 
     options.zone("--tz", tz)
-    rep = run(options.existing_file("--calls", calls), out, contract=contract, engine=state(ctx).engine, tz=tz,
-              quarantine=quarantine, db=db_engine(ctx) if with_caps else None, profile=profile, excel_csv=excel_csv)
+    with progress(f"daily report ({state(ctx).engine or 'duckdb'})", console=err_console, quiet=as_json):
+        rep = run(options.existing_file("--calls", calls), out, contract=contract, engine=state(ctx).engine, tz=tz,
+                  quarantine=quarantine, db=db_engine(ctx) if with_caps else None, profile=profile, excel_csv=excel_csv)
     if as_json:
         typer.echo(json.dumps(rep.records, indent=2, default=str))
         for p in rep.paths:
@@ -52,15 +60,8 @@ def daily_report(
         if not rep.compliant:
             raise typer.Exit(EXIT_NONCOMPLIANT)
         return
-    table = Table(title=f"daily call-center report ({rep.engine})")
-    for col in ("contract", "date", "calls", "hold s", "≤30 s %", "disc %", "compliant", "CAP"):
-        table.add_column(col)
-    for r in rep.records:
-        ok = {True: "[green]yes[/]", False: "[red]NO[/]", None: "n/a"}[r["compliant"]]
-        table.add_row(r["contract_id"], r["date"], str(r["calls"]), _fmt(r["avg_hold_time_s"]),
-                      _fmt(r["answered_within_30s_pct"]), _fmt(r["disconnect_rate_pct"], 2), ok,
-                      f"{r['cap_id']}: {r['cap_status']}" if r["cap_id"] else "-")
-    console.print(table)
+    console.print(daily_table(rep, console.width))
+    _small_sample_note(rep)
     for p in rep.paths:
         console.print(f"wrote {p}")
     if not rep.compliant:
@@ -68,7 +69,53 @@ def daily_report(
         raise typer.Exit(EXIT_NONCOMPLIANT)
 
 
-def _fmt(v: float | None, digits: int = 1) -> str:
-    return "-" if v is None else f"{v:.{digits}f}"
+COLUMNS = (Col("contract", "key"), Col("date", "key"), Col("calls", justify="right"), Col("hold s", justify="right"),
+           Col("≤30 s %", justify="right"), Col("disc %", justify="right"), Col("interp %", justify="right"),
+           Col("TTY %", justify="right"), Col("compliant", "key"), Col("small-sample days", "secondary"),
+           Col("CAP", "secondary"))
+
+
+def daily_table(rep: DailyReport, width: int) -> RenderableType:
+    """One row per contract-day at ``width`` columns: contract, date and verdict whole; each figure with the decimals
+    that show its side of the limit; a small-sample interpreter/TTY share with its calls and the quarter to date."""
+    rows = []
+    for r in rep.records:
+        who = r["contract_id"] + (f" {r['line'] or '-'}" if "line" in r else "")
+        rows.append([who, r["date"], str(r["calls"]), figure(r["verdict_hold_time_s"], r["avg_hold_time_max_s"], at_most=True),
+                     figure(r["answered_within_30s_pct"], r["answered_within_min_pct"], at_most=False),
+                     figure(r["disconnect_rate_pct"], r["disconnect_rate_max_pct"], at_most=True, digits=2),
+                     share_cell(r, "interpreter"), share_cell(r, "tty"), verdict_cell(r["compliant"]), day_shares(r),
+                     f"{r['cap_id']}: {r['cap_status']}" if r["cap_id"] else "-"])
+    return fitted_table(f"daily call-center report ({rep.engine})", COLUMNS, rows, width)
+
+
+def share_cell(r: dict[str, Any], kind: str) -> str:
+    """The share the verdict judges: the day's (``92.3``), or on a small-sample day the quarter to date marked
+    ``*`` (``97.50*``), with the decimals that show its side of the limit."""
+    from partcd.callcenter.rules.standards import CallCenterParams
+    from partcd.platform.params import load_params
+
+    if r[f"{kind}_within_pct"] is None:
+        return "-"
+    p = load_params("callcenter", dt.date.fromisoformat(r["date"])).typed(CallCenterParams)
+    limit = p.interpreter_within_min_pct if kind == "interpreter" else p.tty_within_min_pct
+    if not r[f"{kind}_small_sample"]:
+        return figure(r[f"{kind}_within_pct"], limit, at_most=False)
+    return f"{figure(r[f'{kind}_quarter_pct'], limit, at_most=False)}*"
+
+
+def day_shares(r: dict[str, Any]) -> str:
+    """The day's own share and calls behind each ``*``: ``interp 50.0 (2 calls)``."""
+    parts = [f"{label} {figure(r[f'{kind}_within_pct'], None, at_most=False)} ({r[f'{kind}_calls']} "
+             f"call{'s' if r[f'{kind}_calls'] != 1 else ''})"
+             for kind, label in (("interpreter", "interp"), ("tty", "TTY")) if r[f"{kind}_small_sample"]]
+    return "; ".join(parts) or "-"
+
+
+def _small_sample_note(rep: DailyReport) -> None:
+    if any(r.get("interpreter_small_sample") or r.get("tty_small_sample") for r in rep.records):
+        console.print("*: small sample - fewer interpreter (or TTY) calls that day than interpreter_tty_min_calls_count; "
+                      "the share shown and judged is the quarter's to that day (interpreter_tty_small_sample_period_text)",
+                      markup=False)
 
 

@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from partcd.platform.cli import EXIT_NONCOMPLIANT, err_console, options, output, state
+from partcd.platform.cli.tables import Col, figure, fitted_table, progress, verdict_cell
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from partcd.callcenter.pipelines.metrics import MetricsReport
 
 console = Console(highlight=False)
@@ -27,8 +29,11 @@ console = Console(highlight=False)
 PROFILE_HELP = ("Mapping profile of the call log: generic, amazon_connect, five9, genesys_cloud, nice_cxone, or a profile "
                 "YAML file (default: detected from the header).")
 
-COLUMNS = ("contract_id", "period_start", "calls", "hold s (answered)", "hold s (all queued)", "answered_within_30s_pct",
-           "disconnect_rate_pct", "compliant", "failed_standards")
+COLUMNS = (Col("contract", "key"), Col("period", "key"), Col("calls", justify="right"),
+           Col("hold s", justify="right"), Col("≤30 s %", justify="right"), Col("disc %", justify="right"),
+           Col("interp %", justify="right"), Col("TTY %", justify="right"), Col("compliant", "key"),
+           Col("hold s answered", "secondary", "right"), Col("hold s all queued", "secondary", "right"),
+           Col("failed standards", "secondary"))
 
 
 def register(app: typer.Typer) -> None:
@@ -71,24 +76,16 @@ def metrics(
     if by not in PERIODS:
         raise ConfigError(f"--by must be one of {', '.join(PERIODS)}")
     resolve_inputs(calls)  # the file, folder or glob exists and holds call logs (a one-line error before any work)
-    report = run_metrics(calls, by=by, engine=state(ctx).engine, tz=tz, quarantine=quarantine,  # type: ignore[arg-type]
-                         profile=profile, known_contracts=known, by_line=by_line)
+    with progress(f"call-center metrics by {by} ({state(ctx).engine or 'duckdb'})", console=err_console, quiet=as_json):
+        report = run_metrics(calls, by=by, engine=state(ctx).engine, tz=tz, quarantine=quarantine,  # type: ignore[arg-type]
+                             profile=profile, known_contracts=known, by_line=by_line)
     if out is not None:
         flat = [{**r, "failed_standards": "; ".join(r["failed_standards"])} for r in report.records]
         output.write_table(pa.Table.from_pylist(flat) if flat else flat, out, excel_csv=excel_csv, sheet="call-center metrics")
     if as_json:
         typer.echo(json.dumps(report.records, indent=2, default=str))
     else:
-        table = Table(title=f"call-center metrics by {by} ({report.engine})")
-        for col in COLUMNS:
-            table.add_column(col, justify="right" if col not in {"contract_id", "failed_standards"} else "left")
-        for r in report.records:
-            ok = {True: "[green]yes[/]", False: "[red]NO[/]", None: "n/a"}[r["compliant"]]
-            who = r["contract_id"] + (f" {r['line'] or '-'}" if report.by_line else "")
-            table.add_row(who, r["period_start"], str(r["calls"]), _fmt(r["avg_hold_time_s"]),
-                          _fmt(r["avg_hold_time_all_queued_s"]), _fmt(r["answered_within_30s_pct"]),
-                          _fmt(r["disconnect_rate_pct"]), ok, ", ".join(r["failed_standards"]))
-        console.print(table)
+        console.print(metrics_table(report, by, console.width))
         if report.records:
             basis = report.records[0]["hold_time_basis"]
             console.print(f"hold-time verdict on: {basis.replace('_', ' ')} "
@@ -116,5 +113,20 @@ def _report_profile(report: MetricsReport, *, detail: bool, out: Console) -> Non
                   markup=False)
 
 
-def _fmt(v: float | None) -> str:
-    return "-" if v is None else f"{v:.1f}"
+def metrics_table(report: MetricsReport, by: str, width: int) -> RenderableType:
+    """The metrics table at ``width`` columns: contract, period and verdict whole; each figure the verdict judges
+    with the decimals that show which side of its limit it is on (``hold s`` is the average the verdict judges,
+    avg_hold_time_basis_text); both averages and the failed standards follow as room allows."""
+    rows = []
+    for r, verdicts in zip(report.records, report.verdicts, strict=True):
+        hold, within, disc, interpreter, tty = verdicts
+        who = r["contract_id"] + (f" {r['line'] or '-'}" if report.by_line else "")
+        rows.append([who, r["period_start"], str(r["calls"]), figure(r["verdict_hold_time_s"], hold.limit, at_most=True),
+                     figure(r["answered_within_30s_pct"], within.limit, at_most=False),
+                     figure(r["disconnect_rate_pct"], disc.limit, at_most=True),
+                     figure(r["interpreter_within_pct"], interpreter.limit, at_most=False),
+                     figure(r["tty_within_pct"], tty.limit, at_most=False), verdict_cell(r["compliant"]),
+                     figure(r["avg_hold_time_s"], None, at_most=True),
+                     figure(r["avg_hold_time_all_queued_s"], None, at_most=True),
+                     ", ".join(r["failed_standards"])])
+    return fitted_table(f"call-center metrics by {by} ({report.engine})", COLUMNS, rows, width)

@@ -23,14 +23,21 @@ if TYPE_CHECKING:
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from partcd.callcenter.cli.metrics import PROFILE_HELP
 from partcd.core.errors import ConfigError, InputError, PartcdError
 from partcd.platform.cli import EXIT_NONCOMPLIANT, options, output, state
+from partcd.platform.cli.tables import Col, figure, fitted_table, verdict_cell
 from partcd.platform.exports import safe_row
 
 console = Console(highlight=False)
+
+HOURS_COLUMNS = (Col("date", "key"), Col("required min", justify="right"), Col("uncovered min", justify="right"),
+                 Col("compliant", "key"), Col("season", "secondary"), Col("closure", "secondary"))
+STUDY_COLUMNS = (Col("contract", "key"), Col("line", "key"), Col("quarter", "key"), Col("sampled", justify="right"),
+                 Col("avg hold s", justify="right"), Col("disconnect %", justify="right"), Col("compliant", "key"))
+SCORE_COLUMNS = (Col("contract", "key"), Col("part", "key"), Col("attempted", justify="right"),
+                 Col("completed", justify="right"), Col("score %", justify="right"), Col("star", "key", "right"))
 
 SCHEDULE_COLUMNS = ("open_from", "open_until")
 MESSAGE_COLUMNS = ("message_id", "left_at", "caller_time_zone")
@@ -94,14 +101,9 @@ def hours(
     if as_json:
         typer.echo(json.dumps({"zones": zone_list, "compliant": ok, "days": day_rows, "callbacks": cb_out}, indent=2))
     else:
-        table = Table(title=f"hours of operation - {', '.join(zone_list)}")
-        for col in ("date", "season", "closure", "required min", "uncovered min", "compliant"):
-            table.add_column(col)
-        for r in day_rows:
-            table.add_row(r["date"], r["season"], escape(", ".join(r["closure_reasons"]) or "-"),
-                          f"{r['required_min']:g}", f"{r['uncovered_min']:g}",
-                          "[green]yes[/]" if r["compliant"] else "[red]NO[/]")
-        console.print(table)
+        cells = [[r["date"], f"{r['required_min']:g}", f"{r['uncovered_min']:g}", verdict_cell(r["compliant"]),
+                  r["season"], escape(", ".join(r["closure_reasons"]) or "-")] for r in day_rows]
+        console.print(fitted_table(f"hours of operation - {', '.join(zone_list)}", HOURS_COLUMNS, cells, console.width))
         if cb_out is not None:
             console.print(f"IVR messages: {cb_out['late']} returned late, {cb_out['pending']} pending")
     if not ok:
@@ -129,6 +131,7 @@ def secret_shopper(
     import numpy as np
 
     from partcd.callcenter.rules.monitoring import accessibility_study, star_measure, timeliness_study
+    from partcd.callcenter.rules.standards import CallCenterParams
     from partcd.platform.params import load_params
 
     options.existing_file("--calls", calls)
@@ -156,14 +159,12 @@ def secret_shopper(
         typer.echo(json.dumps({"seed": seed, "timeliness": t_rows, "accessibility": [_score_row(s) for s in scores],
                                "test_calls": [_test_call_row(t) for t in tests]}, indent=2))
     else:
-        table = Table(title=f"timeliness study (seed {seed})")
-        for col in ("contract", "line", "quarter", "sampled", "avg hold s", "disconnect %", "compliant"):
-            table.add_column(col)
-        for r in t_rows:
-            table.add_row(r["contract_id"], r["line"], r["quarter"], str(r["sampled"]), _fmt(r["avg_hold_time_s"]),
-                          _fmt(r["disconnect_rate_pct"]), {True: "[green]yes[/]", False: "[red]NO[/]", None: "n/a"}[
-                              r["compliant"]])
-        console.print(table)
+        p = params.typed(CallCenterParams)
+        cells = [[r["contract_id"], r["line"], r["quarter"], str(r["sampled"]),
+                  figure(r["avg_hold_time_s"], p.avg_hold_time_max_s, at_most=True),
+                  figure(r["disconnect_rate_pct"], p.disconnect_rate_max_pct, at_most=True), verdict_cell(r["compliant"])]
+                 for r in t_rows]
+        console.print(fitted_table(f"timeliness study (seed {seed})", STUDY_COLUMNS, cells, console.width))
         _print_scores(scores)
     if not ok:
         raise typer.Exit(EXIT_NONCOMPLIANT)
@@ -221,13 +222,10 @@ def _write_test_calls(path: Path, tests: list[TestCallOutcome]) -> None:
 
 
 def _print_scores(scores: list[Any]) -> None:
-    table = Table(title="Call Center - Foreign Language Interpreter and TTY Availability")
-    for col in ("contract", "part", "attempted", "completed", "score %", "star"):
-        table.add_column(col)
-    for s in scores:
-        table.add_row(s.contract_id, s.part, str(s.attempted), str(s.completed), _fmt(s.score_pct),
-                      "-" if s.star is None else str(s.star))
-    console.print(table)
+    cells = [[s.contract_id, s.part, str(s.attempted), str(s.completed), _fmt(s.score_pct),
+              "-" if s.star is None else str(s.star)] for s in scores]
+    console.print(fitted_table("Call Center - Foreign Language Interpreter and TTY Availability", SCORE_COLUMNS, cells,
+                               console.width))
 
 
 def _fmt(v: float | None) -> str:

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 if TYPE_CHECKING:
     from partcd.callcenter.pipelines.planning import (
@@ -22,8 +21,12 @@ if TYPE_CHECKING:
 from partcd.callcenter.cli.metrics import PROFILE_HELP
 from partcd.core.errors import ConfigError
 from partcd.platform.cli import EXIT_NONCOMPLIANT, options, state
+from partcd.platform.cli.tables import Col, fitted_table
 
 console = Console(highlight=False)
+
+SIM_COLUMNS = (Col("interval_start", "key"), *(Col(c, justify="right") for c in ("agents", "offered", "hold_s", "within_pct",
+               "abandon_pct", "disconnect_pct")), Col("breaches", "wrap"))
 
 FORECAST_HELP = "CSV: interval_start, calls_offered[, aht_s][, drop_rate_pct]."
 
@@ -71,15 +74,11 @@ def simulate_cmd(
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:
-        table = Table(title=f"simulated day (seed {seed}, {dist} handle times, params {report.params_file})")
-        for col in ("interval_start", "agents", "offered", "hold_s", "within_pct", "abandon_pct", "disconnect_pct",
-                    "breaches"):
-            table.add_column(col, justify="left" if col in {"interval_start", "breaches"} else "right")
-        for r in report.intervals:
-            table.add_row(r.interval_start.isoformat(), str(r.agents), str(r.offered), _fmt(r.avg_hold_time_s),
-                          _fmt(r.answered_within_pct), _fmt(r.abandon_rate_pct), _fmt(r.disconnect_rate_pct),
-                          ", ".join(r.breaches))
-        console.print(table)
+        cells = [[r.interval_start.isoformat(), str(r.agents), str(r.offered), _fmt(r.avg_hold_time_s),
+                 _fmt(r.answered_within_pct), _fmt(r.abandon_rate_pct), _fmt(r.disconnect_rate_pct), ", ".join(r.breaches)]
+                for r in report.intervals]
+        console.print(fitted_table(f"simulated day (seed {seed}, {dist} handle times, params {report.params_file})",
+                                   SIM_COLUMNS, cells, console.width))
         p = report.period
         console.print(f"{p.offered} calls: hold {_fmt(p.avg_hold_time_s)} s, {_fmt(p.answered_within_pct)} % within "
                       f"{report.answer_within_s:g} s, {_fmt(p.disconnect_rate_pct)} % dropped; "

@@ -18,14 +18,19 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 if TYPE_CHECKING:
     from partcd.callcenter.rules.continuity_whatif import RecoveryStep
 from partcd.core.errors import ConfigError
 from partcd.platform.cli import EXIT_NONCOMPLIANT, options, output
+from partcd.platform.cli.tables import Col, fitted_table
 
 console = Console(highlight=False)
+
+STAFFING_COLUMNS = (Col("interval_start", "key"), *(Col(c, justify="right") for c in ("calls", "aht_s", "agents",
+                    "scheduled", "hold_s", "within_pct", "abandon_pct")), Col("binding", "wrap"))
+SITE_LOSS_COLUMNS = (Col("interval_start", "key"), *(Col(c, justify="right") for c in ("planned", "available", "required",
+                     "from_elsewhere", "hold_s", "within_pct")), Col("breaches", "wrap"))
 
 
 def register(app: typer.Typer) -> None:
@@ -82,16 +87,12 @@ def staffing(
     if as_json:
         typer.echo(plan.model_dump_json(indent=2))  # infinite waits (unstable queue) -> null
         return
-    table = Table(title=f"staffing to the standards ({plan.model}, params {plan.params_file}, shrinkage {shrinkage:g})")
-    for col in ("interval_start", "calls", "aht_s", "agents", "scheduled", "hold_s", "within_pct", "abandon_pct",
-                "binding"):
-        table.add_column(col, justify="left" if col in {"interval_start", "binding"} else "right")
-    for r in plan.intervals:
-        table.add_row(r.interval_start.isoformat(), f"{r.calls_offered:g}", f"{r.aht_s:g}", str(r.agents),
-                      str(r.scheduled_agents), _fmt(r.avg_hold_time_s), _fmt(r.answered_within_pct),
-                      _fmt(r.abandon_rate_pct), r.binding_standard + (" (infeasible: " + ", ".join(r.infeasible) + ")"
-                                                                      if r.infeasible else ""))
-    console.print(table)
+    cells = [[r.interval_start.isoformat(), f"{r.calls_offered:g}", f"{r.aht_s:g}", str(r.agents), str(r.scheduled_agents),
+             _fmt(r.avg_hold_time_s), _fmt(r.answered_within_pct), _fmt(r.abandon_rate_pct),
+             r.binding_standard + (" (infeasible: " + ", ".join(r.infeasible) + ")" if r.infeasible else "")]
+            for r in plan.intervals]
+    console.print(fitted_table(f"staffing to the standards ({plan.model}, params {plan.params_file}, shrinkage "
+                               f"{shrinkage:g})", STAFFING_COLUMNS, cells, console.width))
     console.print(f"peak agents {plan.peak_agents} on the phones, {plan.peak_scheduled_agents} scheduled; "
                   f"{plan.agent_hours:g} agent-hours on the phones, {plan.scheduled_agent_hours:g} scheduled")
 
@@ -173,17 +174,11 @@ def site_loss_cmd(
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:
-        table = Table(title=f"site loss: {lose_pct:g} % of agents for {hours:g} h from {t0.isoformat()}")
-        for col in ("interval_start", "planned", "available", "required", "from_elsewhere", "hold_s", "within_pct",
-                    "breaches"):
-            table.add_column(col, justify="left" if col in {"interval_start", "breaches"} else "right")
-        for r in report.intervals:
-            if not (r.in_loss or r.breaches):
-                continue
-            table.add_row(r.interval_start.isoformat(), str(r.planned_agents), str(r.available_agents),
-                          str(r.required_agents), str(r.agents_elsewhere), _fmt(r.prediction.avg_hold_time_s),
-                          _fmt(r.prediction.answered_within_pct), ", ".join(r.breaches))
-        console.print(table)
+        cells = [[r.interval_start.isoformat(), str(r.planned_agents), str(r.available_agents), str(r.required_agents),
+                 str(r.agents_elsewhere), _fmt(r.prediction.avg_hold_time_s), _fmt(r.prediction.answered_within_pct),
+                 ", ".join(r.breaches)] for r in report.intervals if r.in_loss or r.breaches]
+        console.print(fitted_table(f"site loss: {lose_pct:g} % of agents for {hours:g} h from {t0.isoformat()}",
+                                   SITE_LOSS_COLUMNS, cells, console.width))
         console.print(f"{report.breached_intervals} intervals breach a standard {report.breaches_by_standard}; "
                       f"peak {report.peak_agents_elsewhere} agents needed from elsewhere, "
                       f"{report.agent_hours_elsewhere:g} agent-hours")

@@ -2,10 +2,12 @@
 
 "CMS requested daily reports about call center performance to monitor compliance with regulatory requirements"
 (L34). One row per contract per day: the three metrics (average hold time, % answered within 30 s, disconnect
-rate) beside their limits from the parameters in force that day, one pass/fail flag per standard, the overall
-verdict, and the status of the contract's CAP on that day (from the database when one is given). Written as CSV,
-JSON and an HTML report with Plotly charts (hold time and service level over time against the thresholds,
-breach days shaded). Metric definitions are those of :mod:`partcd.callcenter.pipelines.metrics`.
+rate) beside their limits from the parameters in force that day, the interpreter and TTY shares (a day with fewer
+eligible calls than ``interpreter_tty_min_calls_count`` is flagged small-sample and judged over the quarter to
+date), one pass/fail flag per standard, the overall verdict, and the status of the contract's CAP on that day
+(from the database when one is given). Written as CSV, JSON and an HTML report with Plotly charts (hold time and
+service level over time against the thresholds, breach days shaded). Metric definitions are those of
+:mod:`partcd.callcenter.pipelines.metrics`.
 """
 
 from __future__ import annotations
@@ -22,14 +24,19 @@ from sqlalchemy import Engine
 
 from partcd import registry
 from partcd.callcenter.pipelines.metrics import MetricsReport, run_metrics
+from partcd.callcenter.rules.standards import CallCenterParams, compliant_flags, small_sample_share
 from partcd.core.errors import InputError
+from partcd.core.result import Verdict
 from partcd.platform import frames, report
 from partcd.platform.exports import write_records
+from partcd.platform.params import load_params
 
 COLUMNS = ("contract_id", "line", "date", "calls", "avg_hold_time_s", "avg_hold_time_max_s", "hold_time_ok",
            "avg_hold_time_all_queued_s", "hold_time_basis", "verdict_hold_time_s",
            "answered_within_30s_pct", "answered_within_min_pct", "service_level_ok", "disconnect_rate_pct",
-           "disconnect_rate_max_pct", "disconnect_ok", "compliant", "failed_standards", "cap_id", "cap_status",
+           "disconnect_rate_max_pct", "disconnect_ok", "interpreter_calls", "interpreter_within_pct",
+           "interpreter_small_sample", "interpreter_quarter_pct", "interpreter_ok", "tty_calls", "tty_within_pct",
+           "tty_small_sample", "tty_quarter_pct", "tty_ok", "compliant", "failed_standards", "cap_id", "cap_status",
            "params_file")
 
 
@@ -62,6 +69,7 @@ def daily_records(metrics: MetricsReport, cap_status: CapStatusLookup | None = N
     if metrics.by != "day":
         raise InputError(metrics.file, None, "by", "the daily report needs metrics by day")
     rows: list[dict[str, Any]] = []
+    to_date: dict[tuple[Any, ...], list[int]] = {}
     for rec, verdicts in zip(metrics.records, metrics.verdicts, strict=True):
         if contract is not None and rec["contract_id"] != contract:
             continue
@@ -76,12 +84,45 @@ def daily_records(metrics: MetricsReport, cap_status: CapStatusLookup | None = N
             "answered_within_30s_pct": rec["answered_within_30s_pct"], "answered_within_min_pct": within.limit,
             "service_level_ok": within.compliant, "disconnect_rate_pct": rec["disconnect_rate_pct"],
             "disconnect_rate_max_pct": disc.limit, "disconnect_ok": disc.compliant,
-            "interpreter_within_pct": rec["interpreter_within_pct"], "interpreter_ok": interpreter.compliant,
-            "tty_within_pct": rec["tty_within_pct"], "tty_ok": tty.compliant, "compliant": rec["compliant"],
+            "interpreter_calls": rec["interpreter_calls"], "interpreter_within_pct": rec["interpreter_within_pct"],
+            "interpreter_small_sample": False, "interpreter_quarter_pct": None, "interpreter_ok": interpreter.compliant,
+            "tty_calls": rec["tty_calls"], "tty_within_pct": rec["tty_within_pct"], "tty_small_sample": False,
+            "tty_quarter_pct": None, "tty_ok": tty.compliant, "compliant": rec["compliant"],
             "failed_standards": list(rec["failed_standards"]), "cap_id": cap_id,
             "cap_status": status, "params_file": rec["params_file"],
         })
+        _judge_small_samples(rows[-1], rec, (interpreter, tty), to_date)
     return rows
+
+
+def _judge_small_samples(row: dict[str, Any], rec: dict[str, Any], verdicts: tuple[Verdict, Verdict],
+                         to_date: dict[tuple[Any, ...], list[int]]) -> None:
+    """Interpreter and TTY shares of a day with fewer eligible calls than interpreter_tty_min_calls_count: flagged
+    small-sample and judged over the quarter to date (interpreter_tty_small_sample_period_text) of the contract
+    [x line]; the day's overall verdict and failed standards follow. ``to_date`` carries the running sums (the
+    records come in contract, line, day order)."""
+    day = dt.date.fromisoformat(rec["period_start"])
+    p = load_params("callcenter", day).typed(CallCenterParams)
+    quarter = (day.year, (day.month - 1) // 3)
+    for kind, verdict in zip(("interpreter", "tty"), verdicts, strict=True):
+        sums = to_date.setdefault((kind, rec["contract_id"], rec.get("line"), quarter), [0, 0])
+        sums[0] += int(rec[f"{kind}_calls"])
+        sums[1] += int(rec[f"{kind}_within"])
+        if rec[f"{kind}_within_pct"] is None:
+            continue
+        pooled = small_sample_share(int(rec[f"{kind}_calls"]), sums[0], sums[1], p.interpreter_tty_min_calls_count,
+                                    verdict.limit)
+        if pooled is None:
+            continue
+        row[f"{kind}_small_sample"] = True
+        row[f"{kind}_quarter_pct"] = None if pooled.period_within_pct is None else round(pooled.period_within_pct, 6)
+        row[f"{kind}_ok"] = pooled.compliant
+        failed = [s for s in row["failed_standards"] if s != verdict.standard]
+        if pooled.compliant is False:
+            failed.append(f"{verdict.standard}, quarter to date")
+        row["failed_standards"] = failed
+    row["compliant"] = compliant_flags([row["hold_time_ok"], row["service_level_ok"], row["disconnect_ok"],
+                                        row["interpreter_ok"], row["tty_ok"]])
 
 
 def daily_report(calls: Path | str, out: Path, *, contract: str | None = None, engine: str | None = None,

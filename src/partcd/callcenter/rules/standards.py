@@ -87,6 +87,8 @@ class CallCenterParams(BaseModel):
     interpreter_within_min_pct: float = Field(ge=0, le=100)
     tty_connect_max_min: float = Field(gt=0)
     tty_within_min_pct: float = Field(ge=0, le=100)
+    interpreter_tty_min_calls_count: int = Field(ge=1)
+    interpreter_tty_small_sample_period_text: Literal["quarter"]
     avg_hold_time_basis_text: HoldBasis
     abandon_rate_population_text: AbandonPopulation
     answered_without_ivr_end_text: NoIvrTreatment
@@ -348,6 +350,40 @@ def results_by_line(log_has_line: bool, requested: bool | None, params: ParamSet
     if requested is not None:
         return requested
     return log_has_line and params.typed(CallCenterParams).per_line_results_bool
+
+
+class PooledShare(BaseModel):
+    """A share standard (interpreter, TTY) of a day too small to judge alone, judged over the period to date."""
+
+    model_config = ConfigDict(frozen=True)
+
+    day_calls: int
+    period_calls: int
+    period_within: int
+    period_within_pct: float | None
+    compliant: bool | None
+
+
+@cites("42 CFR 422.111(h)(1)(iii)(B)", "42 CFR 422.111(h)(1)(iv)(B)", "42 CFR 423.128(d)(1)(iii)(B)",
+       "42 CFR 423.128(d)(1)(v)(B)")
+def small_sample_share(day_calls: int, period_calls: int, period_within: int, min_calls: int,
+                       min_pct: float) -> PooledShare | None:
+    """None when the day has no eligible call or at least ``min_calls`` (interpreter_tty_min_calls_count): the day is
+    judged alone. Otherwise the share is judged over the period to date (``period_*``, the day included): compliant
+    when at least ``min_pct`` of its calls were served in time, not judged (None) while the period itself has fewer
+    than ``min_calls``. 2 interpreter calls on a day, 1 late: small; 9 of 10 on time in the quarter -> 90 % >= 80."""
+    if day_calls == 0 or day_calls >= min_calls:
+        return None
+    pct = 100.0 * period_within / period_calls if period_calls else None
+    ok = None if pct is None or period_calls < min_calls else pct >= min_pct
+    return PooledShare(day_calls=day_calls, period_calls=period_calls, period_within=period_within,
+                       period_within_pct=pct, compliant=ok)
+
+
+def compliant_flags(flags: Sequence[bool | None]) -> bool | None:
+    """Per-standard flags -> overall: any False -> False; all known True -> True; none known -> None."""
+    known = [f for f in flags if f is not None]
+    return all(known) if known else None
 
 
 def compliant(verdicts: list[Verdict]) -> bool | None:

@@ -181,6 +181,7 @@ class RestorationCheck(BaseModel):
     deadline: dt.datetime
     hours_to_restore: float | None
     hours_open: float
+    hours_left: float | None
     detection_delay_h: float
     compliant: bool | None
     verdict: Verdict
@@ -280,7 +281,10 @@ def function_problems(plan: PlanVersion, params: ParamSet) -> tuple[FunctionProb
 
 @cites("42 CFR 422.504(o)(2)", "42 CFR 423.505(p)(2)")
 def restoration_check(incident: Incident, params: ParamSet, now: dt.datetime) -> RestorationCheck:
-    """BC-RTO-1: ``restored_at - failure_start <= restore_essential_functions_max_h`` (open: judged against ``now``)."""
+    """BC-RTO-1: ``restored_at - failure_start <= restore_essential_functions_max_h`` (open: judged against ``now``).
+
+    An open incident's ``hours_left`` on the clock is the limit minus the hours open at ``now`` (negative once past
+    the deadline: failed 2022-01-10T08:00Z, now 2022-01-11T20:00Z -> 36 h open, 36 h left of 72)."""
     if now.utcoffset() is None:
         raise RuleError("now needs a time zone")
     limit, pv = _restore_limit(params)
@@ -303,6 +307,7 @@ def restoration_check(incident: Incident, params: ParamSet, now: dt.datetime) ->
                             failure_start=incident.failure_start, detected_at=incident.detected_at,
                             restored_at=incident.restored_at, deadline=deadline,
                             hours_to_restore=None if hours is None else round(hours, 2), hours_open=round(hours_open, 2),
+                            hours_left=None if incident.restored_at is not None else round(limit - hours_open, 4),
                             detection_delay_h=round((_utc(incident.detected_at) - start).total_seconds() / 3600.0, 2),
                             compliant=ok, verdict=verdict)
 

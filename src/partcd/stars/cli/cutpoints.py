@@ -106,7 +106,7 @@ def cutpoints(
 
     output.check_out(out, excel_csv=excel_csv)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=_err,
-                  transient=True) as progress:
+                  transient=True, disable=as_json or not _err.is_terminal) as progress:
         task = progress.add_task("cut points", total=None)
 
         def start(total: int) -> None:

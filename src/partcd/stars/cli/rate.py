@@ -178,7 +178,7 @@ def uncertainty(
 
     output.check_out(out, excel_csv=excel_csv)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=_err,
-                  transient=True) as progress:
+                  transient=True, disable=as_json or not _err.is_terminal) as progress:
         cut_task = progress.add_task("cut points (seeds)", total=1 if cut_points else seeds)
         rep_task = progress.add_task("repetitions", total=repetitions)
         result = uncertainty_files(
