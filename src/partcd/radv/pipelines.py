@@ -36,7 +36,9 @@ from partcd.radv.readers import (
     CoefficientRow,
     EnrolleeRow,
     FrameRow,
+    coefficient_records,
     csv_rows,
+    enrollee_records,
     model_from,
     month_window,
     read_coefficients,
@@ -678,3 +680,29 @@ def payment_errors_files(enrollees: Path | str, coefficients: Path | str, paymen
     return payment_errors(rows, terms, payment_year, normalization_factor=normalization_factor,
                           coding_intensity_adjustment=coding_intensity_adjustment, enrollees_name=str(enrollees),
                           coefficients_name=str(coefficients), params=params)
+
+
+#: The fields of a JSON enrollee row and of a JSON coefficient row (the columns of the two files).
+ENROLLEE_FIELDS = ("enrollee_id", "stratum", "demographic_score", "hcc_submitted", "hcc_validated", "months",
+                   "monthly_base_rate_usd", "monthly_base_rates_usd")
+COEFFICIENT_FIELDS = ("hcc", "coefficient", "drops", "interaction_of")
+
+
+def _known(rows: Sequence[object], file: str, fields: tuple[str, ...], max_rows: int | None
+           ) -> Iterator[tuple[int, Mapping[str, object]]]:
+    for i, rec in _json_rows(rows, file, max_rows):
+        unknown = sorted(set(rec) - set(fields))
+        if unknown:
+            raise InputError(file, i, unknown[0], f"unknown field ({', '.join(fields)})")
+        yield i, rec
+
+
+def enrollees_from(rows: Sequence[object], file: str = "enrollees", *, max_rows: int | None = None) -> list[EnrolleeRow]:
+    """Reviewed enrollees of a JSON body (the columns of the enrollees file; HCCs and rates as lists or texts)."""
+    return enrollee_records(_known(rows, file, ENROLLEE_FIELDS, max_rows), file)
+
+
+def coefficients_from(rows: Sequence[object], file: str = "coefficients", *, max_rows: int | None = None
+                      ) -> list[CoefficientRow]:
+    """The coefficient table of a JSON body (``hcc``, ``coefficient``, ``drops``, ``interaction_of``)."""
+    return coefficient_records(_known(rows, file, COEFFICIENT_FIELDS, max_rows), file)
