@@ -93,9 +93,11 @@ def test_factors_json_and_explain(files: tuple[Path, Path], tmp_path: Path) -> N
 def test_parquet_inputs_give_the_same_errors(files: tuple[Path, Path], tmp_path: Path) -> None:
     enrollees, coefficients = files
     table = [{"enrollee_id": "A1", "stratum": "1", "demographic_score": 0.4, "hcc_submitted": ["HCC18", "HCC19", "HCC85"],
-              "hcc_validated": ["HCC19", "HCC85"], "months": 12, "monthly_base_rate_usd": 1000.0},
+              "hcc_validated": ["HCC19", "HCC85"], "months": 12, "monthly_base_rate_usd": 1000.0,
+              "monthly_base_rates_usd": None},
              {"enrollee_id": "A4", "stratum": "3", "demographic_score": 0.4, "hcc_submitted": ["HCC85"],
-              "hcc_validated": [], "monthly_base_rates_usd": [1000.0, 1000.0, 1200.0]}]
+              "hcc_validated": [], "months": None, "monthly_base_rate_usd": None,
+              "monthly_base_rates_usd": [1000.0, 1000.0, 1200.0]}]
     pq.write_table(pa.Table.from_pylist(table), tmp_path / "e.parquet")
     pq.write_table(pa.Table.from_pylist(coefficient_rows(illustrative_hcc_model())), tmp_path / "c.parquet")
     found = pipelines.payment_errors_files(tmp_path / "e.parquet", tmp_path / "c.parquet", 2018)
