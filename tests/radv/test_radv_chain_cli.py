@@ -77,3 +77,31 @@ def test_sample_then_payment_error_then_extrapolate(tmp_path: Path) -> None:
                                                       if r["stratum"] == s["stratum"])) for s in strata], 0.99)
     assert figures == pytest.approx(rule.summary())
     assert (figures["n"], figures["df"]) == (201, 198)
+
+
+def test_the_readme_chain_on_the_demo_files(tmp_path: Path) -> None:
+    """README "From a frame to a recovery": the three commands on the files ``partcd demo`` writes."""
+    from partcd.radv.demo import demo
+
+    demo(tmp_path, 2022, "duckdb")
+    folder = tmp_path / "radv"
+    steps = [
+        ["radv", "sample", "--frame", str(folder / "frame.csv"), "--seed", "2022", "--payment-year", "2018",
+         "--out", str(tmp_path / "selected.csv"), "--strata-out", str(tmp_path / "strata.csv")],
+        ["radv", "payment-error", "--enrollees", str(folder / "reviewed.csv"), "--coefficients",
+         str(folder / "coefficients.csv"), "--payment-year", "2018", "--out", str(tmp_path / "errors.csv")],
+        ["radv", "extrapolate", "--sample", str(tmp_path / "errors.csv"), "--strata", str(tmp_path / "strata.csv"),
+         "--confidence", "0.99", "--payment-year", "2018", "--json"],
+    ]
+    for args in steps:
+        res = runner.invoke(app, args)
+        assert res.exit_code == 0, (args[1], res.output)
+    selected = _csv(tmp_path / "selected.csv")
+    # the command draws what the demo drew (same frame, same seed): reviewed.csv covers exactly the selection
+    assert {(r["stratum"], r["enrollee_id"]) for r in selected} == \
+        {(r["stratum"], r["enrollee_id"]) for r in _csv(folder / "reviewed.csv")}
+    assert {r["contract_id"] for r in selected} == {"H0001"}
+    errors = {r["enrollee_id"]: float(r["payment_error"]) for r in _csv(tmp_path / "errors.csv")}
+    firsts = [r["enrollee_id"] for r in selected if r["selection_order"] == "1"]
+    assert [errors[e] for e in firsts] == [912.0, 2201.15, 0.0]
+    assert json.loads(res.stdout)["n"] == 201
