@@ -103,18 +103,19 @@ def test_cli_set_show_list(tmp_path: Path) -> None:
     saved = json.loads(out)[0]
     assert saved["address"] == "100 Main St\nColumbus, OH 43215" and saved["languages"] == ["en", "es"]
     assert saved["hours_translations"] == {"es": "de 8 a.m. a 8 p.m., los 7 días de la semana"}
-    code, out = _run(db, "appeals", "letterhead", "set", "--contract", "H1234", "--tty", "1-800-555-0101", "--version",
-                     "1", "--json")
+    code, out = _run(db, "appeals", "letterhead", "set", "--contract", "H1234", "--tty", "1-800-555-0101",
+                     "--expected-version", "1", "--json")
     assert code == 0 and json.loads(out)[0]["tty"] == "1-800-555-0101" and json.loads(out)[0]["version"] == 2
     assert json.loads(out)[0]["languages"] == ["en", "es"]  # kept when --language is not given
     assert json.loads(out)[0]["hours_translations"] == {"es": "de 8 a.m. a 8 p.m., los 7 días de la semana"}
-    code, out = _run(db, "appeals", "letterhead", "set", "--contract", "H1234", "--hours-in", "es", "--version", "2")
+    code, out = _run(db, "appeals", "letterhead", "set", "--contract", "H1234", "--hours-in", "es", "--expected-version", "2")
     assert code == 2 and "--hours-in: expected LANGUAGE=HOURS" in out
-    code, out = _run(db, "appeals", "letterhead", "set", "--contract", "H1234", "--tty", "711", "--version", "1")
+    code, out = _run(db, "appeals", "letterhead", "set", "--contract", "H1234", "--tty", "711", "--expected-version", "1")
     assert code == 2 and "changed by someone else" in out
     code, out = _run(db, "appeals", "letterhead", "list", "--json")
     assert code == 0 and [h["contract_id"] for h in json.loads(out)] == ["H1234"]
-    code, out = _run(db, "appeals", "letterhead", "set", "--contract", "H1234", "--time-zone", "Eastern", "--version", "2")
+    code, out = _run(db, "appeals", "letterhead", "set", "--contract", "H1234", "--time-zone", "Eastern",
+                     "--expected-version", "2")
     assert code == 2 and "time_zone" in out
 
 

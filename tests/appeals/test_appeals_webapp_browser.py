@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from browser_artifacts import no_sideways_scroll, shot, sign_in
+from partcd.appeals.pipelines.letterhead import set_letterhead
 from partcd.platform.auth import create_key
 from partcd.platform.server import create_app
 from partcd.platform.settings import Settings
@@ -26,6 +27,10 @@ def webapp(tmp_path_factory: pytest.TempPathFactory, serve: Callable[[Any], str]
     tmp = tmp_path_factory.mktemp("appeals-webapp")
     app = create_app(Settings(db_url=f"sqlite:///{tmp / 'web.db'}", data_dir=tmp))
     keys = {r: create_key(app.state.engine, f"{r}-user", r) for r in ("coordinator", "auditor")}
+    set_letterhead(app.state.engine, {"contract_id": "H1234", "plan_name": "Sunrise Health Plan",
+                                      "address": "100 Main St\nColumbus, OH 43215", "phone": "1-800-555-0100", "tty": "711",
+                                      "hours": "8 a.m. to 8 p.m., 7 days a week", "time_zone": "America/New_York"},
+                   actor="admin-user")
     yield serve(app), keys
 
 
@@ -90,11 +95,13 @@ def test_intake_then_plan_extension_then_notice_pdf(webapp: tuple[str, dict[str,
     assert "EXTENDED" in page.locator("#state").inner_text()
     assert page.locator("#timeline li[data-kind='extend']").count() == 1
 
-    pdf_link = page.locator("#notices a[href$='/notices/extension?format=pdf']")
+    pdf_link = page.locator("#notice-links a[href$='/notices/extension?format=pdf&language=en']")
     assert pdf_link.count() == 1
     answer = page.request.get(base + pdf_link.get_attribute("href"))
     assert answer.status == 200 and answer.headers["content-type"] == "application/pdf"
     assert answer.body()[:5] == b"%PDF-"
+    no_sideways_scroll(page, width)
+    shot(page, f"appeals-case-notices-{width}")
 
     page.fill("#assignee-input", f"Dana {width}")
     page.click("#assign-form button[type=submit]")

@@ -58,7 +58,8 @@ def test_no_deprecated_name_is_visible_and_each_alias_is_hidden() -> None:
     assert {"partcd cap show", "partcd cap record-monitoring", "partcd dsnp assistance list"} <= aliases
     assert all("--as-of" in _options(leaves[path]) for path in aliases)
     with_version = {path for path, command in leaves.items() if "--version" in _options(command, hidden=True)}
-    assert with_version == {"partcd appeals case transition", "partcd appeals overrides end", "partcd claimsdata event"}
+    assert with_version == {"partcd appeals case transition", "partcd appeals overrides end", "partcd claimsdata event",
+                            "partcd appeals letterhead set"}
     assert all("--expected-version" in _options(leaves[path]) for path in with_version)
 
 

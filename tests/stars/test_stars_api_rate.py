@@ -135,7 +135,7 @@ def test_contract_page(client: tuple[TestClient, dict[str, str]], hand_example: 
     r = c.post("/stars/contract", files=_files(*hand_example), data=form, headers=same_origin(c))
     assert r.status_code == 200, r.text
     assert '<tr data-rating="part_c"><th>Part C summary (highest rating)</th>' in r.text
-    assert '<td class="num stars">4.5</td>' in r.text and "weighted mean 4.375000 of 4 measures" in r.text
+    assert '<td class="num stars" data-label="Stars">4.5</td>' in r.text and "weighted mean 4.375000 of 4 measures" in r.text
     no_year = c.post("/stars/contract", files=_files(*hand_example), data={**form, "year": ""}, headers=same_origin(c))
     assert no_year.status_code == 422 and "rating year" in no_year.text  # tidy files name no year
     wrong = c.post("/stars/contract", files=_files(*hand_example), data={**form, "contract": "H0001"},

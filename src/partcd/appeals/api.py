@@ -43,7 +43,9 @@ from partcd.platform.auth import Principal
 
 router = APIRouter(prefix="/api/v1/appeals", tags=["appeals"])
 
-Reader = Annotated[Principal, Depends(require("intake", "reviewer", "coordinator", "auditor"))]
+#: The roles that read cases and their notices, the audit copy (citations and parameters) included (admin always).
+NOTICE_READERS = ("intake", "reviewer", "coordinator", "auditor")
+Reader = Annotated[Principal, Depends(require(*NOTICE_READERS))]
 IntakeRole = Annotated[Principal, Depends(require("intake", "coordinator"))]
 Worker = Annotated[Principal, Depends(require("intake", "reviewer", "coordinator"))]
 Exporter = Annotated[Principal, Depends(require("coordinator", "auditor"))]

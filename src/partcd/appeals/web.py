@@ -5,7 +5,10 @@ plan-initiated extension names each condition of its paragraph that is not confi
 universes as CSV / Excel downloads. Every change goes through the same audited service as the API
 (``partcd.appeals.pipelines.cases``); every form carries the session's CSRF token. Times are shown in the plan's
 zone, named on every page. Notices open at ``/appeals/cases/<id>/notices/<kind>`` for the signed-in browser (the API
-takes keys only in headers).
+takes keys only in headers): the case page links the member letter of each notice kind in every language of the
+contract's letterhead (``?language=es``) and the internal audit copy (``?audit_copy=true``, the roles the API lets read
+notices); a contract without a letterhead gets a plain message (and, for an admin, the link to ``/appeals/letterhead``)
+instead of links that would answer 409.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from partcd.appeals.api import DECISION_EVENTS, get_notice
+from partcd.appeals.api import DECISION_EVENTS, NOTICE_READERS, get_notice
 from partcd.appeals.pipelines import cases, universes
+from partcd.appeals.pipelines import letterhead as letterheads
+from partcd.appeals.pipelines.notices import LANGUAGE_NAMES, NoticeLanguageUnavailable, check_language
 from partcd.appeals.rules.parameters import AppealsParams, RuleCiteId
 from partcd.appeals.rules.workflow import (
     CASE_TYPES,
@@ -54,6 +59,8 @@ WRITERS = frozenset({"intake", "reviewer", "coordinator"})
 INTAKE = frozenset({"intake", "coordinator"})
 DECIDERS = frozenset({"reviewer", "coordinator"})
 EXPORTERS = frozenset({"coordinator", "auditor"})
+#: Who may open a notice's audit copy (its citations and parameters): the roles the API's notice route admits.
+AUDIT_COPY_READERS = frozenset(NOTICE_READERS)
 BUCKET_TITLES = {"overdue": "Overdue", "due_24h": "Due within 24 hours", "due_72h": "Due within 72 hours",
                  "later": "Later"}
 #: A form field is bounded like the API's (free text as the workflow's limit).
@@ -457,9 +464,12 @@ def case_page(request: Request, case_id: RecordId, engine: Db, settings: Conf,
         return render(request, "appeals/missing.html", who, case_id=case_id)
     zone_name = view.case.zone or settings.plan_timezone
     zone = ZoneInfo(zone_name)
+    head = letterheads.get_letterhead(engine, view.case.contract_id)
     return render(request, "appeals/case.html", who, v=view, c=view.case, record=view.to_dict()["record"],
                   timeline=cases.timeline(engine, case_id), notices=cases.case_notices(engine, case_id),
                   notice_kinds=[k for k in NOTICE_KINDS if k in cases.notice_kinds_for(view.case)],
+                  letterhead=head, languages=notice_languages(head) if head is not None else [],
+                  can_audit_copy=who.allowed(AUDIT_COPY_READERS), is_admin=who.role == "admin",
                   fmt=_fmt(zone), zone=zone_name, can_write=who.allowed(WRITERS), titles=CASE_TITLES,
                   events=[e for e in view.allowed if who.allowed(DECIDERS) or e not in DECISION_EVENTS], error=error)
 
@@ -477,6 +487,29 @@ def assign(request: Request, case_id: RecordId, engine: Db, _: CsrfForm,
     except PartcdError as exc:
         return RedirectResponse(f"/appeals/cases/{case_id}?error={quote(exc.message()[:400])}", status_code=303)
     return RedirectResponse(f"/appeals/cases/{case_id}", status_code=303)
+
+
+@dataclass(frozen=True)
+class NoticeLanguage:
+    """One language of a contract's letterhead on the case page: its code, its name, and why no letter can be printed
+    in it (empty when one can: the language has templates and the letterhead its hours)."""
+
+    code: str
+    name: str
+    refused: str = ""
+
+
+def notice_languages(head: letterheads.Letterhead) -> list[NoticeLanguage]:
+    """The letterhead's languages in its order, each with the refusal the notice route would answer (if any)."""
+    out: list[NoticeLanguage] = []
+    for code in head.languages:
+        try:
+            check_language(head, code)
+        except NoticeLanguageUnavailable as exc:
+            out.append(NoticeLanguage(code, LANGUAGE_NAMES.get(code, code), exc.message()))
+        else:
+            out.append(NoticeLanguage(code, LANGUAGE_NAMES.get(code, code)))
+    return out
 
 
 def _event_context(engine: Engine, case_id: int, kind: str, who: Principal,
@@ -561,13 +594,15 @@ def _required_event_fields(kind: str, case: Case, values: dict[str, str], fields
 
 @router.get("/appeals/cases/{case_id}/notices/{kind}", response_model=None)
 def notice_page(request: Request, case_id: RecordId, kind: Annotated[str, PathParam(max_length=40)], engine: Db,
-                format: Annotated[Literal["html", "pdf"], Query()] = "html") -> Response:
-    """A notice of the case as HTML or PDF (the API's ``GET .../notices/{kind}`` for the signed-in reader)."""
-    who, stop = _who(request, engine)
+                format: Annotated[Literal["html", "pdf"], Query()] = "html",
+                language: Annotated[str, Query(max_length=20)] = "en", audit_copy: bool = False) -> Response:
+    """A notice of the case as HTML or PDF, the member letter in ``language`` or the audit copy (the API's
+    ``GET .../notices/{kind}`` for the signed-in reader)."""
+    who, stop = _who(request, engine, AUDIT_COPY_READERS if audit_copy else READERS)
     if stop is not None:
         return stop
     assert who is not None
-    answer = get_notice(case_id, kind, who, engine, format)
+    answer = get_notice(case_id, kind, who, engine, format, language=language, audit_copy=audit_copy)
     if format == "html":
         answer.headers["Content-Security-Policy"] = DOCUMENT_CSP
     return answer

@@ -3,7 +3,8 @@ letter shows at its head: plan name, address, phone, TTY, hours and their time z
 notice language of the contract: ``--hours-in es=...``).
 
 The command line works on the database directly (``--db`` / ``PARTCD_DB``), like ``partcd keys``: it is the
-administrator's tool; over HTTP only the ``admin`` role may change a letterhead. Every change is audited; ``--version``
+administrator's tool; over HTTP only the ``admin`` role may change a letterhead. Every change is audited;
+``--expected-version``
 refuses the change when someone else changed the letterhead since (exit 2).
 """
 
@@ -19,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from partcd.core.errors import ConfigError
-from partcd.platform.cli import db_engine
+from partcd.platform.cli import db_engine, output
 
 console = Console(highlight=False)
 letterhead_app = typer.Typer(help="The letterhead and notice languages of each contract (member notices): set, show, "
@@ -55,7 +56,9 @@ def letterhead_set(
     hours_in: list[str] = typer.Option([], "--hours-in", help="The hours as a letter in another language writes them: "
                                                               "'es=de 8 a.m. a 8 p.m., los 7 días de la semana' (repeat "
                                                               "per language; added to the stored ones)."),
-    version: int | None = typer.Option(None, "--version", help="Refuse if the letterhead changed since this version."),
+    expected_version: int | None = typer.Option(None, "--expected-version",
+                                                help="Version you last read (refused if the letterhead changed since)."),
+    version: int | None = output.alias("--version", "--expected-version"),
     actor: str | None = typer.Option(None, "--actor", help="Who makes the change (audit log; default $PARTCD_ACTOR or "
                                                            "$USER)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
@@ -90,7 +93,8 @@ def letterhead_set(
         if language and not hours_in:  # a language dropped from the list takes its hours with it
             request["hours_translations"] = {k: v for k, v in request["hours_translations"].items() if k in language}
     actor_name = actor or os.environ.get("PARTCD_ACTOR") or os.environ.get("USER") or "cli"
-    _print([svc.set_letterhead(engine, {**request, "contract_id": key}, actor=actor_name, expected_version=version)],
+    _print([svc.set_letterhead(engine, {**request, "contract_id": key}, actor=actor_name,
+                              expected_version=output.either("--expected-version", expected_version, "--version", version))],
            as_json)
 
 
