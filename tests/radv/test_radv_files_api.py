@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
@@ -81,6 +83,12 @@ def test_uploaded_frame_gives_the_pipeline_s_selection(api: Api, frame_csv: str,
     table = list(csv.DictReader(io.StringIO(text.text)))
     assert [(r["stratum"], int(r["selection_order"]), r["enrollee_id"]) for r in table] == \
         [(r["stratum"], r["selection_order"], r["enrollee_id"]) for r in direct.selected_rows()]
+    parquet = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(frame_rows(synthetic_frame(9, size=600), "H1234")), parquet)
+    r = c.post("/api/v1/radv/sample/files", headers=keys["auditor"], data={"seed": "11"},
+               files={"frame": ("frame.parquet", parquet.getvalue())})
+    assert r.status_code == 200, r.text
+    assert r.json()["selected"] == body["selected"]
 
 
 def test_a_bad_upload_is_422_naming_the_upload_row_and_field(api: Api, frame_csv: str) -> None:
