@@ -54,14 +54,13 @@ def sample(
     from partcd.radv.pipelines import select_frame_file
 
     output.check_out(out, excel_csv=excel_csv)
-    output.check_out(strata_out, "--strata-out", excel_csv=excel_csv and strata_out is not None
-                     and strata_out.suffix.lower() == ".csv")
+    output.check_out(strata_out, "--strata-out")
+    strata_bom = excel_csv and strata_out is not None and strata_out.suffix.lower() == ".csv"
     found = select_frame_file(frame, payment_year, seed, strata=strata, per_stratum=per_stratum, contract=contract)
     output.write_table(found.selected_rows(), out, excel_csv=excel_csv, sheet="selection",
                        columns=["stratum", "selection_order", "enrollee_id", "contract_id", "risk_score"])
     if strata_out is not None:
-        output.write_table(found.strata_rows(), strata_out, flag="--strata-out", sheet="strata",
-                           excel_csv=excel_csv and strata_out.suffix.lower() == ".csv")
+        output.write_table(found.strata_rows(), strata_out, flag="--strata-out", sheet="strata", excel_csv=strata_bom)
     if as_json:
         typer.echo(json.dumps(found.body(), indent=2))
         return

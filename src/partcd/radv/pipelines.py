@@ -494,7 +494,9 @@ def design_for(params: RadvParams, strata: int | None = None, per_stratum: int |
         raise ConfigError(f"--strata: must be a whole number in 1 .. {MAX_STRATA:,}: {count!r}")
     per = params.sample_size_max_count // count if per_stratum is None else per_stratum
     if per < 1 or count * per > MAX_SAMPLE_SIZE:
-        raise ConfigError(f"--n-per-stratum: must be at least 1 and strata x n at most {MAX_SAMPLE_SIZE:,}: {per!r}")
+        given = "" if per_stratum is not None else f" (default: {params.sample_size_max_count} split over {count} strata)"
+        raise ConfigError(f"--n-per-stratum: must be at least 1 and strata x n at most {MAX_SAMPLE_SIZE:,}: "
+                          f"{per!r}{given}")
     custom = count != params.strata_count or count * per != params.sample_size_max_count
     used = params.model_copy(update={"strata_count": count,
                                      "sample_size_max_count": max(params.sample_size_max_count, count * per)})
