@@ -12,11 +12,20 @@ the contract-level sample selection.
 * ``POST /api/v1/radv/sample`` - JSON body ``payment_year``, ``seed``, ``sample_size`` and ``frame`` rows (the
   fields of :class:`~partcd.radv.rules.sampling.FrameEnrollee`): the selection, or with ``?format=csv`` the selected
   enrollees as CSV (cells through ``safe_cell``).
+* ``POST /api/v1/radv/sample/files`` - the same selection from an uploaded frame file (``frame``: CSV or Parquet, the
+  columns of ``partcd radv sample --frame``) and form fields ``seed``, ``payment_year``, ``strata``,
+  ``n_per_stratum``, ``contract``: counts, design, strata with risk-score bounds, the selection with its order; with
+  ``?format=csv`` the selected enrollees ``stratum, selection_order, enrollee_id, contract_id, risk_score``.
+* ``POST /api/v1/radv/payment-error`` - JSON body ``enrollees`` (reviewed HCCs, demographic score, months and base
+  rates), ``coefficients`` (the HCC table), ``payment_year``, ``normalization_factor``,
+  ``coding_intensity_adjustment``: each enrollee's payment error and ``sample``, the ``{stratum, payment_error}`` rows
+  ``/extrapolate`` takes.
 * ``GET /api/v1/radv/example`` - the two-strata worked example (a request body) and its answer.
 
 Roles: computing on audit data (payment errors, frames of enrollees) needs ``analyst`` or ``auditor`` (admin always
 passes); any reader gets the worked example. Inputs are bounded: at most ``MAX_SAMPLE_ROWS`` sample rows,
-``MAX_STRATA`` strata and ``MAX_FRAME_ROWS`` frame rows; numbers finite (NaN and Infinity answer 422) and within the
+``MAX_STRATA`` strata, ``MAX_FRAME_ROWS`` frame rows (``MAX_FRAME_UPLOAD_ROWS`` in an uploaded frame), ``MAX_SAMPLE_ROWS``
+reviewed enrollees and ``MAX_COEFFICIENT_ROWS`` coefficient rows; numbers finite (NaN and Infinity answer 422) and within the
 pipeline's bounds. Bad input answers 422: the model's errors name the field (``loc``), a bad row answers with
 ``pointer = {file, row, field}`` (``file`` is the JSON list or the upload, ``row`` counts from 1), never 500. Uploads go
 through the platform's upload job (bounded, parsed off the event loop within the request's time limit). Every
@@ -37,8 +46,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from partcd.platform.api.deps import Viewer, require
 from partcd.platform.api.uploads import UploadJob, Uploads
 from partcd.platform.auth import Principal
+from partcd.platform.exports import safe_cell
 from partcd.radv import pipelines, report
-from partcd.radv.pipelines import MAX_POPULATION, MAX_STRATA, Audit
+from partcd.radv.pipelines import MAX_NORMALIZATION_FACTOR, MAX_POPULATION, MAX_SAMPLE_SIZE, MAX_STRATA, Audit
 from partcd.radv.rules.parameters import DfMethod, Reading, RecoveryBound, Sidedness
 from partcd.radv.samples import worked_example
 
@@ -55,6 +65,11 @@ MAX_FRAME_ROWS = 50_000
 MAX_CONTRACT_PAYMENTS_USD = 1e12
 YEAR_MIN, YEAR_MAX = 1990, 2099
 MAX_SEED = 2**32 - 1
+#: Frame rows of one uploaded frame file (the largest MA contracts enroll several hundred thousand people); the
+#: platform's upload limits (bytes, rows, cells) apply first.
+MAX_FRAME_UPLOAD_ROWS = 1_000_000
+#: Rows of one coefficient table (the CMS-HCC models have fewer than 200 HCCs and interaction terms).
+MAX_COEFFICIENT_ROWS = 5_000
 
 Confidence = Field(default=0.90, gt=0, lt=1, description="confidence level as a fraction (0.90, 0.99)")
 
@@ -199,6 +214,69 @@ def sample_selection(body: SampleIn, _: Auditor,
         csv.writer(out, lineterminator="\n").writerows(pipelines.selection_rows(selection))
         return PlainTextResponse(out.getvalue(), media_type="text/csv")
     return {"seed": body.seed, **selection.model_dump(mode="json")}
+
+
+FrameFile = Annotated[UploadFile, File(description="CSV or Parquet: enrollee_id, risk_score, enrolled_months, "
+                                                   "part_b_months, payment_hcc_count (+ esrd_months, hospice_months, "
+                                                   "contract_id)")]
+CsvOrJson = Annotated[Literal["json", "csv"], Query(alias="format", description="json | csv")]
+
+
+@router.post("/sample/files", response_model=None)
+async def sample_files(
+    _: Auditor, job: Uploads, frame: FrameFile,
+    seed: Annotated[int, Form(ge=0, le=MAX_SEED)],
+    payment_year: Annotated[int, Form(ge=YEAR_MIN, le=YEAR_MAX)] = 2018,
+    strata: Annotated[int | None, Form(ge=1, le=MAX_STRATA)] = None,
+    n_per_stratum: Annotated[int | None, Form(ge=1, le=MAX_SAMPLE_SIZE)] = None,
+    contract: Annotated[str | None, Form(min_length=1, max_length=64)] = None,
+    output: CsvOrJson = "json",
+) -> dict[str, Any] | Response:
+    """``partcd radv sample`` on an uploaded frame file (the upload job: bounded, parsed off the event loop)."""
+    with job:
+        path = await job.save(frame)
+        found: pipelines.FrameSelection = await job.run(
+            pipelines.select_frame_file, path, payment_year, seed, strata=strata, per_stratum=n_per_stratum,
+            contract=contract, max_rows=MAX_FRAME_UPLOAD_ROWS)
+    found = dataclasses.replace(found, frame_name=frame.filename or "frame.csv")
+    if output == "csv":
+        rows = found.selected_rows()
+        columns = ["stratum", "selection_order", "enrollee_id", "contract_id", "risk_score"]
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([safe_cell("" if r[c] is None else str(r[c])) for c in columns] for r in rows)
+        return PlainTextResponse(out.getvalue(), media_type="text/csv")
+    return found.body()
+
+
+class PaymentErrorIn(BaseModel):
+    """Reviewed enrollees, the payment year's HCC coefficient table and its two factors."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    payment_year: int = Field(default=2018, ge=YEAR_MIN, le=YEAR_MAX)
+    normalization_factor: float = Field(default=1.0, gt=0, le=MAX_NORMALIZATION_FACTOR)
+    coding_intensity_adjustment: float = Field(default=0.0, ge=0, lt=1)
+    model_name: str = Field(default="coefficients", min_length=1, max_length=200)
+    coefficients: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_COEFFICIENT_ROWS,
+                                               description="rows {hcc, coefficient, drops, interaction_of}")
+    enrollees: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_SAMPLE_ROWS,
+                                            description="rows {enrollee_id, stratum, demographic_score, hcc_submitted, "
+                                                        "hcc_validated, months, monthly_base_rate_usd | "
+                                                        "monthly_base_rates_usd}")
+    explain: bool = False
+
+
+@router.post("/payment-error")
+def payment_error(body: PaymentErrorIn, _: Auditor) -> dict[str, object]:
+    """Each reviewed enrollee's payment error (§ 422.310(e); L1189, L1197) and the ``sample`` rows of /extrapolate."""
+    terms = pipelines.coefficients_from(body.coefficients, "coefficients", max_rows=MAX_COEFFICIENT_ROWS)
+    rows = pipelines.enrollees_from(body.enrollees, "enrollees", max_rows=MAX_SAMPLE_ROWS)
+    found = pipelines.payment_errors(rows, terms, body.payment_year, normalization_factor=body.normalization_factor,
+                                     coding_intensity_adjustment=body.coding_intensity_adjustment,
+                                     coefficients_name="coefficients")
+    return {**found.body(body.explain), "model": body.model_name}
 
 
 @router.get("/example")

@@ -1,7 +1,11 @@
-"""``partcd radv``: RADV extrapolation from a sample file, and its audit report (42 CFR 422.310(e), 422.311(a)).
+"""``partcd radv``: the contract-level sample, enrollee payment errors and their extrapolation, with its audit report
+(42 CFR 422.310(e), 422.311(a)).
 
-Heavy imports (numpy, scipy) stay inside the command so ``partcd --help`` imports none of them. The command is one
-call into :func:`partcd.radv.pipelines.audit_files`; ``--report FILE.html`` writes :mod:`partcd.radv.report`.
+The three commands chain: ``sample`` (frame file -> selected enrollees and the strata file) -> medical record review
+-> ``payment-error`` (reviewed HCCs + coefficient table -> ``stratum,payment_error`` per enrollee) -> ``extrapolate``
+(that file + the strata file -> the nine figures, the recovery and the report). Heavy imports (numpy, scipy) stay
+inside the commands so ``partcd --help`` imports none of them. Each command is one call into
+:mod:`partcd.radv.pipelines`; ``--report FILE.html`` writes :mod:`partcd.radv.report`.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import TypeVar
 import typer
 
 from partcd.core.errors import ConfigError
+from partcd.platform.cli import output
 from partcd.radv.area import AREA
 
 app = typer.Typer(help=AREA.summary, no_args_is_help=True)
@@ -20,7 +25,100 @@ app = typer.Typer(help=AREA.summary, no_args_is_help=True)
 
 @app.callback()
 def _radv() -> None:
-    """Risk adjustment data validation: extrapolation of sampled payment errors."""
+    """Risk adjustment data validation: sample selection, enrollee payment errors, extrapolation."""
+
+
+@app.command("sample")
+def sample(
+    frame: Path = typer.Option(..., "--frame", help="The contract's enrollment frame, CSV or Parquet: enrollee_id, "
+                                                    "risk_score, enrolled_months, part_b_months, payment_hcc_count "
+                                                    "(+ esrd_months, hospice_months, contract_id)."),
+    seed: int = typer.Option(..., "--seed", min=0, max=2**32 - 1, help="Seed of numpy.random.default_rng: the same "
+                                                                       "frame and seed give the same sample."),
+    strata: int | None = typer.Option(None, "--strata", help="Number of risk-score strata (default: the payment "
+                                                             "year's, 3)."),
+    per_stratum: int | None = typer.Option(None, "--n-per-stratum", help="Enrollees drawn per stratum (default: the "
+                                                                          "payment year's 201 split equally, 67)."),
+    payment_year: int = typer.Option(2018, "--payment-year", help="Audited payment year: eligibility over its data "
+                                                                  "collection year and January (radv/params/<year>.yaml)."),
+    contract: str | None = typer.Option(None, "--contract", help="The audited contract, when the frame's contract_id "
+                                                                 "column names several."),
+    out: Path = typer.Option(..., "--out", help=output.out_help("the selected enrollees (stratum, selection_order, "
+                                                                "enrollee_id, contract_id, risk_score)")),
+    strata_out: Path | None = typer.Option(None, "--strata-out", help=output.out_help(
+        "the strata (stratum, population - the --strata file of extrapolate - allocation, risk-score bounds)")),
+    excel_csv: bool = typer.Option(False, "--excel-csv", help=output.EXCEL_CSV_HELP),
+    as_json: bool = typer.Option(False, "--json", help="JSON (counts, strata, selection, steps) instead of text."),
+) -> None:
+    """Contract-level RADV sample: eligible enrollees, risk-score strata, a seeded draw per stratum."""
+    from partcd.radv.pipelines import select_frame_file
+
+    output.check_out(out, excel_csv=excel_csv)
+    output.check_out(strata_out, "--strata-out")
+    strata_bom = excel_csv and strata_out is not None and strata_out.suffix.lower() == ".csv"
+    found = select_frame_file(frame, payment_year, seed, strata=strata, per_stratum=per_stratum, contract=contract)
+    output.write_table(found.selected_rows(), out, excel_csv=excel_csv, sheet="selection",
+                       columns=["stratum", "selection_order", "enrollee_id", "contract_id", "risk_score"])
+    if strata_out is not None:
+        output.write_table(found.strata_rows(), strata_out, flag="--strata-out", sheet="strata", excel_csv=strata_bom)
+    if as_json:
+        typer.echo(json.dumps(found.body(), indent=2))
+        return
+    sel, design = found.selection, found.design
+    typer.echo(f"payment year {sel.payment_year} (data collection year {sel.data_collection_year}), seed {found.seed}"
+               + (f", contract {found.contract_id}" if found.contract_id else ""))
+    typer.echo(f"frame {sel.frame_count:,} enrollees, eligible {sel.eligible_count:,}; excluded: "
+               + ", ".join(f"{k} {v:,}" for k, v in sel.excluded_by_criterion.items()))
+    typer.echo(f"design {design.strata_count} strata x {design.per_stratum} = {design.sample_size}"
+               + (" (custom: differs from the payment year's design)" if design.custom else ""))
+    typer.echo(f"{'stratum':<8} {'risk score from':>15} {'to':>10} {'N_h':>9} {'n_h':>5}")
+    for s in sel.strata:
+        typer.echo(f"{s.stratum:<8} {s.min_risk_score:>15.3f} {s.max_risk_score:>10.3f} {s.population:>9,} "
+                   f"{s.sampled:>5}" + ("  census" if s.census else ""))
+    typer.echo(f"{sel.sample_size} enrollees selected -> {out}" + (f"; strata -> {strata_out}" if strata_out else ""))
+
+
+@app.command("payment-error")
+def payment_error(
+    enrollees: Path = typer.Option(..., "--enrollees", help="Reviewed enrollees, CSV or Parquet: enrollee_id, stratum, "
+                                                            "demographic_score, hcc_submitted, hcc_validated, months, "
+                                                            "monthly_base_rate_usd (or monthly_base_rates_usd)."),
+    coefficients: Path = typer.Option(..., "--coefficients", help="The payment year's HCC coefficient table, CSV or "
+                                                                  "Parquet: hcc, coefficient (+ drops, interaction_of)."),
+    payment_year: int = typer.Option(2018, "--payment-year", help="Audited payment year (its offset and netting "
+                                                                  "choices: radv/params/<year>.yaml)."),
+    normalization_factor: float = typer.Option(1.0, "--normalization-factor", help="The payment year's normalization "
+                                                                                   "factor (Rate Announcement)."),
+    coding_intensity: float = typer.Option(0.0, "--coding-intensity", help="The payment year's MA coding-intensity "
+                                                                           "adjustment as a fraction (e.g. 0.059)."),
+    out: Path = typer.Option(..., "--out", help=output.out_help("one row per enrollee (enrollee_id, stratum, "
+                                                                "payment_error, scores, factors, months)")),
+    excel_csv: bool = typer.Option(False, "--excel-csv", help=output.EXCEL_CSV_HELP),
+    explain: bool = typer.Option(False, "--explain", help="Add each enrollee's steps (formula and numbers)."),
+    as_json: bool = typer.Option(False, "--json", help="JSON (settings, totals, enrollees) instead of text."),
+) -> None:
+    """Each sampled enrollee's payment error from submitted vs. validated HCCs; the --out CSV is extrapolate's --sample."""
+    from partcd.radv.pipelines import payment_errors_files
+
+    output.check_out(out, excel_csv=excel_csv)
+    found = payment_errors_files(enrollees, coefficients, payment_year, normalization_factor=normalization_factor,
+                                 coding_intensity_adjustment=coding_intensity)
+    output.write_table(found.rows(), out, excel_csv=excel_csv, sheet="payment_errors")
+    if as_json:
+        typer.echo(json.dumps(found.body(explain), indent=2))
+        return
+    typer.echo(f"payment year {found.payment_year}; model {found.model.name}: normalization "
+               f"{found.model.normalization_factor:g}, coding intensity {found.model.coding_intensity_adjustment:g}; "
+               f"offset {found.params.offset_additional_hccs_text}")
+    typer.echo(f"{'stratum':<10} {'n':>5} {'payment error':>15}")
+    for label, (n, total) in found.by_stratum().items():
+        typer.echo(f"{label or '-':<10} {n:>5} {total:>15,.2f}")
+    typer.echo(f"{len(found.found)} enrollees, total {found.total:,.2f} USD -> {out}")
+    if explain:
+        for r, e in found.found:
+            typer.echo(f"{r.enrollee.enrollee_id}:")
+            for step in e.steps:
+                typer.echo(f"  {step.text()}")
 
 
 @app.command("extrapolate")

@@ -16,11 +16,11 @@ contract-level sample from a frame with a seed.
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,21 @@ from partcd.core.errors import ConfigError, InputError
 from partcd.core.params import ParamSet, ParamValue
 from partcd.platform.exports import safe_cell
 from partcd.platform.params import load_params
+from partcd.radv.readers import (
+    MAX_LABEL_CHARS,
+    MAX_RISK_SCORE,
+    CoefficientRow,
+    EnrolleeRow,
+    FrameRow,
+    coefficient_records,
+    csv_rows,
+    enrollee_records,
+    model_from,
+    month_window,
+    read_coefficients,
+    read_enrollees,
+    read_frame,
+)
 from partcd.radv.rules.estimators import (
     DF_METHODS,
     Extrapolation,
@@ -39,6 +54,7 @@ from partcd.radv.rules.estimators import (
     unrestricted_mpu,
 )
 from partcd.radv.rules.parameters import DfMethod, RadvParams, Reading, RecoveryBound, Sidedness
+from partcd.radv.rules.payment_error import EnrolleeError, HccModel, enrollee_payment_error
 from partcd.radv.rules.recovery import Recovery, contract_recovery
 from partcd.radv.rules.sampling import FrameEnrollee, SampleSelection, select_sample
 
@@ -48,12 +64,8 @@ MAX_ABS_PAYMENT_ERROR_USD = 10_000_000.0
 #: Largest population accepted for one contract or stratum (more than every Medicare beneficiary).
 MAX_POPULATION = 100_000_000
 
-#: Longest stratum label or enrollee id accepted.
-MAX_LABEL_CHARS = 64
 #: Most strata one design may have (the RADV design has 3).
 MAX_STRATA = 1_000
-#: Largest risk score accepted in a frame (CMS-HCC scores are below 30).
-MAX_RISK_SCORE = 1_000.0
 #: Most months one enrollee's month list may hold (the DCY and the PY are 24 months).
 MAX_MONTHS = 120
 
@@ -77,41 +89,6 @@ class StratumRow:
     row: int
     stratum: str
     population: int
-
-
-def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Data rows of a CSV file as (1-based row number, {column: text}); the header must hold ``required``."""
-    name = str(path)
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except FileNotFoundError:
-        raise InputError(name, None, None, "file not found") from None
-    except OSError as exc:
-        raise InputError(name, None, None, f"cannot read: {exc.strerror or exc}") from None
-    with handle:
-        reader = csv.reader(handle)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise InputError(name, None, None, "empty file (no header)") from None
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise InputError(name, None, None, f"not a readable UTF-8 CSV file: {exc}") from None
-        columns = [h.strip().lower() for h in header]
-        for col in required:
-            if col not in columns:
-                raise InputError(name, None, col, f"column missing (header: {', '.join(columns) or 'empty'})")
-        dupes = sorted({c for c in columns if c and columns.count(c) > 1})
-        if dupes:
-            raise InputError(name, None, dupes[0], "column given more than once")
-        try:
-            for i, values in enumerate(reader, start=1):
-                if not any(v.strip() for v in values):
-                    continue
-                if len(values) != len(columns):
-                    raise InputError(name, i, None, f"{len(values)} fields, header has {len(columns)}")
-                yield i, {c: v.strip() for c, v in zip(columns, values, strict=True)}
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise InputError(name, None, None, f"not a readable UTF-8 CSV file: {exc}") from None
 
 
 def _decimal(text: str, file: str, row: int, field: str) -> float:
@@ -218,7 +195,7 @@ def read_sample(path: Path, *, max_rows: int | None = None) -> list[SampleRow]:
     """The ``--sample`` file: ``payment_error`` required, ``stratum`` optional; at least one data row."""
     name = str(path)
     out: list[SampleRow] = []
-    for row, rec in _rows(path, ("payment_error",)):
+    for row, rec in csv_rows(path, ("payment_error",)):
         if max_rows is not None and row > max_rows:
             raise InputError(name, row, None, f"more than {max_rows:,} rows; the limit is {max_rows:,}")
         stratum = rec.get("stratum")
@@ -236,7 +213,7 @@ def read_strata(path: Path, *, max_rows: int | None = None) -> list[StratumRow]:
     name = str(path)
     out: list[StratumRow] = []
     seen: dict[str, int] = {}
-    for row, rec in _rows(path, ("stratum", "population")):
+    for row, rec in csv_rows(path, ("stratum", "population")):
         if max_rows is not None and row > max_rows:
             raise InputError(name, row, None, f"more than {max_rows:,} strata; the limit is {max_rows:,}")
         label = rec["stratum"]
@@ -487,3 +464,247 @@ def select(frame: Sequence[FrameEnrollee], payment_year: int, seed: int, sample_
 def selection_rows(selection: SampleSelection) -> list[list[object]]:
     """The selected enrollees as CSV rows ``stratum, enrollee_id`` (header first), every cell through ``safe_cell``."""
     return [["stratum", "enrollee_id"], *([h, safe_cell(e)] for h, e in selection.selected)]
+
+
+# --- sample selection from a frame file (``partcd radv sample``) ----------------------------------------------------
+
+#: Largest sample one design may draw (strata x n per stratum); the 2012 design draws 201.
+MAX_SAMPLE_SIZE = 10_000
+
+
+@dataclass(frozen=True)
+class Design:
+    """The strata count and per-stratum allocation used, and whether they differ from the payment year's file."""
+
+    strata_count: int
+    per_stratum: int
+    custom: bool
+
+    @property
+    def sample_size(self) -> int:
+        return self.strata_count * self.per_stratum
+
+
+def design_for(params: RadvParams, strata: int | None = None, per_stratum: int | None = None) -> tuple[RadvParams, Design]:
+    """The payment year's design (``strata_count`` x ``sample_size_max_count / strata_count``: 3 x 67) or the one asked
+    for. A custom design is allowed - the final rule accepts "any statistically valid method" - and flagged; its
+    sample size may then exceed the 2012 cap of 201."""
+    count = params.strata_count if strata is None else strata
+    if not 1 <= count <= MAX_STRATA:
+        raise ConfigError(f"--strata: must be a whole number in 1 .. {MAX_STRATA:,}: {count!r}")
+    per = params.sample_size_max_count // count if per_stratum is None else per_stratum
+    if per < 1 or count * per > MAX_SAMPLE_SIZE:
+        given = "" if per_stratum is not None else f" (default: {params.sample_size_max_count} split over {count} strata)"
+        raise ConfigError(f"--n-per-stratum: must be at least 1 and strata x n at most {MAX_SAMPLE_SIZE:,}: "
+                          f"{per!r}{given}")
+    custom = count != params.strata_count or count * per != params.sample_size_max_count
+    used = params.model_copy(update={"strata_count": count,
+                                     "sample_size_max_count": max(params.sample_size_max_count, count * per)})
+    return used, Design(strata_count=count, per_stratum=per, custom=custom)
+
+
+@dataclass(frozen=True)
+class FrameSelection:
+    """A sample drawn from a frame file: the selection, the seed and design, and each frame enrollee's row data."""
+
+    selection: SampleSelection
+    seed: int
+    design: Design
+    frame_name: str
+    contract_id: str | None
+    enrollees: dict[str, FrameRow]
+
+    def selected_rows(self) -> list[dict[str, object]]:
+        """One row per selected enrollee, stratum by stratum in draw order: ``stratum, selection_order, enrollee_id,
+        contract_id, risk_score`` (the file of ``partcd radv sample --out``)."""
+        out: list[dict[str, object]] = []
+        for s in self.selection.strata:
+            order = s.selection_order or tuple(range(1, len(s.selected) + 1))
+            for k, enrollee_id in sorted(zip(order, s.selected, strict=True)):
+                found = self.enrollees[enrollee_id]
+                out.append({"stratum": str(s.stratum), "selection_order": k, "enrollee_id": enrollee_id,
+                            "contract_id": found.contract_id, "risk_score": found.enrollee.risk_score})
+        return out
+
+    def strata_rows(self) -> list[dict[str, object]]:
+        """One row per stratum: ``stratum, population`` (read by ``partcd radv extrapolate --strata``), the allocation,
+        the draw and the stratum's risk-score bounds."""
+        return [{"stratum": str(s.stratum), "population": s.population, "allocated": s.allocated, "sampled": s.sampled,
+                 "census": s.census, "min_risk_score": s.min_risk_score, "max_risk_score": s.max_risk_score}
+                for s in self.selection.strata]
+
+    def body(self) -> dict[str, object]:
+        """The JSON answer: frame counts, exclusions, design, strata with bounds, the selection and the steps."""
+        sel = self.selection
+        return {"frame": self.frame_name, "contract_id": self.contract_id, "payment_year": sel.payment_year,
+                "data_collection_year": sel.data_collection_year, "seed": self.seed,
+                "design": {"strata": self.design.strata_count, "n_per_stratum": self.design.per_stratum,
+                           "sample_size": self.design.sample_size, "custom": self.design.custom},
+                "frame_count": sel.frame_count, "eligible_count": sel.eligible_count,
+                "excluded_by_criterion": sel.excluded_by_criterion, "sample_size": sel.sample_size,
+                "strata": self.strata_rows(), "selected": self.selected_rows(), "steps": [s.text() for s in sel.steps]}
+
+
+def select_frame(rows: Sequence[FrameRow], payment_year: int, seed: int, *, frame_name: str = "frame",
+                 strata: int | None = None, per_stratum: int | None = None, contract: str | None = None,
+                 params: RadvParams | None = None) -> FrameSelection:
+    """Checked frame rows -> one contract's rows -> :func:`~partcd.radv.rules.sampling.select_sample` with
+    ``numpy.random.default_rng(seed)`` (order-independent: ranked by risk score and enrollee_id)."""
+    used, design = design_for(params or law_for(payment_year).params, strata, per_stratum)
+    contracts = sorted({r.contract_id for r in rows if r.contract_id is not None})
+    if contract is not None:
+        chosen = [r for r in rows if r.contract_id == contract]
+        if not chosen:
+            shown = ", ".join(contracts[:10]) or "none (no contract_id column)"
+            raise InputError(frame_name, None, "contract_id", f"no row of contract {contract!r} (contracts: {shown})")
+    elif len(contracts) > 1:
+        raise InputError(frame_name, None, "contract_id", f"the frame holds {len(contracts)} contracts "
+                         f"({', '.join(contracts[:5])}); give --contract ID (a RADV sample is drawn per contract)")
+    else:
+        chosen = list(rows)
+    selection = select_sample([r.enrollee for r in chosen], payment_year, used, np.random.default_rng(seed),
+                              design.sample_size)
+    picked = {e for s in selection.strata for e in s.selected}
+    return FrameSelection(selection=selection, seed=seed, design=design, frame_name=frame_name,
+                          contract_id=contract if contract is not None else (contracts[0] if contracts else None),
+                          enrollees={r.enrollee.enrollee_id: r for r in chosen if r.enrollee.enrollee_id in picked})
+
+
+def select_frame_file(frame: Path | str, payment_year: int, seed: int, *, strata: int | None = None,
+                      per_stratum: int | None = None, contract: str | None = None, max_rows: int | None = None
+                      ) -> FrameSelection:
+    """``partcd radv sample``: read the frame file (CSV or Parquet) and draw the contract-level sample."""
+    params = law_for(payment_year).params
+    design_for(params, strata, per_stratum)  # a bad design is refused before the file is read
+    path = Path(frame)
+    rows = read_frame(path, month_window(payment_year, params.data_collection_year_lag_years), max_rows=max_rows)
+    return select_frame(rows, payment_year, seed, frame_name=str(path), strata=strata, per_stratum=per_stratum,
+                        contract=contract, params=params)
+
+
+# --- enrollee payment errors from reviewed HCCs (``partcd radv payment-error``) --------------------------------------
+
+#: Largest normalization factor accepted (CMS's are near 1).
+MAX_NORMALIZATION_FACTOR = 10.0
+
+
+@dataclass(frozen=True)
+class PaymentErrors:
+    """Each reviewed enrollee's payment error under one payment year's parameters and one HCC model."""
+
+    payment_year: int
+    params: RadvParams
+    model: HccModel
+    enrollees_name: str
+    coefficients_name: str
+    found: tuple[tuple[EnrolleeRow, EnrolleeError], ...]
+
+    def rows(self) -> list[dict[str, object]]:
+        """One row per enrollee: ``enrollee_id, stratum, payment_error`` (to the cent; the columns ``partcd radv
+        extrapolate --sample`` reads), the two raw scores and payment factors, months, base rates and HCC findings."""
+        return [{"enrollee_id": r.enrollee.enrollee_id, "stratum": r.stratum, "payment_error": cents(e.payment_error_usd),
+                 "submitted_raw_score": e.submitted.raw_score, "validated_raw_score": e.validated.raw_score,
+                 "submitted_payment_factor": e.submitted.payment_factor,
+                 "validated_payment_factor": e.validated.payment_factor, "months": e.months,
+                 "base_rate_total_usd": e.base_rate_total_usd, "unsupported_hccs": list(e.unsupported_hccs),
+                 "credited_additional_hccs": list(e.credited_additional_hccs)} for r, e in self.found]
+
+    @property
+    def total(self) -> float:
+        """The sum of the enrollees' payment errors (each to the cent)."""
+        return cents(sum(cents(e.payment_error_usd) for _, e in self.found))
+
+    def by_stratum(self) -> dict[str, tuple[int, float]]:
+        """Enrollees and summed payment errors per stratum label ("" when the file gives none), in file order."""
+        out: dict[str, tuple[int, float]] = {}
+        for r, e in self.found:
+            n, total = out.get(r.stratum or "", (0, 0.0))
+            out[r.stratum or ""] = (n + 1, cents(total + cents(e.payment_error_usd)))
+        return out
+
+    def body(self, explain: bool = False) -> dict[str, object]:
+        """The JSON answer: the settings used, totals, one row per enrollee (``steps`` with ``explain``) and
+        ``sample``, the ``{stratum, payment_error}`` rows ``/extrapolate`` takes."""
+        rows = self.rows()
+        if explain:
+            for row, (_, e) in zip(rows, self.found, strict=True):
+                row["steps"] = [s.text() for s in e.steps]
+        return {"enrollees_file": self.enrollees_name, "coefficients_file": self.coefficients_name,
+                "payment_year": self.payment_year, "model": self.model.name,
+                "normalization_factor": self.model.normalization_factor,
+                "coding_intensity_adjustment": self.model.coding_intensity_adjustment,
+                "offset_additional_hccs": self.params.offset_additional_hccs_text,
+                "net_underpayments": self.params.net_underpayments_bool, "n": len(rows),
+                "total_payment_error": self.total,
+                "by_stratum": {h: {"n": n, "payment_error": t} for h, (n, t) in self.by_stratum().items()}, "enrollees": rows,
+                "sample": [{"stratum": r["stratum"], "payment_error": r["payment_error"]} for r in rows]}
+
+
+def cents(usd: float) -> float:
+    """Dollars rounded to the cent (an audit finding's unit; half away from zero)."""
+    return float(Decimal(repr(usd)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def payment_errors(rows: Sequence[EnrolleeRow], terms: Sequence[CoefficientRow], payment_year: int, *,
+                   normalization_factor: float = 1.0, coding_intensity_adjustment: float = 0.0,
+                   enrollees_name: str = "enrollees", coefficients_name: str = "coefficients",
+                   params: RadvParams | None = None) -> PaymentErrors:
+    """Checked enrollee and coefficient rows -> :func:`~partcd.radv.rules.payment_error.enrollee_payment_error` for
+    each enrollee under the payment year's ``offset_additional_hccs_text`` and ``net_underpayments_bool``; an HCC
+    missing from the coefficient table names the enrollee's row and field."""
+    if not (math.isfinite(normalization_factor) and 0 < normalization_factor <= MAX_NORMALIZATION_FACTOR):
+        raise ConfigError(f"--normalization-factor: must be in (0, {MAX_NORMALIZATION_FACTOR:g}]: {normalization_factor!r}")
+    if not (math.isfinite(coding_intensity_adjustment) and 0 <= coding_intensity_adjustment < 1):
+        raise ConfigError(f"--coding-intensity: must be in [0, 1): {coding_intensity_adjustment!r}")
+    used = params or law_for(payment_year).params
+    model = model_from(terms, coefficients_name, normalization_factor, coding_intensity_adjustment)
+    interactions = {i.name for i in model.interactions}
+    for r in rows:
+        for field, named in (("hcc_submitted", r.enrollee.submitted_hccs), ("hcc_validated", r.enrollee.validated_hccs)):
+            for hcc in sorted(named):
+                if hcc in interactions:
+                    raise InputError(enrollees_name, r.row, field,
+                                     f"{hcc} is an interaction term of {coefficients_name}, not an HCC")
+                if hcc not in model.coefficients:
+                    raise InputError(enrollees_name, r.row, field, f"{hcc} is not in {coefficients_name}")
+    found = tuple((r, enrollee_payment_error(r.enrollee, model, used)) for r in rows)
+    return PaymentErrors(payment_year=payment_year, params=used, model=model, enrollees_name=enrollees_name,
+                         coefficients_name=coefficients_name, found=found)
+
+
+def payment_errors_files(enrollees: Path | str, coefficients: Path | str, payment_year: int, *,
+                         normalization_factor: float = 1.0, coding_intensity_adjustment: float = 0.0,
+                         max_rows: int | None = None) -> PaymentErrors:
+    """``partcd radv payment-error``: read both files (CSV or Parquet), then :func:`payment_errors`."""
+    params = law_for(payment_year).params
+    terms = read_coefficients(Path(coefficients), max_rows=max_rows)
+    rows = read_enrollees(Path(enrollees), max_rows=max_rows)
+    return payment_errors(rows, terms, payment_year, normalization_factor=normalization_factor,
+                          coding_intensity_adjustment=coding_intensity_adjustment, enrollees_name=str(enrollees),
+                          coefficients_name=str(coefficients), params=params)
+
+
+#: The fields of a JSON enrollee row and of a JSON coefficient row (the columns of the two files).
+ENROLLEE_FIELDS = ("enrollee_id", "stratum", "demographic_score", "hcc_submitted", "hcc_validated", "months",
+                   "monthly_base_rate_usd", "monthly_base_rates_usd")
+COEFFICIENT_FIELDS = ("hcc", "coefficient", "drops", "interaction_of")
+
+
+def _known(rows: Sequence[object], file: str, fields: tuple[str, ...], max_rows: int | None
+           ) -> Iterator[tuple[int, Mapping[str, object]]]:
+    for i, rec in _json_rows(rows, file, max_rows):
+        unknown = sorted(set(rec) - set(fields))
+        if unknown:
+            raise InputError(file, i, unknown[0], f"unknown field ({', '.join(fields)})")
+        yield i, rec
+
+
+def enrollees_from(rows: Sequence[object], file: str = "enrollees", *, max_rows: int | None = None) -> list[EnrolleeRow]:
+    """Reviewed enrollees of a JSON body (the columns of the enrollees file; HCCs and rates as lists or texts)."""
+    return enrollee_records(_known(rows, file, ENROLLEE_FIELDS, max_rows), file)
+
+
+def coefficients_from(rows: Sequence[object], file: str = "coefficients", *, max_rows: int | None = None
+                      ) -> list[CoefficientRow]:
+    """The coefficient table of a JSON body (``hcc``, ``coefficient``, ``drops``, ``interaction_of``)."""
+    return coefficient_records(_known(rows, file, COEFFICIENT_FIELDS, max_rows), file)

@@ -6,7 +6,10 @@
   known) and a stratified sample drawn from it, ready for ``partcd radv extrapolate``;
 * :func:`illustrative_hcc_model` - a tiny made-up CMS-HCC-like model (NOT CMS coefficients) for demos and tests;
 * :func:`example_audited_enrollees` - three sampled enrollees after record review (for the payment-error section);
-* :func:`worked_example` - the two-strata example computed by hand in ``tests/radv`` as an API request body.
+* :func:`worked_example` - the two-strata example computed by hand in ``tests/radv`` as an API request body;
+* :func:`synthetic_review` - record-review outcomes (submitted vs. validated HCCs) for sampled enrollees;
+* :func:`frame_rows`, :func:`coefficient_rows`, :func:`enrollee_rows` and :func:`write_rows` - the same data as the
+  files of ``partcd radv sample`` and ``partcd radv payment-error`` (``radv/readers.py`` describes their columns).
 
 Every generator takes a ``seed`` and uses ``numpy.random.default_rng(seed)``: the same seed gives the same data.
 """
@@ -14,6 +17,7 @@ Every generator takes a ``seed`` and uses ``numpy.random.default_rng(seed)``: th
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,3 +160,83 @@ def worked_example() -> dict[str, object]:
         "sidedness": "two_sided",
         "df": "n_minus_L",
     }
+
+
+def synthetic_review(sampled: Sequence[tuple[str, str]], seed: int, *,
+                     unsupported_share: tuple[float, ...] = (0.1, 0.15, 0.2)) -> list[tuple[str, AuditedEnrollee]]:
+    """Record-review outcomes for ``(enrollee_id, stratum)`` pairs under :func:`illustrative_hcc_model`: one to three
+    submitted HCCs, each unsupported with the stratum's share (stratum ``"1"`` the first share ...), 6 to 12 payment-year
+    months at a whole-dollar base rate. Returns ``(stratum, enrollee)`` pairs in the given order."""
+    rng = np.random.default_rng(seed)
+    hccs = sorted(illustrative_hcc_model().coefficients)
+    out: list[tuple[str, AuditedEnrollee]] = []
+    for enrollee_id, stratum in sampled:
+        share = unsupported_share[(int(stratum) - 1) % len(unsupported_share)] if stratum.isdigit() else unsupported_share[0]
+        submitted = frozenset(str(h) for h in rng.choice(hccs, size=int(rng.integers(1, 4)), replace=False))
+        validated = frozenset(h for h in sorted(submitted) if rng.random() >= share)
+        months = int(rng.integers(6, 13))
+        rate = float(rng.integers(850, 1250))
+        out.append((stratum, AuditedEnrollee(enrollee_id=enrollee_id, demographic_score=round(float(rng.uniform(0.3, 0.7)), 3),
+                                             submitted_hccs=submitted, validated_hccs=validated,
+                                             monthly_base_rates_usd=(rate,) * months)))
+    return out
+
+
+def month_ranges(months: Iterable[str]) -> str:
+    """A month set as the readers' notation: consecutive months as ``YYYY-MM..YYYY-MM``, ``; ``-separated."""
+    index = sorted(int(m[:4]) * 12 + int(m[5:]) - 1 for m in months)
+    parts: list[str] = []
+    start = prev = None
+    for i in [*index, None]:
+        if start is not None and prev is not None and (i is None or i != prev + 1):
+            text = f"{start // 12:04d}-{start % 12 + 1:02d}"
+            parts.append(text if start == prev else f"{text}..{prev // 12:04d}-{prev % 12 + 1:02d}")
+            start = None
+        if i is not None and start is None:
+            start = i
+        prev = i
+    return "; ".join(parts)
+
+
+def frame_rows(frame: Sequence[FrameEnrollee], contract_id: str | None = None) -> list[dict[str, object]]:
+    """A frame as rows of the frame file (``partcd radv sample --frame``)."""
+    return [{"enrollee_id": e.enrollee_id, **({"contract_id": contract_id} if contract_id else {}),
+             "risk_score": e.risk_score, "enrolled_months": month_ranges(e.enrolled_months),
+             "esrd_months": month_ranges(e.esrd_months), "hospice_months": month_ranges(e.hospice_months),
+             "part_b_months": month_ranges(e.part_b_months), "payment_hcc_count": e.payment_hcc_count} for e in frame]
+
+
+def coefficient_rows(model: HccModel) -> list[dict[str, object]]:
+    """An HCC model as rows of the coefficient table (``--coefficients``): HCCs, then interaction terms."""
+    rows: list[dict[str, object]] = [{"hcc": h, "coefficient": c, "drops": "; ".join(sorted(model.hierarchies.get(h, ()))),
+                                      "interaction_of": ""} for h, c in model.coefficients.items()]
+    rows += [{"hcc": i.name, "coefficient": i.coefficient, "drops": "", "interaction_of": "; ".join(sorted(i.hccs))}
+             for i in model.interactions]
+    return rows
+
+
+def enrollee_rows(reviewed: Iterable[tuple[str | None, AuditedEnrollee]]) -> list[dict[str, object]]:
+    """Reviewed enrollees as rows of the enrollees file (``--enrollees``): one base rate and a month count when the
+    rate is the same every month, else the list of rates."""
+    rows: list[dict[str, object]] = []
+    for stratum, e in reviewed:
+        rates = e.monthly_base_rates_usd
+        same = len(set(rates)) <= 1
+        rows.append({"enrollee_id": e.enrollee_id, "stratum": stratum or "", "demographic_score": e.demographic_score,
+                     "hcc_submitted": "; ".join(sorted(e.submitted_hccs)),
+                     "hcc_validated": "; ".join(sorted(e.validated_hccs)),
+                     "months": len(rates) if same else "",
+                     "monthly_base_rate_usd": (rates[0] if rates else 0.0) if same else "",
+                     "monthly_base_rates_usd": "" if same else "; ".join(repr(r) for r in rates)})
+    return rows
+
+
+def write_rows(rows: Sequence[Mapping[str, object]], path: Path) -> Path:
+    """Rows as a CSV file (the header from the first row; every cell through ``safe_cell``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        columns = list(rows[0]) if rows else []
+        w.writerow(columns)
+        w.writerows([safe_cell(str(r.get(c, ""))) for c in columns] for r in rows)
+    return path

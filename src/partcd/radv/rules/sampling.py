@@ -70,7 +70,11 @@ class Eligibility(BaseModel):
 
 
 class Stratum(BaseModel):
-    """One risk-score stratum: its eligible enrollees (ranking order), allocation and drawn enrollees."""
+    """One risk-score stratum: its eligible enrollees (ranking order), allocation and drawn enrollees.
+
+    ``selected`` lists the drawn enrollees in ranking order; ``selection_order[i]`` is the 1-based position at which
+    ``selected[i]`` came out of the draw (``rng.choice`` returns its picks in random order; a census keeps the ranking).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -82,6 +86,7 @@ class Stratum(BaseModel):
     min_risk_score: float
     max_risk_score: float
     selected: tuple[str, ...]
+    selection_order: tuple[int, ...] = ()
 
 
 class SampleSelection(BaseModel):
@@ -217,11 +222,12 @@ def select_sample(frame: Sequence[FrameEnrollee], payment_year: int, params: Rad
                             CITE)
         census = big_n_h <= n_h
         drawn = range(big_n_h) if census else rng.choice(big_n_h, size=n_h, replace=False)
-        chosen = sorted(int(i) for i in drawn)
+        position = {int(i): k for k, i in enumerate(drawn, start=1)}
+        chosen = sorted(position)
         picked = tuple(members[i].enrollee_id for i in chosen)
         strata.append(Stratum(stratum=h, population=big_n_h, allocated=n_h, sampled=len(picked), census=census,
                               min_risk_score=members[0].risk_score, max_risk_score=members[-1].risk_score,
-                              selected=picked))
+                              selected=picked, selection_order=tuple(position[i] for i in chosen)))
         steps.append(Step(label=f"stratum {h}",
                           formula="census (N_h <= n_h)" if census else "rng.choice(N_h, n_h, replace=False)",
                           computation=f"risk score {num(members[0].risk_score)} to {num(members[-1].risk_score)}; "
