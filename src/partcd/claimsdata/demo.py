@@ -18,8 +18,7 @@ from partcd.claimsdata.pipelines import requests as service
 from partcd.claimsdata.report import write_report
 from partcd.claimsdata.samples import RELEASES, write_files
 from partcd.core.errors import RuleError
-from partcd.platform.demo import DemoResult
-from partcd.platform.store.db import connect, upgrade
+from partcd.platform.demo import DemoResult, fresh_store
 
 AS_OF = dt.date(2021, 3, 1)
 ALL_USES = ["medication_outcomes", "care_coordination", "health_care_operations_1", "health_care_operations_2",
@@ -49,11 +48,7 @@ def _approved(store: Engine, sponsor: tuple[str, str, list[str]], dates: tuple[s
 def demo(out: Path, seed: int, engine: str) -> DemoResult:
     """Run the scripted requests and accesses; write the report to ``out/claimsdata/index.html``."""
     folder = out / "claimsdata"
-    folder.mkdir(parents=True, exist_ok=True)
-    db = folder / "claimsdata.db"
-    db.unlink(missing_ok=True)
-    store = connect(f"sqlite:///{db}")
-    upgrade(store)
+    store = fresh_store(folder, "claimsdata.db")
     for release in RELEASES:
         service.set_release(store, release, actor="cms-calendar")
     enrollment, claims = write_files(folder / "input", seed=seed, sponsor_contracts=("S5601", "S5602"),
