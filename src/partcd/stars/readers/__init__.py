@@ -249,15 +249,23 @@ def _master_columns(file: str, rows: list[list[str]], year: int) -> tuple[Measur
         label = labels[col] if col < len(labels) else ""
         if not label:
             continue
-        measure_id, name = _split_label(file, 3, col, label)
-        measure = find_measure(catalogue, measure_id[0], name, aliases)
-        if measure is None:
-            raise InputError(file, 3, label, f"measure {name!r} (Part {measure_id[0]}) is not in the {year} catalogue")
+        measure_id, name, measure = _label_measure(file, col, label, catalogue, aliases, year)
         period = rows[3][col] if col < len(rows[3]) else ""
         columns.append(MeasureColumn(col, measure_id, name, domain.split(":")[0].strip(), period, measure))
     if not columns:
         raise InputError(file, 3, None, "no measure columns ('ID: name') in the third header row")
     return tuple(columns)
+
+
+def _label_measure(file: str, col: int, label: str, catalogue: list[Measure], aliases: dict[str, tuple[str, ...]],
+                   year: int) -> tuple[str, str, Measure]:
+    """(measure id, name, measure) of a measure label of header row 3 ('C01: Breast Cancer Screening'), found in the
+    rating year's catalogue."""
+    measure_id, name = _split_label(file, 3, col, label)
+    measure = find_measure(catalogue, measure_id[0], name, aliases)
+    if measure is None:
+        raise InputError(file, 3, label, f"measure {name!r} (Part {measure_id[0]}) is not in the {year} catalogue")
+    return measure_id, name, measure
 
 
 def _split_label(file: str, row: int, col: int, label: str) -> tuple[str, str]:
@@ -485,10 +493,7 @@ def read_cms_cut_points(path: Path | str, year: int | None = None) -> CutPointTa
         label = rows[2][col]
         if not label:
             continue
-        measure_id, name = _split_label(file, 3, col, label)
-        measure = find_measure(catalogue, measure_id[0], name, aliases)
-        if measure is None:
-            raise InputError(file, 3, label, f"measure {name!r} (Part {measure_id[0]}) is not in the {rating_year} catalogue")
+        measure_id, _, measure = _label_measure(file, col, label, catalogue, aliases, rating_year)
         measures.append((col, measure_id, measure))
     groups: dict[ContractType, dict[int, tuple[int, list[str]]]] = {}
     for idx in range(4, len(rows)):
