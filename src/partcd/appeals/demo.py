@@ -15,8 +15,7 @@ from partcd.appeals.pipelines import cases, universes
 from partcd.appeals.samples import synthetic_cases
 from partcd.core.errors import RuleError
 from partcd.platform import report
-from partcd.platform.demo import DemoResult
-from partcd.platform.store.db import connect, upgrade
+from partcd.platform.demo import DemoResult, fresh_store
 
 TZ = "America/New_York"
 START = dt.date(2021, 4, 1)
@@ -27,11 +26,7 @@ AS_OF = dt.datetime(2021, 6, 30, 17, 0, tzinfo=ZoneInfo(TZ))
 def demo(out: Path, seed: int, engine: str) -> DemoResult:
     """Replay ~120 synthetic cases up to ``AS_OF``; write the queue, universes and self-check under ``out/appeals``."""
     folder = out / "appeals"
-    folder.mkdir(parents=True, exist_ok=True)
-    db = folder / "appeals.db"
-    db.unlink(missing_ok=True)
-    store = connect(f"sqlite:///{db}")
-    upgrade(store)
+    store = fresh_store(folder, "appeals.db")
     refused = 0
     for synthetic in synthetic_cases(seed=seed, start=START, days=DAYS, tz=TZ):
         if synthetic.intake.received > AS_OF:

@@ -12,12 +12,13 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
+
 from partcd.claimsdata.pipelines import requests as service
 from partcd.claimsdata.report import write_report
 from partcd.claimsdata.samples import RELEASES, write_files
 from partcd.core.errors import RuleError
-from partcd.platform.demo import DemoResult
-from partcd.platform.store.db import connect, upgrade
+from partcd.platform.demo import DemoResult, fresh_store
 
 AS_OF = dt.date(2021, 3, 1)
 ALL_USES = ["medication_outcomes", "care_coordination", "health_care_operations_1", "health_care_operations_2",
@@ -30,14 +31,24 @@ def _attestation(name: str) -> dict[str, Any]:
             "contractors_bound": True}
 
 
+def _approved(store: Engine, sponsor: tuple[str, str, list[str]], dates: tuple[str, str, str], officer: str,
+              analyst: str) -> service.RequestView:
+    """A PDP sponsor's request submitted, attested by ``officer`` and approved by CMS on ``dates``."""
+    sponsor_id, name, contract_ids = sponsor
+    submitted, attested, approved = dates
+    request = service.create_request(store, {"sponsor": {"sponsor_id": sponsor_id, "name": name, "sponsor_type": "PDP",
+                                                         "contract_ids": contract_ids}, "submitted_on": submitted},
+                                     actor=analyst)
+    service.record_event(store, request.id, {"kind": "attest", "event_date": attested,
+                                             "attestation": _attestation(officer)}, actor=analyst)
+    service.record_event(store, request.id, {"kind": "approve", "event_date": approved}, actor="cms-reviewer")
+    return request
+
+
 def demo(out: Path, seed: int, engine: str) -> DemoResult:
     """Run the scripted requests and accesses; write the report to ``out/claimsdata/index.html``."""
     folder = out / "claimsdata"
-    folder.mkdir(parents=True, exist_ok=True)
-    db = folder / "claimsdata.db"
-    db.unlink(missing_ok=True)
-    store = connect(f"sqlite:///{db}")
-    upgrade(store)
+    store = fresh_store(folder, "claimsdata.db")
     for release in RELEASES:
         service.set_release(store, release, actor="cms-calendar")
     enrollment, claims = write_files(folder / "input", seed=seed, sponsor_contracts=("S5601", "S5602"),
@@ -56,24 +67,12 @@ def demo(out: Path, seed: int, engine: str) -> DemoResult:
             service.create_request(store, body, actor="sponsor-demo")
         except RuleError as exc:
             refused.append({"sponsor": body["sponsor"]["name"], "reason": exc.reason, "cite": exc.citation})
-    acme = service.create_request(store, {"sponsor": {"sponsor_id": "PDP-ACME", "name": "Acme Drug Plans",
-                                                      "sponsor_type": "PDP", "contract_ids": ["S5601", "S5602"]},
-                                          "submitted_on": "2020-01-06"}, actor="acme-analyst")
-    service.record_event(store, acme.id, {"kind": "attest", "event_date": "2020-01-07",
-                                          "attestation": _attestation("A. Officer")}, actor="acme-analyst")
-    service.record_event(store, acme.id, {"kind": "approve", "event_date": "2020-02-03"}, actor="cms-reviewer")
-    late = service.create_request(store, {"sponsor": {"sponsor_id": "PDP-LATE", "name": "Late Drug Plans",
-                                                      "sponsor_type": "PDP", "contract_ids": ["S7001"]},
-                                          "submitted_on": "2020-08-01"}, actor="late-analyst")
-    service.record_event(store, late.id, {"kind": "attest", "event_date": "2020-08-10",
-                                          "attestation": _attestation("L. Officer")}, actor="late-analyst")
-    service.record_event(store, late.id, {"kind": "approve", "event_date": "2020-08-20"}, actor="cms-reviewer")
-    gone = service.create_request(store, {"sponsor": {"sponsor_id": "PDP-GONE", "name": "Departing Drug Plans",
-                                                      "sponsor_type": "PDP", "contract_ids": ["S9901"]},
-                                          "submitted_on": "2020-02-01"}, actor="gone-analyst")
-    service.record_event(store, gone.id, {"kind": "attest", "event_date": "2020-02-02",
-                                          "attestation": _attestation("G. Officer")}, actor="gone-analyst")
-    service.record_event(store, gone.id, {"kind": "approve", "event_date": "2020-03-02"}, actor="cms-reviewer")
+    acme = _approved(store, ("PDP-ACME", "Acme Drug Plans", ["S5601", "S5602"]), ("2020-01-06", "2020-01-07", "2020-02-03"),
+                     "A. Officer", "acme-analyst")
+    late = _approved(store, ("PDP-LATE", "Late Drug Plans", ["S7001"]), ("2020-08-01", "2020-08-10", "2020-08-20"),
+                     "L. Officer", "late-analyst")
+    gone = _approved(store, ("PDP-GONE", "Departing Drug Plans", ["S9901"]), ("2020-02-01", "2020-02-02", "2020-03-02"),
+                     "G. Officer", "gone-analyst")
     service.record_event(store, gone.id, {"kind": "leave_part_d", "event_date": "2020-12-31"}, actor="cms-reviewer")
     extracts: list[dict[str, Any]] = []
     accesses = [

@@ -21,8 +21,7 @@ from partcd import registry
 from partcd.compliance import pipelines as svc
 from partcd.compliance.rules.cap import LETTER_AUTHORITIES, Cap, CapAction, CapSettings
 from partcd.compliance.rules.continuity import EssentialFunction, Evidence, Incident, PlanVersion
-from partcd.platform.demo import DemoResult
-from partcd.platform.store.db import connect, upgrade
+from partcd.platform.demo import DemoResult, fresh_store
 
 TZ = "America/New_York"
 ACTOR_CMS = "cms-account-manager"
@@ -32,11 +31,8 @@ ACTOR_PLAN = "plan-compliance-officer"
 def demo(out: Path, seed: int, engine: str) -> DemoResult:
     zone = ZoneInfo(TZ)
     folder = out / "callcenter_cap"
-    folder.mkdir(parents=True, exist_ok=True)
     db_file = folder / "cap-demo.db"
-    db_file.unlink(missing_ok=True)
-    db = connect(f"sqlite:///{db_file}")
-    upgrade(db)
+    db = fresh_store(folder, db_file.name)
 
     # The call center produces the findings (registry services of the callcenter area; no import of it).
     outage_start, outage_hours = dt.datetime(2022, 1, 11, 9, 0, tzinfo=zone), 30.0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -223,23 +224,46 @@ def _action_errors(values: dict[str, str], data: dict[str, Any]) -> dict[str, st
     return errors
 
 
+def _save_action(form: Any, cap_id: int, day: dt.date, save: Callable[[CapActionIn], object]
+                 ) -> tuple[dict[str, str], dict[str, str], str | None, Response | None]:
+    """Read the action form and save it with ``save``: (the form's values, the field errors, the service's refusal, the
+    redirect to the CAP's actions once saved)."""
+    values, data = _action_data(form)
+    errors = _action_errors(values, data)
+    if errors:
+        return values, errors, None, None
+    try:
+        save(CapActionIn.model_validate(data))
+    except PartcdError as exc:
+        return values, errors, exc.message(), None
+    return values, errors, None, RedirectResponse(f"/callcenter/caps/{cap_id}?as_of={day.isoformat()}#actions",
+                                                  status_code=303)
+
+
+def _cap_action(request: Request, who: Principal, engine: Engine, cap_id: int, action_id: int,
+                day: dt.date) -> tuple[svc.CapDetail, svc.ActionView] | Response:
+    """The CAP as of ``day`` and its action ``action_id``, or the page that says which one is missing."""
+    try:
+        detail = svc.get_cap(engine, cap_id, day)
+    except ConfigError:
+        return render(request, "compliance/missing.html", who, what=f"CAP {cap_id}")
+    view = next((a for a in detail.actions if a.action_id == action_id), None)
+    if view is None:
+        return render(request, "compliance/missing.html", who, what=f"action {action_id} of CAP {cap_id}")
+    return detail, view
+
+
 @router.post("/callcenter/caps/{cap_id}/actions", response_model=None)
 async def action_add(request: Request, cap_id: RecordId, engine: Db, _: CsrfForm) -> Response:
     who, stop = _editor(request, engine)
     if stop is not None or who is None:
         return stop or RedirectResponse("/login", status_code=303)
     form = await request.form()
-    values, data = _action_data(form)
     day = _date(str(form.get("as_of", ""))[:10]) or dt.date.today()
-    errors = _action_errors(values, data)
-    error = None
-    if not errors:
-        try:
-            svc.add_action(engine, cap_id, CapActionIn.model_validate(data), actor=who.name)
-        except PartcdError as exc:
-            error = exc.message()
-        else:
-            return RedirectResponse(f"/callcenter/caps/{cap_id}?as_of={day.isoformat()}#actions", status_code=303)
+    values, errors, error, saved = _save_action(form, cap_id, day,
+                                                lambda action: svc.add_action(engine, cap_id, action, actor=who.name))
+    if saved is not None:
+        return saved
     try:
         detail = svc.get_cap(engine, cap_id, day)
     except ConfigError:
@@ -258,13 +282,10 @@ def action_edit(request: Request, cap_id: RecordId, action_id: RecordId, engine:
     if stop is not None or who is None:
         return stop or RedirectResponse("/login", status_code=303)
     day = _date(as_of) or dt.date.today()
-    try:
-        detail = svc.get_cap(engine, cap_id, day)
-    except ConfigError:
-        return render(request, "compliance/missing.html", who, what=f"CAP {cap_id}")
-    view = next((a for a in detail.actions if a.action_id == action_id), None)
-    if view is None:
-        return render(request, "compliance/missing.html", who, what=f"action {action_id} of CAP {cap_id}")
+    found = _cap_action(request, who, engine, cap_id, action_id, day)
+    if isinstance(found, Response):
+        return found
+    detail, view = found
     a = view.action
     values = {"required_element": a.required_element or "", "description": a.description, "owner": a.owner,
               "due_on": a.due_on.isoformat(), "status": "done" if a.done_on else "open",
@@ -279,25 +300,17 @@ async def action_save(request: Request, cap_id: RecordId, action_id: RecordId, e
     if stop is not None or who is None:
         return stop or RedirectResponse("/login", status_code=303)
     form = await request.form()
-    values, data = _action_data(form)
     day = _date(str(form.get("as_of", ""))[:10]) or dt.date.today()
     version = _version(form.get("expected_version"))
-    errors = _action_errors(values, data)
-    error = None
-    if not errors:
-        try:
-            svc.update_action(engine, action_id, CapActionIn.model_validate(data), actor=who.name, expected_version=version)
-        except PartcdError as exc:
-            error = exc.message()
-        else:
-            return RedirectResponse(f"/callcenter/caps/{cap_id}?as_of={day.isoformat()}#actions", status_code=303)
-    try:
-        detail = svc.get_cap(engine, cap_id, day)
-    except ConfigError:
-        return render(request, "compliance/missing.html", who, what=f"CAP {cap_id}")
-    view = next((a for a in detail.actions if a.action_id == action_id), None)
-    if view is None:
-        return render(request, "compliance/missing.html", who, what=f"action {action_id} of CAP {cap_id}")
+    values, errors, error, saved = _save_action(
+        form, cap_id, day, lambda action: svc.update_action(engine, action_id, action, actor=who.name,
+                                                            expected_version=version))
+    if saved is not None:
+        return saved
+    found = _cap_action(request, who, engine, cap_id, action_id, day)
+    if isinstance(found, Response):
+        return found
+    detail, view = found
     page = render(request, "compliance/action.html", who, d=detail, view=view, values=values, errors=errors,
                   error=error, version=version or view.version, as_of=day.isoformat())
     page.status_code = 422

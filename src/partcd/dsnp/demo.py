@@ -15,8 +15,7 @@ from zoneinfo import ZoneInfo
 from partcd.dsnp import pipelines as svc
 from partcd.dsnp import samples
 from partcd.platform import report
-from partcd.platform.demo import DemoResult
-from partcd.platform.store.db import connect, upgrade
+from partcd.platform.demo import DemoResult, fresh_store
 
 YEAR = 2021
 START = dt.date(2021, 1, 4)
@@ -27,11 +26,8 @@ ACTOR = "dsnp-compliance-lead"
 
 def demo(out: Path, seed: int, engine: str) -> DemoResult:
     folder = out / "dsnp"
-    folder.mkdir(parents=True, exist_ok=True)
     db_file = folder / "dsnp-demo.db"
-    db_file.unlink(missing_ok=True)
-    db = connect(f"sqlite:///{db_file}")
-    upgrade(db)
+    db = fresh_store(folder, db_file.name)
     ids: dict[str, int] = {}
     for data in samples.contracts(YEAR):
         view = svc.create_contract(db, data, actor=ACTOR)

@@ -18,21 +18,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
-import importlib.resources
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from partcd.core.errors import InputError, ParameterError
-from partcd.core.params import ParamFile, ParamSet, build_set, parse_param_file
+from partcd.core.params import ParamFile, ParamSet, build_set
 from partcd.mpf import readers
 from partcd.mpf.rules.eligibility import measurement_period
 from partcd.mpf.rules.measure import contract_score
 from partcd.mpf.rules.models import EXCLUSIONS, ContractScore, ContractTotals
 from partcd.mpf.rules.params import MpfParams
 from partcd.platform import frames
-from partcd.platform.params import area_spec, load_params, load_yaml
+from partcd.platform import params as platform_params
+from partcd.platform.params import load_params
 
 AREA = "mpf"
 MEASURE_KEY = "mpf_price_accuracy"
@@ -47,25 +46,14 @@ _BEFORE_WINDOW = EXCLUSIONS[:4]
 # --- parameters ---------------------------------------------------------------------------------------------------------
 
 
-def _variants_dir() -> Path:
-    return Path(str(importlib.resources.files("partcd.mpf"))) / "params" / "variants"
-
-
 def variant_names() -> list[str]:
     """The named variants shipped in ``params/variants/`` (file stems)."""
-    return sorted(p.stem for p in _variants_dir().glob("*.yaml"))
+    return platform_params.variant_names(AREA)
 
 
-@functools.cache
 def variant_file(name: str) -> ParamFile:
-    """A named variant's parameter file, validated with the strict schema of the period files."""
-    path = _variants_dir() / f"{name}.yaml"
-    if not path.is_file():
-        raise ParameterError(str(path), None, f"no such MPF variant; known: {', '.join(variant_names())}")
-    pf = parse_param_file(load_yaml(path.read_text(encoding="utf-8"), str(path)), str(path), AREA, area_spec(AREA))
-    if pf.method != name:
-        raise ParameterError(str(path), "method", f"a variant file must name itself: method: {name}")
-    return pf
+    """A named variant's parameter file (:func:`partcd.platform.params.variant_file`)."""
+    return platform_params.variant_file(AREA, name, "MPF")
 
 
 def param_set(rating_year: int, variant: str | None = None) -> ParamSet:

@@ -11,10 +11,12 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 
 from partcd import registry
 from partcd.platform import frames, report
 from partcd.platform.params import area_files, areas_with_params, load_params, sources
+from partcd.platform.store.db import connect, upgrade
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,17 @@ class DemoSummary:
     seed: int
     engine: str
     results: list[DemoResult]
+
+
+def fresh_store(folder: Path, name: str) -> Engine:
+    """An empty SQLite store ``folder/name`` migrated to the head (the folder is created, an earlier run's file
+    removed): where an area's demo keeps its records."""
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / name
+    db.unlink(missing_ok=True)
+    store = connect(f"sqlite:///{db}")
+    upgrade(store)
+    return store
 
 
 def run_demo(out: Path, *, seed: int = 2022, engine: str | None = None) -> DemoSummary:

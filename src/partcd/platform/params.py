@@ -132,6 +132,24 @@ def area_files(area: str) -> dict[str, ParamFile]:
     return out
 
 
+def variant_names(area: str) -> list[str]:
+    """The named variants an area ships in ``params/variants/`` (file stems)."""
+    return sorted(p.stem for p in (_params_dir(area) / "variants").glob("*.yaml"))
+
+
+@functools.cache
+def variant_file(area: str, name: str, label: str | None = None) -> ParamFile:
+    """A named variant's parameter file, validated with the strict schema of the area's period files; it must name
+    itself as its ``method``. ``label`` names the area in the error (default: the area's name)."""
+    path = _params_dir(area) / "variants" / f"{name}.yaml"
+    if not path.is_file():
+        raise ParameterError(str(path), None, f"no such {label or area} variant; known: {', '.join(variant_names(area))}")
+    pf = parse_param_file(load_yaml(path.read_text(encoding="utf-8"), str(path)), str(path), area, area_spec(area))
+    if pf.method != name:
+        raise ParameterError(str(path), "method", f"a variant file must name itself: method: {name}")
+    return pf
+
+
 def parse_period(area: str, text: str | int | dt.date) -> int | dt.date:
     """Read a period given on the command line in the area's kind (year or ISO date)."""
     spec = area_spec(area)

@@ -29,7 +29,6 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
-import importlib.resources
 import itertools
 import json
 import uuid
@@ -40,9 +39,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from partcd.core.errors import ConfigError, InputError, ParameterError
-from partcd.core.params import ParamFile, build_set, parse_param_file
+from partcd.core.params import ParamFile, build_set
 from partcd.platform import frames
-from partcd.platform.params import area_files, area_spec, load_yaml
+from partcd.platform import params as platform_params
+from partcd.platform.params import area_files
 from partcd.preclusion import store
 from partcd.preclusion.rules.decision import DECISION_LABELS, DECISION_TABLE, FLAGS, DecisionRule, Flag
 from partcd.preclusion.rules.efforts import EffortSummary, NotificationEffort, summarise_efforts
@@ -82,25 +82,14 @@ FIRST_DATA_ROW = 2
 # --- parameters -------------------------------------------------------------------------------------------------------
 
 
-def _variants_dir() -> Path:
-    return Path(str(importlib.resources.files("partcd.preclusion"))) / "params" / "variants"
-
-
 def variant_names() -> list[str]:
     """The named variants shipped in ``params/variants/`` (file stems)."""
-    return sorted(p.stem for p in _variants_dir().glob("*.yaml"))
+    return platform_params.variant_names(AREA)
 
 
-@functools.cache
 def variant_file(name: str) -> ParamFile:
-    """A named variant's parameter file, validated with the strict schema of the period files."""
-    path = _variants_dir() / f"{name}.yaml"
-    if not path.is_file():
-        raise ParameterError(str(path), None, f"no such preclusion variant; known: {', '.join(variant_names())}")
-    pf = parse_param_file(load_yaml(path.read_text(encoding="utf-8"), str(path)), str(path), AREA, area_spec(AREA))
-    if pf.method != name:
-        raise ParameterError(str(path), "method", f"a variant file must name itself: method: {name}")
-    return pf
+    """A named variant's parameter file (:func:`partcd.platform.params.variant_file`)."""
+    return platform_params.variant_file(AREA, name)
 
 
 @functools.cache

@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import ColumnElement, Engine, Table, delete, func, insert, select, update
@@ -79,6 +79,7 @@ from partcd.platform.store import audit
 from partcd.platform.store.db import session_scope
 
 log = logging.getLogger(__name__)
+R = TypeVar("R", AppealCase, ContractClockOverride)
 
 #: MBI format (CMS): C A AN N A AN N A A N N; letters exclude S, L, O, I, B and Z.
 _A = "AC-HJKMNP-RT-Y"
@@ -242,6 +243,19 @@ def _check_periods(timeframe_id: str, duration: dt.timedelta, start: dt.date, en
         check_override(timeframe_id, duration, load_params("appeals", day), day)
 
 
+def _stored(s: Session, table: type[R], row_id: int, expected_version: int | None = None) -> R:
+    """The stored case or override ``row_id`` (an input error naming it when there is none), refused when someone else
+    changed it since ``expected_version``."""
+    row = s.get(table, row_id)
+    if row is None:
+        file, what = ("override", "State override") if table is ContractClockOverride else ("case", "case")
+        raise InputError(file, None, "id", f"no {what} {row_id}")
+    if expected_version is not None and row.version != expected_version:
+        raise RuleError(f"{table.__tablename__} {row_id} was changed by someone else (version {row.version}, you had "
+                        f"{expected_version}); reload and retry")
+    return row
+
+
 def _refuse_overlap(s: Session, contract_id: str, timeframe_id: str, start: dt.date, end: dt.date | None,
                     exclude: int | None = None) -> None:
     """One State timeframe per contract, timeframe id and day: an overlapping period is refused."""
@@ -277,12 +291,7 @@ def end_override(engine: Engine, override_id: int, *, effective_to: dt.date, act
     """End an override: ``effective_to`` is the last local receipt date it applies to (audited; cases already
     stored keep the overrides they were received under)."""
     with session_scope(engine) as s:
-        row = s.get(ContractClockOverride, override_id)
-        if row is None:
-            raise InputError("override", None, "id", f"no State override {override_id}")
-        if expected_version is not None and row.version != expected_version:
-            raise RuleError(f"contract_clock_override {override_id} was changed by someone else (version {row.version}, "
-                            f"you had {expected_version}); reload and retry")
+        row = _stored(s, ContractClockOverride, override_id, expected_version)
         if effective_to < row.effective_from:
             raise InputError("override", None, "effective_to",
                              f"{effective_to} is before the override's effective_from {row.effective_from}")
@@ -628,12 +637,7 @@ def transition(engine: Engine, case_id: int, event: dict[str, Any] | CaseEvent, 
     """Apply one event: load, validate against the state machine, store case + timeline + notices + audit, or nothing."""
     now = now or dt.datetime.now(dt.UTC)
     with session_scope(engine) as s:
-        row = s.get(AppealCase, case_id)
-        if row is None:
-            raise InputError("case", None, "id", f"no case {case_id}")
-        if expected_version is not None and row.version != expected_version:
-            raise RuleError(f"appeal_case {case_id} was changed by someone else (version {row.version}, you had "
-                            f"{expected_version}); reload and retry")
+        row = _stored(s, AppealCase, case_id, expected_version)
         case, pinned = _load(row)
         params = case_params(case.received, case.zone, pinned)
         ev = _event(event, actor, now)
@@ -658,9 +662,7 @@ def assign(engine: Engine, case_id: int, assignee: str | None, *, actor: str, ex
     if name is not None and len(name) > ASSIGNEE_MAX_CHARS:
         raise InputError("case", None, "assignee", f"at most {ASSIGNEE_MAX_CHARS} characters")
     with session_scope(engine) as s:
-        row = s.get(AppealCase, case_id)
-        if row is None:
-            raise InputError("case", None, "id", f"no case {case_id}")
+        row = _stored(s, AppealCase, case_id)
         audit.update(s, row, {"assignee": name}, actor=actor, expected_version=expected_version,
                      reason="assigned" if name else "unassigned")
         return _view(row, now)
@@ -735,17 +737,14 @@ def rebuild_queue(engine: Engine, *, now: dt.datetime | None = None, batch: int 
 def get_case(engine: Engine, case_id: int, *, now: dt.datetime | None = None) -> CaseView:
     now = now or dt.datetime.now(dt.UTC)
     with session_scope(engine, read_only=True) as s:
-        row = s.get(AppealCase, case_id)
-        if row is None:
-            raise InputError("case", None, "id", f"no case {case_id}")
+        row = _stored(s, AppealCase, case_id)
         return _view(row, now)
 
 
 def timeline(engine: Engine, case_id: int) -> list[dict[str, Any]]:
     """The stored events of a case in order, each with who recorded it and the state after it."""
     with session_scope(engine, read_only=True) as s:
-        if s.get(AppealCase, case_id) is None:
-            raise InputError("case", None, "id", f"no case {case_id}")
+        _stored(s, AppealCase, case_id)
         rows = s.scalars(select(CaseEventRow).where(CaseEventRow.case_id == case_id).order_by(CaseEventRow.seq))
         return [{"seq": r.seq, "kind": r.kind, "at": _iso(r.occurred_at), "actor": r.actor, "status_after": r.status_after,
                  "recorded_at": _iso(r.recorded_at), "details": r.details} for r in rows]

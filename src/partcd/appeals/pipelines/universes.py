@@ -335,20 +335,40 @@ def _request(c: Case, zone: ZoneInfo, ext_notice: Deadline | None) -> dict[str, 
                 ext_notice is not None and ext_notice.met_at is not None)}
 
 
+def _notified(c: Case, zone: ZoneInfo, oral: bool = True) -> dict[str, str]:
+    """The notification columns: the oral one (in the tables that have it) and the written one, date and time."""
+    spoken = {"Date Oral Notification Provided to Enrollee": _d(c.oral_notice_at, zone),
+              "Time Oral Notification Provided to Enrollee": _t(c.oral_notice_at, zone)} if oral else {}
+    return {**spoken, "Date Written Notification Provided to Enrollee": _d(c.enrollee_notified_at, zone),
+            "Time Written Notification Provided to Enrollee": _t(c.enrollee_notified_at, zone)}
+
+
+def _closing(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
+    """The recorded-at and timeliness columns every table ends with."""
+    return {**_recorded(view.case, zone), **_timeliness(_resolution(view.deadlines), view.case, zone)}
+
+
+def _partd_decision(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
+    """The request and decision columns the Part D tables (CD, CDER, RD) share."""
+    c = view.case
+    return {**_enrollee(c), "Case Number": str(view.id), "Request Received Date": _d(c.received, zone),
+            "Request Received Time": _t(c.received, zone), "Request Disposition": _disposition(c),
+            "Priority (S/E)": "E" if c.expedited else "S",
+            "Request made under the expedited timeframe but processed under the standard timeframe (Y/N)":
+                _yn(c.expedite_denied_at is not None),
+            "Date of Plan Decision": _d(c.decided_at, zone), "Time of Plan Decision": _t(c.decided_at, zone)}
+
+
 def _od(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
     c = view.case
     ds = {d.id: d for d in view.deadlines}
     return {**_enrollee(c), "Authorization or Claim Number": str(view.id),
             **_request(c, zone, ds.get("T11") or ds.get("C7")),
             "Date of Determination": _d(c.decided_at, zone), "Time of Determination": _t(c.decided_at, zone),
-            "Date Oral Notification Provided to Enrollee": _d(c.oral_notice_at, zone),
-            "Time Oral Notification Provided to Enrollee": _t(c.oral_notice_at, zone),
-            "Date Written Notification Provided to Enrollee": _d(c.enrollee_notified_at, zone),
-            "Time Written Notification Provided to Enrollee": _t(c.enrollee_notified_at, zone),
-            "Date Effectuated": _d(c.effectuated_at, zone), "Who Made the Request": _REQUESTER[c.requester],
+            **_notified(c, zone), "Date Effectuated": _d(c.effectuated_at, zone),
+            "Who Made the Request": _REQUESTER[c.requester],
             "Untimely Determination (deemed adverse) (Y/N)": _yn(c.deemed_adverse_at is not None),
-            "Part B Drug Request (Y/N)": _yn(c.part_b_drug), **_recorded(c, zone),
-            **_timeliness(_resolution(view.deadlines), c, zone)}
+            "Part B Drug Request (Y/N)": _yn(c.part_b_drug), **_closing(view, zone)}
 
 
 def _recon(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
@@ -357,14 +377,13 @@ def _recon(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
     ire = ds.get("T24") or ds.get("T23") or ds.get("C21")
     return {**_enrollee(c), "Reconsideration Number": str(view.id), **_request(c, zone, ds.get("T21") or ds.get("C22")),
             "Date of Resolution": _d(c.decided_at, zone), "Time of Resolution": _t(c.decided_at, zone),
-            "Date Written Notification Provided to Enrollee": _d(c.enrollee_notified_at, zone),
-            "Time Written Notification Provided to Enrollee": _t(c.enrollee_notified_at, zone),
-            "Date Forwarded to IRE": _d(c.ire_forwarded_at, zone), "Time Forwarded to IRE": _t(c.ire_forwarded_at, zone),
+            **_notified(c, zone, oral=False), "Date Forwarded to IRE": _d(c.ire_forwarded_at, zone),
+            "Time Forwarded to IRE": _t(c.ire_forwarded_at, zone),
             "IRE Forwarding Due": f"{_d(ire.due, zone)} {_t(ire.due, zone)}" if ire else NONE,
             "IRE Forwarding Timely (Y/N/None)": NONE if ire is None else _yn(ire.state == "met"),
             "Medicare Item (Y/N)": _yn("medicare" in c.programs), "Medicaid Item (Y/N)": _yn("medicaid" in c.programs),
             "Who Made the Request": _REQUESTER[c.requester], "Part B Drug Request (Y/N)": _yn(c.part_b_drug),
-            **_recorded(c, zone), **_timeliness(_resolution(view.deadlines), c, zone)}
+            **_closing(view, zone)}
 
 
 def _grv(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
@@ -380,22 +399,14 @@ def _grv(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
             "Date Oral Notification of Resolution": _d(oral, zone), "Time Oral Notification of Resolution": _t(oral, zone),
             "Date Written Notification of Resolution": _d(written, zone),
             "Time Written Notification of Resolution": _t(written, zone), "AOR Receipt Date": _d(c.aor_received, zone),
-            **_recorded(c, zone), **_timeliness(_resolution(view.deadlines), c, zone)}
+            **_closing(view, zone)}
 
 
 def _partd(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
     c = view.case
-    row = {**_enrollee(c), "Case Number": str(view.id), "Request Received Date": _d(c.received, zone),
-           "Request Received Time": _t(c.received, zone), "Request Disposition": _disposition(c),
-           "Priority (S/E)": "E" if c.expedited else "S",
-           "Request made under the expedited timeframe but processed under the standard timeframe (Y/N)":
-               _yn(c.expedite_denied_at is not None),
-           "Date of Plan Decision": _d(c.decided_at, zone), "Time of Plan Decision": _t(c.decided_at, zone),
-           "Date Written Notification Provided to Enrollee": _d(c.enrollee_notified_at, zone),
-           "Time Written Notification Provided to Enrollee": _t(c.enrollee_notified_at, zone),
+    row = {**_partd_decision(view, zone), **_notified(c, zone, oral=False),
            "Date Effectuated": _d(c.effectuated_at, zone), "Who Made the Request": _REQUESTER[c.requester],
-           "Date Forwarded to IRE": _d(c.ire_forwarded_at, zone), **_recorded(c, zone),
-           **_timeliness(_resolution(view.deadlines), c, zone)}
+           "Date Forwarded to IRE": _d(c.ire_forwarded_at, zone), **_closing(view, zone)}
     if c.case_type == "partd_exception":
         row["Date Prescriber Supporting Statement Received"] = _d(c.supporting_statement_at, zone)
         row["Time Prescriber Supporting Statement Received"] = _t(c.supporting_statement_at, zone)
@@ -404,20 +415,11 @@ def _partd(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
 
 def _rd(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
     c = view.case
-    return {**_enrollee(c), "Case Number": str(view.id), "Request Received Date": _d(c.received, zone),
-            "Request Received Time": _t(c.received, zone), "AOR Receipt Date": _d(c.aor_received, zone),
-            "Request Disposition": _disposition(c), "Priority (S/E)": "E" if c.expedited else "S",
-            "Request made under the expedited timeframe but processed under the standard timeframe (Y/N)":
-                _yn(c.expedite_denied_at is not None),
-            "Date of Plan Decision": _d(c.decided_at, zone), "Time of Plan Decision": _t(c.decided_at, zone),
-            "Date Oral Notification Provided to Enrollee": _d(c.oral_notice_at, zone),
-            "Time Oral Notification Provided to Enrollee": _t(c.oral_notice_at, zone),
-            "Date Written Notification Provided to Enrollee": _d(c.enrollee_notified_at, zone),
-            "Time Written Notification Provided to Enrollee": _t(c.enrollee_notified_at, zone),
+    return {**_partd_decision(view, zone), "AOR Receipt Date": _d(c.aor_received, zone), **_notified(c, zone),
             "Date Effectuated": _d(c.effectuated_at, zone), "Who Made the Request": _REQUESTER[c.requester],
             "Date Forwarded to IRE": _d(c.ire_forwarded_at, zone),
             "Untimely Redetermination (forwarded to IRE) (Y/N)": _yn(c.deemed_adverse_at is not None),
-            **_recorded(c, zone), **_timeliness(_resolution(view.deadlines), c, zone)}
+            **_closing(view, zone)}
 
 
 def _payment(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
@@ -431,11 +433,9 @@ def _payment(view: CaseView, zone: ZoneInfo) -> dict[str, str]:
            "Request Disposition": _disposition(c),
            ("Date of Determination" if part_c else "Date of Plan Decision"): _d(c.decided_at, zone),
            ("Time of Determination" if part_c else "Time of Plan Decision"): _t(c.decided_at, zone),
-           "Date Written Notification Provided to Enrollee": _d(c.enrollee_notified_at, zone),
-           "Time Written Notification Provided to Enrollee": _t(c.enrollee_notified_at, zone),
-           "Date Paid": _d(c.effectuated_at, zone), "Date Forwarded to IRE": _d(c.ire_forwarded_at, zone),
-           "Who Made the Request": _REQUESTER[c.requester], **_recorded(c, zone),
-           **_timeliness(_resolution(view.deadlines), c, zone)}
+           **_notified(c, zone, oral=False), "Date Paid": _d(c.effectuated_at, zone),
+           "Date Forwarded to IRE": _d(c.ire_forwarded_at, zone), "Who Made the Request": _REQUESTER[c.requester],
+           **_closing(view, zone)}
     if part_c:
         row["AOR Receipt Date"] = _d(c.aor_received, zone)
     return row

@@ -523,6 +523,27 @@ def _not_before(later: dt.datetime, earlier: dt.datetime, what: str, cite: tuple
         raise RuleError(f"{what} ({later.isoformat()}) is before the receipt of the request ({earlier.isoformat()})", cite)
 
 
+def _expedite_denial(c: _Clock, rec: dt.datetime, expedite_denied: dt.datetime, tf_id: str, jeopardy: bool = False,
+                     must: str = "", must_cite: tuple[Cite, ...] = ()) -> dt.datetime:
+    """The local time expedited handling was denied: not before the receipt (cited to ``tf_id``), and refused with
+    ``must`` (``must_cite``) when a provider indicated that the standard timeframe could seriously jeopardize the
+    enrollee."""
+    denied = c.local(expedite_denied, "denial of expedited handling")
+    _not_before(denied, rec, "the denial of expedited handling", c.cite(tf_id))
+    if jeopardy:
+        raise RuleError(must, must_cite)
+    return denied
+
+
+def _oral_followup(c: _Clock, rec: dt.datetime, oral_notice: dt.datetime, tf_id: str, condition: str | None = None,
+                   cite_id: str | None = None) -> Obligation:
+    """The written follow-up ``tf_id`` of a decision first given orally (not before the receipt, cited to ``cite_id``,
+    default ``tf_id``)."""
+    oral = c.local(oral_notice, "oral notification")
+    _not_before(oral, rec, "the oral notification", c.cite(cite_id or tf_id))
+    return c.obligation(tf_id, oral, condition=condition)
+
+
 def _check_extension(c: _Clock, process: Literal["grievance", "iod", "ir"], ext: Extension) -> None:
     """Who may ask for an extension and what the plan must show when it extends on its own (D-8).
 
@@ -574,6 +595,32 @@ def _extend(c: _Clock, ext: Extension, base: Obligation, received: dt.datetime,
     return c.plus_days(base.due, days), days, decided
 
 
+def _extended(c: _Clock, base: Obligation, rec: dt.datetime, due: dt.datetime, days: int, limit: Cited[int]) -> Obligation:
+    """``base`` (a resolution counted from ``rec``) extended to ``due`` by ``days`` calendar days under ``limit``."""
+    return c.make(TIMEFRAMES[base.id], due, rec, used={**base.params_used, limit.key: days}, override=base.state_override,
+                  description=f"{base.description} (extended by {days} calendar days)")
+
+
+def _extension_notice(c: _Clock, tf_id: str, due: dt.datetime, rec: dt.datetime, decided: dt.datetime | None,
+                      used: dict[str, Any], description: str | None = None) -> Obligation:
+    """The written notice ``tf_id`` of an extension, due by the end of the extension, from the decision to extend (the
+    receipt when its time is not given)."""
+    return c.make(TIMEFRAMES[tf_id], due, decided or rec, used=used, description=description,
+                  start_event="decision to extend" if decided else "decision to extend (time not given; receipt)")
+
+
+def _extended_determination(c: _Clock, base: Obligation, rec: dt.datetime, due: dt.datetime, days: int,
+                            decided: dt.datetime | None, limit: Cited[int], ids: tuple[str, str],
+                            notice_description: str | None = None) -> tuple[Obligation, Obligation]:
+    """A determination extended by ``days``: ``ids`` = (the determination in the extended timeframe, counted from the
+    end of ``base``; the written notice of the extension)."""
+    final_id, notice_id = ids
+    used = {**base.params_used, limit.key: limit.value, "extension_calendar_days": days}
+    final = c.make(TIMEFRAMES[final_id], due, base.due, used=used, override=base.state_override,
+                   start_event=f"end of the original timeframe ({base.id}) + {days}-calendar-day extension")
+    return final, _extension_notice(c, notice_id, due, rec, decided, used, notice_description)
+
+
 _NONCONTRACT_INFO = "if medical information is needed from noncontract providers"
 _JEOPARDY = "a provider indicated that the standard timeframe could seriously jeopardize the enrollee: "
 
@@ -585,10 +632,8 @@ def _first_timeframe(c: _Clock, rec: dt.datetime, ids: tuple[str, str, str, str,
     noncontract information request, standard after a denied expedite, written notice of the denial)."""
     standard, fast, info, after_denial, denial_notice = ids
     if expedite_denied is not None:
-        denied = c.local(expedite_denied, "denial of expedited handling")
-        _not_before(denied, rec, "the denial of expedited handling", c.cite(after_denial))
-        if provider_indicates_jeopardy:
-            raise RuleError(_JEOPARDY + must, must_cite)
+        denied = _expedite_denial(c, rec, expedite_denied, after_denial, provider_indicates_jeopardy, _JEOPARDY + must,
+                                  must_cite)
         return c.obligation(after_denial, rec), c.obligation(denial_notice, denied)
     if expedited:
         return c.obligation(fast, rec), c.obligation(info, rec, condition=_NONCONTRACT_INFO)
@@ -640,9 +685,7 @@ def integrated_grievance(
     limit = c.cited("grievance_extension_calendar_days")
     _check_extension(c, "grievance", extension)
     due, days, decided = _extend(c, extension, base, rec, limit)
-    out.append(c.make(TIMEFRAMES["T2"], due, rec, used={**base.params_used, limit.key: days},
-                      override=base.state_override,
-                      description=f"{c.describe(TIMEFRAMES['T2'])} (extended by {days} calendar days)"))
+    out.append(_extended(c, base, rec, due, days, limit))
     if decided is not None:
         out.append(c.obligation("T3", decided))
     return _sorted(out)
@@ -674,11 +717,8 @@ def integrated_organization_determination(
         limit = c.cited("iod_extension_max_calendar_days")
         _check_extension(c, "iod", extension)
         due, days, decided = _extend(c, extension, base, rec, limit)
-        used = {**base.params_used, limit.key: limit.value, "extension_calendar_days": days}
-        final = c.make(TIMEFRAMES["T12"], due, base.due, used=used, override=base.state_override,
-                       start_event=f"end of the original timeframe ({base.id}) + {days}-calendar-day extension")
-        out.append(c.make(TIMEFRAMES["T11"], due, decided or rec, used=used,
-                          start_event="decision to extend" if decided else "decision to extend (time not given; receipt)"))
+        final, notice = _extended_determination(c, base, rec, due, days, decided, limit, ("T12", "T11"))
+        out.append(notice)
     out.append(final)
     out.append(c.make(TIMEFRAMES["T13"], c.end_of_day(final.due.date()), final.due, used=final.params_used,
                       start_event=f"expiry of the timeframe ({final.id})",
@@ -749,9 +789,7 @@ def integrated_reconsideration(
         limit = c.cited("ir_extension_calendar_days")
         _check_extension(c, "ir", extension)
         ext_due, days, decided = _extend(c, extension, base, rec, limit)
-        resolution = c.make(TIMEFRAMES[base.id], ext_due, rec, override=base.state_override,
-                            used={**base.params_used, limit.key: days},
-                            description=f"{c.describe(TIMEFRAMES[base.id])} (extended by {days} calendar days)")
+        resolution = _extended(c, base, rec, ext_due, days, limit)
         if decided is not None:
             out.append(c.obligation("T21", decided))
     out.append(resolution)
@@ -873,9 +911,8 @@ def _partd_followups(c: _Clock, rec: dt.datetime, expedited: bool, expedite_deni
     if expedite_denied is not None:
         out.append(c.obligation("D4", c.local(expedite_denied, "denial of expedited handling")))
     if oral_notice is not None:
-        oral = c.local(oral_notice, "oral notification")
-        _not_before(oral, rec, "the oral notification", c.cite("D2"))
-        out.append(c.obligation("D3" if expedited and expedite_denied is None else "D2", oral))
+        out.append(_oral_followup(c, rec, oral_notice, "D3" if expedited and expedite_denied is None else "D2",
+                                  cite_id="D2"))
     return out
 
 
@@ -901,8 +938,7 @@ def partd_coverage_determination(
                             c.view.rule_cite("partd_no_expedite_payment"))
         return _sorted([c.obligation("D1", rec), *_partd_followups(c, rec, False, None, oral_notice)])
     if expedite_denied is not None:
-        _not_before(c.local(expedite_denied, "denial of expedited handling"), rec, "the denial of expedited handling",
-                    c.cite("P5"))
+        _expedite_denial(c, rec, expedite_denied, "P5")
         start, event = _denied_start(c, rec)
         hours = c.view.partd_expedite_denied_h
         decision = c.make(TIMEFRAMES["P5"], c.after_hours(start, hours), start, start_event=event,
@@ -933,8 +969,7 @@ def partd_exception(
     c = _clock(params, zone, None)
     rec = c.local(received, "receipt")
     if expedite_denied is not None:
-        _not_before(c.local(expedite_denied, "denial of expedited handling"), rec, "the denial of expedited handling",
-                    c.cite("P5"))
+        _expedite_denial(c, rec, expedite_denied, "P5")
         tf_id, key = "P5", "partd_exception_supporting_statement_h"
     elif expedited:
         tf_id, key = "P4", "partd_expedited_exception_supporting_statement_h"

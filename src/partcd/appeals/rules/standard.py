@@ -24,9 +24,14 @@ from partcd.appeals.rules.clocks import (
     _Clock,
     _clock,
     _denied_start,
+    _expedite_denial,
     _extend,
+    _extended,
+    _extended_determination,
+    _extension_notice,
     _higher_level_reversal,
     _not_before,
+    _oral_followup,
     _sorted,
 )
 from partcd.core import calendar
@@ -36,6 +41,13 @@ from partcd.core.params import Cited, ParamSet
 
 _NONCONTRACT_INFO = "if medical information is needed from noncontract providers"
 _AFFIRMED = "if the reconsideration affirms, in whole or in part, the adverse organization determination"
+_PHYSICIAN_JEOPARDY = ("a physician indicated that the standard timeframe could seriously jeopardize the enrollee: "
+                       "the plan must expedite")
+
+
+def _by_end_of_extension(tf_id: str) -> str:
+    """The description of a standard extension notice (C7, C22)."""
+    return f"{TIMEFRAMES[tf_id].obligation} (by the end of the extension: the rule sets no earlier time for the written notice)"
 
 
 def decision_timeframe(case_type: str, *, expedited: bool = False, payment: bool = False, part_b_drug: bool = False,
@@ -139,11 +151,8 @@ def partc_organization_determination(
                           "§ 422.570(a) excludes requests for payment of services already furnished")
     out: list[Obligation] = []
     if expedite_denied is not None:
-        denied = c.local(expedite_denied, "denial of expedited handling")
-        _not_before(denied, rec, "the denial of expedited handling", c.cite("C5"))
-        if provider_indicates_jeopardy:
-            raise RuleError("a physician indicated that the standard timeframe could seriously jeopardize the enrollee: "
-                            "the plan must expedite", c.view.rule_cite("partc_od_must_expedite"))
+        denied = _expedite_denial(c, rec, expedite_denied, "C5", provider_indicates_jeopardy, _PHYSICIAN_JEOPARDY,
+                                  c.view.rule_cite("partc_od_must_expedite"))
         tf_id, key = decision_timeframe("partc_organization_determination", part_b_drug=part_b_drug,
                                         prior_authorization=prior_authorization)
         if TIMEFRAMES[tf_id].kind == "hours":
@@ -170,18 +179,12 @@ def partc_organization_determination(
                             c.cite(base.id) if part_b_drug else c.cite("C11"))
         _standard_extension(c, extension, limit, "partc_od_extension_requesters")
         due, days, decided = _extend(c, extension, base, rec, limit)
-        used = {**base.params_used, limit.key: limit.value, "extension_calendar_days": days}
-        final = c.make(TIMEFRAMES["C8"], due, base.due, used=used,
-                       start_event=f"end of the original timeframe ({base.id}) + {days}-calendar-day extension")
-        out.append(c.make(TIMEFRAMES["C7"], due, decided or rec, used=used,
-                          start_event="decision to extend" if decided else "decision to extend (time not given; receipt)",
-                          description=f"{TIMEFRAMES['C7'].obligation} (by the end of the extension: the rule sets no "
-                                      "earlier time for the written notice)"))
+        final, notice = _extended_determination(c, base, rec, due, days, decided, limit, ("C8", "C7"),
+                                                _by_end_of_extension("C7"))
+        out.append(notice)
     out.append(final)
     if oral_notice is not None and expedited and expedite_denied is None:
-        oral = c.local(oral_notice, "oral notification")
-        _not_before(oral, rec, "the oral notification", c.cite("C10"))
-        out.append(c.obligation("C10", oral, condition="if the expedited determination given orally was adverse"))
+        out.append(_oral_followup(c, rec, oral_notice, "C10", "if the expedited determination given orally was adverse"))
     return _sorted(out)
 
 
@@ -215,11 +218,8 @@ def partc_reconsideration(
     out: list[Obligation] = []
     granted = expedited and expedite_denied is None
     if expedite_denied is not None:
-        denied = c.local(expedite_denied, "denial of expedited handling")
-        _not_before(denied, rec, "the denial of expedited handling", c.cite("C17"))
-        if provider_indicates_jeopardy:
-            raise RuleError("a physician indicated that the standard timeframe could seriously jeopardize the enrollee: "
-                            "the plan must expedite", c.view.rule_cite("partc_recon_must_expedite"))
+        denied = _expedite_denial(c, rec, expedite_denied, "C17", provider_indicates_jeopardy, _PHYSICIAN_JEOPARDY,
+                                  c.view.rule_cite("partc_recon_must_expedite"))
         tf_id, key = decision_timeframe("partc_reconsideration", part_b_drug=part_b_drug)
         days = int(c.value(key))
         base = c.make(TIMEFRAMES["C17"], c.after_days(rec, days), rec, used={key: days},
@@ -240,19 +240,13 @@ def partc_reconsideration(
                             "extended", limit.cite)
         _standard_extension(c, extension, limit, "partc_recon_extension_requesters")
         due, days, decided = _extend(c, extension, base, rec, limit)
-        resolution = c.make(TIMEFRAMES[base.id], due, rec, used={**base.params_used, limit.key: days},
-                            description=f"{base.description} (extended by {days} calendar days)")
-        out.append(c.make(TIMEFRAMES["C22"], due, decided or rec, used=resolution.params_used,
-                          start_event="decision to extend" if decided else "decision to extend (time not given; receipt)",
-                          description=f"{TIMEFRAMES['C22'].obligation} (by the end of the extension: the rule sets no "
-                                      "earlier time for the written notice)"))
+        resolution = _extended(c, base, rec, due, days, limit)
+        out.append(_extension_notice(c, "C22", due, rec, decided, resolution.params_used, _by_end_of_extension("C22")))
     out.append(resolution)
     out.append(_ire_forward(c, rec, resolution, granted, affirmed, missed))
     if oral_notice is not None and granted:
-        oral = c.local(oral_notice, "oral notification")
-        _not_before(oral, rec, "the oral notification", c.cite("C20"))
-        out.append(c.obligation("C20", oral, condition="if the expedited reconsideration given orally was completely "
-                                                       "favorable"))
+        out.append(_oral_followup(c, rec, oral_notice, "C20", "if the expedited reconsideration given orally was "
+                                                              "completely favorable"))
     return _sorted(out)
 
 
@@ -306,8 +300,7 @@ def standard_grievance(
     limit = c.cited("partc_grievance_extension_calendar_days" if part == "C" else "partd_grievance_extension_calendar_days")
     _grievance_extension(c, extension, limit)
     due, days, decided = _extend(c, extension, base, rec, limit)
-    out = [c.make(TIMEFRAMES[resolve], due, rec, used={**base.params_used, limit.key: days},
-                  description=f"{base.description} (extended by {days} calendar days)")]
+    out = [_extended(c, base, rec, due, days, limit)]
     if decided is not None:
         out.append(c.obligation(notice, decided))
     return _sorted(out)
@@ -350,11 +343,9 @@ def partd_redetermination(
                           "§ 423.584(a) excludes requests for payment of drugs already furnished")
     out: list[Obligation] = []
     if expedite_denied is not None:
-        denied = c.local(expedite_denied, "denial of expedited handling")
-        _not_before(denied, rec, "the denial of expedited handling", c.cite("D9"))
-        if provider_indicates_jeopardy:
-            raise RuleError("a prescriber indicated that the standard timeframe may seriously jeopardize the enrollee: "
-                            "the sponsor must expedite", c.view.rule_cite("partd_rd_must_expedite"))
+        denied = _expedite_denial(c, rec, expedite_denied, "D9", provider_indicates_jeopardy,
+                                  "a prescriber indicated that the standard timeframe may seriously jeopardize the "
+                                  "enrollee: the sponsor must expedite", c.view.rule_cite("partd_rd_must_expedite"))
         base = c.obligation("D9", rec, start_event="the day the expedited request was received")
         out.append(c.obligation("D10", denied))
     else:
@@ -366,9 +357,7 @@ def partd_redetermination(
     if missed:
         out.append(c.obligation("D13", base.due, start_event=f"expiry of the adjudication timeframe ({base.id})"))
     if oral_notice is not None and expedited and expedite_denied is None:
-        oral = c.local(oral_notice, "oral notification")
-        _not_before(oral, rec, "the oral notification", c.cite("D12"))
-        out.append(c.obligation("D12", oral))
+        out.append(_oral_followup(c, rec, oral_notice, "D12"))
     return _sorted(out)
 
 

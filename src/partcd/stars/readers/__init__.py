@@ -33,7 +33,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from partcd.core.errors import InputError, ParameterError
 from partcd.platform.params import load_model
@@ -42,6 +42,7 @@ from partcd.stars.rules.guardrails import REASON_WORDS, describe_threshold
 from partcd.stars.rules.models import ContractType, CutPoints, Measure, MeasureScore, Part
 
 TableKind = Literal["measure_data", "measure_stars", "cut_points", "tidy_scores", "tidy_cut_points"]
+T = TypeVar("T")
 
 #: Text CMS writes instead of a score (Measure Data) or a star (Measure Stars), after stripping.
 STATUS_TEXTS: frozenset[str] = frozenset(
@@ -248,15 +249,23 @@ def _master_columns(file: str, rows: list[list[str]], year: int) -> tuple[Measur
         label = labels[col] if col < len(labels) else ""
         if not label:
             continue
-        measure_id, name = _split_label(file, 3, col, label)
-        measure = find_measure(catalogue, measure_id[0], name, aliases)
-        if measure is None:
-            raise InputError(file, 3, label, f"measure {name!r} (Part {measure_id[0]}) is not in the {year} catalogue")
+        measure_id, name, measure = _label_measure(file, col, label, catalogue, aliases, year)
         period = rows[3][col] if col < len(rows[3]) else ""
         columns.append(MeasureColumn(col, measure_id, name, domain.split(":")[0].strip(), period, measure))
     if not columns:
         raise InputError(file, 3, None, "no measure columns ('ID: name') in the third header row")
     return tuple(columns)
+
+
+def _label_measure(file: str, col: int, label: str, catalogue: list[Measure], aliases: dict[str, tuple[str, ...]],
+                   year: int) -> tuple[str, str, Measure]:
+    """(measure id, name, measure) of a measure label of header row 3 ('C01: Breast Cancer Screening'), found in the
+    rating year's catalogue."""
+    measure_id, name = _split_label(file, 3, col, label)
+    measure = find_measure(catalogue, measure_id[0], name, aliases)
+    if measure is None:
+        raise InputError(file, 3, label, f"measure {name!r} (Part {measure_id[0]}) is not in the {year} catalogue")
+    return measure_id, name, measure
 
 
 def _split_label(file: str, row: int, col: int, label: str) -> tuple[str, str]:
@@ -324,46 +333,54 @@ def parse_score(text: str, measure: Measure) -> float:
     return value
 
 
-def read_measure_data(path: Path | str, year: int | None = None) -> MeasureTable:
-    """Scores of a CMS "Measure Data" file (text statuses -> ``score=None`` with the reason)."""
-    file, rating_year, columns, contract_rows = _master_table(path, year, "measure_data", "Measure Data")
+def _read_master(path: Path | str, year: int | None, kind: TableKind, title: str,
+                 read_cell: Callable[[str, int, Contract, MeasureColumn, str], T]
+                 ) -> tuple[str, int, tuple[MeasureColumn, ...], tuple[Contract, ...], tuple[T, ...]]:
+    """A Measure Data or Measure Stars file: its name, rating year, columns, contracts, and ``read_cell(file, row,
+    contract, column, cell)`` of every measure cell, row by row."""
+    file, rating_year, columns, contract_rows = _master_table(path, year, kind, title)
     contracts: list[Contract] = []
-    scores: list[MeasureScore] = []
+    values: list[T] = []
     for rownum, contract, row in contract_rows:
         contracts.append(contract)
-        for c in columns:
-            cell = row[c.column]
-            ctype = contract.contract_type
-            if cell in STATUS_TEXTS:
-                scores.append(MeasureScore(contract.contract_id, c.measure.measure_key, None, cell, ctype))
-                continue
-            if c.measure.improvement:
-                raise InputError(file, rownum, f"{c.measure_id}: {c.name}", f"{cell!r}: improvement measures have no score")
-            try:
-                value = parse_score(cell, c.measure)
-            except ValueError as exc:
-                raise InputError(file, rownum, f"{c.measure_id}: {c.name}", str(exc)) from None
-            scores.append(MeasureScore(contract.contract_id, c.measure.measure_key, value, None, ctype))
-    return MeasureTable(file, rating_year, columns, tuple(contracts), scores=tuple(scores))
+        values.extend(read_cell(file, rownum, contract, c, row[c.column]) for c in columns)
+    return file, rating_year, columns, tuple(contracts), tuple(values)
+
+
+def _measure_score(file: str, rownum: int, contract: Contract, c: MeasureColumn, cell: str) -> MeasureScore:
+    ctype = contract.contract_type
+    if cell in STATUS_TEXTS:
+        return MeasureScore(contract.contract_id, c.measure.measure_key, None, cell, ctype)
+    if c.measure.improvement:
+        raise InputError(file, rownum, f"{c.measure_id}: {c.name}", f"{cell!r}: improvement measures have no score")
+    try:
+        value = parse_score(cell, c.measure)
+    except ValueError as exc:
+        raise InputError(file, rownum, f"{c.measure_id}: {c.name}", str(exc)) from None
+    return MeasureScore(contract.contract_id, c.measure.measure_key, value, None, ctype)
+
+
+def _published_star(file: str, rownum: int, contract: Contract, c: MeasureColumn, cell: str) -> PublishedStar:
+    key, ctype = c.measure.measure_key, contract.contract_type
+    if cell in STATUS_TEXTS:
+        return PublishedStar(contract.contract_id, key, c.measure_id, None, cell, ctype)
+    if cell in {"1", "2", "3", "4", "5"}:
+        return PublishedStar(contract.contract_id, key, c.measure_id, int(cell), None, ctype)
+    raise InputError(file, rownum, f"{c.measure_id}: {c.name}", f"{cell!r} is neither a star 1-5 nor a known status")
+
+
+def read_measure_data(path: Path | str, year: int | None = None) -> MeasureTable:
+    """Scores of a CMS "Measure Data" file (text statuses -> ``score=None`` with the reason)."""
+    file, rating_year, columns, contracts, scores = _read_master(path, year, "measure_data", "Measure Data",
+                                                                 _measure_score)
+    return MeasureTable(file, rating_year, columns, contracts, scores=scores)
 
 
 def read_measure_stars(path: Path | str, year: int | None = None) -> MeasureTable:
     """Published stars of a CMS "Measure Stars" file (text statuses kept as the reason)."""
-    file, rating_year, columns, contract_rows = _master_table(path, year, "measure_stars", "Measure Stars")
-    contracts: list[Contract] = []
-    stars: list[PublishedStar] = []
-    for rownum, contract, row in contract_rows:
-        contracts.append(contract)
-        for c in columns:
-            cell = row[c.column]
-            key, ctype = c.measure.measure_key, contract.contract_type
-            if cell in STATUS_TEXTS:
-                stars.append(PublishedStar(contract.contract_id, key, c.measure_id, None, cell, ctype))
-            elif cell in {"1", "2", "3", "4", "5"}:
-                stars.append(PublishedStar(contract.contract_id, key, c.measure_id, int(cell), None, ctype))
-            else:
-                raise InputError(file, rownum, f"{c.measure_id}: {c.name}", f"{cell!r} is neither a star 1-5 nor a known status")
-    return MeasureTable(file, rating_year, columns, tuple(contracts), stars=tuple(stars))
+    file, rating_year, columns, contracts, stars = _read_master(path, year, "measure_stars", "Measure Stars",
+                                                                _published_star)
+    return MeasureTable(file, rating_year, columns, contracts, stars=stars)
 
 
 # --- cut points ------------------------------------------------------------------------------
@@ -476,10 +493,7 @@ def read_cms_cut_points(path: Path | str, year: int | None = None) -> CutPointTa
         label = rows[2][col]
         if not label:
             continue
-        measure_id, name = _split_label(file, 3, col, label)
-        measure = find_measure(catalogue, measure_id[0], name, aliases)
-        if measure is None:
-            raise InputError(file, 3, label, f"measure {name!r} (Part {measure_id[0]}) is not in the {rating_year} catalogue")
+        measure_id, _, measure = _label_measure(file, col, label, catalogue, aliases, rating_year)
         measures.append((col, measure_id, measure))
     groups: dict[ContractType, dict[int, tuple[int, list[str]]]] = {}
     for idx in range(4, len(rows)):

@@ -122,7 +122,7 @@ def read_cai_categories(path: Path | str) -> CaiCategories:
     """A CMS "CAI" data table or its tidy equivalent (detected from the header)."""
     file = str(path)
     rows = read_rows(path)
-    if rows and {c.strip().lower() for c in rows[0]} >= {"contract_id"}:
+    if "contract_id" in _header(rows):
         return _read_tidy_cai(file, rows)
     file, rows, header, year = _table(path, "CAI")
     missing = [c for c in ("Contract Number", *_CAI_COLUMNS) if c not in header]
@@ -138,6 +138,18 @@ def read_cai_categories(path: Path | str) -> CaiCategories:
         if flag == "Yes":
             pr.add(row[0])
     return CaiCategories(file, year, cats, frozenset(pr))
+
+
+def _header(rows: list[list[str]]) -> set[str]:
+    """The lower-case column names of a tidy CSV (header = row 1)."""
+    return {c.strip().lower() for c in rows[0]} if rows else set()
+
+
+def _need_columns(file: str, rows: list[list[str]], need: set[str]) -> None:
+    """Refuse a tidy CSV without every column of ``need``, naming what it has."""
+    have = _header(rows)
+    if not need <= have:
+        raise InputError(file, 1, None, f"expected columns {', '.join(sorted(need))}; found {', '.join(sorted(have))}")
 
 
 def _tidy(file: str, rows: list[list[str]]) -> Iterator[tuple[int, Callable[[str], str]]]:
@@ -219,10 +231,7 @@ def read_disaster_shares(path: Path | str) -> dict[str, dict[int, float]]:
     rows = read_rows(path)
     if len(rows) > 1 and rows[0] and re.match(r"^(?:19|20)\d{2} Summary Star View", rows[0][0]):
         return disaster_shares_from_summary(read_summary_ratings(path))
-    need = {"contract_id", "year", "percent"}
-    have = {c.strip().lower() for c in rows[0]} if rows else set()
-    if not need <= have:
-        raise InputError(file, 1, None, f"expected columns {', '.join(sorted(need))}; found {', '.join(sorted(have))}")
+    _need_columns(file, rows, {"contract_id", "year", "percent"})
     out: dict[str, dict[int, float]] = {}
     for rownum, cell in _tidy(file, rows):
         cid = cell("contract_id")
@@ -253,10 +262,7 @@ def read_cai_values(path: Path | str) -> dict[RatingKey, dict[int, float]]:
     """Tidy CAI values ``rating, category, value`` (a rating year's Technical Notes tables)."""
     file = str(path)
     rows = read_rows(path)
-    need = {"rating", "category", "value"}
-    have = {c.strip().lower() for c in rows[0]} if rows else set()
-    if not need <= have:
-        raise InputError(file, 1, None, f"expected columns {', '.join(sorted(need))}; found {', '.join(sorted(have))}")
+    _need_columns(file, rows, {"rating", "category", "value"})
     raw: dict[str, dict[int, float]] = {}
     for rownum, cell in _tidy(file, rows):
         rating = cell("rating")
@@ -333,7 +339,7 @@ def stars_input(file: str, year: int, measures: Sequence[Measure], contracts: Se
 def read_stars_input(path: Path | str, year: int | None = None, puerto_rico_only: frozenset[str] = frozenset()) -> StarsInput:
     """Measure stars from a CMS "Measure Stars" table or a tidy CSV (detected), ready for :func:`rules.rate.rate`."""
     rows = read_rows(path)
-    header = {c.strip().lower() for c in rows[0]} if rows else set()
+    header = _header(rows)
     if "contract_id" in header and "stars" in header:
         return _read_tidy_stars(str(path), rows, year, puerto_rico_only)
     info = detect(path, rows)
@@ -388,7 +394,7 @@ def read_standard_errors(path: Path | str, measures: Sequence[Measure]) -> dict[
     units (e.g. percentage points) -> {(contract_id, measure_key): standard error}."""
     file = str(path)
     rows = read_rows(path)
-    have = {c.strip().lower() for c in rows[0]} if rows else set()
+    have = _header(rows)
     if not ({"contract_id", "standard_error"} <= have and have & {"measure_id", "measure_key"}):
         raise InputError(file, 1, None, "expected columns contract_id, measure_id (or measure_key), standard_error")
     by_id = {m.measure_id: m.measure_key for m in measures}
