@@ -30,7 +30,7 @@ from partcd.callcenter.readers.calllog import (
     CheckedLog,
     check_call_log,
     contract_problem,
-    id_hash,
+    id_check,
     judged,
     open_call_log,
     passes,
@@ -233,13 +233,11 @@ def run_metrics(path: Path | str, by: Period = "day", engine: str | None = None,
     quick = rules(log, log.calls, known_contracts=known_contracts, no_ivr=no_ivr, duplicates=False, per_group=True)
     first = passes(log.calls, quick)
     rows = aggregate(derived(first, by=by, tz=tz, no_ivr=no_ivr, within=log.call_start_range), keys).to_pyarrow().to_pylist()
-    ids_of = log.calls.select(log.calls.call_id)
-    [ids] = ids_of.aggregate(_n=ids_of.count(), _ids=ids_of.call_id.count(),
-                             _distinct=id_hash(con, ids_of.call_id).nunique()).to_pyarrow().to_pylist()
-    bad = sum(int(r["calls"]) for r in rows if not r["_ok"]) + (ids["_n"] - ids["_ids"])
-    bad += sum(int(r["calls"]) for r in rows if r["_ok"] and contract_problem(r["contract_id"], known_contracts))
     total = sum(int(r["calls"]) for r in rows)
-    duplicates = ids["_ids"] != ids["_distinct"]
+    ids, distinct = id_check(con, log.calls, total)
+    bad = sum(int(r["calls"]) for r in rows if not r["_ok"]) + (total - ids)
+    bad += sum(int(r["calls"]) for r in rows if r["_ok"] and contract_problem(r["contract_id"], known_contracts))
+    duplicates = not distinct
     rejected = 0
     if bad or duplicates or not total:
         rule_list = rules(log, log.calls, known_contracts=known_contracts, no_ivr=no_ivr, duplicates=False)

@@ -327,18 +327,53 @@ def contract_problem(contract_id: str | None, known_contracts: frozenset[str] | 
 
 
 def id_hash(con: Any, call_id: Any) -> Any:
-    """A 64-bit hash of ``call_id`` (DuckDB ``hash``, Spark ``xxhash64``): equal ids have equal hashes, so as many
-    distinct hashes as ids proves there is no duplicate (a collision only sends the run to the exact check)."""
+    """A 64-bit hash of ``call_id`` (DuckDB ``hash``, unsigned; Spark ``xxhash64``): equal ids have equal hashes, so
+    as many distinct hashes as ids proves there is no duplicate (a collision only sends the run to the exact check)."""
     return _hash_builtins()[0 if con.name == "duckdb" else 1](call_id)
+
+
+#: Hashes fetched per Arrow batch by :func:`id_check` on DuckDB.
+HASH_BATCH = 1 << 20
+
+
+def id_check(con: Any, calls: Any, rows: int) -> tuple[int, bool]:
+    """(non-empty ``call_id`` values, whether their 64-bit hashes are all distinct): the first pass's duplicate check.
+
+    Spark counts the distinct hashes in the engine (``count(DISTINCT xxhash64(call_id))``). DuckDB runs in this
+    process: it streams the hashes (8 bytes a row, ``rows`` = the log's row count sizes the buffer) and numpy sorts
+    them in place, a neighbour equal to the next one being a repeated hash - the same exact answer as a distinct
+    count, without the engine's 10 M-entry hash table (a vectorised sort is several times cheaper).
+    """
+    ids = calls.filter(calls.call_id.notnull())
+    hashes = ids.select(_h=id_hash(con, ids.call_id))
+    if con.name != "duckdb":
+        [row] = hashes.aggregate(_ids=hashes.count(), _distinct=hashes._h.nunique()).to_pyarrow().to_pylist()
+        return int(row["_ids"] or 0), row["_ids"] == row["_distinct"]
+    import numpy as np
+
+    buf = np.empty(max(rows, 1), dtype=np.uint64)
+    n = 0
+    con._run_pre_execute_hooks(hashes)
+    result = con.con.sql(con.compile(hashes))
+    reader = result.to_arrow_reader if hasattr(result, "to_arrow_reader") else result.fetch_arrow_reader  # duckdb < 1.4
+    for batch in reader(HASH_BATCH):
+        part = batch.column(0).to_numpy(zero_copy_only=False)
+        if n + len(part) > len(buf):  # the file grew between the passes: make room
+            buf = np.resize(buf, max(2 * len(buf), n + len(part)))
+        buf[n:n + len(part)] = part
+        n += len(part)
+    seen = buf[:n]
+    seen.sort()
+    return n, not bool(np.any(seen[1:] == seen[:-1]))
 
 
 @functools.cache
 def _hash_builtins() -> tuple[Any, Any]:
     import ibis
 
-    @ibis.udf.scalar.builtin(name="hash")  # type: ignore[untyped-decorator]
+    @ibis.udf.scalar.builtin(name="hash", signature=(("string",), "uint64"))  # type: ignore[untyped-decorator]
     def duckdb_hash(value: str) -> int:  # type: ignore[empty-body]
-        """DuckDB's 64-bit hash."""
+        """DuckDB's 64-bit hash (UBIGINT)."""
 
     @ibis.udf.scalar.builtin(name="xxhash64")  # type: ignore[untyped-decorator]
     def spark_hash(value: str) -> int:  # type: ignore[empty-body]
