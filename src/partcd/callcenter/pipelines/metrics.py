@@ -26,16 +26,21 @@ from typing import Any, Literal
 
 from partcd.callcenter.readers import timeexpr
 from partcd.callcenter.readers.calllog import (
+    REQUIRED,
     CallLog,
     CheckedLog,
     check_call_log,
     contract_problem,
     id_check,
+    id_sql,
     judged,
     open_call_log,
+    parquet_start_range,
     passes,
+    resolve_inputs,
     rules,
     settle,
+    sorted_hashes_distinct,
     write_quarantine,
 )
 from partcd.callcenter.readers.calllog_profiles import FilteredRows, GenericProfile, MappedProfile
@@ -49,14 +54,17 @@ from partcd.callcenter.rules.standards import (
     period_figures,
     results_by_line,
 )
+from partcd.core import calendar
 from partcd.core.errors import ConfigError
 from partcd.core.params import ParamSet
 from partcd.core.result import Verdict
-from partcd.platform import frames
+from partcd.platform import frames, sqlcache
 from partcd.platform.params import area_files, load_params
 
 Period = Literal["day", "week", "month", "quarter"]
 PERIODS: tuple[str, ...] = ("day", "week", "month", "quarter")
+#: The cache entries of the first pass's SQL (:mod:`partcd.platform.sqlcache`).
+CACHE_KIND = "callcenter-metrics"
 
 #: The additive counts the engine returns per group (see :class:`partcd.callcenter.rules.standards.PeriodCounts`).
 COUNTS = ("calls", "queued", "answered", "answered_within", "dropped", "caller_hangups", "abandoned", "hold_sum_us",
@@ -156,6 +164,8 @@ class MetricsReport:
     absent_columns: list[str] = field(default_factory=list)
     by_line: bool = False
     counts: list[PeriodCounts] = field(default_factory=list)
+    #: "hit": the first pass ran from cached SQL; "stored": its SQL was compiled and kept; "" otherwise.
+    sql_cache: str = ""
 
     @property
     def filtered_count(self) -> int:
@@ -167,9 +177,10 @@ class MetricsReport:
         return all(r["compliant"] is not False for r in self.records)
 
 
-def records_from(rows: list[dict[str, Any]], keys: list[str], log: CallLog
+def records_from(rows: list[dict[str, Any]], keys: list[str], unmeasured: frozenset[str]
                  ) -> tuple[list[dict[str, Any]], list[list[Verdict]], list[PeriodCounts]]:
-    """Engine rows (counts) -> records with figures and all five verdicts (S2-S6), sorted by the keys."""
+    """Engine rows (counts) -> records with figures and all five verdicts (S2-S6), sorted by the keys.
+    ``unmeasured``: the connection stamps the log cannot show (S5/S6 then have no figure)."""
     records: list[dict[str, Any]] = []
     verdicts: list[list[Verdict]] = []
     all_counts: list[PeriodCounts] = []
@@ -181,8 +192,8 @@ def records_from(rows: list[dict[str, Any]], keys: list[str], log: CallLog
         counts = PeriodCounts(**{k: int(row[k] or 0) if k != "max_hold_us" else row[k]
                                  for k in COUNTS if k != "interpreter_answered"})
         fig = period_figures(counts, params)
-        interp = None if "interpreter_connected_at" in log.unmeasured else fig.interpreter_within_pct
-        tty = None if "tty_connected_at" in log.unmeasured else fig.tty_within_pct
+        interp = None if "interpreter_connected_at" in unmeasured else fig.interpreter_within_pct
+        tty = None if "tty_connected_at" in unmeasured else fig.tty_within_pct
         pm = PeriodMetrics(contract_id=row["contract_id"], period_start=start.isoformat(), calls=counts.calls,
                            avg_hold_time_s=fig.verdict_hold_time_s, answered_within_pct=fig.answered_within_30s_pct,
                            disconnect_rate_pct=fig.disconnect_rate_pct)
@@ -222,8 +233,16 @@ def run_metrics(path: Path | str, by: Period = "day", engine: str | None = None,
     ``path``: a file, a folder or a glob. ``by_line``: None = per line when the log has a line
     (``per_line_results_bool``), True/False to choose. Without ``quarantine`` the first bad row raises
     :class:`InputError` naming its file, row and field; with it, the bad rows are written there and left out.
+
+    On DuckDB the first pass's SQL is kept in the user's cache (:mod:`partcd.platform.sqlcache`, keyed by
+    :func:`_first_pass_key`): a later run on a log of the same schema runs it without importing Ibis
+    (:func:`_cached_first_pass`). A log that is not clean goes on to the exact pass below either way.
     """
     name = frames.engine_name(engine)
+    if name == "duckdb" and con is None:
+        cached = _cached_first_pass(path, by, tz, profile, known_contracts, by_line)
+        if cached is not None:
+            return cached
     con = con or frames.connect(name)
     definitions = latest_params()
     no_ivr = definitions.typed(CallCenterParams).answered_without_ivr_end_text
@@ -232,13 +251,20 @@ def run_metrics(path: Path | str, by: Period = "day", engine: str | None = None,
     keys = ["contract_id", *(["line"] if lines else []), "_period"]
     quick = rules(log, log.calls, known_contracts=known_contracts, no_ivr=no_ivr, duplicates=False, per_group=True)
     first = passes(log.calls, quick)
-    rows = aggregate(derived(first, by=by, tz=tz, no_ivr=no_ivr, within=log.call_start_range), keys).to_pyarrow().to_pylist()
+    first_agg = aggregate(derived(first, by=by, tz=tz, no_ivr=no_ivr, within=log.call_start_range), keys)
+    if name == "duckdb":
+        con._run_pre_execute_hooks(first_agg)
+        first_sql = con.compile(first_agg)
+        rows = _duckdb_rows(con.con, first_sql)
+    else:
+        rows = first_agg.to_pyarrow().to_pylist()
     total = sum(int(r["calls"]) for r in rows)
     ids, distinct = id_check(con, log.calls, total)
     bad = sum(int(r["calls"]) for r in rows if not r["_ok"]) + (total - ids)
     bad += sum(int(r["calls"]) for r in rows if r["_ok"] and contract_problem(r["contract_id"], known_contracts))
     duplicates = not distinct
     rejected = 0
+    cache = ""
     if bad or duplicates or not total:
         rule_list = rules(log, log.calls, known_contracts=known_contracts, no_ivr=no_ivr, duplicates=False)
         checked = settle(log, judged(log.calls, rule_list), rule_list, n=total, bad=bad, duplicates=duplicates,
@@ -247,10 +273,92 @@ def run_metrics(path: Path | str, by: Period = "day", engine: str | None = None,
             write_quarantine(quarantine, checked)
         rejected = checked.rejected_count
         rows = aggregate(derived(checked.judged, by=by, tz=tz, no_ivr=no_ivr), keys).to_pyarrow().to_pylist()
-    records, verdicts, counts = records_from(rows, keys, log)
+    elif name == "duckdb" and _cacheable(log, profile):
+        view = log.files_table.get_name()
+        key = _first_pass_key(_duckdb_schema(con.con, view), by, tz, log.call_start_range, by_line)
+        if sqlcache.store(CACHE_KIND, key, {"view": view, "aggregate": first_sql, "ids": id_sql(con, log.calls)}):
+            cache = "stored"
+    records, verdicts, counts = records_from(rows, keys, log.unmeasured)
     return MetricsReport(file=log.source, by=by, engine=name, records=records, verdicts=verdicts, rejected=rejected,
                          profile=log.profile, filtered=list(log.filtered), absent_columns=list(log.absent_columns),
-                         by_line=lines, counts=counts)
+                         by_line=lines, counts=counts, sql_cache=cache)
+
+
+def _duckdb_rows(raw: Any, sql: str) -> list[dict[str, Any]]:
+    """The rows of a query on a plain DuckDB connection, as dicts (sums come back as Python integers)."""
+    result = raw.sql(sql)
+    names = list(result.columns)
+    return [dict(zip(names, r, strict=True)) for r in result.fetchall()]
+
+
+def _cacheable(log: CallLog, profile: object) -> bool:
+    """The first-pass SQL can be kept: the generic schema (no profile queries when the log is opened), DuckDB, and
+    the local day from the file's statistics (the SQL then reads the files' view and nothing else)."""
+    return (log.profile == "generic" and profile in (None, "generic") and log.call_start_range is not None
+            and log.con.name == "duckdb")
+
+
+def _sql_sources() -> list[Path]:
+    """Code and parameter files whose text builds the first-pass SQL: any change to them is a cache miss."""
+    area = Path(__file__).resolve().parents[1]
+    platform = Path(frames.__file__).resolve().parent
+    return [*(area / "readers").glob("*.py"), *(area / "readers" / "profiles").glob("*.yaml"),
+            *(area / "params").glob("*.yaml"), area / "rules" / "standards.py", Path(__file__).resolve(),
+            platform / "frames.py", platform / "sqlcache.py", platform / "params.py"]
+
+
+def _duckdb_schema(raw: Any, view: str) -> list[tuple[str, str]]:
+    """(name, DuckDB type) of every column of the files' view."""
+    return [(str(r[0]), str(r[1])) for r in raw.sql(f"DESCRIBE {view}").fetchall()]
+
+
+def _first_pass_key(schema: list[tuple[str, str]], by: str, tz: str, within: tuple[int, int] | None,
+                    by_line: bool | None) -> dict[str, Any]:
+    """Everything the first pass's SQL depends on: the files' columns and types, the options, the zone's offsets
+    compared (from the file statistics), the code and parameter files, the library versions. Not the files' paths
+    nor the known contracts: the SQL reads the files' view by its name (replaced on a hit), and the contract rules
+    are checked on the aggregated groups in Python."""
+    return {"schema": schema, "by": by, "tz": tz, "by_line": by_line,
+            "offsets": timeexpr.offsets_within(tz, within) if within is not None else None,
+            "code": sqlcache.files_digest(_sql_sources()),
+            "versions": sqlcache.versions("ibis-framework", "sqlglot", "duckdb", "numpy", "partcd")}
+
+
+def _cached_first_pass(path: Path | str, by: str, tz: str, profile: object, known_contracts: frozenset[str] | None,
+                       by_line: bool | None) -> MetricsReport | None:
+    """The first pass from cached SQL on a plain DuckDB connection (no Ibis): the report when the log is clean,
+    None when the SQL is not cached (or the cache is off) or anything needs the exact pass (a bad row, a repeated
+    ``call_id`` hash, no calls)."""
+    if profile not in (None, "generic") or sqlcache.cache_dir() is None:
+        return None
+    calendar.zone_of(tz)
+    paths = resolve_inputs(path)
+    if frames.file_format(paths[0]) != "parquet":
+        return None
+    raw = frames.duckdb_connect()
+    view = frames.duckdb_files_view(raw, paths, "parquet")
+    schema = _duckdb_schema(raw, view)
+    types = dict(schema)
+    if any(c not in types for c in REQUIRED) or types["call_start"] != "TIMESTAMP WITH TIME ZONE":
+        return None
+    within = parquet_start_range(raw, paths)
+    entry = sqlcache.load(CACHE_KIND, _first_pass_key(schema, by, tz, within, by_line)) if within else None
+    if entry is None:
+        return None
+    old = str(entry["view"])
+    rows = _duckdb_rows(raw, str(entry["aggregate"]).replace(old, view))
+    total = sum(int(r["calls"]) for r in rows)
+    ids, distinct = sorted_hashes_distinct(raw, str(entry["ids"]).replace(old, view), total)
+    bad = sum(int(r["calls"]) for r in rows if not r["_ok"]) + (total - ids)
+    bad += sum(int(r["calls"]) for r in rows if r["_ok"] and contract_problem(r["contract_id"], known_contracts))
+    if bad or not distinct or not total:
+        return None
+    lines = results_by_line("line" in types, by_line, latest_params())
+    keys = ["contract_id", *(["line"] if lines else []), "_period"]
+    records, verdicts, counts = records_from(rows, keys, frozenset())
+    source = str(paths[0]) if len(paths) == 1 else str(path)
+    return MetricsReport(file=source, by=by, engine="duckdb", records=records, verdicts=verdicts, rejected=0,
+                         by_line=lines, counts=counts, sql_cache="hit")
 
 
 def compute_metrics(checked: CheckedLog, by: Period = "day", *, by_line: bool | None = None) -> MetricsReport:
@@ -260,7 +368,7 @@ def compute_metrics(checked: CheckedLog, by: Period = "day", *, by_line: bool | 
     lines = results_by_line(log.has_line, by_line, latest_params())
     keys = ["contract_id", *(["line"] if lines else []), "_period"]
     rows = aggregate(derived(checked.judged, by=by, tz=log.tz, no_ivr=no_ivr), keys).to_pyarrow().to_pylist()
-    records, verdicts, counts = records_from(rows, keys, log)
+    records, verdicts, counts = records_from(rows, keys, log.unmeasured)
     return MetricsReport(file=log.source, by=by, engine="duckdb" if log.con.name == "duckdb" else "spark",
                          records=records, verdicts=verdicts, rejected=checked.rejected_count, profile=log.profile,
                          filtered=list(log.filtered), absent_columns=list(log.absent_columns), by_line=lines,

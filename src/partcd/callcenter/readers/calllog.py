@@ -157,9 +157,14 @@ def _stat_range(con: Any, paths: list[Path], fmt: str, typed: bool) -> tuple[int
     """(min, max) epoch us of a typed ``call_start`` in Parquet on DuckDB: answered from the row-group statistics."""
     if not typed or fmt != "parquet" or con.name != "duckdb":
         return None
+    return parquet_start_range(con.con, paths)
+
+
+def parquet_start_range(raw: Any, paths: Sequence[Path]) -> tuple[int, int] | None:
+    """(min, max) epoch us of the typed ``call_start`` of Parquet files, on a plain DuckDB connection."""
     files = ", ".join("'" + str(p.resolve()).replace("'", "''") + "'" for p in paths)
     query = f"SELECT epoch_us(min(call_start)), epoch_us(max(call_start)) FROM read_parquet([{files}])"
-    lo, hi = con.con.sql(query).fetchall()[0]
+    lo, hi = raw.sql(query).fetchall()[0]
     return None if lo is None else (int(lo), int(hi))
 
 
@@ -340,21 +345,34 @@ def id_check(con: Any, calls: Any, rows: int) -> tuple[int, bool]:
     """(non-empty ``call_id`` values, whether their 64-bit hashes are all distinct): the first pass's duplicate check.
 
     Spark counts the distinct hashes in the engine (``count(DISTINCT xxhash64(call_id))``). DuckDB runs in this
-    process: it streams the hashes (8 bytes a row, ``rows`` = the log's row count sizes the buffer) and numpy sorts
-    them in place, a neighbour equal to the next one being a repeated hash - the same exact answer as a distinct
-    count, without the engine's 10 M-entry hash table (a vectorised sort is several times cheaper).
+    process: :func:`sorted_hashes_distinct` streams the hashes and sorts them - the same exact answer as a distinct
+    count, without the engine's hash table of one entry per call (a vectorised sort is several times cheaper).
     """
-    ids = calls.filter(calls.call_id.notnull())
-    hashes = ids.select(_h=id_hash(con, ids.call_id))
     if con.name != "duckdb":
+        ids = calls.filter(calls.call_id.notnull())
+        hashes = ids.select(_h=id_hash(con, ids.call_id))
         [row] = hashes.aggregate(_ids=hashes.count(), _distinct=hashes._h.nunique()).to_pyarrow().to_pylist()
         return int(row["_ids"] or 0), row["_ids"] == row["_distinct"]
+    return sorted_hashes_distinct(con.con, id_sql(con, calls), rows)
+
+
+def id_sql(con: Any, calls: Any) -> str:
+    """DuckDB SQL of the 64-bit hashes of the non-empty ``call_id`` values (one column)."""
+    ids = calls.filter(calls.call_id.notnull())
+    hashes = ids.select(_h=id_hash(con, ids.call_id))
+    con._run_pre_execute_hooks(hashes)
+    return str(con.compile(hashes))
+
+
+def sorted_hashes_distinct(raw: Any, sql: str, rows: int) -> tuple[int, bool]:
+    """Run ``sql`` (:func:`id_sql`) on a plain DuckDB connection: (hashes, whether all differ). The hashes stream
+    into one buffer (8 bytes a call; ``rows``, the log's row count, sizes it) that numpy sorts in place; a hash
+    equal to its neighbour is a repeat."""
     import numpy as np
 
     buf = np.empty(max(rows, 1), dtype=np.uint64)
     n = 0
-    con._run_pre_execute_hooks(hashes)
-    result = con.con.sql(con.compile(hashes))
+    result = raw.sql(sql)
     reader = result.to_arrow_reader if hasattr(result, "to_arrow_reader") else result.fetch_arrow_reader  # duckdb < 1.4
     for batch in reader(HASH_BATCH):
         part = batch.column(0).to_numpy(zero_copy_only=False)
