@@ -124,3 +124,12 @@ def test_cli_hit_imports_no_ibis(tmp_path: Path, cache: Path) -> None:
     assert runs[1].stderr.split()[-3:] == ["IBIS", "False", "0"]
     assert json.loads(runs[0].stdout) == json.loads(runs[1].stdout)
     assert json.loads(runs[1].stdout)[0]["calls"] == 3
+
+
+def test_an_unreadable_file_is_named_as_before(tmp_path: Path, cache: Path) -> None:
+    good = _parquet(tmp_path / "a.parquet", ["a", "b"])
+    assert run_metrics(good).sql_cache == "stored"
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(good.read_bytes()[:200])
+    with pytest.raises(InputError, match=r"broken\.parquet.*cannot read parquet"):
+        run_metrics(broken)

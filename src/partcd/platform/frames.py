@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from partcd.core.errors import ConfigError, InputError
 from partcd.platform.exports import safe_table
@@ -135,6 +133,9 @@ def file_format(path: Path) -> str:
 
 def read_arrow(path: Path, *, column_types: dict[str, pa.DataType] | None = None) -> pa.Table:
     """Read CSV / Parquet / Excel into Arrow (all CSV columns as text unless typed), naming the file on error."""
+    import pyarrow.csv as pacsv  # the CSV and Parquet modules load when used (the CLI's start-up)
+    import pyarrow.parquet as pq
+
     if not path.is_file():
         raise InputError(str(path), None, None, "file not found")
     fmt = file_format(path)
@@ -313,6 +314,9 @@ def record_numbers(con: Any, files: Any, table: Any) -> Any:
 def write_table(data: Any, path: Path, fmt: str | None = None) -> Path:
     """Write an Ibis expression or Arrow table as CSV, Parquet or JSON (records). CSV text cells that a spreadsheet
     would run as a formula are neutralised (:func:`partcd.platform.exports.safe_table`)."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
     table: pa.Table = data if isinstance(data, pa.Table) else data.to_pyarrow()
     fmt = fmt or file_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)

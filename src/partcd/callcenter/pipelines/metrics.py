@@ -186,9 +186,10 @@ def records_from(rows: list[dict[str, Any]], keys: list[str], unmeasured: frozen
     all_counts: list[PeriodCounts] = []
     rows = [r for r in rows if r["_ok"] and r["calls"]]
     rows.sort(key=lambda r: tuple("" if r[k] is None else r[k] for k in keys))
+    params_of: dict[dt.date, ParamSet] = {}  # one parameter set (and its typed view) per period, not per group
     for row in rows:
         start = timeexpr.date_of_day(row["_period"])
-        params = load_params("callcenter", start)
+        params = params_of.get(start) or params_of.setdefault(start, load_params("callcenter", start))
         counts = PeriodCounts(**{k: int(row[k] or 0) if k != "max_hold_us" else row[k]
                                  for k in COUNTS if k != "interpreter_answered"})
         fig = period_figures(counts, params)
@@ -259,7 +260,11 @@ def run_metrics(path: Path | str, by: Period = "day", engine: str | None = None,
     else:
         rows = first_agg.to_pyarrow().to_pylist()
     total = sum(int(r["calls"]) for r in rows)
-    ids, distinct = id_check(con, log.calls, total)
+    if name == "duckdb":
+        ids_sql = id_sql(con, log.calls)
+        ids, distinct = sorted_hashes_distinct(con.con, ids_sql, total)
+    else:
+        ids, distinct = id_check(con, log.calls, total)
     bad = sum(int(r["calls"]) for r in rows if not r["_ok"]) + (total - ids)
     bad += sum(int(r["calls"]) for r in rows if r["_ok"] and contract_problem(r["contract_id"], known_contracts))
     duplicates = not distinct
@@ -273,10 +278,10 @@ def run_metrics(path: Path | str, by: Period = "day", engine: str | None = None,
             write_quarantine(quarantine, checked)
         rejected = checked.rejected_count
         rows = aggregate(derived(checked.judged, by=by, tz=tz, no_ivr=no_ivr), keys).to_pyarrow().to_pylist()
-    elif name == "duckdb" and _cacheable(log, profile):
+    elif name == "duckdb" and sqlcache.cache_dir() is not None and _cacheable(log, profile):
         view = log.files_table.get_name()
         key = _first_pass_key(_duckdb_schema(con.con, view), by, tz, log.call_start_range, by_line)
-        if sqlcache.store(CACHE_KIND, key, {"view": view, "aggregate": first_sql, "ids": id_sql(con, log.calls)}):
+        if sqlcache.store(CACHE_KIND, key, {"view": view, "aggregate": first_sql, "ids": ids_sql}):
             cache = "stored"
     records, verdicts, counts = records_from(rows, keys, log.unmeasured)
     return MetricsReport(file=log.source, by=by, engine=name, records=records, verdicts=verdicts, rejected=rejected,
@@ -335,20 +340,25 @@ def _cached_first_pass(path: Path | str, by: str, tz: str, profile: object, know
     paths = resolve_inputs(path)
     if frames.file_format(paths[0]) != "parquet":
         return None
-    raw = frames.duckdb_connect()
-    view = frames.duckdb_files_view(raw, paths, "parquet")
-    schema = _duckdb_schema(raw, view)
-    types = dict(schema)
-    if any(c not in types for c in REQUIRED) or types["call_start"] != "TIMESTAMP WITH TIME ZONE":
+    import duckdb
+
+    try:  # an unreadable file goes on to the normal path, which names it (exit 2)
+        raw = frames.duckdb_connect()
+        view = frames.duckdb_files_view(raw, paths, "parquet")
+        schema = _duckdb_schema(raw, view)
+        types = dict(schema)
+        if any(c not in types for c in REQUIRED) or types["call_start"] != "TIMESTAMP WITH TIME ZONE":
+            return None
+        within = parquet_start_range(raw, paths)
+        entry = sqlcache.load(CACHE_KIND, _first_pass_key(schema, by, tz, within, by_line)) if within else None
+        if entry is None:
+            return None
+        old = str(entry["view"])
+        rows = _duckdb_rows(raw, str(entry["aggregate"]).replace(old, view))
+        total = sum(int(r["calls"]) for r in rows)
+        ids, distinct = sorted_hashes_distinct(raw, str(entry["ids"]).replace(old, view), total)
+    except duckdb.Error:
         return None
-    within = parquet_start_range(raw, paths)
-    entry = sqlcache.load(CACHE_KIND, _first_pass_key(schema, by, tz, within, by_line)) if within else None
-    if entry is None:
-        return None
-    old = str(entry["view"])
-    rows = _duckdb_rows(raw, str(entry["aggregate"]).replace(old, view))
-    total = sum(int(r["calls"]) for r in rows)
-    ids, distinct = sorted_hashes_distinct(raw, str(entry["ids"]).replace(old, view), total)
     bad = sum(int(r["calls"]) for r in rows if not r["_ok"]) + (total - ids)
     bad += sum(int(r["calls"]) for r in rows if r["_ok"] and contract_problem(r["contract_id"], known_contracts))
     if bad or not distinct or not total:
