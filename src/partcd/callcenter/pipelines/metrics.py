@@ -83,9 +83,28 @@ def latest_params() -> ParamSet:
     return load_params("callcenter", last.period_value)
 
 
-def _thresholds(period_day: Any) -> dict[str, Any]:
+def period_floor(day: int, by: str) -> int:
+    """The first day of the day's period (days since 1970-01-01), as :func:`timeexpr.with_period_start` computes it."""
+    if by == "day":
+        return day
+    if by == "week":
+        return day - (day + 3) % 7
+    date = timeexpr.date_of_day(day)
+    first = date.replace(day=1) if by == "month" else dt.date(date.year, date.month - (date.month - 1) % 3, 1)
+    return (first - dt.date(1970, 1, 1)).days
+
+
+def _first_period_from(day: int, by: str) -> int:
+    """The first day of the first period that starts on or after ``day``."""
+    start = period_floor(day, by)
+    return start if start == day else period_floor(start + {"day": 1, "week": 7, "month": 31, "quarter": 92}[by], by)
+
+
+def _thresholds(period_day: Any, by: str | None = None) -> dict[str, Any]:
     """Per-row limits in microseconds from the parameter file in force on the period's first day (a comparison
-    tree over the files' effective dates; one file = constants)."""
+    tree over the files' effective dates; one file = constants). ``by``: ``period_day`` is the call's local day,
+    and a file applies from the first period that starts on or after its date (the same rows as comparing the
+    period's first day)."""
     import ibis
 
     files = sorted(area_files("callcenter").values(), key=lambda pf: pf.period_value)
@@ -96,6 +115,8 @@ def _thresholds(period_day: Any) -> dict[str, Any]:
         for start, view in views[1:]:
             assert isinstance(start, dt.date)
             day = (start - dt.date(1970, 1, 1)).days
+            if by is not None:
+                day = _first_period_from(day, by)
             expr = ibis.ifelse(period_day >= day, round(get(view) * 1e6), expr)
         return expr
 
@@ -104,18 +125,23 @@ def _thresholds(period_day: Any) -> dict[str, Any]:
             "tty_us": pick(lambda v: v.tty_connect_max_min * 60)}
 
 
-def derived(calls: Any, *, by: str, tz: str, no_ivr: str, within: tuple[int, int] | None = None) -> Any:
-    """Per call: local day, period, queued, hold / wait (us), S5/S6 passes - each one projection over the last."""
+def derived(calls: Any, *, by: str, tz: str, no_ivr: str, within: tuple[int, int] | None = None,
+            by_day: bool = False) -> Any:
+    """Per call: local day, period, queued, hold / wait (us), S5/S6 passes - each one projection over the last.
+
+    ``by_day``: ``_period`` is the local day itself (the limits still those of the ``by`` period's first day):
+    the engine then groups by day, and :func:`roll_up` sums the days into periods - the per-row period arithmetic
+    of weeks, months and quarters is left out of the scan."""
     import ibis
 
     if by not in PERIODS:
         raise ConfigError(f"--by must be one of {', '.join(PERIODS)}")
     t = timeexpr.with_local_day(calls, "call_start_us", tz, "_day", within)
-    t = timeexpr.with_period_start(t, "_day", by, "_period")
+    t = timeexpr.with_period_start(t, "_day", "day" if by_day else by, "_period")
     start = t.ivr_end_us if no_ivr == "refuse" else t.ivr_end_us.fill_null(
         ibis.ifelse(t.answered_at_us.notnull(), t.call_start_us, ibis.null("int64")))
     t = t.mutate(_hold_start=start)
-    limits = _thresholds(t._period)
+    limits = _thresholds(t._day, by) if by_day else _thresholds(t._period)
     t = t.mutate(_answered=t.answered_at_us.notnull(), _queued=t._hold_start.notnull(),
                  _hold=t.answered_at_us - t._hold_start, _within_us=limits["within_us"],
                  _interp_us=limits["interpreter_us"], _tty_us=limits["tty_us"])
@@ -131,24 +157,45 @@ def aggregate(t: Any, keys: list[str]) -> Any:
     on the verdict of the rules; the groups of rejected rows only give their count."""
     if "_ok" not in t.columns:
         t = t.mutate(_ok=t._rule.isnull())
+    # a count of a column where it is not null, not a filtered count: _queued is _hold_start being set, _answered
+    # is answered_at being set, and _wait is null exactly when the call never queued
     return t.group_by([*keys, "_ok"]).aggregate(
         calls=t.count(),
-        queued=t.count(where=t._queued),
-        answered=t.count(where=t._answered),
+        queued=t._hold_start.count(),
+        answered=t.answered_at_us.count(),
         answered_within=t.count(where=t._answered & (t._hold <= t._within_us)),
         dropped=t.count(where=t.end_reason == "dropped"),
         caller_hangups=t.count(where=t._hangup),
         abandoned=t.count(where=t._hangup & t._queued),
         hold_sum_us=t._hold.sum(),
         max_hold_us=t._hold.max(),
-        waits=t._wait.count(where=t._queued),
-        wait_sum_us=t._wait.sum(where=t._queued),
+        waits=t._wait.count(),
+        wait_sum_us=t._wait.sum(),
         interpreter_calls=t.count(where=t.interpreter_requested),
         interpreter_answered=t.count(where=t.interpreter_requested & t._answered),
         interpreter_within=t.count(where=t._interp_ok),
         tty_calls=t.count(where=t.tty),
         tty_within=t.count(where=t._tty_ok),
     )
+
+
+def roll_up(rows: list[dict[str, Any]], by: str) -> list[dict[str, Any]]:
+    """Day rows of :func:`aggregate` (``derived(..., by_day=True)``) summed into ``by`` periods: every count and sum
+    is additive, the longest hold is the largest; an empty sum stays empty (null)."""
+    if by == "day":
+        return rows
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        r = {**row, "_period": period_floor(int(row["_period"]), by)}
+        key = tuple(v for k, v in r.items() if k not in COUNTS)
+        have = out.get(key)
+        if have is None:
+            out[key] = r
+            continue
+        for k in COUNTS:
+            a, b = have[k], r[k]
+            have[k] = b if a is None else a if b is None else max(a, b) if k == "max_hold_us" else a + b
+    return list(out.values())
 
 
 @dataclass(frozen=True)
@@ -252,13 +299,13 @@ def run_metrics(path: Path | str, by: Period = "day", engine: str | None = None,
     keys = ["contract_id", *(["line"] if lines else []), "_period"]
     quick = rules(log, log.calls, known_contracts=known_contracts, no_ivr=no_ivr, duplicates=False, per_group=True)
     first = passes(log.calls, quick)
-    first_agg = aggregate(derived(first, by=by, tz=tz, no_ivr=no_ivr, within=log.call_start_range), keys)
+    first_agg = aggregate(derived(first, by=by, tz=tz, no_ivr=no_ivr, within=log.call_start_range, by_day=True), keys)
     if name == "duckdb":
         con._run_pre_execute_hooks(first_agg)
         first_sql = con.compile(first_agg)
-        rows = _duckdb_rows(con.con, first_sql)
+        rows = roll_up(_duckdb_rows(con.con, first_sql), by)
     else:
-        rows = first_agg.to_pyarrow().to_pylist()
+        rows = roll_up(first_agg.to_pyarrow().to_pylist(), by)
     total = sum(int(r["calls"]) for r in rows)
     if name == "duckdb":
         ids_sql = id_sql(con, log.calls)
@@ -354,7 +401,7 @@ def _cached_first_pass(path: Path | str, by: str, tz: str, profile: object, know
         if entry is None:
             return None
         old = str(entry["view"])
-        rows = _duckdb_rows(raw, str(entry["aggregate"]).replace(old, view))
+        rows = roll_up(_duckdb_rows(raw, str(entry["aggregate"]).replace(old, view)), by)
         total = sum(int(r["calls"]) for r in rows)
         ids, distinct = sorted_hashes_distinct(raw, str(entry["ids"]).replace(old, view), total)
     except duckdb.Error:
