@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -35,6 +38,10 @@ STAR_DATA = SHARED / "data" / "star-ratings"
 
 os.environ["PARTCD_SHARED_DIR"] = str(SHARED)
 os.environ.setdefault("PARTCD_REFERENCE_DIR", str(REFERENCE))
+#: The compiled-SQL cache (partcd.platform.sqlcache) of this test session: its own folder, removed at exit.
+_SQL_CACHE = tempfile.mkdtemp(prefix="partcd-test-cache-")
+atexit.register(shutil.rmtree, _SQL_CACHE, True)
+os.environ["PARTCD_CACHE_DIR"] = _SQL_CACHE
 
 
 @pytest.fixture(scope="session")

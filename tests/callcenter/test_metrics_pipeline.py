@@ -152,3 +152,20 @@ def test_by_line_splits_records(tmp_path: Path) -> None:
         [("member", 10.0), ("prospect", 130.0)]
     [whole] = compute_metrics(log, by="day", by_line=False).records
     assert whole["avg_hold_time_s"] == 70.0 and "line" not in whole
+
+
+def test_id_check_sorts_the_hashes_exactly(tmp_path: Path) -> None:
+    """The first pass's duplicate check on DuckDB: non-empty ids counted, a repeat found wherever it is, and a row
+    count below the real one (the file grew between the passes) still checks every id."""
+    from partcd.callcenter.readers.calllog import id_check, open_call_log
+    from partcd.platform import frames
+
+    d = "2022-01-03T09:00:00-05:00"
+    clean = _log(tmp_path, *[_call(c, d, d, d, d) for c in ("a", "b", "", "c")])
+    con = frames.connect("duckdb")
+    assert id_check(con, open_call_log(con, clean).calls, 4) == (3, True)
+    assert id_check(con, open_call_log(con, clean).calls, 1) == (3, True)
+    (tmp_path / "dup").mkdir()
+    dup = _log(tmp_path / "dup", *[_call(c, d, d, d, d) for c in ("a", "b", "c", "d", "b")])
+    assert id_check(con, open_call_log(con, dup).calls, 5) == (5, False)
+    assert id_check(con, open_call_log(con, dup).calls, 2) == (5, False)

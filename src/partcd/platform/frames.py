@@ -7,6 +7,7 @@ Readers: CSV, Parquet, Excel. Writers: CSV (formula-safe cells), Parquet, JSON (
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import re
@@ -17,8 +18,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from partcd.core.errors import ConfigError, InputError
 from partcd.platform.exports import safe_table
@@ -44,16 +43,29 @@ def connect(engine: str | None = None) -> Any:
 
     name = engine_name(engine)
     if name == "duckdb":
-        con = ibis.duckdb.connect()
-        # Memory stays bounded by the engine, not by the file: past the limit DuckDB spills to its temp folder.
-        limit = os.environ.get("PARTCD_DUCKDB_MEMORY", "1500MB")
-        if not re.fullmatch(r"[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|KiB|MiB|GiB)", limit):
-            raise ConfigError(f"PARTCD_DUCKDB_MEMORY must be a size like 1500MB or 4GB, got {limit!r}")
-        spill = Path(tempfile.gettempdir()) / "partcd-duckdb"
-        con.raw_sql(f"SET memory_limit = '{limit}'")
-        con.raw_sql(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
-        return con
+        return ibis.duckdb.from_connection(duckdb_connect())
     return ibis.pyspark.connect(spark_session())
+
+
+def duckdb_connect() -> Any:
+    """A plain in-memory DuckDB connection with partcd's settings (what :func:`connect` wraps for Ibis; used as is
+    where a compiled query is run without Ibis). Memory stays bounded by the engine, not by the file: past
+    ``PARTCD_DUCKDB_MEMORY`` (default 1500MB) DuckDB spills to its temp folder. No progress bar (its refreshes cost
+    time and write to the terminal); ``preserve_insertion_order`` stays on (the row order of a read is the file's,
+    which the row numbers rely on)."""
+    import duckdb
+
+    limit = os.environ.get("PARTCD_DUCKDB_MEMORY", "1500MB")
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|KiB|MiB|GiB)", limit):
+        raise ConfigError(f"PARTCD_DUCKDB_MEMORY must be a size like 1500MB or 4GB, got {limit!r}")
+    spill = Path(tempfile.gettempdir()) / "partcd-duckdb"
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{limit}'")
+    con.execute(f"SET temp_directory = {_sql_text(str(spill))}")
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET TimeZone = 'UTC'")  # as Ibis sets it (from_connection does too)
+    con.execute("SET python_enable_replacements = false")
+    return con
 
 
 def spark_remote() -> str | None:
@@ -121,6 +133,9 @@ def file_format(path: Path) -> str:
 
 def read_arrow(path: Path, *, column_types: dict[str, pa.DataType] | None = None) -> pa.Table:
     """Read CSV / Parquet / Excel into Arrow (all CSV columns as text unless typed), naming the file on error."""
+    import pyarrow.csv as pacsv  # the CSV and Parquet modules load when used (the CLI's start-up)
+    import pyarrow.parquet as pq
+
     if not path.is_file():
         raise InputError(str(path), None, None, "file not found")
     fmt = file_format(path)
@@ -213,6 +228,20 @@ def _sql_text(value: str) -> str:
 
 
 def _duckdb_files(con: Any, paths: Sequence[Path], fmt: str) -> Any:
+    name = duckdb_files_view(con.con, paths, fmt)
+    return con.table(name)
+
+
+def duckdb_files_view(raw: Any, paths: Sequence[Path], fmt: str) -> str:
+    """Create the temporary view :func:`read_files` reads on DuckDB (on a plain connection); returns its name."""
+    query = duckdb_files_query(paths, fmt)
+    name = f"partcd_files_{hashlib.sha256(query.encode()).hexdigest()[:16]}"
+    raw.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {query}")
+    return name
+
+
+def duckdb_files_query(paths: Sequence[Path], fmt: str) -> str:
+    """The files as one DuckDB query with ``_file`` and ``_pos`` (see :func:`read_files`)."""
     parts = []
     for i, path in enumerate(paths):
         src = _sql_text(str(path.resolve()))
@@ -224,10 +253,7 @@ def _duckdb_files(con: Any, paths: Sequence[Path], fmt: str) -> Any:
             parts.append(f"SELECT *, {i}::BIGINT AS {FILE_INDEX}, (row_number() OVER () - 1)::BIGINT AS {POSITION} "
                          f"FROM read_csv({src}, header=true, all_varchar=true, delim=',', quote='\"', escape='\"', "
                          f"encoding='utf-8')")
-    query = " UNION ALL BY NAME ".join(f"({p})" for p in parts)
-    name = f"partcd_files_{abs(hash((query, id(con))))}"
-    con.raw_sql(f"CREATE OR REPLACE TEMP VIEW {name} AS {query}")
-    return con.table(name)
+    return " UNION ALL BY NAME ".join(f"({p})" for p in parts)
 
 
 def _spark_files(con: Any, paths: Sequence[Path], fmt: str) -> Any:
@@ -288,6 +314,9 @@ def record_numbers(con: Any, files: Any, table: Any) -> Any:
 def write_table(data: Any, path: Path, fmt: str | None = None) -> Path:
     """Write an Ibis expression or Arrow table as CSV, Parquet or JSON (records). CSV text cells that a spreadsheet
     would run as a formula are neutralised (:func:`partcd.platform.exports.safe_table`)."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
     table: pa.Table = data if isinstance(data, pa.Table) else data.to_pyarrow()
     fmt = fmt or file_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)

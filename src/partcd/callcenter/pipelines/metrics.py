@@ -26,16 +26,21 @@ from typing import Any, Literal
 
 from partcd.callcenter.readers import timeexpr
 from partcd.callcenter.readers.calllog import (
+    REQUIRED,
     CallLog,
     CheckedLog,
     check_call_log,
     contract_problem,
-    id_hash,
+    id_check,
+    id_sql,
     judged,
     open_call_log,
+    parquet_start_range,
     passes,
+    resolve_inputs,
     rules,
     settle,
+    sorted_hashes_distinct,
     write_quarantine,
 )
 from partcd.callcenter.readers.calllog_profiles import FilteredRows, GenericProfile, MappedProfile
@@ -49,14 +54,17 @@ from partcd.callcenter.rules.standards import (
     period_figures,
     results_by_line,
 )
+from partcd.core import calendar
 from partcd.core.errors import ConfigError
 from partcd.core.params import ParamSet
 from partcd.core.result import Verdict
-from partcd.platform import frames
+from partcd.platform import frames, sqlcache
 from partcd.platform.params import area_files, load_params
 
 Period = Literal["day", "week", "month", "quarter"]
 PERIODS: tuple[str, ...] = ("day", "week", "month", "quarter")
+#: The cache entries of the first pass's SQL (:mod:`partcd.platform.sqlcache`).
+CACHE_KIND = "callcenter-metrics"
 
 #: The additive counts the engine returns per group (see :class:`partcd.callcenter.rules.standards.PeriodCounts`).
 COUNTS = ("calls", "queued", "answered", "answered_within", "dropped", "caller_hangups", "abandoned", "hold_sum_us",
@@ -75,9 +83,28 @@ def latest_params() -> ParamSet:
     return load_params("callcenter", last.period_value)
 
 
-def _thresholds(period_day: Any) -> dict[str, Any]:
+def period_floor(day: int, by: str) -> int:
+    """The first day of the day's period (days since 1970-01-01), as :func:`timeexpr.with_period_start` computes it."""
+    if by == "day":
+        return day
+    if by == "week":
+        return day - (day + 3) % 7
+    date = timeexpr.date_of_day(day)
+    first = date.replace(day=1) if by == "month" else dt.date(date.year, date.month - (date.month - 1) % 3, 1)
+    return (first - dt.date(1970, 1, 1)).days
+
+
+def _first_period_from(day: int, by: str) -> int:
+    """The first day of the first period that starts on or after ``day``."""
+    start = period_floor(day, by)
+    return start if start == day else period_floor(start + {"day": 1, "week": 7, "month": 31, "quarter": 92}[by], by)
+
+
+def _thresholds(period_day: Any, by: str | None = None) -> dict[str, Any]:
     """Per-row limits in microseconds from the parameter file in force on the period's first day (a comparison
-    tree over the files' effective dates; one file = constants)."""
+    tree over the files' effective dates; one file = constants). ``by``: ``period_day`` is the call's local day,
+    and a file applies from the first period that starts on or after its date (the same rows as comparing the
+    period's first day)."""
     import ibis
 
     files = sorted(area_files("callcenter").values(), key=lambda pf: pf.period_value)
@@ -88,6 +115,8 @@ def _thresholds(period_day: Any) -> dict[str, Any]:
         for start, view in views[1:]:
             assert isinstance(start, dt.date)
             day = (start - dt.date(1970, 1, 1)).days
+            if by is not None:
+                day = _first_period_from(day, by)
             expr = ibis.ifelse(period_day >= day, round(get(view) * 1e6), expr)
         return expr
 
@@ -96,18 +125,23 @@ def _thresholds(period_day: Any) -> dict[str, Any]:
             "tty_us": pick(lambda v: v.tty_connect_max_min * 60)}
 
 
-def derived(calls: Any, *, by: str, tz: str, no_ivr: str, within: tuple[int, int] | None = None) -> Any:
-    """Per call: local day, period, queued, hold / wait (us), S5/S6 passes - each one projection over the last."""
+def derived(calls: Any, *, by: str, tz: str, no_ivr: str, within: tuple[int, int] | None = None,
+            by_day: bool = False) -> Any:
+    """Per call: local day, period, queued, hold / wait (us), S5/S6 passes - each one projection over the last.
+
+    ``by_day``: ``_period`` is the local day itself (the limits still those of the ``by`` period's first day):
+    the engine then groups by day, and :func:`roll_up` sums the days into periods - the per-row period arithmetic
+    of weeks, months and quarters is left out of the scan."""
     import ibis
 
     if by not in PERIODS:
         raise ConfigError(f"--by must be one of {', '.join(PERIODS)}")
     t = timeexpr.with_local_day(calls, "call_start_us", tz, "_day", within)
-    t = timeexpr.with_period_start(t, "_day", by, "_period")
+    t = timeexpr.with_period_start(t, "_day", "day" if by_day else by, "_period")
     start = t.ivr_end_us if no_ivr == "refuse" else t.ivr_end_us.fill_null(
         ibis.ifelse(t.answered_at_us.notnull(), t.call_start_us, ibis.null("int64")))
     t = t.mutate(_hold_start=start)
-    limits = _thresholds(t._period)
+    limits = _thresholds(t._day, by) if by_day else _thresholds(t._period)
     t = t.mutate(_answered=t.answered_at_us.notnull(), _queued=t._hold_start.notnull(),
                  _hold=t.answered_at_us - t._hold_start, _within_us=limits["within_us"],
                  _interp_us=limits["interpreter_us"], _tty_us=limits["tty_us"])
@@ -123,24 +157,45 @@ def aggregate(t: Any, keys: list[str]) -> Any:
     on the verdict of the rules; the groups of rejected rows only give their count."""
     if "_ok" not in t.columns:
         t = t.mutate(_ok=t._rule.isnull())
+    # a count of a column where it is not null, not a filtered count: _queued is _hold_start being set, _answered
+    # is answered_at being set, and _wait is null exactly when the call never queued
     return t.group_by([*keys, "_ok"]).aggregate(
         calls=t.count(),
-        queued=t.count(where=t._queued),
-        answered=t.count(where=t._answered),
+        queued=t._hold_start.count(),
+        answered=t.answered_at_us.count(),
         answered_within=t.count(where=t._answered & (t._hold <= t._within_us)),
         dropped=t.count(where=t.end_reason == "dropped"),
         caller_hangups=t.count(where=t._hangup),
         abandoned=t.count(where=t._hangup & t._queued),
         hold_sum_us=t._hold.sum(),
         max_hold_us=t._hold.max(),
-        waits=t._wait.count(where=t._queued),
-        wait_sum_us=t._wait.sum(where=t._queued),
+        waits=t._wait.count(),
+        wait_sum_us=t._wait.sum(),
         interpreter_calls=t.count(where=t.interpreter_requested),
         interpreter_answered=t.count(where=t.interpreter_requested & t._answered),
         interpreter_within=t.count(where=t._interp_ok),
         tty_calls=t.count(where=t.tty),
         tty_within=t.count(where=t._tty_ok),
     )
+
+
+def roll_up(rows: list[dict[str, Any]], by: str) -> list[dict[str, Any]]:
+    """Day rows of :func:`aggregate` (``derived(..., by_day=True)``) summed into ``by`` periods: every count and sum
+    is additive, the longest hold is the largest; an empty sum stays empty (null)."""
+    if by == "day":
+        return rows
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        r = {**row, "_period": period_floor(int(row["_period"]), by)}
+        key = tuple(v for k, v in r.items() if k not in COUNTS)
+        have = out.get(key)
+        if have is None:
+            out[key] = r
+            continue
+        for k in COUNTS:
+            a, b = have[k], r[k]
+            have[k] = b if a is None else a if b is None else max(a, b) if k == "max_hold_us" else a + b
+    return list(out.values())
 
 
 @dataclass(frozen=True)
@@ -156,6 +211,8 @@ class MetricsReport:
     absent_columns: list[str] = field(default_factory=list)
     by_line: bool = False
     counts: list[PeriodCounts] = field(default_factory=list)
+    #: "hit": the first pass ran from cached SQL; "stored": its SQL was compiled and kept; "" otherwise.
+    sql_cache: str = ""
 
     @property
     def filtered_count(self) -> int:
@@ -167,22 +224,24 @@ class MetricsReport:
         return all(r["compliant"] is not False for r in self.records)
 
 
-def records_from(rows: list[dict[str, Any]], keys: list[str], log: CallLog
+def records_from(rows: list[dict[str, Any]], keys: list[str], unmeasured: frozenset[str]
                  ) -> tuple[list[dict[str, Any]], list[list[Verdict]], list[PeriodCounts]]:
-    """Engine rows (counts) -> records with figures and all five verdicts (S2-S6), sorted by the keys."""
+    """Engine rows (counts) -> records with figures and all five verdicts (S2-S6), sorted by the keys.
+    ``unmeasured``: the connection stamps the log cannot show (S5/S6 then have no figure)."""
     records: list[dict[str, Any]] = []
     verdicts: list[list[Verdict]] = []
     all_counts: list[PeriodCounts] = []
     rows = [r for r in rows if r["_ok"] and r["calls"]]
     rows.sort(key=lambda r: tuple("" if r[k] is None else r[k] for k in keys))
+    params_of: dict[dt.date, ParamSet] = {}  # one parameter set (and its typed view) per period, not per group
     for row in rows:
         start = timeexpr.date_of_day(row["_period"])
-        params = load_params("callcenter", start)
+        params = params_of.get(start) or params_of.setdefault(start, load_params("callcenter", start))
         counts = PeriodCounts(**{k: int(row[k] or 0) if k != "max_hold_us" else row[k]
                                  for k in COUNTS if k != "interpreter_answered"})
         fig = period_figures(counts, params)
-        interp = None if "interpreter_connected_at" in log.unmeasured else fig.interpreter_within_pct
-        tty = None if "tty_connected_at" in log.unmeasured else fig.tty_within_pct
+        interp = None if "interpreter_connected_at" in unmeasured else fig.interpreter_within_pct
+        tty = None if "tty_connected_at" in unmeasured else fig.tty_within_pct
         pm = PeriodMetrics(contract_id=row["contract_id"], period_start=start.isoformat(), calls=counts.calls,
                            avg_hold_time_s=fig.verdict_hold_time_s, answered_within_pct=fig.answered_within_30s_pct,
                            disconnect_rate_pct=fig.disconnect_rate_pct)
@@ -222,8 +281,16 @@ def run_metrics(path: Path | str, by: Period = "day", engine: str | None = None,
     ``path``: a file, a folder or a glob. ``by_line``: None = per line when the log has a line
     (``per_line_results_bool``), True/False to choose. Without ``quarantine`` the first bad row raises
     :class:`InputError` naming its file, row and field; with it, the bad rows are written there and left out.
+
+    On DuckDB the first pass's SQL is kept in the user's cache (:mod:`partcd.platform.sqlcache`, keyed by
+    :func:`_first_pass_key`): a later run on a log of the same schema runs it without importing Ibis
+    (:func:`_cached_first_pass`). A log that is not clean goes on to the exact pass below either way.
     """
     name = frames.engine_name(engine)
+    if name == "duckdb" and con is None:
+        cached = _cached_first_pass(path, by, tz, profile, known_contracts, by_line)
+        if cached is not None:
+            return cached
     con = con or frames.connect(name)
     definitions = latest_params()
     no_ivr = definitions.typed(CallCenterParams).answered_without_ivr_end_text
@@ -232,15 +299,24 @@ def run_metrics(path: Path | str, by: Period = "day", engine: str | None = None,
     keys = ["contract_id", *(["line"] if lines else []), "_period"]
     quick = rules(log, log.calls, known_contracts=known_contracts, no_ivr=no_ivr, duplicates=False, per_group=True)
     first = passes(log.calls, quick)
-    rows = aggregate(derived(first, by=by, tz=tz, no_ivr=no_ivr, within=log.call_start_range), keys).to_pyarrow().to_pylist()
-    ids_of = log.calls.select(log.calls.call_id)
-    [ids] = ids_of.aggregate(_n=ids_of.count(), _ids=ids_of.call_id.count(),
-                             _distinct=id_hash(con, ids_of.call_id).nunique()).to_pyarrow().to_pylist()
-    bad = sum(int(r["calls"]) for r in rows if not r["_ok"]) + (ids["_n"] - ids["_ids"])
-    bad += sum(int(r["calls"]) for r in rows if r["_ok"] and contract_problem(r["contract_id"], known_contracts))
+    first_agg = aggregate(derived(first, by=by, tz=tz, no_ivr=no_ivr, within=log.call_start_range, by_day=True), keys)
+    if name == "duckdb":
+        con._run_pre_execute_hooks(first_agg)
+        first_sql = con.compile(first_agg)
+        rows = roll_up(_duckdb_rows(con.con, first_sql), by)
+    else:
+        rows = roll_up(first_agg.to_pyarrow().to_pylist(), by)
     total = sum(int(r["calls"]) for r in rows)
-    duplicates = ids["_ids"] != ids["_distinct"]
+    if name == "duckdb":
+        ids_sql = id_sql(con, log.calls)
+        ids, distinct = sorted_hashes_distinct(con.con, ids_sql, total)
+    else:
+        ids, distinct = id_check(con, log.calls, total)
+    bad = sum(int(r["calls"]) for r in rows if not r["_ok"]) + (total - ids)
+    bad += sum(int(r["calls"]) for r in rows if r["_ok"] and contract_problem(r["contract_id"], known_contracts))
+    duplicates = not distinct
     rejected = 0
+    cache = ""
     if bad or duplicates or not total:
         rule_list = rules(log, log.calls, known_contracts=known_contracts, no_ivr=no_ivr, duplicates=False)
         checked = settle(log, judged(log.calls, rule_list), rule_list, n=total, bad=bad, duplicates=duplicates,
@@ -249,10 +325,97 @@ def run_metrics(path: Path | str, by: Period = "day", engine: str | None = None,
             write_quarantine(quarantine, checked)
         rejected = checked.rejected_count
         rows = aggregate(derived(checked.judged, by=by, tz=tz, no_ivr=no_ivr), keys).to_pyarrow().to_pylist()
-    records, verdicts, counts = records_from(rows, keys, log)
+    elif name == "duckdb" and sqlcache.cache_dir() is not None and _cacheable(log, profile):
+        view = log.files_table.get_name()
+        key = _first_pass_key(_duckdb_schema(con.con, view), by, tz, log.call_start_range, by_line)
+        if sqlcache.store(CACHE_KIND, key, {"view": view, "aggregate": first_sql, "ids": ids_sql}):
+            cache = "stored"
+    records, verdicts, counts = records_from(rows, keys, log.unmeasured)
     return MetricsReport(file=log.source, by=by, engine=name, records=records, verdicts=verdicts, rejected=rejected,
                          profile=log.profile, filtered=list(log.filtered), absent_columns=list(log.absent_columns),
-                         by_line=lines, counts=counts)
+                         by_line=lines, counts=counts, sql_cache=cache)
+
+
+def _duckdb_rows(raw: Any, sql: str) -> list[dict[str, Any]]:
+    """The rows of a query on a plain DuckDB connection, as dicts (sums come back as Python integers)."""
+    result = raw.sql(sql)
+    names = list(result.columns)
+    return [dict(zip(names, r, strict=True)) for r in result.fetchall()]
+
+
+def _cacheable(log: CallLog, profile: object) -> bool:
+    """The first-pass SQL can be kept: the generic schema (no profile queries when the log is opened), DuckDB, and
+    the local day from the file's statistics (the SQL then reads the files' view and nothing else)."""
+    return (log.profile == "generic" and profile in (None, "generic") and log.call_start_range is not None
+            and log.con.name == "duckdb")
+
+
+def _sql_sources() -> list[Path]:
+    """Code and parameter files whose text builds the first-pass SQL: any change to them is a cache miss."""
+    area = Path(__file__).resolve().parents[1]
+    platform = Path(frames.__file__).resolve().parent
+    return [*(area / "readers").glob("*.py"), *(area / "readers" / "profiles").glob("*.yaml"),
+            *(area / "params").glob("*.yaml"), area / "rules" / "standards.py", Path(__file__).resolve(),
+            platform / "frames.py", platform / "sqlcache.py", platform / "params.py"]
+
+
+def _duckdb_schema(raw: Any, view: str) -> list[tuple[str, str]]:
+    """(name, DuckDB type) of every column of the files' view."""
+    return [(str(r[0]), str(r[1])) for r in raw.sql(f"DESCRIBE {view}").fetchall()]
+
+
+def _first_pass_key(schema: list[tuple[str, str]], by: str, tz: str, within: tuple[int, int] | None,
+                    by_line: bool | None) -> dict[str, Any]:
+    """Everything the first pass's SQL depends on: the files' columns and types, the options, the zone's offsets
+    compared (from the file statistics), the code and parameter files, the library versions. Not the files' paths
+    nor the known contracts: the SQL reads the files' view by its name (replaced on a hit), and the contract rules
+    are checked on the aggregated groups in Python."""
+    return {"schema": schema, "by": by, "tz": tz, "by_line": by_line,
+            "offsets": timeexpr.offsets_within(tz, within) if within is not None else None,
+            "code": sqlcache.files_digest(_sql_sources()),
+            "versions": sqlcache.versions("ibis-framework", "sqlglot", "duckdb", "numpy", "partcd")}
+
+
+def _cached_first_pass(path: Path | str, by: str, tz: str, profile: object, known_contracts: frozenset[str] | None,
+                       by_line: bool | None) -> MetricsReport | None:
+    """The first pass from cached SQL on a plain DuckDB connection (no Ibis): the report when the log is clean,
+    None when the SQL is not cached (or the cache is off) or anything needs the exact pass (a bad row, a repeated
+    ``call_id`` hash, no calls)."""
+    if profile not in (None, "generic") or sqlcache.cache_dir() is None:
+        return None
+    calendar.zone_of(tz)
+    paths = resolve_inputs(path)
+    if frames.file_format(paths[0]) != "parquet":
+        return None
+    import duckdb
+
+    try:  # an unreadable file goes on to the normal path, which names it (exit 2)
+        raw = frames.duckdb_connect()
+        view = frames.duckdb_files_view(raw, paths, "parquet")
+        schema = _duckdb_schema(raw, view)
+        types = dict(schema)
+        if any(c not in types for c in REQUIRED) or types["call_start"] != "TIMESTAMP WITH TIME ZONE":
+            return None
+        within = parquet_start_range(raw, paths)
+        entry = sqlcache.load(CACHE_KIND, _first_pass_key(schema, by, tz, within, by_line)) if within else None
+        if entry is None:
+            return None
+        old = str(entry["view"])
+        rows = roll_up(_duckdb_rows(raw, str(entry["aggregate"]).replace(old, view)), by)
+        total = sum(int(r["calls"]) for r in rows)
+        ids, distinct = sorted_hashes_distinct(raw, str(entry["ids"]).replace(old, view), total)
+    except duckdb.Error:
+        return None
+    bad = sum(int(r["calls"]) for r in rows if not r["_ok"]) + (total - ids)
+    bad += sum(int(r["calls"]) for r in rows if r["_ok"] and contract_problem(r["contract_id"], known_contracts))
+    if bad or not distinct or not total:
+        return None
+    lines = results_by_line("line" in types, by_line, latest_params())
+    keys = ["contract_id", *(["line"] if lines else []), "_period"]
+    records, verdicts, counts = records_from(rows, keys, frozenset())
+    source = str(paths[0]) if len(paths) == 1 else str(path)
+    return MetricsReport(file=source, by=by, engine="duckdb", records=records, verdicts=verdicts, rejected=0,
+                         by_line=lines, counts=counts, sql_cache="hit")
 
 
 def compute_metrics(checked: CheckedLog, by: Period = "day", *, by_line: bool | None = None) -> MetricsReport:
@@ -262,7 +425,7 @@ def compute_metrics(checked: CheckedLog, by: Period = "day", *, by_line: bool | 
     lines = results_by_line(log.has_line, by_line, latest_params())
     keys = ["contract_id", *(["line"] if lines else []), "_period"]
     rows = aggregate(derived(checked.judged, by=by, tz=log.tz, no_ivr=no_ivr), keys).to_pyarrow().to_pylist()
-    records, verdicts, counts = records_from(rows, keys, log)
+    records, verdicts, counts = records_from(rows, keys, log.unmeasured)
     return MetricsReport(file=log.source, by=by, engine="duckdb" if log.con.name == "duckdb" else "spark",
                          records=records, verdicts=verdicts, rejected=checked.rejected_count, profile=log.profile,
                          filtered=list(log.filtered), absent_columns=list(log.absent_columns), by_line=lines,

@@ -165,6 +165,14 @@ def day_offsets(zone: str) -> Any:
                      "_switch": pa.array(switch, mask=~has_switch), "_off1": pa.array(at_end)})
 
 
+def offsets_within(zone: str, within: tuple[int, int]) -> tuple[list[int], list[int]]:
+    """The zone's UTC offsets in force between two instants (epoch us): the starts and the offsets compared."""
+    pieces = utc_offsets(zone)
+    lo, hi = within
+    first = max(i for i, (start, _) in enumerate(pieces) if start <= lo) if pieces[0][0] <= lo else 0
+    return _merged([p for i, p in enumerate(pieces) if i >= first and p[0] <= hi])
+
+
 def with_local_day(table: Any, utc: str, zone: str, name: str, within: tuple[int, int] | None = None) -> Any:
     """``table`` + ``name``: the local calendar day (days since 1970-01-01) of the instant in column ``utc``.
 
@@ -175,10 +183,7 @@ def with_local_day(table: Any, utc: str, zone: str, name: str, within: tuple[int
 
     pieces = utc_offsets(zone)
     if within is not None:
-        lo, hi = within
-        first = max(i for i, (start, _) in enumerate(pieces) if start <= lo) if pieces[0][0] <= lo else 0
-        span = [p for i, p in enumerate(pieces) if i >= first and p[0] <= hi]
-        starts, values = _merged(span)
+        starts, values = offsets_within(zone, within)
         return table.mutate(**{name: ((table[utc] + _tree(table[utc], starts, values)) // DAY_US).cast("int64")})
     if len(pieces) == 1:
         return table.mutate(**{name: ((table[utc] + pieces[0][1]) // DAY_US).cast("int64")})
