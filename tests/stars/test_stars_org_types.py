@@ -111,6 +111,11 @@ def test_rate_with_declared_types(tmp_path: Path) -> None:
     assert (row["part_c_summary"], row["reward_factor_part_c"], row["highest_rating"]) == ("4.5", "0.4", "4.5")
     assert (row["organization_type"], row["organization_type_source"]) == ("CCP with Only I-SNP", "declared")
     assert "9 rated measures, 9 needed (TN Table 6: 9 of 18 for CCP with Only I-SNP (declared))" in row["reasons"]
+    report = runner.invoke(app, [*base, "--org-types", str(types), "--out", str(tmp_path / "r.csv"),
+                                 "--report", str(tmp_path / "pages")])
+    assert report.exit_code == 0, report.output
+    page = " ".join(p.read_text(encoding="utf-8") for p in (tmp_path / "pages").rglob("*.html"))
+    assert "organization type: CCP with Only I-SNP (declared)" in page
     explained = runner.invoke(app, ["stars", "explain", "--contract", "H9101", "--measure-stars", str(stars),
                                     "--year", "2026", "--org-types", str(types)])
     assert explained.exit_code == 0, explained.output
