@@ -8,7 +8,8 @@ What is known to differ (see the issue-10 note in the final report):
   star lies within the largest |CAI| of the raw value (the 2026 values as a yardstick, TN Tables 12/15/18/21) is
   attributed to the CAI; with one fitted constant per category the agreement rises to about 96-99 percent.
 * Minimum measure counts depend on the contract type (TN Table 6: e.g. "CCP with Only I-SNP" 9 of 18), which the
-  public tables do not show; here the required count is read from the "not required" statuses.
+  public tables do not show (only SNP Yes/No); here the required count is read from the "not required" statuses.
+  ``rate --org-types`` declares the types, but the 2025 Tables 6/7 are not in shared/reference (refused for 2025).
 * Reward-factor thresholds are percentiles over CMS's full population (incl. contracts missing from the public file).
 * 2024: the July 2024 re-release kept, per contract, the higher of the October 2023 and the recalculated ratings.
 """

@@ -318,6 +318,7 @@ async def rate(
                                                  description="the rating year's cut points (with scores)")] = [],  # noqa: B006
     year: OptionalYear = None,
     contract: Annotated[list[ContractId], Form(max_length=MAX_CONTRACTS, description="only these contracts")] = [],  # noqa: B006
+    org_types: Annotated[UploadFile | None, File(description="contract_id, organization_type (TN Table 6/7 names)")] = None,
 ) -> dict[str, Any]:
     """Part C summary, Part D summary and overall rating per contract (half stars or null with the reason), the highest
     rating, reward factor, CAI and why (42 CFR 422.166(c)-(i), 423.186(c)-(i))."""
@@ -325,10 +326,11 @@ async def rate(
 
     with job:
         paths = await save_uploads(job, measure_stars=measure_stars, cai=cai, cai_values=cai_values,
-                                   disaster_shares=disaster_shares, scores=scores, cut_points=cut_points)
+                                   disaster_shares=disaster_shares, scores=scores, cut_points=cut_points,
+                                   org_types=org_types)
         result = await job.run(rate_files, paths["measure_stars"], paths["cai"], year,
                                disaster_shares=paths["disaster_shares"], cai_values=paths["cai_values"],
-                               scores=paths["scores"], cut_points=paths["cut_points"])
+                               scores=paths["scores"], cut_points=paths["cut_points"], org_types=paths["org_types"])
     wanted = set(contract)
     records = [r for r in rate_records(result) if not wanted or r["contract_id"] in wanted]
     return {"rating_year": result.rating_year, "notes": list(result.notes), "unverified_inputs": list(result.unverified),

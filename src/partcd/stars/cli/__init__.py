@@ -62,6 +62,9 @@ def explain(
     disaster_shares: Path | None = typer.Option(None, "--disaster-shares", exists=True, dir_okay=False,
                                                 help="Disaster shares (tidy contract_id, year, percent or CMS Summary Ratings)."),
     year: int | None = typer.Option(None, "--year", help="Rating year (read from CMS file titles when absent)."),
+    org_types: Path | None = typer.Option(None, "--org-types", exists=True, dir_okay=False,
+                                          help="Organization types (CSV contract_id, organization_type; TN Table 6/7 "
+                                               "names), with --measure-stars."),
     as_json: bool = typer.Option(False, "--json", help="The explanation as JSON: thresholds, how each was set, next star."),
 ) -> None:
     """How a contract's ratings and stars were reached, in words: summary and overall ratings (with --measure-stars),
@@ -72,7 +75,7 @@ def explain(
 
     found = contract_explanation(contract, measure=measure, scores=scores, cut_points=cut_points,
                                  measure_stars=measure_stars, cai=cai, cai_values=cai_values,
-                                 disaster_shares=disaster_shares, year=year)
+                                 disaster_shares=disaster_shares, year=year, org_types=org_types)
     single = measure is not None and found.rating is None and len(found.measures) == 1
     if as_json:
         typer.echo(json.dumps(found.measures[0].to_dict() if single else found.to_dict(), indent=1))

@@ -35,6 +35,9 @@ SCORES_HELP = "Scores: a CMS 'Measure Data' CSV or a tidy CSV (contract_id, meas
 CUT_POINTS_HELP = "The rating year's cut points: CMS 'Part C/D Cut Points' or a tidy CSV; repeat for Part C and Part D."
 PRIOR_CP_HELP = "The prior year's published cut points (guardrail), when cut points are computed; repeat for C and D."
 PRIOR_SCORES_HELP = "The prior year's scores (restricted-range cap of measures not on a 0-100 scale)."
+ORG_TYPES_HELP = ("Organization types: CSV contract_id, organization_type with the Technical Notes' Table 6/7 names "
+                  "('1876 Cost', 'CCP w/o SNP', 'CCP with SNP', 'CCP with Only I-SNP', 'MSA', 'PDP', 'PFFS'); their "
+                  "minimum rated-measure counts replace the counts read from the data.")
 YEAR_HELP = "Rating year (read from CMS file titles when absent)."
 
 
@@ -67,6 +70,7 @@ def rate(
                                        help=SCORES_HELP + " Measure stars are computed from them first."),
     cut_points: list[Path] = typer.Option([], "--cut-points", exists=True, dir_okay=False, help=CUT_POINTS_HELP),
     year: int | None = typer.Option(None, "--year", help=YEAR_HELP),
+    org_types: Path | None = typer.Option(None, "--org-types", exists=True, dir_okay=False, help=ORG_TYPES_HELP),
     contract: list[str] = typer.Option([], "--contract", help="Only this contract (repeat as needed)."),
     out: Path | None = typer.Option(None, "--out", dir_okay=False, help=OUT_HELP),
     excel_csv: bool = EXCEL_CSV,
@@ -79,7 +83,7 @@ def rate(
 
     output.check_out(out, excel_csv=excel_csv)
     result = rate_files(measure_stars, cai, year, disaster_shares=disaster_shares, cai_values=cai_values, scores=scores,
-                        cut_points=cut_points)
+                        cut_points=cut_points, org_types=org_types)
     records = _only(rate_records(result), contract)
     emit(records, out, as_json, RATE_COLUMNS, "contract rows", flat=flat_rate_records(records), excel_csv=excel_csv)
     _notes(result.notes, result.unverified)
@@ -167,6 +171,7 @@ def uncertainty(
     seed: int | None = typer.Option(None, "--seed", help="First resampling seed and the noise generator's seed."),
     methodology: str | None = typer.Option(None, "--methodology", help="Methodology of the cut points (default: the year's)."),
     year: int | None = typer.Option(None, "--year", help=YEAR_HELP),
+    org_types: Path | None = typer.Option(None, "--org-types", exists=True, dir_okay=False, help=ORG_TYPES_HELP),
     contract: list[str] = typer.Option([], "--contract", help="Only this contract (repeat as needed)."),
     out: Path | None = typer.Option(None, "--out", dir_okay=False, help=OUT_HELP),
     excel_csv: bool = EXCEL_CSV,

@@ -37,11 +37,13 @@ from partcd.stars.pipelines import (
 )
 from partcd.stars.readers import detect, read_measure_data, read_rows, read_scores
 from partcd.stars.readers.ratings import (
+    DeclaredType,
     StarsInput,
     SummaryTable,
     read_cai_categories,
     read_cai_values,
     read_disaster_shares,
+    read_organization_types,
     read_standard_errors,
     read_stars_input,
     stars_input,
@@ -52,10 +54,17 @@ from partcd.stars.rules.disaster import YearStar, adjust_measure
 from partcd.stars.rules.explain import StarExplanation
 from partcd.stars.rules.fastrate import FloatArray, RatingFrame
 from partcd.stars.rules.methodology import StarsParams
-from partcd.stars.rules.models import ContractType, CutPoints, Measure, MeasureScore
+from partcd.stars.rules.models import ContractType, CutPoints, Measure, MeasureScore, OrganizationTypeSource
 from partcd.stars.rules.params import RatingKey, RatingParams, rating_params
 from partcd.stars.rules.rate import ContractRating, RatingOutcome, RatingRun, rate
-from partcd.stars.rules.summary import NOT_REQUIRED_STATUSES, ContractStars, RatingType, rating_key
+from partcd.stars.rules.summary import (
+    DATA_MINIMUM_SOURCE,
+    NOT_REQUIRED_STATUSES,
+    ContractStars,
+    RatingType,
+    organization_type_of,
+    rating_key,
+)
 from partcd.stars.rules.uncertainty import HALF_STARS, CutPointSet, ScoreModel, Uncertainty, simulate
 from partcd.stars.rules.whatif import RatingMove, rating_moves, with_stars
 from partcd.stars.rules.yearly import unverified_inputs
@@ -77,6 +86,8 @@ class RatedContract:
     reasons: dict[str, list[str]]
     high_performer: bool
     disaster_share_pct: float | None
+    organization_type: str | None = None
+    organization_type_source: str = "default"
 
 
 @dataclass(frozen=True)
@@ -99,7 +110,8 @@ class RateResult:
 
 
 #: Columns of ``partcd stars rate`` as CSV (JSON keeps the nested per-rating fields).
-RATE_COLUMNS = ("contract_id", "contract_kind", "part_c_summary", "part_d_summary", "overall", "highest_rating",
+RATE_COLUMNS = ("contract_id", "contract_kind", "organization_type", "organization_type_source", "part_c_summary",
+                "part_d_summary", "overall", "highest_rating",
                 "highest_rating_type", "reward_factor_part_c", "reward_factor_part_d", "reward_factor_overall",
                 "cai_part_c", "cai_part_d", "cai_overall", "high_performer", "disaster_share_pct", "reasons")
 _RATING_NAMES = ("part_c", "part_d", "overall")
@@ -112,7 +124,8 @@ def rate_records(result: RateResult) -> list[dict[str, Any]]:
     for r in result.rows:
         values = {"part_c": r.part_c_summary, "part_d": r.part_d_summary, "overall": r.overall}
         out.append({
-            "contract_id": r.contract_id, "contract_kind": r.contract_kind, "part_c_summary": r.part_c_summary,
+            "contract_id": r.contract_id, "contract_kind": r.contract_kind, "organization_type": r.organization_type,
+            "organization_type_source": r.organization_type_source, "part_c_summary": r.part_c_summary,
             "part_d_summary": r.part_d_summary, "overall": r.overall, "highest_rating": r.highest_rating,
             "highest_rating_type": r.highest_rating_type,
             "not_rated": {k: r.reasons[k][0] if r.reasons[k] else "not rated" for k, v in values.items() if v is None},
@@ -121,7 +134,8 @@ def rate_records(result: RateResult) -> list[dict[str, Any]]:
         })
     for cid, why in sorted(result.unrated.items()):
         out.append({
-            "contract_id": cid, "contract_kind": "not rated", "part_c_summary": None, "part_d_summary": None,
+            "contract_id": cid, "contract_kind": "not rated", "organization_type": None,
+            "organization_type_source": None, "part_c_summary": None, "part_d_summary": None,
             "overall": None, "highest_rating": None, "highest_rating_type": None,
             "not_rated": dict.fromkeys(_RATING_NAMES, why), "reward_factor": dict.fromkeys(_RATING_NAMES),
             "cai": dict.fromkeys(_RATING_NAMES), "reasons": {k: [why] for k in _RATING_NAMES}, "high_performer": False,
@@ -145,6 +159,9 @@ def flat_rate_records(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]
 
 def _why(outcome: RatingOutcome) -> list[str]:
     out = [outcome.reason] if outcome.reason else []
+    ms = outcome.measures
+    if outcome.reason is None and ms is not None and ms.minimum_source != DATA_MINIMUM_SOURCE:
+        out.append(f"{ms.rated_count} rated measures, {ms.minimum_count} needed ({ms.minimum_source})")
     chosen = outcome.chosen
     if chosen is not None:
         w = chosen.weighted
@@ -169,6 +186,7 @@ def row_of(rating: ContractRating) -> RatedContract:
         cai={r.value: o.cai for r, o in outcomes.items()},
         reasons={r.value: _why(o) for r, o in outcomes.items()},
         high_performer=rating.high_performer, disaster_share_pct=rating.disaster_share_pct,
+        organization_type=rating.organization_type, organization_type_source=rating.organization_type_source,
     )
 
 
@@ -200,8 +218,11 @@ def rate_files(
     cai_values: Path | str | None = None,
     scores: Path | str | None = None,
     cut_points: Sequence[Path] = (),
+    org_types: Path | str | None = None,
 ) -> RateResult:
     """Read the files, rate the year, return one row per rated contract (see the module docstring).
+
+    ``org_types`` declares contracts' organization types (TN Table 6 / 7 minimum counts, :func:`with_organization_types`).
 
     With ``scores`` and ``cut_points`` the measure stars are computed first (:func:`stars_from_scores`);
     ``measure_stars`` then supplies only the stars scores cannot give (CAHPS, improvement) and the organization types.
@@ -223,6 +244,8 @@ def rate_files(
         raise ConfigError("give --measure-stars, or --scores with --cut-points")
     params_set = year_params(stars.rating_year)
     params = rating_params(params_set)
+    declared = read_organization_types(org_types) if org_types is not None else {}
+    stars = with_organization_types(stars, declared, params, str(org_types))
     shares = read_disaster_shares(disaster_shares) if disaster_shares is not None else None
     values = read_cai_values(cai_values) if cai_values is not None else None
     run = rate_input(stars, params, cai_categories=categories.categories if categories else None,
@@ -233,6 +256,32 @@ def rate_files(
     return RateResult(stars.rating_year, tuple(row_of(r) for r in run.ratings), run, dict(stars.unrated),
                       params_set.file, tuple(notes), tuple(unverified_inputs(params_set, stars.measures)), stars,
                       tuple(assignments), inputs)
+
+
+def with_organization_types(stars: StarsInput, declared: Mapping[str, DeclaredType], params: RatingParams,
+                            file: str = "--org-types") -> StarsInput:
+    """Each contract's TN Table 6 / 7 organization type: declared (``declared``), else derived from the contract id
+    (S -> PDP), else none (the minimum is read from the data). A declared contract that is not in the input, and any
+    declaration for a rating year whose parameters have no per-type table, is refused naming the row."""
+    known = {c.contract_id for c in stars.contracts} | set(stars.unrated)
+    for cid, d in declared.items():
+        if cid not in known:
+            raise InputError(file, d.row, "contract_id", f"{cid} is not a contract of the {stars.rating_year} input")
+        if params.organization_type_minimum_rated_table is None:
+            raise InputError(file, d.row, "organization_type",
+                             f"rating year {stars.rating_year} has no cited minimum counts per organization type "
+                             f"(its Technical Notes' Tables 6 and 7 are not in the parameters)")
+    contracts = []
+    for c in stars.contracts:
+        mine = declared.get(c.contract_id)
+        if mine is not None:
+            contracts.append(replace(c, organization_type=mine.organization_type,
+                                     organization_type_source=OrganizationTypeSource.DECLARED))
+        elif (derived := organization_type_of(c.contract_id)) is not None:
+            contracts.append(replace(c, organization_type=derived, organization_type_source=OrganizationTypeSource.DERIVED))
+        else:
+            contracts.append(c)
+    return replace(stars, contracts=tuple(contracts))
 
 
 def organization_types(scores_path: Path, year: int) -> dict[str, str]:
@@ -939,6 +988,10 @@ class ContractExplanation:
             def shown(v: object) -> str:
                 return "not rated" if v is None else f"{v:g} stars" if isinstance(v, float) else str(v)
 
+            org = r.get("organization_type")
+            lines.append(f"Organization type: {org} ({r.get('organization_type_source')}): minimum rated measures from "
+                         f"TN Tables 6 and 7." if org is not None else
+                         "Organization type: not known (default): minimum rated measures read from the data.")
             lines.append(f"Part C summary: {shown(r['part_c_summary'])}; Part D summary: {shown(r['part_d_summary'])}; "
                          f"overall: {shown(r['overall'])}.")
             if r["highest_rating_type"] is not None:
@@ -966,6 +1019,7 @@ def contract_explanation(
     cai_values: Path | str | None = None,
     disaster_shares: Path | str | None = None,
     year: int | None = None,
+    org_types: Path | str | None = None,
 ) -> ContractExplanation:
     """How ``contract``'s ratings were reached (``measure_stars`` [+ ``cai``]: summary, overall, reward factor, CAI,
     hold-harmless) and its star on each measure, or on ``measure`` only (``scores`` + ``cut_points``)."""
@@ -975,7 +1029,8 @@ def contract_explanation(
     rating_year = year
     notes: list[str] = []
     if measure_stars is not None:
-        result = rate_files(measure_stars, cai, year, disaster_shares=disaster_shares, cai_values=cai_values)
+        result = rate_files(measure_stars, cai, year, disaster_shares=disaster_shares, cai_values=cai_values,
+                            org_types=org_types)
         rating_year = result.rating_year
         found = [r for r in rate_records(result) if r["contract_id"] == contract]
         if not found:

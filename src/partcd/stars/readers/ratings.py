@@ -34,7 +34,7 @@ from partcd.stars.readers import (
     read_rows,
 )
 from partcd.stars.rules.cai import check_cai_values
-from partcd.stars.rules.models import Measure, Part
+from partcd.stars.rules.models import Measure, OrganizationType, Part
 from partcd.stars.rules.params import RATING_KEYS, RatingKey
 from partcd.stars.rules.summary import NOT_REQUIRED_STATUSES, ContractKind, ContractStars
 
@@ -250,6 +250,37 @@ def read_disaster_shares(path: Path | str) -> dict[str, dict[int, float]]:
         if year in out.setdefault(cid, {}):
             raise InputError(file, rownum, "year", f"{cid} {year} given twice")
         out[cid][year] = pct
+    return out
+
+
+@dataclass(frozen=True)
+class DeclaredType:
+    """One row of an organization-type file: the contract's TN Table 6/7 type and the row that declared it."""
+
+    organization_type: OrganizationType
+    row: int
+
+
+def read_organization_types(path: Path | str) -> dict[str, DeclaredType]:
+    """Declared organization types: a CSV ``contract_id, organization_type`` with the Technical Notes' Table 6 / 7
+    names (``1876 Cost``, ``CCP w/o SNP``, ``CCP with SNP``, ``CCP with Only I-SNP``, ``MSA``, ``PDP``, ``PFFS``)."""
+    file = str(path)
+    rows = read_rows(path)
+    _need_columns(file, rows, {"contract_id", "organization_type"})
+    known = {t.value.lower(): t for t in OrganizationType}
+    out: dict[str, DeclaredType] = {}
+    for rownum, cell in _tidy(file, rows):
+        cid = cell("contract_id")
+        if not _CONTRACT.fullmatch(cid):
+            raise InputError(file, rownum, "contract_id", f"{cid!r} is not a contract id (letter + 4 digits)")
+        text = cell("organization_type")
+        found = known.get(" ".join(text.split()).lower())
+        if found is None:
+            names = ", ".join(repr(t.value) for t in OrganizationType)
+            raise InputError(file, rownum, "organization_type", f"unknown organization type {text!r}; known: {names}")
+        if cid in out:
+            raise InputError(file, rownum, "contract_id", f"{cid} declared twice (first on row {out[cid].row})")
+        out[cid] = DeclaredType(found, rownum)
     return out
 
 

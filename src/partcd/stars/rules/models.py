@@ -23,6 +23,26 @@ class ContractType(StrEnum):
     PDP = "PDP"
 
 
+class OrganizationType(StrEnum):
+    """The contract types of TN Tables 6 and 7 (minimum rated measures), as the Technical Notes spell them (L930)."""
+
+    COST_1876 = "1876 Cost"
+    CCP_WITHOUT_SNP = "CCP w/o SNP"
+    CCP_WITH_SNP = "CCP with SNP"
+    CCP_ONLY_ISNP = "CCP with Only I-SNP"
+    MSA = "MSA"
+    PDP = "PDP"
+    PFFS = "PFFS"
+
+
+class OrganizationTypeSource(StrEnum):
+    """Where a contract's organization type came from."""
+
+    DECLARED = "declared"
+    DERIVED = "derived from the contract id"
+    DEFAULT = "default"
+
+
 @dataclass(frozen=True)
 class Measure:
     """One measure of one rating year's catalogue."""

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from partcd.core.params import ParamSet
+from partcd.stars.rules.models import OrganizationType
 
 #: The four rating types a reward-factor threshold or a CAI value belongs to (CMS Technical Notes Tables 8, 9, 12-21).
 RatingKey = Literal["part_c", "part_d_mapd", "part_d_pdp", "overall"]
@@ -45,6 +46,8 @@ class RatingParams(BaseModel):
     # summary and overall ratings
     summary_minimum_rated_rule_text: Literal["at-least-half"]
     domain_minimum_rated_rule_text: Literal["more-than-half"]
+    organization_type_minimum_rated_table: (
+        dict[OrganizationType, dict[Literal["part_c", "part_d", "overall"], tuple[int, int] | None]] | None)
     summary_rounding_increment_stars: float = Field(gt=0)
     summary_precision_decimals_count: int = Field(ge=0)
     summary_maximum_stars: float = Field(gt=0)

@@ -103,6 +103,8 @@ class ContractRating:
     low_performer: bool | None
     disaster_share_pct: float | None
     reasons: tuple[str, ...] = ()
+    organization_type: str | None = None  # TN Table 6/7 type; None: the minimum is read from the data
+    organization_type_source: str = "default"
 
     def outcome(self, rating: RatingType) -> RatingOutcome:
         return {RatingType.PART_C: self.part_c, RatingType.PART_D: self.part_d, RatingType.OVERALL: self.overall}[rating]
@@ -283,4 +285,6 @@ def _rate_contract(
         high_performer=high_performer(highest_stars, params),
         low_performer=low_performer(history, params) if summary_history is not None else None,
         disaster_share_pct=governing_share(contract_shares, share_years), reasons=tuple(reasons),
+        organization_type=None if contract.organization_type is None else contract.organization_type.value,
+        organization_type_source=contract.organization_type_source.value,
     )

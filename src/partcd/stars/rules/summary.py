@@ -6,7 +6,8 @@ the arithmetic is CMS practice as written in the 2026 Technical Notes (cited by 
 * weighted mean of the measure stars, weights from the rating year's catalogue (Attachment G; TN L903-L905) and the
   weighted variance ``n * SUMWX / (W * (n - 1))`` (Attachment H; TN L1055);
 * a rating needs ratings on at least half of the measures the contract must report (TN L917-L924), a domain more than
-  half (TN L836-L843); the improvement measures are not counted (TN L914);
+  half (TN L836-L843); the improvement measures are not counted (TN L914); with a known organization type the year's
+  Tables 6 and 7 give the minimum (TN L930-L932, L960; e.g. "CCP with Only I-SNP" 9 of 18 Part C measures);
 * the MA-PD overall rating uses each measure shared by Parts C and D once (TN L946) and needs both summaries (TN L937);
 * half-star rounding, halves up, of the value at six decimals (TN L1384, L1416-L1425);
 * highest rating: overall for MA-PD, Part C summary for MA-only, Part D summary for PDP (4185-P L1776);
@@ -22,10 +23,11 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import Literal
 
 from partcd.core.citation import Cite, cites
 from partcd.core.errors import RuleError
-from partcd.stars.rules.models import Measure, Part
+from partcd.stars.rules.models import Measure, OrganizationType, OrganizationTypeSource, Part
 from partcd.stars.rules.params import RatingKey, RatingParams
 
 CITE_C = "42 CFR 422.166"
@@ -38,12 +40,26 @@ NOT_REQUIRED_STATUSES: frozenset[str] = frozenset(
 )
 
 
+#: How the minimum is set when the organization type is unknown (or the year has no Table 6 / 7).
+DATA_MINIMUM_SOURCE = "at least half of the required measures read from the data, TN L917-L924"
+
+
 class ContractKind(StrEnum):
     """How a contract is rated (TN Table 3): which summaries it has and which is its highest rating."""
 
     MA_PD = "MA-PD"
     MA_ONLY = "MA-Only"
     PDP = "PDP"
+
+
+#: Named rule (the regulation is silent on contract numbers): CMS numbers stand-alone PDP contracts S (TN Table 1
+#: L491-L498 lists no other type under S). H, R and E contracts may be of several Table 6 types: not derived.
+ORGANIZATION_TYPE_BY_ID_PREFIX: dict[str, OrganizationType] = {"S": OrganizationType.PDP}
+
+
+def organization_type_of(contract_id: str) -> OrganizationType | None:
+    """The Table 6 type a contract id implies by :data:`ORGANIZATION_TYPE_BY_ID_PREFIX` (S -> PDP), else None."""
+    return ORGANIZATION_TYPE_BY_ID_PREFIX.get(contract_id[:1])
 
 
 class RatingType(StrEnum):
@@ -65,6 +81,8 @@ class ContractStars:
     stars: Mapping[str, int]
     not_required: frozenset[str] = frozenset()
     puerto_rico_only: bool = False
+    organization_type: OrganizationType | None = None  # the Table 6/7 column; None: minimum from the data's statuses
+    organization_type_source: OrganizationTypeSource = OrganizationTypeSource.DEFAULT
 
     def __post_init__(self) -> None:
         bad = {k: v for k, v in self.stars.items() if v not in (1, 2, 3, 4, 5)}
@@ -94,6 +112,7 @@ class MeasureSet:
     minimum_count: int
     eligible: bool
     reason: str | None = None
+    minimum_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -218,17 +237,45 @@ def measure_set(
     attainment = [m for m in catalogue if not m.improvement]
     required = [m for m in attainment if m.measure_key not in contract.not_required]
     rated = [m for m in required if m.measure_key in contract.stars]
-    minimum = minimum_rated(len(required), params.summary_minimum_rated_rule_text)
+    minimum: int | None = minimum_rated(len(required), params.summary_minimum_rated_rule_text)
+    source = DATA_MINIMUM_SOURCE
+    typed = organization_type_minimum(contract, rating, params)
+    if typed is not None:
+        minimum, source = typed
+        if minimum is None and why_not is None:
+            why_not = f"{contract.organization_type} contracts have no {rating.value} rating ({source})"
     used = [m.measure_key for m in rated if m.measure_key not in excluded]
     if with_improvement:
         used += [m.measure_key for m in catalogue if m.improvement and m.measure_key in contract.stars]
     if why_not is None and not required:
         why_not = "no required measures"
-    if why_not is None and len(rated) < minimum:
-        why_not = f"Not enough data available: {len(rated)} of {len(required)} required measures rated, {minimum} needed"
+    if why_not is None and minimum is not None and len(rated) < minimum:
+        why_not = (f"Not enough data available: {len(rated)} of {len(required)} required measures rated, {minimum} needed"
+                   f" ({source})")
     if why_not is None and not used:
         why_not = "no measure stars left after exclusions"
-    return MeasureSet(rating, tuple(used), len(required), len(rated), minimum, why_not is None, why_not)
+    return MeasureSet(rating, tuple(used), len(required), len(rated), minimum or 0, why_not is None, why_not, source)
+
+
+_TABLE_COLUMN: dict[RatingType, Literal["part_c", "part_d", "overall"]] = {
+    RatingType.PART_C: "part_c", RatingType.PART_D: "part_d", RatingType.OVERALL: "overall"}
+
+
+@cites("42 CFR 422.166(c)", "42 CFR 423.186(c)")
+def organization_type_minimum(contract: ContractStars, rating: RatingType,
+                              params: RatingParams) -> tuple[int | None, str] | None:
+    """The minimum rated measures of the contract's organization type for a rating (TN Table 6 L930-L932, Table 7
+    L960): ``(minimum, source)``, ``(None, source)`` where the table says N/A; None when the type is unknown or the
+    year's parameters have no such table (then the minimum is read from the data's statuses)."""
+    table = params.organization_type_minimum_rated_table
+    if contract.organization_type is None or table is None:
+        return None
+    entry = table[contract.organization_type][_TABLE_COLUMN[rating]]
+    where = "TN Table 7" if rating is RatingType.OVERALL else "TN Table 6"
+    origin = contract.organization_type_source.value
+    if entry is None:
+        return None, f"{where}: N/A for {contract.organization_type} ({origin})"
+    return entry[0], f"{where}: {entry[0]} of {entry[1]} for {contract.organization_type} ({origin})"
 
 
 @cites("42 CFR 422.166(b)", "42 CFR 423.186(b)")
