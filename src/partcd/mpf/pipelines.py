@@ -20,6 +20,7 @@ import dataclasses
 import datetime as dt
 import functools
 import importlib.resources
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -300,6 +301,10 @@ class MpfRun:
     scores: tuple[ContractScore, ...]
     #: the PDEs furthest above MPF (``top_claims`` of :func:`score`), largest first
     top_claims: tuple[dict[str, Any], ...] = ()
+    #: wall seconds of each stage (``read_reference_files``: the MPF and bid files read and checked;
+    #: ``measure_query``: the one query over the PDEs; ``outputs``: quarantine, claims and top-claims files;
+    #: ``score``: the pure contract scores) - for the benchmark, not part of :meth:`summary`
+    stage_s: dict[str, float] = dataclasses.field(default_factory=dict, compare=False)
 
     def records(self) -> list[dict[str, Any]]:
         """One JSON-ready record per contract."""
@@ -378,9 +383,20 @@ def score(pde: str | Path, prices: str | Path, pharmacies: str | Path, rating_ye
     params = ps.typed(MpfParams)
     year = measurement_year if measurement_year is not None else rating_year - params.measurement_year_lag_years
     first, last = measurement_period(year, params)
+    clock = time.perf_counter()
+    stage_s: dict[str, float] = {}
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        stage_s[stage] = round(now - clock, 3)
+        clock = now
+
     inputs = read_inputs(pde, prices, pharmacies, bid_supply=bid_supply, engine=engine, con=con)
+    lap("read_reference_files")
     sums = contract_sums(inputs, params, year)
     rows = readers.run_query(lambda: sums.to_pyarrow().to_pylist(), inputs.pde.file)
+    lap("measure_query")
     bad_rows = sum(int(r["_bad_rows"] or 0) for r in rows)
     n_rows = sum(int(r["_rows"]) for r in rows)
     quarantined = 0
@@ -398,16 +414,19 @@ def score(pde: str | Path, prices: str | Path, pharmacies: str | Path, rating_ye
         found = outcomes(inputs, params, year)
         found = found.filter(found.price_increase_counted).order_by([found.amount_above_mpf.desc(), found.pde_id])
         top = tuple(readers.run_query(lambda: found.limit(top_claims).to_pyarrow().to_pylist(), inputs.pde.file))
+    lap("outputs")
     totals = tuple(_totals(r) for r in sorted(rows, key=lambda r: r["contract_id"] or "") if r["contract_id"] is not None
                    and int(r["pdes"]))
+    scores = tuple(contract_score(t, params) for t in totals)
+    lap("score")
     files = {"pde": str(pde), "prices": str(prices), "pharmacies": str(pharmacies)}
     if bid_supply is not None:
         files["bid_supply"] = str(bid_supply)
     return MpfRun(rating_year=rating_year, measurement_year=year, period_start=first, period_end=last,
                   params_file=ps.file, params_source=ps.source, method=ps.method, unverified=ps.unverified(),
                   engine=inputs.engine, files=files, pde_rows=n_rows, reference_rows=inputs.reference_rows,
-                  quarantined_rows=quarantined, totals=totals, scores=tuple(contract_score(t, params) for t in totals),
-                  top_claims=top)
+                  quarantined_rows=quarantined, totals=totals, scores=scores,
+                  top_claims=top, stage_s=stage_s)
 
 
 def measure_scores(pde: str | Path, prices: str | Path, pharmacies: str | Path, rating_year: int, *,
