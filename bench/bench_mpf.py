@@ -112,7 +112,8 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
 def _sample(folder: Path) -> SampleFiles:
     """The sample files in ``folder``, written unless a PDE file of ``N_PDES`` rows is there already."""
     files = SampleFiles(*(folder / f"{name}.parquet" for name in ("pde", "prices", "pharmacies", "bid_supply")))
-    if all(f.is_file() for f in files) and pq.ParquetFile(files.pde).metadata.num_rows == N_PDES:
+    if all(f.is_file() for f in (files.pde, files.prices, files.pharmacies, files.bid_supply)) \
+            and pq.ParquetFile(files.pde).metadata.num_rows == N_PDES:
         return files
     return write_sample(folder, np.random.default_rng(SEED), N_PDES)
 
