@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,9 @@ def read_inputs(pde: str | Path, prices: str | Path, pharmacies: str | Path, *, 
     two posting periods of one key that share a day, a plan's bid given twice: ``InputError``)."""
     name = frames.engine_name(engine)
     con = con or frames.connect(name)
+    if name == "duckdb":
+        # no progress bar: its polling and terminal output cost time on a query of millions of rows
+        con.raw_sql("SET enable_progress_bar = false")
     pde_table = readers.read_input(con, Path(pde), readers.PDE_COLUMNS, name)
     price_table, n_prices = readers.read_checked(con, Path(prices), readers.PRICE_COLUMNS, name)
     readers.raise_on_overlap(price_table, ("contract_id", "plan_id", "price_id", "ndc", "supply_months"), "MPF price of")
@@ -211,26 +215,30 @@ def outcome_columns(inputs: Inputs, params: MpfParams, measurement_year: int) ->
     fee = ibis.cases((t.pr_brand_generic == "B", brand), (t.pr_brand_generic == "G", generic), else_=unknown)
     mpf = (t.quantity_dispensed * t.pr_unit_cost + fee).round(params.mpf_cost_decimals_count).cast(_decimal(scale))
     if params.floor_price_applies_bool:
-        floor = t.pr_floor_price.cast(_decimal(scale))
-        mpf = ibis.ifelse(floor.notnull() & (mpf < floor), floor, mpf)
+        # the floor when the rounded cost is below it (GREATEST skips a NULL floor on both engines)
+        mpf = ibis.greatest(mpf, t.pr_floor_price.cast(_decimal(scale)))
     pde_cost = (t.ingredient_cost_paid + t.dispensing_fee_paid).cast(_decimal(2))
-    t = t.mutate(_exclusion_code=code, pde_total_cost=pde_cost, _mpf=mpf)
+    # each .view() is a barrier: the engine computes the columns above once instead of inlining them at every use
+    t = t.mutate(_exclusion_code=code, pde_total_cost=pde_cost, _mpf=mpf).view()
+    t = t.mutate(_difference=(t.pde_total_cost - t._mpf).cast(_decimal(scale))).view()
     included = t._exclusion_code == 0
-    difference = (t.pde_total_cost - t._mpf).cast(_decimal(scale))
-    t = t.mutate(mpf_total_cost=ibis.ifelse(included, t._mpf, ibis.null(_decimal(scale))),
-                 difference=ibis.ifelse(included, difference, ibis.null(_decimal(scale))))
+    difference = t._difference
+    # the threshold is above zero or zero: one comparison decides "above zero and at least the threshold"
     threshold = ibis.literal(params.min_excess_counted_usd).cast(_decimal(scale))
-    counted = (included & (t["difference"] > 0) & (t["difference"] >= threshold)).fill_null(False)
-    above = (included & (t["difference"] > 0)).fill_null(False)
     zero = ibis.literal(Decimal(0)).cast(_decimal(scale))
+    reaches = difference >= threshold if params.min_excess_counted_usd > 0 else difference > zero
+    t = t.mutate(_counted=(included & reaches).fill_null(False), _above=(included & (difference > zero)).fill_null(False))
+    t = t.view()
     return t.mutate(
+        mpf_total_cost=ibis.ifelse(t._exclusion_code == 0, t._mpf, ibis.null(_decimal(scale))),
+        difference=ibis.ifelse(t._exclusion_code == 0, t._difference, ibis.null(_decimal(scale))),
         exclusion=ibis.cases(*[(t._exclusion_code == i + 1, e) for i, e in enumerate(EXCLUSIONS)],
                              else_=ibis.null("string")),
         supply_months=ibis.ifelse((t._exclusion_code > 0) & (t._exclusion_code <= len(_BEFORE_WINDOW)),
                                   ibis.null("int32"), t._months),
-        amount_above_mpf=ibis.ifelse(counted, t["difference"], zero),
-        price_increase_counted=counted,
-        claim_counted=counted if params.excess_threshold_for_claim_percentage_bool else above)
+        amount_above_mpf=ibis.ifelse(t._counted, t._difference, zero),
+        price_increase_counted=t._counted,
+        claim_counted=t._counted if params.excess_threshold_for_claim_percentage_bool else t._above)
 
 
 def outcomes(inputs: Inputs, params: MpfParams, measurement_year: int) -> Any:
@@ -281,6 +289,10 @@ class MpfRun:
     scores: tuple[ContractScore, ...]
     #: the PDEs furthest above MPF (``top_claims`` of :func:`score`), largest first
     top_claims: tuple[dict[str, Any], ...] = ()
+    #: wall seconds of each stage (``read_reference_files``: the MPF and bid files read and checked;
+    #: ``measure_query``: the one query over the PDEs; ``outputs``: quarantine, claims and top-claims files;
+    #: ``score``: the pure contract scores) - for the benchmark, not part of :meth:`summary`
+    stage_s: dict[str, float] = dataclasses.field(default_factory=dict, compare=False)
 
     def records(self) -> list[dict[str, Any]]:
         """One JSON-ready record per contract."""
@@ -359,9 +371,20 @@ def score(pde: str | Path, prices: str | Path, pharmacies: str | Path, rating_ye
     params = ps.typed(MpfParams)
     year = measurement_year if measurement_year is not None else rating_year - params.measurement_year_lag_years
     first, last = measurement_period(year, params)
+    clock = time.perf_counter()
+    stage_s: dict[str, float] = {}
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        stage_s[stage] = round(now - clock, 3)
+        clock = now
+
     inputs = read_inputs(pde, prices, pharmacies, bid_supply=bid_supply, engine=engine, con=con)
+    lap("read_reference_files")
     sums = contract_sums(inputs, params, year)
     rows = readers.run_query(lambda: sums.to_pyarrow().to_pylist(), inputs.pde.file)
+    lap("measure_query")
     bad_rows = sum(int(r["_bad_rows"] or 0) for r in rows)
     n_rows = sum(int(r["_rows"]) for r in rows)
     quarantined = 0
@@ -379,16 +402,19 @@ def score(pde: str | Path, prices: str | Path, pharmacies: str | Path, rating_ye
         found = outcomes(inputs, params, year)
         found = found.filter(found.price_increase_counted).order_by([found.amount_above_mpf.desc(), found.pde_id])
         top = tuple(readers.run_query(lambda: found.limit(top_claims).to_pyarrow().to_pylist(), inputs.pde.file))
+    lap("outputs")
     totals = tuple(_totals(r) for r in sorted(rows, key=lambda r: r["contract_id"] or "") if r["contract_id"] is not None
                    and int(r["pdes"]))
+    scores = tuple(contract_score(t, params) for t in totals)
+    lap("score")
     files = {"pde": str(pde), "prices": str(prices), "pharmacies": str(pharmacies)}
     if bid_supply is not None:
         files["bid_supply"] = str(bid_supply)
     return MpfRun(rating_year=rating_year, measurement_year=year, period_start=first, period_end=last,
                   params_file=ps.file, params_source=ps.source, method=ps.method, unverified=ps.unverified(),
                   engine=inputs.engine, files=files, pde_rows=n_rows, reference_rows=inputs.reference_rows,
-                  quarantined_rows=quarantined, totals=totals, scores=tuple(contract_score(t, params) for t in totals),
-                  top_claims=top)
+                  quarantined_rows=quarantined, totals=totals, scores=scores,
+                  top_claims=top, stage_s=stage_s)
 
 
 def measure_scores(pde: str | Path, prices: str | Path, pharmacies: str | Path, rating_year: int, *,

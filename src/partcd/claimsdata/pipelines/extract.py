@@ -87,13 +87,14 @@ def _require(table: Any, columns: tuple[str, ...] | list[str], file: Path, why: 
         raise InputError(str(file), 1, missing[0], f"missing column ({why})")
 
 
-def _dates(table: Any, columns: tuple[str, ...], file: Path) -> Any:
-    """The date columns as dates: a date column as it is, a timestamp cut to its date, text parsed - and a text value
-    that is not an ISO date refuses the file (the count only, no value shown)."""
+def _dates(table: Any, columns: tuple[str, ...]) -> tuple[Any, list[str]]:
+    """The date columns as dates (a date column as it is, a timestamp cut to its date, text parsed) and, per text
+    column, a ``_bad_<column>`` column: 1 where the value is not an ISO date (for the caller to count in a pass it
+    makes anyway). Returns the table and the names of the checked columns."""
     import ibis
 
     casts: dict[str, Any] = {}
-    texts: list[str] = []
+    bad: dict[str, Any] = {}
     for c in (c for c in columns if c in table.columns):
         dtype = table[c].type()
         if dtype.is_date():
@@ -102,15 +103,24 @@ def _dates(table: Any, columns: tuple[str, ...], file: Path) -> Any:
             casts[c] = table[c].cast("date")
             continue
         casts[c] = table[c].cast("string").try_cast("date")
-        texts.append(c)
-    if texts:
-        checks = {f"bad_{c}": ibis.ifelse(table[c].notnull() & (table[c].cast("string") != "") & casts[c].isnull(), 1, 0)
-                  .sum() for c in texts}
-        bad = table.aggregate(**checks).to_pyarrow().to_pylist()[0]
-        for c in texts:
-            if bad[f"bad_{c}"]:
-                raise InputError(str(file), None, c, f"{bad[f'bad_{c}']} rows do not hold an ISO date (YYYY-MM-DD)")
-    return table.mutate(**casts) if casts else table
+        bad[f"_bad_{c}"] = ibis.ifelse(table[c].notnull() & (table[c].cast("string") != "") & casts[c].isnull(), 1, 0)
+    return (table.mutate(**casts, **bad) if casts else table), [name.removeprefix("_bad_") for name in bad]
+
+
+def _refuse_bad_dates(counts: dict[str, Any], columns: Any, file: Path) -> None:
+    """A text value that is not an ISO date refuses the file (the count only, no value shown)."""
+    for c in columns:
+        if counts[f"bad_{c}"]:
+            raise InputError(str(file), None, c, f"{counts[f'bad_{c}']} rows do not hold an ISO date (YYYY-MM-DD)")
+
+
+def _checked_dates(table: Any, columns: tuple[str, ...], file: Path) -> Any:
+    """:func:`_dates` with the check run at once (one aggregate over the file)."""
+    typed, checked = _dates(table, columns)
+    if checked:
+        _refuse_bad_dates(typed.aggregate(**{f"bad_{c}": typed[f"_bad_{c}"].sum() for c in checked})
+                          .to_pyarrow().to_pylist()[0], checked, file)
+    return typed
 
 
 def build_extract(enrollment: Path, claims: Path, *, contract_ids: list[str], release: Release,
@@ -118,8 +128,10 @@ def build_extract(enrollment: Path, claims: Path, *, contract_ids: list[str], re
     """Build the extract of ``release`` for the enrollees of ``contract_ids`` (§ 423.153(g)(2)); write it to ``out``
     (``.parquet`` or ``.csv``) when given.
 
-    Work on the engine: one grouped pass over the claims for every count, one pass for the output (written by DuckDB
-    itself; through Arrow on Spark), the population counted once.
+    Work on the engine: one grouped pass over the claims (rows and rows in the period by claim type, the date
+    checks; no join), one pass for the output (written by DuckDB itself; through Arrow on Spark), the kept claims by
+    type and their enrollees counted from the written extract on DuckDB (from the kept rows on Spark or without
+    ``out``), the population counted once.
     """
     import ibis
 
@@ -130,32 +142,38 @@ def build_extract(enrollment: Path, claims: Path, *, contract_ids: list[str], re
     plan = column_plan(list(clm.columns), params)
     if plan.missing_required:
         raise InputError(str(claims), 1, plan.missing_required[0], "missing column (a required data element)")
-    enr = _dates(enr, ("enrollment_start", "enrollment_end"), enrollment)
-    clm = _dates(clm, DATE_COLUMNS, claims)
+    enr = _checked_dates(enr, ("enrollment_start", "enrollment_end"), enrollment)
+    clm = clm.mutate(enrollee_id=clm.enrollee_id.cast("string"), claim_type=clm.claim_type.cast("string"))
+    clm, bad_dates = _dates(clm, DATE_COLUMNS)
     day = population_date(release, params)
     on = ibis.literal(day)
     population = (enr.filter(enr.contract_id.cast("string").isin(contract_ids), enr.enrollment_start <= on,
                              enr.enrollment_end.isnull() | (enr.enrollment_end >= on))
                   .select(enrollee_id=enr.enrollee_id.cast("string")).distinct())
-    clm = clm.mutate(enrollee_id=clm.enrollee_id.cast("string"), claim_type=clm.claim_type.cast("string"))
     types = list(params.claim_types_list.value)
     in_period = (clm.from_date >= ibis.literal(release.period_start)) & (clm.from_date <= ibis.literal(release.period_end))
-    keep = clm.claim_type.isin(types) & in_period & clm.enrollee_id.isin(population.enrollee_id)
-    grouped = (clm.mutate(_p=ibis.ifelse(in_period, 1, 0), _k=ibis.ifelse(keep, 1, 0)).group_by("claim_type")
-               .aggregate(n=ibis._.count(), p=ibis._._p.sum(), k=ibis._._k.sum()).to_pyarrow().to_pylist())
-    listed = [g for g in grouped if g["claim_type"] in types]
-    counts = {"all": sum(g["n"] for g in grouped), "of_type": sum(g["n"] for g in listed),
-              "in_period": sum(g["p"] or 0 for g in listed), "kept": sum(g["k"] or 0 for g in listed),
-              "population": population.count().to_pyarrow().as_py()}
-    kept = clm.filter(keep)
+    # one pass over the claims without the join: rows and rows in the period by claim type, and the date checks
+    grouped = (clm.mutate(_p=ibis.ifelse(in_period, 1, 0)).group_by("claim_type")
+               .aggregate(n=ibis._.count(), p=ibis._._p.sum(), **{f"bad_{c}": ibis._[f"_bad_{c}"].sum() for c in bad_dates})
+               .to_pyarrow().to_pylist())
+    _refuse_bad_dates({f"bad_{c}": sum(g[f"bad_{c}"] or 0 for g in grouped) for c in bad_dates}, bad_dates, claims)
+    kept = clm.filter(clm.claim_type.isin(types), in_period, clm.enrollee_id.isin(population.enrollee_id))
     result = (kept.select(**{c: kept[c] if c in DATE_COLUMNS else kept[c].cast("string") for c in plan.keep})
               .order_by(["enrollee_id", "from_date", "claim_id"]))
     path = None
     if out is not None:
         path = write_extract(con, result, out)
-        enrollees = _distinct_enrollees(path) if con.name == "duckdb" else kept.enrollee_id.nunique().to_pyarrow().as_py()
+    if path is not None and con.name == "duckdb":
+        # the kept claims by type and their enrollees, read back from the written extract (small next to the claims)
+        by_type, enrollees = _written_counts(path)
     else:
+        by_type = {r["claim_type"]: int(r["k"]) for r in
+                   kept.group_by("claim_type").aggregate(k=ibis._.count()).to_pyarrow().to_pylist()}
         enrollees = kept.enrollee_id.nunique().to_pyarrow().as_py()
+    listed = [g for g in grouped if g["claim_type"] in types]
+    counts = {"all": sum(g["n"] for g in grouped), "of_type": sum(g["n"] for g in listed),
+              "in_period": sum(g["p"] or 0 for g in listed), "kept": sum(by_type.values()),
+              "population": population.count().to_pyarrow().as_py()}
     summary = ExtractSummary(
         contract_ids=list(contract_ids), release_date=release.release_date.isoformat(),
         period_start=release.period_start.isoformat(), period_end=release.period_end.isoformat(),
@@ -164,7 +182,7 @@ def build_extract(enrollment: Path, claims: Path, *, contract_ids: list[str], re
         excluded_outside_period=int(counts["of_type"] - counts["in_period"]),
         excluded_not_enrolled=int(counts["in_period"] - counts["kept"]), claims_out=int(counts["kept"]),
         enrollees_with_claims=int(enrollees or 0), columns=list(plan.keep), dropped_columns=list(plan.dropped),
-        claim_types={g["claim_type"]: int(g["k"]) for g in sorted(listed, key=lambda g: g["claim_type"]) if g["k"]},
+        claim_types={t: by_type[t] for t in sorted(by_type) if by_type[t]},
         output=str(path) if path else None, file_format=frames.file_format(path) if path else None,
         sha256=hashlib.sha256(path.read_bytes()).hexdigest() if path else None)
     log.info("claims-data extract for release %s: %d claims read, %d kept for %d enrollees; dropped columns: %s",
@@ -173,14 +191,15 @@ def build_extract(enrollment: Path, claims: Path, *, contract_ids: list[str], re
     return summary
 
 
-def _distinct_enrollees(path: Path) -> int:
-    """Distinct enrollees of a written extract (read back by DuckDB: the output is small next to the claims)."""
+def _written_counts(path: Path) -> tuple[dict[str, int], int]:
+    """The claims of a written extract by claim type and its distinct enrollees (one DuckDB query over the file)."""
     import duckdb
 
-    reader = "read_parquet" if frames.file_format(path) == "parquet" else "read_csv"
+    source = "read_parquet($1)" if frames.file_format(path) == "parquet" else "read_csv($1, header = true, all_varchar = true)"
     with duckdb.connect() as db:
-        row = db.execute(f"SELECT count(DISTINCT enrollee_id) FROM {reader}(?)", [str(path)]).fetchone()
-    return int(row[0]) if row else 0
+        rows = db.execute(f"SELECT claim_type, count(*), (SELECT count(DISTINCT enrollee_id) FROM {source}) "
+                          f"FROM {source} GROUP BY claim_type", [str(path)]).fetchall()
+    return {str(r[0]): int(r[1]) for r in rows}, int(rows[0][2]) if rows else 0
 
 
 def neutralise(table: Any) -> Any:
