@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from hostile_files import call_log_xlsx, workbook_of_csv
+from hostile_files import call_log_csv, call_log_xlsx, workbook_of_csv
 from slow_workbooks import PID_FILE_VAR
 
 from calllog_support import DAYS, HEADER
@@ -91,6 +91,17 @@ def test_a_malformed_workbook_is_422_naming_the_upload(tmp_path: Path) -> None:
     assert body["error"] == "InputError" and body["pointer"]["file"] == "calls.xlsx"
     assert "cannot read excel" in r.text
     assert "partcd-upload" not in r.text and "upload0" not in r.text and str(Path("/tmp")) + "/" not in r.text
+
+
+def test_a_bad_row_of_a_workbook_names_the_upload_and_its_row(tmp_path: Path) -> None:
+    """The pipeline reads the converted Parquet; its error names the workbook the caller sent, row 2 = first record."""
+    app = _app(tmp_path)
+    with TestClient(app) as c:
+        r = c.post(METRICS, files={"calls": ("calls.xlsx", workbook_of_csv(call_log_csv(3, bad=True).decode()))},
+                   headers=_key(app))
+    assert r.status_code == 422, r.text
+    assert r.json()["pointer"] == {"file": "calls.xlsx", "row": 2, "field": "call_start"}
+    assert "parquet" not in r.text and "upload0" not in r.text
 
 
 def test_health_answers_while_a_workbook_converts(tmp_path: Path, serve: Callable[[Any], str]) -> None:

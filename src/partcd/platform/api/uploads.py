@@ -17,9 +17,9 @@
   upload. ``save``/``save_as`` return the Parquet file's path, so the pipelines read Parquet.
 - ``await job.run(fn, ...)`` runs the parse/computation in a worker thread and answers 503 when the request's
   ``Settings.upload_time_limit_s`` is spent (a thread cannot be killed: it finishes its bounded work unobserved). At
-  most ``Settings.upload_workers`` upload threads exist at any time - finished, running or abandoned at the time
-  limit - so uploads never take the threads other requests run on; the others wait their turn within their own
-  time limit. A file the readers cannot parse answers 422 naming the upload.
+  most ``Settings.upload_workers`` upload threads and workbook conversions exist at any time - finished, running or
+  abandoned at the time limit - so uploads never take the threads other requests run on; the others wait their turn
+  within their own time limit. A file the readers cannot parse answers 422 naming the upload.
 - leaving ``with job:`` deletes the folder; an error about a stored file names the upload, never the server's path.
 """
 
