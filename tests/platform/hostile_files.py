@@ -5,6 +5,9 @@
 - ``xlsx_bomb(unpacked_bytes)``: a valid .xlsx whose one sheet repeats a row of 11 inline-string cells until its XML
   is ``unpacked_bytes`` long (no ``<dimension>``), deflated about 240:1.
 - ``call_log_csv(rows, bad=...)``: the generic call-log CSV; with ``bad=True`` every row has an unparseable timestamp.
+- ``workbook_of_csv(text)`` / ``call_log_xlsx(rows)``: a simple CSV's lines (``call_log_csv(rows)``'s) as a valid .xlsx
+  (inline strings, empty cells left out, a ``<dimension>``): within the limits, yet openpyxl takes seconds to read
+  a large one.
 
 Used by ``tests/platform/test_security.py`` and ``bench/bench_api_load.py``.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from xml.sax.saxutils import escape
 
 CALL_LOG_COLUMNS = ("call_id", "contract_id", "call_start", "ivr_end", "answered_at", "call_end", "end_reason",
                     "interpreter_requested", "interpreter_connected_at", "tty", "tty_connected_at")
@@ -80,3 +84,36 @@ def call_log_csv(rows: int, *, bad: bool = False) -> bytes:
     tail = ",".join(_ONE_CALL[3:])
     lines = [",".join(CALL_LOG_COLUMNS)] + [f"c{i},H1234,{start},{tail}" for i in range(rows)]
     return ("\n".join(lines) + "\n").encode()
+
+
+def _column(n: int) -> str:
+    letters = ""
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def workbook_of_csv(text: str) -> bytes:
+    """The lines of a simple CSV (no quoting; header first) as a one-sheet workbook."""
+    lines = text.splitlines()
+    width = max(line.count(",") + 1 for line in lines)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, part in _PARTS.items():
+            archive.writestr(name, part)
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+                        b'spreadsheetml/2006/main">')
+            sheet.write(f'<dimension ref="A1:{_column(width)}{len(lines)}"/><sheetData>'.encode())
+            for r, line in enumerate(lines, start=1):
+                cells = "".join(f'<c r="{_column(c)}{r}" t="inlineStr"><is><t>{escape(v)}</t></is></c>'
+                                for c, v in enumerate(line.split(","), start=1) if v)
+                sheet.write(f'<row r="{r}">{cells}</row>'.encode())
+            sheet.write(b"</sheetData></worksheet>")
+    return out.getvalue()
+
+
+def call_log_xlsx(rows: int) -> bytes:
+    """The rows of ``call_log_csv(rows)`` (header first) as a one-sheet workbook."""
+    return workbook_of_csv(call_log_csv(rows).decode())

@@ -164,9 +164,9 @@ def read_arrow(path: Path, *, column_types: dict[str, pa.DataType] | None = None
         if fmt == "parquet":
             return pq.read_table(path)
         if fmt == "excel":
-            import pandas as pd
+            from partcd.platform.workbooks import excel_table
 
-            return pa.Table.from_pandas(pd.read_excel(path, dtype=str), preserve_index=False)
+            return excel_table(path)
     except (pa.ArrowInvalid, ValueError, OSError) as exc:
         raise InputError(str(path), None, None, f"cannot read {fmt}: {exc}") from None
     raise InputError(str(path), None, None, f"cannot read {fmt} as a table")

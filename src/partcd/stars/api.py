@@ -86,10 +86,11 @@ def run_folder(settings: Settings, run_id: str) -> Path:
 
 
 async def _save(job: UploadJob, upload: UploadFile, path: Path, labels: dict[str, str]) -> Path:
-    """Store the upload at ``path`` under the upload limits (``UploadJob.save_as``) and remember its name."""
-    await job.save_as(upload, path)
-    labels[str(path)] = upload.filename or path.name
-    return path
+    """Store the upload at ``path`` under the upload limits (``UploadJob.save_as``: a workbook comes back as its Parquet
+    file) and remember its name."""
+    stored = await job.save_as(upload, path)
+    labels[str(path)] = labels[str(stored)] = upload.filename or path.name
+    return stored
 
 
 def relabel_error(exc: PartcdError, labels: dict[str, str]) -> PartcdError:

@@ -9,18 +9,29 @@
   then the decoded size of dictionary-encoded text columns, streamed as dictionaries (a 216 KB file can hold 5 M rows
   of one long string); .xlsx members' unpacked sizes from the zip directory and each sheet's declared dimension. Over a
   limit the request answers 413 naming the upload and the limit.
+- a workbook (.xlsx, .xlsm), once its zip directory passed the checks, is converted to Parquet in a child process
+  (``python -m partcd.platform.workbooks``: a fresh interpreter importing only that module, pandas, openpyxl and
+  pyarrow), because openpyxl parses cell by cell in Python holding the GIL (``/health`` stalled during an upload). The
+  child holds one upload worker and runs within the request's time limit: at the limit (or when the request goes
+  away) it is terminated and reaped, and the request answers 503; a workbook it cannot read answers 422 naming the
+  upload. ``save``/``save_as`` return the Parquet file's path, so the pipelines read Parquet.
 - ``await job.run(fn, ...)`` runs the parse/computation in a worker thread and answers 503 when the request's
   ``Settings.upload_time_limit_s`` is spent (a thread cannot be killed: it finishes its bounded work unobserved). At
-  most ``Settings.upload_workers`` upload threads exist at any time - finished, running or abandoned at the time
-  limit - so uploads never take the threads other requests run on; the others wait their turn within their own
-  time limit. A file the readers cannot parse answers 422 naming the upload.
+  most ``Settings.upload_workers`` upload threads and workbook conversions exist at any time - finished, running or
+  abandoned at the time limit - so uploads never take the threads other requests run on; the others wait their turn
+  within their own time limit. A file the readers cannot parse answers 422 naming the upload.
 - leaving ``with job:`` deletes the folder; an error about a stored file names the upload, never the server's path.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
+import os
 import re
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -36,6 +47,7 @@ from fastapi import Depends, Request, UploadFile
 
 from partcd.core.errors import ConfigError, InputError, PartcdError
 from partcd.platform.settings import Settings
+from partcd.platform.workbooks import XLSX_TO_PARQUET, is_parse_error
 
 T = TypeVar("T")
 CHUNK = 1024 * 1024
@@ -45,6 +57,14 @@ XLSX_MAX_MEMBERS = 10_000
 PARQUET_BATCH_ROWS = 65_536
 #: How often a waiting upload looks for a free worker.
 GATE_POLL_S = 0.05
+#: How often the request looks at its workbook's conversion process.
+CHILD_POLL_S = 0.02
+#: Seconds a terminated conversion process gets to exit before it is killed.
+CHILD_TERM_S = 2.0
+#: Uploads converted to Parquet in a child process before a pipeline reads them.
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+#: Bytes of the child's answer read at most (it is one short JSON line).
+CHILD_ANSWER_BYTES = 64 * 1024
 
 
 class UploadRefused(Exception):
@@ -95,6 +115,9 @@ class UploadJob:
     limiter: anyio.CapacityLimiter
     gate: threading.BoundedSemaphore
     names: dict[str, str] = field(default_factory=dict)
+    #: ``module:function`` writing the workbook at its first argument as the Parquet file at its second, run in the
+    #: conversion's child process (``python -m partcd.platform.workbooks``).
+    convert: str = XLSX_TO_PARQUET
     _tmp: tempfile.TemporaryDirectory[str] | None = None
     _deadline: float = 0.0
 
@@ -129,11 +152,37 @@ class UploadJob:
         return await self.save_as(upload, self.folder / f"upload{len(self.names) // 2}{suffix_of(upload)}")
 
     async def save_as(self, upload: UploadFile, path: Path) -> Path:
-        """Store ``upload`` at ``path`` (a folder the caller keeps) and check it against the limits."""
+        """Store ``upload`` at ``path`` (a folder the caller keeps) and check it against the limits; a workbook
+        (.xlsx, .xlsm) is then converted in a child process and the path returned is its Parquet file
+        (``path`` + ``.parquet``), the path to read."""
         label = upload.filename or "upload"
         self.names[str(path)] = self.names[path.name] = label
         await self._offload(_as_input_errors, store, self.names, upload.file, path, label, Limits.of(self.settings))
-        return path
+        if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+            return path
+        target = path.with_name(path.name + ".parquet")
+        self.names[str(target)] = self.names[target.name] = label
+        await self._convert(path, target, label)
+        return target
+
+    async def _convert(self, source: Path, target: Path, label: str) -> None:
+        """``self.convert(source, target)`` in a child process within the request's time limit, holding one upload
+        worker; at the limit (or when the request is cancelled) the child is terminated, never abandoned."""
+        try:
+            with anyio.fail_after(self._remaining()):
+                while not self.gate.acquire(blocking=False):
+                    await anyio.sleep(GATE_POLL_S)
+                try:
+                    outcome = await _run_child(self.convert, source, target)
+                finally:
+                    self.gate.release()
+        except TimeoutError:
+            raise UploadTimeout(sorted(set(self.names.values())), self.settings.upload_time_limit_s) from None
+        kind, reason = outcome
+        if kind == "input":
+            raise relabel(InputError(label, None, None, f"cannot read excel: {reason}"), self.names)
+        if kind != "ok":
+            raise RuntimeError(f"converting an uploaded workbook failed: {scrub_paths(reason)}")
 
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """``fn(*args, **kwargs)`` in an upload worker thread within the request's time limit; what the parsing
@@ -159,6 +208,43 @@ class UploadJob:
                     ticket.withdraw()
         except TimeoutError:
             raise UploadTimeout(sorted(set(self.names.values())), self.settings.upload_time_limit_s) from None
+
+
+async def _run_child(convert: str, source: Path, target: Path) -> tuple[str, str]:
+    """Run ``python -m partcd.platform.workbooks convert source target`` and wait for its outcome without blocking the
+    event loop; when this returns or raises, the child has ended (terminated, or killed if it ignores that) and has
+    been reaped. It runs on the server's import path; its error output is dropped (it may quote the upload)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    command = [sys.executable, "-m", "partcd.platform.workbooks", convert, str(source), str(target)]
+    process = await anyio.open_process(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.DEVNULL, env=env)
+    try:
+        answer = b""
+        if process.stdout is not None:
+            with contextlib.suppress(anyio.EndOfStream):
+                while len(answer) <= CHILD_ANSWER_BYTES:
+                    answer += await process.stdout.receive()
+        code = await process.wait()
+        try:
+            kind, reason = json.loads(answer.decode("utf-8", "replace").strip().splitlines()[-1])
+            return str(kind), str(reason)
+        except (ValueError, IndexError, TypeError):
+            return "error", f"the conversion process ended without an answer (exit code {code})"
+    finally:
+        with anyio.CancelScope(shield=True):
+            await _end(process)
+
+
+async def _end(process: anyio.abc.Process) -> None:
+    """Terminate ``process`` if it still runs (killed if it ignores that for ``CHILD_TERM_S``) and reap it."""
+    if process.returncode is None:
+        process.terminate()
+        with anyio.move_on_after(CHILD_TERM_S):
+            await process.wait()
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    await process.aclose()
 
 
 class _Ticket:
@@ -195,9 +281,11 @@ def workers(settings: Settings) -> tuple[anyio.CapacityLimiter, threading.Bounde
 
 
 def upload_job(request: Request) -> UploadJob:
-    """The request's upload job (the app's settings and upload workers)."""
+    """The request's upload job (the app's settings and upload workers; ``app.state.workbook_converter``, when set,
+    names the ``module:function`` converting workbooks instead of :data:`~partcd.platform.workbooks.XLSX_TO_PARQUET`)."""
     limiter, gate = request.app.state.upload_workers
-    return UploadJob(request.app.state.settings, limiter, gate)
+    convert = getattr(request.app.state, "workbook_converter", XLSX_TO_PARQUET)
+    return UploadJob(request.app.state.settings, limiter, gate, convert=str(convert))
 
 
 Uploads = Annotated[UploadJob, Depends(upload_job)]
@@ -243,7 +331,7 @@ def _as_input_errors(fn: Callable[..., T], names: dict[str, str], /, *args: Any,
     except PartcdError:
         raise
     except Exception as exc:
-        if not _is_parse_error(exc):
+        if not is_parse_error(exc):
             raise
         labels = sorted(set(names.values()))
         text = str(exc)
@@ -252,13 +340,6 @@ def _as_input_errors(fn: Callable[..., T], names: dict[str, str], /, *args: Any,
         reason = relabel(InputError(file, None, None, text.splitlines()[0][:300] if text else type(exc).__name__),
                          names)
         raise reason from None
-
-
-def _is_parse_error(exc: BaseException) -> bool:
-    if isinstance(exc, (ValueError, UnicodeError, zipfile.BadZipFile, EOFError)):
-        return True
-    module = type(exc).__module__.split(".")[0]
-    return module in {"pyarrow", "duckdb", "openpyxl", "pandas", "ibis"} and not isinstance(exc, (MemoryError, OSError))
 
 
 # --- checks before parsing ------------------------------------------------------------------------------------------
