@@ -46,6 +46,7 @@ from partcd.callcenter.readers.calllog import (
 from partcd.callcenter.readers.calllog_profiles import FilteredRows, GenericProfile, MappedProfile
 from partcd.callcenter.rules.standards import (
     CallCenterParams,
+    Judge,
     PeriodCounts,
     PeriodMetrics,
     compliant,
@@ -234,6 +235,7 @@ def records_from(rows: list[dict[str, Any]], keys: list[str], unmeasured: frozen
     rows = [r for r in rows if r["_ok"] and r["calls"]]
     rows.sort(key=lambda r: tuple("" if r[k] is None else r[k] for k in keys))
     params_of: dict[dt.date, ParamSet] = {}  # one parameter set (and its typed view) per period, not per group
+    judges: dict[str, Judge] = {}  # the standards of each parameter file, resolved once
     for row in rows:
         start = timeexpr.date_of_day(row["_period"])
         params = params_of.get(start) or params_of.setdefault(start, load_params("callcenter", start))
@@ -242,10 +244,9 @@ def records_from(rows: list[dict[str, Any]], keys: list[str], unmeasured: frozen
         fig = period_figures(counts, params)
         interp = None if "interpreter_connected_at" in unmeasured else fig.interpreter_within_pct
         tty = None if "tty_connected_at" in unmeasured else fig.tty_within_pct
-        pm = PeriodMetrics(contract_id=row["contract_id"], period_start=start.isoformat(), calls=counts.calls,
-                           avg_hold_time_s=fig.verdict_hold_time_s, answered_within_pct=fig.answered_within_30s_pct,
-                           disconnect_rate_pct=fig.disconnect_rate_pct)
-        vs = evaluate(pm, params) + evaluate_shares(interp, tty, params)
+        judge = judges.get(params.file) or judges.setdefault(params.file, Judge.of(params))
+        vs = (judge.standards(fig.verdict_hold_time_s, fig.answered_within_30s_pct, fig.disconnect_rate_pct)
+              + judge.shares(interp, tty))
         record: dict[str, Any] = {"contract_id": row["contract_id"]}
         if "line" in keys:
             record["line"] = row["line"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -122,20 +123,55 @@ class PeriodMetrics(BaseModel):
     disconnect_rate_pct: float | None
 
 
+@dataclass(frozen=True)
+class Judge:
+    """The five standards (S2-S6) of one parameter file resolved once - each one's name, limit and parameter - so
+    that the verdicts of thousands of periods cost a comparison each (:func:`evaluate`, :func:`evaluate_shares` and
+    the metrics pipeline's records all judge through it)."""
+
+    hold: tuple[str, float, ParamValue]
+    within: tuple[str, float, ParamValue]
+    disconnect: tuple[str, float, ParamValue]
+    interpreter: tuple[str, float, ParamValue]
+    tty: tuple[str, float, ParamValue]
+
+    @classmethod
+    def of(cls, params: ParamSet) -> Judge:
+        p = params.typed(CallCenterParams)
+        return cls(hold=("average hold time (s)", float(p.avg_hold_time_max_s), params["avg_hold_time_max_s"]),
+                   within=(f"answered within {p.answer_within_s:g} s (%)", float(p.answered_within_min_pct),
+                           params["answered_within_min_pct"]),
+                   disconnect=("disconnect rate (%)", float(p.disconnect_rate_max_pct), params["disconnect_rate_max_pct"]),
+                   interpreter=(interpreter_standard(p), float(p.interpreter_within_min_pct),
+                                params["interpreter_within_min_pct"]),
+                   tty=(tty_standard(p), float(p.tty_within_min_pct), params["tty_within_min_pct"]))
+
+    def standards(self, avg_hold_time_s: float | None, answered_within_pct: float | None,
+                  disconnect_rate_pct: float | None) -> list[Verdict]:
+        """S2-S4: hold time (<=), speed of answer (>=), disconnects (<=); None = not measurable."""
+        return [_verdict(self.hold, avg_hold_time_s, "<="), _verdict(self.within, answered_within_pct, ">="),
+                _verdict(self.disconnect, disconnect_rate_pct, "<=")]
+
+    def shares(self, interpreter_within_pct: float | None, tty_within_pct: float | None) -> list[Verdict]:
+        """S5-S6 from shares already computed over a period (>=); None = no eligible calls, not measurable."""
+        return [_verdict(self.interpreter, interpreter_within_pct, ">="), _verdict(self.tty, tty_within_pct, ">=")]
+
+
+def _verdict(standard: tuple[str, float, ParamValue], measured: float | None, comparison: str) -> Verdict:
+    """One verdict: ``measured`` against the standard's limit (``<=`` or ``>=``); None is not measurable."""
+    name, limit, param = standard
+    value = None if measured is None else float(measured)
+    ok = None if value is None else (value <= limit if comparison == "<=" else value >= limit)
+    return Verdict(standard=name, measured=value, limit=limit, comparison=comparison, compliant=ok, param=param)
+
+
 @cites("42 CFR 422.111(h)(1)(ii)", "42 CFR 423.128(d)(1)(ii)")
 def evaluate(metrics: PeriodMetrics, params: ParamSet) -> list[Verdict]:
     """The three verdicts (hold time, speed of answer, disconnects) for one period.
 
     A metric with no eligible calls is "not measurable" (``compliant=None``), never a pass.
     """
-    p = params.typed(CallCenterParams)
-    return [
-        _upper("average hold time (s)", metrics.avg_hold_time_s, p.avg_hold_time_max_s, params["avg_hold_time_max_s"]),
-        _lower(f"answered within {p.answer_within_s:g} s (%)", metrics.answered_within_pct,
-               p.answered_within_min_pct, params["answered_within_min_pct"]),
-        _upper("disconnect rate (%)", metrics.disconnect_rate_pct, p.disconnect_rate_max_pct,
-               params["disconnect_rate_max_pct"]),
-    ]
+    return Judge.of(params).standards(metrics.avg_hold_time_s, metrics.answered_within_pct, metrics.disconnect_rate_pct)
 
 
 class InterpreterTtyWaits(BaseModel):
@@ -181,10 +217,7 @@ def tty_standard(p: CallCenterParams) -> str:
        "42 CFR 423.128(d)(1)(v)(B)")
 def evaluate_shares(interpreter_within_pct: float | None, tty_within_pct: float | None, params: ParamSet) -> list[Verdict]:
     """S5 and S6 from shares already computed over a period (None = no eligible calls, not measurable)."""
-    p = params.typed(CallCenterParams)
-    return [_lower(interpreter_standard(p), interpreter_within_pct, p.interpreter_within_min_pct,
-                   params["interpreter_within_min_pct"]),
-            _lower(tty_standard(p), tty_within_pct, p.tty_within_min_pct, params["tty_within_min_pct"])]
+    return Judge.of(params).shares(interpreter_within_pct, tty_within_pct)
 
 
 @cites("42 CFR 422.111(h)(1)(iii)(B)", "42 CFR 423.128(d)(1)(iii)(B)", "42 CFR 422.111(h)(1)(iv)(B)",
