@@ -231,6 +231,18 @@ def read_strata(path: Path, *, max_rows: int | None = None) -> list[StratumRow]:
     return out
 
 
+def _design(population: int | None, strata: object, confidence: float, sidedness: Sidedness,
+            df: DfMethod | None) -> DfMethod:
+    """Exactly one of a population (unrestricted) or strata (stratified), and checked settings: the df method."""
+    if (population is None) == (strata is None):
+        raise ConfigError("give exactly one of --population N (unrestricted) or --strata FILE (stratified)")
+    df_method: DfMethod = df or "n_minus_L"
+    if df_method not in DF_METHODS:
+        raise ConfigError(f"--df must be one of {', '.join(DF_METHODS)}, got {df_method!r}")
+    check_settings(confidence, sidedness, df_method)
+    return df_method
+
+
 def appraise_rows(rows: Sequence[SampleRow], population: int | None = None,
                   strata: Sequence[StratumRow] | None = None, confidence: float = 0.90,
                   sidedness: Sidedness = "two_sided", df: DfMethod | None = None, fpc: bool = True, *,
@@ -238,12 +250,7 @@ def appraise_rows(rows: Sequence[SampleRow], population: int | None = None,
     """Checked sample rows (and strata) -> the unrestricted or stratified estimator (the full result, steps included).
 
     ``sample_name``/``strata_name`` name the two inputs in errors (a file path, an upload or a JSON list)."""
-    if (population is None) == (strata is None):
-        raise ConfigError("give exactly one of --population N (unrestricted) or --strata FILE (stratified)")
-    df_method: DfMethod = df or "n_minus_L"
-    if df_method not in DF_METHODS:
-        raise ConfigError(f"--df must be one of {', '.join(DF_METHODS)}, got {df_method!r}")
-    check_settings(confidence, sidedness, df_method)
+    df_method = _design(population, strata, confidence, sidedness, df)
     if population is not None:
         return _unrestricted(list(rows), sample_name, population, confidence, sidedness, df_method, fpc)
     assert strata is not None
@@ -254,12 +261,7 @@ def appraise_files(sample: Path | str, population: int | None = None, strata: Pa
                    confidence: float = 0.90, sidedness: Sidedness = "two_sided", df: DfMethod | None = None,
                    fpc: bool = True, *, max_rows: int | None = None) -> Extrapolation:
     """Load and check the files, then run the unrestricted or stratified estimator (the full result, steps included)."""
-    if (population is None) == (strata is None):
-        raise ConfigError("give exactly one of --population N (unrestricted) or --strata FILE (stratified)")
-    df_method: DfMethod = df or "n_minus_L"
-    if df_method not in DF_METHODS:
-        raise ConfigError(f"--df must be one of {', '.join(DF_METHODS)}, got {df_method!r}")
-    check_settings(confidence, sidedness, df_method)
+    df_method = _design(population, strata, confidence, sidedness, df)
     sample_path = Path(sample)
     rows = read_sample(sample_path, max_rows=max_rows)
     listed = read_strata(Path(strata), max_rows=MAX_STRATA if max_rows is not None else None) if strata else None

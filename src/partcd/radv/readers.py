@@ -269,19 +269,25 @@ class FrameRow:
     enrollee: FrameEnrollee
 
 
+def _unique_enrollee(rec: Record, file: str, row: int, seen: dict[str, int], max_rows: int | None) -> str:
+    """The row's ``enrollee_id``, refused past ``max_rows`` rows or when an earlier row (in ``seen``) has it."""
+    if max_rows is not None and row > max_rows:
+        raise InputError(file, row, None, f"more than {max_rows:,} rows; the limit is {max_rows:,}")
+    enrollee_id = text(rec.get("enrollee_id"), file, row, "enrollee_id")
+    assert enrollee_id is not None
+    if enrollee_id in seen:
+        raise InputError(file, row, "enrollee_id", f"{enrollee_id!r} is listed twice (first in row {seen[enrollee_id]})")
+    seen[enrollee_id] = row
+    return enrollee_id
+
+
 def frame_records(rows: Iterable[tuple[int, Record]], file: str, window: Mapping[int, str], *,
                   max_rows: int | None = None) -> list[FrameRow]:
     """Checked frame rows; ``enrollee_id`` unique; months kept within ``window`` (:func:`month_window`)."""
     out: list[FrameRow] = []
     seen: dict[str, int] = {}
     for row, rec in rows:
-        if max_rows is not None and row > max_rows:
-            raise InputError(file, row, None, f"more than {max_rows:,} rows; the limit is {max_rows:,}")
-        enrollee_id = text(rec.get("enrollee_id"), file, row, "enrollee_id")
-        assert enrollee_id is not None
-        if enrollee_id in seen:
-            raise InputError(file, row, "enrollee_id", f"{enrollee_id!r} is listed twice (first in row {seen[enrollee_id]})")
-        seen[enrollee_id] = row
+        enrollee_id = _unique_enrollee(rec, file, row, seen, max_rows)
         contract = text(rec.get("contract_id"), file, row, "contract_id", required=False)
         enrollee = FrameEnrollee(
             enrollee_id=enrollee_id,
@@ -319,13 +325,7 @@ def enrollee_records(rows: Iterable[tuple[int, Record]], file: str, *, max_rows:
     out: list[EnrolleeRow] = []
     seen: dict[str, int] = {}
     for row, rec in rows:
-        if max_rows is not None and row > max_rows:
-            raise InputError(file, row, None, f"more than {max_rows:,} rows; the limit is {max_rows:,}")
-        enrollee_id = text(rec.get("enrollee_id"), file, row, "enrollee_id")
-        assert enrollee_id is not None
-        if enrollee_id in seen:
-            raise InputError(file, row, "enrollee_id", f"{enrollee_id!r} is listed twice (first in row {seen[enrollee_id]})")
-        seen[enrollee_id] = row
+        enrollee_id = _unique_enrollee(rec, file, row, seen, max_rows)
         enrollee = AuditedEnrollee(
             enrollee_id=enrollee_id,
             demographic_score=number(rec.get("demographic_score"), file, row, "demographic_score", 0.0, MAX_RISK_SCORE),
