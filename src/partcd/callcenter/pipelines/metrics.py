@@ -20,9 +20,10 @@ The CLI (``partcd callcenter metrics``, ``daily-report``), the API, the CAP moni
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from partcd.callcenter.readers import timeexpr
 from partcd.callcenter.readers.calllog import (
@@ -61,6 +62,8 @@ from partcd.core.params import ParamSet
 from partcd.core.result import Verdict
 from partcd.platform import frames, sqlcache
 from partcd.platform.params import area_files, load_params
+
+T = TypeVar("T")
 
 Period = Literal["day", "week", "month", "quarter"]
 PERIODS: tuple[str, ...] = ("day", "week", "month", "quarter")
@@ -301,24 +304,30 @@ def run_metrics(path: Path | str, by: Period = "day", engine: str | None = None,
     quick = rules(log, log.calls, known_contracts=known_contracts, no_ivr=no_ivr, duplicates=False, per_group=True)
     first = passes(log.calls, quick)
     first_agg = aggregate(derived(first, by=by, tz=tz, no_ivr=no_ivr, within=log.call_start_range, by_day=True), keys)
+    early: Records | None = None
     if name == "duckdb":
         con._run_pre_execute_hooks(first_agg)
         first_sql = con.compile(first_agg)
-        rows = roll_up(_duckdb_rows(con.con, first_sql), by)
+        ids_sql = id_sql(con, log.calls)
+        if _cacheable(log, profile):  # a second connection checks the ids while this one aggregates
+            (ids, distinct), (rows, early) = _ids_beside(
+                con.con, ids_sql, log.files, lambda: _first_pass(con.con, first_sql, by, keys, log.unmeasured))
+            total = sum(int(r["calls"]) for r in rows)
+        else:
+            rows = roll_up(_duckdb_rows(con.con, first_sql), by)
+            total = sum(int(r["calls"]) for r in rows)
+            ids, distinct = sorted_hashes_distinct(con.con, ids_sql, total)
     else:
         rows = roll_up(first_agg.to_pyarrow().to_pylist(), by)
-    total = sum(int(r["calls"]) for r in rows)
-    if name == "duckdb":
-        ids_sql = id_sql(con, log.calls)
-        ids, distinct = sorted_hashes_distinct(con.con, ids_sql, total)
-    else:
+        total = sum(int(r["calls"]) for r in rows)
         ids, distinct = id_check(con, log.calls, total)
     bad = sum(int(r["calls"]) for r in rows if not r["_ok"]) + (total - ids)
     bad += sum(int(r["calls"]) for r in rows if r["_ok"] and contract_problem(r["contract_id"], known_contracts))
     duplicates = not distinct
     rejected = 0
     cache = ""
-    if bad or duplicates or not total:
+    exact = bool(bad or duplicates or not total)
+    if exact:
         rule_list = rules(log, log.calls, known_contracts=known_contracts, no_ivr=no_ivr, duplicates=False)
         checked = settle(log, judged(log.calls, rule_list), rule_list, n=total, bad=bad, duplicates=duplicates,
                          on_error="quarantine" if quarantine else "raise", known_contracts=known_contracts, no_ivr=no_ivr)
@@ -331,10 +340,51 @@ def run_metrics(path: Path | str, by: Period = "day", engine: str | None = None,
         key = _first_pass_key(_duckdb_schema(con.con, view), by, tz, log.call_start_range, by_line)
         if sqlcache.store(CACHE_KIND, key, {"view": view, "aggregate": first_sql, "ids": ids_sql}):
             cache = "stored"
-    records, verdicts, counts = records_from(rows, keys, log.unmeasured)
+    records, verdicts, counts = early if early is not None and not exact else records_from(rows, keys, log.unmeasured)
     return MetricsReport(file=log.source, by=by, engine=name, records=records, verdicts=verdicts, rejected=rejected,
                          profile=log.profile, filtered=list(log.filtered), absent_columns=list(log.absent_columns),
                          by_line=lines, counts=counts, sql_cache=cache)
+
+
+Records = tuple[list[dict[str, Any]], list[list[Verdict]], list[PeriodCounts]]
+
+
+def _first_pass(raw: Any, sql: str, by: str, keys: list[str], unmeasured: frozenset[str]
+                ) -> tuple[list[dict[str, Any]], Records | None]:
+    """The first pass's rows (rolled up to ``by``) and, ahead of the verdict on the log, their records - None when
+    building them raised (the caller builds them again in order, where the error is reported)."""
+    rows = roll_up(_duckdb_rows(raw, sql), by)
+    try:
+        return rows, records_from(rows, keys, unmeasured)
+    except Exception:  # redone in order by the caller
+        return rows, None
+
+
+def _ids_beside(raw: Any, sql: str, paths: Sequence[Path], work: Callable[[], T]) -> tuple[tuple[int, bool], T]:
+    """The ``call_id`` hash check (:func:`sorted_hashes_distinct`) on a second connection to the same DuckDB database
+    while ``work()`` runs on this one (DuckDB and numpy's sort release the GIL): ((ids, all distinct), what ``work``
+    returned). The files' view is created on the second connection under the same name (the hash of its query); the
+    hash buffer is sized from the Parquet footers' row counts (it grows if the files grew)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow.parquet as pq
+
+    try:
+        expected = sum(pq.read_metadata(p).num_rows for p in paths)
+    except (OSError, ValueError):  # a footer pyarrow cannot read: the engine's own error comes from the queries
+        expected = 1
+    cursor = raw.cursor()
+    try:
+        frames.duckdb_files_view(cursor, paths, "parquet")
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="partcd-ids") as pool:
+            checked = pool.submit(sorted_hashes_distinct, cursor, sql, expected)
+            try:
+                done = work()
+            finally:
+                ids = checked.result()
+            return ids, done
+    finally:
+        cursor.close()
 
 
 def _duckdb_rows(raw: Any, sql: str) -> list[dict[str, Any]]:
@@ -402,18 +452,19 @@ def _cached_first_pass(path: Path | str, by: str, tz: str, profile: object, know
         if entry is None:
             return None
         old = str(entry["view"])
-        rows = roll_up(_duckdb_rows(raw, str(entry["aggregate"]).replace(old, view)), by)
+        lines = results_by_line("line" in types, by_line, latest_params())
+        keys = ["contract_id", *(["line"] if lines else []), "_period"]
+        aggregate_sql = str(entry["aggregate"]).replace(old, view)
+        (ids, distinct), (rows, early) = _ids_beside(raw, str(entry["ids"]).replace(old, view), paths,
+                                                     lambda: _first_pass(raw, aggregate_sql, by, keys, frozenset()))
         total = sum(int(r["calls"]) for r in rows)
-        ids, distinct = sorted_hashes_distinct(raw, str(entry["ids"]).replace(old, view), total)
     except duckdb.Error:
         return None
     bad = sum(int(r["calls"]) for r in rows if not r["_ok"]) + (total - ids)
     bad += sum(int(r["calls"]) for r in rows if r["_ok"] and contract_problem(r["contract_id"], known_contracts))
     if bad or not distinct or not total:
         return None
-    lines = results_by_line("line" in types, by_line, latest_params())
-    keys = ["contract_id", *(["line"] if lines else []), "_period"]
-    records, verdicts, counts = records_from(rows, keys, frozenset())
+    records, verdicts, counts = early if early is not None else records_from(rows, keys, frozenset())
     source = str(paths[0]) if len(paths) == 1 else str(path)
     return MetricsReport(file=source, by=by, engine="duckdb", records=records, verdicts=verdicts, rejected=0,
                          by_line=lines, counts=counts, sql_cache="hit")
