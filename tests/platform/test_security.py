@@ -160,7 +160,7 @@ def test_time_limit_answers_503_and_abandoned_work_still_counts(tmp_path: Path) 
     _, gate = app.state.upload_workers
     with TestClient(app) as c:
         t0 = time.perf_counter()
-        r = c.post("/api/v1/callcenter/metrics", files={"calls": ("calls.csv", call_log_csv(30_000, bad=True))},
+        r = c.post("/api/v1/callcenter/metrics", files={"calls": ("calls.csv", call_log_csv(150_000, bad=True))},
                    headers=_h(keys, "analyst"))
         assert r.status_code == 503 and time.perf_counter() - t0 < 5
         assert r.json()["message"].startswith("calls.csv was not processed within the time limit of 0.3 s")
