@@ -8,7 +8,6 @@ a line, results are per line unless ``--pooled``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,8 +63,6 @@ def metrics(
 
     Exit 1 when any period is non-compliant.
     """
-    import pyarrow as pa
-
     from partcd.callcenter.pipelines.metrics import PERIODS, run_metrics
     from partcd.callcenter.readers.calllog import parse_contracts, resolve_inputs
     from partcd.core.errors import ConfigError
@@ -80,10 +77,12 @@ def metrics(
         report = run_metrics(calls, by=by, engine=state(ctx).engine, tz=tz, quarantine=quarantine,  # type: ignore[arg-type]
                              profile=profile, known_contracts=known, by_line=by_line)
     if out is not None:
+        import pyarrow as pa
+
         flat = [{**r, "failed_standards": "; ".join(r["failed_standards"])} for r in report.records]
         output.write_table(pa.Table.from_pylist(flat) if flat else flat, out, excel_csv=excel_csv, sheet="call-center metrics")
     if as_json:
-        typer.echo(json.dumps(report.records, indent=2, default=str))
+        typer.echo(output.json_text(report.records))
     else:
         console.print(metrics_table(report, by, console.width))
         if report.records:
