@@ -20,10 +20,12 @@ The CLI (``partcd callcenter metrics``, ``daily-report``), the API, the CAP moni
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from partcd.callcenter.readers import timeexpr
 from partcd.callcenter.readers.calllog import (
@@ -50,6 +52,7 @@ from partcd.callcenter.rules.standards import (
     Judge,
     PeriodCounts,
     PeriodMetrics,
+    PeriodVerdicts,
     compliant,
     evaluate,
     evaluate_shares,
@@ -62,8 +65,6 @@ from partcd.core.params import ParamSet
 from partcd.core.result import Verdict
 from partcd.platform import frames, sqlcache
 from partcd.platform.params import area_files, load_params
-
-T = TypeVar("T")
 
 Period = Literal["day", "week", "month", "quarter"]
 PERIODS: tuple[str, ...] = ("day", "week", "month", "quarter")
@@ -208,7 +209,7 @@ class MetricsReport:
     by: str
     engine: str
     records: list[dict[str, Any]]
-    verdicts: list[list[Verdict]]
+    verdicts: Sequence[list[Verdict]]
     rejected: int
     profile: str = "generic"
     filtered: list[FilteredRows] = field(default_factory=list)
@@ -229,11 +230,12 @@ class MetricsReport:
 
 
 def records_from(rows: list[dict[str, Any]], keys: list[str], unmeasured: frozenset[str]
-                 ) -> tuple[list[dict[str, Any]], list[list[Verdict]], list[PeriodCounts]]:
-    """Engine rows (counts) -> records with figures and all five verdicts (S2-S6), sorted by the keys.
+                 ) -> tuple[list[dict[str, Any]], PeriodVerdicts, list[PeriodCounts]]:
+    """Engine rows (counts) -> records with figures and all five verdicts (S2-S6), sorted by the keys; the verdict
+    objects are built when read (:class:`PeriodVerdicts`), the records say whether each period complied.
     ``unmeasured``: the connection stamps the log cannot show (S5/S6 then have no figure)."""
     records: list[dict[str, Any]] = []
-    verdicts: list[list[Verdict]] = []
+    verdicts = PeriodVerdicts()
     all_counts: list[PeriodCounts] = []
     rows = [r for r in rows if r["_ok"] and r["calls"]]
     rows.sort(key=lambda r: tuple("" if r[k] is None else r[k] for k in keys))
@@ -248,8 +250,8 @@ def records_from(rows: list[dict[str, Any]], keys: list[str], unmeasured: frozen
         interp = None if "interpreter_connected_at" in unmeasured else fig.interpreter_within_pct
         tty = None if "tty_connected_at" in unmeasured else fig.tty_within_pct
         judge = judges.get(params.file) or judges.setdefault(params.file, Judge.of(params))
-        vs = (judge.standards(fig.verdict_hold_time_s, fig.answered_within_30s_pct, fig.disconnect_rate_pct)
-              + judge.shares(interp, tty))
+        measured = (fig.verdict_hold_time_s, fig.answered_within_30s_pct, fig.disconnect_rate_pct, interp, tty)
+        ok, failed = judge.failed(measured)
         record: dict[str, Any] = {"contract_id": row["contract_id"]}
         if "line" in keys:
             record["line"] = row["line"]
@@ -264,14 +266,14 @@ def records_from(rows: list[dict[str, Any]], keys: list[str], unmeasured: frozen
             "answered_within_30s_pct": fig.answered_within_30s_pct, "disconnect_rate_pct": fig.disconnect_rate_pct,
             "abandon_rate_pct": fig.abandon_rate_pct, "abandon_population": fig.abandon_population,
             "interpreter_within_pct": interp, "tty_within_pct": tty,
-            "compliant": compliant(vs), "failed_standards": [v.standard for v in vs if v.compliant is False],
+            "compliant": ok, "failed_standards": failed,
             "params_file": f"callcenter/params/{params.file}",
         })
         for k in ROUNDED:
             if record[k] is not None:
                 record[k] = round(float(record[k]), 6)
         records.append(record)
-        verdicts.append(vs)
+        verdicts.append(judge, measured)
         all_counts.append(counts)
     return records, verdicts, all_counts
 
@@ -302,25 +304,24 @@ def run_metrics(path: Path | str, by: Period = "day", engine: str | None = None,
     lines = results_by_line(log.has_line, by_line, definitions)
     keys = ["contract_id", *(["line"] if lines else []), "_period"]
     quick = rules(log, log.calls, known_contracts=known_contracts, no_ivr=no_ivr, duplicates=False, per_group=True)
-    first = passes(log.calls, quick)
-    first_agg = aggregate(derived(first, by=by, tz=tz, no_ivr=no_ivr, within=log.call_start_range, by_day=True), keys)
+    first_agg = aggregate(derived(passes(log.calls, quick), by=by, tz=tz, no_ivr=no_ivr, within=log.call_start_range,
+                                  by_day=True), keys)
     early: Records | None = None
     if name == "duckdb":
-        con._run_pre_execute_hooks(first_agg)
-        first_sql = con.compile(first_agg)
         ids_sql = id_sql(con, log.calls)
-        if _cacheable(log, profile):  # a second connection checks the ids while this one aggregates
-            (ids, distinct), (rows, early) = _ids_beside(
-                con.con, ids_sql, log.files, lambda: _first_pass(con.con, first_sql, by, keys, log.unmeasured))
-            total = sum(int(r["calls"]) for r in rows)
+        if _cacheable(log, profile):  # a second connection hashes the ids while Ibis compiles and DuckDB aggregates
+            with _ids_beside(con.con, ids_sql, log.files) as pending:
+                first_sql = _compiled(con, first_agg)
+                rows, early = _first_pass(con.con, first_sql, by, keys, log.unmeasured)
+                ids, distinct = pending.result()
         else:
+            first_sql = _compiled(con, first_agg)
             rows = roll_up(_duckdb_rows(con.con, first_sql), by)
-            total = sum(int(r["calls"]) for r in rows)
-            ids, distinct = sorted_hashes_distinct(con.con, ids_sql, total)
+            ids, distinct = sorted_hashes_distinct(con.con, ids_sql, sum(int(r["calls"]) for r in rows))
     else:
         rows = roll_up(first_agg.to_pyarrow().to_pylist(), by)
-        total = sum(int(r["calls"]) for r in rows)
-        ids, distinct = id_check(con, log.calls, total)
+        ids, distinct = id_check(con, log.calls, sum(int(r["calls"]) for r in rows))
+    total = sum(int(r["calls"]) for r in rows)
     bad = sum(int(r["calls"]) for r in rows if not r["_ok"]) + (total - ids)
     bad += sum(int(r["calls"]) for r in rows if r["_ok"] and contract_problem(r["contract_id"], known_contracts))
     duplicates = not distinct
@@ -346,27 +347,40 @@ def run_metrics(path: Path | str, by: Period = "day", engine: str | None = None,
                          by_line=lines, counts=counts, sql_cache=cache)
 
 
-Records = tuple[list[dict[str, Any]], list[list[Verdict]], list[PeriodCounts]]
+Records = tuple[list[dict[str, Any]], PeriodVerdicts, list[PeriodCounts]]
+
+
+def _compiled(con: Any, expr: Any) -> str:
+    """DuckDB SQL of an Ibis expression (its memtables registered on ``con``)."""
+    con._run_pre_execute_hooks(expr)
+    return str(con.compile(expr))
 
 
 def _first_pass(raw: Any, sql: str, by: str, keys: list[str], unmeasured: frozenset[str]
                 ) -> tuple[list[dict[str, Any]], Records | None]:
-    """The first pass's rows (rolled up to ``by``) and, ahead of the verdict on the log, their records - None when
-    building them raised (the caller builds them again in order, where the error is reported)."""
+    """The first pass's rows (rolled up to ``by``) and, ahead of the verdict on the log, their records (built while
+    the ``call_id`` hashes are checked) - None when building them raised (the caller builds them again in order,
+    where the error is reported)."""
     rows = roll_up(_duckdb_rows(raw, sql), by)
+    return rows, _records_or_none(rows, keys, unmeasured)
+
+
+def _records_or_none(rows: list[dict[str, Any]], keys: list[str], unmeasured: frozenset[str]) -> Records | None:
+    """:func:`records_from`, or None when it raised (the caller builds them again in order, where the error is
+    reported)."""
     try:
-        return rows, records_from(rows, keys, unmeasured)
+        return records_from(rows, keys, unmeasured)
     except Exception:  # redone in order by the caller
-        return rows, None
+        return None
 
 
-def _ids_beside(raw: Any, sql: str, paths: Sequence[Path], work: Callable[[], T]) -> tuple[tuple[int, bool], T]:
-    """The ``call_id`` hash check (:func:`sorted_hashes_distinct`) on a second connection to the same DuckDB database
-    while ``work()`` runs on this one (DuckDB and numpy's sort release the GIL): ((ids, all distinct), what ``work``
-    returned). The files' view is created on the second connection under the same name (the hash of its query); the
-    hash buffer is sized from the Parquet footers' row counts (it grows if the files grew)."""
-    from concurrent.futures import ThreadPoolExecutor
-
+@contextmanager
+def _ids_beside(raw: Any, sql: str, paths: Sequence[Path]) -> Iterator[Future[tuple[int, bool]]]:
+    """The ``call_id`` hash check (:func:`sorted_hashes_distinct`: (ids, all distinct)) started on a second
+    connection to the same DuckDB database, to run while this thread goes on (DuckDB and numpy's sort release the
+    GIL); the check has ended when the block ends. The files' view is created on the second connection under the
+    same name (the hash of its query); the hash buffer is sized from the Parquet footers' row counts (it grows if
+    the files grew)."""
     import pyarrow.parquet as pq
 
     try:
@@ -377,12 +391,7 @@ def _ids_beside(raw: Any, sql: str, paths: Sequence[Path], work: Callable[[], T]
     try:
         frames.duckdb_files_view(cursor, paths, "parquet")
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="partcd-ids") as pool:
-            checked = pool.submit(sorted_hashes_distinct, cursor, sql, expected)
-            try:
-                done = work()
-            finally:
-                ids = checked.result()
-            return ids, done
+            yield pool.submit(sorted_hashes_distinct, cursor, sql, expected)
     finally:
         cursor.close()
 
@@ -455,8 +464,9 @@ def _cached_first_pass(path: Path | str, by: str, tz: str, profile: object, know
         lines = results_by_line("line" in types, by_line, latest_params())
         keys = ["contract_id", *(["line"] if lines else []), "_period"]
         aggregate_sql = str(entry["aggregate"]).replace(old, view)
-        (ids, distinct), (rows, early) = _ids_beside(raw, str(entry["ids"]).replace(old, view), paths,
-                                                     lambda: _first_pass(raw, aggregate_sql, by, keys, frozenset()))
+        with _ids_beside(raw, str(entry["ids"]).replace(old, view), paths) as pending:  # while DuckDB aggregates
+            rows, early = _first_pass(raw, aggregate_sql, by, keys, frozenset())
+            ids, distinct = pending.result()
         total = sum(int(r["calls"]) for r in rows)
     except duckdb.Error:
         return None

@@ -156,13 +156,69 @@ class Judge:
         """S5-S6 from shares already computed over a period (>=); None = no eligible calls, not measurable."""
         return [_verdict(self.interpreter, interpreter_within_pct, ">="), _verdict(self.tty, tty_within_pct, ">=")]
 
+    def all_five(self, measured: Measured) -> list[Verdict]:
+        """S2-S6 of one period's figures (hold, 30 s, disconnects, interpreter, TTY)."""
+        return self.standards(*measured[:3]) + self.shares(*measured[3:])
+
+    def failed(self, measured: Measured) -> tuple[bool | None, list[str]]:
+        """What :func:`compliant` and the failed standards' names of :meth:`all_five` are, without building the
+        verdicts (the same comparisons: :func:`_meets`)."""
+        flags = [_meets(std[1], value, op) for std, value, op in zip(self._five, measured, _OPS, strict=True)]
+        known = [f for f in flags if f is not None]
+        return (all(known) if known else None), [std[0] for std, f in zip(self._five, flags, strict=True) if f is False]
+
+    @property
+    def _five(self) -> tuple[tuple[str, float, ParamValue], ...]:
+        return self.hold, self.within, self.disconnect, self.interpreter, self.tty
+
+
+#: One period's figures in the order the five standards judge them (S2-S6); None = not measurable.
+Measured = tuple[float | None, float | None, float | None, float | None, float | None]
+_OPS = ("<=", ">=", "<=", ">=", ">=")
+
+
+class PeriodVerdicts(Sequence[list[Verdict]]):
+    """The five verdicts of each of many periods, built when read: a run over thousands of periods needs only
+    whether each complied (:meth:`Judge.failed`) for its records, the verdict objects only where they are shown."""
+
+    def __init__(self) -> None:
+        self._judged: list[tuple[Judge, Measured]] = []
+        self._built: dict[int, list[Verdict]] = {}
+
+    def append(self, judge: Judge, measured: Measured) -> None:
+        self._judged.append((judge, measured))
+
+    def __len__(self) -> int:
+        return len(self._judged)
+
+    def __getitem__(self, i: int) -> list[Verdict]:  # type: ignore[override]
+        i = range(len(self._judged))[i]
+        built = self._built.get(i)
+        if built is None:
+            judge, measured = self._judged[i]
+            built = self._built[i] = judge.all_five(measured)
+        return built
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _meets(limit: float, measured: float | None, comparison: str) -> bool | None:
+    """``measured`` against a limit (``<=`` or ``>=``); None is not measurable."""
+    if measured is None:
+        return None
+    value = float(measured)
+    return value <= limit if comparison == "<=" else value >= limit
+
 
 def _verdict(standard: tuple[str, float, ParamValue], measured: float | None, comparison: str) -> Verdict:
     """One verdict: ``measured`` against the standard's limit (``<=`` or ``>=``); None is not measurable."""
     name, limit, param = standard
     value = None if measured is None else float(measured)
-    ok = None if value is None else (value <= limit if comparison == "<=" else value >= limit)
-    return Verdict(standard=name, measured=value, limit=limit, comparison=comparison, compliant=ok, param=param)
+    return Verdict(standard=name, measured=value, limit=limit, comparison=comparison,
+                   compliant=_meets(limit, value, comparison), param=param)
 
 
 @cites("42 CFR 422.111(h)(1)(ii)", "42 CFR 423.128(d)(1)(ii)")
