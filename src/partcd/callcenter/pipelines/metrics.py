@@ -449,8 +449,8 @@ def _cached_first_pass(path: Path | str, by: str, tz: str, profile: object, know
         return None
     import duckdb
 
+    raw = frames.duckdb_connect()
     try:  # an unreadable file goes on to the normal path, which names it (exit 2)
-        raw = frames.duckdb_connect()
         view = frames.duckdb_files_view(raw, paths, "parquet")
         schema = _duckdb_schema(raw, view)
         types = dict(schema)
@@ -470,6 +470,8 @@ def _cached_first_pass(path: Path | str, by: str, tz: str, profile: object, know
         total = sum(int(r["calls"]) for r in rows)
     except duckdb.Error:
         return None
+    finally:
+        raw.close()  # the in-memory database and its buffers go now, not at the process's exit
     bad = sum(int(r["calls"]) for r in rows if not r["_ok"]) + (total - ids)
     bad += sum(int(r["calls"]) for r in rows if r["_ok"] and contract_problem(r["contract_id"], known_contracts))
     if bad or not distinct or not total:
