@@ -16,7 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from partcd.callcenter.pipelines.metrics import compute_metrics, read_call_log, run_metrics
-from partcd.callcenter.readers.calllog import REQUIRED, parse_contracts, write_quarantine
+from partcd.callcenter.readers.calllog import write_quarantine
+from partcd.callcenter.readers.calllog_files import REQUIRED, parse_contracts
 from partcd.callcenter.readers.calllog_profiles import (
     GenericProfile,
     MappedProfile,

@@ -87,7 +87,7 @@ def _typed_parquet(path: Path, duplicate: bool = False) -> Path:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from partcd.callcenter.readers.calllog import TIMESTAMPS
+    from partcd.callcenter.readers.calllog_files import TIMESTAMPS
     from partcd.callcenter.samples import Outage, synthetic_call_log
 
     zone = dt.timezone(dt.timedelta(hours=-5))
@@ -114,7 +114,7 @@ def _same_log_as_csv(parquet: Path, out: Path) -> Path:
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    from partcd.callcenter.readers.calllog import TIMESTAMPS
+    from partcd.callcenter.readers.calllog_files import TIMESTAMPS
 
     table = pq.read_table(parquet)
     cols = {}

@@ -133,3 +133,31 @@ def test_an_unreadable_file_is_named_as_before(tmp_path: Path, cache: Path) -> N
     broken.write_bytes(good.read_bytes()[:200])
     with pytest.raises(InputError, match=r"broken\.parquet.*cannot read parquet"):
         run_metrics(broken)
+
+
+def test_cli_starts_from_the_light_first_pass(tmp_path: Path, cache: Path) -> None:
+    """The command tries the cached first pass before loading the pipeline: that module loads no Ibis, no pyarrow
+    and no pipeline code; after a hit the command's report is the cached one, and a log that is not clean still
+    ends in the exact pass's error (file, row, field; exit 2), through ``run_metrics(..., try_cache=False)``."""
+    from typer.testing import CliRunner
+
+    from partcd.platform.cli import app
+
+    code = ("import sys; import partcd.callcenter.pipelines.firstpass as f; "
+            "print(sorted(m for m in ('ibis', 'pyarrow', 'partcd.callcenter.pipelines.metrics', "
+            "'partcd.callcenter.readers.calllog_profiles') if m in sys.modules))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert loaded.stdout.strip() == "[]"
+
+    runner = CliRunner()
+    good = _parquet(tmp_path / "a.parquet", ["a", "b", "c"])
+    stored = runner.invoke(app, ["callcenter", "metrics", "--calls", str(good), "--json"])
+    hit = runner.invoke(app, ["callcenter", "metrics", "--calls", str(good), "--json"])
+    assert stored.exit_code == hit.exit_code == 0
+    assert json.loads(hit.stdout) == json.loads(stored.stdout)
+    assert [r["calls"] for r in json.loads(hit.stdout)] == [3]
+    dup = _parquet(tmp_path / "dup.parquet", ["a", "b", "a"])
+    res = runner.invoke(app, ["callcenter", "metrics", "--calls", str(dup), "--json"])
+    assert res.exit_code == 2
+    assert "row 4, field 'call_id': duplicate call_id 'a' (first at row 2)" in res.output

@@ -15,12 +15,13 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any, Literal
 
 from partcd.core.errors import ConfigError, InputError
 from partcd.platform.exports import safe_table
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 Engine = Literal["duckdb", "spark"]
 ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
@@ -144,7 +145,8 @@ def file_format(path: Path) -> str:
 
 def read_arrow(path: Path, *, column_types: dict[str, pa.DataType] | None = None) -> pa.Table:
     """Read CSV / Parquet / Excel into Arrow (all CSV columns as text unless typed), naming the file on error."""
-    import pyarrow.csv as pacsv  # the CSV and Parquet modules load when used (the CLI's start-up)
+    import pyarrow as pa  # pyarrow loads when used (the CLI's start-up)
+    import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
     if not path.is_file():
@@ -214,6 +216,7 @@ def read_files(con: Any, paths: Sequence[Path], fmt: str) -> Any:
             raise InputError(str(path), None, None, "file not found")
     if fmt == "excel":
         import ibis
+        import pyarrow as pa
 
         tables = []
         for i, p in enumerate(paths):
@@ -304,6 +307,7 @@ def record_numbers(con: Any, files: Any, table: Any) -> Any:
     file + (id - the split's first id) + 2. The split sizes are counted in the engine (one aggregate of a few rows).
     """
     import ibis
+    import pyarrow as pa
 
     if SPLIT not in table.columns:
         return table.mutate(**{ROW: table[POSITION] + 2})
@@ -325,6 +329,7 @@ def record_numbers(con: Any, files: Any, table: Any) -> Any:
 def write_table(data: Any, path: Path, fmt: str | None = None) -> Path:
     """Write an Ibis expression or Arrow table as CSV, Parquet or JSON (records). CSV text cells that a spreadsheet
     would run as a formula are neutralised (:func:`partcd.platform.exports.safe_table`)."""
+    import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile
 from sqlalchemy import Engine
 
 from partcd.callcenter.pipelines.daily import daily_report
-from partcd.callcenter.pipelines.metrics import Period, run_metrics
+from partcd.callcenter.pipelines.firstpass import Period
+from partcd.callcenter.pipelines.metrics import run_metrics
 from partcd.platform.api.deps import Analyst, get_engine, require
 from partcd.platform.api.uploads import Uploads
 from partcd.platform.auth import Principal

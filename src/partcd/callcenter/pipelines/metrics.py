@@ -20,31 +20,38 @@ The CLI (``partcd callcenter metrics``, ``daily-report``), the API, the CAP moni
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from partcd.callcenter.pipelines import firstpass
+from partcd.callcenter.pipelines.firstpass import (
+    CACHE_KIND,
+    PERIODS,
+    Period,
+    duckdb_rows,
+    duckdb_schema,
+    first_pass_key,
+    ids_beside,
+)
 from partcd.callcenter.readers import timeexpr
 from partcd.callcenter.readers.calllog import (
-    REQUIRED,
     CallLog,
     CheckedLog,
     check_call_log,
-    contract_problem,
     id_check,
     id_sql,
     judged,
     open_call_log,
-    parquet_start_range,
     passes,
-    resolve_inputs,
     rules,
     settle,
-    sorted_hashes_distinct,
     write_quarantine,
+)
+from partcd.callcenter.readers.calllog_files import (
+    contract_problem,
+    sorted_hashes_distinct,
 )
 from partcd.callcenter.readers.calllog_profiles import FilteredRows, GenericProfile, MappedProfile
 from partcd.callcenter.rules.standards import (
@@ -59,17 +66,11 @@ from partcd.callcenter.rules.standards import (
     period_figures,
     results_by_line,
 )
-from partcd.core import calendar
 from partcd.core.errors import ConfigError
 from partcd.core.params import ParamSet
 from partcd.core.result import Verdict
 from partcd.platform import frames, sqlcache
 from partcd.platform.params import area_files, load_params
-
-Period = Literal["day", "week", "month", "quarter"]
-PERIODS: tuple[str, ...] = ("day", "week", "month", "quarter")
-#: The cache entries of the first pass's SQL (:mod:`partcd.platform.sqlcache`).
-CACHE_KIND = "callcenter-metrics"
 
 #: The additive counts the engine returns per group (see :class:`partcd.callcenter.rules.standards.PeriodCounts`).
 COUNTS = ("calls", "queued", "answered", "answered_within", "dropped", "caller_hangups", "abandoned", "hold_sum_us",
@@ -281,7 +282,7 @@ def records_from(rows: list[dict[str, Any]], keys: list[str], unmeasured: frozen
 def run_metrics(path: Path | str, by: Period = "day", engine: str | None = None, tz: str = "America/New_York",
                 quarantine: Path | None = None, *, profile: str | Path | GenericProfile | MappedProfile | None = None,
                 known_contracts: frozenset[str] | None = None, by_line: bool | None = None, con: Any = None,
-                ) -> MetricsReport:
+                try_cache: bool = True) -> MetricsReport:
     """The pipeline behind ``partcd callcenter metrics``, ``POST /callcenter/metrics`` and the daily report.
 
     ``path``: a file, a folder or a glob. ``by_line``: None = per line when the log has a line
@@ -289,12 +290,14 @@ def run_metrics(path: Path | str, by: Period = "day", engine: str | None = None,
     :class:`InputError` naming its file, row and field; with it, the bad rows are written there and left out.
 
     On DuckDB the first pass's SQL is kept in the user's cache (:mod:`partcd.platform.sqlcache`, keyed by
-    :func:`_first_pass_key`): a later run on a log of the same schema runs it without importing Ibis
-    (:func:`_cached_first_pass`). A log that is not clean goes on to the exact pass below either way.
+    :func:`partcd.callcenter.pipelines.firstpass.first_pass_key`): a later run on a log of the same schema runs it
+    without importing Ibis (:func:`partcd.callcenter.pipelines.firstpass.cached_report`; ``try_cache=False`` when
+    the caller has just tried it). A log that is not clean goes on to the exact pass below either way.
     """
     name = frames.engine_name(engine)
-    if name == "duckdb" and con is None:
-        cached = _cached_first_pass(path, by, tz, profile, known_contracts, by_line)
+    if name == "duckdb" and con is None and try_cache:
+        cached = firstpass.cached_report(path, by, tz, profile=profile, known_contracts=known_contracts,
+                                         by_line=by_line)
         if cached is not None:
             return cached
     con = con or frames.connect(name)
@@ -310,13 +313,13 @@ def run_metrics(path: Path | str, by: Period = "day", engine: str | None = None,
     if name == "duckdb":
         ids_sql = id_sql(con, log.calls)
         if _cacheable(log, profile):  # a second connection hashes the ids while Ibis compiles and DuckDB aggregates
-            with _ids_beside(con.con, ids_sql, log.files) as pending:
+            with ids_beside(con.con, ids_sql, log.files) as pending:
                 first_sql = _compiled(con, first_agg)
                 rows, early = _first_pass(con.con, first_sql, by, keys, log.unmeasured)
                 ids, distinct = pending.result()
         else:
             first_sql = _compiled(con, first_agg)
-            rows = roll_up(_duckdb_rows(con.con, first_sql), by)
+            rows = roll_up(duckdb_rows(con.con, first_sql), by)
             ids, distinct = sorted_hashes_distinct(con.con, ids_sql, sum(int(r["calls"]) for r in rows))
     else:
         rows = roll_up(first_agg.to_pyarrow().to_pylist(), by)
@@ -338,7 +341,7 @@ def run_metrics(path: Path | str, by: Period = "day", engine: str | None = None,
         rows = aggregate(derived(checked.judged, by=by, tz=tz, no_ivr=no_ivr), keys).to_pyarrow().to_pylist()
     elif name == "duckdb" and sqlcache.cache_dir() is not None and _cacheable(log, profile):
         view = log.files_table.get_name()
-        key = _first_pass_key(_duckdb_schema(con.con, view), by, tz, log.call_start_range, by_line)
+        key = first_pass_key(duckdb_schema(con.con, view), by, tz, log.call_start_range, by_line)
         if sqlcache.store(CACHE_KIND, key, {"view": view, "aggregate": first_sql, "ids": ids_sql}):
             cache = "stored"
     records, verdicts, counts = early if early is not None and not exact else records_from(rows, keys, log.unmeasured)
@@ -361,11 +364,11 @@ def _first_pass(raw: Any, sql: str, by: str, keys: list[str], unmeasured: frozen
     """The first pass's rows (rolled up to ``by``) and, ahead of the verdict on the log, their records (built while
     the ``call_id`` hashes are checked) - None when building them raised (the caller builds them again in order,
     where the error is reported)."""
-    rows = roll_up(_duckdb_rows(raw, sql), by)
-    return rows, _records_or_none(rows, keys, unmeasured)
+    rows = roll_up(duckdb_rows(raw, sql), by)
+    return rows, records_or_none(rows, keys, unmeasured)
 
 
-def _records_or_none(rows: list[dict[str, Any]], keys: list[str], unmeasured: frozenset[str]) -> Records | None:
+def records_or_none(rows: list[dict[str, Any]], keys: list[str], unmeasured: frozenset[str]) -> Records | None:
     """:func:`records_from`, or None when it raised (the caller builds them again in order, where the error is
     reported)."""
     try:
@@ -374,112 +377,11 @@ def _records_or_none(rows: list[dict[str, Any]], keys: list[str], unmeasured: fr
         return None
 
 
-@contextmanager
-def _ids_beside(raw: Any, sql: str, paths: Sequence[Path]) -> Iterator[Future[tuple[int, bool]]]:
-    """The ``call_id`` hash check (:func:`sorted_hashes_distinct`: (ids, all distinct)) started on a second
-    connection to the same DuckDB database, to run while this thread goes on (DuckDB and numpy's sort release the
-    GIL); the check has ended when the block ends. The files' view is created on the second connection under the
-    same name (the hash of its query); the hash buffer is sized from the Parquet footers' row counts (it grows if
-    the files grew)."""
-    import pyarrow.parquet as pq
-
-    try:
-        expected = sum(pq.read_metadata(p).num_rows for p in paths)
-    except (OSError, ValueError):  # a footer pyarrow cannot read: the engine's own error comes from the queries
-        expected = 1
-    cursor = raw.cursor()
-    try:
-        frames.duckdb_files_view(cursor, paths, "parquet")
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="partcd-ids") as pool:
-            yield pool.submit(sorted_hashes_distinct, cursor, sql, expected)
-    finally:
-        cursor.close()
-
-
-def _duckdb_rows(raw: Any, sql: str) -> list[dict[str, Any]]:
-    """The rows of a query on a plain DuckDB connection, as dicts (sums come back as Python integers)."""
-    result = raw.sql(sql)
-    names = list(result.columns)
-    return [dict(zip(names, r, strict=True)) for r in result.fetchall()]
-
-
 def _cacheable(log: CallLog, profile: object) -> bool:
     """The first-pass SQL can be kept: the generic schema (no profile queries when the log is opened), DuckDB, and
     the local day from the file's statistics (the SQL then reads the files' view and nothing else)."""
     return (log.profile == "generic" and profile in (None, "generic") and log.call_start_range is not None
             and log.con.name == "duckdb")
-
-
-def _sql_sources() -> list[Path]:
-    """Code and parameter files whose text builds the first-pass SQL: any change to them is a cache miss."""
-    area = Path(__file__).resolve().parents[1]
-    platform = Path(frames.__file__).resolve().parent
-    return [*(area / "readers").glob("*.py"), *(area / "readers" / "profiles").glob("*.yaml"),
-            *(area / "params").glob("*.yaml"), area / "rules" / "standards.py", Path(__file__).resolve(),
-            platform / "frames.py", platform / "sqlcache.py", platform / "params.py"]
-
-
-def _duckdb_schema(raw: Any, view: str) -> list[tuple[str, str]]:
-    """(name, DuckDB type) of every column of the files' view."""
-    return [(str(r[0]), str(r[1])) for r in raw.sql(f"DESCRIBE {view}").fetchall()]
-
-
-def _first_pass_key(schema: list[tuple[str, str]], by: str, tz: str, within: tuple[int, int] | None,
-                    by_line: bool | None) -> dict[str, Any]:
-    """Everything the first pass's SQL depends on: the files' columns and types, the options, the zone's offsets
-    compared (from the file statistics), the code and parameter files, the library versions. Not the files' paths
-    nor the known contracts: the SQL reads the files' view by its name (replaced on a hit), and the contract rules
-    are checked on the aggregated groups in Python."""
-    return {"schema": schema, "by": by, "tz": tz, "by_line": by_line,
-            "offsets": timeexpr.offsets_within(tz, within) if within is not None else None,
-            "code": sqlcache.files_digest(_sql_sources()),
-            "versions": sqlcache.versions("ibis-framework", "sqlglot", "duckdb", "numpy", "partcd")}
-
-
-def _cached_first_pass(path: Path | str, by: str, tz: str, profile: object, known_contracts: frozenset[str] | None,
-                       by_line: bool | None) -> MetricsReport | None:
-    """The first pass from cached SQL on a plain DuckDB connection (no Ibis): the report when the log is clean,
-    None when the SQL is not cached (or the cache is off) or anything needs the exact pass (a bad row, a repeated
-    ``call_id`` hash, no calls)."""
-    if profile not in (None, "generic") or sqlcache.cache_dir() is None:
-        return None
-    calendar.zone_of(tz)
-    paths = resolve_inputs(path)
-    if frames.file_format(paths[0]) != "parquet":
-        return None
-    import duckdb
-
-    raw = frames.duckdb_connect()
-    try:  # an unreadable file goes on to the normal path, which names it (exit 2)
-        view = frames.duckdb_files_view(raw, paths, "parquet")
-        schema = _duckdb_schema(raw, view)
-        types = dict(schema)
-        if any(c not in types for c in REQUIRED) or types["call_start"] != "TIMESTAMP WITH TIME ZONE":
-            return None
-        within = parquet_start_range(raw, paths)
-        entry = sqlcache.load(CACHE_KIND, _first_pass_key(schema, by, tz, within, by_line)) if within else None
-        if entry is None:
-            return None
-        old = str(entry["view"])
-        lines = results_by_line("line" in types, by_line, latest_params())
-        keys = ["contract_id", *(["line"] if lines else []), "_period"]
-        aggregate_sql = str(entry["aggregate"]).replace(old, view)
-        with _ids_beside(raw, str(entry["ids"]).replace(old, view), paths) as pending:  # while DuckDB aggregates
-            rows, early = _first_pass(raw, aggregate_sql, by, keys, frozenset())
-            ids, distinct = pending.result()
-        total = sum(int(r["calls"]) for r in rows)
-    except duckdb.Error:
-        return None
-    finally:
-        raw.close()  # the in-memory database and its buffers go now, not at the process's exit
-    bad = sum(int(r["calls"]) for r in rows if not r["_ok"]) + (total - ids)
-    bad += sum(int(r["calls"]) for r in rows if r["_ok"] and contract_problem(r["contract_id"], known_contracts))
-    if bad or not distinct or not total:
-        return None
-    records, verdicts, counts = early if early is not None else records_from(rows, keys, frozenset())
-    source = str(paths[0]) if len(paths) == 1 else str(path)
-    return MetricsReport(file=source, by=by, engine="duckdb", records=records, verdicts=verdicts, rejected=0,
-                         by_line=lines, counts=counts, sql_cache="hit")
 
 
 def compute_metrics(checked: CheckedLog, by: Period = "day", *, by_line: bool | None = None) -> MetricsReport:

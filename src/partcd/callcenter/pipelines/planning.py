@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict
 
 from partcd.callcenter.pipelines.metrics import aggregate, derived, latest_params, read_call_log
 from partcd.callcenter.readers import timeexpr
-from partcd.callcenter.readers.calllog import REQUIRED
+from partcd.callcenter.readers.calllog_files import REQUIRED
 from partcd.callcenter.rules.early_warning import EarlyWarning, QuarterToDate, quarter_failure_probability
 from partcd.callcenter.rules.simulation import CallRecord, SimInterval, SimulationResult, simulate
 from partcd.callcenter.rules.staffing import IntervalForecast, Standard, limits, predict, staff_intervals
