@@ -17,12 +17,13 @@ from partcd.core.errors import InputError
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _parquet(path: Path, ids: list[str], answered_s: int = 20) -> Path:
-    """Calls on 2022-01-03 (09:00 New York), typed: UTC instants and boolean flags; holds of ``answered_s``."""
+def _parquet(path: Path, ids: list[str], answered_s: int = 20, day: int = 0) -> Path:
+    """Calls on 2022-01-03 + ``day`` days (09:00 New York), typed: UTC instants and boolean flags; holds of
+    ``answered_s``."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    base = 1641218400 * 1_000_000  # 2022-01-03T14:00:00Z
+    base = (1641218400 + day * 86_400) * 1_000_000  # 2022-01-03T14:00:00Z
     n = len(ids)
     starts = [base + i * 60_000_000 for i in range(n)]
     ts = pa.timestamp("us", tz="UTC")
@@ -82,6 +83,16 @@ def test_what_the_sql_depends_on_is_in_the_key(tmp_path: Path, cache: Path) -> N
         stored["entry"] = stored["entry"].replace('"by": "week"', '"by": "month"')
         entry.write_text(json.dumps(stored))
     assert run_metrics(path, by="week").sql_cache == "stored"
+
+
+def test_a_log_of_another_day_hits(tmp_path: Path, cache: Path) -> None:
+    """A daily file: the same schema on the next day or next week (same zone offsets) reuses the cached SQL; a log
+    across the switch to daylight saving time compares other offsets and compiles its own."""
+    assert run_metrics(_parquet(tmp_path / "d0.parquet", ["a", "b"])).sql_cache == "stored"
+    assert run_metrics(_parquet(tmp_path / "d1.parquet", ["a", "b"], day=1)).sql_cache == "hit"
+    assert run_metrics(_parquet(tmp_path / "d7.parquet", ["a", "b"], day=7)).sql_cache == "hit"
+    assert run_metrics(_parquet(tmp_path / "july.parquet", ["a", "b"], day=180)).sql_cache == "stored"
+    assert len(list(cache.glob(f"{CACHE_KIND}-*.json"))) == 2
 
 
 def test_a_log_that_is_not_clean_gets_the_exact_pass_on_a_hit(tmp_path: Path, cache: Path) -> None:

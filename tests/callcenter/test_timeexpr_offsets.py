@@ -43,3 +43,13 @@ def test_new_york_2022_spring_forward_to_the_second() -> None:
     starts, values = timeexpr.offsets_within("America/New_York", (lo, lo + 90 * DAY))
     assert values == [-5 * 3600 * 1_000_000, -4 * 3600 * 1_000_000]
     assert starts[1] == 1_647_154_800 * 1_000_000
+
+
+def test_spans_under_the_same_offsets_give_the_same_result() -> None:
+    """The result is part of the metrics' SQL cache key: a log of another week under the same offsets (or any log
+    in UTC) must give the same starts and offsets, whatever its first day."""
+    jan = 1_641_168_000 * 1_000_000  # 2022-01-03T00:00Z
+    ny = [timeexpr.offsets_within("America/New_York", (jan + k * DAY, jan + (k + 20) * DAY)) for k in (0, 7, 30)]
+    assert ny[0] == ny[1] == ny[2] == ([ny[0][0][0]], [-5 * 3600 * 1_000_000])
+    utc = [timeexpr.offsets_within("UTC", (jan + k * DAY, jan + (k + 400) * DAY)) for k in (-9_000, 0, 20_000)]
+    assert utc[0] == utc[1] == utc[2]

@@ -68,12 +68,16 @@ def cached_report(path: Path | str, by: str, tz: str, *, engine: str | None = No
         with ids_beside(raw, str(entry["ids"]).replace(old, view), paths) as pending, \
                 ThreadPoolExecutor(max_workers=1, thread_name_prefix="partcd-aggregate") as pool:
             aggregated = pool.submit(duckdb_rows, raw, str(entry["aggregate"]).replace(old, view))
-            from partcd.callcenter.pipelines import metrics as pipeline  # loads while DuckDB works
-            from partcd.callcenter.rules.standards import results_by_line
+            try:
+                from partcd.callcenter.pipelines import metrics as pipeline  # loads while DuckDB works
+                from partcd.callcenter.rules.standards import results_by_line
 
-            lines = results_by_line("line" in types, by_line, pipeline.latest_params())
-            keys = ["contract_id", *(["line"] if lines else []), "_period"]
-            rows = pipeline.roll_up(aggregated.result(), by)
+                lines = results_by_line("line" in types, by_line, pipeline.latest_params())
+                keys = ["contract_id", *(["line"] if lines else []), "_period"]
+                rows = pipeline.roll_up(aggregated.result(), by)
+            except BaseException:  # Ctrl-C (or an error) here: stop the query the worker runs, then wait for it
+                raw.interrupt()
+                raise
             early = pipeline.records_or_none(rows, keys, frozenset())
             ids, distinct = pending.result()
         total = sum(int(r["calls"]) for r in rows)
@@ -95,13 +99,17 @@ def cached_report(path: Path | str, by: str, tz: str, *, engine: str | None = No
 def ids_beside(raw: Any, sql: str, paths: Sequence[Path]) -> Iterator[Future[tuple[int, bool]]]:
     """The ``call_id`` hash check (:func:`sorted_hashes_distinct`: (ids, all distinct)) started on a second
     connection to the same DuckDB database, to run while this thread goes on (DuckDB and numpy's sort release the
-    GIL); the check has ended when the block ends. The files' view is created on the second connection under the
-    same name (the hash of its query)."""
+    GIL); the check has ended when the block ends (interrupted if the block raised). The files' view is created on
+    the second connection under the same name (the hash of its query)."""
     cursor = raw.cursor()
     try:
         frames.duckdb_files_view(cursor, paths, "parquet")
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="partcd-ids") as pool:
-            yield pool.submit(_hash_check, cursor, sql, paths)
+            try:
+                yield pool.submit(_hash_check, cursor, sql, paths)
+            except BaseException:  # Ctrl-C (or an error) in the block: stop the check rather than wait for it
+                cursor.interrupt()
+                raise
     finally:
         cursor.close()
 

@@ -22,6 +22,7 @@ US = 1_000_000
 DAY_US = 86_400 * US
 _FIRST_YEAR, _LAST_YEAR = 1970, 2100
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_BEFORE = -(2**62)  # the start of the first piece of offsets: it covers every earlier instant
 _FIRST_DAY = (dt.date(_FIRST_YEAR, 1, 1) - dt.date(1970, 1, 1)).days
 _LAST_DAY = (dt.date(_LAST_YEAR, 1, 1) - dt.date(1970, 1, 1)).days
 
@@ -67,7 +68,7 @@ def utc_offsets(zone: str) -> tuple[tuple[int, int], ...]:
     piece also covers earlier instants, the last later ones)."""
     tz = calendar.zone_of(zone)
     start = dt.datetime(_FIRST_YEAR, 1, 1, tzinfo=dt.UTC)
-    return ((-(2**62), _offset_us(tz, start)), *_changes(tz, start, dt.datetime(_LAST_YEAR, 1, 1, tzinfo=dt.UTC)))
+    return ((_BEFORE, _offset_us(tz, start)), *_changes(tz, start, dt.datetime(_LAST_YEAR, 1, 1, tzinfo=dt.UTC)))
 
 
 def _offset_us(tz: Any, at: dt.datetime) -> int:
@@ -106,7 +107,7 @@ def wall_pieces(zone: str) -> tuple[tuple[int, int, int], ...]:
     """``(from_wall_us, offset_us, kind)``: wall-clock microseconds (the local time read as if UTC) -> the offset
     that makes it an instant, and whether it is valid, skipped (gap) or repeated (fold; the earlier instant)."""
     offsets = utc_offsets(zone)
-    out: list[tuple[int, int, int]] = [(-(2**62), offsets[0][1], VALID)]
+    out: list[tuple[int, int, int]] = [(_BEFORE, offsets[0][1], VALID)]
     for (at, new), (_, old) in zip(offsets[1:], offsets[:-1], strict=True):
         if new > old:  # clocks go forward: wall times [at+old, at+new) do not exist
             out.append((at + old, old, GAP))
@@ -177,15 +178,14 @@ def offsets_within(zone: str, within: tuple[int, int]) -> tuple[list[int], list[
     """The zone's UTC offsets in force between two instants (epoch us): the starts and the offsets compared.
 
     Only the UTC days of the span (and the day before) are read, not 1970-2100 (:func:`utc_offsets`: ~0.1 s a
-    process); the first start is then the day before the span's first UTC midnight, or ``within``'s start if earlier
-    (a comparison never reads it: :func:`_tree`)."""
+    process). The first start is always the same far-past instant (a comparison never reads it: :func:`_tree`), so
+    logs of different spans under the same offsets give the same result - it is part of the metrics' SQL cache key."""
     tz = calendar.zone_of(zone)
     lo, hi = within
     days = [min(max(us // DAY_US, _FIRST_DAY), _LAST_DAY) for us in (lo, max(lo, hi))]  # the table's years
     first = _EPOCH + dt.timedelta(days=max(days[0] - 1, _FIRST_DAY))
     last = _EPOCH + dt.timedelta(days=min(days[1] + 1, _LAST_DAY))
-    start = min(lo, int((first - _EPOCH).total_seconds()) * US)  # the first piece covers what came before
-    pieces = [(start, _offset_us(tz, first)), *_changes(tz, first, last)]
+    pieces = [(_BEFORE, _offset_us(tz, first)), *_changes(tz, first, last)]  # the first covers what came before
     at_lo = max(i for i, (at, _) in enumerate(pieces) if at <= lo)
     return _merged([p for i, p in enumerate(pieces) if i >= at_lo and p[0] <= hi])
 

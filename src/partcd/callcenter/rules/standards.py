@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, overload
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -191,7 +191,15 @@ class PeriodVerdicts(Sequence[list[Verdict]]):
     def __len__(self) -> int:
         return len(self._judged)
 
-    def __getitem__(self, i: int) -> list[Verdict]:  # type: ignore[override]
+    @overload
+    def __getitem__(self, i: int) -> list[Verdict]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[list[Verdict]]: ...
+
+    def __getitem__(self, i: int | slice) -> list[Verdict] | list[list[Verdict]]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(len(self._judged))[i]]
         i = range(len(self._judged))[i]
         built = self._built.get(i)
         if built is None:
@@ -200,7 +208,10 @@ class PeriodVerdicts(Sequence[list[Verdict]]):
         return built
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        """Equal to another :class:`PeriodVerdicts` or a list of the same verdicts (as the list it replaces was)."""
+        if not isinstance(other, (PeriodVerdicts, list)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
 
     __hash__ = None  # type: ignore[assignment]
 
