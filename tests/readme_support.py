@@ -80,3 +80,24 @@ def shared_or_skip(command: str, line: int, shared: Path) -> None:
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(msg)
     pytest.skip(msg)
+
+
+def readme_env(folder: Path) -> dict[str, str]:
+    """The environment a README command runs in: a database in ``folder``, a wide terminal, a named actor."""
+    return {"PARTCD_DB": f"sqlite:///{folder / 'partcd.db'}", "COLUMNS": "160", "PARTCD_ACTOR": "readme-test"}
+
+
+def run_demo(folder: Path) -> Path:
+    """``partcd demo --out partcd-demo`` run inside ``folder`` (the demo files the READMEs' commands read)."""
+    from typer.testing import CliRunner
+
+    from partcd.platform.cli import app
+
+    cwd = Path.cwd()
+    os.chdir(folder)
+    try:
+        result = CliRunner().invoke(app, ["demo", "--out", "partcd-demo"], env=readme_env(folder))
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == 0, result.output
+    return folder / "partcd-demo"

@@ -15,23 +15,20 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 
+from appeals_support import NY, REC, P, event, notice_cases
 from partcd.appeals.pipelines import notices
 from partcd.appeals.pipelines.letterhead import Letterhead
 from partcd.appeals.rules import workflow as wf
-from partcd.appeals.rules.workflow import CaseEvent, Intake, apply, open_case
+from partcd.appeals.rules.workflow import Intake, open_case
 from partcd.platform.auth import create_key
 from partcd.platform.params import load_params
 from partcd.platform.server import create_app
 from partcd.platform.settings import Settings
 
-P = load_params("appeals", dt.date(2021, 1, 1))
-NY = ZoneInfo("America/New_York")
-REC = dt.datetime(2021, 3, 1, 9, 0, tzinfo=NY)
 PRINTED = dt.datetime(2021, 4, 20, 13, 0, tzinfo=dt.UTC)
 BASE: dict[str, Any] = {"reason": "home health visits.  ", "enrollee_name": "Lena Ortiz", "mbi": "1EG4TE5MK73",
                         "contract_id": "H1234"}
@@ -41,37 +38,10 @@ HEAD = Letterhead(id=3, contract_id="H1234", plan_name="Sunrise Health Plan", ad
                   languages=("en", "es"), updated_by="admin", updated_at=dt.datetime(2021, 1, 1, tzinfo=dt.UTC), version=4)
 
 
-def _ev(case: wf.Case, kind: str, at: dt.datetime, **kw: Any) -> wf.Case:
-    return apply(case, CaseEvent(kind=kind, at=at, actor="reviewer", **kw), P, now=at)
-
-
 def _cases() -> dict[str, wf.Case]:
     """One case per notice kind; free text ends in a full stop and spaces (the letter must not double it)."""
-    iod = open_case(Intake(case_type="integrated_organization_determination", received=REC, expedite_requested=True,
-                           **BASE), P, actor="intake", now=REC)
-    iod = _ev(iod, "deny_expedite", REC + dt.timedelta(hours=3))
-    iod = _ev(iod, "extend", REC + dt.timedelta(days=5), requested_by="plan", enrollee_interest=True,
-              needs_information=True, likely_approval=True, justification="We need the agency's records. ")
-    adverse = _ev(iod, "decide", REC + dt.timedelta(days=20), decision="adverse", reduction=True,
-                  effective_date=dt.date(2021, 4, 5), note="Skilled need is not documented..")
-    ir = open_case(Intake(case_type="integrated_reconsideration", received=dt.datetime(2021, 3, 23, 10, tzinfo=NY),
-                          adverse_notice_date=dt.date(2021, 3, 21), adverse_notice_sent=REC + dt.timedelta(days=20),
-                          intended_effective_date=dt.date(2021, 4, 5), **BASE), P, actor="intake",
-                   now=dt.datetime(2021, 3, 23, 10, tzinfo=NY))
-    ir = _ev(ir, "request_continuation", dt.datetime(2021, 3, 23, 11, tzinfo=NY), previously_authorized=True,
-             ordered_by_authorized_provider=True, authorization_period_unexpired=True)
-    upheld = _ev(ir, "decide", dt.datetime(2021, 4, 15, 10, tzinfo=NY), decision="adverse")
-    od = open_case(Intake(case_type="partc_organization_determination", received=REC, expedite_requested=True, **BASE),
-                   P, actor="intake", now=REC)
-    od = _ev(od, "deny_expedite", REC + dt.timedelta(hours=2))
-    od = _ev(od, "extend", REC + dt.timedelta(days=3), requested_by="enrollee")
-    denied = _ev(od, "decide", REC + dt.timedelta(days=20), decision="adverse", note="Not medically necessary.")
-    grievance = open_case(Intake(case_type="partc_grievance", received=REC, grievance_subject="quality_of_care", **BASE),
-                          P, actor="intake", now=REC)
-    resolved = _ev(grievance, "resolve", REC + dt.timedelta(days=12, hours=6), note="We retrained the aide.")
-    return {"acknowledgement": ir, "extension": iod, "denial_of_expedite": iod, "adverse_determination": adverse,
-            "reconsideration_resolution": upheld, "continuation": ir, "standard_extension": od,
-            "standard_denial_of_expedite": od, "standard_denial": denied, "grievance_resolution": resolved}
+    return notice_cases(BASE, justification="We need the agency's records. ", adverse_note="Skilled need is not documented..",
+                        resolved_after=dt.timedelta(days=12, hours=6), resolution_note="We retrained the aide.")
 
 
 CASES = _cases()
@@ -185,7 +155,7 @@ def test_reprint_keeps_the_dates_of_the_event() -> None:
 
 
 def test_a_notice_recorded_as_sent_is_dated_by_its_sending() -> None:
-    sent = _ev(CASES["acknowledgement"], "notice_sent", dt.datetime(2021, 3, 24, 16, tzinfo=NY), notice="acknowledgement")
+    sent = event(CASES["acknowledgement"], "notice_sent", dt.datetime(2021, 3, 24, 16, tzinfo=NY), notice="acknowledgement")
     assert "Date of this notice: March 24, 2021" in _text(_render("acknowledgement", case=sent))
 
 
@@ -206,7 +176,7 @@ def test_grievance_resolution_notice() -> None:
     assert "partc_grievance_resolution_calendar_days = 30" in audit_copy  # C24's parameter
     integrated = open_case(Intake(case_type="integrated_grievance", received=REC, grievance_subject="other", **BASE), P,
                            actor="intake", now=REC)
-    integrated = _ev(integrated, "resolve", REC + dt.timedelta(days=2), note="We fixed the billing error")
+    integrated = event(integrated, "resolve", REC + dt.timedelta(days=2), note="We fixed the billing error")
     text = _text(_render("grievance_resolution", case=integrated))
     assert "We fixed the billing error." in text and "If a grievance is about the quality of your care" in text
     older = load_params("appeals", dt.date(2020, 6, 1))

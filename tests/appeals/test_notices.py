@@ -10,21 +10,17 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from appeals_support import NY, REC, P, notice_cases
 from partcd.appeals.pipelines import notices
 from partcd.appeals.pipelines.cases import notice_kinds_for
 from partcd.appeals.pipelines.letterhead import Letterhead
 from partcd.appeals.pipelines.notices import write_notice_pdf
 from partcd.appeals.rules import workflow as wf
-from partcd.appeals.rules.workflow import CaseEvent, Intake, apply, open_case
-from partcd.platform.params import load_params
+from partcd.appeals.rules.workflow import Intake, open_case
 
-P = load_params("appeals", dt.date(2021, 1, 1))
-NY = ZoneInfo("America/New_York")
-REC = dt.datetime(2021, 3, 1, 9, 0, tzinfo=NY)
 NOW = dt.datetime(2021, 4, 20, 9, 0, tzinfo=NY)
 BASE: dict[str, Any] = {"reason": "home health <visits> & therapy", "enrollee_name": "Test Enrollee",
                         "mbi": "1EG4TE5MK73", "contract_id": "H1234"}
@@ -63,40 +59,14 @@ class _Sections(HTMLParser):
                 self.sections[el] = self.sections.get(el, "") + data
 
 
-def _ev(case: wf.Case, kind: str, at: dt.datetime, **kw: Any) -> wf.Case:
-    return apply(case, CaseEvent(kind=kind, at=at, actor="reviewer", **kw), P, now=at)
-
-
 def _cases() -> dict[str, wf.Case]:
-    """One case per notice kind (each reached through the state machine)."""
-    iod = open_case(Intake(case_type="integrated_organization_determination", received=REC, expedite_requested=True,
-                           **BASE), P, actor="intake", now=REC)
-    iod = _ev(iod, "deny_expedite", REC + dt.timedelta(hours=3))
-    iod = _ev(iod, "extend", REC + dt.timedelta(days=5), requested_by="plan", enrollee_interest=True,
-              needs_information=True, likely_approval=True, justification="We need the home health agency's records.")
-    adverse = _ev(iod, "decide", REC + dt.timedelta(days=20), decision="adverse", reduction=True,
-                  effective_date=dt.date(2021, 4, 5), note="Skilled need is not documented.")
-    ir = open_case(Intake(case_type="integrated_reconsideration", received=dt.datetime(2021, 3, 23, 10, tzinfo=NY),
-                          adverse_notice_date=dt.date(2021, 3, 21), adverse_notice_sent=REC + dt.timedelta(days=20),
-                          intended_effective_date=dt.date(2021, 4, 5), **BASE), P, actor="intake",
-                   now=dt.datetime(2021, 3, 23, 10, tzinfo=NY))
-    ir = _ev(ir, "request_continuation", dt.datetime(2021, 3, 23, 11, tzinfo=NY), previously_authorized=True,
-             ordered_by_authorized_provider=True, authorization_period_unexpired=True)
-    upheld = _ev(ir, "decide", dt.datetime(2021, 4, 15, 10, tzinfo=NY), decision="adverse")
+    """One case per notice kind (each reached through the state machine), and an open integrated grievance."""
     grievance = open_case(Intake(case_type="integrated_grievance", received=REC, grievance_subject="other", **BASE), P,
                           actor="intake", now=REC)
-    od = open_case(Intake(case_type="partc_organization_determination", received=REC, expedite_requested=True,
-                          **BASE), P, actor="intake", now=REC)
-    od = _ev(od, "deny_expedite", REC + dt.timedelta(hours=2))
-    od = _ev(od, "extend", REC + dt.timedelta(days=3), requested_by="enrollee")
-    denied = _ev(od, "decide", REC + dt.timedelta(days=20), decision="adverse", note="Not medically necessary.")
-    quality = open_case(Intake(case_type="partc_grievance", received=REC, grievance_subject="quality_of_care", **BASE), P,
-                        actor="intake", now=REC)
-    resolved = _ev(quality, "resolve", REC + dt.timedelta(days=12), note="We spoke with the home health agency.")
-    return {"grievance_resolution": resolved, "acknowledgement": ir, "extension": iod, "denial_of_expedite": iod,
-            "adverse_determination": adverse,
-            "reconsideration_resolution": upheld, "continuation": ir, "grievance": grievance,
-            "standard_extension": od, "standard_denial_of_expedite": od, "standard_denial": denied}
+    return {**notice_cases(BASE, justification="We need the home health agency's records.",
+                           adverse_note="Skilled need is not documented.", resolved_after=dt.timedelta(days=12),
+                           resolution_note="We spoke with the home health agency."),
+            "grievance": grievance}
 
 
 CASES = _cases()

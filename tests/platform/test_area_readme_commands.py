@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from partcd import registry
 from partcd.platform.cli import app
-from readme_support import readme_commands, readme_files, shared_or_skip
+from readme_support import readme_commands, readme_env, readme_files, run_demo, shared_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
 AREAS = ROOT / "src" / "partcd"
@@ -35,15 +35,7 @@ def test_the_area_readmes_have_their_commands() -> None:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo")
-    cwd = Path.cwd()
-    os.chdir(folder)
-    try:
-        result = CliRunner().invoke(app, ["demo", "--out", "partcd-demo"], env=_env(folder))
-    finally:
-        os.chdir(cwd)
-    assert result.exit_code == 0, result.output
-    return folder / "partcd-demo"
+    return run_demo(tmp_path_factory.mktemp("demo"))
 
 
 _CHECKOUTS: dict[str, Path] = {}
@@ -62,10 +54,6 @@ def _checkout(area: str, demo: Path, tmp_path_factory: pytest.TempPathFactory) -
     return _CHECKOUTS[area]
 
 
-def _env(folder: Path) -> dict[str, str]:
-    return {"PARTCD_DB": f"sqlite:///{folder / 'partcd.db'}", "COLUMNS": "160", "PARTCD_ACTOR": "readme-test"}
-
-
 @pytest.mark.parametrize(("area", "line", "command", "may_fail"), COMMANDS,
                          ids=[f"{a}-L{n}:{c[:50]}" for a, n, c, _ in COMMANDS])
 def test_area_readme_command_runs(area: str, line: int, command: str, may_fail: bool, demo: Path,
@@ -75,6 +63,6 @@ def test_area_readme_command_runs(area: str, line: int, command: str, may_fail: 
     args = [a.replace("../shared/", f"{shared}/") for a in shlex.split(command)]
     folder = _checkout(area, demo, tmp_path_factory)
     monkeypatch.chdir(folder)
-    result = CliRunner().invoke(app, args, env=_env(folder))
+    result = CliRunner().invoke(app, args, env=readme_env(folder))
     allowed = {0, 1} if may_fail else {0}
     assert result.exit_code in allowed, f"src/partcd/{area}/README.md line {line}: partcd {command}\n{result.output}"

@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from partcd.platform.cli import app
-from readme_support import readme_commands
+from readme_support import readme_commands, readme_env, run_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -52,19 +52,8 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("readme")
     (folder / "tests").symlink_to(ROOT / "tests")
     (folder / "export.csv").write_text(CONNECT_EXPORT, encoding="utf-8")
-    cwd = Path.cwd()
-    os.chdir(folder)
-    try:
-        result = CliRunner().invoke(app, ["demo", "--out", "partcd-demo"], env=_env(folder))
-    finally:
-        os.chdir(cwd)
-    assert result.exit_code == 0, result.output
-    assert (folder / "partcd-demo" / "callcenter" / "calls.csv").is_file()
+    assert (run_demo(folder) / "callcenter" / "calls.csv").is_file()
     return folder
-
-
-def _env(folder: Path) -> dict[str, str]:
-    return {"PARTCD_DB": f"sqlite:///{folder / 'partcd.db'}", "COLUMNS": "160", "PARTCD_ACTOR": "readme-test"}
 
 
 @pytest.mark.parametrize(("line", "command", "may_fail"), COMMANDS, ids=[f"L{n}:{c[:60]}" for n, c, _ in COMMANDS])
@@ -79,6 +68,6 @@ def test_readme_command_runs(workdir: Path, line: int, command: str, may_fail: b
     if tuple(a for a in args if not a.startswith("-")) in BLOCKING:
         args = [*args, "--help"]
     monkeypatch.chdir(workdir)
-    result = CliRunner().invoke(app, args, env=_env(workdir))
+    result = CliRunner().invoke(app, args, env=readme_env(workdir))
     allowed = {0, 1} if may_fail else {0}
     assert result.exit_code in allowed, f"README line {line}: partcd {command}\n{result.output}"

@@ -10,13 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from partcd.platform.auth import create_key
-from partcd.platform.server import create_app
-from partcd.platform.settings import Settings
+from api_support import Api, api_client
 from partcd.radv import pipelines
 from partcd.radv.rules.estimators import StratumSample, stratified_mpu
 from partcd.radv.samples import synthetic_frame, worked_example
@@ -24,17 +21,14 @@ from partcd.radv.samples import synthetic_frame, worked_example
 ROLES = ("viewer", "analyst", "auditor", "intake", "admin")
 KEYS = ["point_estimate", "standard_error", "lower_limit", "upper_limit", "n", "df", "t_value", "precision_amount",
         "precision_percent"]
-Api = tuple[TestClient, dict[str, dict[str, str]]]
 SAMPLE_CSV = "enrollee_id,stratum,payment_error\nA,low,100\nB,low,200\nC,low,300\nD,high,0\nE,high,50\nF,high,100\nG,high,150\n"
 STRATA_CSV = "stratum,population\nlow,10\nhigh,20\n"
 
 
 @pytest.fixture()
 def api(tmp_path: Path) -> Iterator[Api]:
-    app = create_app(Settings(db_url=f"sqlite:///{tmp_path / 'api.db'}", data_dir=tmp_path))
-    keys = {r: {"X-API-Key": create_key(app.state.engine, f"{r}-key", r)} for r in ROLES}
-    with TestClient(app) as c:
-        yield c, keys
+    with api_client(tmp_path, ROLES) as client:
+        yield client
 
 
 def _frame_rows(size: int, seed: int = 5) -> list[dict[str, Any]]:

@@ -12,24 +12,18 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from fastapi.testclient import TestClient
 
-from partcd.platform.auth import create_key
-from partcd.platform.server import create_app
-from partcd.platform.settings import Settings
+from api_support import Api, api_client
 from partcd.radv import pipelines
 from partcd.radv.samples import coefficient_rows, frame_rows, illustrative_hcc_model, synthetic_frame, write_rows
 
 ROLES = ("viewer", "analyst", "auditor", "intake", "admin")
-Api = tuple[TestClient, dict[str, dict[str, str]]]
 
 
 @pytest.fixture()
 def api(tmp_path: Path) -> Iterator[Api]:
-    app = create_app(Settings(db_url=f"sqlite:///{tmp_path / 'api.db'}", data_dir=tmp_path))
-    keys = {r: {"X-API-Key": create_key(app.state.engine, f"{r}-key", r)} for r in ROLES}
-    with TestClient(app) as c:
-        yield c, keys
+    with api_client(tmp_path, ROLES) as client:
+        yield client
 
 
 @pytest.fixture()

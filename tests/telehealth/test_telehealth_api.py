@@ -7,12 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
+from api_support import Api, api_client
 from browser_fixtures import sign_in_client
-from partcd.platform.auth import create_key
-from partcd.platform.server import create_app
-from partcd.platform.settings import Settings
 from partcd.telehealth.demo import demo
 from partcd.telehealth.samples import example_services, example_worksheet
 
@@ -20,14 +17,12 @@ ROLES = ("viewer", "analyst", "auditor", "intake", "admin")
 
 
 @pytest.fixture()
-def api(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
-    app = create_app(Settings(db_url=f"sqlite:///{tmp_path / 'api.db'}", data_dir=tmp_path))
-    keys = {r: {"X-API-Key": create_key(app.state.engine, f"{r}-key", r)} for r in ROLES}
-    with TestClient(app) as c:
-        yield c, keys
+def api(tmp_path: Path) -> Iterator[Api]:
+    with api_client(tmp_path, ROLES) as client:
+        yield client
 
 
-def test_every_endpoint_needs_a_key(api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+def test_every_endpoint_needs_a_key(api: Api) -> None:
     c, _ = api
     assert c.post("/api/v1/telehealth/classify", json=example_services()).status_code == 401
     assert c.post("/api/v1/telehealth/bid", json=example_worksheet()).status_code == 401
@@ -35,7 +30,7 @@ def test_every_endpoint_needs_a_key(api: tuple[TestClient, dict[str, dict[str, s
     assert c.post("/api/v1/telehealth/bid", json=example_worksheet(), headers={"X-API-Key": "pcd_forged"}).status_code == 401
 
 
-def test_roles_and_figures(api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+def test_roles_and_figures(api: Api) -> None:
     c, keys = api
     for role in ("viewer", "analyst", "auditor", "intake", "admin"):
         r = c.post("/api/v1/telehealth/classify", json=example_services(), headers=keys[role])
@@ -56,7 +51,7 @@ def test_roles_and_figures(api: tuple[TestClient, dict[str, dict[str, str]]]) ->
     assert r.status_code == 200 and r.json()["bid"]["as_classified"]["lines"][4]["value_usd"] == 949.18
 
 
-def test_bad_input_is_422_with_the_pointer(api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+def test_bad_input_is_422_with_the_pointer(api: Api) -> None:
     c, keys = api
     sheet = example_worksheet()
     sheet["lines"][1]["allowed_pmpm_usd"] = -3
@@ -76,7 +71,7 @@ def test_bad_input_is_422_with_the_pointer(api: tuple[TestClient, dict[str, dict
     assert r.status_code == 422 and "contract_year 2019" in r.json()["message"]
 
 
-def test_page_recomputes_from_the_form(api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+def test_page_recomputes_from_the_form(api: Api) -> None:
     c, keys = api
     assert c.get("/telehealth", follow_redirects=False).headers["location"] == "/login"
     sign_in_client(c, keys["viewer"]["X-API-Key"])

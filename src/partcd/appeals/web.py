@@ -526,10 +526,10 @@ def _event_context(engine: Engine, case_id: int, kind: str, who: Principal,
     return view, view.case.zone or settings.plan_timezone, event_fields(kind, view.case)
 
 
-@router.get("/appeals/cases/{case_id}/events/{kind}", response_class=HTMLResponse, response_model=None)
-def event_page(request: Request, case_id: RecordId, kind: Annotated[str, PathParam(max_length=40)], engine: Db,
-               settings: Conf) -> Response:
-    """The form of one event with the fields it needs."""
+def _event_start(request: Request, engine: Engine, case_id: int, kind: str, settings: Settings
+                 ) -> tuple[Principal, cases.CaseView, str, list[Field]] | Response:
+    """The signed-in writer, the case, its zone and the event's fields; or the response that ends the request
+    (sign in, a role that may not write, a redirect to the case saying why the event cannot be recorded)."""
     who, stop = _who(request, engine, WRITERS)
     if stop is not None:
         return stop
@@ -537,7 +537,17 @@ def event_page(request: Request, case_id: RecordId, kind: Annotated[str, PathPar
     ctx = _event_context(engine, case_id, kind, who, settings)
     if isinstance(ctx, str):
         return RedirectResponse(f"/appeals/cases/{case_id}?error={quote(ctx)}", status_code=303)
-    view, zone, fields = ctx
+    return (who, *ctx)
+
+
+@router.get("/appeals/cases/{case_id}/events/{kind}", response_class=HTMLResponse, response_model=None)
+def event_page(request: Request, case_id: RecordId, kind: Annotated[str, PathParam(max_length=40)], engine: Db,
+               settings: Conf) -> Response:
+    """The form of one event with the fields it needs."""
+    started = _event_start(request, engine, case_id, kind, settings)
+    if isinstance(started, Response):
+        return started
+    who, view, zone, fields = started
     return render(request, "appeals/event.html", who, v=view, c=view.case, kind=kind, fields=fields,
                   values={"at": _local_now(ZoneInfo(zone))}, errors={}, error=None, zone=zone, titles=CASE_TITLES,
                   conditions=_EXTENSION_CONDITIONS.get(view.case.case_type, ()) if kind == "extend" else (),
@@ -547,14 +557,10 @@ def event_page(request: Request, case_id: RecordId, kind: Annotated[str, PathPar
 @router.post("/appeals/cases/{case_id}/events/{kind}", response_model=None)
 async def event_submit(request: Request, case_id: RecordId, kind: Annotated[str, PathParam(max_length=40)], engine: Db,
                        settings: Conf, _: CsrfForm) -> Response:
-    who, stop = _who(request, engine, WRITERS)
-    if stop is not None:
-        return stop
-    assert who is not None
-    ctx = _event_context(engine, case_id, kind, who, settings)
-    if isinstance(ctx, str):
-        return RedirectResponse(f"/appeals/cases/{case_id}?error={quote(ctx)}", status_code=303)
-    view, zone, fields = ctx
+    started = _event_start(request, engine, case_id, kind, settings)
+    if isinstance(started, Response):
+        return started
+    who, view, zone, fields = started
     form = await request.form()
     values = _values(form, fields)
     version_raw = str(form.get("expected_version", ""))[:12]
